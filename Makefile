@@ -1,0 +1,87 @@
+# stalesim build.  `make` builds ./stalesim; `make test` runs the CUnit suites;
+# `make demo` runs the default scenario; `make bench` prints speed and memory figures.
+# Every target that builds first runs `deps`, which apt-installs missing Debian packages.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+PKGS    := gsl sqlite3 cunit inih
+DEBS    := libgsl-dev libsqlite3-dev libcunit1-dev libinih-dev gnuplot-nox pkg-config
+
+OPT     ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
+DEFS    := -D_POSIX_C_SOURCE=200809L
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS_ALL = $(OPT) $(WARN) $(DEFS) -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LIBS_ALL   = $(PKG_LIBS) -lm $(EXTRA_LDFLAGS)
+
+BUILD   ?= build
+LIB_SRC := $(wildcard sim/*.c models/*.c plots/*.c) \
+           $(filter-out experiments/main.c,$(wildcard experiments/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(filter-out tests/bench.c,$(wildcard tests/*.c))
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps test test-asan demo bench validate install clean
+
+all: deps stalesim
+
+# Installs what is missing, once; a no-op when everything is present.
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root or install:$$missing" >&2; exit 2; fi; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	    >/dev/null || { echo "apt-get install failed:$$missing" >&2; exit 2; }; \
+	fi
+
+stalesim: $(BUILD)/experiments/main.o $(BUILD)/libstalesim.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+$(BUILD)/libstalesim.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard sim/*.h models/*.h experiments/*.h plots/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/run_tests: $(TEST_OBJ) $(BUILD)/libstalesim.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+# The CLI tests call ./stalesim, so it is built first.
+test: deps stalesim $(BUILD)/run_tests
+	$(BUILD)/run_tests
+
+# Sanitizer build of the same suites, in its own build directory.
+test-asan: deps
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" build-asan/run_tests stalesim-asan
+	STALESIM=./stalesim-asan build-asan/run_tests
+
+stalesim-asan: $(BUILD)/experiments/main.o $(BUILD)/libstalesim.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+demo: deps stalesim
+	./stalesim run experiments/scenarios/account-limits.ini
+
+$(BUILD)/stalesim-bench: $(BUILD)/tests/bench.o $(BUILD)/libstalesim.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+bench: deps $(BUILD)/stalesim-bench
+	$(BUILD)/stalesim-bench
+
+# Long statistical validations: tight closed-form checks with many replications.
+validate: deps stalesim $(BUILD)/run_tests
+	STALESIM_VALIDATE=1 $(BUILD)/run_tests
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stalesim/scenarios
+	install -m 755 stalesim $(DESTDIR)$(PREFIX)/bin/stalesim
+	install -m 644 experiments/scenarios/*.ini $(DESTDIR)$(PREFIX)/share/stalesim/scenarios/
+
+clean:
+	rm -rf build build-asan stalesim stalesim-asan

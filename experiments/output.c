@@ -1,0 +1,252 @@
+/* Printing a run summary as text, JSON or CSV (DESIGN.md section 5).
+ *
+ * All three carry the same names.  Numbers are printed with 10 significant
+ * digits, so the same scenario and seed print byte-identical output apart
+ * from the wall-clock fields.  Durations in distributions are in seconds. */
+#include "experiments/output.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "experiments/version.h"
+#include "sim/stats.h"
+
+static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
+static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
+#define NQ 4
+
+/* ---- JSON ------------------------------------------------------------------- */
+
+static void json_string(FILE *out, const char *s) {
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_number(FILE *out, double x) {
+    if (isfinite(x))
+        fprintf(out, "%.10g", x);
+    else
+        fputs("null", out);
+}
+
+static void json_scenario(FILE *out, const scenario *sc) {
+    fputs("{\"file\": ", out);
+    json_string(out, sc->path);
+    const char *section = NULL;
+    for (size_t i = 0; i < scenario_key_count(); i++) {
+        const char *sec = scenario_key_section(i);
+        if (!section || strcmp(section, sec) != 0) {
+            fprintf(out, "%s, \"%s\": {", section ? "}" : "", sec);
+            section = sec;
+        } else {
+            fputs(", ", out);
+        }
+        fprintf(out, "\"%s\": ", scenario_key_name(i));
+        json_string(out, sc->text[i]);
+    }
+    fputs(section ? "}}" : "}", out);
+}
+
+static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
+    fprintf(out, "{\"stalesim\": \"%s\",\n \"scenario\": ", STALESIM_VERSION);
+    json_scenario(out, sc);
+    fprintf(out, ",\n \"reps\": %u, \"seed\": %llu,\n \"metrics\": {", s->reps,
+            (unsigned long long)s->seed);
+    for (int m = 0; m < M_COUNT; m++) {
+        run_stat st = run_summary_stat(s, (world_metric)m);
+        fprintf(out, "%s\n  \"%s\": {\"mean\": ", m ? "," : "",
+                world_metric_name((world_metric)m));
+        json_number(out, st.mean);
+        fputs(", \"ci95\": ", out);
+        json_number(out, st.ci95);
+        fputs(", \"min\": ", out);
+        json_number(out, st.min);
+        fputs(", \"max\": ", out);
+        json_number(out, st.max);
+        fputc('}', out);
+    }
+    fputs("},\n \"distributions\": {", out);
+    for (int d = 0; d < D_COUNT; d++) {
+        const sim_hist *h = &s->dist[d];
+        fprintf(out, "%s\n  \"%s\": {\"n\": %llu, \"mean\": ", d ? "," : "",
+                world_dist_name((world_dist)d),
+                (unsigned long long)sim_hist_n(h));
+        json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+        for (int q = 0; q < NQ; q++) {
+            fprintf(out, ", \"%s\": ", quantile_names[q]);
+            json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+        }
+        fputs(", \"max\": ", out);
+        json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+        fputc('}', out);
+    }
+    fputs("},\n \"causes\": {", out);
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
+                oracle_cause_name((oracle_cause)c),
+                (unsigned long long)s->causes[c]);
+    fprintf(out, "},\n \"events\": %llu, \"wall_s\": %.3f, \"events_per_s\": %.0f}\n",
+            (unsigned long long)s->events, s->wall_s,
+            s->wall_s > 0 ? (double)s->events / s->wall_s : 0.0);
+}
+
+/* ---- CSV ---------------------------------------------------------------------- */
+
+static void csv_number(FILE *out, double x) {
+    if (isfinite(x)) fprintf(out, "%.10g", x);
+}
+
+/* Long format: one value per row, so every section shares one header. */
+static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
+    fputs("section,name,field,value\n", out);
+    for (size_t i = 0; i < scenario_key_count(); i++) {
+        const char *t = sc->text[i];
+        fprintf(out, "scenario,%s,%s,\"", scenario_key_section(i),
+                scenario_key_name(i));
+        for (const char *p = t; *p; p++) {
+            if (*p == '"') fputc('"', out);
+            fputc(*p, out);
+        }
+        fputs("\"\n", out);
+    }
+    fprintf(out, "run,reps,value,%u\nrun,seed,value,%llu\n", s->reps,
+            (unsigned long long)s->seed);
+    static const char *const fields[] = {"mean", "ci95", "min", "max"};
+    for (int m = 0; m < M_COUNT; m++) {
+        run_stat st = run_summary_stat(s, (world_metric)m);
+        double v[4] = {st.mean, st.ci95, st.min, st.max};
+        for (int f = 0; f < 4; f++) {
+            fprintf(out, "metrics,%s,%s,", world_metric_name((world_metric)m),
+                    fields[f]);
+            csv_number(out, v[f]);
+            fputc('\n', out);
+        }
+    }
+    for (int d = 0; d < D_COUNT; d++) {
+        const sim_hist *h = &s->dist[d];
+        const char *name = world_dist_name((world_dist)d);
+        fprintf(out, "distributions,%s,n,%llu\n", name,
+                (unsigned long long)sim_hist_n(h));
+        fprintf(out, "distributions,%s,mean,", name);
+        csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+        fputc('\n', out);
+        for (int q = 0; q < NQ; q++) {
+            fprintf(out, "distributions,%s,%s,", name, quantile_names[q]);
+            csv_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            fputc('\n', out);
+        }
+        fprintf(out, "distributions,%s,max,", name);
+        csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+        fputc('\n', out);
+    }
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        fprintf(out, "causes,%s,stale_reads,%llu\n",
+                oracle_cause_name((oracle_cause)c),
+                (unsigned long long)s->causes[c]);
+    fprintf(out, "run,events,value,%llu\nrun,wall_s,value,%.3f\n"
+                 "run,events_per_s,value,%.0f\n",
+            (unsigned long long)s->events, s->wall_s,
+            s->wall_s > 0 ? (double)s->events / s->wall_s : 0.0);
+}
+
+/* ---- text ----------------------------------------------------------------------- */
+
+static void text_number(FILE *out, double x) {
+    if (!isfinite(x))
+        fprintf(out, " %11s", "-");
+    else if (x == 0 || (fabs(x) >= 1e-3 && fabs(x) < 1e7))
+        fprintf(out, " %11.6g", x);
+    else
+        fprintf(out, " %11.4e", x);
+}
+
+static const char *text_of(const scenario *sc, const char *section,
+                           const char *name) {
+    for (size_t i = 0; i < scenario_key_count(); i++)
+        if (strcmp(scenario_key_section(i), section) == 0 &&
+            strcmp(scenario_key_name(i), name) == 0)
+            return sc->text[i];
+    return "?";
+}
+
+static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
+    fprintf(out, "stalesim %s: %s\n", STALESIM_VERSION, sc->path);
+    fprintf(out,
+            "pattern %s, ttl %s, invalidation %s; %s reads + %s writes over "
+            "%s keys (%s)\n",
+            sc->cache.pattern, text_of(sc, "cache", "ttl"),
+            text_of(sc, "cache", "invalidation"),
+            text_of(sc, "workload", "reads"), text_of(sc, "workload", "writes"),
+            text_of(sc, "workload", "keys"),
+            text_of(sc, "workload", "popularity"));
+    fprintf(out, "%u replications x %s (warm-up %s), seed %llu\n\n", s->reps,
+            text_of(sc, "run", "duration"), text_of(sc, "run", "warmup"),
+            (unsigned long long)s->seed);
+
+    fprintf(out, "%-26s %11s %11s %11s %11s\n", "metric", "mean", "+-95%",
+            "min", "max");
+    for (int m = 0; m < M_COUNT; m++) {
+        run_stat st = run_summary_stat(s, (world_metric)m);
+        fprintf(out, "%-26s", world_metric_name((world_metric)m));
+        text_number(out, st.mean);
+        text_number(out, st.ci95);
+        text_number(out, st.min);
+        text_number(out, st.max);
+        fputc('\n', out);
+    }
+
+    fprintf(out, "\n%-20s %9s %11s %11s %11s %11s %11s %11s\n",
+            "distribution (s)", "n", "mean", "p50", "p90", "p99", "p999",
+            "max");
+    for (int d = 0; d < D_COUNT; d++) {
+        const sim_hist *h = &s->dist[d];
+        fprintf(out, "%-20s %9llu", world_dist_name((world_dist)d),
+                (unsigned long long)sim_hist_n(h));
+        text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+        for (int q = 0; q < NQ; q++)
+            text_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+        text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+        fputc('\n', out);
+    }
+
+    uint64_t total = 0;
+    for (int c = 0; c < CAUSE_COUNT; c++) total += s->causes[c];
+    fprintf(out, "\ncauses of stale reads (all replications): %llu\n",
+            (unsigned long long)total);
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        if (s->causes[c])
+            fprintf(out, "  %-24s %11llu  %5.1f%%\n",
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)s->causes[c],
+                    100.0 * (double)s->causes[c] / (double)total);
+    fprintf(out, "\n%llu events in %.2f s (%.1f M events/s)\n",
+            (unsigned long long)s->events, s->wall_s,
+            s->wall_s > 0 ? (double)s->events / s->wall_s / 1e6 : 0.0);
+}
+
+int output_parse_format(const char *name, output_format *f) {
+    if (strcmp(name, "text") == 0) *f = FORMAT_TEXT;
+    else if (strcmp(name, "json") == 0) *f = FORMAT_JSON;
+    else if (strcmp(name, "csv") == 0) *f = FORMAT_CSV;
+    else return -1;
+    return 0;
+}
+
+int output_summary(FILE *out, output_format f, const scenario *sc,
+                   const run_summary *s) {
+    switch (f) {
+    case FORMAT_TEXT: print_text(out, sc, s); break;
+    case FORMAT_JSON: print_json(out, sc, s); break;
+    case FORMAT_CSV: print_csv(out, sc, s); break;
+    }
+    if (fflush(out) != 0 || ferror(out)) return -1;
+    return 0;
+}

@@ -1,0 +1,20 @@
+/* Printing a run summary: a readable text table, JSON, or CSV, all with the
+ * names of DESIGN.md section 5. */
+#ifndef STALESIM_EXPERIMENTS_OUTPUT_H
+#define STALESIM_EXPERIMENTS_OUTPUT_H
+
+#include <stdio.h>
+
+#include "experiments/run.h"
+#include "models/scenario.h"
+
+typedef enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } output_format;
+
+/* "text", "json" or "csv".  Returns 0, or -1 for another name. */
+int output_parse_format(const char *name, output_format *f);
+
+/* Writes the summary.  Returns 0, or -1 if writing failed (EPIPE, disk). */
+int output_summary(FILE *out, output_format f, const scenario *sc,
+                   const run_summary *s);
+
+#endif

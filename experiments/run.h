@@ -1,0 +1,37 @@
+/* Replications of one scenario and their summary.
+ *
+ * Replication r (0-based) runs a fresh world seeded from (seed, r), so each
+ * replication is independent and the same scenario and seed always give the
+ * same numbers.  Every metric is computed per replication first; the summary's
+ * mean and 95% interval are over replications (Student t, n-1 d.f.).
+ * Histograms are pooled across replications; cause counts are summed. */
+#ifndef STALESIM_EXPERIMENTS_RUN_H
+#define STALESIM_EXPERIMENTS_RUN_H
+
+#include <stdint.h>
+
+#include "models/scenario.h"
+#include "models/world.h"
+
+typedef struct run_summary {
+    uint32_t reps;
+    uint64_t seed;
+    double *value[M_COUNT]; /* value[m][r]: metric m of replication r */
+    sim_hist dist[D_COUNT]; /* pooled, ns */
+    uint64_t causes[CAUSE_COUNT];
+    uint64_t events;
+    double wall_s;
+} run_summary;
+
+/* Runs sc.run.reps replications.  Returns NULL with a message in err if
+ * memory ran out. */
+run_summary *run_scenario(const scenario *sc, char *err, size_t errlen);
+void run_summary_destroy(run_summary *s);
+
+/* Mean, CI half-width (NaN for one replication), min and max of metric m. */
+typedef struct run_stat {
+    double mean, ci95, min, max;
+} run_stat;
+run_stat run_summary_stat(const run_summary *s, world_metric m);
+
+#endif

@@ -1,0 +1,23 @@
+/* The database: the source of truth, one integer version per key.
+ *
+ * A DB-first write's commit is db_commit at the instant the write takes effect;
+ * a DB read returns the version at the instant it takes effect.  Latencies are
+ * drawn by the pattern.  4 bytes per key. */
+#ifndef STALESIM_MODELS_DB_H
+#define STALESIM_MODELS_DB_H
+
+#include <stdint.h>
+
+typedef struct db db;
+
+/* Every key starts at version 0.  Returns NULL if memory is exhausted. */
+db *db_create(uint32_t nkeys);
+void db_destroy(db *d);
+
+/* The version a read taking effect now returns. */
+uint32_t db_read(const db *d, uint32_t key);
+
+/* Commits the next version of key and returns it. */
+uint32_t db_commit(db *d, uint32_t key);
+
+#endif

@@ -1,0 +1,345 @@
+/* The oracle: judges reads against the commit history and tracks the stale
+ * windows of every copy.  See oracle.h for the semantics it implements.
+ *
+ * Copy state is settled lazily: an entry that expired at time x is noticed at
+ * the next fact touching the copy (or at the end) and its window, if any, is
+ * closed at x exactly, so no expiry events are needed. */
+#include "models/oracle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/check.h"
+
+static const char *const cause_names[CAUSE_COUNT] = {
+    "ttl-only",          "invalidation-failed",   "invalidation-missing",
+    "invalidation-lag",  "stale-fill",            "out-of-order-update",
+    "local-not-invalidated", "bus-lost",          "write-behind-lag",
+    "replica-lag"};
+
+const char *oracle_cause_name(oracle_cause c) {
+    return (unsigned)c < CAUSE_COUNT ? cause_names[c] : "?";
+}
+
+typedef struct key_history {
+    sim_time *commit_at; /* commit_at[i]: commit time of version i+1, ns */
+    uint32_t latest;     /* latest committed version */
+    uint32_t cap;        /* slots in commit_at */
+} key_history;
+
+typedef struct copy_state {
+    sim_time expires_at;   /* ns; SIM_TIME_MAX = never; valid when present */
+    sim_time window_at;    /* ns; when the open window opened */
+    uint32_t version;      /* held version, valid when present */
+    uint32_t window_reads; /* stale reads served from the open window */
+    uint32_t last_version; /* version of the last closed window */
+    uint8_t present;
+    uint8_t window;        /* 1 while a stale window is open */
+    uint8_t cause;         /* oracle_cause of the open window */
+    uint8_t last_cause;    /* cause of the last closed window */
+} copy_state;
+
+/* Read-your-writes: the last two acknowledged versions of (client, key). */
+typedef struct ack_slot {
+    uint64_t id; /* client << 32 | key; ACK_EMPTY when free */
+    uint32_t ver_new, ver_old;
+    sim_time ack_new, ack_old; /* ns; ack_old = SIM_TIME_MAX when none */
+} ack_slot;
+#define ACK_EMPTY UINT64_MAX
+
+struct oracle {
+    uint32_t nkeys;
+    sim_time warmup; /* ns */
+    key_history *hist;  /* [nkeys] */
+    copy_state *cache;  /* [nkeys]: the shared cache copy */
+    ack_slot *acks;
+    size_t nacks, acks_cap; /* acks_cap is a power of two */
+    oracle_counts counts;
+    sim_hist stale_age;
+    sim_hist stale_window;
+    sim_tally censored;
+    int finished;
+};
+
+oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
+    oracle *o = calloc(1, sizeof *o);
+    if (!o) return NULL;
+    o->nkeys = nkeys;
+    o->warmup = warmup;
+    o->hist = calloc(nkeys, sizeof *o->hist);
+    o->cache = calloc(nkeys, sizeof *o->cache);
+    o->acks_cap = 1024;
+    o->acks = malloc(o->acks_cap * sizeof *o->acks);
+    if (!o->hist || !o->cache || !o->acks) {
+        oracle_destroy(o);
+        return NULL;
+    }
+    for (size_t i = 0; i < o->acks_cap; i++) o->acks[i].id = ACK_EMPTY;
+    sim_hist_init(&o->stale_age);
+    sim_hist_init(&o->stale_window);
+    sim_tally_init(&o->censored);
+    return o;
+}
+
+void oracle_destroy(oracle *o) {
+    if (!o) return;
+    if (o->hist)
+        for (uint32_t k = 0; k < o->nkeys; k++) free(o->hist[k].commit_at);
+    free(o->hist);
+    free(o->cache);
+    free(o->acks);
+    free(o);
+}
+
+static copy_state *copy_of(oracle *o, uint32_t key, uint32_t copy) {
+    SIM_CHECK(key < o->nkeys, "key %u of %u", key, o->nkeys);
+    SIM_CHECK(copy == ORACLE_CACHE, "copy %u has no stale windows", copy);
+    return &o->cache[key];
+}
+
+static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
+    SIM_CHECK(c->window && at >= c->window_at, "close at %lld, opened %lld",
+              (long long)at, (long long)c->window_at);
+    if (c->window_at >= o->warmup) {
+        if (censored) {
+            o->counts.censored_windows++;
+            sim_tally_add(&o->censored, (double)(at - c->window_at));
+        } else {
+            o->counts.windows++;
+            sim_hist_add(&o->stale_window, at - c->window_at);
+        }
+        o->counts.windows_by_cause[c->cause]++;
+    }
+    o->counts.stale_by_cause[c->cause] += c->window_reads;
+    c->last_cause = c->cause;
+    c->last_version = c->version;
+    c->window = 0;
+    c->window_reads = 0;
+}
+
+static void open_window(copy_state *c, sim_time at, oracle_cause cause) {
+    c->window = 1;
+    c->window_at = at;
+    c->cause = (uint8_t)cause;
+    c->window_reads = 0;
+}
+
+/* Applies an expiry that happened at or before t. */
+static void settle(oracle *o, copy_state *c, sim_time t) {
+    if (c->present && c->expires_at <= t) {
+        if (c->window) close_window(o, c, c->expires_at, 0);
+        c->present = 0;
+    }
+}
+
+void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
+                   oracle_plan plan) {
+    SIM_CHECK(key < o->nkeys, "key %u", key);
+    key_history *h = &o->hist[key];
+    SIM_CHECK(version == h->latest + 1, "key %u commits version %u after %u",
+              key, version, h->latest);
+    SIM_CHECK(h->latest == 0 || t >= h->commit_at[h->latest - 1],
+              "key %u commit at %lld before previous", key, (long long)t);
+    if (h->latest == h->cap) {
+        uint32_t cap = h->cap ? h->cap * 2 : 2;
+        sim_time *p = realloc(h->commit_at, cap * sizeof *p);
+        SIM_CHECK(p != NULL, "out of memory for %u commits of key %u", cap,
+                  key);
+        h->commit_at = p;
+        h->cap = cap;
+    }
+    h->commit_at[h->latest++] = t;
+    if (t >= o->warmup) o->counts.commits++;
+
+    copy_state *c = &o->cache[key];
+    settle(o, c, t);
+    if (c->present && !c->window && c->version < version) {
+        oracle_cause cause;
+        switch (plan) {
+        case PLAN_NONE_PATTERN: cause = CAUSE_TTL_ONLY; break;
+        case PLAN_NONE_PATH: cause = CAUSE_INVALIDATION_MISSING; break;
+        case PLAN_DONE_BEFORE: cause = CAUSE_STALE_FILL; break;
+        case PLAN_FAILED_BEFORE: cause = CAUSE_INVALIDATION_FAILED; break;
+        default: cause = CAUSE_INVALIDATION_LAG; break;
+        }
+        open_window(c, t, cause);
+    }
+}
+
+void oracle_invalidation_failed(oracle *o, uint32_t key, uint32_t version,
+                                sim_time t) {
+    copy_state *c = copy_of(o, key, ORACLE_CACHE);
+    settle(o, c, t);
+    /* Only the invalidation of the commit that opened the window decides. */
+    if (c->window && c->cause == CAUSE_INVALIDATION_LAG &&
+        c->version + 1 == version)
+        c->cause = CAUSE_INVALIDATION_FAILED;
+}
+
+void oracle_copy_set(oracle *o, uint32_t key, uint32_t copy, uint32_t version,
+                     sim_time t, sim_time expires_at, oracle_set_kind kind) {
+    copy_state *c = copy_of(o, key, copy);
+    uint32_t latest = o->hist[key].latest;
+    SIM_CHECK(version <= latest, "key %u set to version %u, latest %u", key,
+              version, latest);
+    SIM_CHECK(expires_at > t, "entry expires at %lld, set at %lld",
+              (long long)expires_at, (long long)t);
+    settle(o, c, t);
+    if (c->present && c->window && c->version != version)
+        close_window(o, c, t, 0);
+    c->present = 1;
+    c->version = version;
+    c->expires_at = expires_at;
+    if (!c->window && version < latest)
+        open_window(c, t, kind == SET_FILL ? CAUSE_STALE_FILL
+                                           : CAUSE_OUT_OF_ORDER_UPDATE);
+}
+
+void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t) {
+    copy_state *c = copy_of(o, key, copy);
+    settle(o, c, t);
+    if (c->present && c->window) close_window(o, c, t, 0);
+    c->present = 0;
+}
+
+/* ---- read-your-writes ---------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static ack_slot *ack_find(oracle *o, uint64_t id, int insert) {
+    size_t mask = o->acks_cap - 1;
+    for (size_t i = mix64(id) & mask;; i = (i + 1) & mask) {
+        if (o->acks[i].id == id) return &o->acks[i];
+        if (o->acks[i].id == ACK_EMPTY) {
+            if (!insert) return NULL;
+            o->acks[i].id = id;
+            o->acks[i].ack_new = o->acks[i].ack_old = SIM_TIME_MAX;
+            o->acks[i].ver_new = o->acks[i].ver_old = 0;
+            o->nacks++;
+            return &o->acks[i];
+        }
+    }
+}
+
+static void ack_grow(oracle *o) {
+    ack_slot *old = o->acks;
+    size_t old_cap = o->acks_cap;
+    ack_slot *n = malloc(2 * old_cap * sizeof *n);
+    SIM_CHECK(n != NULL, "out of memory for %zu acknowledgements", o->nacks);
+    o->acks = n;
+    o->acks_cap = 2 * old_cap;
+    for (size_t i = 0; i < o->acks_cap; i++) n[i].id = ACK_EMPTY;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].id != ACK_EMPTY) *ack_find(o, old[i].id, 1) = old[i];
+    free(old);
+}
+
+void oracle_ack(oracle *o, uint32_t client, uint32_t key, uint32_t version,
+                sim_time t) {
+    if ((o->nacks + 1) * 4 > o->acks_cap * 3) ack_grow(o);
+    ack_slot *a = ack_find(o, (uint64_t)client << 32 | key, 1);
+    if (version <= a->ver_new) return; /* an older write acked late */
+    a->ver_old = a->ver_new;
+    a->ack_old = a->ack_new;
+    a->ver_new = version;
+    a->ack_new = t;
+}
+
+/* The highest version client's write of key acknowledged at or before s. */
+static uint32_t acked_by(oracle *o, uint32_t client, uint32_t key, sim_time s) {
+    ack_slot *a = ack_find(o, (uint64_t)client << 32 | key, 0);
+    if (!a) return 0;
+    if (a->ack_new <= s) return a->ver_new;
+    if (a->ack_old <= s) return a->ver_old;
+    return 0;
+}
+
+/* ---- reads ----------------------------------------------------------------- */
+
+oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
+                           sim_time invoked, sim_time answered,
+                           uint32_t version, uint32_t copy) {
+    SIM_CHECK(key < o->nkeys, "key %u", key);
+    SIM_CHECK(answered >= invoked, "answered %lld before invoked %lld",
+              (long long)answered, (long long)invoked);
+    key_history *h = &o->hist[key];
+    SIM_CHECK(version <= h->latest, "key %u read version %u, latest %u", key,
+              version, h->latest);
+    oracle_verdict v = {VERDICT_FRESH, 0, 0, 0};
+    int counted = invoked >= o->warmup;
+    if (version < h->latest) {
+        sim_time superseded = h->commit_at[version]; /* commit of version+1 */
+        if (superseded <= invoked) {
+            v.kind = VERDICT_STALE;
+            v.age = invoked - superseded;
+            uint32_t at_s = h->latest;
+            while (at_s > version + 1 && h->commit_at[at_s - 1] > invoked)
+                at_s--;
+            v.lag = at_s - version;
+            v.ryw_violation = acked_by(o, client, key, invoked) > version;
+        } else {
+            v.kind = VERDICT_CONCURRENT;
+        }
+    }
+    if (!counted) {
+        /* A stale read before warm-up still belongs to its window, but is not
+         * counted; nothing else to do. */
+        return v;
+    }
+    o->counts.reads++;
+    if (v.kind == VERDICT_FRESH) {
+        o->counts.fresh++;
+    } else if (v.kind == VERDICT_CONCURRENT) {
+        o->counts.concurrent++;
+    } else {
+        o->counts.stale++;
+        o->counts.ryw_violations += (uint64_t)v.ryw_violation;
+        sim_hist_add(&o->stale_age, v.age);
+        SIM_CHECK(copy != ORACLE_SOURCE,
+                  "key %u: the source of truth served stale version %u", key,
+                  version);
+        copy_state *c = copy_of(o, key, copy);
+        settle(o, c, answered);
+        if (c->window && c->version == version)
+            c->window_reads++; /* attributed when the window closes */
+        else
+            /* The copy changed between the read's effect and its answer: the
+             * window it came from has closed and its cause is final. */
+            o->counts.stale_by_cause[c->last_cause]++;
+    }
+    return v;
+}
+
+void oracle_finish(oracle *o, sim_time end) {
+    SIM_CHECK(!o->finished, "oracle finished twice");
+    o->finished = 1;
+    for (uint32_t k = 0; k < o->nkeys; k++) {
+        copy_state *c = &o->cache[k];
+        settle(o, c, end);
+        if (c->window) close_window(o, c, end, 1);
+    }
+}
+
+uint32_t oracle_latest(const oracle *o, uint32_t key) {
+    return o->hist[key].latest;
+}
+
+sim_time oracle_commit_time(const oracle *o, uint32_t key, uint32_t version) {
+    SIM_CHECK(version >= 1 && version <= o->hist[key].latest,
+              "key %u version %u", key, version);
+    return o->hist[key].commit_at[version - 1];
+}
+
+const oracle_counts *oracle_get_counts(const oracle *o) { return &o->counts; }
+const sim_hist *oracle_stale_age(const oracle *o) { return &o->stale_age; }
+const sim_hist *oracle_stale_window(const oracle *o) {
+    return &o->stale_window;
+}
+const sim_tally *oracle_censored_window(const oracle *o) {
+    return &o->censored;
+}

@@ -1,0 +1,146 @@
+/* The oracle: the one place that decides what "stale" means.
+ *
+ * It consumes a plain stream of facts, in time order, and nothing else of the
+ * simulator, so the same code can judge histories recorded elsewhere:
+ *   commit     version v of key k became the truth at t (v = previous + 1);
+ *              with the commit comes the write path's invalidation plan;
+ *   inval-fail the invalidation meant for commit v of k will never take effect;
+ *   copy-set   copy c of key k now holds version v from t until expires_at
+ *              (a fill from a read, or an update from a writer);
+ *   copy-remove copy c of key k was deleted at t;
+ *   ack        client c was told at t that its write of version v of k is done;
+ *   read       client c read key k, invoked at s, answered at e with version v
+ *              taken from copy c (or from the source of truth).
+ *
+ * Semantics (DESIGN.md section 1, binding):
+ *   - a read invoked at s returning v is STALE iff a version > v committed at
+ *     or before s; its age is s - commit_time(v+1) and its version lag is
+ *     latest_committed(s) - v.  A read superseded only while in flight
+ *     (commit in (s, e]) is CONCURRENT; otherwise it is FRESH.
+ *   - a stale window of a copy opens when the copy holds a version older than
+ *     the latest commit and closes when the copy is removed, expires, or is
+ *     overwritten.  An overwrite with a different version closes the window and
+ *     may open a new one with the new value's provenance.  Windows open at the
+ *     end of the run are closed there and counted apart as censored.
+ *   - every window carries one cause, and every stale read served from it the
+ *     same cause.  A window opened by a commit takes its cause from that
+ *     commit's invalidation plan (ttl-only, invalidation-missing,
+ *     invalidation-failed, stale-fill for delete-before-write refills, or
+ *     invalidation-lag, which turns into invalidation-failed if an inval-fail
+ *     fact for the opening commit arrives).  A window opened by a SET of an
+ *     already superseded version is stale-fill (a fill) or out-of-order-update
+ *     (a writer's update).  Because the cause of a window can still change while
+ *     it is open, stale reads are attributed to causes when their window
+ *     closes; the age of each stale read is recorded at once.
+ *   - a read-your-writes violation is a read by client c returning a version
+ *     older than one whose write c had been acknowledged at or before s.
+ *     Every such read is also stale, so only stale reads are checked.
+ *   - reads invoked before `warmup`, and windows opened before it, are judged
+ *     (the state must be right) but not counted.
+ *
+ * Memory: per key, 16 bytes of commit bookkeeping plus 8 bytes per commit
+ * (every commit time is kept, so the age of an arbitrarily old value is exact),
+ * and 32 bytes of state for the shared cache copy. */
+#ifndef STALESIM_MODELS_ORACLE_H
+#define STALESIM_MODELS_ORACLE_H
+
+#include <stdint.h>
+
+#include "sim/simtime.h"
+#include "sim/stats.h"
+
+typedef struct oracle oracle;
+
+typedef enum oracle_cause {
+    CAUSE_TTL_ONLY,
+    CAUSE_INVALIDATION_FAILED,
+    CAUSE_INVALIDATION_MISSING,
+    CAUSE_INVALIDATION_LAG,
+    CAUSE_STALE_FILL,
+    CAUSE_OUT_OF_ORDER_UPDATE,
+    CAUSE_LOCAL_NOT_INVALIDATED,
+    CAUSE_BUS_LOST,
+    CAUSE_WRITE_BEHIND_LAG,
+    CAUSE_REPLICA_LAG,
+    CAUSE_COUNT
+} oracle_cause;
+
+/* The DESIGN.md name of a cause, e.g. "stale-fill". */
+const char *oracle_cause_name(oracle_cause c);
+
+/* What the write path does about cached copies of a commit. */
+typedef enum oracle_plan {
+    PLAN_NONE_PATTERN, /* the pattern never invalidates (ttl-only) */
+    PLAN_NONE_PATH,    /* this write path forgets to invalidate */
+    PLAN_PENDING,      /* an invalidation follows the commit */
+    PLAN_DONE_BEFORE,  /* invalidated (successfully) before the commit */
+    PLAN_FAILED_BEFORE /* tried to invalidate before the commit and failed */
+} oracle_plan;
+
+typedef enum oracle_set_kind {
+    SET_FILL,  /* a reader's miss path storing what it read */
+    SET_UPDATE /* a writer storing the value it committed */
+} oracle_set_kind;
+
+/* Copy identifiers: the source of truth, and the shared cache.  (Local
+ * per-instance copies will take further ids.) */
+#define ORACLE_SOURCE 0u
+#define ORACLE_CACHE 1u
+
+typedef enum oracle_verdict_kind {
+    VERDICT_FRESH,
+    VERDICT_CONCURRENT,
+    VERDICT_STALE
+} oracle_verdict_kind;
+
+typedef struct oracle_verdict {
+    oracle_verdict_kind kind;
+    sim_time age;      /* ns, stale reads only */
+    uint32_t lag;      /* versions behind at s, stale reads only */
+    int ryw_violation; /* 1 if it broke read-your-writes */
+} oracle_verdict;
+
+/* What the oracle measured; counts exclude the warm-up. */
+typedef struct oracle_counts {
+    uint64_t reads, fresh, concurrent, stale;
+    uint64_t ryw_violations;
+    uint64_t commits;
+    uint64_t windows;          /* closed stale windows */
+    uint64_t censored_windows; /* still open at the end */
+    uint64_t stale_by_cause[CAUSE_COUNT];  /* final after oracle_finish */
+    uint64_t windows_by_cause[CAUSE_COUNT];
+} oracle_counts;
+
+/* Creates an oracle for keys 0..nkeys-1, all at version 0 with no copy.
+ * Returns NULL if memory is exhausted. */
+oracle *oracle_create(uint32_t nkeys, sim_time warmup);
+void oracle_destroy(oracle *o);
+
+void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
+                   oracle_plan plan);
+void oracle_invalidation_failed(oracle *o, uint32_t key, uint32_t version,
+                                sim_time t);
+void oracle_copy_set(oracle *o, uint32_t key, uint32_t copy, uint32_t version,
+                     sim_time t, sim_time expires_at, oracle_set_kind kind);
+void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t);
+void oracle_ack(oracle *o, uint32_t client, uint32_t key, uint32_t version,
+                sim_time t);
+oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
+                           sim_time invoked, sim_time answered,
+                           uint32_t version, uint32_t copy);
+
+/* Closes every open window at `end` as censored and settles causes.  Call
+ * once, after the last fact. */
+void oracle_finish(oracle *o, sim_time end);
+
+/* Latest committed version of a key. */
+uint32_t oracle_latest(const oracle *o, uint32_t key);
+/* Commit time of version v >= 1 of key (ns). */
+sim_time oracle_commit_time(const oracle *o, uint32_t key, uint32_t version);
+
+const oracle_counts *oracle_get_counts(const oracle *o);
+const sim_hist *oracle_stale_age(const oracle *o);    /* per stale read */
+const sim_hist *oracle_stale_window(const oracle *o); /* per closed window */
+const sim_tally *oracle_censored_window(const oracle *o); /* open durations */
+
+#endif

@@ -1,0 +1,673 @@
+/* Scenario files: the key table, parsing through inih, overrides, validation.
+ *
+ * inih hands us (section, key, value) triples but, as packaged by Debian, not
+ * line numbers; we feed it through ini_parse_stream with our own line reader,
+ * which counts lines, so every message can name FILE:LINE.  The reader also
+ * refuses lines longer than inih's buffer instead of letting them be split.
+ *
+ * A value may end with an inline comment introduced by " ;" (inih) or " #"
+ * (stripped here).  Each key may be given once per file. */
+#include "models/scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "models/pattern.h"
+
+typedef enum key_type {
+    KT_DURATION,   /* sim_time, >= 0 */
+    KT_WARMUP,     /* duration; "auto" refused until MSER-5 lands */
+    KT_DIST,       /* sim_dist */
+    KT_RATE,       /* double per s, >= 0 */
+    KT_PROB,       /* double in [0,1] */
+    KT_FRACTION,   /* double in (0,1) */
+    KT_U32,        /* uint32 >= 1 */
+    KT_U64,        /* uint64 */
+    KT_BOOL,       /* yes/no/true/false/1/0 */
+    KT_POPULARITY, /* uniform | zipf:S */
+    KT_ARRIVALS,   /* poisson | constant */
+    KT_PATTERN,    /* a name in the pattern table */
+    KT_INVALIDATION,
+    KT_FIXED       /* accepted only at its default: not simulated yet */
+} key_type;
+
+typedef struct key_def {
+    const char *section;
+    const char *name;
+    key_type type;
+    size_t offset; /* into struct scenario; unused for KT_FIXED */
+    const char *def;
+    const char *doc;
+} key_def;
+
+#define OFF(field) offsetof(scenario, field)
+
+static const key_def keys[] = {
+    {"run", "duration", KT_DURATION, OFF(run.duration), "1h",
+     "simulated time per replication"},
+    {"run", "warmup", KT_WARMUP, OFF(run.warmup), "0s",
+     "reads invoked before this are simulated but not counted"},
+    {"run", "reps", KT_U32, OFF(run.reps), "10",
+     "independent replications; CIs are over them"},
+    {"run", "seed", KT_U64, OFF(run.seed), "1",
+     "replication r of seed S always sees the same arrivals"},
+    {"workload", "keys", KT_U32, OFF(workload.keys), "10000",
+     "number of distinct keys"},
+    {"workload", "popularity", KT_POPULARITY, OFF(workload.zipf_s), "uniform",
+     "`uniform` or `zipf:S` (key i has weight 1/(i+1)^S)"},
+    {"workload", "reads", KT_RATE, OFF(workload.reads), "1000/s",
+     "total read rate over all keys"},
+    {"workload", "writes", KT_RATE, OFF(workload.writes), "10/s",
+     "total write rate over all keys"},
+    {"workload", "arrivals", KT_ARRIVALS, OFF(workload.arrivals), "poisson",
+     "`poisson` or `constant` (evenly spaced) arrivals"},
+    {"workload", "clients", KT_U32, OFF(workload.clients), "100",
+     "clients issuing requests (read-your-writes is checked per client)"},
+    {"workload", "trace", KT_FIXED, 0, "", "trace file (not simulated yet)"},
+    {"workload", "trace_format", KT_FIXED, 0, "twitter",
+     "trace format (not simulated yet)"},
+    {"db", "read_latency", KT_DIST, OFF(db.read_latency), "exp:5ms",
+     "DB read request latency"},
+    {"db", "write_latency", KT_DIST, OFF(db.write_latency), "exp:10ms",
+     "DB write request latency (the commit is at its end)"},
+    {"db", "replicas", KT_FIXED, 0, "0", "read replicas (not simulated yet)"},
+    {"db", "replica_lag", KT_FIXED, 0, "exp:50ms",
+     "replica lag (not simulated yet)"},
+    {"cache", "pattern", KT_PATTERN, OFF(cache.pattern), "cache-aside",
+     "`none`, `ttl-only` or `cache-aside`"},
+    {"cache", "ttl", KT_DURATION, OFF(cache.ttl), "300s",
+     "time to live from the SET's effect; `0` never expires"},
+    {"cache", "sliding_ttl", KT_BOOL, OFF(cache.sliding_ttl), "no",
+     "`yes`: a hit restarts the TTL"},
+    {"cache", "get_latency", KT_DIST, OFF(cache.get_latency), "exp:0.5ms",
+     "cache GET request latency"},
+    {"cache", "set_latency", KT_DIST, OFF(cache.set_latency), "exp:0.5ms",
+     "cache SET request latency"},
+    {"cache", "del_latency", KT_DIST, OFF(cache.del_latency), "exp:0.5ms",
+     "cache DEL request latency"},
+    {"cache", "response_latency", KT_DIST, OFF(cache.response_latency), "0",
+     "every remote operation: from its effect to the caller resuming"},
+    {"cache", "timeout", KT_DURATION, OFF(cache.timeout), "100ms",
+     "how long a caller waits on a timed-out operation"},
+    {"cache", "invalidation", KT_INVALIDATION, OFF(cache.invalidation),
+     "delete-after-write",
+     "`delete-after-write`, `delete-before-write`, `update-after-write` or "
+     "`none`"},
+    {"cache", "mitigations", KT_FIXED, 0, "",
+     "leases, versioned sets, ... (not simulated yet)"},
+    {"local", "instances", KT_FIXED, 0, "0",
+     "per-instance local caches (not simulated yet)"},
+    {"faults", "del_fail", KT_PROB, OFF(faults.del_fail), "0",
+     "P(a DEL errors and has no effect)"},
+    {"faults", "del_timeout", KT_PROB, OFF(faults.del_timeout), "0",
+     "P(a DEL times out: the caller gives up after `timeout`)"},
+    {"faults", "del_timeout_applies", KT_PROB,
+     OFF(faults.del_timeout_applies), "0",
+     "P(a timed-out DEL still takes effect, at its normal time)"},
+    {"faults", "set_fail", KT_PROB, OFF(faults.set_fail), "0",
+     "P(a SET errors and has no effect)"},
+    {"faults", "crash_after_commit", KT_PROB, OFF(faults.crash_after_commit),
+     "0", "P(a writer dies between its commit and its invalidation)"},
+    {"contract", "max_staleness", KT_DURATION, OFF(contract.max_staleness),
+     "5s", "freshness contract: staleness bound at `quantile`"},
+    {"contract", "quantile", KT_FRACTION, OFF(contract.quantile), "0.999",
+     "freshness contract: quantile of reads the bound covers"},
+    {"contract", "max_stale_fraction", KT_PROB,
+     OFF(contract.max_stale_fraction), "1e-4",
+     "freshness contract: largest acceptable stale-read fraction"},
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+_Static_assert(sizeof keys / sizeof keys[0] <= SCENARIO_MAX_KEYS,
+               "raise SCENARIO_MAX_KEYS");
+
+size_t scenario_key_count(void) { return NKEYS; }
+const char *scenario_key_section(size_t i) { return keys[i].section; }
+const char *scenario_key_name(size_t i) { return keys[i].name; }
+const char *scenario_key_default(size_t i) { return keys[i].def; }
+const char *scenario_key_doc(size_t i) { return keys[i].doc; }
+
+static char *dup_str(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int find_key(const char *section, const char *name) {
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].section, section) == 0 &&
+            strcmp(keys[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int known_section(const char *section) {
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].section, section) == 0) return 1;
+    return 0;
+}
+
+/* Parses a whole-string decimal number; 0 on success. */
+static int parse_double(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno == ERANGE) return -1;
+    while (isspace((unsigned char)*end)) end++;
+    if (*end) return -1;
+    if (v != v || v == HUGE_VAL || v == -HUGE_VAL) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, int *out) {
+    static const char *yes[] = {"yes", "true", "on", "1"};
+    static const char *no[] = {"no", "false", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(s, yes[i]) == 0) return *out = 1, 0;
+        if (strcmp(s, no[i]) == 0) return *out = 0, 0;
+    }
+    return -1;
+}
+
+/* Converts `value` for key k and stores it in sc.  Returns 0, or -1 with the
+ * reason (without location) in err. */
+static int apply_value(scenario *sc, const key_def *k, const char *value,
+                       char *err, size_t errlen) {
+    char *field = (char *)sc + k->offset;
+    switch (k->type) {
+    case KT_WARMUP:
+        if (strcmp(value, "auto") == 0) {
+            set_err(err, errlen,
+                    "'auto' (MSER-5 truncation) is not built yet; give a "
+                    "duration such as 30s");
+            return -1;
+        }
+        /* fall through */
+    case KT_DURATION:
+        return sim_duration_parse(value, (sim_time *)field, err, errlen);
+    case KT_DIST: {
+        sim_dist d;
+        if (sim_dist_parse(&d, value, sc->basedir, err, errlen) != 0)
+            return -1;
+        sim_dist_fini((sim_dist *)field);
+        *(sim_dist *)field = d;
+        return 0;
+    }
+    case KT_RATE:
+        return sim_rate_parse(value, (double *)field, err, errlen);
+    case KT_PROB:
+    case KT_FRACTION: {
+        double p;
+        if (parse_double(value, &p) != 0) {
+            set_err(err, errlen, "'%s' is not a number", value);
+            return -1;
+        }
+        if (k->type == KT_PROB && (p < 0 || p > 1)) {
+            set_err(err, errlen, "probability %s is outside [0,1]", value);
+            return -1;
+        }
+        if (k->type == KT_FRACTION && (p <= 0 || p >= 1)) {
+            set_err(err, errlen, "%s must lie strictly between 0 and 1", value);
+            return -1;
+        }
+        *(double *)field = p;
+        return 0;
+    }
+    case KT_U32:
+    case KT_U64: {
+        char *end;
+        if (!isdigit((unsigned char)value[0])) {
+            set_err(err, errlen, "'%s' is not a whole number", value);
+            return -1;
+        }
+        errno = 0;
+        unsigned long long v = strtoull(value, &end, 10);
+        if (*end || errno == ERANGE) {
+            set_err(err, errlen, "'%s' is not a whole number", value);
+            return -1;
+        }
+        if (k->type == KT_U32) {
+            if (v < 1 || v > UINT32_MAX) {
+                set_err(err, errlen, "%s is outside [1, %u]", value,
+                        (unsigned)UINT32_MAX);
+                return -1;
+            }
+            *(uint32_t *)field = (uint32_t)v;
+        } else {
+            *(uint64_t *)field = (uint64_t)v;
+        }
+        return 0;
+    }
+    case KT_BOOL:
+        if (parse_bool(value, (int *)field) != 0) {
+            set_err(err, errlen, "'%s' is not yes or no", value);
+            return -1;
+        }
+        return 0;
+    case KT_POPULARITY:
+        if (strcmp(value, "uniform") == 0) {
+            *(double *)field = 0;
+            return 0;
+        }
+        if (strncmp(value, "zipf:", 5) == 0) {
+            double s;
+            if (parse_double(value + 5, &s) != 0 || s <= 0 || s > 10) {
+                set_err(err, errlen,
+                        "zipf exponent in '%s' must be a number in (0, 10]",
+                        value);
+                return -1;
+            }
+            *(double *)field = s;
+            return 0;
+        }
+        set_err(err, errlen, "'%s' is not uniform or zipf:S", value);
+        return -1;
+    case KT_ARRIVALS:
+        if (strcmp(value, "poisson") == 0)
+            *(scenario_arrivals *)field = ARRIVALS_POISSON;
+        else if (strcmp(value, "constant") == 0)
+            *(scenario_arrivals *)field = ARRIVALS_CONSTANT;
+        else if (strncmp(value, "bursty", 6) == 0) {
+            set_err(err, errlen, "bursty arrivals are not built yet");
+            return -1;
+        } else {
+            set_err(err, errlen, "'%s' is not poisson or constant", value);
+            return -1;
+        }
+        return 0;
+    case KT_PATTERN: {
+        const pattern_ops *p = pattern_find(value);
+        if (!p) {
+            char names[256];
+            pattern_list(names, sizeof names);
+            set_err(err, errlen, "unknown pattern '%s' (this build has: %s)",
+                    value, names);
+            return -1;
+        }
+        snprintf(field, sizeof sc->cache.pattern, "%s", p->name);
+        return 0;
+    }
+    case KT_INVALIDATION: {
+        static const char *names[] = {"delete-after-write",
+                                      "delete-before-write",
+                                      "update-after-write", "none"};
+        for (int i = 0; i < 4; i++)
+            if (strcmp(value, names[i]) == 0) {
+                *(scenario_invalidation *)field = (scenario_invalidation)i;
+                return 0;
+            }
+        set_err(err, errlen,
+                "'%s' is not delete-after-write, delete-before-write, "
+                "update-after-write or none",
+                value);
+        return -1;
+    }
+    case KT_FIXED:
+        if (strcmp(value, k->def) != 0) {
+            set_err(err, errlen,
+                    "this build does not simulate [%s] %s yet; only the "
+                    "default '%s' is accepted",
+                    k->section, k->name, k->def);
+            return -1;
+        }
+        return 0;
+    }
+    set_err(err, errlen, "internal: unknown key type");
+    return -1;
+}
+
+/* Records value text and origin of key i; the value is already applied. */
+static int remember(scenario *sc, size_t i, const char *value, int line) {
+    char *t = dup_str(value);
+    if (!t) return -1;
+    free(sc->text[i]);
+    sc->text[i] = t;
+    sc->line[i] = line;
+    return 0;
+}
+
+int scenario_init_defaults(scenario *sc, char *err, size_t errlen) {
+    memset(sc, 0, sizeof *sc);
+    sc->path = dup_str("(built-in default)");
+    sc->basedir = dup_str(".");
+    if (!sc->path || !sc->basedir) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < NKEYS; i++) {
+        char why[256];
+        if (apply_value(sc, &keys[i], keys[i].def, why, sizeof why) != 0) {
+            set_err(err, errlen, "internal: default of %s.%s: %s",
+                    keys[i].section, keys[i].name, why);
+            return -1;
+        }
+        if (remember(sc, i, keys[i].def, 0) != 0) {
+            set_err(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- file parsing ------------------------------------------------------ */
+
+typedef struct parse_state {
+    scenario *sc;
+    const char *name; /* file name for messages */
+    int line;         /* line most recently handed to inih */
+    int seen[SCENARIO_MAX_KEYS]; /* line where each key was given, 0 if not */
+    char *err;
+    size_t errlen;
+    int failed;
+    /* source: a FILE or a string */
+    FILE *file;
+    const char *text;
+} parse_state;
+
+#define LINE_MAX_BYTES 200 /* inih's INI_MAX_LINE as packaged */
+
+static char *read_line(char *buf, int size, void *stream) {
+    parse_state *ps = stream;
+    char *got = NULL;
+    if (ps->file) {
+        got = fgets(buf, size, ps->file);
+    } else if (ps->text && *ps->text) {
+        const char *nl = strchr(ps->text, '\n');
+        size_t n = nl ? (size_t)(nl - ps->text) + 1 : strlen(ps->text);
+        if (n > (size_t)size - 1) n = (size_t)size - 1;
+        memcpy(buf, ps->text, n);
+        buf[n] = '\0';
+        ps->text += n;
+        got = buf;
+    }
+    if (!got) return NULL;
+    ps->line++;
+    size_t len = strlen(buf);
+    int at_end = ps->file ? feof(ps->file) : !*ps->text;
+    if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !at_end &&
+        !ps->failed) {
+        set_err(ps->err, ps->errlen, "%s:%d: line longer than %d characters",
+                ps->name, ps->line, size - 3);
+        ps->failed = 1;
+        /* Skip the rest of the physical line. */
+        if (ps->file) {
+            int c;
+            while ((c = fgetc(ps->file)) != EOF && c != '\n') {}
+        } else {
+            const char *nl = strchr(ps->text, '\n');
+            ps->text = nl ? nl + 1 : ps->text + strlen(ps->text);
+        }
+        buf[0] = '\0';
+    }
+    return got;
+}
+
+/* Removes an inline " #..." comment and trailing blanks (inih already took
+ * " ;" comments and surrounding blanks). */
+static void strip_hash_comment(char *v) {
+    for (char *p = v; *p; p++)
+        if (*p == '#' && (p == v || isspace((unsigned char)p[-1]))) {
+            *p = '\0';
+            break;
+        }
+    size_t n = strlen(v);
+    while (n && isspace((unsigned char)v[n - 1])) v[--n] = '\0';
+}
+
+static int on_pair(void *user, const char *section, const char *name,
+                   const char *value) {
+    parse_state *ps = user;
+    if (ps->failed) return 1;
+    char v[LINE_MAX_BYTES + 8];
+    snprintf(v, sizeof v, "%s", value);
+    strip_hash_comment(v);
+
+    if (!*section) {
+        set_err(ps->err, ps->errlen,
+                "%s:%d: key '%s' appears before any [section]", ps->name,
+                ps->line, name);
+        ps->failed = 1;
+        return 1;
+    }
+    int i = find_key(section, name);
+    if (i < 0) {
+        if (strncmp(section, "path.", 5) == 0 ||
+            strncmp(section, "family.", 7) == 0 ||
+            strcmp(section, "write_behind") == 0 ||
+            (strcmp(section, "local") == 0))
+            set_err(ps->err, ps->errlen,
+                    "%s:%d: key '%s': section [%s] is not simulated by this "
+                    "build yet",
+                    ps->name, ps->line, name, section);
+        else if (!known_section(section))
+            set_err(ps->err, ps->errlen, "%s:%d: unknown section [%s]",
+                    ps->name, ps->line, section);
+        else
+            set_err(ps->err, ps->errlen,
+                    "%s:%d: key '%s': unknown key in [%s] (`stalesim keys` "
+                    "lists them)",
+                    ps->name, ps->line, name, section);
+        ps->failed = 1;
+        return 1;
+    }
+    if (ps->seen[i]) {
+        set_err(ps->err, ps->errlen,
+                "%s:%d: key '%s': given twice in [%s] (first at line %d)",
+                ps->name, ps->line, name, section, ps->seen[i]);
+        ps->failed = 1;
+        return 1;
+    }
+    ps->seen[i] = ps->line;
+    char why[256];
+    if (apply_value(ps->sc, &keys[i], v, why, sizeof why) != 0) {
+        set_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name, ps->line,
+                name, why);
+        ps->failed = 1;
+        return 1;
+    }
+    if (remember(ps->sc, (size_t)i, v, ps->line) != 0) {
+        set_err(ps->err, ps->errlen, "out of memory");
+        ps->failed = 1;
+    }
+    return 1;
+}
+
+static int run_parse(parse_state *ps) {
+    int rc = ini_parse_stream(read_line, ps, on_pair, ps);
+    if (ps->failed) return -1;
+    if (rc > 0) {
+        set_err(ps->err, ps->errlen,
+                "%s:%d: malformed line (expected 'key = value' or "
+                "'[section]')",
+                ps->name, rc);
+        return -1;
+    }
+    if (rc < 0) {
+        set_err(ps->err, ps->errlen, "%s: cannot be parsed (out of memory)",
+                ps->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_basedir(scenario *sc, const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (!slash) {
+        dir = dup_str(".");
+    } else {
+        size_t n = (size_t)(slash - path);
+        if (n == 0) n = 1; /* "/x.ini" -> "/" */
+        dir = malloc(n + 1);
+        if (dir) {
+            memcpy(dir, path, n);
+            dir[n] = '\0';
+        }
+    }
+    char *p = dup_str(path);
+    if (!dir || !p) {
+        free(dir);
+        free(p);
+        return -1;
+    }
+    free(sc->basedir);
+    free(sc->path);
+    sc->basedir = dir;
+    sc->path = p;
+    return 0;
+}
+
+int scenario_load(scenario *sc, const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (set_basedir(sc, path) != 0) {
+        fclose(f);
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    parse_state ps = {.sc = sc, .name = path, .err = err, .errlen = errlen,
+                      .file = f};
+    int rc = run_parse(&ps);
+    if (rc == 0 && ferror(f)) {
+        set_err(err, errlen, "%s: read error", path);
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+int scenario_load_string(scenario *sc, const char *name, const char *text,
+                         char *err, size_t errlen) {
+    parse_state ps = {.sc = sc, .name = name, .err = err, .errlen = errlen,
+                      .text = text};
+    return run_parse(&ps);
+}
+
+int scenario_set(scenario *sc, const char *assignment, char *err,
+                 size_t errlen) {
+    const char *eq = strchr(assignment, '=');
+    const char *dot = NULL;
+    for (const char *p = assignment; eq && p < eq; p++)
+        if (*p == '.') dot = p;
+    if (!eq || !dot) {
+        set_err(err, errlen,
+                "--set '%s': expected section.key=value, e.g. cache.ttl=60s",
+                assignment);
+        return -1;
+    }
+    char section[64], name[64], value[LINE_MAX_BYTES];
+    size_t ls = (size_t)(dot - assignment), ln = (size_t)(eq - dot - 1);
+    if (ls == 0 || ls >= sizeof section || ln == 0 || ln >= sizeof name) {
+        set_err(err, errlen, "--set '%s': expected section.key=value",
+                assignment);
+        return -1;
+    }
+    memcpy(section, assignment, ls);
+    section[ls] = '\0';
+    memcpy(name, dot + 1, ln);
+    name[ln] = '\0';
+    snprintf(value, sizeof value, "%s", eq + 1);
+    int i = find_key(section, name);
+    if (i < 0) {
+        set_err(err, errlen, "--set '%s.%s': unknown %s", section, name,
+                known_section(section) ? "key" : "section");
+        return -1;
+    }
+    char why[256];
+    if (apply_value(sc, &keys[i], value, why, sizeof why) != 0) {
+        set_err(err, errlen, "--set '%s.%s': %s", section, name, why);
+        return -1;
+    }
+    if (remember(sc, (size_t)i, value, -1) != 0) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* "FILE:LINE: key 'K'" for key i, honest about where the value came from. */
+static void where(const scenario *sc, const char *section, const char *name,
+                  char *buf, size_t len) {
+    int i = find_key(section, name);
+    int line = i >= 0 ? sc->line[i] : 0;
+    if (line > 0)
+        snprintf(buf, len, "%s:%d: key '%s'", sc->path, line, name);
+    else if (line < 0)
+        snprintf(buf, len, "--set '%s.%s'", section, name);
+    else
+        snprintf(buf, len, "%s: key '%s' (default)", sc->path, name);
+}
+
+int scenario_validate(const scenario *sc, char *err, size_t errlen) {
+    char at[512];
+    if (sc->run.duration <= 0) {
+        where(sc, "run", "duration", at, sizeof at);
+        set_err(err, errlen, "%s: duration must be greater than 0", at);
+        return -1;
+    }
+    if (sc->run.warmup >= sc->run.duration) {
+        where(sc, "run", "warmup", at, sizeof at);
+        set_err(err, errlen, "%s: warmup must be shorter than duration", at);
+        return -1;
+    }
+    if (sc->workload.reads + sc->workload.writes <= 0) {
+        where(sc, "workload", "reads", at, sizeof at);
+        set_err(err, errlen, "%s: reads and writes are both 0: nothing to "
+                             "simulate", at);
+        return -1;
+    }
+    if (sc->faults.del_fail + sc->faults.del_timeout > 1) {
+        where(sc, "faults", "del_timeout", at, sizeof at);
+        set_err(err, errlen,
+                "%s: del_fail + del_timeout exceed 1 (they are exclusive "
+                "outcomes of one DEL)",
+                at);
+        return -1;
+    }
+    return 0;
+}
+
+void scenario_fini(scenario *sc) {
+    if (!sc) return;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].type == KT_DIST)
+            sim_dist_fini((sim_dist *)((char *)sc + keys[i].offset));
+        free(sc->text[i]);
+        sc->text[i] = NULL;
+    }
+    free(sc->path);
+    free(sc->basedir);
+    sc->path = sc->basedir = NULL;
+}
+
+void scenario_print_reference(FILE *out) {
+    const char *section = "";
+    fprintf(out, "| section | key | default | meaning |\n");
+    fprintf(out, "|---|---|---|---|\n");
+    for (size_t i = 0; i < NKEYS; i++) {
+        int first = strcmp(section, keys[i].section) != 0;
+        section = keys[i].section;
+        fprintf(out, "| %s%s%s | `%s` | `%s` | %s |\n", first ? "[" : "",
+                first ? section : "", first ? "]" : "", keys[i].name,
+                *keys[i].def ? keys[i].def : "(empty)", keys[i].doc);
+    }
+}

@@ -1,0 +1,348 @@
+/* The world: request pool, event dispatch, and the effect helpers that keep
+ * the store, the database and the oracle in step. */
+#include "models/world.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/check.h"
+
+enum world_event {
+    EV_ARRIVAL, /* the next workload arrival */
+    EV_STEP,    /* a = request slot, b = pattern step */
+    EV_DEL_LATE /* a = key, b = commit version: a timed-out DEL lands */
+};
+
+static const struct {
+    const char *name, *doc;
+} metric_info[M_COUNT] = {
+    {"stale_read_fraction", "stale reads / all reads (after warm-up)"},
+    {"hit_ratio", "reads answered by a cache copy / all reads"},
+    {"db_reads_per_s", "DB read operations per second"},
+    {"db_writes_per_s", "DB commits per second"},
+    {"reads", "reads answered"},
+    {"writes", "writes issued"},
+    {"stale_reads", "reads that returned a superseded version"},
+    {"concurrent_reads", "reads superseded only while in flight (not stale)"},
+    {"stale_windows", "stale windows that closed"},
+    {"censored_windows", "stale windows still open at the end"},
+    {"invalidations", "invalidations issued after commits"},
+    {"invalidations_failed", "invalidations that never took effect"},
+    {"invalidations_timed_out", "invalidations whose caller timed out"},
+    {"writer_crashes", "writers that died between commit and invalidation"},
+    {"ryw_violations", "reads older than the client's own acknowledged write"},
+    {"lost_writes", "acknowledged writes never made durable"},
+    {"instance_disagreement",
+     "fraction of sampled (key, time) points where instances disagree"},
+};
+
+static const char *const dist_names[D_COUNT] = {
+    "stale_age_s", "stale_window_s", "invalidation_lag_s", "read_latency_s"};
+
+const char *world_metric_name(world_metric m) { return metric_info[m].name; }
+const char *world_metric_doc(world_metric m) { return metric_info[m].doc; }
+const char *world_dist_name(world_dist d) { return dist_names[d]; }
+
+static world *create(const scenario *sc, uint32_t rep, workload *load) {
+    world *w = calloc(1, sizeof *w);
+    if (!w) {
+        workload_destroy(load);
+        return NULL;
+    }
+    w->sc = sc;
+    w->load = load;
+    w->pattern = pattern_find(sc->cache.pattern);
+    SIM_CHECK(w->pattern != NULL, "pattern '%s'", sc->cache.pattern);
+    uint32_t n = sc->workload.keys;
+    w->db = db_create(n);
+    w->cache = store_create(n);
+    w->oracle = oracle_create(n, sc->run.warmup);
+    w->cap = 256;
+    w->req = malloc(w->cap * sizeof *w->req);
+    w->free_slots = malloc(w->cap * sizeof *w->free_slots);
+    int ok = load && w->db && w->cache && w->oracle && w->req &&
+             w->free_slots;
+    int sim_ok = ok && sim_init(&w->sim, 1024) == 0;
+    int rng_ok = sim_ok && sim_rng_init(&w->rng, sc->run.seed, rep) == 0;
+    if (!rng_ok) {
+        if (sim_ok) sim_fini(&w->sim);
+        workload_destroy(w->load);
+        db_destroy(w->db);
+        store_destroy(w->cache);
+        oracle_destroy(w->oracle);
+        free(w->req);
+        free(w->free_slots);
+        free(w);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < w->cap; i++) w->free_slots[i] = w->cap - 1 - i;
+    w->nfree = w->cap;
+    w->zero_response = sim_dist_is_zero(&sc->cache.response_latency);
+    sim_hist_init(&w->read_latency);
+    sim_hist_init(&w->invalidation_lag);
+    return w;
+}
+
+world *world_create(const scenario *sc, uint32_t rep) {
+    return create(sc, rep, workload_create(sc));
+}
+
+world *world_create_scripted(const scenario *sc, uint32_t rep,
+                             const workload_op *ops, size_t nops) {
+    return create(sc, rep, workload_create_scripted(ops, nops));
+}
+
+void world_destroy(world *w) {
+    if (!w) return;
+    sim_fini(&w->sim);
+    sim_rng_fini(&w->rng);
+    workload_destroy(w->load);
+    db_destroy(w->db);
+    store_destroy(w->cache);
+    oracle_destroy(w->oracle);
+    free(w->req);
+    free(w->free_slots);
+    free(w);
+}
+
+/* ---- request pool ---------------------------------------------------------- */
+
+static int grow_pool(world *w) {
+    uint32_t cap = w->cap * 2;
+    request *r = realloc(w->req, cap * sizeof *r);
+    if (!r) return -1;
+    w->req = r;
+    uint32_t *f = realloc(w->free_slots, cap * sizeof *f);
+    if (!f) return -1;
+    w->free_slots = f;
+    for (uint32_t i = cap; i > w->cap; i--) w->free_slots[w->nfree++] = i - 1;
+    w->cap = cap;
+    return 0;
+}
+
+static void release(world *w, uint32_t rq) { w->free_slots[w->nfree++] = rq; }
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+static void schedule_arrival(world *w) {
+    if (workload_next(w->load, &w->rng, w->sim.now, &w->next_op))
+        sim_schedule_at(&w->sim, w->next_op.at, EV_ARRIVAL, 0, 0);
+}
+
+static void on_arrival(world *w) {
+    if (w->nfree == 0 && grow_pool(w) != 0) {
+        w->sim.failed = 1;
+        sim_stop(&w->sim);
+        return;
+    }
+    uint32_t rq = w->free_slots[--w->nfree];
+    request *r = &w->req[rq];
+    const workload_op *op = &w->next_op;
+    r->invoked = w->sim.now;
+    r->commit_at = 0;
+    r->del_effect_at = SIM_TIME_MAX;
+    r->key = op->key;
+    r->client = op->client;
+    r->version = 0;
+    r->kind = (uint8_t)op->kind;
+    r->plan = PLAN_PENDING;
+    workload_kind kind = op->kind;
+    schedule_arrival(w); /* draws the next op; `op` is now the next one */
+    if (kind == OP_READ) {
+        w->pattern->on_read(w, rq);
+    } else {
+        if (w->sim.now >= w->sc->run.warmup) w->counts.writes++;
+        w->pattern->on_write(w, rq);
+    }
+}
+
+static void dispatch(void *model, sim *s, const sim_event *ev) {
+    world *w = model;
+    (void)s;
+    switch (ev->type) {
+    case EV_STEP:
+        w->pattern->on_step(w, ev->a, (uint32_t)ev->b);
+        break;
+    case EV_ARRIVAL:
+        on_arrival(w);
+        break;
+    case EV_DEL_LATE: {
+        world_cache_invalidate(w, ev->a, (uint32_t)ev->b);
+        break;
+    }
+    default:
+        SIM_CHECK(0, "unknown event type %u", ev->type);
+    }
+}
+
+/* ---- helpers for patterns ---------------------------------------------------- */
+
+sim_time world_latency(world *w, const sim_dist *d) {
+    return sim_dist_sample(d, sim_rng_stream(&w->rng, SIM_STREAM_LATENCY));
+}
+
+void world_after(world *w, sim_time delay, uint32_t rq, uint32_t step) {
+    sim_schedule(&w->sim, delay, EV_STEP, rq, step);
+}
+
+void world_respond(world *w, uint32_t rq, uint32_t step) {
+    if (w->zero_response)
+        w->pattern->on_step(w, rq, step);
+    else
+        world_after(w, world_latency(w, &w->sc->cache.response_latency), rq,
+                    step);
+}
+
+int world_cache_get(world *w, uint32_t key, uint32_t *version) {
+    sim_time now = w->sim.now;
+    int hit = store_get(w->cache, key, now, version);
+    if (hit && w->sc->cache.sliding_ttl && w->sc->cache.ttl > 0) {
+        sim_time exp = now + w->sc->cache.ttl;
+        store_touch(w->cache, key, exp);
+        oracle_copy_set(w->oracle, key, ORACLE_CACHE, *version, now, exp,
+                        SET_FILL);
+    }
+    return hit;
+}
+
+void world_cache_set(world *w, uint32_t key, uint32_t version,
+                     oracle_set_kind kind) {
+    sim_time now = w->sim.now;
+    sim_time ttl = w->sc->cache.ttl;
+    sim_time exp = ttl > 0 && ttl < SIM_TIME_MAX - now ? now + ttl
+                                                       : SIM_TIME_MAX;
+    store_set(w->cache, key, version, exp);
+    oracle_copy_set(w->oracle, key, ORACLE_CACHE, version, now, exp, kind);
+}
+
+void world_cache_invalidate(world *w, uint32_t key, uint32_t version) {
+    sim_time now = w->sim.now;
+    store_del(w->cache, key, now);
+    oracle_copy_remove(w->oracle, key, ORACLE_CACHE, now);
+    /* Lag from commit to effect, for invalidations that follow their commit. */
+    if (version > 0 && version <= oracle_latest(w->oracle, key)) {
+        sim_time commit_at = oracle_commit_time(w->oracle, key, version);
+        if (commit_at >= w->sc->run.warmup)
+            sim_hist_add(&w->invalidation_lag, now - commit_at);
+    }
+}
+
+void world_cache_invalidate_late(world *w, uint32_t key, uint32_t version,
+                                 sim_time delay) {
+    sim_schedule(&w->sim, delay, EV_DEL_LATE, key, version);
+}
+
+void world_cache_update(world *w, uint32_t key, uint32_t version,
+                        sim_time commit_at) {
+    world_cache_set(w, key, version, SET_UPDATE);
+    if (commit_at >= w->sc->run.warmup)
+        sim_hist_add(&w->invalidation_lag, w->sim.now - commit_at);
+}
+
+void world_invalidation_result(world *w, uint32_t key, uint32_t version,
+                               fault_outcome outcome) {
+    sim_time now = w->sim.now;
+    int counted = now >= w->sc->run.warmup;
+    int never = outcome == FAULT_FAIL || outcome == FAULT_TIMEOUT_LOST;
+    if (counted) {
+        w->counts.invalidations_failed += (uint64_t)never;
+        w->counts.invalidations_timed_out +=
+            (uint64_t)(outcome == FAULT_TIMEOUT_LOST ||
+                       outcome == FAULT_TIMEOUT_APPLIED);
+    }
+    if (never && version > 0)
+        oracle_invalidation_failed(w->oracle, key, version, now);
+}
+
+void world_invalidation_issued(world *w) {
+    if (w->sim.now >= w->sc->run.warmup) w->counts.invalidations++;
+}
+
+uint32_t world_db_read(world *w, uint32_t key) {
+    if (w->sim.now >= w->sc->run.warmup) w->counts.db_reads++;
+    return db_read(w->db, key);
+}
+
+uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
+    request *r = &w->req[rq];
+    r->version = db_commit(w->db, r->key);
+    r->commit_at = w->sim.now;
+    oracle_commit(w->oracle, r->key, r->version, w->sim.now, plan);
+    return r->version;
+}
+
+void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
+    request *r = &w->req[rq];
+    sim_time now = w->sim.now;
+    oracle_read(w->oracle, r->key, r->client, r->invoked, now, version, copy);
+    if (r->invoked >= w->sc->run.warmup) {
+        if (copy != ORACLE_SOURCE) w->counts.reads_from_cache++;
+        sim_hist_add(&w->read_latency, now - r->invoked);
+    }
+    release(w, rq);
+}
+
+void world_finish_write(world *w, uint32_t rq) {
+    request *r = &w->req[rq];
+    oracle_ack(w->oracle, r->client, r->key, r->version, w->sim.now);
+    release(w, rq);
+}
+
+void world_writer_crash(world *w, uint32_t rq) {
+    request *r = &w->req[rq];
+    if (w->sim.now >= w->sc->run.warmup) w->counts.writer_crashes++;
+    oracle_invalidation_failed(w->oracle, r->key, r->version, w->sim.now);
+    release(w, rq);
+}
+
+/* ---- the run ------------------------------------------------------------------- */
+
+static double wall_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int world_run(world *w, world_result *out) {
+    double t0 = wall_now();
+    schedule_arrival(w);
+    sim_time end = w->sc->run.duration;
+    int rc = sim_run(&w->sim, end, dispatch, w);
+    if (rc != 0 || w->sim.failed) return -1;
+    oracle_finish(w->oracle, end);
+
+    const oracle_counts *oc = oracle_get_counts(w->oracle);
+    double span_s = sim_time_to_s(end - w->sc->run.warmup);
+    double reads = (double)oc->reads;
+    double *m = out->metric;
+    memset(out->metric, 0, sizeof out->metric);
+    m[M_STALE_READ_FRACTION] = reads > 0 ? (double)oc->stale / reads : 0;
+    m[M_HIT_RATIO] = reads > 0 ? (double)w->counts.reads_from_cache / reads : 0;
+    m[M_DB_READS_PER_S] = (double)w->counts.db_reads / span_s;
+    m[M_DB_WRITES_PER_S] = (double)oc->commits / span_s;
+    m[M_READS] = reads;
+    m[M_WRITES] = (double)w->counts.writes;
+    m[M_STALE_READS] = (double)oc->stale;
+    m[M_CONCURRENT_READS] = (double)oc->concurrent;
+    m[M_STALE_WINDOWS] = (double)oc->windows;
+    m[M_CENSORED_WINDOWS] = (double)oc->censored_windows;
+    m[M_INVALIDATIONS] = (double)w->counts.invalidations;
+    m[M_INVALIDATIONS_FAILED] = (double)w->counts.invalidations_failed;
+    m[M_INVALIDATIONS_TIMED_OUT] = (double)w->counts.invalidations_timed_out;
+    m[M_WRITER_CRASHES] = (double)w->counts.writer_crashes;
+    m[M_RYW_VIOLATIONS] = (double)oc->ryw_violations;
+    m[M_LOST_WRITES] = 0;           /* no pattern here acknowledges early */
+    m[M_INSTANCE_DISAGREEMENT] = 0; /* one shared copy: nothing to disagree */
+
+    out->dist[D_STALE_AGE] = *oracle_stale_age(w->oracle);
+    out->dist[D_STALE_WINDOW] = *oracle_stale_window(w->oracle);
+    out->dist[D_INVALIDATION_LAG] = w->invalidation_lag;
+    out->dist[D_READ_LATENCY] = w->read_latency;
+    memcpy(out->stale_by_cause, oc->stale_by_cause,
+           sizeof out->stale_by_cause);
+    out->events = w->sim.events;
+    out->wall_s = wall_now() - t0;
+    return 0;
+}
+

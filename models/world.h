@@ -1,0 +1,172 @@
+/* The world: one replication of a scenario — clients, the database, the
+ * shared cache and the oracle — wired to the kernel.
+ *
+ * The world owns the request pool and the event dispatch.  Patterns drive
+ * requests through it with the helpers below, which also report every fact to
+ * the oracle and count what the replication measures, so a pattern file holds
+ * only its protocol.  The struct is visible to pattern files; everything else
+ * uses the functions.
+ *
+ * Timing model (DESIGN.md section 1): a remote operation issued at t takes
+ * effect at t + request latency; the caller resumes after a further response
+ * latency (0 by default, in which case the continuation runs inside the same
+ * event).  A timed-out operation resumes its caller at t + timeout. */
+#ifndef STALESIM_MODELS_WORLD_H
+#define STALESIM_MODELS_WORLD_H
+
+#include <stdint.h>
+
+#include "models/db.h"
+#include "models/faults.h"
+#include "models/oracle.h"
+#include "models/pattern.h"
+#include "models/scenario.h"
+#include "models/store.h"
+#include "models/workload.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
+#include "sim/stats.h"
+
+/* One request in flight.  Slots are reused; hold indices, never pointers,
+ * across calls that may start requests. */
+typedef struct request {
+    sim_time invoked;      /* ns: s, when the client issued it */
+    sim_time commit_at;    /* ns: write: when it committed */
+    sim_time del_effect_at;/* ns: a timed-out DEL's late effect, else MAX */
+    uint32_t key;
+    uint32_t client;
+    uint32_t version;      /* read: value obtained; write: version committed */
+    uint8_t kind;          /* workload_kind */
+    uint8_t plan;          /* oracle_plan decided before the commit */
+} request;
+
+/* Per-replication metrics (DESIGN.md section 5), in output order. */
+typedef enum world_metric {
+    M_STALE_READ_FRACTION,
+    M_HIT_RATIO,
+    M_DB_READS_PER_S,
+    M_DB_WRITES_PER_S,
+    M_READS,
+    M_WRITES,
+    M_STALE_READS,
+    M_CONCURRENT_READS,
+    M_STALE_WINDOWS,
+    M_CENSORED_WINDOWS,
+    M_INVALIDATIONS,
+    M_INVALIDATIONS_FAILED,
+    M_INVALIDATIONS_TIMED_OUT,
+    M_WRITER_CRASHES,
+    M_RYW_VIOLATIONS,
+    M_LOST_WRITES,
+    M_INSTANCE_DISAGREEMENT,
+    M_COUNT
+} world_metric;
+
+const char *world_metric_name(world_metric m);
+const char *world_metric_doc(world_metric m);
+
+typedef enum world_dist {
+    D_STALE_AGE,        /* per stale read: s - commit time of the next version */
+    D_STALE_WINDOW,     /* per closed stale window */
+    D_INVALIDATION_LAG, /* per effective invalidation: commit -> effect */
+    D_READ_LATENCY,     /* per read: invoked -> answered */
+    D_COUNT
+} world_dist;
+
+const char *world_dist_name(world_dist d);
+
+/* Everything one replication measured.  Large (histograms); heap-allocate. */
+typedef struct world_result {
+    double metric[M_COUNT];
+    sim_hist dist[D_COUNT]; /* ns */
+    uint64_t stale_by_cause[CAUSE_COUNT];
+    uint64_t events;
+    double wall_s;
+} world_result;
+
+typedef struct world_counts {
+    uint64_t reads_from_cache; /* answered by a cache copy, after warm-up */
+    uint64_t db_reads;         /* DB read operations after warm-up */
+    uint64_t writes;           /* write requests invoked after warm-up */
+    uint64_t invalidations, invalidations_failed, invalidations_timed_out;
+    uint64_t writer_crashes;
+} world_counts;
+
+struct world {
+    const scenario *sc;
+    const pattern_ops *pattern;
+    sim sim;
+    sim_rng rng;
+    workload *load;
+    db *db;
+    store *cache;
+    oracle *oracle;
+    workload_op next_op;  /* the arrival scheduled next */
+    request *req;         /* request pool */
+    uint32_t *free_slots; /* stack of free pool indices */
+    uint32_t nfree, cap;
+    int zero_response;    /* response latency is const 0 */
+    world_counts counts;
+    sim_hist read_latency, invalidation_lag;
+};
+
+/* A replication of sc (rep numbers from 0), synthetic workload.  The scenario
+ * must outlive the world.  Returns NULL on ENOMEM. */
+world *world_create(const scenario *sc, uint32_t rep);
+/* The same with a scripted list of requests instead of the workload. */
+world *world_create_scripted(const scenario *sc, uint32_t rep,
+                             const workload_op *ops, size_t nops);
+void world_destroy(world *w);
+
+/* Runs to the scenario's duration and fills *out.  Returns 0, or -1 if memory
+ * ran out (then *out is incomplete). */
+int world_run(world *w, world_result *out);
+
+/* ---- helpers for pattern files ----------------------------------------- */
+
+static inline request *world_req(world *w, uint32_t rq) { return &w->req[rq]; }
+static inline sim_time world_now(const world *w) { return w->sim.now; }
+
+/* A draw from the LATENCY stream. */
+sim_time world_latency(world *w, const sim_dist *d);
+/* Continues request rq at `step` after `delay` ns. */
+void world_after(world *w, sim_time delay, uint32_t rq, uint32_t step);
+/* Continues rq at `step` after a response latency (inline when it is 0). */
+void world_respond(world *w, uint32_t rq, uint32_t step);
+
+/* Cache effects at the current instant (the store and the oracle agree). */
+int world_cache_get(world *w, uint32_t key, uint32_t *version);
+void world_cache_set(world *w, uint32_t key, uint32_t version,
+                     oracle_set_kind kind);
+/* A DEL of key took effect now.  `version` is the commit it invalidates, for
+ * the invalidation-lag distribution; 0 when it precedes its commit. */
+void world_cache_invalidate(world *w, uint32_t key, uint32_t version);
+/* A DEL timed out at its caller but lands later, at now + delay. */
+void world_cache_invalidate_late(world *w, uint32_t key, uint32_t version,
+                                 sim_time delay);
+/* A writer's update-SET of its committed version took effect now. */
+void world_cache_update(world *w, uint32_t key, uint32_t version,
+                        sim_time commit_at);
+/* Counts an invalidation attempt (a DEL or an update-SET). */
+void world_invalidation_issued(world *w);
+/* Records how an invalidation attempt ended.  For FAULT_FAIL and
+ * FAULT_TIMEOUT_LOST the oracle learns that the invalidation of commit
+ * `version` will never take effect (pass version 0 for an invalidation issued
+ * before its commit: the commit's plan carries that). */
+void world_invalidation_result(world *w, uint32_t key, uint32_t version,
+                               fault_outcome outcome);
+
+/* Database effects at the current instant. */
+uint32_t world_db_read(world *w, uint32_t key);
+/* Commits rq's write with the given plan; records version and commit time. */
+uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan);
+
+/* Ends a read that returns `version` taken from `copy` (ORACLE_*). */
+void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy);
+/* Ends a write acknowledged to its client now. */
+void world_finish_write(world *w, uint32_t rq);
+/* Ends a write whose writer died right after its commit: no invalidation,
+ * no acknowledgement. */
+void world_writer_crash(world *w, uint32_t rq);
+
+#endif
