@@ -183,7 +183,9 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
             "pattern %s, ttl %s, invalidation %s; %s reads + %s writes over "
             "%s keys (%s)\n",
             sc->cache.pattern, text_of(sc, "cache", "ttl"),
-            text_of(sc, "cache", "invalidation"),
+            strcmp(sc->cache.pattern, "cache-aside") == 0
+                ? text_of(sc, "cache", "invalidation")
+                : "none",
             text_of(sc, "workload", "reads"), text_of(sc, "workload", "writes"),
             text_of(sc, "workload", "keys"),
             text_of(sc, "workload", "popularity"));

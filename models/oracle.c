@@ -100,7 +100,10 @@ static copy_state *copy_of(oracle *o, uint32_t key, uint32_t copy) {
 static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
     SIM_CHECK(c->window && at >= c->window_at, "close at %lld, opened %lld",
               (long long)at, (long long)c->window_at);
-    if (c->window_at >= o->warmup) {
+    /* A window that closes at the instant it opened, unread (a zero-latency
+     * DEL right behind its commit), never exposed a stale value: not counted. */
+    int empty = at == c->window_at && c->window_reads == 0;
+    if (c->window_at >= o->warmup && !empty) {
         if (censored) {
             o->counts.censored_windows++;
             sim_tally_add(&o->censored, (double)(at - c->window_at));

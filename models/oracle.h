@@ -21,7 +21,9 @@
  *     the latest commit and closes when the copy is removed, expires, or is
  *     overwritten.  An overwrite with a different version closes the window and
  *     may open a new one with the new value's provenance.  Windows open at the
- *     end of the run are closed there and counted apart as censored.
+ *     end of the run are closed there and counted apart as censored.  A
+ *     window that closes at the instant it opened with no read served from it
+ *     exposed nothing and is not counted.
  *   - every window carries one cause, and every stale read served from it the
  *     same cause.  A window opened by a commit takes its cause from that
  *     commit's invalidation plan (ttl-only, invalidation-missing,

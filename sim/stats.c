@@ -135,8 +135,8 @@ double sim_hist_quantile(const sim_hist *h, double q) {
     if (n == 0) return NAN;
     if (q == 0.0) return h->tally.min;
     if (q == 1.0) return h->tally.max;
-    /* ceil(q n), ignoring the last-bit error of q n (0.7 * 100 is
-     * 70.00000000000001 in double). */
+    /* ceil(q n), ignoring the last-bit error of q n (0.07 * 100 is
+     * 7.000000000000001 in double). */
     double qn = q * (double)n;
     double kd = ceil(qn - qn * 1e-12);
     uint64_t k = kd < 1.0 ? 1 : kd > (double)n ? n : (uint64_t)kd;

@@ -423,8 +423,8 @@ static void test_dist_parse_errors(void) {
 
 /* ---- empirical --------------------------------------------------------- */
 
-/* Writes `text` to a new temp file; returns its path (static storage in
- * `path`) or NULL. */
+/* Writes `text` to a new file made by mkstemp, its name written to `path`;
+ * returns `path`, or NULL on failure.  The caller unlinks it. */
 static char *write_temp(char *path, size_t len, const char *text) {
     snprintf(path, len, "/tmp/stalesim-dist-XXXXXX");
     int fd = mkstemp(path);

@@ -313,6 +313,37 @@ static void test_hist_small(void) {
                cases[i].exact);
     }
     EXPECT(h.tally.mean == 50.5e6, "mean %.17g", h.tally.mean);
+
+    /* One value per decade, so a rank off by one lands a decade away:
+     * the q-quantile is the ceil(4 q)-th smallest. */
+    sim_hist_init(&h);
+    static const sim_time dec4[] = {1000000, 10000000, 100000000, 1000000000};
+    for (int i = 0; i < 4; i++) sim_hist_add(&h, dec4[i]);
+    static const struct {
+        double q;
+        int rank;
+    } ranks[] = {{0.1, 1},  {0.25, 1}, {0.26, 2}, {0.5, 2},
+                 {0.51, 3}, {0.75, 3}, {0.76, 4}, {0.99, 4}};
+    for (int i = 0; i < 8; i++) {
+        double est = sim_hist_quantile(&h, ranks[i].q);
+        double exact = (double)dec4[ranks[i].rank - 1];
+        EXPECT(fabs(est - exact) < exact * bin_ratio(),
+               "q %g: %.1f ns, want rank %d = %.1f ns", ranks[i].q, est,
+               ranks[i].rank, exact);
+    }
+
+    /* q n is an integer that double arithmetic overshoots (0.07 * 100 is
+     * 7.000000000000001): the rank is still 7, not 8. */
+    static const int lows[] = {7, 56};
+    for (int j = 0; j < 2; j++) {
+        sim_hist_init(&h);
+        for (int i = 0; i < 100; i++)
+            sim_hist_add(&h, i < lows[j] ? SIM_MS : SIM_S);
+        double q = lows[j] / 100.0, est = sim_hist_quantile(&h, q);
+        EXPECT(fabs(est - 1e6) < 1e6 * bin_ratio(),
+               "q %.17g of %d x 1ms + %d x 1s: %.1f ns, want about 1ms",
+               q, lows[j], 100 - lows[j], est);
+    }
 }
 
 static void test_hist_zeros(void) {

@@ -1,0 +1,251 @@
+/* The oracle on hand-written fact streams: verdicts, age, lag, windows,
+ * causes, censoring, read-your-writes and the warm-up. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+
+#include "models/oracle.h"
+#include "tests/testing.h"
+
+#define MS SIM_MS
+#define KEY 0u
+
+static void expect_u64(const char *what, uint64_t got, uint64_t want) {
+    if (got != want) {
+        fprintf(stderr, "\n    %s: got %llu, want %llu\n", what,
+                (unsigned long long)got, (unsigned long long)want);
+        CU_FAIL(what);
+    }
+}
+
+static void expect_time(const char *what, double got_ns, sim_time want) {
+    if (got_ns != (double)want) {
+        fprintf(stderr, "\n    %s: got %.0f ns, want %lld ns\n", what, got_ns,
+                (long long)want);
+        CU_FAIL(what);
+    }
+}
+
+static void test_verdicts(void) {
+    oracle *o = oracle_create(1, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_NONE_PATTERN);
+    oracle_commit(o, KEY, 2, 20 * MS, PLAN_NONE_PATTERN);
+    oracle_commit(o, KEY, 3, 30 * MS, PLAN_NONE_PATTERN);
+
+    /* Invoked after v1..v2 committed, returns v0: stale, age from v1, lag 2. */
+    oracle_verdict v = oracle_read(o, KEY, 1, 25 * MS, 35 * MS, 0,
+                                   ORACLE_CACHE);
+    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    expect_time("age", (double)v.age, 15 * MS);
+    expect_u64("lag at s (v3 came after s)", v.lag, 2);
+
+    /* Invoked before v3, returns v2, v3 committed while in flight. */
+    v = oracle_read(o, KEY, 1, 29 * MS, 31 * MS, 2, ORACLE_SOURCE);
+    CU_ASSERT_EQUAL(v.kind, VERDICT_CONCURRENT);
+    v = oracle_read(o, KEY, 1, 31 * MS, 31 * MS, 3, ORACLE_SOURCE);
+    CU_ASSERT_EQUAL(v.kind, VERDICT_FRESH);
+    /* Boundary: a commit exactly at s makes older values stale (age 0). */
+    v = oracle_read(o, KEY, 1, 30 * MS, 31 * MS, 2, ORACLE_CACHE);
+    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    expect_time("age at the commit instant", (double)v.age, 0);
+
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("reads", c->reads, 4);
+    expect_u64("stale", c->stale, 2);
+    expect_u64("concurrent", c->concurrent, 1);
+    expect_u64("fresh", c->fresh, 1);
+    oracle_destroy(o);
+}
+
+/* A copy, a commit with a pending DEL, a stale read, the DEL lands. */
+static void test_window_invalidation_lag(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_verdict v = oracle_read(o, KEY, 1, 12 * MS, 12 * MS, 0, ORACLE_CACHE);
+    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    oracle_copy_remove(o, KEY, ORACLE_CACHE, 15 * MS);
+    oracle_finish(o, 200 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("windows", c->windows, 1);
+    expect_u64("censored", c->censored_windows, 0);
+    expect_u64("lag reads", c->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
+    expect_time("window", oracle_stale_window(o)->tally.max, 5 * MS);
+    oracle_destroy(o);
+}
+
+/* The DEL fails: the window lasts until the entry expires, and the read made
+ * while the DEL was in flight takes the window's final cause. */
+static void test_window_invalidation_failed(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_read(o, KEY, 1, 12 * MS, 12 * MS, 0, ORACLE_CACHE);
+    oracle_invalidation_failed(o, KEY, 1, 13 * MS);
+    oracle_read(o, KEY, 2, 50 * MS, 50 * MS, 0, ORACLE_CACHE);
+    oracle_finish(o, 200 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("failed reads", c->stale_by_cause[CAUSE_INVALIDATION_FAILED], 2);
+    expect_u64("lag reads", c->stale_by_cause[CAUSE_INVALIDATION_LAG], 0);
+    expect_u64("windows", c->windows, 1);
+    expect_time("window ends at expiry", oracle_stale_window(o)->tally.max,
+                90 * MS);
+    oracle_destroy(o);
+}
+
+/* A failure fact for a later commit does not change a window opened by an
+ * earlier one. */
+static void test_failure_of_other_commit(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_commit(o, KEY, 2, 11 * MS, PLAN_PENDING);
+    oracle_invalidation_failed(o, KEY, 2, 12 * MS);
+    oracle_read(o, KEY, 1, 13 * MS, 13 * MS, 0, ORACLE_CACHE);
+    oracle_copy_remove(o, KEY, ORACLE_CACHE, 14 * MS); /* v1's DEL lands */
+    oracle_finish(o, 200 * MS);
+    expect_u64("lag reads",
+               oracle_get_counts(o)->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
+    oracle_destroy(o);
+}
+
+/* A fill of a superseded version opens a stale-fill window at once; still
+ * open at the end, it is censored, and its reads are still attributed. */
+static void test_stale_fill_censored(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 12 * MS, 100 * MS, SET_FILL);
+    oracle_verdict v = oracle_read(o, KEY, 1, 14 * MS, 14 * MS, 0, ORACLE_CACHE);
+    expect_time("age", (double)v.age, 4 * MS);
+    oracle_finish(o, 50 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("windows", c->windows, 0);
+    expect_u64("censored", c->censored_windows, 1);
+    expect_u64("fill reads", c->stale_by_cause[CAUSE_STALE_FILL], 1);
+    expect_time("censored duration", oracle_censored_window(o)->max, 38 * MS);
+    oracle_destroy(o);
+}
+
+/* A writer's SET of an old version is an out-of-order update. */
+static void test_out_of_order_update(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_commit(o, KEY, 1, 1 * MS, PLAN_PENDING);
+    oracle_commit(o, KEY, 2, 2 * MS, PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 2, 3 * MS, 100 * MS, SET_UPDATE);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 4 * MS, 100 * MS, SET_UPDATE);
+    oracle_read(o, KEY, 1, 5 * MS, 5 * MS, 1, ORACLE_CACHE);
+    /* Brought up to date: the window closes. */
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 2, 9 * MS, 100 * MS, SET_UPDATE);
+    oracle_finish(o, 200 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("ooo reads", c->stale_by_cause[CAUSE_OUT_OF_ORDER_UPDATE], 1);
+    expect_time("window", oracle_stale_window(o)->tally.max, 5 * MS);
+    oracle_destroy(o);
+}
+
+/* Each invalidation plan names the cause of the window its commit opens. */
+static void test_plans(void) {
+    static const struct {
+        oracle_plan plan;
+        oracle_cause cause;
+    } cases[] = {
+        {PLAN_NONE_PATTERN, CAUSE_TTL_ONLY},
+        {PLAN_NONE_PATH, CAUSE_INVALIDATION_MISSING},
+        {PLAN_DONE_BEFORE, CAUSE_STALE_FILL},
+        {PLAN_FAILED_BEFORE, CAUSE_INVALIDATION_FAILED},
+        {PLAN_PENDING, CAUSE_INVALIDATION_LAG},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        oracle *o = oracle_create(1, 0);
+        oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
+        oracle_commit(o, KEY, 1, 10 * MS, cases[i].plan);
+        oracle_read(o, KEY, 1, 11 * MS, 11 * MS, 0, ORACLE_CACHE);
+        oracle_finish(o, 300 * MS);
+        uint64_t got = oracle_get_counts(o)->stale_by_cause[cases[i].cause];
+        if (got != 1)
+            fprintf(stderr, "\n    plan %d: cause %s got %llu reads\n",
+                    (int)cases[i].plan, oracle_cause_name(cases[i].cause),
+                    (unsigned long long)got);
+        CU_ASSERT_EQUAL(got, 1);
+        oracle_destroy(o);
+    }
+}
+
+static void test_read_your_writes(void) {
+    oracle *o = oracle_create(2, 0);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_ack(o, 7, KEY, 1, 12 * MS);
+    /* Before its ack the writer's read is stale but no violation. */
+    oracle_verdict v = oracle_read(o, KEY, 7, 11 * MS, 13 * MS, 0, ORACLE_CACHE);
+    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    CU_ASSERT_EQUAL(v.ryw_violation, 0);
+    v = oracle_read(o, KEY, 7, 13 * MS, 13 * MS, 0, ORACLE_CACHE);
+    CU_ASSERT_EQUAL(v.ryw_violation, 1);
+    v = oracle_read(o, KEY, 8, 13 * MS, 13 * MS, 0, ORACLE_CACHE);
+    CU_ASSERT_EQUAL(v.ryw_violation, 0); /* another client */
+    /* A second acked write keeps the first one's time visible. */
+    oracle_commit(o, KEY, 2, 20 * MS, PLAN_PENDING);
+    oracle_ack(o, 7, KEY, 2, 30 * MS);
+    v = oracle_read(o, KEY, 7, 25 * MS, 25 * MS, 0, ORACLE_CACHE);
+    CU_ASSERT_EQUAL(v.ryw_violation, 1); /* v1 was acked at 12 ms */
+    expect_u64("violations", oracle_get_counts(o)->ryw_violations, 2);
+    oracle_finish(o, 300 * MS);
+    oracle_destroy(o);
+}
+
+/* Many (client, key) acknowledgements force the table to grow. */
+static void test_ack_table_growth(void) {
+    oracle *o = oracle_create(4000, 0);
+    for (uint32_t k = 0; k < 4000; k++) {
+        oracle_commit(o, k, 1, (sim_time)k, PLAN_NONE_PATTERN);
+        oracle_ack(o, k % 13, k, 1, (sim_time)k);
+    }
+    uint64_t violations = 0;
+    for (uint32_t k = 0; k < 4000; k++) {
+        oracle_copy_set(o, k, ORACLE_CACHE, 0, 5000, 9000, SET_FILL);
+        violations += (uint64_t)oracle_read(o, k, k % 13, 5000, 5000, 0,
+                                            ORACLE_CACHE).ryw_violation;
+    }
+    expect_u64("violations", violations, 4000);
+    oracle_finish(o, 10000);
+    oracle_destroy(o);
+}
+
+static void test_warmup(void) {
+    oracle *o = oracle_create(1, 50 * MS);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 1000 * MS, SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_NONE_PATTERN);
+    oracle_read(o, KEY, 1, 20 * MS, 20 * MS, 0, ORACLE_CACHE);
+    oracle_read(o, KEY, 1, 60 * MS, 60 * MS, 0, ORACLE_CACHE);
+    oracle_finish(o, 2000 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("reads counted", c->reads, 1);
+    expect_u64("stale counted", c->stale, 1);
+    expect_u64("ttl-only reads", c->stale_by_cause[CAUSE_TTL_ONLY], 1);
+    expect_u64("window opened in warm-up not counted", c->windows, 0);
+    oracle_destroy(o);
+}
+
+static void test_cause_names(void) {
+    CU_ASSERT_STRING_EQUAL(oracle_cause_name(CAUSE_STALE_FILL), "stale-fill");
+    CU_ASSERT_STRING_EQUAL(oracle_cause_name(CAUSE_INVALIDATION_FAILED),
+                           "invalidation-failed");
+    CU_ASSERT_STRING_EQUAL(oracle_cause_name(CAUSE_REPLICA_LAG), "replica-lag");
+}
+
+static CU_TestInfo tests[] = {
+    {"verdicts, age and lag", test_verdicts},
+    {"window closed by a late DEL", test_window_invalidation_lag},
+    {"window of a failed DEL", test_window_invalidation_failed},
+    {"failure of a later commit", test_failure_of_other_commit},
+    {"stale fill, censored", test_stale_fill_censored},
+    {"out-of-order update", test_out_of_order_update},
+    {"plans name causes", test_plans},
+    {"read-your-writes", test_read_your_writes},
+    {"ack table growth", test_ack_table_growth},
+    {"warm-up", test_warmup},
+    {"cause names", test_cause_names},
+    CU_TEST_INFO_NULL};
+
+TESTS_REGISTER("oracle", NULL, NULL, tests)
