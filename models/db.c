@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "sim/bigmem.h"
 #include "sim/check.h"
 
 struct db {
@@ -14,7 +15,7 @@ db *db_create(uint32_t nkeys) {
     db *d = malloc(sizeof *d);
     if (!d) return NULL;
     d->nkeys = nkeys;
-    d->version = calloc(nkeys, sizeof *d->version);
+    d->version = sim_big_calloc(nkeys, sizeof *d->version);
     if (!d->version) {
         free(d);
         return NULL;
@@ -24,7 +25,7 @@ db *db_create(uint32_t nkeys) {
 
 void db_destroy(db *d) {
     if (!d) return;
-    free(d->version);
+    sim_big_free(d->version, d->nkeys, sizeof *d->version);
     free(d);
 }
 
@@ -37,4 +38,8 @@ uint32_t db_commit(db *d, uint32_t key) {
     SIM_CHECK(key < d->nkeys, "key %u of %u", key, d->nkeys);
     SIM_CHECK(d->version[key] < UINT32_MAX, "key %u version overflow", key);
     return ++d->version[key];
+}
+
+void db_prefetch(const db *d, uint32_t key) {
+    if (key < d->nkeys) __builtin_prefetch(&d->version[key]);
 }

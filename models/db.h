@@ -20,4 +20,7 @@ uint32_t db_read(const db *d, uint32_t key);
 /* Commits the next version of key and returns it. */
 uint32_t db_commit(db *d, uint32_t key);
 
+/* A hint that key is about to be used (performance only). */
+void db_prefetch(const db *d, uint32_t key);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/bigmem.h"
 #include "sim/check.h"
 
 static const char *const cause_names[CAUSE_COUNT] = {
@@ -66,8 +67,8 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     if (!o) return NULL;
     o->nkeys = nkeys;
     o->warmup = warmup;
-    o->hist = calloc(nkeys, sizeof *o->hist);
-    o->cache = calloc(nkeys, sizeof *o->cache);
+    o->hist = sim_big_calloc(nkeys, sizeof *o->hist);
+    o->cache = sim_big_calloc(nkeys, sizeof *o->cache);
     o->acks_cap = 1024;
     o->acks = malloc(o->acks_cap * sizeof *o->acks);
     if (!o->hist || !o->cache || !o->acks) {
@@ -85,8 +86,8 @@ void oracle_destroy(oracle *o) {
     if (!o) return;
     if (o->hist)
         for (uint32_t k = 0; k < o->nkeys; k++) free(o->hist[k].commit_at);
-    free(o->hist);
-    free(o->cache);
+    sim_big_free(o->hist, o->nkeys, sizeof *o->hist);
+    sim_big_free(o->cache, o->nkeys, sizeof *o->cache);
     free(o->acks);
     free(o);
 }
@@ -336,6 +337,13 @@ sim_time oracle_commit_time(const oracle *o, uint32_t key, uint32_t version) {
     SIM_CHECK(version >= 1 && version <= o->hist[key].latest,
               "key %u version %u", key, version);
     return o->hist[key].commit_at[version - 1];
+}
+
+void oracle_prefetch(const oracle *o, uint32_t key) {
+    if (key < o->nkeys) {
+        __builtin_prefetch(&o->hist[key]);
+        __builtin_prefetch(&o->cache[key]);
+    }
 }
 
 const oracle_counts *oracle_get_counts(const oracle *o) { return &o->counts; }

@@ -140,6 +140,9 @@ uint32_t oracle_latest(const oracle *o, uint32_t key);
 /* Commit time of version v >= 1 of key (ns). */
 sim_time oracle_commit_time(const oracle *o, uint32_t key, uint32_t version);
 
+/* A hint that facts about key are coming (performance only). */
+void oracle_prefetch(const oracle *o, uint32_t key);
+
 const oracle_counts *oracle_get_counts(const oracle *o);
 const sim_hist *oracle_stale_age(const oracle *o);    /* per stale read */
 const sim_hist *oracle_stale_window(const oracle *o); /* per closed window */

@@ -374,7 +374,8 @@ typedef struct parse_state {
     int seen[SCENARIO_MAX_KEYS]; /* line where each key was given, 0 if not */
     char *err;
     size_t errlen;
-    int failed;
+    int failed;       /* 1 once err holds a message */
+    int failed_line;  /* the line that message is about */
     /* source: a FILE or a string */
     FILE *file;
     const char *text;
@@ -399,12 +400,21 @@ static char *read_line(char *buf, int size, void *stream) {
     if (!got) return NULL;
     ps->line++;
     size_t len = strlen(buf);
-    int at_end = ps->file ? feof(ps->file) : !*ps->text;
+    int at_end;
+    if (ps->file) {
+        /* feof is not yet set when the last line exactly fills buf. */
+        int c = getc(ps->file);
+        at_end = c == EOF;
+        if (c != EOF) ungetc(c, ps->file);
+    } else {
+        at_end = !*ps->text;
+    }
     if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !at_end &&
         !ps->failed) {
         set_err(ps->err, ps->errlen, "%s:%d: line longer than %d characters",
                 ps->name, ps->line, size - 3);
         ps->failed = 1;
+        ps->failed_line = ps->line;
         /* Skip the rest of the physical line. */
         if (ps->file) {
             int c;
@@ -415,6 +425,10 @@ static char *read_line(char *buf, int size, void *stream) {
         }
         buf[0] = '\0';
     }
+    /* Indentation means nothing in a scenario: drop it, or inih would take an
+     * indented "key = value" for a continuation of the previous value. */
+    size_t lead = strspn(buf, " \t");
+    if (lead) memmove(buf, buf + lead, strlen(buf + lead) + 1);
     return got;
 }
 
@@ -434,6 +448,7 @@ static int on_pair(void *user, const char *section, const char *name,
                    const char *value) {
     parse_state *ps = user;
     if (ps->failed) return 1;
+    ps->failed_line = ps->line; /* used only once failed is set */
     char v[LINE_MAX_BYTES + 8];
     snprintf(v, sizeof v, "%s", value);
     strip_hash_comment(v);
@@ -456,8 +471,8 @@ static int on_pair(void *user, const char *section, const char *name,
                     "build yet",
                     ps->name, ps->line, name, section);
         else if (!known_section(section))
-            set_err(ps->err, ps->errlen, "%s:%d: unknown section [%s]",
-                    ps->name, ps->line, section);
+            set_err(ps->err, ps->errlen, "%s:%d: key '%s': unknown section [%s]",
+                    ps->name, ps->line, name, section);
         else
             set_err(ps->err, ps->errlen,
                     "%s:%d: key '%s': unknown key in [%s] (`stalesim keys` "
@@ -490,7 +505,9 @@ static int on_pair(void *user, const char *section, const char *name,
 
 static int run_parse(parse_state *ps) {
     int rc = ini_parse_stream(read_line, ps, on_pair, ps);
-    if (ps->failed) return -1;
+    /* inih goes on after a malformed line and returns the first one; report
+     * whichever error comes first in the file. */
+    if (ps->failed && !(rc > 0 && rc < ps->failed_line)) return -1;
     if (rc > 0) {
         set_err(ps->err, ps->errlen,
                 "%s:%d: malformed line (expected 'key = value' or "
@@ -557,6 +574,13 @@ int scenario_load(scenario *sc, const char *path, char *err, size_t errlen) {
 
 int scenario_load_string(scenario *sc, const char *name, const char *text,
                          char *err, size_t errlen) {
+    char *p = dup_str(name);
+    if (!p) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    free(sc->path);
+    sc->path = p; /* validate's messages name it too */
     parse_state ps = {.sc = sc, .name = name, .err = err, .errlen = errlen,
                       .text = text};
     return run_parse(&ps);

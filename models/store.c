@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "sim/bigmem.h"
 #include "sim/check.h"
 
 typedef struct entry {
@@ -20,7 +21,7 @@ store *store_create(uint32_t nkeys) {
     store *s = malloc(sizeof *s);
     if (!s) return NULL;
     s->nkeys = nkeys;
-    s->e = calloc(nkeys, sizeof *s->e);
+    s->e = sim_big_calloc(nkeys, sizeof *s->e);
     if (!s->e) {
         free(s);
         return NULL;
@@ -30,7 +31,7 @@ store *store_create(uint32_t nkeys) {
 
 void store_destroy(store *s) {
     if (!s) return;
-    free(s->e);
+    sim_big_free(s->e, s->nkeys, sizeof *s->e);
     free(s);
 }
 
@@ -62,4 +63,8 @@ int store_del(store *s, uint32_t key, sim_time t) {
     int live = s->e[key].expires_at > t;
     s->e[key].expires_at = 0;
     return live;
+}
+
+void store_prefetch(const store *s, uint32_t key) {
+    if (key < s->nkeys) __builtin_prefetch(&s->e[key]);
 }

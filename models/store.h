@@ -30,4 +30,7 @@ void store_touch(store *s, uint32_t key, sim_time expires_at);
 /* Removes the entry; returns 1 if a live entry was removed at time t. */
 int store_del(store *s, uint32_t key, sim_time t);
 
+/* A hint that key's entry is about to be used (performance only). */
+void store_prefetch(const store *s, uint32_t key);
+
 #endif

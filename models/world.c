@@ -126,8 +126,15 @@ static void release(world *w, uint32_t rq) { w->free_slots[w->nfree++] = rq; }
 /* ---- dispatch ---------------------------------------------------------------- */
 
 static void schedule_arrival(world *w) {
-    if (workload_next(w->load, &w->rng, w->sim.now, &w->next_op))
+    if (workload_next(w->load, &w->rng, w->sim.now, &w->next_op)) {
         sim_schedule_at(&w->sim, w->next_op.at, EV_ARRIVAL, 0, 0);
+        /* Its key's state is cold on a big key space: fetch it while the
+         * events before the arrival run. */
+        uint32_t key = w->next_op.key;
+        store_prefetch(w->cache, key);
+        db_prefetch(w->db, key);
+        oracle_prefetch(w->oracle, key);
+    }
 }
 
 static void on_arrival(world *w) {
