@@ -1,0 +1,587 @@
+/* End-to-end tests of the stalesim command line: the real binary (path from
+ * testing_stalesim(), run from the repository root) is started through the
+ * shell with stdout and stderr captured in temporary files.
+ *
+ * What is pinned: help on stdout with exit 0; every usage or input error
+ * exits 2 with one stderr line "stalesim: error: ..." naming FILE:LINE and
+ * the key where there is one; runs of the built-in default and of a catalog
+ * scenario; the JSON and CSV shapes of DESIGN.md section 5; byte-identical
+ * output for one seed (apart from the wall-clock fields) and different
+ * results for another; the `keys` and `patterns` listings.  Runs are kept to
+ * a simulated minute or less so the suite takes a few seconds. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "experiments/version.h"
+#include "models/scenario.h"
+#include "models/world.h"
+#include "tests/testing.h"
+
+/* A CUnit assertion whose failure message shows the values compared. */
+#define EXPECT(cond, ...)                                                     \
+    do {                                                                      \
+        if (cond) {                                                           \
+            CU_PASS(#cond);                                                   \
+        } else {                                                              \
+            char m_[1024];                                                    \
+            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
+            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
+            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
+                                    CU_FALSE);                                \
+        }                                                                     \
+    } while (0)
+
+#define CATALOG "experiments/scenarios/account-limits.ini"
+#define SMALL "--set run.duration=60s --reps 3" /* keeps a catalog run short */
+
+/* The names DESIGN.md section 5 promises. */
+static const char *const top_level[] = {
+    "stalesim", "scenario", "reps", "seed", "metrics", "distributions",
+    "causes", "events", "wall_s", "events_per_s"};
+static const char *const metric_names[] = {
+    "stale_read_fraction", "hit_ratio", "db_reads_per_s", "reads", "writes",
+    "stale_reads", "concurrent_reads", "stale_windows", "censored_windows",
+    "invalidations_failed", "ryw_violations", "lost_writes",
+    "instance_disagreement"};
+static const char *const dist_names[] = {"stale_age_s", "stale_window_s",
+                                         "invalidation_lag_s", "read_latency_s"};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- running the binary ------------------------------------------------------ */
+
+typedef struct cli_run {
+    int status; /* exit code; -1 if it did not exit normally */
+    char *out;  /* stdout, NUL-terminated (malloc'd) */
+    char *err;  /* stderr, NUL-terminated (malloc'd) */
+} cli_run;
+
+/* Reads a whole file; NULL on failure. */
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (len + 1 < cap) break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf) return NULL;
+    if (bad) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Writes `text` to a new file in /tmp; returns its path (malloc'd) or NULL. */
+static char *temp_file(const char *text) {
+    char tmpl[] = "/tmp/stalesim-test-cli-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) return NULL;
+    size_t n = strlen(text);
+    ssize_t w = write(fd, text, n);
+    close(fd);
+    char *p = w == (ssize_t)n ? malloc(sizeof tmpl) : NULL;
+    if (!p) {
+        unlink(tmpl);
+        return NULL;
+    }
+    memcpy(p, tmpl, sizeof tmpl);
+    return p;
+}
+
+static void remove_temp(char *path) {
+    if (path) unlink(path);
+    free(path);
+}
+
+static void cli_run_free(cli_run *r) {
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+/* Runs `stalesim ARGS` (ARGS in shell syntax) with stdin from /dev/null.
+ * Fails the test fatally, at the caller's line, if it cannot be run. */
+static void run_cli_(int line, cli_run *r, const char *args) {
+    r->out = r->err = NULL;
+    r->status = -1;
+    const char *bin = testing_stalesim();
+    char *out = temp_file(""), *err = temp_file("");
+    char m[1024];
+    if (access(bin, X_OK) != 0 || !out || !err) {
+        snprintf(m, sizeof m, "cannot run '%s' (run the tests from the "
+                 "repository root after `make stalesim`)", bin);
+        remove_temp(out);
+        remove_temp(err);
+        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
+                                CU_TRUE);
+        return;
+    }
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s </dev/null >'%s' 2>'%s'", bin, args,
+             out, err);
+    int st = system(cmd);
+    if (st != -1 && WIFEXITED(st)) r->status = WEXITSTATUS(st);
+    r->out = slurp(out);
+    r->err = slurp(err);
+    remove_temp(out);
+    remove_temp(err);
+    if (!r->out || !r->err) {
+        cli_run_free(r);
+        snprintf(m, sizeof m, "cannot read the output of [%.900s]", cmd);
+        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
+                                CU_TRUE);
+    }
+}
+
+#define RUN(r, args) run_cli_(__LINE__, r, args)
+
+/* Runs `stalesim ARGS` and requires exit 0 with nothing on stderr. */
+static void run_ok_(int line, cli_run *r, const char *args) {
+    run_cli_(line, r, args);
+    if (r->status != 0 || r->err[0] != '\0') {
+        char m[1536];
+        snprintf(m, sizeof m, "stalesim %s: exit %d, stderr [%.600s]", args,
+                 r->status, r->err);
+        fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, line, m);
+        cli_run_free(r);
+        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
+                                CU_TRUE);
+    }
+}
+
+#define RUN_OK(r, args) run_ok_(__LINE__, r, args)
+
+/* Requires `text` (named `what` in messages) to contain every needle of the
+ * NULL-terminated list; prints what is missing.  Not fatal. */
+static void vexpect_contains(int line, const char *what, const char *text,
+                             va_list ap) {
+    const char *needle;
+    while ((needle = va_arg(ap, const char *)) != NULL) {
+        if (strstr(text, needle)) {
+            CU_PASS("contains");
+            continue;
+        }
+        char m[1536];
+        snprintf(m, sizeof m, "%s lacks '%s' in [%.900s]", what, needle, text);
+        fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, line, m);
+        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
+                                CU_FALSE);
+    }
+}
+
+static void expect_contains_(int line, const char *what, const char *text, ...) {
+    va_list ap;
+    va_start(ap, text);
+    vexpect_contains(line, what, text, ap);
+    va_end(ap);
+}
+
+#define EXPECT_CONTAINS(what, text, ...)                                      \
+    expect_contains_(__LINE__, what, text, __VA_ARGS__, (const char *)NULL)
+
+/* Runs `stalesim ARGS` and requires the error contract: exit 2, nothing on
+ * stdout, exactly one stderr line starting "stalesim: error: " and
+ * containing every needle. */
+static void expect_error_(int line, const char *args, ...) {
+    cli_run r;
+    run_cli_(line, &r, args);
+    char m[1536];
+    size_t n = strlen(r.err);
+    const char *nl = strchr(r.err, '\n');
+    int one_line = n > 0 && nl == r.err + n - 1;
+    if (r.status != 2 || r.out[0] != '\0' || !one_line ||
+        strncmp(r.err, "stalesim: error: ", 17) != 0) {
+        snprintf(m, sizeof m,
+                 "stalesim %s: exit %d (want 2), stdout [%.200s] (want empty), "
+                 "stderr [%.600s] (want one line 'stalesim: error: ...')",
+                 args, r.status, r.out, r.err);
+        fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, line, m);
+        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
+                                CU_FALSE);
+    } else {
+        CU_PASS("error contract");
+    }
+    snprintf(m, sizeof m, "stderr of `stalesim %s`", args);
+    va_list ap;
+    va_start(ap, args);
+    vexpect_contains(line, m, r.err, ap);
+    va_end(ap);
+    cli_run_free(&r);
+}
+
+#define EXPECT_ERROR(args, ...)                                               \
+    expect_error_(__LINE__, args, __VA_ARGS__, (const char *)NULL)
+
+/* Removes the wall-clock values: everything from `"wall_s":` to the end of
+ * its line.  Returns 1 if there was one to remove. */
+static int strip_wall(char *json) {
+    char *p = strstr(json, "\"wall_s\":");
+    if (!p) return 0;
+    char *eol = strchr(p, '\n');
+    if (eol)
+        memmove(p, eol, strlen(eol) + 1);
+    else
+        *p = '\0';
+    return 1;
+}
+
+static int have_python3(void) {
+    return system("command -v python3 >/dev/null 2>&1") == 0;
+}
+
+/* ---- help and usage ------------------------------------------------------ */
+
+static void test_help(void) {
+    cli_run r;
+    RUN_OK(&r, "--help");
+    EXPECT_CONTAINS("stalesim --help", r.out, "usage: stalesim COMMAND", "run",
+                    "keys", "patterns", "exit codes");
+    cli_run_free(&r);
+
+    RUN_OK(&r, "run --help");
+    EXPECT(strncmp(r.out, "usage: stalesim run", 19) == 0, "[%.200s]", r.out);
+    EXPECT_CONTAINS("stalesim run --help", r.out, "--set", "--reps", "--seed",
+                    "--format");
+    cli_run_free(&r);
+
+    RUN_OK(&r, "help run");
+    EXPECT(strncmp(r.out, "usage: stalesim run", 19) == 0, "[%.200s]", r.out);
+    cli_run_free(&r);
+
+    /* --help wins wherever it is among run's arguments. */
+    RUN_OK(&r, "run " CATALOG " --reps 2 -h");
+    EXPECT(strncmp(r.out, "usage: stalesim run", 19) == 0, "[%.200s]", r.out);
+    cli_run_free(&r);
+
+    RUN_OK(&r, "keys --help");
+    EXPECT(strncmp(r.out, "usage: stalesim keys", 20) == 0, "[%.200s]", r.out);
+    cli_run_free(&r);
+
+    RUN_OK(&r, "patterns --help");
+    EXPECT(strncmp(r.out, "usage: stalesim patterns", 24) == 0, "[%.200s]",
+           r.out);
+    cli_run_free(&r);
+
+    RUN_OK(&r, "--version");
+    EXPECT(strcmp(r.out, "stalesim " STALESIM_VERSION "\n") == 0, "[%s]", r.out);
+    cli_run_free(&r);
+}
+
+static void test_no_arguments(void) {
+    cli_run r;
+    RUN(&r, "");
+    EXPECT(r.status == 2, "exit %d", r.status);
+    EXPECT(r.out[0] == '\0', "stdout [%.200s]", r.out);
+    EXPECT_CONTAINS("stderr", r.err, "usage: stalesim");
+    cli_run_free(&r);
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static void test_usage_errors(void) {
+    EXPECT_ERROR("frobnicate", "unknown command 'frobnicate'");
+    EXPECT_ERROR("help frobnicate", "unknown command 'frobnicate'");
+    EXPECT_ERROR("run --bogus", "unknown option '--bogus'");
+    EXPECT_ERROR("run " CATALOG " --format xml", "--format", "'xml'");
+    EXPECT_ERROR("run " CATALOG " --reps 0", "--reps", "0", "outside");
+    EXPECT_ERROR("run " CATALOG " --reps abc", "--reps", "'abc'", "whole number");
+    EXPECT_ERROR("run " CATALOG " --seed -3", "--seed", "'-3'");
+    EXPECT_ERROR("run " CATALOG " --seed", "--seed needs a value");
+    EXPECT_ERROR("run " CATALOG " " CATALOG, "more than one scenario file");
+    EXPECT_ERROR("run --set cache.tll=1s", "--set 'cache.tll'", "unknown key");
+    EXPECT_ERROR("run --set cache.ttl", "--set 'cache.ttl'", "section.key=value");
+    EXPECT_ERROR("run --set cache.ttl=5parsecs", "--set 'cache.ttl'", "unit");
+    EXPECT_ERROR("run --set run.warmup=2h", "--set 'run.warmup'",
+                 "shorter than duration");
+    EXPECT_ERROR("run --set run.warmup=auto", "--set 'run.warmup'", "MSER-5");
+    EXPECT_ERROR("keys extra", "unexpected 'extra'");
+    EXPECT_ERROR("patterns extra", "unexpected 'extra'");
+    EXPECT_ERROR("run /tmp/stalesim-test-no-such-dir/none.ini",
+                 "/tmp/stalesim-test-no-such-dir/none.ini", "cannot open");
+}
+
+/* A scenario file with one bad line: the message names FILE:LINE and key. */
+static void expect_file_error_(int line, const char *text, int bad_line,
+                               const char *key, const char *reason,
+                               const char *extra_args) {
+    char *path = temp_file(text);
+    if (!path) {
+        CU_assertImplementation(CU_FALSE, (unsigned)line, "mkstemp failed",
+                                __FILE__, "", CU_TRUE);
+        return;
+    }
+    char args[512], where[256], keyname[96];
+    snprintf(args, sizeof args, "run %s %s", path, extra_args);
+    snprintf(where, sizeof where, "stalesim: error: %s:%d: ", path, bad_line);
+    snprintf(keyname, sizeof keyname, "key '%s'", key);
+    expect_error_(line, args, where, keyname, reason, (const char *)NULL);
+    remove_temp(path);
+}
+
+#define EXPECT_FILE_ERROR(text, bad_line, key, reason, extra)                \
+    expect_file_error_(__LINE__, text, bad_line, key, reason, extra)
+
+static void test_scenario_errors(void) {
+    EXPECT_FILE_ERROR("; bad unit\n[run]\nduration = 60s\n\n[cache]\n"
+                      "ttl = 5parsecs\n",
+                      6, "ttl", "parsecs", "");
+    EXPECT_FILE_ERROR("[run]\nduration = 60s\n[cache]\nttll = 5s\n", 4, "ttll",
+                      "unknown key in [cache]", "");
+    EXPECT_FILE_ERROR("[cache]\nttl = 5s\nttl = 6s\n", 3, "ttl", "first at line 2",
+                      "");
+    EXPECT_FILE_ERROR("[local]\ninstances = 4\n", 2, "instances", "not simulate",
+                      "");
+    EXPECT_FILE_ERROR("[faults]\ndel_fail = 1.5\n", 2, "del_fail", "[0,1]", "");
+    /* validate's checks name where the value came from, after --set too */
+    EXPECT_FILE_ERROR("[run]\nduration = 60s\nwarmup = 60s\n", 3, "warmup",
+                      "shorter than duration", "--reps 2");
+    EXPECT_FILE_ERROR("[workload]\nreads = 0/s\nwrites = 0/s\n", 2, "reads",
+                      "both 0", "--set run.duration=1s");
+}
+
+/* ---- runs ------------------------------------------------------------------ */
+
+static void test_run_default(void) {
+    cli_run r;
+    RUN_OK(&r, "run --set run.duration=30s --reps 2");
+    EXPECT_CONTAINS("text output of the default", r.out, "(built-in default)",
+                    "cache-aside");
+    for (int m = 0; m < M_COUNT; m++)
+        EXPECT_CONTAINS("text output of the default", r.out,
+                        world_metric_name((world_metric)m));
+    cli_run_free(&r);
+}
+
+static void test_run_text(void) {
+    cli_run r;
+    RUN_OK(&r, "run " CATALOG " " SMALL);
+    EXPECT_CONTAINS("text output", r.out, CATALOG, "stalesim " STALESIM_VERSION);
+    for (size_t i = 0; i < COUNT(metric_names); i++)
+        EXPECT_CONTAINS("text output", r.out, metric_names[i]);
+    for (size_t i = 0; i < COUNT(dist_names); i++)
+        EXPECT_CONTAINS("text output", r.out, dist_names[i]);
+    cli_run_free(&r);
+}
+
+static void test_json(void) {
+    cli_run r;
+    RUN_OK(&r, "run " CATALOG " " SMALL " --format json");
+    char name[96];
+    for (size_t i = 0; i < COUNT(top_level); i++) {
+        snprintf(name, sizeof name, "\"%s\":", top_level[i]);
+        EXPECT_CONTAINS("JSON", r.out, name);
+    }
+    for (size_t i = 0; i < COUNT(metric_names); i++) {
+        snprintf(name, sizeof name, "\"%s\": {\"mean\": ", metric_names[i]);
+        EXPECT_CONTAINS("JSON metrics", r.out, name);
+    }
+    for (int m = 0; m < M_COUNT; m++) {
+        snprintf(name, sizeof name, "\"%s\":", world_metric_name((world_metric)m));
+        EXPECT_CONTAINS("JSON metrics", r.out, name);
+    }
+    for (size_t i = 0; i < COUNT(dist_names); i++) {
+        snprintf(name, sizeof name, "\"%s\": {\"n\": ", dist_names[i]);
+        EXPECT_CONTAINS("JSON distributions", r.out, name);
+    }
+    EXPECT_CONTAINS("JSON", r.out, "{\"stalesim\": \"" STALESIM_VERSION "\"",
+                    "\"reps\": 3", "\"seed\": 1", "\"file\": \"" CATALOG "\"",
+                    "\"duration\": \"60s\"", "\"reps\": \"3\"",
+                    "\"read_latency\": \"lognormal:4ms,0.5\"", "\"causes\": {");
+
+    if (!have_python3()) {
+        fprintf(stderr, "\n  (python3 missing: JSON syntax not checked) ");
+        cli_run_free(&r);
+        return;
+    }
+    char *path = temp_file(r.out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "python3 -m json.tool '%s' >/dev/null", path);
+    int st = system(cmd);
+    EXPECT(st == 0, "python3 -m json.tool rejects the JSON (status %d):\n%.600s",
+           st, r.out);
+    /* The shape: every metric has mean, ci95, min, max; every distribution
+     * n, mean, the quantiles and max; reps and seed are numbers. */
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
+             "assert d[\"reps\"]==3 and d[\"seed\"]==1; "
+             "assert all(set(v)=={\"mean\",\"ci95\",\"min\",\"max\"} "
+             "for v in d[\"metrics\"].values()); "
+             "assert all(set(v)=={\"n\",\"mean\",\"p50\",\"p90\",\"p99\","
+             "\"p999\",\"max\"} for v in d[\"distributions\"].values()); "
+             "assert all(isinstance(v,int) for v in d[\"causes\"].values()); "
+             "assert isinstance(d[\"events\"],int) and d[\"events\"]>0' '%s'",
+             path);
+    st = system(cmd);
+    EXPECT(st == 0, "JSON shape check failed (status %d)", st);
+    remove_temp(path);
+    cli_run_free(&r);
+
+    /* The built-in default's path "(built-in default)" is valid JSON too. */
+    RUN_OK(&r, "run --set run.duration=10s --reps 2 --format json");
+    EXPECT_CONTAINS("JSON of the default", r.out,
+                    "\"file\": \"(built-in default)\"", "\"reps\": 2");
+    path = temp_file(r.out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+    snprintf(cmd, sizeof cmd, "python3 -m json.tool '%s' >/dev/null", path);
+    st = system(cmd);
+    EXPECT(st == 0, "python3 -m json.tool rejects the JSON (status %d)", st);
+    remove_temp(path);
+    cli_run_free(&r);
+}
+
+static void test_determinism(void) {
+    cli_run a, b, c;
+    RUN_OK(&a, "run " CATALOG " " SMALL " --seed 5 --format json");
+    RUN_OK(&b, "run " CATALOG " " SMALL " --seed 5 --format json");
+    RUN_OK(&c, "run " CATALOG " " SMALL " --seed 6 --format json");
+    EXPECT(strip_wall(a.out) && strip_wall(b.out) && strip_wall(c.out),
+           "no \"wall_s\" in the JSON");
+    EXPECT(strcmp(a.out, b.out) == 0,
+           "same seed, different JSON:\n%.400s\n---\n%.400s",
+           strstr(a.out, "\"metrics\"") ? strstr(a.out, "\"metrics\"") : a.out,
+           strstr(b.out, "\"metrics\"") ? strstr(b.out, "\"metrics\"") : b.out);
+    EXPECT_CONTAINS("JSON seed 5", a.out, "\"seed\": 5");
+    EXPECT_CONTAINS("JSON seed 6", c.out, "\"seed\": 6");
+    /* Another seed changes the results themselves, not only the echo. */
+    const char *ma = strstr(a.out, "\"metrics\":"), *mc = strstr(c.out, "\"metrics\":");
+    EXPECT(ma && mc && strcmp(ma, mc) != 0, "seeds 5 and 6 give the same "
+           "results:\n%.400s", ma ? ma : a.out);
+    cli_run_free(&a);
+    cli_run_free(&b);
+    cli_run_free(&c);
+}
+
+/* Number of commas outside double quotes on one CSV line. */
+static int csv_commas(const char *line, const char *end) {
+    int n = 0, quoted = 0;
+    for (const char *p = line; p < end; p++) {
+        if (*p == '"') quoted = !quoted;
+        else if (*p == ',' && !quoted) n++;
+    }
+    return n;
+}
+
+static void test_csv(void) {
+    cli_run r;
+    RUN_OK(&r, "run " CATALOG " --set run.duration=60s --reps 2 --format csv");
+    EXPECT(strncmp(r.out, "section,name,field,value\n", 25) == 0,
+           "header [%.60s]", r.out);
+    int lines = 0, bad = 0;
+    for (const char *p = r.out; *p;) {
+        const char *eol = strchr(p, '\n');
+        if (!eol) {
+            bad++; /* the last line has no newline */
+            break;
+        }
+        lines++;
+        if (csv_commas(p, eol) != 3) {
+            EXPECT(0, "line %d has %d fields: [%.*s]", lines,
+                   csv_commas(p, eol) + 1, (int)(eol - p), p);
+            bad++;
+        }
+        p = eol + 1;
+    }
+    EXPECT(bad == 0 && lines > 50, "%d lines, %d bad", lines, bad);
+    static const char *const fields[] = {"mean", "ci95", "min", "max"};
+    char row[128];
+    for (size_t i = 0; i < COUNT(metric_names); i++)
+        for (int f = 0; f < 4; f++) {
+            snprintf(row, sizeof row, "\nmetrics,%s,%s,", metric_names[i],
+                     fields[f]);
+            EXPECT_CONTAINS("CSV", r.out, row);
+        }
+    for (size_t i = 0; i < COUNT(dist_names); i++) {
+        snprintf(row, sizeof row, "\ndistributions,%s,p99,", dist_names[i]);
+        EXPECT_CONTAINS("CSV", r.out, row);
+    }
+    EXPECT_CONTAINS("CSV", r.out, "\nrun,reps,value,2\n", "\nrun,seed,value,1\n",
+                    "\nscenario,db,read_latency,\"lognormal:4ms,0.5\"\n",
+                    "\nscenario,run,duration,\"60s\"\n", "\nrun,wall_s,value,",
+                    "\ncauses,invalidation-failed,stale_reads,");
+    cli_run_free(&r);
+}
+
+/* ---- listings -------------------------------------------------------------- */
+
+static void test_keys(void) {
+    cli_run r;
+    RUN_OK(&r, "keys");
+    EXPECT(strncmp(r.out, "| section | key | default | meaning |\n|---|", 42) == 0,
+           "[%.80s]", r.out);
+    char cell[96];
+    for (size_t i = 0; i < scenario_key_count(); i++) {
+        snprintf(cell, sizeof cell, "`%s`", scenario_key_name(i));
+        EXPECT_CONTAINS("stalesim keys", r.out, cell);
+        snprintf(cell, sizeof cell, "| [%s] |", scenario_key_section(i));
+        EXPECT_CONTAINS("stalesim keys", r.out, cell);
+    }
+    EXPECT_CONTAINS("stalesim keys", r.out, "`ttl`", "`pattern`", "`del_fail`",
+                    "`max_staleness`");
+    /* One table row per key, after the two header lines. */
+    int rows = 0;
+    for (const char *p = r.out; (p = strchr(p, '\n')) != NULL; p++) rows++;
+    EXPECT(rows == (int)scenario_key_count() + 2, "%d lines for %zu keys", rows,
+           scenario_key_count());
+    cli_run_free(&r);
+}
+
+/* 1 if some line of `text` starts with `word` followed by a blank. */
+static int has_line_starting(const char *text, const char *word) {
+    size_t n = strlen(word);
+    for (const char *p = text; *p;) {
+        if (strncmp(p, word, n) == 0 && (p[n] == ' ' || p[n] == '\t'))
+            return 1;
+        const char *eol = strchr(p, '\n');
+        if (!eol) break;
+        p = eol + 1;
+    }
+    return 0;
+}
+
+static void test_patterns(void) {
+    cli_run r;
+    RUN_OK(&r, "patterns");
+    static const char *const names[] = {"none", "ttl-only", "cache-aside"};
+    for (size_t i = 0; i < COUNT(names); i++)
+        EXPECT(has_line_starting(r.out, names[i]), "no line for %s in [%s]",
+               names[i], r.out);
+    cli_run_free(&r);
+}
+
+static CU_TestInfo tests[] = {
+    {"help and usage", test_help},
+    {"no arguments", test_no_arguments},
+    {"usage errors", test_usage_errors},
+    {"scenario errors", test_scenario_errors},
+    {"run the built-in default", test_run_default},
+    {"run text", test_run_text},
+    {"run json", test_json},
+    {"determinism", test_determinism},
+    {"run csv", test_csv},
+    {"keys", test_keys},
+    {"patterns", test_patterns},
+    CU_TEST_INFO_NULL,
+};
+
+TESTS_REGISTER("cli", NULL, NULL, tests)
