@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "experiments/output.h"
 #include "experiments/run.h"
 #include "experiments/version.h"
@@ -209,6 +211,9 @@ static const struct {
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 int cli_main(int argc, char **argv) {
+    /* GSL's default handler aborts; every GSL call we make checks its result
+     * (an allocation returning NULL becomes exit 3). */
+    gsl_set_error_handler_off();
     if (argc < 2) {
         usage_main(stderr);
         return EXIT_INPUT;

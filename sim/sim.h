@@ -47,9 +47,10 @@ static inline void sim_schedule(sim *s, sim_time delay, uint32_t type,
 static inline void sim_stop(sim *s) { s->stopping = 1; }
 
 /* Dispatches events in order while their time is <= `until`.  On return
- * `now` is `until` if the queue ran past it or emptied, or the time of the
- * last event when stopped by sim_stop.  Events after `until` stay queued.
- * Returns 0, or -1 if memory ran out. */
+ * `now` is the time of the last event when stopped by sim_stop; otherwise it
+ * is `until` (unless `until` is SIM_TIME_MAX: then the time of the last
+ * event).  Events after `until` stay queued.  Returns 0, or -1 if memory ran
+ * out. */
 int sim_run(sim *s, sim_time until, sim_dispatch fn, void *model);
 
 #endif
