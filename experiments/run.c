@@ -16,6 +16,14 @@ void run_summary_destroy(run_summary *s) {
     free(s);
 }
 
+int run_replication(const scenario *sc, uint32_t rep, world_result *out) {
+    world *w = world_create(sc, rep);
+    if (!w) return -1;
+    int rc = world_run(w, out);
+    world_destroy(w);
+    return rc;
+}
+
 run_summary *run_scenario(const scenario *sc, char *err, size_t errlen) {
     run_summary *s = calloc(1, sizeof *s);
     world_result *res = malloc(sizeof *res);
@@ -28,11 +36,7 @@ run_summary *run_scenario(const scenario *sc, char *err, size_t errlen) {
     }
     for (int d = 0; d < D_COUNT; d++) sim_hist_init(&s->dist[d]);
     for (uint32_t r = 0; r < s->reps; r++) {
-        world *w = world_create(sc, r);
-        if (!w) goto oom;
-        int rc = world_run(w, res);
-        world_destroy(w);
-        if (rc != 0) goto oom;
+        if (run_replication(sc, r, res) != 0) goto oom;
         for (int m = 0; m < M_COUNT; m++) s->value[m][r] = res->metric[m];
         for (int d = 0; d < D_COUNT; d++)
             sim_hist_merge(&s->dist[d], &res->dist[d]);

@@ -23,6 +23,11 @@ typedef struct run_summary {
     double wall_s;
 } run_summary;
 
+/* Runs replication `rep` of sc into *out (heap-allocate it: it is large).
+ * Returns 0, or -1 if memory ran out.  Independent of every other
+ * replication: a sweep may run them in any order, anywhere. */
+int run_replication(const scenario *sc, uint32_t rep, world_result *out);
+
 /* Runs sc.run.reps replications.  Returns NULL with a message in err if
  * memory ran out. */
 run_summary *run_scenario(const scenario *sc, char *err, size_t errlen);

@@ -51,6 +51,7 @@ typedef struct ack_slot {
 struct oracle {
     uint32_t nkeys;
     sim_time warmup; /* ns */
+    sim_time bound;  /* ns: stale reads older than this count as over_bound */
     key_history *hist;  /* [nkeys] */
     copy_state *cache;  /* [nkeys]: the shared cache copy */
     ack_slot *acks;
@@ -67,6 +68,7 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     if (!o) return NULL;
     o->nkeys = nkeys;
     o->warmup = warmup;
+    o->bound = SIM_TIME_MAX;
     o->hist = sim_big_calloc(nkeys, sizeof *o->hist);
     o->cache = sim_big_calloc(nkeys, sizeof *o->cache);
     o->acks_cap = 1024;
@@ -81,6 +83,8 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     sim_tally_init(&o->censored);
     return o;
 }
+
+void oracle_set_bound(oracle *o, sim_time bound) { o->bound = bound; }
 
 void oracle_destroy(oracle *o) {
     if (!o) return;
@@ -303,6 +307,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
     } else {
         o->counts.stale++;
         o->counts.ryw_violations += (uint64_t)v.ryw_violation;
+        o->counts.over_bound += (uint64_t)(v.age > o->bound);
         sim_hist_add(&o->stale_age, v.age);
         SIM_CHECK(copy != ORACLE_SOURCE,
                   "key %u: the source of truth served stale version %u", key,

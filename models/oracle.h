@@ -105,6 +105,7 @@ typedef struct oracle_verdict {
 /* What the oracle measured; counts exclude the warm-up. */
 typedef struct oracle_counts {
     uint64_t reads, fresh, concurrent, stale;
+    uint64_t over_bound;       /* stale reads with age > the bound */
     uint64_t ryw_violations;
     uint64_t commits;
     uint64_t windows;          /* closed stale windows */
@@ -117,6 +118,10 @@ typedef struct oracle_counts {
  * Returns NULL if memory is exhausted. */
 oracle *oracle_create(uint32_t nkeys, sim_time warmup);
 void oracle_destroy(oracle *o);
+
+/* Counts stale reads older than `bound` ns apart (a freshness contract's
+ * staleness bound; default: never). */
+void oracle_set_bound(oracle *o, sim_time bound);
 
 void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
                    oracle_plan plan);

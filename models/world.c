@@ -35,6 +35,8 @@ static const struct {
     {"lost_writes", "acknowledged writes never made durable"},
     {"instance_disagreement",
      "fraction of sampled (key, time) points where instances disagree"},
+    {"over_max_staleness_fraction",
+     "reads staler than [contract] max_staleness / all reads"},
 };
 
 static const char *const dist_names[D_COUNT] = {
@@ -58,6 +60,7 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
     w->db = db_create(n);
     w->cache = store_create(n);
     w->oracle = oracle_create(n, sc->run.warmup);
+    if (w->oracle) oracle_set_bound(w->oracle, sc->contract.max_staleness);
     w->cap = 256;
     w->req = malloc(w->cap * sizeof *w->req);
     w->free_slots = malloc(w->cap * sizeof *w->free_slots);
@@ -341,6 +344,8 @@ int world_run(world *w, world_result *out) {
     m[M_RYW_VIOLATIONS] = (double)oc->ryw_violations;
     m[M_LOST_WRITES] = 0;           /* no pattern here acknowledges early */
     m[M_INSTANCE_DISAGREEMENT] = 0; /* one shared copy: nothing to disagree */
+    m[M_OVER_MAX_STALENESS_FRACTION] =
+        reads > 0 ? (double)oc->over_bound / reads : 0;
 
     out->dist[D_STALE_AGE] = *oracle_stale_age(w->oracle);
     out->dist[D_STALE_WINDOW] = *oracle_stale_window(w->oracle);

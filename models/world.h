@@ -59,6 +59,7 @@ typedef enum world_metric {
     M_RYW_VIOLATIONS,
     M_LOST_WRITES,
     M_INSTANCE_DISAGREEMENT,
+    M_OVER_MAX_STALENESS_FRACTION,
     M_COUNT
 } world_metric;
 

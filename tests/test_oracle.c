@@ -50,8 +50,13 @@ static void test_verdicts(void) {
     expect_time("age at the commit instant", (double)v.age, 0);
 
     const oracle_counts *c = oracle_get_counts(o);
-    expect_u64("reads", c->reads, 4);
-    expect_u64("stale", c->stale, 2);
+    expect_u64("over the default bound", c->over_bound, 0);
+    oracle_set_bound(o, 14 * MS);
+    oracle_read(o, KEY, 1, 25 * MS, 25 * MS, 0, ORACLE_CACHE); /* age 15 */
+    oracle_read(o, KEY, 1, 24 * MS, 24 * MS, 0, ORACLE_CACHE); /* age 14 */
+    expect_u64("over a 14 ms bound", c->over_bound, 1);
+    expect_u64("reads", c->reads, 6);
+    expect_u64("stale", c->stale, 4);
     expect_u64("concurrent", c->concurrent, 1);
     expect_u64("fresh", c->fresh, 1);
     oracle_destroy(o);
