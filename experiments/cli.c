@@ -13,13 +13,10 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "experiments/output.h"
-#include "experiments/run.h"
+#include "experiments/commands.h"
 #include "experiments/version.h"
-#include "models/pattern.h"
-#include "models/scenario.h"
 
-static int fail(int code, const char *fmt, ...) {
+int cli_fail(int code, const char *fmt, ...) {
     va_list ap;
     fputs("stalesim: error: ", stderr);
     va_start(ap, fmt);
@@ -29,186 +26,115 @@ static int fail(int code, const char *fmt, ...) {
     return code;
 }
 
-static void usage_main(FILE *out) {
-    fputs("usage: stalesim COMMAND [ARGS]\n"
-          "\n"
-          "How often does a caching design serve stale data, and for how long?\n"
-          "\n"
-          "commands:\n"
-          "  run [SCENARIO.ini]   simulate a scenario; stale reads with 95% CIs\n"
-          "  keys                 every scenario key with its default (Markdown)\n"
-          "  patterns             the caching patterns this build simulates\n"
-          "  help [COMMAND]       this text, or a command's\n"
-          "  --version            print the version\n"
-          "\n"
-          "exit codes: 0 ok, 1 contract violated, 2 bad usage or input,\n"
-          "            3 runtime or I/O failure\n",
-          out);
+int cli_is_help(const char *arg) {
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
-static void usage_run(FILE *out) {
-    fputs("usage: stalesim run [SCENARIO.ini] [--set SECTION.KEY=VALUE]...\n"
-          "                    [--reps N] [--seed S] [--format text|json|csv]\n"
-          "\n"
-          "Runs the scenario's replications and prints the stale-read fraction,\n"
-          "hit ratio, DB load, stale age and stale-window distributions and the\n"
-          "cause of every stale read, with 95% Student-t intervals over\n"
-          "replications.  Without a file it runs the built-in default scenario\n"
-          "(every key at its default: `stalesim keys` lists them).\n"
-          "\n"
-          "  --set S.K=V   override one key after the file, e.g. --set cache.ttl=60s\n"
-          "  --reps N      replications (same as --set run.reps=N)\n"
-          "  --seed S      seed (same as --set run.seed=S)\n"
-          "  --format F    text (default), json or csv\n",
-          out);
+void cli_overrides_fini(cli_overrides *o) {
+    free(o->item);
+    o->item = NULL;
+    o->n = o->cap = 0;
 }
 
-static void usage_keys(FILE *out) {
-    fputs("usage: stalesim keys\n\n"
-          "Prints every scenario key, its default and meaning as a Markdown "
-          "table.\n",
-          out);
+int cli_take_scenario_flag(int argc, char **argv, int *i, cli_overrides *o) {
+    const char *a = argv[*i];
+    int is_set = strcmp(a, "--set") == 0, is_reps = strcmp(a, "--reps") == 0,
+        is_seed = strcmp(a, "--seed") == 0;
+    if (!is_set && !is_reps && !is_seed) return 0;
+    if (*i + 1 >= argc) {
+        cli_fail(EXIT_INPUT, "%s needs a value", a);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (o->n == o->cap) {
+        int cap = o->cap ? 2 * o->cap : 8;
+        cli_override *p = realloc(o->item, (size_t)cap * sizeof *p);
+        if (!p) {
+            cli_fail(EXIT_RUNTIME, "out of memory");
+            return -1;
+        }
+        o->item = p;
+        o->cap = cap;
+    }
+    cli_override *ov = &o->item[o->n];
+    ov->flag = a;
+    int n = is_set ? snprintf(ov->text, sizeof ov->text, "%s", v)
+                   : snprintf(ov->text, sizeof ov->text, "run.%s=%s",
+                              is_reps ? "reps" : "seed", v);
+    if (n < 0 || (size_t)n >= sizeof ov->text) {
+        cli_fail(EXIT_INPUT, "%s: value too long", a);
+        return -1;
+    }
+    o->n++;
+    return 1;
 }
 
-static void usage_patterns(FILE *out) {
-    fputs("usage: stalesim patterns\n\nLists the caching patterns.\n", out);
-}
-
-/* One override from the command line: `text` is "section.key=value"; `flag`
- * is the option that gave it, for messages. */
-typedef struct override {
-    const char *flag;
-    char text[256];
-} override;
-
-static int cmd_run(int argc, char **argv) {
-    const char *file = NULL, *format_name = "text";
-    scenario sc;
+int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
     char err[1024];
-    int code = EXIT_INPUT;
-    run_summary *sum = NULL;
-    override *sets = calloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 0;
-    if (!sets) return fail(EXIT_RUNTIME, "out of memory");
-    if (scenario_init_defaults(&sc, err, sizeof err) != 0) {
-        free(sets);
-        return fail(EXIT_RUNTIME, "%s", err);
-    }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage_run(stdout);
-            code = EXIT_OK;
-            goto out;
-        }
-        int is_set = strcmp(a, "--set") == 0, is_reps = strcmp(a, "--reps") == 0,
-            is_seed = strcmp(a, "--seed") == 0,
-            is_format = strcmp(a, "--format") == 0;
-        if (is_set || is_reps || is_seed || is_format) {
-            if (i + 1 >= argc) {
-                fail(EXIT_INPUT, "%s needs a value (stalesim run --help)", a);
-                goto out;
-            }
-            const char *v = argv[++i];
-            if (is_format) {
-                format_name = v;
-                continue;
-            }
-            override *o = &sets[nsets++];
-            o->flag = a;
-            int n = is_set ? snprintf(o->text, sizeof o->text, "%s", v)
-                           : snprintf(o->text, sizeof o->text, "run.%s=%s",
-                                      is_reps ? "reps" : "seed", v);
-            if (n < 0 || (size_t)n >= sizeof o->text) {
-                fail(EXIT_INPUT, "%s: value too long", a);
-                goto out;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            fail(EXIT_INPUT, "run: unknown option '%s' (stalesim run --help)",
-                 a);
-            goto out;
-        } else if (file) {
-            fail(EXIT_INPUT, "run: more than one scenario file ('%s', '%s')",
-                 file, a);
-            goto out;
-        } else {
-            file = a;
-        }
-    }
-    output_format format;
-    if (output_parse_format(format_name, &format) != 0) {
-        fail(EXIT_INPUT, "--format: '%s' is not text, json or csv",
-             format_name);
-        goto out;
-    }
-    if (file && scenario_load(&sc, file, err, sizeof err) != 0) {
-        fail(EXIT_INPUT, "%s", err);
-        goto out;
-    }
-    for (int i = 0; i < nsets; i++) {
-        if (scenario_set(&sc, sets[i].text, err, sizeof err) == 0) continue;
+    if (scenario_init_defaults(sc, err, sizeof err) != 0)
+        return cli_fail(EXIT_RUNTIME, "%s", err);
+    if (file && scenario_load(sc, file, err, sizeof err) != 0)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    for (int i = 0; o && i < o->n; i++) {
+        if (scenario_set(sc, o->item[i].text, err, sizeof err) == 0) continue;
+        /* --reps and --seed are reported under their own names. */
         const char *reason = strstr(err, "': ");
-        if (strcmp(sets[i].flag, "--set") != 0 && reason)
-            fail(EXIT_INPUT, "%s: %s", sets[i].flag, reason + 3);
-        else
-            fail(EXIT_INPUT, "%s", err);
-        goto out;
+        if (strcmp(o->item[i].flag, "--set") != 0 && reason)
+            return cli_fail(EXIT_INPUT, "%s: %s", o->item[i].flag, reason + 3);
+        return cli_fail(EXIT_INPUT, "%s", err);
     }
-    if (scenario_validate(&sc, err, sizeof err) != 0) {
-        fail(EXIT_INPUT, "%s", err);
-        goto out;
-    }
-    sum = run_scenario(&sc, err, sizeof err);
-    if (!sum) {
-        fail(EXIT_RUNTIME, "%s", err);
-        goto out;
-    }
-    if (output_summary(stdout, format, &sc, sum) != 0) {
-        fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
-        goto out;
-    }
-    code = EXIT_OK;
-out:
-    run_summary_destroy(sum);
-    scenario_fini(&sc);
-    free(sets);
-    return code;
+    if (scenario_validate(sc, err, sizeof err) != 0)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    return EXIT_OK;
 }
 
-static int cmd_keys(int argc, char **argv) {
-    if (argc > 0 && (strcmp(argv[0], "-h") == 0 ||
-                     strcmp(argv[0], "--help") == 0)) {
-        usage_keys(stdout);
-        return EXIT_OK;
-    }
-    if (argc > 0) return fail(EXIT_INPUT, "keys: unexpected '%s'", argv[0]);
-    scenario_print_reference(stdout);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
-}
-
-static int cmd_patterns(int argc, char **argv) {
-    if (argc > 0 && (strcmp(argv[0], "-h") == 0 ||
-                     strcmp(argv[0], "--help") == 0)) {
-        usage_patterns(stdout);
-        return EXIT_OK;
-    }
-    if (argc > 0)
-        return fail(EXIT_INPUT, "patterns: unexpected '%s'", argv[0]);
-    for (size_t i = 0; i < pattern_count(); i++)
-        printf("%-14s %s\n", pattern_at(i)->name, pattern_at(i)->summary);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+void cli_usage_scenario_flags(FILE *out) {
+    fputs("  --set S.K=V   override one key after the file, e.g. --set "
+          "cache.ttl=60s\n"
+          "  --reps N      replications (same as --set run.reps=N)\n"
+          "  --seed S      seed (same as --set run.seed=S)\n",
+          out);
 }
 
 static const struct {
     const char *name;
     int (*fn)(int, char **);
     void (*usage)(FILE *);
+    const char *summary;
 } commands[] = {
-    {"run", cmd_run, usage_run},
-    {"keys", cmd_keys, usage_keys},
-    {"patterns", cmd_patterns, usage_patterns},
+    {"run", cmd_run, usage_run,
+     "simulate a scenario: stale reads, windows, causes, with 95% CIs"},
+    {"sweep", cmd_sweep, usage_sweep,
+     "run a grid of scenario variations into a SQLite database"},
+    {"summarize", cmd_summarize, usage_summarize,
+     "means, CIs and quantiles per point of a sweep database"},
+    {"compare", cmd_compare, usage_compare,
+     "patterns side by side on the same arrivals (Markdown table)"},
+    {"check", cmd_check, usage_check,
+     "the scenario's freshness contract: exit 0 met, 1 violated"},
+    {"keys", cmd_keys, usage_keys,
+     "every scenario key with its default (Markdown)"},
+    {"patterns", cmd_patterns, usage_patterns,
+     "the caching patterns this build simulates"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage_main(FILE *out) {
+    fputs("usage: stalesim COMMAND [ARGS]\n"
+          "\n"
+          "How often does a caching design serve stale data, and for how long?\n"
+          "\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fputs("  help [COMMAND]  this text, or a command's (also COMMAND --help)\n"
+          "  --version   print the version\n"
+          "\n"
+          "exit codes: 0 ok, 1 contract violated, 2 bad usage or input,\n"
+          "            3 runtime or I/O failure\n",
+          out);
+}
 
 int cli_main(int argc, char **argv) {
     /* GSL's default handler aborts; every GSL call we make checks its result
@@ -237,10 +163,10 @@ int cli_main(int argc, char **argv) {
                 commands[i].usage(stdout);
                 return EXIT_OK;
             }
-        return fail(EXIT_INPUT, "help: unknown command '%s'", argv[2]);
+        return cli_fail(EXIT_INPUT, "help: unknown command '%s'", argv[2]);
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].fn(argc - 2, argv + 2);
-    return fail(EXIT_INPUT, "unknown command '%s' (stalesim --help)", cmd);
+    return cli_fail(EXIT_INPUT, "unknown command '%s' (stalesim --help)", cmd);
 }

@@ -1,0 +1,30 @@
+/* Every subcommand: a function taking the arguments after its name and
+ * returning the exit code, and its usage text (printed by --help and
+ * `stalesim help NAME`).  One file per command or small family. */
+#ifndef STALESIM_EXPERIMENTS_COMMANDS_H
+#define STALESIM_EXPERIMENTS_COMMANDS_H
+
+#include <stdio.h>
+
+int cmd_run(int argc, char **argv);
+void usage_run(FILE *out);
+int cmd_keys(int argc, char **argv);
+void usage_keys(FILE *out);
+int cmd_patterns(int argc, char **argv);
+void usage_patterns(FILE *out);
+
+/* experiments/cmd_sweep.c */
+int cmd_sweep(int argc, char **argv);
+void usage_sweep(FILE *out);
+int cmd_summarize(int argc, char **argv);
+void usage_summarize(FILE *out);
+
+/* experiments/cmd_compare.c */
+int cmd_compare(int argc, char **argv);
+void usage_compare(FILE *out);
+
+/* experiments/cmd_check.c */
+int cmd_check(int argc, char **argv);
+void usage_check(FILE *out);
+
+#endif
