@@ -65,8 +65,8 @@ static void issue_del(world *w, uint32_t rq, uint32_t ok_step,
         world_after(w, lat, rq, fail_step);
         break;
     case FAULT_TIMEOUT_APPLIED:
-        world_invalidation_result(w, r->key, version, FAULT_TIMEOUT_APPLIED);
-        world_cache_invalidate_late(w, r->key, version, lat);
+        world_cache_del_timeout(w, rq, version, 1);
+        world_cache_invalidate_late(w, rq, version, lat);
         r->del_effect_at = world_now(w) + lat;
         world_after(w, w->sc->cache.timeout, rq, applied_step);
         break;
@@ -128,7 +128,7 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
     uint32_t v;
     switch ((enum step)step) {
     case R_GET:
-        if (world_cache_get(w, r->key, &v)) {
+        if (world_cache_get(w, rq, &v)) {
             r->version = v;
             world_respond(w, rq, R_HIT_DONE);
         } else {
@@ -142,7 +142,7 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
         world_after(w, world_latency(w, &sc->db.read_latency), rq, R_DB);
         break;
     case R_DB:
-        r->version = world_db_read(w, r->key);
+        world_db_read(w, rq);
         world_respond(w, rq, R_FILL);
         break;
     case R_FILL: {
@@ -152,10 +152,11 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
         break;
     }
     case R_SET:
-        world_cache_set(w, r->key, r->version, SET_FILL);
+        world_cache_fill(w, rq, 1);
         world_respond(w, rq, R_FILLED);
         break;
     case R_SET_FAILED:
+        world_cache_fill(w, rq, 0);
         world_respond(w, rq, R_FILLED);
         break;
     case R_FILLED:
@@ -168,41 +169,40 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
         invalidate_after(w, rq);
         break;
     case W_DEL:
-        world_cache_invalidate(w, r->key, r->version);
-        world_invalidation_result(w, r->key, r->version, FAULT_OK);
+        world_cache_invalidate(w, rq, r->version);
         world_respond(w, rq, W_DONE);
         break;
     case W_DEL_FAILED:
-        world_invalidation_result(w, r->key, r->version, FAULT_FAIL);
+        world_cache_del_failed(w, rq, r->version);
         world_respond(w, rq, W_DONE);
         break;
     case W_DEL_LOST:
-        world_invalidation_result(w, r->key, r->version, FAULT_TIMEOUT_LOST);
+        world_cache_del_timeout(w, rq, r->version, 0);
         world_finish_write(w, rq);
         break;
     case W_UPD:
-        world_cache_update(w, r->key, r->version, r->commit_at);
+        world_cache_update(w, rq, 1);
         world_respond(w, rq, W_DONE);
         break;
     case W_UPD_FAILED:
-        world_invalidation_result(w, r->key, r->version, FAULT_FAIL);
+        world_cache_update(w, rq, 0);
         world_respond(w, rq, W_DONE);
         break;
     case W_DONE:
         world_finish_write(w, rq);
         break;
     case B_DEL:
-        world_cache_invalidate(w, r->key, 0);
+        world_cache_invalidate(w, rq, 0);
         r->plan = PLAN_DONE_BEFORE;
         world_respond(w, rq, B_WRITE);
         break;
     case B_DEL_FAILED:
-        world_invalidation_result(w, r->key, 0, FAULT_FAIL);
+        world_cache_del_failed(w, rq, 0);
         r->plan = PLAN_FAILED_BEFORE;
         world_respond(w, rq, B_WRITE);
         break;
     case B_DEL_LOST:
-        world_invalidation_result(w, r->key, 0, FAULT_TIMEOUT_LOST);
+        world_cache_del_timeout(w, rq, 0, 0);
         r->plan = PLAN_FAILED_BEFORE;
         world_after(w, world_latency(w, &sc->db.write_latency), rq, W_COMMIT);
         break;

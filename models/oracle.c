@@ -278,7 +278,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
     key_history *h = &o->hist[key];
     SIM_CHECK(version <= h->latest, "key %u read version %u, latest %u", key,
               version, h->latest);
-    oracle_verdict v = {VERDICT_FRESH, 0, 0, 0};
+    oracle_verdict v = {VERDICT_FRESH, 0, 0, 0, CAUSE_TTL_ONLY};
     int counted = invoked >= o->warmup;
     if (version < h->latest) {
         sim_time superseded = h->commit_at[version]; /* commit of version+1 */
@@ -314,12 +314,15 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
                   version);
         copy_state *c = copy_of(o, key, copy);
         settle(o, c, answered);
-        if (c->window && c->version == version)
+        if (c->window && c->version == version) {
             c->window_reads++; /* attributed when the window closes */
-        else
+            v.cause = (oracle_cause)c->cause;
+        } else {
             /* The copy changed between the read's effect and its answer: the
              * window it came from has closed and its cause is final. */
             o->counts.stale_by_cause[c->last_cause]++;
+            v.cause = (oracle_cause)c->last_cause;
+        }
     }
     return v;
 }

@@ -100,6 +100,8 @@ typedef struct oracle_verdict {
     sim_time age;      /* ns, stale reads only */
     uint32_t lag;      /* versions behind at s, stale reads only */
     int ryw_violation; /* 1 if it broke read-your-writes */
+    oracle_cause cause; /* stale reads: the window's cause as of the read
+                           (invalidation-lag may still become -failed) */
 } oracle_verdict;
 
 /* What the oracle measured; counts exclude the warm-up. */

@@ -14,6 +14,12 @@ enum world_event {
     EV_DEL_LATE /* a = key, b = commit version: a timed-out DEL lands */
 };
 
+static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
+                  uint32_t version);
+static void cache_delete(world *w, uint32_t key, uint32_t version);
+static void invalidation_result(world *w, uint32_t key, uint32_t version,
+                                fault_outcome outcome);
+
 static const struct {
     const char *name, *doc;
 } metric_info[M_COUNT] = {
@@ -157,8 +163,10 @@ static void on_arrival(world *w) {
     r->version = 0;
     r->kind = (uint8_t)op->kind;
     r->plan = PLAN_PENDING;
+    r->serial = ++w->serial;
     workload_kind kind = op->kind;
     schedule_arrival(w); /* draws the next op; `op` is now the next one */
+    trace(w, kind == OP_READ ? TRACE_READ : TRACE_WRITE, rq, r->key, 0);
     if (kind == OP_READ) {
         w->pattern->on_read(w, rq);
     } else {
@@ -177,10 +185,10 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
     case EV_ARRIVAL:
         on_arrival(w);
         break;
-    case EV_DEL_LATE: {
-        world_cache_invalidate(w, ev->a, (uint32_t)ev->b);
+    case EV_DEL_LATE:
+        cache_delete(w, ev->a, (uint32_t)ev->b);
+        trace(w, TRACE_DEL_LATE, WORLD_NO_REQUEST, ev->a, (uint32_t)ev->b);
         break;
-    }
     default:
         SIM_CHECK(0, "unknown event type %u", ev->type);
     }
@@ -204,8 +212,35 @@ void world_respond(world *w, uint32_t rq, uint32_t step) {
                     step);
 }
 
-int world_cache_get(world *w, uint32_t key, uint32_t *version) {
+/* Emits one trace record about request rq (or about key alone when rq is
+ * WORLD_NO_REQUEST). */
+static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
+                  uint32_t version) {
+    if (!w->tracer) return;
+    trace_rec t;
+    memset(&t, 0, sizeof t);
+    t.t = w->sim.now;
+    t.op = (uint8_t)op;
+    t.key = key;
+    t.version = version;
+    if (rq != WORLD_NO_REQUEST) {
+        const request *r = &w->req[rq];
+        t.invoked = r->invoked;
+        t.request = r->serial;
+        t.client = r->client;
+        t.is_write = r->kind == OP_WRITE;
+    }
+    w->tracer(w->tracer_ctx, &t);
+}
+
+void world_set_tracer(world *w, trace_fn fn, void *ctx) {
+    w->tracer = fn;
+    w->tracer_ctx = ctx;
+}
+
+int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
     sim_time now = w->sim.now;
+    uint32_t key = w->req[rq].key;
     int hit = store_get(w->cache, key, now, version);
     if (hit && w->sc->cache.sliding_ttl && w->sc->cache.ttl > 0) {
         sim_time exp = now + w->sc->cache.ttl;
@@ -213,11 +248,12 @@ int world_cache_get(world *w, uint32_t key, uint32_t *version) {
         oracle_copy_set(w->oracle, key, ORACLE_CACHE, *version, now, exp,
                         SET_FILL);
     }
+    trace(w, hit ? TRACE_HIT : TRACE_MISS, rq, key, hit ? *version : 0);
     return hit;
 }
 
-void world_cache_set(world *w, uint32_t key, uint32_t version,
-                     oracle_set_kind kind) {
+static void cache_store(world *w, uint32_t key, uint32_t version,
+                        oracle_set_kind kind) {
     sim_time now = w->sim.now;
     sim_time ttl = w->sc->cache.ttl;
     sim_time exp = ttl > 0 && ttl < SIM_TIME_MAX - now ? now + ttl
@@ -226,11 +262,30 @@ void world_cache_set(world *w, uint32_t key, uint32_t version,
     oracle_copy_set(w->oracle, key, ORACLE_CACHE, version, now, exp, kind);
 }
 
-void world_cache_invalidate(world *w, uint32_t key, uint32_t version) {
+void world_cache_fill(world *w, uint32_t rq, int ok) {
+    request *r = &w->req[rq];
+    if (ok) cache_store(w, r->key, r->version, SET_FILL);
+    trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
+}
+
+void world_cache_update(world *w, uint32_t rq, int ok) {
+    request *r = &w->req[rq];
+    if (ok) {
+        cache_store(w, r->key, r->version, SET_UPDATE);
+        if (r->commit_at >= w->sc->run.warmup)
+            sim_hist_add(&w->invalidation_lag, w->sim.now - r->commit_at);
+    }
+    trace(w, ok ? TRACE_UPDATE : TRACE_UPDATE_FAILED, rq, r->key,
+          r->version);
+    if (!ok) invalidation_result(w, r->key, r->version, FAULT_FAIL);
+}
+
+/* A DEL of key takes effect now; `version` is the commit it invalidates
+ * (0 when it precedes its commit), for the invalidation-lag distribution. */
+static void cache_delete(world *w, uint32_t key, uint32_t version) {
     sim_time now = w->sim.now;
     store_del(w->cache, key, now);
     oracle_copy_remove(w->oracle, key, ORACLE_CACHE, now);
-    /* Lag from commit to effect, for invalidations that follow their commit. */
     if (version > 0 && version <= oracle_latest(w->oracle, key)) {
         sim_time commit_at = oracle_commit_time(w->oracle, key, version);
         if (commit_at >= w->sc->run.warmup)
@@ -238,40 +293,57 @@ void world_cache_invalidate(world *w, uint32_t key, uint32_t version) {
     }
 }
 
-void world_cache_invalidate_late(world *w, uint32_t key, uint32_t version,
+void world_cache_invalidate(world *w, uint32_t rq, uint32_t version) {
+    cache_delete(w, w->req[rq].key, version);
+    trace(w, TRACE_DEL, rq, w->req[rq].key, version);
+}
+
+void world_cache_invalidate_late(world *w, uint32_t rq, uint32_t version,
                                  sim_time delay) {
-    sim_schedule(&w->sim, delay, EV_DEL_LATE, key, version);
+    sim_schedule(&w->sim, delay, EV_DEL_LATE, w->req[rq].key, version);
 }
 
-void world_cache_update(world *w, uint32_t key, uint32_t version,
-                        sim_time commit_at) {
-    world_cache_set(w, key, version, SET_UPDATE);
-    if (commit_at >= w->sc->run.warmup)
-        sim_hist_add(&w->invalidation_lag, w->sim.now - commit_at);
-}
-
-void world_invalidation_result(world *w, uint32_t key, uint32_t version,
-                               fault_outcome outcome) {
-    sim_time now = w->sim.now;
-    int counted = now >= w->sc->run.warmup;
+/* Counts how an invalidation attempt ended and, when it will never take
+ * effect, tells the oracle (version 0: issued before its commit, whose plan
+ * carries that). */
+static void invalidation_result(world *w, uint32_t key, uint32_t version,
+                                fault_outcome outcome) {
     int never = outcome == FAULT_FAIL || outcome == FAULT_TIMEOUT_LOST;
-    if (counted) {
+    if (w->sim.now >= w->sc->run.warmup) {
         w->counts.invalidations_failed += (uint64_t)never;
         w->counts.invalidations_timed_out +=
             (uint64_t)(outcome == FAULT_TIMEOUT_LOST ||
                        outcome == FAULT_TIMEOUT_APPLIED);
     }
     if (never && version > 0)
-        oracle_invalidation_failed(w->oracle, key, version, now);
+        oracle_invalidation_failed(w->oracle, key, version, w->sim.now);
+}
+
+void world_cache_del_failed(world *w, uint32_t rq, uint32_t version) {
+    uint32_t key = w->req[rq].key;
+    trace(w, TRACE_DEL_FAILED, rq, key, version);
+    invalidation_result(w, key, version, FAULT_FAIL);
+}
+
+void world_cache_del_timeout(world *w, uint32_t rq, uint32_t version,
+                             int lands_later) {
+    uint32_t key = w->req[rq].key;
+    trace(w, TRACE_DEL_TIMEOUT, rq, key, version);
+    invalidation_result(w, key, version,
+                        lands_later ? FAULT_TIMEOUT_APPLIED
+                                    : FAULT_TIMEOUT_LOST);
 }
 
 void world_invalidation_issued(world *w) {
     if (w->sim.now >= w->sc->run.warmup) w->counts.invalidations++;
 }
 
-uint32_t world_db_read(world *w, uint32_t key) {
+uint32_t world_db_read(world *w, uint32_t rq) {
+    request *r = &w->req[rq];
     if (w->sim.now >= w->sc->run.warmup) w->counts.db_reads++;
-    return db_read(w->db, key);
+    r->version = db_read(w->db, r->key);
+    trace(w, TRACE_DB_READ, rq, r->key, r->version);
+    return r->version;
 }
 
 uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
@@ -279,16 +351,36 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     r->version = db_commit(w->db, r->key);
     r->commit_at = w->sim.now;
     oracle_commit(w->oracle, r->key, r->version, w->sim.now, plan);
+    trace(w, TRACE_COMMIT, rq, r->key, r->version);
     return r->version;
 }
 
 void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
     request *r = &w->req[rq];
     sim_time now = w->sim.now;
-    oracle_read(w->oracle, r->key, r->client, r->invoked, now, version, copy);
+    oracle_verdict v = oracle_read(w->oracle, r->key, r->client, r->invoked,
+                                   now, version, copy);
     if (r->invoked >= w->sc->run.warmup) {
         if (copy != ORACLE_SOURCE) w->counts.reads_from_cache++;
         sim_hist_add(&w->read_latency, now - r->invoked);
+    }
+    if (w->tracer) {
+        trace_rec t;
+        memset(&t, 0, sizeof t);
+        t.t = now;
+        t.invoked = r->invoked;
+        t.request = r->serial;
+        t.key = r->key;
+        t.client = r->client;
+        t.version = version;
+        t.op = TRACE_READ_DONE;
+        t.from = copy == ORACLE_SOURCE ? TRACE_FROM_SOURCE : TRACE_FROM_CACHE;
+        t.verdict = (uint8_t)v.kind;
+        t.cause = (uint8_t)v.cause;
+        t.ryw = (uint8_t)v.ryw_violation;
+        t.lag = v.lag;
+        t.age = v.age;
+        w->tracer(w->tracer_ctx, &t);
     }
     release(w, rq);
 }
@@ -296,6 +388,7 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
 void world_finish_write(world *w, uint32_t rq) {
     request *r = &w->req[rq];
     oracle_ack(w->oracle, r->client, r->key, r->version, w->sim.now);
+    trace(w, TRACE_WRITE_DONE, rq, r->key, r->version);
     release(w, rq);
 }
 
@@ -303,6 +396,7 @@ void world_writer_crash(world *w, uint32_t rq) {
     request *r = &w->req[rq];
     if (w->sim.now >= w->sc->run.warmup) w->counts.writer_crashes++;
     oracle_invalidation_failed(w->oracle, r->key, r->version, w->sim.now);
+    trace(w, TRACE_CRASH, rq, r->key, r->version);
     release(w, rq);
 }
 

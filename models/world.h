@@ -22,6 +22,7 @@
 #include "models/pattern.h"
 #include "models/scenario.h"
 #include "models/store.h"
+#include "models/trace.h"
 #include "models/workload.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
@@ -38,7 +39,10 @@ typedef struct request {
     uint32_t version;      /* read: value obtained; write: version committed */
     uint8_t kind;          /* workload_kind */
     uint8_t plan;          /* oracle_plan decided before the commit */
+    uint64_t serial;       /* 1, 2, ...: the request's number in the run */
 } request;
+
+#define WORLD_NO_REQUEST UINT32_MAX
 
 /* Per-replication metrics (DESIGN.md section 5), in output order. */
 typedef enum world_metric {
@@ -109,6 +113,9 @@ struct world {
     int zero_response;    /* response latency is const 0 */
     world_counts counts;
     sim_hist read_latency, invalidation_lag;
+    uint64_t serial;      /* requests started */
+    trace_fn tracer;      /* NULL: no trace */
+    void *tracer_ctx;
 };
 
 /* A replication of sc (rep numbers from 0), synthetic workload.  The scenario
@@ -118,6 +125,9 @@ world *world_create(const scenario *sc, uint32_t rep);
 world *world_create_scripted(const scenario *sc, uint32_t rep,
                              const workload_op *ops, size_t nops);
 void world_destroy(world *w);
+
+/* Installs a tracer that receives every step of the run (NULL: none). */
+void world_set_tracer(world *w, trace_fn fn, void *ctx);
 
 /* Runs to the scenario's duration and fills *out.  Returns 0, or -1 if memory
  * ran out (then *out is incomplete). */
@@ -135,31 +145,31 @@ void world_after(world *w, sim_time delay, uint32_t rq, uint32_t step);
 /* Continues rq at `step` after a response latency (inline when it is 0). */
 void world_respond(world *w, uint32_t rq, uint32_t step);
 
-/* Cache effects at the current instant (the store and the oracle agree). */
-int world_cache_get(world *w, uint32_t key, uint32_t *version);
-void world_cache_set(world *w, uint32_t key, uint32_t version,
-                     oracle_set_kind kind);
-/* A DEL of key took effect now.  `version` is the commit it invalidates, for
- * the invalidation-lag distribution; 0 when it precedes its commit. */
-void world_cache_invalidate(world *w, uint32_t key, uint32_t version);
-/* A DEL timed out at its caller but lands later, at now + delay. */
-void world_cache_invalidate_late(world *w, uint32_t key, uint32_t version,
+/* Cache effects at the current instant, for request rq (the store, the
+ * oracle and the trace agree).  The key is the request's. */
+int world_cache_get(world *w, uint32_t rq, uint32_t *version);
+/* The fill SET of r->version took effect (ok) or errored (!ok). */
+void world_cache_fill(world *w, uint32_t rq, int ok);
+/* The writer's update-SET of its committed r->version took effect or
+ * errored (an error is a failed invalidation). */
+void world_cache_update(world *w, uint32_t rq, int ok);
+/* The DEL took effect: the entry is gone.  `version` is the commit it
+ * invalidates, or 0 when issued before the commit. */
+void world_cache_invalidate(world *w, uint32_t rq, uint32_t version);
+/* The DEL errored: nothing was deleted. */
+void world_cache_del_failed(world *w, uint32_t rq, uint32_t version);
+/* The caller gave up on its DEL; it lands later (see _late) or never. */
+void world_cache_del_timeout(world *w, uint32_t rq, uint32_t version,
+                             int lands_later);
+/* A timed-out DEL lands at now + delay, whatever its request does. */
+void world_cache_invalidate_late(world *w, uint32_t rq, uint32_t version,
                                  sim_time delay);
-/* A writer's update-SET of its committed version took effect now. */
-void world_cache_update(world *w, uint32_t key, uint32_t version,
-                        sim_time commit_at);
 /* Counts an invalidation attempt (a DEL or an update-SET). */
 void world_invalidation_issued(world *w);
-/* Records how an invalidation attempt ended.  For FAULT_FAIL and
- * FAULT_TIMEOUT_LOST the oracle learns that the invalidation of commit
- * `version` will never take effect (pass version 0 for an invalidation issued
- * before its commit: the commit's plan carries that). */
-void world_invalidation_result(world *w, uint32_t key, uint32_t version,
-                               fault_outcome outcome);
 
-/* Database effects at the current instant. */
-uint32_t world_db_read(world *w, uint32_t key);
-/* Commits rq's write with the given plan; records version and commit time. */
+/* Database effects at the current instant.  A read stores the version in
+ * r->version and returns it; a commit records version and commit time. */
+uint32_t world_db_read(world *w, uint32_t rq);
 uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan);
 
 /* Ends a read that returns `version` taken from `copy` (ORACLE_*). */
