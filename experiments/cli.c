@@ -112,6 +112,8 @@ static const struct {
      "patterns side by side on the same arrivals (Markdown table)"},
     {"check", cmd_check, usage_check,
      "the scenario's freshness contract: exit 0 met, 1 violated"},
+    {"explain", cmd_explain, usage_explain,
+     "timelines of the first stale reads: what happened, step by step"},
     {"keys", cmd_keys, usage_keys,
      "every scenario key with its default (Markdown)"},
     {"patterns", cmd_patterns, usage_patterns,

@@ -22,7 +22,9 @@ void usage_run(FILE *out) {
           "replications.  Without a file it runs the built-in default scenario\n"
           "(every key at its default: `stalesim keys` lists them).\n"
           "\n"
-          "  --format F    text (default), json or csv\n",
+          "  --format F    text (default), json or csv\n"
+          "  --history F   write every operation of replication 0 to F as\n"
+          "                JSON lines (for linearizability checkers)\n",
           out);
     cli_usage_scenario_flags(out);
 }
@@ -38,8 +40,39 @@ void usage_patterns(FILE *out) {
     fputs("usage: stalesim patterns\n\nLists the caching patterns.\n", out);
 }
 
+/* One JSON line per completed operation (see the README's history format). */
+static void write_history(void *ctx, const trace_rec *r) {
+    static const char *const verdicts[] = {"fresh", "concurrent", "stale"};
+    FILE *f = ctx;
+    if (r->op == TRACE_READ_DONE)
+        fprintf(f,
+                "{\"process\": %u, \"request\": %llu, \"key\": %u, "
+                "\"op\": \"read\", \"value\": %u, \"invoke_ns\": %lld, "
+                "\"complete_ns\": %lld, \"status\": \"ok\", \"from\": \"%s\", "
+                "\"verdict\": \"%s\"}\n",
+                r->client, (unsigned long long)r->request, r->key, r->version,
+                (long long)r->invoked, (long long)r->t,
+                r->from == TRACE_FROM_CACHE ? "cache" : "db",
+                verdicts[r->verdict]);
+    else if (r->op == TRACE_WRITE_DONE || r->op == TRACE_CRASH) {
+        fprintf(f,
+                "{\"process\": %u, \"request\": %llu, \"key\": %u, "
+                "\"op\": \"write\", \"value\": %u, \"invoke_ns\": %lld, ",
+                r->client, (unsigned long long)r->request, r->key, r->version,
+                (long long)r->invoked);
+        if (r->op == TRACE_WRITE_DONE)
+            fprintf(f, "\"complete_ns\": %lld, \"status\": \"ok\"}\n",
+                    (long long)r->t);
+        else
+            fprintf(f, "\"complete_ns\": null, \"status\": \"crashed\", "
+                       "\"committed_ns\": %lld}\n",
+                    (long long)r->t);
+    }
+}
+
 int cmd_run(int argc, char **argv) {
-    const char *file = NULL, *format_name = "text";
+    const char *file = NULL, *format_name = "text", *history = NULL;
+    FILE *hist = NULL;
     cli_overrides sets = {0};
     scenario sc;
     run_summary *sum = NULL;
@@ -56,12 +89,15 @@ int cmd_run(int argc, char **argv) {
         int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
         if (taken < 0) goto out;
         if (taken) continue;
-        if (strcmp(a, "--format") == 0) {
+        if (strcmp(a, "--format") == 0 || strcmp(a, "--history") == 0) {
             if (i + 1 >= argc) {
-                cli_fail(EXIT_INPUT, "--format needs a value");
+                cli_fail(EXIT_INPUT, "%s needs a value", a);
                 goto out;
             }
-            format_name = argv[++i];
+            if (strcmp(a, "--format") == 0)
+                format_name = argv[++i];
+            else
+                history = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             cli_fail(EXIT_INPUT,
                      "run: unknown option '%s' (stalesim run --help)", a);
@@ -83,10 +119,25 @@ int cmd_run(int argc, char **argv) {
     code = cli_load_scenario(&sc, file, &sets);
     if (code != EXIT_OK) goto out;
     code = EXIT_RUNTIME;
-    sum = run_scenario(&sc, err, sizeof err);
+    if (history && !(hist = fopen(history, "w"))) {
+        cli_fail(EXIT_RUNTIME, "--history: cannot create '%s': %s", history,
+                 strerror(errno));
+        goto out;
+    }
+    sum = run_scenario_traced(&sc, hist ? write_history : NULL, hist, err,
+                              sizeof err);
     if (!sum) {
         cli_fail(EXIT_RUNTIME, "%s", err);
         goto out;
+    }
+    if (hist) {
+        int bad = ferror(hist);
+        bad |= fclose(hist) != 0;
+        hist = NULL;
+        if (bad) {
+            cli_fail(EXIT_RUNTIME, "--history: writing '%s' failed", history);
+            goto out;
+        }
     }
     if (output_summary(stdout, format, &sc, sum) != 0) {
         cli_fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
@@ -94,6 +145,7 @@ int cmd_run(int argc, char **argv) {
     }
     code = EXIT_OK;
 out:
+    if (hist) fclose(hist);
     run_summary_destroy(sum);
     scenario_fini(&sc);
     cli_overrides_fini(&sets);

@@ -27,4 +27,8 @@ void usage_compare(FILE *out);
 int cmd_check(int argc, char **argv);
 void usage_check(FILE *out);
 
+/* experiments/cmd_explain.c */
+int cmd_explain(int argc, char **argv);
+void usage_explain(FILE *out);
+
 #endif

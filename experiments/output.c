@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "experiments/version.h"
+#include "sim/dist.h"
 #include "sim/stats.h"
 
 static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
@@ -58,8 +59,9 @@ static void json_scenario(FILE *out, const scenario *sc) {
 static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
     fprintf(out, "{\"stalesim\": \"%s\",\n \"scenario\": ", STALESIM_VERSION);
     json_scenario(out, sc);
-    fprintf(out, ",\n \"reps\": %u, \"seed\": %llu,\n \"metrics\": {", s->reps,
-            (unsigned long long)s->seed);
+    fprintf(out, ",\n \"reps\": %u, \"seed\": %llu, \"warmup_s\": %.10g,\n"
+                 " \"metrics\": {",
+            s->reps, (unsigned long long)s->seed, (double)s->warmup / 1e9);
     for (int m = 0; m < M_COUNT; m++) {
         run_stat st = run_summary_stat(s, (world_metric)m);
         fprintf(out, "%s\n  \"%s\": {\"mean\": ", m ? "," : "",
@@ -117,8 +119,8 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         }
         fputs("\"\n", out);
     }
-    fprintf(out, "run,reps,value,%u\nrun,seed,value,%llu\n", s->reps,
-            (unsigned long long)s->seed);
+    fprintf(out, "run,reps,value,%u\nrun,seed,value,%llu\nrun,warmup_s,value,%.10g\n",
+            s->reps, (unsigned long long)s->seed, (double)s->warmup / 1e9);
     static const char *const fields[] = {"mean", "ci95", "min", "max"};
     for (int m = 0; m < M_COUNT; m++) {
         run_stat st = run_summary_stat(s, (world_metric)m);
@@ -189,8 +191,11 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
             text_of(sc, "workload", "reads"), text_of(sc, "workload", "writes"),
             text_of(sc, "workload", "keys"),
             text_of(sc, "workload", "popularity"));
-    fprintf(out, "%u replications x %s (warm-up %s), seed %llu\n\n", s->reps,
-            text_of(sc, "run", "duration"), text_of(sc, "run", "warmup"),
+    char warm[48];
+    sim_duration_format(s->warmup, warm, sizeof warm);
+    fprintf(out, "%u replications x %s (warm-up %s%s), seed %llu\n\n",
+            s->reps, text_of(sc, "run", "duration"),
+            sc->run.warmup_auto ? "chosen by MSER-5: " : "", warm,
             (unsigned long long)s->seed);
 
     fprintf(out, "%-26s %11s %11s %11s %11s\n", "metric", "mean", "+-95%",

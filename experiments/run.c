@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_statistics_double.h>
 
+#include "experiments/warmup.h"
 #include "sim/stats.h"
 
 void run_summary_destroy(run_summary *s) {
@@ -16,27 +17,90 @@ void run_summary_destroy(run_summary *s) {
     free(s);
 }
 
-int run_replication(const scenario *sc, uint32_t rep, world_result *out) {
+static int replicate(const scenario *sc, uint32_t rep, world_result *out,
+                     trace_fn fn, void *ctx) {
     world *w = world_create(sc, rep);
     if (!w) return -1;
+    if (fn) world_set_tracer(w, fn, ctx);
     int rc = world_run(w, out);
     world_destroy(w);
     return rc;
 }
 
+int run_replication(const scenario *sc, uint32_t rep, world_result *out) {
+    return replicate(sc, rep, out, NULL, NULL);
+}
+
 run_summary *run_scenario(const scenario *sc, char *err, size_t errlen) {
+    return run_scenario_traced(sc, NULL, NULL, err, errlen);
+}
+
+/* Reads and stale reads per slice of the pilot run. */
+typedef struct pilot {
+    sim_time slice; /* ns */
+    double reads[WARMUP_BUCKETS];
+    double stale[WARMUP_BUCKETS];
+} pilot;
+
+static void pilot_trace(void *ctx, const trace_rec *r) {
+    pilot *p = ctx;
+    if (r->op != TRACE_READ_DONE) return;
+    sim_time b = r->invoked / p->slice;
+    if (b >= WARMUP_BUCKETS) b = WARMUP_BUCKETS - 1;
+    p->reads[b] += 1;
+    p->stale[b] += r->verdict == VERDICT_STALE;
+}
+
+/* MSER-5 over a pilot replication: the warm-up, ns, or -1 on ENOMEM. */
+static sim_time choose_warmup(const scenario *sc, world_result *res) {
+    pilot *p = calloc(1, sizeof *p);
+    if (!p) return -1;
+    p->slice = sc->run.duration / WARMUP_BUCKETS;
+    if (p->slice < 1) p->slice = 1;
+    if (replicate(sc, 0, res, pilot_trace, p) != 0) {
+        free(p);
+        return -1;
+    }
+    enum { BATCH = 5, NBATCH = WARMUP_BUCKETS / BATCH };
+    double z[NBATCH];
+    for (int j = 0; j < NBATCH; j++) {
+        double reads = 0, stale = 0;
+        for (int i = 0; i < BATCH; i++) {
+            reads += p->reads[j * BATCH + i];
+            stale += p->stale[j * BATCH + i];
+        }
+        z[j] = reads > 0 ? stale / reads : 0;
+    }
+    sim_time warmup = (sim_time)warmup_mser(z, NBATCH) * BATCH * p->slice;
+    free(p);
+    return warmup;
+}
+
+run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
+                                 char *err, size_t errlen) {
+    scenario fixed; /* a shallow copy with the chosen warm-up; not finalised */
     run_summary *s = calloc(1, sizeof *s);
     world_result *res = malloc(sizeof *res);
     if (!s || !res) goto oom;
     s->reps = sc->run.reps;
     s->seed = sc->run.seed;
+    s->warmup = sc->run.warmup;
+    if (sc->run.warmup_auto) {
+        sim_time w = choose_warmup(sc, res);
+        if (w < 0) goto oom;
+        fixed = *sc;
+        fixed.run.warmup = w;
+        fixed.run.warmup_auto = 0;
+        sc = &fixed;
+        s->warmup = w;
+    }
     for (int m = 0; m < M_COUNT; m++) {
         s->value[m] = calloc(s->reps, sizeof(double));
         if (!s->value[m]) goto oom;
     }
     for (int d = 0; d < D_COUNT; d++) sim_hist_init(&s->dist[d]);
     for (uint32_t r = 0; r < s->reps; r++) {
-        if (run_replication(sc, r, res) != 0) goto oom;
+        if (replicate(sc, r, res, r == 0 ? fn : NULL, ctx) != 0) goto oom;
         for (int m = 0; m < M_COUNT; m++) s->value[m][r] = res->metric[m];
         for (int d = 0; d < D_COUNT; d++)
             sim_hist_merge(&s->dist[d], &res->dist[d]);

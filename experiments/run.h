@@ -21,6 +21,7 @@ typedef struct run_summary {
     uint64_t causes[CAUSE_COUNT];
     uint64_t events;
     double wall_s;
+    sim_time warmup; /* ns: the warm-up used (chosen by MSER-5 if auto) */
 } run_summary;
 
 /* Runs replication `rep` of sc into *out (heap-allocate it: it is large).
@@ -31,6 +32,15 @@ int run_replication(const scenario *sc, uint32_t rep, world_result *out);
 /* Runs sc.run.reps replications.  Returns NULL with a message in err if
  * memory ran out. */
 run_summary *run_scenario(const scenario *sc, char *err, size_t errlen);
+
+/* With [run] warmup = auto, one pilot replication (rep 0, no warm-up) records
+ * the stale-read fraction in WARMUP_BUCKETS equal slices of the run; MSER-5
+ * on it picks the warm-up every replication then uses (rep 0 is rerun). */
+#define WARMUP_BUCKETS 500
+
+/* The same, with a tracer receiving every step of replication 0. */
+run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
+                                 char *err, size_t errlen);
 void run_summary_destroy(run_summary *s);
 
 /* Mean, CI half-width (NaN for one replication), min and max of metric m. */

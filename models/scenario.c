@@ -53,7 +53,8 @@ static const key_def keys[] = {
     {"run", "duration", KT_DURATION, OFF(run.duration), "1h",
      "simulated time per replication"},
     {"run", "warmup", KT_WARMUP, OFF(run.warmup), "0s",
-     "reads invoked before this are simulated but not counted"},
+     "reads invoked before this are simulated but not counted; `auto`: "
+     "chosen by MSER-5"},
     {"run", "reps", KT_U32, OFF(run.reps), "10",
      "independent replications; CIs are over them"},
     {"run", "seed", KT_U64, OFF(run.seed), "1",
@@ -201,13 +202,12 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
     char *field = (char *)sc + k->offset;
     switch (k->type) {
     case KT_WARMUP:
-        if (strcmp(value, "auto") == 0) {
-            set_err(err, errlen,
-                    "'auto' (MSER-5 truncation) is not built yet; give a "
-                    "duration such as 30s");
-            return -1;
+        sc->run.warmup_auto = strcmp(value, "auto") == 0;
+        if (sc->run.warmup_auto) {
+            *(sim_time *)field = 0;
+            return 0;
         }
-        /* fall through */
+        return sim_duration_parse(value, (sim_time *)field, err, errlen);
     case KT_DURATION:
         return sim_duration_parse(value, (sim_time *)field, err, errlen);
     case KT_DIST: {

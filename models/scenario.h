@@ -38,6 +38,7 @@ typedef struct scenario {
     struct {
         sim_time duration; /* ns, > 0 */
         sim_time warmup;   /* ns, < duration: reads invoked earlier are not counted */
+        int warmup_auto;   /* 1: chosen by MSER-5 at run time (warmup is 0 here) */
         uint32_t reps;     /* >= 1 */
         uint64_t seed;
     } run;

@@ -233,6 +233,8 @@ static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
     w->tracer(w->tracer_ctx, &t);
 }
 
+void world_stop(world *w) { sim_stop(&w->sim); }
+
 void world_set_tracer(world *w, trace_fn fn, void *ctx) {
     w->tracer = fn;
     w->tracer_ctx = ctx;
@@ -414,10 +416,13 @@ int world_run(world *w, world_result *out) {
     sim_time end = w->sc->run.duration;
     int rc = sim_run(&w->sim, end, dispatch, w);
     if (rc != 0 || w->sim.failed) return -1;
+    if (w->sim.now < end) end = w->sim.now; /* stopped early (world_stop) */
     oracle_finish(w->oracle, end);
 
     const oracle_counts *oc = oracle_get_counts(w->oracle);
-    double span_s = sim_time_to_s(end - w->sc->run.warmup);
+    double span_s = end > w->sc->run.warmup
+                        ? sim_time_to_s(end - w->sc->run.warmup)
+                        : 1e-9;
     double reads = (double)oc->reads;
     double *m = out->metric;
     memset(out->metric, 0, sizeof out->metric);

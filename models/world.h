@@ -126,6 +126,10 @@ world *world_create_scripted(const scenario *sc, uint32_t rep,
                              const workload_op *ops, size_t nops);
 void world_destroy(world *w);
 
+/* Ends the run after the current event (world_run then returns normally;
+ * its results cover the time simulated). */
+void world_stop(world *w);
+
 /* Installs a tracer that receives every step of the run (NULL: none). */
 void world_set_tracer(world *w, trace_fn fn, void *ctx);
 

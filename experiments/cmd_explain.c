@@ -1,0 +1,148 @@
+/* `stalesim explain`: the first stale reads of a replication, each as a
+ * timeline an incident review would write: who did what, when, what the DB
+ * and the cache held after each step, the commit the read missed and the
+ * invalidation that failed or raced. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments/cli.h"
+#include "experiments/commands.h"
+#include "experiments/explain.h"
+#include "models/world.h"
+
+void usage_explain(FILE *out) {
+    fputs("usage: stalesim explain SCENARIO.ini [--stale N] [--rep R]\n"
+          "                        [--set SECTION.KEY=VALUE]... [--seed S]\n"
+          "\n"
+          "Runs replication R (default 0) until N stale reads (default 3)\n"
+          "have happened and prints each as a Markdown timeline: time, actor,\n"
+          "event, the DB's version and the cache's copy after each step, the\n"
+          "commit the read missed and the cause.\n"
+          "\n"
+          "  --stale N     how many stale reads to explain (1..1000)\n"
+          "  --cause C     only stale reads of this cause, e.g. stale-fill,\n"
+          "                invalidation-failed (as known when the read ends)\n"
+          "  --rep R       which replication to run\n",
+          out);
+    cli_usage_scenario_flags(out);
+}
+
+typedef struct explain_ctx {
+    explainer *e;
+    world *w;
+} explain_ctx;
+
+static void on_trace(void *ctx, const trace_rec *rec) {
+    explain_ctx *x = ctx;
+    explainer_trace(x->e, rec);
+    if (explainer_done(x->e)) world_stop(x->w);
+}
+
+static int parse_count(const char *flag, const char *v, unsigned max,
+                       unsigned *out) {
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || v[0] == '-' || n > max)
+        return cli_fail(EXIT_INPUT, "%s: '%s' is not a whole number up to %u",
+                        flag, v, max);
+    *out = (unsigned)n;
+    return EXIT_OK;
+}
+
+int cmd_explain(int argc, char **argv) {
+    const char *file = NULL;
+    unsigned wanted = 3, rep = 0;
+    int only_cause = -1;
+    cli_overrides sets = {0};
+    scenario sc;
+    memset(&sc, 0, sizeof sc);
+    explainer *e = NULL;
+    world *w = NULL;
+    world_result *res = NULL;
+    int code = EXIT_INPUT;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage_explain(stdout);
+            code = EXIT_OK;
+            goto out;
+        }
+        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
+        if (taken < 0) goto out;
+        if (taken) continue;
+        if (strcmp(a, "--stale") == 0 || strcmp(a, "--rep") == 0) {
+            if (i + 1 >= argc) {
+                cli_fail(EXIT_INPUT, "%s needs a value", a);
+                goto out;
+            }
+            int is_stale = strcmp(a, "--stale") == 0;
+            if (parse_count(a, argv[++i], is_stale ? 1000 : 1000000,
+                            is_stale ? &wanted : &rep) != EXIT_OK)
+                goto out;
+            if (is_stale && wanted == 0) {
+                cli_fail(EXIT_INPUT, "--stale: must be at least 1");
+                goto out;
+            }
+        } else if (strcmp(a, "--cause") == 0) {
+            if (i + 1 >= argc) {
+                cli_fail(EXIT_INPUT, "--cause needs a value");
+                goto out;
+            }
+            const char *name = argv[++i];
+            for (int c = 0; c < CAUSE_COUNT; c++)
+                if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0)
+                    only_cause = c;
+            if (only_cause < 0) {
+                cli_fail(EXIT_INPUT,
+                         "--cause: unknown cause '%s' (see stalesim explain "
+                         "--help)",
+                         name);
+                goto out;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            cli_fail(EXIT_INPUT, "explain: unknown option '%s'", a);
+            goto out;
+        } else if (file) {
+            cli_fail(EXIT_INPUT, "explain: more than one scenario file");
+            goto out;
+        } else {
+            file = a;
+        }
+    }
+    code = cli_load_scenario(&sc, file, &sets);
+    if (code != EXIT_OK) goto out;
+    code = EXIT_RUNTIME;
+    e = explainer_create(sc.workload.keys, wanted, sc.run.warmup, only_cause);
+    res = malloc(sizeof *res);
+    w = e && res ? world_create(&sc, rep) : NULL;
+    if (!w) {
+        cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    explain_ctx ctx = {e, w};
+    world_set_tracer(w, on_trace, &ctx);
+    if (world_run(w, res) != 0 || explainer_failed(e)) {
+        cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    printf("# stalesim explain: %s, replication %u\n\n", sc.path, rep);
+    if (explainer_count(e) == 0)
+        printf("No stale read in replication %u (%.0f s simulated).\n", rep,
+               (double)sc.run.duration / 1e9);
+    else if (explainer_count(e) < wanted)
+        printf("Only %u stale read%s in replication %u.\n\n",
+               explainer_count(e), explainer_count(e) == 1 ? "" : "s", rep);
+    if (explainer_print(e, stdout) != 0) {
+        cli_fail(EXIT_RUNTIME, "writing the timelines failed");
+        goto out;
+    }
+    code = EXIT_OK;
+out:
+    world_destroy(w);
+    free(res);
+    explainer_destroy(e);
+    scenario_fini(&sc);
+    cli_overrides_fini(&sets);
+    return code;
+}

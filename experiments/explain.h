@@ -1,0 +1,43 @@
+/* Explaining stale reads: a tracer that remembers, per key, the recent steps
+ * that changed or revealed its state, and captures the story of the first N
+ * stale reads as incident-review timelines.
+ *
+ * Recorded per key: write invocations, cache misses, DB reads, fills,
+ * commits, every invalidation step and fault, acknowledgements, and the
+ * answers of reads that were stale or concurrent.  Fresh hits and read
+ * invocations are left out: they would crowd the story out of the ring.
+ * Each recorded step carries the state after it (the DB's version and the
+ * cache's copy), reconstructed from the steps themselves.
+ *
+ * Memory: EXPLAIN_RING steps per key that has had one, allocated on first
+ * use. */
+#ifndef STALESIM_EXPERIMENTS_EXPLAIN_H
+#define STALESIM_EXPERIMENTS_EXPLAIN_H
+
+#include <stdio.h>
+#include <stdint.h>
+
+#include "models/trace.h"
+
+typedef struct explainer explainer;
+
+/* Captures up to `wanted` stale reads among keys 0..nkeys-1, ignoring reads
+ * invoked before `warmup` and, when only_cause >= 0, reads of another cause
+ * (as of the read).  Returns NULL on ENOMEM. */
+explainer *explainer_create(uint32_t nkeys, unsigned wanted, sim_time warmup,
+                            int only_cause);
+void explainer_destroy(explainer *e);
+
+/* The tracer (pass with the explainer as ctx to world_set_tracer). */
+void explainer_trace(void *ctx, const trace_rec *rec);
+
+/* 1 once `wanted` stale reads are captured. */
+int explainer_done(const explainer *e);
+unsigned explainer_count(const explainer *e);
+/* 1 if a step could not be recorded for lack of memory. */
+int explainer_failed(const explainer *e);
+
+/* Prints the captured timelines.  Returns 0, or -1 if writing failed. */
+int explainer_print(const explainer *e, FILE *out);
+
+#endif

@@ -1,0 +1,218 @@
+/* Explaining stale reads, exporting histories, and MSER-5 warm-up. */
+#include <CUnit/CUnit.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "experiments/warmup.h"
+#include "tests/testing.h"
+
+/* ---- MSER ------------------------------------------------------------------ */
+
+static void test_mser_transient(void) {
+    /* 20 batches of a decaying transient, then 80 of noise around 0.1. */
+    double z[100];
+    unsigned s = 12345;
+    for (int j = 0; j < 100; j++) {
+        s = s * 1103515245u + 12345u;
+        double noise = ((double)(s >> 16 & 0x7fff) / 32768.0 - 0.5) * 0.02;
+        z[j] = 0.1 + noise + (j < 20 ? 0.5 * (20 - j) / 20.0 : 0);
+    }
+    size_t d = warmup_mser(z, 100);
+    if (d < 15 || d > 25) fprintf(stderr, "\n    truncation %zu\n", d);
+    CU_ASSERT(d >= 15 && d <= 25);
+}
+
+static void test_mser_flat(void) {
+    double z[50];
+    for (int j = 0; j < 50; j++) z[j] = 0.25;
+    CU_ASSERT_EQUAL(warmup_mser(z, 50), 0);
+    CU_ASSERT_EQUAL(warmup_mser(z, 3), 0); /* too short to judge */
+    /* Never past half the series, even for a steadily rising one. */
+    for (int j = 0; j < 50; j++) z[j] = j;
+    CU_ASSERT(warmup_mser(z, 50) <= 25);
+}
+
+/* ---- CLI helpers -------------------------------------------------------------- */
+
+/* Runs `stalesim ARGS`, stdout to *out (malloc'd); returns the exit code. */
+static int run_capture(const char *args, char **out) {
+    char path[] = "/tmp/stalesim-test-explain-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s > %s 2>/dev/null", testing_stalesim(),
+             args, path);
+    int st = system(cmd);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_FATAL(f != NULL);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) buf = realloc(buf, cap *= 2);
+    }
+    buf[n] = '\0';
+    fclose(f);
+    remove(path);
+    *out = buf;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect_has(const char *what, const char *text, const char *needle) {
+    if (!strstr(text, needle)) {
+        fprintf(stderr, "\n    %s lacks '%s'\n", what, needle);
+        CU_FAIL(what);
+    }
+}
+
+/* ---- explain ---------------------------------------------------------------- */
+
+static void test_explain_race(void) {
+    char *out;
+    int rc = run_capture("explain experiments/scenarios/stale-write-back-race.ini"
+                         " --cause stale-fill --stale 2 --set run.duration=2m",
+                         &out);
+    CU_ASSERT_EQUAL(rc, 0);
+    expect_has("explain", out, "## Stale read 1 of 2");
+    expect_has("explain", out, "## Stale read 2 of 2");
+    expect_has("explain", out, "Cause: **stale-fill**");
+    expect_has("explain", out, "the commit the read missed");
+    expect_has("explain", out, "stored the superseded");
+    expect_has("explain", out, "DB read returned");
+    expect_has("explain", out, "| the stale read |");
+    free(out);
+}
+
+static void test_explain_failed_delete(void) {
+    char *out;
+    int rc = run_capture("explain experiments/scenarios/account-limits.ini"
+                         " --cause invalidation-failed --stale 1"
+                         " --set faults.del_fail=0.5",
+                         &out);
+    CU_ASSERT_EQUAL(rc, 0);
+    expect_has("explain", out, "Cause: **invalidation-failed**");
+    expect_has("explain", out, "DEL failed: nothing deleted");
+    expect_has("explain", out, "the invalidation that failed");
+    free(out);
+}
+
+static void test_explain_none(void) {
+    char *out;
+    int rc = run_capture("explain experiments/scenarios/account-limits.ini"
+                         " --set cache.pattern=none --set run.duration=30s",
+                         &out);
+    CU_ASSERT_EQUAL(rc, 0);
+    expect_has("explain", out, "No stale read");
+    free(out);
+    CU_ASSERT_EQUAL(run_capture("explain experiments/scenarios/ttl-only.ini "
+                                "--cause bogus", &out), 2);
+    free(out);
+    CU_ASSERT_EQUAL(run_capture("explain experiments/scenarios/ttl-only.ini "
+                                "--stale 0", &out), 2);
+    free(out);
+}
+
+/* ---- history ---------------------------------------------------------------- */
+
+static double json_metric_mean(const char *json, const char *name) {
+    char key[128];
+    snprintf(key, sizeof key, "\"%s\": {\"mean\": ", name);
+    const char *p = strstr(json, key);
+    return p ? atof(p + strlen(key)) : -1;
+}
+
+static void test_history(void) {
+    char path[] = "/tmp/stalesim-test-history-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    char args[512], *out;
+    snprintf(args, sizeof args,
+             "run experiments/scenarios/stale-write-back-race.ini --reps 1 "
+             "--set run.duration=20s --format json --history %s",
+             path);
+    CU_ASSERT_EQUAL_FATAL(run_capture(args, &out), 0);
+    double reads = json_metric_mean(out, "reads");
+    double stale = json_metric_mean(out, "stale_reads");
+    double writes = json_metric_mean(out, "writes");
+    free(out);
+
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_FATAL(f != NULL);
+    char line[1024];
+    double hreads = 0, hstale = 0, hwrites = 0;
+    int malformed = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] != '{' || !strstr(line, "\"invoke_ns\": ") ||
+            !strstr(line, "\"process\": ") || !strstr(line, "\"key\": ") ||
+            !strstr(line, "\"value\": ") || !strstr(line, "}\n"))
+            malformed++;
+        if (strstr(line, "\"op\": \"read\"")) hreads++;
+        if (strstr(line, "\"op\": \"write\"")) hwrites++;
+        if (strstr(line, "\"verdict\": \"stale\"")) hstale++;
+    }
+    fclose(f);
+    remove(path);
+    CU_ASSERT_EQUAL(malformed, 0);
+    if (hreads != reads || hstale != stale)
+        fprintf(stderr, "\n    history %g reads %g stale; run %g reads %g stale\n",
+                hreads, hstale, reads, stale);
+    CU_ASSERT(reads > 0);
+    CU_ASSERT_EQUAL(hreads, reads);
+    CU_ASSERT_EQUAL(hstale, stale);
+    /* Writes still in flight at the end are not in the history. */
+    CU_ASSERT(hwrites <= writes && hwrites >= writes - 5);
+}
+
+static void test_history_unwritable(void) {
+    char *out;
+    CU_ASSERT_EQUAL(run_capture("run experiments/scenarios/ttl-only.ini "
+                                "--history /nonexistent-dir/h.jsonl",
+                                &out),
+                    3);
+    free(out);
+}
+
+/* ---- warm-up auto ------------------------------------------------------------- */
+
+static void test_warmup_auto_cli(void) {
+    char *out;
+    CU_ASSERT_EQUAL_FATAL(
+        run_capture("run experiments/scenarios/account-limits.ini --reps 2 "
+                    "--set run.duration=5m --set run.warmup=auto",
+                    &out),
+        0);
+    expect_has("text output", out, "warm-up chosen by MSER-5: ");
+    free(out);
+    CU_ASSERT_EQUAL_FATAL(
+        run_capture("run experiments/scenarios/account-limits.ini --reps 2 "
+                    "--set run.duration=5m --set run.warmup=auto --format json",
+                    &out),
+        0);
+    const char *p = strstr(out, "\"warmup_s\": ");
+    CU_ASSERT_PTR_NOT_NULL(p);
+    if (p) {
+        double w = atof(p + 12);
+        CU_ASSERT(w >= 0 && w <= 150); /* at most half of the 5 minutes */
+    }
+    free(out);
+}
+
+static CU_TestInfo tests[] = {
+    {"MSER finds a transient", test_mser_transient},
+    {"MSER on flat and rising series", test_mser_flat},
+    {"explain: the stale write-back race", test_explain_race},
+    {"explain: a failed delete", test_explain_failed_delete},
+    {"explain: nothing to explain, bad flags", test_explain_none},
+    {"history: one line per operation", test_history},
+    {"history: unwritable file", test_history_unwritable},
+    {"warm-up auto from the CLI", test_warmup_auto_cli},
+    CU_TEST_INFO_NULL};
+
+TESTS_REGISTER("explain", NULL, NULL, tests)
