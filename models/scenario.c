@@ -21,6 +21,9 @@
 
 #include "models/pattern.h"
 
+static int parse_double(const char *s, double *out);
+static int parse_bool(const char *s, int *out);
+
 typedef enum key_type {
     KT_DURATION,   /* sim_time, >= 0 */
     KT_WARMUP,     /* duration; "auto" refused until MSER-5 lands */
@@ -35,96 +38,175 @@ typedef enum key_type {
     KT_ARRIVALS,   /* poisson | constant */
     KT_PATTERN,    /* a name in the pattern table */
     KT_INVALIDATION,
-    KT_FIXED       /* accepted only at its default: not simulated yet */
+    KT_COUNT,      /* uint32 >= 0 */
+    KT_ENUM,       /* int: index in `choices` */
+    KT_PATH,       /* char[SCENARIO_PATH_MAX]: a file name, may be empty */
+    KT_MITIGATIONS /* scenario_mitigations */
 } key_type;
 
 typedef struct key_def {
     const char *section;
     const char *name;
     key_type type;
-    size_t offset; /* into struct scenario; unused for KT_FIXED */
+    size_t offset; /* into struct scenario */
     const char *def;
     const char *doc;
+    int built;     /* 0: the model ignores it yet, so only `def` is accepted */
+    const char *const *choices; /* KT_ENUM: NULL-terminated */
 } key_def;
 
-#define OFF(field) offsetof(scenario, field)
+static const char *const routing_choices[] = {"random", "round-robin",
+                                              "sticky", NULL};
+static const char *const bus_choices[] = {"none", "pubsub", NULL};
+static const char *const tier_choices[] = {"alone", "shared", NULL};
+static const char *const fallback_choices[] = {"db", "fail", NULL};
+static const char *const trace_format_choices[] = {"twitter", "csv", NULL};
 
+#define OFF(field) offsetof(scenario, field)
+#define LINE_MAX_BYTES 200 /* inih's INI_MAX_LINE as packaged */
+
+/* Rows: section, key, type, field, default, meaning, built (, choices). */
 static const key_def keys[] = {
     {"run", "duration", KT_DURATION, OFF(run.duration), "1h",
-     "simulated time per replication"},
+     "simulated time per replication", 1, NULL},
     {"run", "warmup", KT_WARMUP, OFF(run.warmup), "0s",
      "reads invoked before this are simulated but not counted; `auto`: "
-     "chosen by MSER-5"},
+     "chosen by MSER-5", 1, NULL},
     {"run", "reps", KT_U32, OFF(run.reps), "10",
-     "independent replications; CIs are over them"},
+     "independent replications; CIs are over them", 1, NULL},
     {"run", "seed", KT_U64, OFF(run.seed), "1",
-     "replication r of seed S always sees the same arrivals"},
+     "replication r of seed S always sees the same arrivals", 1, NULL},
     {"workload", "keys", KT_U32, OFF(workload.keys), "10000",
-     "number of distinct keys"},
+     "number of distinct keys", 1, NULL},
     {"workload", "popularity", KT_POPULARITY, OFF(workload.zipf_s), "uniform",
-     "`uniform` or `zipf:S` (key i has weight 1/(i+1)^S)"},
+     "`uniform` or `zipf:S` (key i has weight 1/(i+1)^S)", 1, NULL},
     {"workload", "reads", KT_RATE, OFF(workload.reads), "1000/s",
-     "total read rate over all keys"},
+     "total read rate over all keys", 1, NULL},
     {"workload", "writes", KT_RATE, OFF(workload.writes), "10/s",
-     "total write rate over all keys"},
+     "total write rate over all keys", 1, NULL},
     {"workload", "arrivals", KT_ARRIVALS, OFF(workload.arrivals), "poisson",
-     "`poisson` or `constant` (evenly spaced) arrivals"},
+     "`poisson`, `constant` (evenly spaced) or `bursty:ON,OFF,FACTOR` "
+     "(exponential on/off periods of mean ON and OFF; the rate is FACTOR "
+     "times higher when on, the long-run mean unchanged)", 1, NULL},
     {"workload", "clients", KT_U32, OFF(workload.clients), "100",
-     "clients issuing requests (read-your-writes is checked per client)"},
-    {"workload", "trace", KT_FIXED, 0, "", "trace file (not simulated yet)"},
-    {"workload", "trace_format", KT_FIXED, 0, "twitter",
-     "trace format (not simulated yet)"},
+     "clients issuing requests (read-your-writes is checked per client)", 1, NULL},
+    {"workload", "read_after_write", KT_PROB, OFF(workload.read_after_write),
+     "0", "P(a writer reads its key back after its ack: a session's "
+     "read-your-writes check)", 0, NULL},
+    {"workload", "read_after_write_delay", KT_DIST,
+     OFF(workload.read_after_write_delay), "exp:100ms",
+     "from the ack to that read", 0, NULL},
+    {"workload", "trace", KT_PATH, OFF(workload.trace), "",
+     "replay this trace instead of the synthetic arrivals (relative to the "
+     "scenario's folder)", 0, NULL},
+    {"workload", "trace_format", KT_ENUM, OFF(workload.trace_format),
+     "twitter", "`twitter` (Twitter cache trace) or `csv` (time,key,op)", 0,
+     trace_format_choices},
     {"db", "read_latency", KT_DIST, OFF(db.read_latency), "exp:5ms",
-     "DB read request latency"},
+     "DB read request latency", 1, NULL},
     {"db", "write_latency", KT_DIST, OFF(db.write_latency), "exp:10ms",
-     "DB write request latency (the commit is at its end)"},
-    {"db", "replicas", KT_FIXED, 0, "0", "read replicas (not simulated yet)"},
-    {"db", "replica_lag", KT_FIXED, 0, "exp:50ms",
-     "replica lag (not simulated yet)"},
+     "DB write request latency (the commit is at its end)", 1, NULL},
+    {"db", "replicas", KT_COUNT, OFF(db.replicas), "0",
+     "read replicas; fills read from a random one", 0, NULL},
+    {"db", "replica_lag", KT_DIST, OFF(db.replica_lag), "exp:50ms",
+     "from a commit to a replica applying it", 0, NULL},
     {"cache", "pattern", KT_PATTERN, OFF(cache.pattern), "cache-aside",
-     "`none`, `ttl-only` or `cache-aside`"},
+     "`none`, `ttl-only`, `cache-aside`, `read-through`, `write-through` "
+     "or `write-behind` (`stalesim patterns`)", 1, NULL},
     {"cache", "ttl", KT_DURATION, OFF(cache.ttl), "300s",
-     "time to live from the SET's effect; `0` never expires"},
+     "time to live from the SET's effect; `0` never expires", 1, NULL},
     {"cache", "sliding_ttl", KT_BOOL, OFF(cache.sliding_ttl), "no",
-     "`yes`: a hit restarts the TTL"},
+     "`yes`: a hit restarts the TTL", 1, NULL},
     {"cache", "get_latency", KT_DIST, OFF(cache.get_latency), "exp:0.5ms",
-     "cache GET request latency"},
+     "cache GET request latency", 1, NULL},
     {"cache", "set_latency", KT_DIST, OFF(cache.set_latency), "exp:0.5ms",
-     "cache SET request latency"},
+     "cache SET request latency", 1, NULL},
     {"cache", "del_latency", KT_DIST, OFF(cache.del_latency), "exp:0.5ms",
-     "cache DEL request latency"},
+     "cache DEL request latency", 1, NULL},
     {"cache", "response_latency", KT_DIST, OFF(cache.response_latency), "0",
-     "every remote operation: from its effect to the caller resuming"},
+     "every remote operation: from its effect to the caller resuming", 1, NULL},
     {"cache", "timeout", KT_DURATION, OFF(cache.timeout), "100ms",
-     "how long a caller waits on a timed-out operation"},
+     "how long a caller waits on a timed-out operation", 1, NULL},
     {"cache", "invalidation", KT_INVALIDATION, OFF(cache.invalidation),
      "delete-after-write",
      "`delete-after-write`, `delete-before-write`, `update-after-write` or "
-     "`none`"},
-    {"cache", "mitigations", KT_FIXED, 0, "",
-     "leases, versioned sets, ... (not simulated yet)"},
-    {"local", "instances", KT_FIXED, 0, "0",
-     "per-instance local caches (not simulated yet)"},
+     "`none`", 1, NULL},
+    {"cache", "ttl_jitter", KT_PROB, OFF(cache.ttl_jitter), "0",
+     "each TTL is drawn uniformly in ttl*(1 +- jitter)", 0, NULL},
+    {"cache", "mitigations", KT_MITIGATIONS, OFF(cache.mitigations), "",
+     "comma-separated: `lease`, `lease:herd=D`, `versioned-set`, "
+     "`double-delete:D`, `retry-delete:N`, `outbox:DIST`", 0, NULL},
+    {"cache", "lease_retry", KT_DURATION, OFF(cache.lease_retry), "10ms",
+     "with lease:herd, how long a miss without a lease waits before "
+     "retrying", 0, NULL},
+    {"cache", "outage_rate", KT_RATE, OFF(cache.outage_rate), "0/s",
+     "cache outages start as a Poisson process", 0, NULL},
+    {"cache", "outage_duration", KT_DIST, OFF(cache.outage_duration),
+     "exp:30s", "how long an outage lasts (the cache is emptied)", 0, NULL},
+    {"cache", "outage_fallback", KT_ENUM, OFF(cache.outage_fallback), "db",
+     "during an outage reads go to the `db` or `fail`", 0,
+     fallback_choices},
+    {"local", "instances", KT_COUNT, OFF(local.instances), "0",
+     "application instances with an in-process cache (0: none)", 0, NULL},
+    {"local", "ttl", KT_DURATION, OFF(local.ttl), "5s",
+     "TTL of the local caches", 0, NULL},
+    {"local", "routing", KT_ENUM, OFF(local.routing), "random",
+     "`random`, `round-robin` or `sticky` (by client)", 0, routing_choices},
+    {"local", "tier", KT_ENUM, OFF(local.tier), "shared",
+     "`alone` (local caches over the DB) or `shared` (in front of the "
+     "[cache] pattern)", 0, tier_choices},
+    {"local", "bus", KT_ENUM, OFF(local.bus), "none",
+     "invalidation bus between instances: `none` or `pubsub`", 0,
+     bus_choices},
+    {"local", "bus_loss", KT_PROB, OFF(local.bus_loss), "0",
+     "P(an invalidation message is lost)", 0, NULL},
+    {"local", "bus_latency", KT_DIST, OFF(local.bus_latency), "exp:1ms",
+     "publish to delivery", 0, NULL},
+    {"local", "reconnect_rate", KT_RATE, OFF(local.reconnect_rate), "0/s",
+     "per instance: bus disconnections (messages are lost until it "
+     "reconnects)", 0, NULL},
+    {"local", "reconnect_duration", KT_DIST, OFF(local.reconnect_duration),
+     "exp:2s", "how long a disconnection lasts", 0, NULL},
+    {"local", "deploy_interval", KT_DURATION, OFF(local.deploy_interval),
+     "0", "a deploy every this long restarts instances (0: never)", 0, NULL},
+    {"local", "deploy_fraction", KT_PROB, OFF(local.deploy_fraction), "0.5",
+     "share of instances a deploy restarts (their caches are emptied)", 0,
+     NULL},
+    {"local", "sample_interval", KT_DURATION, OFF(local.sample_interval),
+     "100ms", "how often instance_disagreement samples a key", 0, NULL},
+    {"write_behind", "flush_interval", KT_DURATION,
+     OFF(write_behind.flush_interval), "1s",
+     "the flusher writes queued writes to the DB this often", 0, NULL},
+    {"write_behind", "batch", KT_COUNT, OFF(write_behind.batch), "0",
+     "writes per flush (0: all pending)", 0, NULL},
+    {"write_behind", "flush_latency", KT_DIST,
+     OFF(write_behind.flush_latency), "exp:10ms",
+     "from a flush starting to the DB applying it", 0, NULL},
+    {"write_behind", "crash_rate", KT_RATE, OFF(write_behind.crash_rate),
+     "0/s", "cache node crashes (losing unflushed writes and its contents)",
+     0, NULL},
+    {"write_behind", "db_readers", KT_PROB, OFF(write_behind.db_readers),
+     "0", "share of reads that go to the DB directly", 0, NULL},
     {"faults", "del_fail", KT_PROB, OFF(faults.del_fail), "0",
-     "P(a DEL errors and has no effect)"},
+     "P(a DEL errors and has no effect)", 1, NULL},
     {"faults", "del_timeout", KT_PROB, OFF(faults.del_timeout), "0",
-     "P(a DEL times out: the caller gives up after `timeout`)"},
+     "P(a DEL times out: the caller gives up after `timeout`)", 1, NULL},
     {"faults", "del_timeout_applies", KT_PROB,
      OFF(faults.del_timeout_applies), "0",
-     "P(a timed-out DEL still takes effect, at its normal time)"},
+     "P(a timed-out DEL still takes effect, at its normal time)", 1, NULL},
     {"faults", "set_fail", KT_PROB, OFF(faults.set_fail), "0",
-     "P(a SET errors and has no effect)"},
+     "P(a SET errors and has no effect)", 1, NULL},
     {"faults", "crash_after_commit", KT_PROB, OFF(faults.crash_after_commit),
-     "0", "P(a writer dies between its commit and its invalidation)"},
+     "0", "P(a writer dies between its commit and its invalidation)", 1, NULL},
     {"contract", "max_staleness", KT_DURATION, OFF(contract.max_staleness),
      "5s",
      "freshness contract: staleness bound at `quantile` (echoed; `check` "
-     "is not built yet)"},
+     "is not built yet)", 1, NULL},
     {"contract", "quantile", KT_FRACTION, OFF(contract.quantile), "0.999",
-     "freshness contract: quantile of reads the bound covers"},
+     "freshness contract: quantile of reads the bound covers", 1, NULL},
     {"contract", "max_stale_fraction", KT_PROB,
      OFF(contract.max_stale_fraction), "1e-4",
-     "freshness contract: largest acceptable stale-read fraction"},
+     "freshness contract: largest acceptable stale-read fraction", 1, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -136,6 +218,7 @@ const char *scenario_key_section(size_t i) { return keys[i].section; }
 const char *scenario_key_name(size_t i) { return keys[i].name; }
 const char *scenario_key_default(size_t i) { return keys[i].def; }
 const char *scenario_key_doc(size_t i) { return keys[i].doc; }
+int scenario_key_built(size_t i) { return keys[i].built; }
 
 static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
@@ -165,11 +248,61 @@ static int known_section(const char *section) {
     return 0;
 }
 
+/* [path.NAME] write paths are simulated (per-path causes and counts). */
+#define PATHS_BUILT 0
+
 /* Sections of DESIGN.md that this build does not simulate yet. */
 static int reserved_section(const char *section) {
-    return strncmp(section, "path.", 5) == 0 ||
-           strncmp(section, "family.", 7) == 0 ||
-           strcmp(section, "write_behind") == 0;
+    return (!PATHS_BUILT && strncmp(section, "path.", 5) == 0) ||
+           strncmp(section, "family.", 7) == 0;
+}
+
+static int path_section(const char *section) {
+    return PATHS_BUILT && strncmp(section, "path.", 5) == 0;
+}
+
+/* Sets key `name` of write path `pname` (created on first use).  Returns 0,
+ * or -1 with the reason. */
+static int apply_path(scenario *sc, const char *pname, const char *name,
+                      const char *value, int line, char *err, size_t errlen) {
+    if (!*pname || strlen(pname) >= sizeof sc->paths.path[0].name) {
+        set_err(err, errlen, "path name must be 1..%zu characters",
+                sizeof sc->paths.path[0].name - 1);
+        return -1;
+    }
+    scenario_path *p = NULL;
+    for (int i = 0; i < sc->paths.n; i++)
+        if (strcmp(sc->paths.path[i].name, pname) == 0) p = &sc->paths.path[i];
+    if (!p) {
+        if (sc->paths.n == SCENARIO_MAX_PATHS) {
+            set_err(err, errlen, "more than %d write paths", SCENARIO_MAX_PATHS);
+            return -1;
+        }
+        p = &sc->paths.path[sc->paths.n++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->name, sizeof p->name, "%s", pname);
+        p->share = -1; /* must be given */
+        p->invalidates = 1;
+        p->line = line;
+    }
+    if (strcmp(name, "share") == 0) {
+        double v;
+        if (parse_double(value, &v) != 0 || v < 0 || v > 1) {
+            set_err(err, errlen, "share '%s' is not a number in [0,1]", value);
+            return -1;
+        }
+        p->share = v;
+    } else if (strcmp(name, "invalidates") == 0) {
+        if (parse_bool(value, &p->invalidates) != 0) {
+            set_err(err, errlen, "'%s' is not yes or no", value);
+            return -1;
+        }
+    } else {
+        set_err(err, errlen, "unknown key in [path.%s] (share, invalidates)",
+                pname);
+        return -1;
+    }
+    return 0;
 }
 
 /* Parses a whole-string decimal number; 0 on success. */
@@ -195,11 +328,156 @@ static int parse_bool(const char *s, int *out) {
     return -1;
 }
 
+/* "bursty:ON,OFF,FACTOR" into the workload's burst fields. */
+static int parse_bursty(scenario *sc, const char *value, char *err,
+                        size_t errlen) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", value + 7);
+    char *on = buf, *off = strchr(on, ','), *factor = off ? strchr(off + 1, ',') : NULL;
+    if (!off || !factor) {
+        set_err(err, errlen, "'%s' is not bursty:ON,OFF,FACTOR (e.g. "
+                             "bursty:1s,9s,10)", value);
+        return -1;
+    }
+    *off++ = '\0';
+    *factor++ = '\0';
+    sim_time t_on, t_off;
+    double f;
+    char why[160];
+    if (sim_duration_parse(on, &t_on, why, sizeof why) != 0 ||
+        sim_duration_parse(off, &t_off, why, sizeof why) != 0) {
+        set_err(err, errlen, "bursty: %s", why);
+        return -1;
+    }
+    if (t_on <= 0 || t_off <= 0 || parse_double(factor, &f) != 0 || f < 1) {
+        set_err(err, errlen, "bursty: ON and OFF must be > 0 and FACTOR a "
+                             "number >= 1 in '%s'", value);
+        return -1;
+    }
+    sc->workload.arrivals = ARRIVALS_BURSTY;
+    sc->workload.burst_on = t_on;
+    sc->workload.burst_off = t_off;
+    sc->workload.burst_factor = f;
+    return 0;
+}
+
+static const char *const mitigation_names[] = {
+    "lease", "versioned-set", "double-delete", "retry-delete", "outbox", NULL};
+
+static int is_mitigation_start(const char *t) {
+    for (int i = 0; mitigation_names[i]; i++) {
+        size_t n = strlen(mitigation_names[i]);
+        if (strncmp(t, mitigation_names[i], n) == 0 &&
+            (t[n] == '\0' || t[n] == ':'))
+            return 1;
+    }
+    return 0;
+}
+
+/* "lease, versioned-set, double-delete:500ms, retry-delete:3,
+ * outbox:lognormal:10ms,0.5": a comma that does not start a known mitigation
+ * belongs to the previous item's distribution. */
+static int parse_mitigations(scenario *sc, const char *value, char *err,
+                             size_t errlen) {
+    scenario_mitigations m;
+    memset(&m, 0, sizeof m);
+    char buf[LINE_MAX_BYTES + 8];
+    snprintf(buf, sizeof buf, "%s", value);
+    char *items[16];
+    int n = 0;
+    for (char *p = buf; *p;) {
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p) break;
+        if (n == 16) {
+            set_err(err, errlen, "too many mitigations");
+            return -1;
+        }
+        items[n++] = p;
+        char *c = p;
+        for (;;) {
+            c = strchr(c, ',');
+            if (!c) break;
+            char *next = c + 1;
+            while (*next == ' ' || *next == '\t') next++;
+            if (is_mitigation_start(next)) break;
+            c++;
+        }
+        if (!c) break;
+        *c = '\0';
+        p = c + 1;
+    }
+    char why[160];
+    for (int i = 0; i < n; i++) {
+        char *t = items[i];
+        size_t len = strlen(t);
+        while (len && (t[len - 1] == ' ' || t[len - 1] == '\t')) t[--len] = 0;
+        char *arg = strchr(t, ':');
+        if (arg) *arg++ = '\0';
+        if (strcmp(t, "lease") == 0) {
+            m.lease = 1;
+            if (arg) {
+                if (strncmp(arg, "herd=", 5) != 0 ||
+                    sim_duration_parse(arg + 5, &m.lease_herd, why,
+                                       sizeof why) != 0 ||
+                    m.lease_herd <= 0) {
+                    set_err(err, errlen,
+                            "'lease:%s': expected lease:herd=DURATION", arg);
+                    return -1;
+                }
+            }
+        } else if (strcmp(t, "versioned-set") == 0 && !arg) {
+            m.versioned_set = 1;
+        } else if (strcmp(t, "double-delete") == 0 && arg) {
+            if (sim_duration_parse(arg, &m.double_delete, why, sizeof why) !=
+                    0 ||
+                m.double_delete <= 0) {
+                set_err(err, errlen, "'double-delete:%s': expected a delay "
+                                     "> 0 such as 500ms", arg);
+                return -1;
+            }
+        } else if (strcmp(t, "retry-delete") == 0 && arg) {
+            char *end;
+            unsigned long r = strtoul(arg, &end, 10);
+            if (!isdigit((unsigned char)arg[0]) || *end || r < 1 || r > 100) {
+                set_err(err, errlen, "'retry-delete:%s': expected 1..100 "
+                                     "retries", arg);
+                return -1;
+            }
+            m.retry_delete = (uint32_t)r;
+        } else if (strcmp(t, "outbox") == 0 && arg) {
+            if (sim_dist_parse(&m.outbox_lag, arg, sc->basedir, why,
+                               sizeof why) != 0) {
+                set_err(err, errlen, "'outbox:%s': %s", arg, why);
+                return -1;
+            }
+            m.outbox = 1;
+        } else {
+            set_err(err, errlen,
+                    "unknown mitigation '%s%s%s' (lease, lease:herd=D, "
+                    "versioned-set, double-delete:D, retry-delete:N, "
+                    "outbox:DIST)",
+                    t, arg ? ":" : "", arg ? arg : "");
+            sim_dist_fini(&m.outbox_lag);
+            return -1;
+        }
+    }
+    sim_dist_fini(&sc->cache.mitigations.outbox_lag);
+    sc->cache.mitigations = m;
+    return 0;
+}
+
 /* Converts `value` for key k and stores it in sc.  Returns 0, or -1 with the
  * reason (without location) in err. */
 static int apply_value(scenario *sc, const key_def *k, const char *value,
                        char *err, size_t errlen) {
     char *field = (char *)sc + k->offset;
+    if (!k->built && strcmp(value, k->def) != 0) {
+        set_err(err, errlen,
+                "this build does not simulate [%s] %s yet; only the default "
+                "'%s' is accepted",
+                k->section, k->name, k->def);
+        return -1;
+    }
     switch (k->type) {
     case KT_WARMUP:
         sc->run.warmup_auto = strcmp(value, "auto") == 0;
@@ -292,14 +570,50 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
             *(scenario_arrivals *)field = ARRIVALS_POISSON;
         else if (strcmp(value, "constant") == 0)
             *(scenario_arrivals *)field = ARRIVALS_CONSTANT;
-        else if (strncmp(value, "bursty", 6) == 0) {
-            set_err(err, errlen, "bursty arrivals are not built yet");
-            return -1;
-        } else {
-            set_err(err, errlen, "'%s' is not poisson or constant", value);
+        else if (strncmp(value, "bursty:", 7) == 0)
+            return parse_bursty(sc, value, err, errlen);
+        else {
+            set_err(err, errlen,
+                    "'%s' is not poisson, constant or bursty:ON,OFF,FACTOR",
+                    value);
             return -1;
         }
         return 0;
+    case KT_COUNT: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(value, &end, 10);
+        if (!isdigit((unsigned char)value[0]) || *end || errno == ERANGE ||
+            v > UINT32_MAX) {
+            set_err(err, errlen, "'%s' is not a whole number >= 0", value);
+            return -1;
+        }
+        *(uint32_t *)field = (uint32_t)v;
+        return 0;
+    }
+    case KT_ENUM: {
+        char list[256] = "";
+        for (int i = 0; k->choices[i]; i++) {
+            if (strcmp(value, k->choices[i]) == 0) {
+                *(int *)field = i;
+                return 0;
+            }
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     i ? ", " : "", k->choices[i]);
+        }
+        set_err(err, errlen, "'%s' is not one of %s", value, list);
+        return -1;
+    }
+    case KT_PATH:
+        if (strlen(value) >= SCENARIO_PATH_MAX) {
+            set_err(err, errlen, "file name longer than %d bytes",
+                    SCENARIO_PATH_MAX - 1);
+            return -1;
+        }
+        snprintf(field, SCENARIO_PATH_MAX, "%s", value);
+        return 0;
+    case KT_MITIGATIONS:
+        return parse_mitigations(sc, value, err, errlen);
     case KT_PATTERN: {
         const pattern_ops *p = pattern_find(value);
         if (!p) {
@@ -327,15 +641,6 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
                 value);
         return -1;
     }
-    case KT_FIXED:
-        if (strcmp(value, k->def) != 0) {
-            set_err(err, errlen,
-                    "this build does not simulate [%s] %s yet; only the "
-                    "default '%s' is accepted",
-                    k->section, k->name, k->def);
-            return -1;
-        }
-        return 0;
     }
     set_err(err, errlen, "internal: unknown key type");
     return -1;
@@ -390,7 +695,6 @@ typedef struct parse_state {
     const char *text;
 } parse_state;
 
-#define LINE_MAX_BYTES 200 /* inih's INI_MAX_LINE as packaged */
 
 static char *read_line(char *buf, int size, void *stream) {
     parse_state *ps = stream;
@@ -452,7 +756,7 @@ static char *read_line(char *buf, int size, void *stream) {
                     ps->name, ps->line, name);
             ps->failed = 1;
             ps->failed_line = ps->line;
-        } else if (!known_section(name)) {
+        } else if (!known_section(name) && !path_section(name)) {
             set_err(ps->err, ps->errlen, "%s:%d: unknown section [%s]",
                     ps->name, ps->line, name);
             ps->failed = 1;
@@ -490,9 +794,20 @@ static int on_pair(void *user, const char *section, const char *name,
         ps->failed = 1;
         return 1;
     }
+    if (path_section(section)) {
+        char why[256];
+        if (apply_path(ps->sc, section + 5, name, v, ps->line, why,
+                       sizeof why) != 0) {
+            set_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name,
+                    ps->line, name, why);
+            ps->failed = 1;
+            ps->failed_line = ps->line;
+        }
+        return 1;
+    }
     int i = find_key(section, name);
     if (i < 0) {
-        if (reserved_section(section) || strcmp(section, "local") == 0)
+        if (reserved_section(section))
             set_err(ps->err, ps->errlen,
                     "%s:%d: key '%s': section [%s] is not simulated by this "
                     "build yet",
@@ -637,10 +952,18 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
     memcpy(name, dot + 1, ln);
     name[ln] = '\0';
     snprintf(value, sizeof value, "%s", eq + 1);
+    if (path_section(section)) {
+        char why[256];
+        if (apply_path(sc, section + 5, name, value, -1, why, sizeof why) != 0) {
+            set_err(err, errlen, "--set '%s.%s': %s", section, name, why);
+            return -1;
+        }
+        return 0;
+    }
     int i = find_key(section, name);
     if (i < 0) {
         set_err(err, errlen, "--set '%s.%s': %s", section, name,
-                reserved_section(section) || strcmp(section, "local") == 0
+                reserved_section(section)
                     ? "not simulated by this build yet"
                 : known_section(section) ? "unknown key"
                                          : "unknown section");
@@ -689,6 +1012,31 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
                              "simulate", at);
         return -1;
     }
+    if (sc->paths.n > 0) {
+        double total = 0;
+        for (int i = 0; i < sc->paths.n; i++) {
+            const scenario_path *p = &sc->paths.path[i];
+            if (p->share < 0) {
+                set_err(err, errlen, "%s:%d: [path.%s] needs a share",
+                        sc->path, p->line, p->name);
+                return -1;
+            }
+            total += p->share;
+        }
+        if (fabs(total - 1) > 1e-9) {
+            set_err(err, errlen,
+                    "%s:%d: [path.%s]: the write paths' shares sum to %g, "
+                    "not 1",
+                    sc->path, sc->paths.path[0].line, sc->paths.path[0].name,
+                    total);
+            return -1;
+        }
+    }
+    if (sc->cache.ttl_jitter >= 1) {
+        where(sc, "cache", "ttl_jitter", at, sizeof at);
+        set_err(err, errlen, "%s: ttl_jitter must be below 1", at);
+        return -1;
+    }
     if (sc->faults.del_fail + sc->faults.del_timeout > 1) {
         where(sc, "faults", "del_timeout", at, sizeof at);
         set_err(err, errlen,
@@ -708,6 +1056,7 @@ void scenario_fini(scenario *sc) {
         free(sc->text[i]);
         sc->text[i] = NULL;
     }
+    sim_dist_fini(&sc->cache.mitigations.outbox_lag);
     free(sc->path);
     free(sc->basedir);
     sc->path = sc->basedir = NULL;
@@ -720,8 +1069,9 @@ void scenario_print_reference(FILE *out) {
     for (size_t i = 0; i < NKEYS; i++) {
         int first = strcmp(section, keys[i].section) != 0;
         section = keys[i].section;
-        fprintf(out, "| %s%s%s | `%s` | `%s` | %s |\n", first ? "[" : "",
+        fprintf(out, "| %s%s%s | `%s` | `%s` | %s%s |\n", first ? "[" : "",
                 first ? section : "", first ? "]" : "", keys[i].name,
-                *keys[i].def ? keys[i].def : "(empty)", keys[i].doc);
+                *keys[i].def ? keys[i].def : "(empty)", keys[i].doc,
+                keys[i].built ? "" : " (not simulated yet: default only)");
     }
 }

@@ -21,8 +21,37 @@
 
 typedef enum scenario_arrivals {
     ARRIVALS_POISSON,
-    ARRIVALS_CONSTANT
+    ARRIVALS_CONSTANT,
+    ARRIVALS_BURSTY
 } scenario_arrivals;
+
+enum { ROUTING_RANDOM, ROUTING_ROUND_ROBIN, ROUTING_STICKY };
+enum { BUS_NONE, BUS_PUBSUB };
+enum { TIER_ALONE, TIER_SHARED };
+enum { FALLBACK_DB, FALLBACK_FAIL };
+enum { TRACE_FORMAT_TWITTER, TRACE_FORMAT_CSV };
+
+#define SCENARIO_PATH_MAX 512 /* bytes of a file name */
+#define SCENARIO_MAX_PATHS 8  /* [path.NAME] sections */
+
+/* [cache] mitigations; all off by default. */
+typedef struct scenario_mitigations {
+    int lease;               /* memcache leases */
+    sim_time lease_herd;     /* ns; > 0: one lease per key per interval */
+    int versioned_set;       /* a SET only replaces an older version */
+    sim_time double_delete;  /* ns; > 0: a second DEL this long after */
+    uint32_t retry_delete;   /* retries after a failed or timed-out DEL */
+    int outbox;              /* invalidation through a reliable outbox */
+    sim_dist outbox_lag;     /* commit -> the outbox's DEL */
+} scenario_mitigations;
+
+/* A [path.NAME] write path. */
+typedef struct scenario_path {
+    char name[32];
+    double share;    /* of all writes; the shares sum to 1 */
+    int invalidates; /* 0: this path forgets to invalidate */
+    int line;        /* where it was declared */
+} scenario_path;
 
 typedef enum scenario_invalidation {
     INVALIDATION_DELETE_AFTER_WRITE,
@@ -31,7 +60,7 @@ typedef enum scenario_invalidation {
     INVALIDATION_NONE
 } scenario_invalidation;
 
-#define SCENARIO_MAX_KEYS 64 /* declared keys; checked at start-up */
+#define SCENARIO_MAX_KEYS 96 /* declared keys; checked at compile time */
 
 /* Fields are read-only outside scenario.c once parsed. */
 typedef struct scenario {
@@ -48,11 +77,19 @@ typedef struct scenario {
         double reads;        /* per s, total over all keys */
         double writes;       /* per s */
         scenario_arrivals arrivals;
+        sim_time burst_on, burst_off; /* ns: mean on and off periods */
+        double burst_factor;          /* on-rate / off-rate, >= 1 */
         uint32_t clients;    /* >= 1: reads and writes pick one uniformly */
+        double read_after_write;      /* P(a writer reads its key back) */
+        sim_dist read_after_write_delay;
+        char trace[SCENARIO_PATH_MAX]; /* "" = synthetic arrivals */
+        int trace_format;
     } workload;
     struct {
         sim_dist read_latency;  /* request latency of a DB read */
         sim_dist write_latency; /* request latency of a DB write (to commit) */
+        uint32_t replicas;
+        sim_dist replica_lag;   /* commit -> a replica applies it */
     } db;
     struct {
         char pattern[32];       /* a name in the pattern table */
@@ -62,7 +99,36 @@ typedef struct scenario {
         sim_dist response_latency; /* every remote op: effect -> caller resumes */
         sim_time timeout;       /* ns a caller waits before giving up */
         scenario_invalidation invalidation;
+        double ttl_jitter;      /* in [0,1): TTL drawn in ttl*(1 +- jitter) */
+        scenario_mitigations mitigations;
+        sim_time lease_retry;   /* ns */
+        double outage_rate;     /* per s */
+        sim_dist outage_duration;
+        int outage_fallback;
     } cache;
+    struct {
+        uint32_t instances;     /* 0: no local caches */
+        sim_time ttl;           /* ns */
+        int routing, tier, bus;
+        double bus_loss;
+        sim_dist bus_latency;
+        double reconnect_rate;  /* per s, per instance */
+        sim_dist reconnect_duration;
+        sim_time deploy_interval; /* ns; 0: no deploys */
+        double deploy_fraction;
+        sim_time sample_interval; /* ns */
+    } local;
+    struct {
+        sim_time flush_interval; /* ns */
+        uint32_t batch;          /* 0: everything pending */
+        sim_dist flush_latency;
+        double crash_rate;       /* per s */
+        double db_readers;       /* share of reads going to the DB directly */
+    } write_behind;
+    struct {
+        int n;                   /* 0: one implicit path that invalidates */
+        scenario_path path[SCENARIO_MAX_PATHS];
+    } paths;
     struct {
         double del_fail;           /* P(DEL errors and has no effect) */
         double del_timeout;        /* P(DEL times out at the caller) */
@@ -113,6 +179,8 @@ const char *scenario_key_section(size_t i);
 const char *scenario_key_name(size_t i);
 const char *scenario_key_default(size_t i);
 const char *scenario_key_doc(size_t i);
+/* 0 for keys of features not simulated yet (only the default is accepted). */
+int scenario_key_built(size_t i);
 
 /* Prints the key reference (section, key, default, meaning) as Markdown. */
 void scenario_print_reference(FILE *out);

@@ -725,7 +725,9 @@ static void test_error_enums(void) {
     LOAD_FAILS("[workload]\narrivals = gamma\n", NAME ":2: ", "key 'arrivals'",
                "gamma", "poisson");
     LOAD_FAILS("[workload]\narrivals = bursty:10s\n", NAME ":2: ", "key 'arrivals'",
-               "not built yet");
+               "bursty:ON,OFF,FACTOR");
+    LOAD_FAILS("[workload]\narrivals = bursty:1s,9s,0.5\n", NAME ":2: ",
+               "key 'arrivals'", "FACTOR");
     LOAD_FAILS("[workload]\npopularity = zipfian\n", NAME ":2: ", "key 'popularity'",
                "zipfian", "uniform or zipf:S");
     LOAD_FAILS("[workload]\npopularity = zipf:-1\n", NAME ":2: ",
@@ -773,10 +775,11 @@ static void test_not_simulated_sections(void) {
                "not simulated");
     LOAD_FAILS("[run]\nreps = 2\n[family.x]\nkeys = 0.2\n", NAME ":3: ",
                "[family.x]", "not simulated");
-    LOAD_FAILS("[write_behind]\nflush_interval = 1s\n", NAME ":1: ",
-               "[write_behind]", "not simulated");
-    LOAD_FAILS("[local]\nttl = 5s\n", NAME ":2: ", "key 'ttl'", "[local]",
-               "not simulated");
+    /* Keys of features still to come: only their defaults are accepted. */
+    LOAD_FAILS("[write_behind]\nflush_interval = 2s\n", NAME ":2: ",
+               "key 'flush_interval'", "not simulate");
+    LOAD_FAILS("[local]\nttl = 1s\n", NAME ":2: ", "key 'ttl'", "[local]",
+               "not simulate");
 }
 
 static void test_warmup_auto(void) {
