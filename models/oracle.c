@@ -38,7 +38,19 @@ typedef struct copy_state {
     uint8_t window;        /* 1 while a stale window is open */
     uint8_t cause;         /* oracle_cause of the open window */
     uint8_t last_cause;    /* cause of the last closed window */
+    uint8_t path;          /* write path of the commit that opened it */
+    uint8_t last_path;
 } copy_state;
+
+/* A copy other than the shared cache, kept per key in a singly linked list
+ * of pool nodes (only keys that have such copies use any memory). */
+typedef struct copy_node {
+    copy_state st;
+    uint32_t copy; /* copy id */
+    uint32_t next; /* pool index of the next node of this key; NO_NODE ends */
+} copy_node;
+#define NO_NODE UINT32_MAX
+#define MAX_COPIES 1024
 
 /* Read-your-writes: the last two acknowledged versions of (client, key). */
 typedef struct ack_slot {
@@ -54,6 +66,12 @@ struct oracle {
     sim_time bound;  /* ns: stale reads older than this count as over_bound */
     key_history *hist;  /* [nkeys] */
     copy_state *cache;  /* [nkeys]: the shared cache copy */
+    uint8_t kind[MAX_COPIES]; /* oracle_copy_kind by copy id */
+    uint32_t ncopies;         /* ids 0 .. ncopies-1 are in use */
+    int has_always;           /* some copy kind is always present */
+    uint32_t *head;           /* [nkeys] first node, or NO_NODE; lazily */
+    copy_node *nodes;
+    uint32_t nnodes, nodes_cap;
     ack_slot *acks;
     size_t nacks, acks_cap; /* acks_cap is a power of two */
     oracle_counts counts;
@@ -69,6 +87,9 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     o->nkeys = nkeys;
     o->warmup = warmup;
     o->bound = SIM_TIME_MAX;
+    o->ncopies = 2;
+    o->kind[ORACLE_SOURCE] = COPY_SOURCE;
+    o->kind[ORACLE_CACHE] = COPY_SHARED;
     o->hist = sim_big_calloc(nkeys, sizeof *o->hist);
     o->cache = sim_big_calloc(nkeys, sizeof *o->cache);
     o->acks_cap = 1024;
@@ -92,14 +113,63 @@ void oracle_destroy(oracle *o) {
         for (uint32_t k = 0; k < o->nkeys; k++) free(o->hist[k].commit_at);
     sim_big_free(o->hist, o->nkeys, sizeof *o->hist);
     sim_big_free(o->cache, o->nkeys, sizeof *o->cache);
+    sim_big_free(o->head, o->head ? o->nkeys : 0, sizeof *o->head);
+    free(o->nodes);
     free(o->acks);
     free(o);
 }
 
+uint32_t oracle_add_copy(oracle *o, oracle_copy_kind kind) {
+    SIM_CHECK(o->ncopies < MAX_COPIES, "more than %d copies", MAX_COPIES);
+    SIM_CHECK(kind != COPY_SOURCE && kind != COPY_SHARED, "kind %d", kind);
+    if (!o->head) {
+        o->head = sim_big_calloc(o->nkeys, sizeof *o->head);
+        SIM_CHECK(o->head != NULL, "out of memory for %u keys", o->nkeys);
+        for (uint32_t k = 0; k < o->nkeys; k++) o->head[k] = NO_NODE;
+    }
+    if (kind == COPY_DB_BEHIND || kind == COPY_REPLICA) o->has_always = 1;
+    o->kind[o->ncopies] = (uint8_t)kind;
+    return o->ncopies++;
+}
+
+static int always_present(oracle_copy_kind k) {
+    return k == COPY_DB_BEHIND || k == COPY_REPLICA;
+}
+
+/* The node of (key, copy), or NULL; created when `create`. */
+static copy_state *node_of(oracle *o, uint32_t key, uint32_t copy,
+                           int create) {
+    if (!o->head) return NULL;
+    for (uint32_t n = o->head[key]; n != NO_NODE; n = o->nodes[n].next)
+        if (o->nodes[n].copy == copy) return &o->nodes[n].st;
+    if (!create) return NULL;
+    if (o->nnodes == o->nodes_cap) {
+        uint32_t cap = o->nodes_cap ? 2 * o->nodes_cap : 1024;
+        copy_node *p = realloc(o->nodes, cap * sizeof *p);
+        SIM_CHECK(p != NULL, "out of memory for %u copies", cap);
+        o->nodes = p;
+        o->nodes_cap = cap;
+    }
+    uint32_t n = o->nnodes++;
+    memset(&o->nodes[n], 0, sizeof o->nodes[n]);
+    o->nodes[n].copy = copy;
+    o->nodes[n].next = o->head[key];
+    o->head[key] = n;
+    if (always_present((oracle_copy_kind)o->kind[copy])) {
+        /* Up to date with every commit so far. */
+        o->nodes[n].st.present = 1;
+        o->nodes[n].st.expires_at = SIM_TIME_MAX;
+        o->nodes[n].st.version = o->hist[key].latest;
+    }
+    return &o->nodes[n].st;
+}
+
 static copy_state *copy_of(oracle *o, uint32_t key, uint32_t copy) {
     SIM_CHECK(key < o->nkeys, "key %u of %u", key, o->nkeys);
-    SIM_CHECK(copy == ORACLE_CACHE, "copy %u has no stale windows", copy);
-    return &o->cache[key];
+    SIM_CHECK(copy != ORACLE_SOURCE && copy < o->ncopies,
+              "copy %u has no stale windows", copy);
+    if (copy == ORACLE_CACHE) return &o->cache[key];
+    return node_of(o, key, copy, 1);
 }
 
 static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
@@ -119,14 +189,18 @@ static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
         o->counts.windows_by_cause[c->cause]++;
     }
     o->counts.stale_by_cause[c->cause] += c->window_reads;
+    o->counts.stale_by_path[c->path] += c->window_reads;
     c->last_cause = c->cause;
+    c->last_path = c->path;
     c->last_version = c->version;
     c->window = 0;
     c->window_reads = 0;
 }
 
-static void open_window(copy_state *c, sim_time at, oracle_cause cause) {
+static void open_window(copy_state *c, sim_time at, oracle_cause cause,
+                        uint8_t path) {
     c->window = 1;
+    c->path = path;
     c->window_at = at;
     c->cause = (uint8_t)cause;
     c->window_reads = 0;
@@ -140,14 +214,52 @@ static void settle(oracle *o, copy_state *c, sim_time t) {
     }
 }
 
+/* The cause of a window a commit opens on a copy of this kind. */
+static oracle_cause commit_cause(oracle_copy_kind kind, oracle_plan plan) {
+    switch (kind) {
+    case COPY_DB_BEHIND: return CAUSE_WRITE_BEHIND_LAG;
+    case COPY_REPLICA: return CAUSE_REPLICA_LAG;
+    default: break;
+    }
+    if (plan == PLAN_NONE_PATH) return CAUSE_INVALIDATION_MISSING;
+    if (kind == COPY_LOCAL) return CAUSE_LOCAL_NOT_INVALIDATED;
+    if (kind == COPY_LOCAL_BUS) return CAUSE_INVALIDATION_LAG;
+    switch (plan) {
+    case PLAN_NONE_PATTERN: return CAUSE_TTL_ONLY;
+    case PLAN_DONE_BEFORE: return CAUSE_STALE_FILL;
+    case PLAN_FAILED_BEFORE: return CAUSE_INVALIDATION_FAILED;
+    default: return CAUSE_INVALIDATION_LAG;
+    }
+}
+
+static void commit_opens(oracle *o, copy_state *c, oracle_copy_kind kind,
+                         uint32_t version, sim_time t, oracle_plan plan,
+                         uint8_t path) {
+    settle(o, c, t);
+    if (c->present && !c->window && c->version < version)
+        open_window(c, t, commit_cause(kind, plan), path);
+}
+
 void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
                    oracle_plan plan) {
+    oracle_commit_path(o, key, version, t, plan, 0);
+}
+
+void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
+                        oracle_plan plan, unsigned path) {
     SIM_CHECK(key < o->nkeys, "key %u", key);
+    SIM_CHECK(path < ORACLE_MAX_PATHS, "path %u", path);
     key_history *h = &o->hist[key];
     SIM_CHECK(version == h->latest + 1, "key %u commits version %u after %u",
               key, version, h->latest);
     SIM_CHECK(h->latest == 0 || t >= h->commit_at[h->latest - 1],
               "key %u commit at %lld before previous", key, (long long)t);
+    /* Copies that hold every key exist from the key's first commit on,
+     * up to date with the commits before this one. */
+    if (o->has_always)
+        for (uint32_t c = 2; c < o->ncopies; c++)
+            if (always_present((oracle_copy_kind)o->kind[c]))
+                node_of(o, key, c, 1);
     if (h->latest == h->cap) {
         uint32_t cap = h->cap ? h->cap * 2 : 2;
         sim_time *p = realloc(h->commit_at, cap * sizeof *p);
@@ -159,33 +271,60 @@ void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
     h->commit_at[h->latest++] = t;
     if (t >= o->warmup) o->counts.commits++;
 
-    copy_state *c = &o->cache[key];
-    settle(o, c, t);
-    if (c->present && !c->window && c->version < version) {
-        oracle_cause cause;
-        switch (plan) {
-        case PLAN_NONE_PATTERN: cause = CAUSE_TTL_ONLY; break;
-        case PLAN_NONE_PATH: cause = CAUSE_INVALIDATION_MISSING; break;
-        case PLAN_DONE_BEFORE: cause = CAUSE_STALE_FILL; break;
-        case PLAN_FAILED_BEFORE: cause = CAUSE_INVALIDATION_FAILED; break;
-        default: cause = CAUSE_INVALIDATION_LAG; break;
-        }
-        open_window(c, t, cause);
-    }
+    commit_opens(o, &o->cache[key], COPY_SHARED, version, t, plan,
+                 (uint8_t)path);
+    if (!o->head) return;
+    for (uint32_t n = o->head[key]; n != NO_NODE; n = o->nodes[n].next)
+        commit_opens(o, &o->nodes[n].st,
+                     (oracle_copy_kind)o->kind[o->nodes[n].copy], version, t,
+                     plan, (uint8_t)path);
 }
 
 void oracle_invalidation_failed(oracle *o, uint32_t key, uint32_t version,
                                 sim_time t) {
-    copy_state *c = copy_of(o, key, ORACLE_CACHE);
+    oracle_copy_invalidation_lost(o, key, ORACLE_CACHE, version, t,
+                                  CAUSE_INVALIDATION_FAILED);
+}
+
+void oracle_copy_invalidation_lost(oracle *o, uint32_t key, uint32_t copy,
+                                   uint32_t version, sim_time t,
+                                   oracle_cause cause) {
+    copy_state *c = copy == ORACLE_CACHE ? &o->cache[key]
+                                         : node_of(o, key, copy, 0);
+    if (!c) return;
     settle(o, c, t);
     /* Only the invalidation of the commit that opened the window decides. */
     if (c->window && c->cause == CAUSE_INVALIDATION_LAG &&
         c->version + 1 == version)
-        c->cause = CAUSE_INVALIDATION_FAILED;
+        c->cause = (uint8_t)cause;
+}
+
+/* The cause a fill from copy `from` passes on: the cause of the stale
+ * window `from` holds `version` in, if any. */
+static int inherited_cause(oracle *o, uint32_t key, uint32_t from,
+                           uint32_t version, sim_time t) {
+    if (from == ORACLE_SOURCE) return -1;
+    copy_state *f = from == ORACLE_CACHE ? &o->cache[key]
+                                         : node_of(o, key, from, 0);
+    if (!f) return -1;
+    settle(o, f, t);
+    if (f->window && f->version == version) return f->cause;
+    oracle_copy_kind k = (oracle_copy_kind)o->kind[from];
+    if (k == COPY_DB_BEHIND) return CAUSE_WRITE_BEHIND_LAG;
+    if (k == COPY_REPLICA) return CAUSE_REPLICA_LAG;
+    return -1;
 }
 
 void oracle_copy_set(oracle *o, uint32_t key, uint32_t copy, uint32_t version,
                      sim_time t, sim_time expires_at, oracle_set_kind kind) {
+    oracle_copy_fill_from(o, key, copy, version, t, expires_at, kind,
+                          ORACLE_SOURCE);
+}
+
+void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
+                           uint32_t version, sim_time t, sim_time expires_at,
+                           oracle_set_kind kind, uint32_t from) {
+    int inherited = inherited_cause(o, key, from, version, t);
     copy_state *c = copy_of(o, key, copy);
     uint32_t latest = o->hist[key].latest;
     SIM_CHECK(version <= latest, "key %u set to version %u, latest %u", key,
@@ -199,12 +338,17 @@ void oracle_copy_set(oracle *o, uint32_t key, uint32_t copy, uint32_t version,
     c->version = version;
     c->expires_at = expires_at;
     if (!c->window && version < latest)
-        open_window(c, t, kind == SET_FILL ? CAUSE_STALE_FILL
-                                           : CAUSE_OUT_OF_ORDER_UPDATE);
+        open_window(c, t,
+                    inherited >= 0      ? (oracle_cause)inherited
+                    : kind == SET_FILL ? CAUSE_STALE_FILL
+                                       : CAUSE_OUT_OF_ORDER_UPDATE,
+                    0);
 }
 
 void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t) {
-    copy_state *c = copy_of(o, key, copy);
+    copy_state *c = copy == ORACLE_CACHE ? copy_of(o, key, copy)
+                                         : node_of(o, key, copy, 0);
+    if (!c) return;
     settle(o, c, t);
     if (c->present && c->window) close_window(o, c, t, 0);
     c->present = 0;
@@ -321,6 +465,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
             /* The copy changed between the read's effect and its answer: the
              * window it came from has closed and its cause is final. */
             o->counts.stale_by_cause[c->last_cause]++;
+            o->counts.stale_by_path[c->last_path]++;
             v.cause = (oracle_cause)c->last_cause;
         }
     }
@@ -332,6 +477,11 @@ void oracle_finish(oracle *o, sim_time end) {
     o->finished = 1;
     for (uint32_t k = 0; k < o->nkeys; k++) {
         copy_state *c = &o->cache[k];
+        settle(o, c, end);
+        if (c->window) close_window(o, c, end, 1);
+    }
+    for (uint32_t n = 0; n < o->nnodes; n++) {
+        copy_state *c = &o->nodes[n].st;
         settle(o, c, end);
         if (c->window) close_window(o, c, end, 1);
     }

@@ -84,10 +84,25 @@ typedef enum oracle_set_kind {
     SET_UPDATE /* a writer storing the value it committed */
 } oracle_set_kind;
 
-/* Copy identifiers: the source of truth, and the shared cache.  (Local
- * per-instance copies will take further ids.) */
+/* Copy identifiers: the source of truth and the shared cache are fixed;
+ * further copies (local caches, a write-behind DB, replicas) are registered
+ * with oracle_add_copy and take ids 2, 3, ... */
 #define ORACLE_SOURCE 0u
 #define ORACLE_CACHE 1u
+#define ORACLE_MAX_PATHS 8 /* write paths told apart in stale_by_path */
+
+/* What a copy is: it decides the cause of the windows a commit opens on it. */
+typedef enum oracle_copy_kind {
+    COPY_SOURCE,    /* the truth itself: never stale */
+    COPY_SHARED,    /* the shared cache: the commit's plan decides */
+    COPY_LOCAL,     /* an instance's cache with no invalidation bus:
+                       local-not-invalidated */
+    COPY_LOCAL_BUS, /* an instance's cache invalidated over a bus:
+                       invalidation-lag, or bus-lost if the message is lost */
+    COPY_DB_BEHIND, /* the DB behind a write-behind cache: write-behind-lag;
+                       always present, never expires */
+    COPY_REPLICA    /* a read replica: replica-lag; always present */
+} oracle_copy_kind;
 
 typedef enum oracle_verdict_kind {
     VERDICT_FRESH,
@@ -113,6 +128,7 @@ typedef struct oracle_counts {
     uint64_t windows;          /* closed stale windows */
     uint64_t censored_windows; /* still open at the end */
     uint64_t stale_by_cause[CAUSE_COUNT];  /* final after oracle_finish */
+    uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* by the opening commit's path */
     uint64_t windows_by_cause[CAUSE_COUNT];
 } oracle_counts;
 
@@ -125,12 +141,30 @@ void oracle_destroy(oracle *o);
  * staleness bound; default: never). */
 void oracle_set_bound(oracle *o, sim_time bound);
 
+/* Registers a further copy of every key; returns its id.  Copies that are
+ * always present (a write-behind DB, replicas) start up to date. */
+uint32_t oracle_add_copy(oracle *o, oracle_copy_kind kind);
+
 void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
                    oracle_plan plan);
+/* The same, for a write made through write path `path` (< ORACLE_MAX_PATHS);
+ * oracle_commit is path 0. */
+void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
+                        oracle_plan plan, unsigned path);
+/* The invalidation of commit `version` meant for `copy` will never arrive
+ * (a lost bus message: cause bus-lost; a failed DEL: invalidation-failed). */
+void oracle_copy_invalidation_lost(oracle *o, uint32_t key, uint32_t copy,
+                                   uint32_t version, sim_time t,
+                                   oracle_cause cause);
 void oracle_invalidation_failed(oracle *o, uint32_t key, uint32_t version,
                                 sim_time t);
 void oracle_copy_set(oracle *o, uint32_t key, uint32_t copy, uint32_t version,
                      sim_time t, sim_time expires_at, oracle_set_kind kind);
+/* copy_set for a value taken from copy `from` (ORACLE_SOURCE: the truth):
+ * a superseded value inherits the cause of the stale window it came from. */
+void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
+                           uint32_t version, sim_time t, sim_time expires_at,
+                           oracle_set_kind kind, uint32_t from);
 void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t);
 void oracle_ack(oracle *o, uint32_t client, uint32_t key, uint32_t version,
                 sim_time t);

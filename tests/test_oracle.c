@@ -239,7 +239,78 @@ static void test_cause_names(void) {
     CU_ASSERT_STRING_EQUAL(oracle_cause_name(CAUSE_REPLICA_LAG), "replica-lag");
 }
 
+/* Further copies: local caches with and without a bus, a replica, a
+ * write-behind DB, fills that inherit a cause, and per-path counts. */
+static void test_local_copies(void) {
+    oracle *o = oracle_create(1, 0);
+    uint32_t plain = oracle_add_copy(o, COPY_LOCAL);
+    uint32_t bus = oracle_add_copy(o, COPY_LOCAL_BUS);
+    uint32_t bus2 = oracle_add_copy(o, COPY_LOCAL_BUS);
+    CU_ASSERT(plain >= 2 && bus != plain && bus2 != bus);
+    for (uint32_t c = plain; c <= bus2; c++)
+        oracle_copy_set(o, KEY, c, 0, 1 * MS, 100 * MS, SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_copy_remove(o, KEY, bus, 12 * MS); /* the message arrived */
+    oracle_copy_invalidation_lost(o, KEY, bus2, 1, 12 * MS, CAUSE_BUS_LOST);
+    oracle_read(o, KEY, 1, 20 * MS, 20 * MS, 0, plain);
+    oracle_read(o, KEY, 1, 11 * MS, 11 * MS, 0, bus);
+    oracle_read(o, KEY, 1, 20 * MS, 20 * MS, 0, bus2);
+    oracle_finish(o, 300 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("local", c->stale_by_cause[CAUSE_LOCAL_NOT_INVALIDATED], 1);
+    expect_u64("bus lag", c->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
+    expect_u64("bus lost", c->stale_by_cause[CAUSE_BUS_LOST], 1);
+    expect_u64("windows", c->windows, 3);
+    oracle_destroy(o);
+}
+
+static void test_replica_and_write_behind(void) {
+    oracle *o = oracle_create(2, 0);
+    uint32_t rep = oracle_add_copy(o, COPY_REPLICA);
+    uint32_t dbb = oracle_add_copy(o, COPY_DB_BEHIND);
+    /* Replicas are present and up to date before any commit. */
+    oracle_verdict v = oracle_read(o, 1, 1, 1 * MS, 1 * MS, 0, rep);
+    CU_ASSERT_EQUAL(v.kind, VERDICT_FRESH);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    v = oracle_read(o, KEY, 1, 15 * MS, 15 * MS, 0, rep);
+    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    CU_ASSERT_EQUAL(v.cause, CAUSE_REPLICA_LAG);
+    oracle_copy_set(o, KEY, rep, 1, 30 * MS, SIM_TIME_MAX, SET_UPDATE);
+    /* The cache refills from the lagging DB: it inherits write-behind-lag. */
+    oracle_copy_fill_from(o, KEY, ORACLE_CACHE, 0, 40 * MS, 900 * MS, SET_FILL,
+                          dbb);
+    v = oracle_read(o, KEY, 1, 50 * MS, 50 * MS, 0, ORACLE_CACHE);
+    CU_ASSERT_EQUAL(v.cause, CAUSE_WRITE_BEHIND_LAG);
+    oracle_copy_set(o, KEY, dbb, 1, 60 * MS, SIM_TIME_MAX, SET_UPDATE);
+    oracle_finish(o, 1000 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("replica", c->stale_by_cause[CAUSE_REPLICA_LAG], 1);
+    expect_u64("write-behind", c->stale_by_cause[CAUSE_WRITE_BEHIND_LAG], 1);
+    /* Replica window 10..30 ms, DB window 10..60 ms, cache 40..900 ms. */
+    expect_u64("windows", c->windows, 3);
+    expect_time("longest", oracle_stale_window(o)->tally.max, 860 * MS);
+    expect_time("shortest", oracle_stale_window(o)->tally.min, 20 * MS);
+    oracle_destroy(o);
+}
+
+static void test_paths(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
+    oracle_commit_path(o, KEY, 1, 10 * MS, PLAN_NONE_PATH, 3);
+    oracle_read(o, KEY, 1, 20 * MS, 20 * MS, 0, ORACLE_CACHE);
+    oracle_read(o, KEY, 2, 30 * MS, 30 * MS, 0, ORACLE_CACHE);
+    oracle_finish(o, 300 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("path 3", c->stale_by_path[3], 2);
+    expect_u64("path 0", c->stale_by_path[0], 0);
+    expect_u64("missing", c->stale_by_cause[CAUSE_INVALIDATION_MISSING], 2);
+    oracle_destroy(o);
+}
+
 static CU_TestInfo tests[] = {
+    {"local copies and the bus", test_local_copies},
+    {"replicas and a write-behind DB", test_replica_and_write_behind},
+    {"write paths", test_paths},
     {"verdicts, age and lag", test_verdicts},
     {"window closed by a late DEL", test_window_invalidation_lag},
     {"window of a failed DEL", test_window_invalidation_failed},
