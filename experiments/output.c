@@ -95,7 +95,23 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)s->causes[c]);
-    fprintf(out, "},\n \"events\": %llu, \"wall_s\": %.3f, \"events_per_s\": %.0f}\n",
+    fputc('}', out);
+    if (sc->paths.n > 0) {
+        fputs(",\n \"paths\": {", out);
+        for (int p = 0; p < sc->paths.n; p++) {
+            fprintf(out, "%s", p ? ", " : "");
+            json_string(out, sc->paths.path[p].name);
+            fprintf(out,
+                    ": {\"share\": %.10g, \"invalidates\": %s, "
+                    "\"writes\": %llu, \"stale_reads\": %llu}",
+                    sc->paths.path[p].share,
+                    sc->paths.path[p].invalidates ? "true" : "false",
+                    (unsigned long long)s->writes_by_path[p],
+                    (unsigned long long)s->stale_by_path[p]);
+        }
+        fputc('}', out);
+    }
+    fprintf(out, ",\n \"events\": %llu, \"wall_s\": %.3f, \"events_per_s\": %.0f}\n",
             (unsigned long long)s->events, s->wall_s,
             s->wall_s > 0 ? (double)s->events / s->wall_s : 0.0);
 }
@@ -153,6 +169,12 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "causes,%s,stale_reads,%llu\n",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)s->causes[c]);
+    for (int p = 0; p < sc->paths.n; p++)
+        fprintf(out, "paths,%s,writes,%llu\npaths,%s,stale_reads,%llu\n",
+                sc->paths.path[p].name,
+                (unsigned long long)s->writes_by_path[p],
+                sc->paths.path[p].name,
+                (unsigned long long)s->stale_by_path[p]);
     fprintf(out, "run,events,value,%llu\nrun,wall_s,value,%.3f\n"
                  "run,events_per_s,value,%.0f\n",
             (unsigned long long)s->events, s->wall_s,
@@ -234,6 +256,14 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)s->causes[c],
                     100.0 * (double)s->causes[c] / (double)total);
+    if (sc->paths.n > 0) {
+        fprintf(out, "\nwrite paths (all replications)    writes  stale reads\n");
+        for (int p = 0; p < sc->paths.n; p++)
+            fprintf(out, "  %-20s %-9s %9llu  %11llu\n", sc->paths.path[p].name,
+                    sc->paths.path[p].invalidates ? "" : "(forgets)",
+                    (unsigned long long)s->writes_by_path[p],
+                    (unsigned long long)s->stale_by_path[p]);
+    }
     fprintf(out, "\n%llu events in %.2f s (%.1f M events/s)\n",
             (unsigned long long)s->events, s->wall_s,
             s->wall_s > 0 ? (double)s->events / s->wall_s / 1e6 : 0.0);

@@ -106,6 +106,10 @@ run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
             sim_hist_merge(&s->dist[d], &res->dist[d]);
         for (int c = 0; c < CAUSE_COUNT; c++)
             s->causes[c] += res->stale_by_cause[c];
+        for (int p = 0; p < ORACLE_MAX_PATHS; p++) {
+            s->stale_by_path[p] += res->stale_by_path[p];
+            s->writes_by_path[p] += res->writes_by_path[p];
+        }
         s->events += res->events;
         s->wall_s += res->wall_s;
     }

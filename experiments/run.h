@@ -19,6 +19,8 @@ typedef struct run_summary {
     double *value[M_COUNT]; /* value[m][r]: metric m of replication r */
     sim_hist dist[D_COUNT]; /* pooled, ns */
     uint64_t causes[CAUSE_COUNT];
+    uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* summed over replications */
+    uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t events;
     double wall_s;
     sim_time warmup; /* ns: the warm-up used (chosen by MSER-5 if auto) */

@@ -77,7 +77,7 @@ static void issue_del(world *w, uint32_t rq, uint32_t ok_step,
 }
 
 static void on_write(world *w, uint32_t rq) {
-    if (!never_invalidates(w) &&
+    if (!never_invalidates(w) && world_path_invalidates(w, rq) &&
         w->sc->cache.invalidation == INVALIDATION_DELETE_BEFORE_WRITE)
         issue_del(w, rq, B_DEL, B_DEL_FAILED, B_DEL_LOST, B_WRITE, 0);
     else
@@ -103,6 +103,10 @@ static void commit(world *w, uint32_t rq) {
         return;
     }
     world_db_commit(w, rq, PLAN_PENDING);
+    if (!world_path_invalidates(w, rq)) { /* a path that forgets */
+        world_respond(w, rq, W_DONE);
+        return;
+    }
     if (faults_crash_after_commit(sc, &w->rng)) {
         world_writer_crash(w, rq);
         return;

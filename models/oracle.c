@@ -337,12 +337,14 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
     c->present = 1;
     c->version = version;
     c->expires_at = expires_at;
-    if (!c->window && version < latest)
-        open_window(c, t,
-                    inherited >= 0      ? (oracle_cause)inherited
-                    : kind == SET_FILL ? CAUSE_STALE_FILL
-                                       : CAUSE_OUT_OF_ORDER_UPDATE,
-                    0);
+    if (!c->window && version < latest) {
+        oracle_copy_kind ck = (oracle_copy_kind)o->kind[copy];
+        oracle_cause cause = always_present(ck) ? commit_cause(ck, PLAN_PENDING)
+                             : inherited >= 0   ? (oracle_cause)inherited
+                             : kind == SET_FILL ? CAUSE_STALE_FILL
+                                                : CAUSE_OUT_OF_ORDER_UPDATE;
+        open_window(c, t, cause, 0);
+    }
 }
 
 void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t) {

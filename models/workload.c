@@ -1,7 +1,11 @@
-/* Workload generation: arrivals, read/write mix, key popularity, clients. */
+/* Workload generation: arrivals (Poisson, constant, bursty), read/write mix,
+ * key popularity, clients; scripted requests; trace files. */
 #include "models/workload.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +40,12 @@ struct workload {
     double rate;         /* arrivals per ns (reads + writes) */
     double p_read;       /* P(an arrival is a read) */
     scenario_arrivals arrivals;
+    /* bursty */
+    double rate_on, rate_off;   /* arrivals per ns in each period */
+    double mean_on, mean_off;   /* ns: mean period lengths */
+    int burst_started;          /* the first period has been drawn */
+    int burst_on;               /* the current period is an on period */
+    sim_time burst_end;         /* ns: when the current period ends */
     uint32_t nkeys, clients;
     key_alias *zipf;     /* NULL: uniform keys; else [nkeys] */
     double carry;        /* constant arrivals: fractional ns carried over */
@@ -47,13 +57,25 @@ struct workload {
     size_t nscript, next;
 };
 
+static workload *create_traced(const scenario *sc);
+
 workload *workload_create(const scenario *sc) {
+    if (sc->workload.trace[0]) return create_traced(sc);
     workload *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     double total = sc->workload.reads + sc->workload.writes;
     w->rate = total / 1e9;
     w->p_read = sc->workload.reads / total;
     w->arrivals = sc->workload.arrivals;
+    if (w->arrivals == ARRIVALS_BURSTY) {
+        double on = (double)sc->workload.burst_on;
+        double off = (double)sc->workload.burst_off;
+        double f = sc->workload.burst_factor;
+        w->rate_off = w->rate * (on + off) / (f * on + off);
+        w->rate_on = f * w->rate_off;
+        w->mean_on = on;
+        w->mean_off = off;
+    }
     w->nkeys = sc->workload.keys;
     w->clients = sc->workload.clients;
     if (sc->workload.zipf_s > 0 && w->nkeys > 1) {
@@ -125,6 +147,42 @@ static uint32_t draw_key(workload *w, gsl_rng *keys) {
                                                            : slot->alias;
 }
 
+/* Draws a period length of mean `mean` ns, at least 1 ns so that time
+ * always advances. */
+static sim_time period_length(gsl_rng *arr, double mean) {
+    double len = gsl_ran_exponential(arr, mean);
+    if (len >= 9e18) return (sim_time)9e18;
+    sim_time l = (sim_time)llround(len);
+    return l > 0 ? l : 1;
+}
+
+/* The next bursty arrival after `now` (the previous arrival, or 0).  A gap
+ * is drawn at the current period's rate; if it overruns the period, the
+ * clock moves to the boundary, the next period is drawn and the gap redrawn
+ * from there (the exponential forgets how long it has waited). */
+static sim_time bursty_next(workload *w, gsl_rng *arr, sim_time now) {
+    if (!w->burst_started) {
+        w->burst_started = 1;
+        w->burst_on = gsl_rng_uniform(arr) <
+                      w->mean_on / (w->mean_on + w->mean_off);
+        w->burst_end = now + period_length(arr, w->burst_on ? w->mean_on
+                                                            : w->mean_off);
+    }
+    sim_time t = now;
+    for (;;) {
+        double rate = w->burst_on ? w->rate_on : w->rate_off;
+        double gap = gsl_ran_exponential(arr, 1.0 / rate);
+        if ((double)t + gap <= (double)w->burst_end) {
+            sim_time at = t + (sim_time)llround(gap);
+            return at < w->burst_end ? at : w->burst_end;
+        }
+        t = w->burst_end;
+        w->burst_on = !w->burst_on;
+        w->burst_end = t + period_length(arr, w->burst_on ? w->mean_on
+                                                          : w->mean_off);
+    }
+}
+
 int workload_next(workload *w, const sim_rng *r, sim_time now,
                   workload_op *op) {
     if (w->script) {
@@ -135,17 +193,465 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
         return 1;
     }
     gsl_rng *arr = sim_rng_stream(r, SIM_STREAM_ARRIVALS);
-    double gap; /* ns */
-    if (w->arrivals == ARRIVALS_POISSON) {
-        gap = gsl_ran_exponential(arr, 1.0 / w->rate);
+    if (w->arrivals == ARRIVALS_BURSTY) {
+        op->at = bursty_next(w, arr, now);
     } else {
-        gap = 1.0 / w->rate + w->carry;
+        double gap; /* ns */
+        if (w->arrivals == ARRIVALS_POISSON) {
+            gap = gsl_ran_exponential(arr, 1.0 / w->rate);
+        } else {
+            gap = 1.0 / w->rate + w->carry;
+        }
+        sim_time step = (sim_time)llround(gap);
+        if (w->arrivals == ARRIVALS_CONSTANT) w->carry = gap - (double)step;
+        op->at = now + step;
     }
-    sim_time step = (sim_time)llround(gap);
-    if (w->arrivals == ARRIVALS_CONSTANT) w->carry = gap - (double)step;
-    op->at = now + step;
     op->kind = gsl_rng_uniform(arr) < w->p_read ? OP_READ : OP_WRITE;
     op->client = (uint32_t)gsl_rng_uniform_int(arr, w->clients);
     op->key = draw_key(w, sim_rng_stream(r, SIM_STREAM_KEYS));
     return 1;
+}
+
+/* ---- traces ---------------------------------------------------------------- */
+
+static void trace_err(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Names (keys, client ids) to dense indices in order of first appearance:
+ * open addressing over FNV-1a hashes, the names kept NUL-terminated in one
+ * growing arena. */
+typedef struct name_map {
+    uint32_t *slot;   /* [cap]: index + 1, 0 = empty */
+    size_t cap;       /* power of two */
+    uint64_t *hash;   /* [n]: hash of name i */
+    size_t *off;      /* [n]: offset of name i in arena */
+    size_t n, ncap;
+    char *arena;
+    size_t used, acap;
+} name_map;
+
+static uint64_t fnv1a(const char *s) {
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+static void name_map_fini(name_map *m) {
+    free(m->slot);
+    free(m->hash);
+    free(m->off);
+    free(m->arena);
+    memset(m, 0, sizeof *m);
+}
+
+static int name_map_rehash(name_map *m, size_t cap) {
+    uint32_t *slot = calloc(cap, sizeof *slot);
+    if (!slot) return -1;
+    for (size_t i = 0; i < m->n; i++) {
+        size_t j = (size_t)m->hash[i] & (cap - 1);
+        while (slot[j]) j = (j + 1) & (cap - 1);
+        slot[j] = (uint32_t)i + 1;
+    }
+    free(m->slot);
+    m->slot = slot;
+    m->cap = cap;
+    return 0;
+}
+
+/* The index of `name`, added if new.  Returns 0, 1 when the map is full
+ * (UINT32_MAX - 1 names), or -1 on ENOMEM. */
+static int name_map_index(name_map *m, const char *name, uint32_t *index) {
+    if (!m->slot && name_map_rehash(m, 1024) != 0) return -1;
+    uint64_t h = fnv1a(name);
+    size_t j = (size_t)h & (m->cap - 1);
+    for (; m->slot[j]; j = (j + 1) & (m->cap - 1)) {
+        uint32_t i = m->slot[j] - 1;
+        if (m->hash[i] == h && strcmp(m->arena + m->off[i], name) == 0) {
+            *index = i;
+            return 0;
+        }
+    }
+    if (m->n >= UINT32_MAX - 1) return 1;
+    size_t len = strlen(name) + 1;
+    if (m->used + len > m->acap) {
+        size_t acap = m->acap ? m->acap : 4096;
+        while (m->used + len > acap) acap *= 2;
+        char *a = realloc(m->arena, acap);
+        if (!a) return -1;
+        m->arena = a;
+        m->acap = acap;
+    }
+    if (m->n == m->ncap) {
+        size_t ncap = m->ncap ? 2 * m->ncap : 256;
+        uint64_t *hs = realloc(m->hash, ncap * sizeof *hs);
+        if (!hs) return -1;
+        m->hash = hs;
+        size_t *of = realloc(m->off, ncap * sizeof *of);
+        if (!of) return -1;
+        m->off = of;
+        m->ncap = ncap;
+    }
+    memcpy(m->arena + m->used, name, len);
+    m->off[m->n] = m->used;
+    m->hash[m->n] = h;
+    m->used += len;
+    m->slot[j] = (uint32_t)m->n + 1;
+    *index = (uint32_t)m->n++;
+    if (2 * m->n > m->cap && name_map_rehash(m, 2 * m->cap) != 0) return -1;
+    return 0;
+}
+
+/* Splits `line` at commas in place, trimming blanks around each field.
+ * Returns the number of fields (all of them, even past max). */
+static size_t split_fields(char *line, char **field, size_t max) {
+    size_t n = 0;
+    char *p = line;
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (comma) *comma = '\0';
+        while (*p == ' ' || *p == '\t') p++;
+        size_t len = strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) p[--len] = 0;
+        if (n < max) field[n] = p;
+        n++;
+        if (!comma) return n;
+        p = comma + 1;
+    }
+}
+
+/* A whole number >= 0 (digits only), at most `max`. */
+static int parse_whole(const char *s, uint64_t max, uint64_t *out) {
+    if (!isdigit((unsigned char)*s)) return -1;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (!isdigit((unsigned char)*s)) return -1;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (max - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Seconds as digits with an optional fraction ("12", "12.5", "0.000000001")
+ * to exact ns; digits past the ninth decimal are dropped. */
+#define TRACE_MAX_SECONDS UINT64_C(9000000000) /* keeps ns inside int64 */
+
+static int parse_seconds(const char *s, sim_time *out) {
+    const char *dot = strchr(s, '.');
+    char whole[32];
+    size_t wl = dot ? (size_t)(dot - s) : strlen(s);
+    if (wl == 0 || wl >= sizeof whole) return -1;
+    memcpy(whole, s, wl);
+    whole[wl] = '\0';
+    uint64_t sec;
+    if (parse_whole(whole, TRACE_MAX_SECONDS, &sec) != 0) return -1;
+    int64_t frac = 0, scale = 100000000; /* ns per unit of the next digit */
+    if (dot) {
+        const char *f = dot + 1;
+        if (!*f) return -1;
+        for (; *f; f++) {
+            if (!isdigit((unsigned char)*f)) return -1;
+            frac += (*f - '0') * scale;
+            scale /= 10;
+        }
+    }
+    *out = (sim_time)sec * SIM_S + frac;
+    return 0;
+}
+
+/* ns as seconds without trailing zeros: "4", "3.25". */
+static void format_seconds(sim_time ns, char *buf, size_t len) {
+    int n = snprintf(buf, len, "%lld.%09lld", (long long)(ns / SIM_S),
+                     (long long)(ns % SIM_S));
+    if (n <= 0 || (size_t)n >= len) return;
+    while (buf[n - 1] == '0') buf[--n] = '\0';
+    if (buf[n - 1] == '.') buf[n - 1] = '\0';
+}
+
+static int ieq(const char *a, const char *b) {
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+    return *a == *b;
+}
+
+typedef enum trace_kind { TK_READ, TK_WRITE, TK_DELETE, TK_UNKNOWN } trace_kind;
+
+static trace_kind twitter_kind(const char *op) {
+    static const char *const reads[] = {"get", "gets"};
+    static const char *const writes[] = {"set",    "add",     "replace",
+                                         "cas",    "append",  "prepend",
+                                         "incr",   "decr"};
+    for (size_t i = 0; i < sizeof reads / sizeof *reads; i++)
+        if (ieq(op, reads[i])) return TK_READ;
+    for (size_t i = 0; i < sizeof writes / sizeof *writes; i++)
+        if (ieq(op, writes[i])) return TK_WRITE;
+    return ieq(op, "delete") ? TK_DELETE : TK_UNKNOWN;
+}
+
+void workload_trace_fini(workload_trace *t) {
+    if (!t) return;
+    free(t->ops);
+    memset(t, 0, sizeof *t);
+}
+
+/* Appends one request; -1 on ENOMEM. */
+static int trace_push(workload_trace *t, size_t *cap, sim_time at,
+                      workload_kind kind, uint32_t key, uint32_t client) {
+    if (t->n == *cap) {
+        size_t c = *cap ? 2 * *cap : 1024;
+        workload_op *ops = realloc(t->ops, c * sizeof *ops);
+        if (!ops) return -1;
+        t->ops = ops;
+        *cap = c;
+    }
+    t->ops[t->n].at = at;
+    t->ops[t->n].kind = kind;
+    t->ops[t->n].key = key;
+    t->ops[t->n].client = client;
+    t->n++;
+    return 0;
+}
+
+/* Twitter timestamps are whole seconds: the k requests of one second move to
+ * second + j/k (j = 0..k-1), ops[i].at holding the second's ns until then. */
+static void spread_seconds(workload_trace *t) {
+    size_t i = 0;
+    while (i < t->n) {
+        size_t j = i;
+        while (j < t->n && t->ops[j].at == t->ops[i].at) j++;
+        uint64_t k = j - i;
+        for (size_t q = i; q < j; q++)
+            t->ops[q].at += (sim_time)((uint64_t)(q - i) * (uint64_t)SIM_S / k);
+        i = j;
+    }
+}
+
+int workload_trace_read(FILE *f, const char *name, int format,
+                        workload_trace *t, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    name_map keys, clients;
+    memset(&keys, 0, sizeof keys);
+    memset(&clients, 0, sizeof clients);
+    char *line = NULL;
+    size_t linecap = 0, cap = 0;
+    unsigned long lineno = 0;
+    sim_time first = 0, last = 0;
+    int rc = -1;
+    ssize_t len;
+    const size_t want = format == TRACE_FORMAT_TWITTER ? 7 : 3;
+    errno = 0;
+    while ((len = getline(&line, &linecap, f)) >= 0) {
+        lineno++;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (strspn(line, " \t") == (size_t)len) continue; /* blank */
+        if ((size_t)len != strlen(line)) {
+            trace_err(err, errlen, "%s:%lu: a NUL byte inside the line", name,
+                      lineno);
+            goto out;
+        }
+        char *fld[7];
+        size_t nf = split_fields(line, fld, 7);
+        if (format == TRACE_FORMAT_CSV && lineno == 1 && nf == 3 &&
+            ieq(fld[0], "time") && ieq(fld[1], "key") && ieq(fld[2], "op"))
+            continue; /* header */
+        if (nf != want) {
+            trace_err(err, errlen,
+                      format == TRACE_FORMAT_TWITTER
+                          ? "%s:%lu: %zu comma-separated fields, expected 7 "
+                            "(timestamp,key,key_size,value_size,client_id,"
+                            "operation,ttl)"
+                          : "%s:%lu: %zu comma-separated fields, expected 3 "
+                            "(time,key,op)",
+                      name, lineno, nf);
+            goto out;
+        }
+        sim_time at;
+        trace_kind kind;
+        uint32_t client = 0;
+        if (format == TRACE_FORMAT_TWITTER) {
+            uint64_t v;
+            if (parse_whole(fld[0], TRACE_MAX_SECONDS, &v) != 0) {
+                trace_err(err, errlen,
+                          "%s:%lu: timestamp '%s' is not a whole number of "
+                          "seconds",
+                          name, lineno, fld[0]);
+                goto out;
+            }
+            at = (sim_time)v * SIM_S;
+            static const char *const what[] = {"key size", "value size",
+                                               "client id"};
+            for (int i = 0; i < 3; i++)
+                if (parse_whole(fld[2 + i], UINT64_MAX, &v) != 0) {
+                    trace_err(err, errlen,
+                              "%s:%lu: %s '%s' is not a whole number", name,
+                              lineno, what[i], fld[2 + i]);
+                    goto out;
+                }
+            if (parse_whole(fld[6], UINT64_MAX, &v) != 0) {
+                trace_err(err, errlen, "%s:%lu: ttl '%s' is not a whole number",
+                          name, lineno, fld[6]);
+                goto out;
+            }
+            kind = twitter_kind(fld[5]);
+            if (kind == TK_UNKNOWN) {
+                trace_err(err, errlen,
+                          "%s:%lu: operation '%s' is not one of get, gets, "
+                          "set, add, replace, cas, append, prepend, incr, "
+                          "decr, delete",
+                          name, lineno, fld[5]);
+                goto out;
+            }
+            /* Client ids by their value: "07" and "7" are one client. */
+            uint64_t id;
+            parse_whole(fld[4], UINT64_MAX, &id);
+            char idtext[24];
+            snprintf(idtext, sizeof idtext, "%llu", (unsigned long long)id);
+            int got = name_map_index(&clients, idtext, &client);
+            if (got < 0) goto oom;
+            if (got > 0) {
+                trace_err(err, errlen, "%s:%lu: more than %u clients", name,
+                          lineno, (unsigned)(UINT32_MAX - 1));
+                goto out;
+            }
+        } else {
+            if (parse_seconds(fld[0], &at) != 0) {
+                trace_err(err, errlen,
+                          "%s:%lu: time '%s' is not a number of seconds >= 0 "
+                          "(digits, optionally a fraction: 12 or 12.5)",
+                          name, lineno, fld[0]);
+                goto out;
+            }
+            kind = ieq(fld[2], "read")    ? TK_READ
+                   : ieq(fld[2], "write") ? TK_WRITE
+                                          : TK_UNKNOWN;
+            if (kind == TK_UNKNOWN) {
+                trace_err(err, errlen,
+                          "%s:%lu: op '%s' is not read or write", name, lineno,
+                          fld[2]);
+                goto out;
+            }
+        }
+        if (!*fld[1]) {
+            trace_err(err, errlen, "%s:%lu: the key is empty", name, lineno);
+            goto out;
+        }
+        if (t->n == 0) {
+            first = at;
+        } else if (at < last) {
+            char prev[40];
+            format_seconds(last, prev, sizeof prev);
+            trace_err(err, errlen,
+                      "%s:%lu: time goes back: %s s is before the previous "
+                      "request's %s s (a trace must be in time order)",
+                      name, lineno, fld[0], prev);
+            goto out;
+        }
+        last = at;
+        uint32_t key;
+        int got = name_map_index(&keys, fld[1], &key);
+        if (got < 0) goto oom;
+        if (got > 0) {
+            trace_err(err, errlen, "%s:%lu: more than %u distinct keys", name,
+                      lineno, (unsigned)(UINT32_MAX - 1));
+            goto out;
+        }
+        if (trace_push(t, &cap, at - first,
+                       kind == TK_READ ? OP_READ : OP_WRITE, key, client) != 0)
+            goto oom;
+        t->reads += kind == TK_READ;
+        t->writes += kind != TK_READ;
+        t->deletes += kind == TK_DELETE;
+    }
+    if (ferror(f)) {
+        trace_err(err, errlen, "%s: read error after line %lu: %s", name,
+                  lineno, strerror(errno ? errno : EIO));
+        goto out;
+    }
+    if (t->n == 0) {
+        trace_err(err, errlen, "%s: the trace holds no requests", name);
+        goto out;
+    }
+    if (format == TRACE_FORMAT_TWITTER) spread_seconds(t);
+    t->keys = (uint32_t)keys.n;
+    t->clients = format == TRACE_FORMAT_TWITTER ? (uint32_t)clients.n : 1;
+    rc = 0;
+    goto out;
+oom:
+    trace_err(err, errlen, "%s:%lu: out of memory reading the trace", name,
+              lineno);
+out:
+    free(line);
+    name_map_fini(&keys);
+    name_map_fini(&clients);
+    if (rc != 0) workload_trace_fini(t);
+    return rc;
+}
+
+int workload_trace_load(const scenario *sc, workload_trace *t, char *err,
+                        size_t errlen) {
+    memset(t, 0, sizeof *t);
+    const char *file = sc->workload.trace;
+    const char *dir = sc->basedir && *sc->basedir ? sc->basedir : ".";
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *path = malloc(n);
+    if (!path) {
+        trace_err(err, errlen, "out of memory");
+        return -1;
+    }
+    if (file[0] == '/' || strcmp(dir, ".") == 0)
+        snprintf(path, n, "%s", file);
+    else
+        snprintf(path, n, "%s%s%s", dir,
+                 dir[strlen(dir) - 1] == '/' ? "" : "/", file);
+    int rc = -1;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        trace_err(err, errlen, "%s: cannot open the trace ([workload] trace): "
+                               "%s", path, strerror(errno));
+        goto out;
+    }
+    rc = workload_trace_read(f, path, sc->workload.trace_format, t, err,
+                             errlen);
+    fclose(f);
+    if (rc == 0 && t->keys > sc->workload.keys) {
+        trace_err(err, errlen,
+                  "%s: the trace has %u distinct keys; set [workload] keys "
+                  ">= %u (it is %u)",
+                  path, (unsigned)t->keys, (unsigned)t->keys,
+                  (unsigned)sc->workload.keys);
+        workload_trace_fini(t);
+        rc = -1;
+    }
+out:
+    free(path);
+    return rc;
+}
+
+int workload_trace_check(const scenario *sc, char *err, size_t errlen) {
+    if (!sc->workload.trace[0]) return 0;
+    workload_trace t;
+    int rc = workload_trace_load(sc, &t, err, errlen);
+    workload_trace_fini(&t);
+    return rc;
+}
+
+/* A workload replaying the scenario's trace; it takes over the ops array. */
+static workload *create_traced(const scenario *sc) {
+    workload_trace t;
+    if (workload_trace_load(sc, &t, NULL, 0) != 0) return NULL;
+    workload *w = calloc(1, sizeof *w);
+    if (!w) {
+        workload_trace_fini(&t);
+        return NULL;
+    }
+    w->script = t.ops;
+    w->nscript = t.n;
+    return w;
 }

@@ -1,21 +1,37 @@
 /* The workload: when requests arrive, whether each reads or writes, which key
  * and which client.
  *
- * Synthetic arrivals form one stream at the total rate reads + writes (Poisson
- * or evenly spaced); each arrival is a read with probability reads/(reads +
- * writes).  Inter-arrival times, the read/write choice and the client come from
- * the ARRIVALS stream, keys from the KEYS stream, and nothing else draws from
- * them: replication r of two configurations sees identical requests.  Keys are
- * uniform or Zipf: key i (0 = most popular) has weight 1/(i+1)^s, sampled in
- * O(1) with a Walker alias table (gsl_ran_discrete).
+ * Synthetic arrivals form one stream at the total rate reads + writes
+ * (Poisson, evenly spaced, or bursty); each arrival is a read with
+ * probability reads/(reads + writes).  Inter-arrival times, the read/write
+ * choice and the client come from the ARRIVALS stream, keys from the KEYS
+ * stream, and nothing else draws from them: replication r of two
+ * configurations sees identical requests.  Keys are uniform or Zipf: key i
+ * (0 = most popular) has weight 1/(i+1)^s, sampled in O(1) with a Walker alias
+ * table (gsl_ran_discrete).
  *
- * A scripted workload replays a fixed list of requests instead (tests,
- * traces). */
+ * Bursty arrivals (bursty:ON,OFF,FACTOR) alternate exponential on and off
+ * periods of means ON and OFF; the rate when on is FACTOR times the rate when
+ * off, and the base (off) rate is set so that the long-run mean is still
+ * reads + writes: base = R (ON + OFF) / (FACTOR ON + OFF).  Gaps are
+ * exponential at the current period's rate and redrawn at each period
+ * boundary (exact, by memorylessness).  The first period is on with
+ * probability ON / (ON + OFF), so the process is stationary from time 0.
+ * Period lengths come from the ARRIVALS stream too, so poisson and constant
+ * workloads draw exactly what they always drew.
+ *
+ * A scripted workload replays a fixed list of requests instead (tests), and a
+ * trace workload ([workload] trace = FILE) replays a file: the Twitter cache
+ * trace format or a `time,key,op` CSV (see workload_trace_read).  A trace
+ * replaces the synthetic arrivals entirely (rates, arrivals, popularity and
+ * clients are then unused); it starts at time 0 and plays once per
+ * replication, cut off by the run's duration. */
 #ifndef STALESIM_MODELS_WORKLOAD_H
 #define STALESIM_MODELS_WORKLOAD_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "models/scenario.h"
 #include "sim/rng.h"
@@ -32,7 +48,53 @@ typedef struct workload_op {
 
 typedef struct workload workload;
 
-/* Synthetic workload from the scenario.  Returns NULL on ENOMEM. */
+/* A trace read into memory.  Keys (and Twitter client ids) are numbered
+ * densely 0, 1, ... in order of first appearance. */
+typedef struct workload_trace {
+    workload_op *ops;  /* [n], sorted by `at`; ns from the first request */
+    size_t n;
+    uint32_t keys;     /* distinct keys */
+    uint32_t clients;  /* distinct clients (csv: 1, every request is client 0) */
+    size_t reads, writes, deletes; /* by operation; deletes are writes too */
+} workload_trace;
+
+/* Reads a whole trace from f; `name` stands for the file in messages.
+ *
+ * twitter: "timestamp,key,key_size,value_size,client_id,operation,ttl", one
+ *   request a line; timestamp, sizes, client id and TTL whole numbers >= 0
+ *   (sizes and TTL are checked, then ignored: the scenario's TTL applies).
+ *   get/gets are reads; set/add/replace/cas/append/prepend/incr/decr are
+ *   writes; delete is a write too (a commit followed by the pattern's
+ *   invalidation: in a cache trace a delete is the application invalidating
+ *   after it changed the source of truth).  The k requests of one second are
+ *   spread evenly over it: the j-th (from 0) at second + j/k.
+ * csv: "time,key,op", time in seconds (digits with an optional fraction, up
+ *   to ns), op `read` or `write`; an optional header line `time,key,op`.  All
+ *   requests are client 0.
+ * Both: operations are case-insensitive and fields may be padded with blanks;
+ *   blank lines are skipped; times must not go back; time 0 of the run is the
+ *   first request's time.
+ * Returns 0 and fills *t (free with workload_trace_fini), or -1 with a
+ * one-line message "NAME:LINE: reason" (or "NAME: reason") and *t empty. */
+int workload_trace_read(FILE *f, const char *name, int format,
+                        workload_trace *t, char *err, size_t errlen);
+
+/* Reads the scenario's trace ([workload] trace, relative to sc->basedir
+ * unless absolute, in [workload] trace_format) and checks that [workload]
+ * keys covers its distinct keys.  Returns 0, or -1 with a one-line message. */
+int workload_trace_load(const scenario *sc, workload_trace *t, char *err,
+                        size_t errlen);
+
+/* 0 when the scenario has no trace or its trace loads; else -1 with the
+ * message of workload_trace_load.  For the CLI, so that a bad trace is bad
+ * input (exit 2) before any replication runs. */
+int workload_trace_check(const scenario *sc, char *err, size_t errlen);
+
+void workload_trace_fini(workload_trace *t);
+
+/* The scenario's workload: its trace if [workload] trace is set, else the
+ * synthetic arrivals.  Returns NULL on ENOMEM, or when the trace cannot be
+ * loaded (workload_trace_check says why). */
 workload *workload_create(const scenario *sc);
 /* Replays ops[0..n-1] (sorted by `at`; copied). */
 workload *workload_create_scripted(const workload_op *ops, size_t n);

@@ -6,12 +6,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "sim/check.h"
 
-enum world_event {
-    EV_ARRIVAL, /* the next workload arrival */
-    EV_STEP,    /* a = request slot, b = pattern step */
-    EV_DEL_LATE /* a = key, b = commit version: a timed-out DEL lands */
+/* Events of this file beyond world.h's list (another module taking the same
+ * number would be a duplicate case in dispatch, a compile error). */
+enum {
+    EV_READ_BACK = EV_WORLD_COUNT /* a = key, b = client: a session reads its
+                                     write back ([workload] read_after_write) */
 };
 
 static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
@@ -43,10 +46,14 @@ static const struct {
      "fraction of sampled (key, time) points where instances disagree"},
     {"over_max_staleness_fraction",
      "reads staler than [contract] max_staleness / all reads"},
+    {"local_hit_ratio", "reads answered by an instance's local cache / all "
+                        "reads"},
+    {"cache_crashes", "write-behind cache node crashes"},
 };
 
 static const char *const dist_names[D_COUNT] = {
-    "stale_age_s", "stale_window_s", "invalidation_lag_s", "read_latency_s"};
+    "stale_age_s", "stale_window_s", "invalidation_lag_s", "read_latency_s",
+    "durability_lag_s"};
 
 const char *world_metric_name(world_metric m) { return metric_info[m].name; }
 const char *world_metric_doc(world_metric m) { return metric_info[m].doc; }
@@ -90,6 +97,17 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
     w->zero_response = sim_dist_is_zero(&sc->cache.response_latency);
     sim_hist_init(&w->read_latency);
     sim_hist_init(&w->invalidation_lag);
+    sim_hist_init(&w->durability_lag);
+    if (sc->db.replicas > 0) {
+        w->replicas = replicas_create(sc->db.replicas, n);
+        if (!w->replicas) {
+            world_destroy(w);
+            return NULL;
+        }
+        w->replica_copy = oracle_add_copy(w->oracle, COPY_REPLICA);
+        for (uint32_t i = 1; i < sc->db.replicas; i++)
+            oracle_add_copy(w->oracle, COPY_REPLICA);
+    }
     return w;
 }
 
@@ -106,6 +124,7 @@ void world_destroy(world *w) {
     if (!w) return;
     sim_fini(&w->sim);
     sim_rng_fini(&w->rng);
+    replicas_destroy(w->replicas);
     workload_destroy(w->load);
     db_destroy(w->db);
     store_destroy(w->cache);
@@ -146,7 +165,10 @@ static void schedule_arrival(world *w) {
     }
 }
 
-static void on_arrival(world *w) {
+/* Starts a request of `kind` on `key` by `client` now (a workload arrival or
+ * a session's read-back) and hands it to the pattern. */
+static void start_request(world *w, workload_kind kind, uint32_t key,
+                          uint32_t client) {
     if (w->nfree == 0 && grow_pool(w) != 0) {
         w->sim.failed = 1;
         sim_stop(&w->sim);
@@ -154,18 +176,29 @@ static void on_arrival(world *w) {
     }
     uint32_t rq = w->free_slots[--w->nfree];
     request *r = &w->req[rq];
-    const workload_op *op = &w->next_op;
     r->invoked = w->sim.now;
     r->commit_at = 0;
     r->del_effect_at = SIM_TIME_MAX;
-    r->key = op->key;
-    r->client = op->client;
+    r->key = key;
+    r->client = client;
     r->version = 0;
-    r->kind = (uint8_t)op->kind;
+    r->kind = (uint8_t)kind;
     r->plan = PLAN_PENDING;
+    r->path = 0;
+    r->local_miss = 0;
+    r->instance = WORLD_NO_INSTANCE;
+    r->source = ORACLE_SOURCE;
     r->serial = ++w->serial;
-    workload_kind kind = op->kind;
-    schedule_arrival(w); /* draws the next op; `op` is now the next one */
+    if (kind == OP_WRITE && w->sc->paths.n > 0) {
+        /* The write path, by share, from the MISC stream. */
+        double u = gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC));
+        int p = 0;
+        while (p + 1 < w->sc->paths.n && u >= w->sc->paths.path[p].share) {
+            u -= w->sc->paths.path[p].share;
+            p++;
+        }
+        r->path = (uint8_t)p;
+    }
     trace(w, kind == OP_READ ? TRACE_READ : TRACE_WRITE, rq, r->key, 0);
     if (kind == OP_READ) {
         w->pattern->on_read(w, rq);
@@ -173,6 +206,12 @@ static void on_arrival(world *w) {
         if (w->sim.now >= w->sc->run.warmup) w->counts.writes++;
         w->pattern->on_write(w, rq);
     }
+}
+
+static void on_arrival(world *w) {
+    workload_op op = w->next_op;
+    schedule_arrival(w); /* draws the next op into w->next_op */
+    start_request(w, op.kind, op.key, op.client);
 }
 
 static void dispatch(void *model, sim *s, const sim_event *ev) {
@@ -185,10 +224,20 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
     case EV_ARRIVAL:
         on_arrival(w);
         break;
+    case EV_READ_BACK:
+        start_request(w, OP_READ, ev->a, (uint32_t)ev->b);
+        break;
     case EV_DEL_LATE:
         cache_delete(w, ev->a, (uint32_t)ev->b);
         trace(w, TRACE_DEL_LATE, WORLD_NO_REQUEST, ev->a, (uint32_t)ev->b);
         break;
+    case EV_REPLICA_APPLY: {
+        uint32_t i = (uint32_t)(ev->b >> 32), v = (uint32_t)ev->b;
+        if (replicas_apply(w->replicas, i, ev->a, v))
+            oracle_copy_set(w->oracle, ev->a, w->replica_copy + i, v,
+                            w->sim.now, SIM_TIME_MAX, SET_UPDATE);
+        break;
+    }
     default:
         SIM_CHECK(0, "unknown event type %u", ev->type);
     }
@@ -255,25 +304,26 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
 }
 
 static void cache_store(world *w, uint32_t key, uint32_t version,
-                        oracle_set_kind kind) {
+                        oracle_set_kind kind, uint32_t from) {
     sim_time now = w->sim.now;
     sim_time ttl = w->sc->cache.ttl;
     sim_time exp = ttl > 0 && ttl < SIM_TIME_MAX - now ? now + ttl
                                                        : SIM_TIME_MAX;
     store_set(w->cache, key, version, exp);
-    oracle_copy_set(w->oracle, key, ORACLE_CACHE, version, now, exp, kind);
+    oracle_copy_fill_from(w->oracle, key, ORACLE_CACHE, version, now, exp, kind,
+                          from);
 }
 
 void world_cache_fill(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
-    if (ok) cache_store(w, r->key, r->version, SET_FILL);
+    if (ok) cache_store(w, r->key, r->version, SET_FILL, r->source);
     trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
 }
 
 void world_cache_update(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
     if (ok) {
-        cache_store(w, r->key, r->version, SET_UPDATE);
+        cache_store(w, r->key, r->version, SET_UPDATE, ORACLE_SOURCE);
         if (r->commit_at >= w->sc->run.warmup)
             sim_hist_add(&w->invalidation_lag, w->sim.now - r->commit_at);
     }
@@ -340,10 +390,23 @@ void world_invalidation_issued(world *w) {
     if (w->sim.now >= w->sc->run.warmup) w->counts.invalidations++;
 }
 
+int world_path_invalidates(const world *w, uint32_t rq) {
+    return w->sc->paths.n == 0 ||
+           w->sc->paths.path[w->req[rq].path].invalidates;
+}
+
 uint32_t world_db_read(world *w, uint32_t rq) {
     request *r = &w->req[rq];
     if (w->sim.now >= w->sc->run.warmup) w->counts.db_reads++;
-    r->version = db_read(w->db, r->key);
+    if (w->replicas) {
+        uint32_t i = (uint32_t)gsl_rng_uniform_int(
+            sim_rng_stream(&w->rng, SIM_STREAM_MISC), w->sc->db.replicas);
+        r->version = replicas_read(w->replicas, i, r->key);
+        r->source = w->replica_copy + i;
+    } else {
+        r->version = db_read(w->db, r->key);
+        r->source = ORACLE_SOURCE;
+    }
     trace(w, TRACE_DB_READ, rq, r->key, r->version);
     return r->version;
 }
@@ -352,7 +415,16 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     request *r = &w->req[rq];
     r->version = db_commit(w->db, r->key);
     r->commit_at = w->sim.now;
-    oracle_commit(w->oracle, r->key, r->version, w->sim.now, plan);
+    if (!world_path_invalidates(w, rq) && plan != PLAN_NONE_PATTERN)
+        plan = PLAN_NONE_PATH;
+    oracle_commit_path(w->oracle, r->key, r->version, w->sim.now, plan,
+                       r->path);
+    if (w->sim.now >= w->sc->run.warmup) w->counts.writes_by_path[r->path]++;
+    for (uint32_t i = 0; i < replicas_count(w->replicas); i++) {
+        sim_time lag = world_latency(w, &w->sc->db.replica_lag);
+        sim_schedule(&w->sim, lag, EV_REPLICA_APPLY, r->key,
+                     (uint64_t)i << 32 | r->version);
+    }
     trace(w, TRACE_COMMIT, rq, r->key, r->version);
     return r->version;
 }
@@ -360,10 +432,11 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
 void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
     request *r = &w->req[rq];
     sim_time now = w->sim.now;
+    if (copy == ORACLE_SOURCE) copy = r->source;
     oracle_verdict v = oracle_read(w->oracle, r->key, r->client, r->invoked,
                                    now, version, copy);
     if (r->invoked >= w->sc->run.warmup) {
-        if (copy != ORACLE_SOURCE) w->counts.reads_from_cache++;
+        if (copy == ORACLE_CACHE) w->counts.reads_from_cache++;
         sim_hist_add(&w->read_latency, now - r->invoked);
     }
     if (w->tracer) {
@@ -376,7 +449,7 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
         t.client = r->client;
         t.version = version;
         t.op = TRACE_READ_DONE;
-        t.from = copy == ORACLE_SOURCE ? TRACE_FROM_SOURCE : TRACE_FROM_CACHE;
+        t.from = copy == ORACLE_CACHE ? TRACE_FROM_CACHE : TRACE_FROM_SOURCE;
         t.verdict = (uint8_t)v.kind;
         t.cause = (uint8_t)v.cause;
         t.ryw = (uint8_t)v.ryw_violation;
@@ -391,6 +464,18 @@ void world_finish_write(world *w, uint32_t rq) {
     request *r = &w->req[rq];
     oracle_ack(w->oracle, r->client, r->key, r->version, w->sim.now);
     trace(w, TRACE_WRITE_DONE, rq, r->key, r->version);
+    /* Sessions: with probability read_after_write the writer reads its key
+     * back after read_after_write_delay, as an ordinary read (SESSIONS
+     * stream, untouched when the feature is off). */
+    double p = w->sc->workload.read_after_write;
+    if (p > 0) {
+        gsl_rng *s = sim_rng_stream(&w->rng, SIM_STREAM_SESSIONS);
+        if (p >= 1 || gsl_rng_uniform(s) < p)
+            sim_schedule(&w->sim,
+                         sim_dist_sample(&w->sc->workload.read_after_write_delay,
+                                         s),
+                         EV_READ_BACK, r->key, r->client);
+    }
     release(w, rq);
 }
 
@@ -441,7 +526,10 @@ int world_run(world *w, world_result *out) {
     m[M_INVALIDATIONS_TIMED_OUT] = (double)w->counts.invalidations_timed_out;
     m[M_WRITER_CRASHES] = (double)w->counts.writer_crashes;
     m[M_RYW_VIOLATIONS] = (double)oc->ryw_violations;
-    m[M_LOST_WRITES] = 0;           /* no pattern here acknowledges early */
+    m[M_LOST_WRITES] = (double)w->counts.lost_writes;
+    m[M_CACHE_CRASHES] = (double)w->counts.cache_crashes;
+    m[M_LOCAL_HIT_RATIO] =
+        reads > 0 ? (double)w->counts.local_hits / reads : 0;
     m[M_INSTANCE_DISAGREEMENT] = 0; /* one shared copy: nothing to disagree */
     m[M_OVER_MAX_STALENESS_FRACTION] =
         reads > 0 ? (double)oc->over_bound / reads : 0;
@@ -450,6 +538,10 @@ int world_run(world *w, world_result *out) {
     out->dist[D_STALE_WINDOW] = *oracle_stale_window(w->oracle);
     out->dist[D_INVALIDATION_LAG] = w->invalidation_lag;
     out->dist[D_READ_LATENCY] = w->read_latency;
+    out->dist[D_DURABILITY_LAG] = w->durability_lag;
+    memcpy(out->stale_by_path, oc->stale_by_path, sizeof out->stale_by_path);
+    memcpy(out->writes_by_path, w->counts.writes_by_path,
+           sizeof out->writes_by_path);
     memcpy(out->stale_by_cause, oc->stale_by_cause,
            sizeof out->stale_by_cause);
     out->events = w->sim.events;

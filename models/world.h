@@ -21,6 +21,7 @@
 #include "models/oracle.h"
 #include "models/pattern.h"
 #include "models/scenario.h"
+#include "models/replicas.h"
 #include "models/store.h"
 #include "models/trace.h"
 #include "models/workload.h"
@@ -39,10 +40,26 @@ typedef struct request {
     uint32_t version;      /* read: value obtained; write: version committed */
     uint8_t kind;          /* workload_kind */
     uint8_t plan;          /* oracle_plan decided before the commit */
+    uint8_t path;          /* write path (index in sc->paths), 0 if none */
+    uint8_t local_miss;    /* 1: its instance's local cache missed */
+    uint32_t instance;     /* application instance serving it, or NONE */
+    uint32_t source;       /* oracle copy its DB read came from */
     uint64_t serial;       /* 1, 2, ...: the request's number in the run */
 } request;
 
 #define WORLD_NO_REQUEST UINT32_MAX
+#define WORLD_NO_INSTANCE UINT32_MAX
+
+/* Events of the world's modules, for sim_schedule from their files. */
+enum world_event {
+    EV_ARRIVAL,       /* the next workload arrival */
+    EV_STEP,          /* a = request slot, b = pattern step */
+    EV_DEL_LATE,      /* a = key, b = commit version: a timed-out DEL lands */
+    EV_REPLICA_APPLY, /* a = key, b = replica << 32 | version */
+    EV_LOCAL,         /* local caches: a, b theirs (models/local.c) */
+    EV_WRITE_BEHIND,  /* write-behind: a, b theirs (models/write_behind.c) */
+    EV_WORLD_COUNT    /* further events of other modules start here */
+};
 
 /* Per-replication metrics (DESIGN.md section 5), in output order. */
 typedef enum world_metric {
@@ -64,6 +81,8 @@ typedef enum world_metric {
     M_LOST_WRITES,
     M_INSTANCE_DISAGREEMENT,
     M_OVER_MAX_STALENESS_FRACTION,
+    M_LOCAL_HIT_RATIO,
+    M_CACHE_CRASHES,
     M_COUNT
 } world_metric;
 
@@ -75,6 +94,7 @@ typedef enum world_dist {
     D_STALE_WINDOW,     /* per closed stale window */
     D_INVALIDATION_LAG, /* per effective invalidation: commit -> effect */
     D_READ_LATENCY,     /* per read: invoked -> answered */
+    D_DURABILITY_LAG,   /* write-behind: ack -> the DB applying the write */
     D_COUNT
 } world_dist;
 
@@ -85,6 +105,8 @@ typedef struct world_result {
     double metric[M_COUNT];
     sim_hist dist[D_COUNT]; /* ns */
     uint64_t stale_by_cause[CAUSE_COUNT];
+    uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* by the write path at fault */
+    uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t events;
     double wall_s;
 } world_result;
@@ -95,7 +117,14 @@ typedef struct world_counts {
     uint64_t writes;           /* write requests invoked after warm-up */
     uint64_t invalidations, invalidations_failed, invalidations_timed_out;
     uint64_t writer_crashes;
+    uint64_t local_hits;       /* reads answered by an instance's cache */
+    uint64_t lost_writes;      /* acknowledged, never durable */
+    uint64_t cache_crashes;
+    uint64_t writes_by_path[ORACLE_MAX_PATHS];
 } world_counts;
+
+struct local_caches;
+struct write_behind;
 
 struct world {
     const scenario *sc;
@@ -114,6 +143,11 @@ struct world {
     world_counts counts;
     sim_hist read_latency, invalidation_lag;
     uint64_t serial;      /* requests started */
+    struct replicas *replicas; /* NULL: reads go to the primary */
+    uint32_t replica_copy;     /* oracle copy id of replica 0 */
+    struct local_caches *local; /* NULL: no instance caches */
+    struct write_behind *wb;    /* NULL unless the pattern is write-behind */
+    sim_hist durability_lag;
     trace_fn tracer;      /* NULL: no trace */
     void *tracer_ctx;
 };
@@ -171,12 +205,18 @@ void world_cache_invalidate_late(world *w, uint32_t rq, uint32_t version,
 /* Counts an invalidation attempt (a DEL or an update-SET). */
 void world_invalidation_issued(world *w);
 
+/* 1 unless rq's write path forgets to invalidate ([path.NAME] invalidates =
+ * no). */
+int world_path_invalidates(const world *w, uint32_t rq);
+
 /* Database effects at the current instant.  A read stores the version in
- * r->version and returns it; a commit records version and commit time. */
+ * r->version and returns it (from a replica when there are replicas: then
+ * r->source names it); a commit records version and commit time. */
 uint32_t world_db_read(world *w, uint32_t rq);
 uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan);
 
-/* Ends a read that returns `version` taken from `copy` (ORACLE_*). */
+/* Ends a read that returns `version` taken from `copy` (ORACLE_CACHE, or
+ * ORACLE_SOURCE for "where its DB read went", r->source). */
 void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy);
 /* Ends a write acknowledged to its client now. */
 void world_finish_write(world *w, uint32_t rq);

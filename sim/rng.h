@@ -19,6 +19,8 @@ typedef enum sim_stream_id {
     SIM_STREAM_LATENCY,      /* every operation latency */
     SIM_STREAM_FAULTS,       /* fault and failure draws */
     SIM_STREAM_MISC,         /* anything else a model needs (routing, jitter) */
+    SIM_STREAM_SESSIONS,     /* read-after-write: whether and when a writer
+                                reads its key back */
     SIM_STREAM_COUNT
 } sim_stream_id;
 

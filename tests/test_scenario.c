@@ -771,8 +771,12 @@ static void test_not_simulated_keys(void) {
 }
 
 static void test_not_simulated_sections(void) {
-    LOAD_FAILS("[path.admin]\nshare = 0.5\n", NAME ":1: ", "[path.admin]",
-               "not simulated");
+    LOAD_FAILS("[path.admin]\nshares = 0.5\n", NAME ":2: ", "key 'shares'",
+               "unknown key in [path.admin]");
+    LOAD_FAILS("[path.admin]\nshare = 1.5\n", NAME ":2: ", "key 'share'",
+               "[0,1]");
+    LOAD_FAILS("[path.admin]\ninvalidates = maybe\n", NAME ":2: ",
+               "key 'invalidates'", "yes or no");
     LOAD_FAILS("[run]\nreps = 2\n[family.x]\nkeys = 0.2\n", NAME ":3: ",
                "[family.x]", "not simulated");
     /* Keys of features still to come: only their defaults are accepted. */
@@ -780,6 +784,28 @@ static void test_not_simulated_sections(void) {
                "key 'flush_interval'", "not simulate");
     LOAD_FAILS("[local]\nttl = 1s\n", NAME ":2: ", "key 'ttl'", "[local]",
                "not simulate");
+}
+
+/* Write paths: parsed, overridable, and their shares must sum to 1. */
+static void test_paths(void) {
+    scenario sc;
+    char err[512] = "";
+    LOAD_OK(&sc, "[path.billing]\nshare = 0.7\n[path.admin]\nshare = 0.3\n"
+                 "invalidates = no\n");
+    EXPECT(sc.paths.n == 2 && sc.paths.path[1].invalidates == 0 &&
+               sc.paths.path[0].invalidates == 1 &&
+               sc.paths.path[0].share == 0.7,
+           "n %d", sc.paths.n);
+    EXPECT(scenario_validate(&sc, err, sizeof err) == 0, "%s", err);
+    EXPECT(scenario_set(&sc, "path.admin.share=0.4", err, sizeof err) == 0,
+           "%s", err);
+    EXPECT(scenario_validate(&sc, err, sizeof err) == -1, "sum 1.1 accepted");
+    EXPECT_MSG(err, "sum to 1.1");
+    scenario_fini(&sc);
+    LOAD_OK(&sc, "[path.admin]\ninvalidates = no\n");
+    EXPECT(scenario_validate(&sc, err, sizeof err) == -1, "missing share");
+    EXPECT_MSG(err, "[path.admin] needs a share");
+    scenario_fini(&sc);
 }
 
 static void test_warmup_auto(void) {
@@ -990,6 +1016,7 @@ static CU_TestInfo tests[] = {
     {"first error wins", test_first_error_wins},
     {"--set", test_set},
     {"validate", test_validate},
+    {"write paths", test_paths},
     {"key reference", test_reference},
     CU_TEST_INFO_NULL,
 };
