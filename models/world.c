@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "models/local.h"
 #include "sim/check.h"
 
 /* Events of this file beyond world.h's list (another module taking the same
@@ -108,6 +109,15 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
         for (uint32_t i = 1; i < sc->db.replicas; i++)
             oracle_add_copy(w->oracle, COPY_REPLICA);
     }
+    if (sc->local.instances > 0) {
+        w->local = local_create(w);
+        if (!w->local) {
+            world_destroy(w);
+            return NULL;
+        }
+        /* Alone, the instances sit directly over the DB. */
+        if (sc->local.tier == TIER_ALONE) w->pattern = &pattern_none;
+    }
     return w;
 }
 
@@ -125,6 +135,7 @@ void world_destroy(world *w) {
     sim_fini(&w->sim);
     sim_rng_fini(&w->rng);
     replicas_destroy(w->replicas);
+    local_destroy(w->local);
     workload_destroy(w->load);
     db_destroy(w->db);
     store_destroy(w->cache);
@@ -199,8 +210,10 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
         }
         r->path = (uint8_t)p;
     }
+    if (w->local) local_route(w, rq);
     trace(w, kind == OP_READ ? TRACE_READ : TRACE_WRITE, rq, r->key, 0);
     if (kind == OP_READ) {
+        if (w->local && local_read(w, rq)) return; /* an instance's hit */
         w->pattern->on_read(w, rq);
     } else {
         if (w->sim.now >= w->sc->run.warmup) w->counts.writes++;
@@ -230,6 +243,9 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
     case EV_DEL_LATE:
         cache_delete(w, ev->a, (uint32_t)ev->b);
         trace(w, TRACE_DEL_LATE, WORLD_NO_REQUEST, ev->a, (uint32_t)ev->b);
+        break;
+    case EV_LOCAL:
+        local_on_event(w, ev);
         break;
     case EV_REPLICA_APPLY: {
         uint32_t i = (uint32_t)(ev->b >> 32), v = (uint32_t)ev->b;
@@ -420,6 +436,7 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     oracle_commit_path(w->oracle, r->key, r->version, w->sim.now, plan,
                        r->path);
     if (w->sim.now >= w->sc->run.warmup) w->counts.writes_by_path[r->path]++;
+    if (w->local && world_path_invalidates(w, rq)) local_on_commit(w, rq);
     for (uint32_t i = 0; i < replicas_count(w->replicas); i++) {
         sim_time lag = world_latency(w, &w->sc->db.replica_lag);
         sim_schedule(&w->sim, lag, EV_REPLICA_APPLY, r->key,
@@ -433,10 +450,12 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
     request *r = &w->req[rq];
     sim_time now = w->sim.now;
     if (copy == ORACLE_SOURCE) copy = r->source;
+    if (r->local_miss) local_fill(w, rq, version, copy);
     oracle_verdict v = oracle_read(w->oracle, r->key, r->client, r->invoked,
                                    now, version, copy);
     if (r->invoked >= w->sc->run.warmup) {
-        if (copy == ORACLE_CACHE) w->counts.reads_from_cache++;
+        if (copy == ORACLE_CACHE || local_is_copy(w->local, copy))
+            w->counts.reads_from_cache++;
         sim_hist_add(&w->read_latency, now - r->invoked);
     }
     if (w->tracer) {
@@ -498,6 +517,7 @@ static double wall_now(void) {
 int world_run(world *w, world_result *out) {
     double t0 = wall_now();
     schedule_arrival(w);
+    if (w->local) local_start(w);
     sim_time end = w->sc->run.duration;
     int rc = sim_run(&w->sim, end, dispatch, w);
     if (rc != 0 || w->sim.failed) return -1;
@@ -530,7 +550,7 @@ int world_run(world *w, world_result *out) {
     m[M_CACHE_CRASHES] = (double)w->counts.cache_crashes;
     m[M_LOCAL_HIT_RATIO] =
         reads > 0 ? (double)w->counts.local_hits / reads : 0;
-    m[M_INSTANCE_DISAGREEMENT] = 0; /* one shared copy: nothing to disagree */
+    m[M_INSTANCE_DISAGREEMENT] = local_disagreement(w->local);
     m[M_OVER_MAX_STALENESS_FRACTION] =
         reads > 0 ? (double)oc->over_bound / reads : 0;
 

@@ -1,0 +1,230 @@
+/* Local caches: instances, routing, the invalidation bus, deploys and the
+ * disagreement sampler (see local.h). */
+#include "models/local.h"
+
+#include <stdlib.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "sim/check.h"
+
+/* EV_LOCAL events: a = kind << 24 | instance, b = key << 32 | version. */
+enum local_event {
+    LOCAL_DELIVER,      /* an invalidation message reaches an instance */
+    LOCAL_DELIVER_LOST, /* ... that the bus lost on the way */
+    LOCAL_DISCONNECT,   /* an instance drops off the bus */
+    LOCAL_DEPLOY,       /* a deploy restarts some instances */
+    LOCAL_SAMPLE        /* instance_disagreement takes a sample */
+};
+
+struct local_caches {
+    uint32_t n;           /* instances */
+    store **cache;        /* [n] */
+    uint32_t copy0;       /* oracle copy id of instance 0 (ids are consecutive) */
+    sim_time *offline_until; /* [n] ns: disconnected from the bus until then */
+    uint32_t next_rr;     /* round-robin cursor */
+    uint64_t samples, disagreements;
+    uint32_t *order;      /* [n] scratch for choosing deployed instances */
+};
+
+local_caches *local_create(world *w) {
+    const scenario *sc = w->sc;
+    local_caches *l = calloc(1, sizeof *l);
+    if (!l) return NULL;
+    l->n = sc->local.instances;
+    l->cache = calloc(l->n, sizeof *l->cache);
+    l->offline_until = calloc(l->n, sizeof *l->offline_until);
+    l->order = calloc(l->n, sizeof *l->order);
+    if (!l->cache || !l->offline_until || !l->order) {
+        local_destroy(l);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < l->n; i++) {
+        l->cache[i] = store_create(sc->workload.keys);
+        if (!l->cache[i]) {
+            local_destroy(l);
+            return NULL;
+        }
+        uint32_t id = oracle_add_copy(
+            w->oracle, sc->local.bus == BUS_PUBSUB ? COPY_LOCAL_BUS : COPY_LOCAL);
+        if (i == 0) l->copy0 = id;
+        SIM_CHECK(id == l->copy0 + i, "copy ids not consecutive: %u", id);
+    }
+    return l;
+}
+
+void local_destroy(local_caches *l) {
+    if (!l) return;
+    for (uint32_t i = 0; l->cache && i < l->n; i++) store_destroy(l->cache[i]);
+    free(l->cache);
+    free(l->offline_until);
+    free(l->order);
+    free(l);
+}
+
+static void schedule(world *w, sim_time delay, enum local_event kind,
+                     uint32_t instance, uint32_t key, uint32_t version) {
+    sim_schedule(&w->sim, delay, EV_LOCAL, (uint32_t)kind << 24 | instance,
+                 (uint64_t)key << 32 | version);
+}
+
+static gsl_rng *misc(world *w) {
+    return sim_rng_stream(&w->rng, SIM_STREAM_MISC);
+}
+
+static sim_time exp_gap(world *w, double rate_per_s) {
+    return (sim_time)(gsl_ran_exponential(misc(w), 1.0 / rate_per_s) * 1e9);
+}
+
+void local_start(world *w) {
+    const scenario *sc = w->sc;
+    local_caches *l = w->local;
+    if (sc->local.bus == BUS_PUBSUB && sc->local.reconnect_rate > 0)
+        for (uint32_t i = 0; i < l->n; i++)
+            schedule(w, exp_gap(w, sc->local.reconnect_rate), LOCAL_DISCONNECT,
+                     i, 0, 0);
+    if (sc->local.deploy_interval > 0)
+        schedule(w, sc->local.deploy_interval, LOCAL_DEPLOY, 0, 0, 0);
+    if (sc->local.sample_interval > 0 && l->n > 1)
+        schedule(w, sc->local.sample_interval, LOCAL_SAMPLE, 0, 0, 0);
+}
+
+void local_route(world *w, uint32_t rq) {
+    local_caches *l = w->local;
+    request *r = world_req(w, rq);
+    switch (w->sc->local.routing) {
+    case ROUTING_ROUND_ROBIN:
+        r->instance = l->next_rr;
+        l->next_rr = (l->next_rr + 1) % l->n;
+        break;
+    case ROUTING_STICKY:
+        r->instance = r->client % l->n;
+        break;
+    default:
+        r->instance = (uint32_t)gsl_rng_uniform_int(misc(w), l->n);
+        break;
+    }
+}
+
+int local_read(world *w, uint32_t rq) {
+    local_caches *l = w->local;
+    request *r = world_req(w, rq);
+    uint32_t v;
+    if (store_get(l->cache[r->instance], r->key, world_now(w), &v)) {
+        if (r->invoked >= w->sc->run.warmup) w->counts.local_hits++;
+        world_finish_read(w, rq, v, l->copy0 + r->instance);
+        return 1;
+    }
+    r->local_miss = 1;
+    return 0;
+}
+
+void local_fill(world *w, uint32_t rq, uint32_t version, uint32_t from) {
+    local_caches *l = w->local;
+    request *r = world_req(w, rq);
+    sim_time now = world_now(w), ttl = w->sc->local.ttl;
+    sim_time exp = ttl > 0 && ttl < SIM_TIME_MAX - now ? now + ttl
+                                                       : SIM_TIME_MAX;
+    store_set(l->cache[r->instance], r->key, version, exp);
+    oracle_copy_fill_from(w->oracle, r->key, l->copy0 + r->instance, version,
+                          now, exp, SET_FILL, from);
+}
+
+static void drop(world *w, uint32_t instance, uint32_t key) {
+    local_caches *l = w->local;
+    store_del(l->cache[instance], key, world_now(w));
+    oracle_copy_remove(w->oracle, key, l->copy0 + instance, world_now(w));
+}
+
+void local_on_commit(world *w, uint32_t rq) {
+    local_caches *l = w->local;
+    const scenario *sc = w->sc;
+    request *r = world_req(w, rq);
+    if (r->instance == WORLD_NO_INSTANCE) return;
+    drop(w, r->instance, r->key);
+    if (sc->local.bus != BUS_PUBSUB) return;
+    for (uint32_t j = 0; j < l->n; j++) {
+        if (j == r->instance) continue;
+        int lost = sc->local.bus_loss > 0 &&
+                   gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_FAULTS)) <
+                       sc->local.bus_loss;
+        schedule(w, world_latency(w, &sc->local.bus_latency),
+                 lost ? LOCAL_DELIVER_LOST : LOCAL_DELIVER, j, r->key,
+                 r->version);
+    }
+}
+
+/* Restarts round(fraction * n) instances chosen at random: their caches
+ * empty. */
+static void deploy(world *w) {
+    local_caches *l = w->local;
+    uint32_t k = (uint32_t)(w->sc->local.deploy_fraction * l->n + 0.5);
+    for (uint32_t i = 0; i < l->n; i++) l->order[i] = i;
+    gsl_ran_shuffle(misc(w), l->order, l->n, sizeof *l->order);
+    for (uint32_t i = 0; i < k; i++)
+        for (uint32_t key = 0; key < w->sc->workload.keys; key++)
+            if (store_del(l->cache[l->order[i]], key, world_now(w)))
+                oracle_copy_remove(w->oracle, key, l->copy0 + l->order[i],
+                                   world_now(w));
+}
+
+static void sample(world *w) {
+    local_caches *l = w->local;
+    uint32_t key = w->next_op.key, first = 0, v;
+    int seen = 0, differ = 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+        if (!store_get(l->cache[i], key, world_now(w), &v)) continue;
+        if (seen && v != first) differ = 1;
+        first = seen ? first : v;
+        seen = 1;
+    }
+    if (world_now(w) >= w->sc->run.warmup) {
+        l->samples++;
+        l->disagreements += (uint64_t)differ;
+    }
+}
+
+void local_on_event(world *w, const sim_event *ev) {
+    local_caches *l = w->local;
+    const scenario *sc = w->sc;
+    uint32_t instance = ev->a & 0xffffff;
+    uint32_t key = (uint32_t)(ev->b >> 32), version = (uint32_t)ev->b;
+    switch ((enum local_event)(ev->a >> 24)) {
+    case LOCAL_DELIVER:
+    case LOCAL_DELIVER_LOST:
+        /* A lost message, or one reaching a disconnected instance, is never
+         * heard: the copy lives on until its TTL. */
+        if (ev->a >> 24 == LOCAL_DELIVER &&
+            world_now(w) >= l->offline_until[instance])
+            drop(w, instance, key);
+        else
+            oracle_copy_invalidation_lost(w->oracle, key, l->copy0 + instance,
+                                          version, world_now(w),
+                                          CAUSE_BUS_LOST);
+        break;
+    case LOCAL_DISCONNECT: {
+        sim_time down = world_latency(w, &sc->local.reconnect_duration);
+        l->offline_until[instance] = world_now(w) + down;
+        schedule(w, down + exp_gap(w, sc->local.reconnect_rate),
+                 LOCAL_DISCONNECT, instance, 0, 0);
+        break;
+    }
+    case LOCAL_DEPLOY:
+        deploy(w);
+        schedule(w, sc->local.deploy_interval, LOCAL_DEPLOY, 0, 0, 0);
+        break;
+    case LOCAL_SAMPLE:
+        sample(w);
+        schedule(w, sc->local.sample_interval, LOCAL_SAMPLE, 0, 0, 0);
+        break;
+    }
+}
+
+int local_is_copy(const local_caches *l, uint32_t copy) {
+    return l && copy >= l->copy0 && copy < l->copy0 + l->n;
+}
+
+double local_disagreement(const local_caches *l) {
+    return l && l->samples ? (double)l->disagreements / (double)l->samples
+                           : 0;
+}
