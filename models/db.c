@@ -43,3 +43,10 @@ uint32_t db_commit(db *d, uint32_t key) {
 void db_prefetch(const db *d, uint32_t key) {
     if (key < d->nkeys) __builtin_prefetch(&d->version[key]);
 }
+
+int db_apply(db *d, uint32_t key, uint32_t version) {
+    SIM_CHECK(key < d->nkeys, "key %u of %u", key, d->nkeys);
+    if (version <= d->version[key]) return 0;
+    d->version[key] = version;
+    return 1;
+}

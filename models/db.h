@@ -17,6 +17,10 @@ void db_destroy(db *d);
 /* The version a read taking effect now returns. */
 uint32_t db_read(const db *d, uint32_t key);
 
+/* Write-behind: a flushed write lands; the DB moves to `version` if that is
+ * newer.  Returns 1 if it moved. */
+int db_apply(db *d, uint32_t key, uint32_t version);
+
 /* Commits the next version of key and returns it. */
 uint32_t db_commit(db *d, uint32_t key);
 

@@ -8,6 +8,7 @@ static const pattern_ops *const table[] = {
     &pattern_none,
     &pattern_ttl_only,
     &pattern_cache_aside,
+    &pattern_write_behind,
 };
 
 #define NPATTERNS (sizeof table / sizeof table[0])

@@ -26,6 +26,7 @@ typedef struct pattern_ops {
 extern const pattern_ops pattern_none;
 extern const pattern_ops pattern_ttl_only;
 extern const pattern_ops pattern_cache_aside;
+extern const pattern_ops pattern_write_behind;
 
 /* The row named `name`, or NULL. */
 const pattern_ops *pattern_find(const char *name);

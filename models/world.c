@@ -109,6 +109,13 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
         for (uint32_t i = 1; i < sc->db.replicas; i++)
             oracle_add_copy(w->oracle, COPY_REPLICA);
     }
+    if (w->pattern == &pattern_write_behind) {
+        w->wb = write_behind_create(w);
+        if (!w->wb) {
+            world_destroy(w);
+            return NULL;
+        }
+    }
     if (sc->local.instances > 0) {
         w->local = local_create(w);
         if (!w->local) {
@@ -136,6 +143,7 @@ void world_destroy(world *w) {
     sim_rng_fini(&w->rng);
     replicas_destroy(w->replicas);
     local_destroy(w->local);
+    write_behind_destroy(w->wb);
     workload_destroy(w->load);
     db_destroy(w->db);
     store_destroy(w->cache);
@@ -246,6 +254,9 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
         break;
     case EV_LOCAL:
         local_on_event(w, ev);
+        break;
+    case EV_WRITE_BEHIND:
+        write_behind_on_event(w, ev);
         break;
     case EV_REPLICA_APPLY: {
         uint32_t i = (uint32_t)(ev->b >> 32), v = (uint32_t)ev->b;
@@ -421,7 +432,7 @@ uint32_t world_db_read(world *w, uint32_t rq) {
         r->source = w->replica_copy + i;
     } else {
         r->version = db_read(w->db, r->key);
-        r->source = ORACLE_SOURCE;
+        r->source = w->wb ? write_behind_db_copy(w->wb) : ORACLE_SOURCE;
     }
     trace(w, TRACE_DB_READ, rq, r->key, r->version);
     return r->version;
@@ -431,8 +442,9 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     request *r = &w->req[rq];
     r->version = db_commit(w->db, r->key);
     r->commit_at = w->sim.now;
-    if (!world_path_invalidates(w, rq) && plan != PLAN_NONE_PATTERN)
-        plan = PLAN_NONE_PATH;
+    /* A write path that forgets leaves every copy stale for that reason,
+     * whatever the pattern would have done. */
+    if (!world_path_invalidates(w, rq)) plan = PLAN_NONE_PATH;
     oracle_commit_path(w->oracle, r->key, r->version, w->sim.now, plan,
                        r->path);
     if (w->sim.now >= w->sc->run.warmup) w->counts.writes_by_path[r->path]++;
@@ -443,6 +455,20 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
                      (uint64_t)i << 32 | r->version);
     }
     trace(w, TRACE_COMMIT, rq, r->key, r->version);
+    return r->version;
+}
+
+uint32_t world_cache_commit(world *w, uint32_t rq) {
+    request *r = &w->req[rq];
+    sim_time now = w->sim.now;
+    r->version = oracle_latest(w->oracle, r->key) + 1;
+    r->commit_at = now;
+    oracle_commit_path(w->oracle, r->key, r->version, now, PLAN_NONE_PATTERN,
+                       r->path);
+    cache_store(w, r->key, r->version, SET_UPDATE, ORACLE_SOURCE);
+    trace(w, TRACE_COMMIT, rq, r->key, r->version);
+    if (now >= w->sc->run.warmup) w->counts.writes_by_path[r->path]++;
+    if (w->local && world_path_invalidates(w, rq)) local_on_commit(w, rq);
     return r->version;
 }
 
@@ -518,6 +544,7 @@ int world_run(world *w, world_result *out) {
     double t0 = wall_now();
     schedule_arrival(w);
     if (w->local) local_start(w);
+    if (w->wb) write_behind_start(w);
     sim_time end = w->sc->run.duration;
     int rc = sim_run(&w->sim, end, dispatch, w);
     if (rc != 0 || w->sim.failed) return -1;

@@ -214,6 +214,16 @@ int world_path_invalidates(const world *w, uint32_t rq);
  * r->source names it); a commit records version and commit time. */
 uint32_t world_db_read(world *w, uint32_t rq);
 uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan);
+/* Write-behind: the cache accepting rq's write is its commit; the cache
+ * holds the new version from this instant.  Returns the version. */
+uint32_t world_cache_commit(world *w, uint32_t rq);
+
+/* models/write_behind.c: the flusher, crashes, and the DB copy. */
+struct write_behind *write_behind_create(world *w);
+void write_behind_destroy(struct write_behind *b);
+void write_behind_start(world *w);
+void write_behind_on_event(world *w, const sim_event *ev);
+uint32_t write_behind_db_copy(const struct write_behind *b);
 
 /* Ends a read that returns `version` taken from `copy` (ORACLE_CACHE, or
  * ORACLE_SOURCE for "where its DB read went", r->source). */

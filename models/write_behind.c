@@ -1,0 +1,250 @@
+/* Write-behind (write-back): the cache acknowledges writes and persists them
+ * later.
+ *
+ * Write: SET the new value in the cache; when the SET takes effect the write
+ * is committed (the moment the system promised the value, DESIGN.md section
+ * 1), acknowledged, and queued.  A flusher takes the queue (or `batch` writes
+ * of it) every flush_interval; the batch reaches the DB flush_latency later
+ * (batches land in the order they left).  The DB is therefore a copy that
+ * lags the truth: reads that miss the cache and refill from it, and readers
+ * that go to the DB directly (db_readers), can see an older version (cause
+ * write-behind-lag).  The cache node crashes as a Poisson process
+ * (crash_rate): it loses every queued, unflushed write (lost_writes:
+ * acknowledged, never durable) and its contents, and restarts empty at once.
+ * A SET fault (set_fail) does not apply to the acknowledging SET.
+ *
+ * Expected lost writes per crash, for Poisson writes at rate W, instant
+ * flushes (flush_latency 0) and no batch limit: a crash falls uniformly in a
+ * flush cycle, so the queue holds the writes of the last F/2 on average:
+ * W * F / 2 (tests/test_models.c checks it). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "models/pattern.h"
+#include "models/world.h"
+#include "sim/check.h"
+
+typedef struct wb_entry {
+    sim_time acked_at; /* ns */
+    uint32_t key;
+    uint32_t version;
+} wb_entry;
+
+/* A FIFO ring of entries. */
+typedef struct wb_ring {
+    wb_entry *e;
+    size_t head, len, cap; /* cap is a power of two */
+} wb_ring;
+
+struct write_behind {
+    wb_ring pending;     /* acknowledged, not yet flushed */
+    wb_ring flying;      /* flushed, not yet applied by the DB */
+    sim_time last_apply; /* ns: batches land in order */
+    uint32_t db_copy;    /* oracle copy id of the DB */
+};
+
+enum wb_event { WB_FLUSH, WB_APPLY, WB_CRASH };
+
+enum step {
+    R_GET,        /* GET took effect */
+    R_HIT_DONE,   /* hit answered */
+    R_DIRECT,     /* a direct reader's DB read took effect */
+    R_MISS_DB,    /* a miss's DB read took effect: fill from it */
+    R_SET_OK,     /* fill SET took effect */
+    R_SET_FAILED, /* fill SET errored */
+    R_DB_DONE,    /* answer with what the DB returned */
+    W_SET,        /* the acknowledging SET took effect: the commit */
+    W_DONE        /* acknowledged */
+};
+
+static int ring_push(wb_ring *r, wb_entry x) {
+    if (r->len == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 1024;
+        wb_entry *e = malloc(cap * sizeof *e);
+        if (!e) return -1;
+        for (size_t i = 0; i < r->len; i++)
+            e[i] = r->e[(r->head + i) & (r->cap - 1)];
+        free(r->e);
+        r->e = e;
+        r->head = 0;
+        r->cap = cap;
+    }
+    r->e[(r->head + r->len++) & (r->cap - 1)] = x;
+    return 0;
+}
+
+static wb_entry ring_pop(wb_ring *r) {
+    SIM_CHECK(r->len > 0, "pop from an empty ring");
+    wb_entry x = r->e[r->head];
+    r->head = (r->head + 1) & (r->cap - 1);
+    r->len--;
+    return x;
+}
+
+struct write_behind *write_behind_create(world *w) {
+    struct write_behind *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->db_copy = oracle_add_copy(w->oracle, COPY_DB_BEHIND);
+    return b;
+}
+
+void write_behind_destroy(struct write_behind *b) {
+    if (!b) return;
+    free(b->pending.e);
+    free(b->flying.e);
+    free(b);
+}
+
+uint32_t write_behind_db_copy(const struct write_behind *b) {
+    return b->db_copy;
+}
+
+static void schedule(world *w, sim_time delay, enum wb_event kind,
+                     uint64_t arg) {
+    sim_schedule(&w->sim, delay, EV_WRITE_BEHIND, kind, arg);
+}
+
+static sim_time crash_gap(world *w) {
+    return (sim_time)(gsl_ran_exponential(
+                          sim_rng_stream(&w->rng, SIM_STREAM_FAULTS),
+                          1.0 / w->sc->write_behind.crash_rate) *
+                      1e9);
+}
+
+void write_behind_start(world *w) {
+    if (w->sc->write_behind.flush_interval > 0)
+        schedule(w, w->sc->write_behind.flush_interval, WB_FLUSH, 0);
+    if (w->sc->write_behind.crash_rate > 0)
+        schedule(w, crash_gap(w), WB_CRASH, 0);
+}
+
+static void flush(world *w) {
+    struct write_behind *b = w->wb;
+    size_t n = b->pending.len;
+    if (w->sc->write_behind.batch > 0 && n > w->sc->write_behind.batch)
+        n = w->sc->write_behind.batch;
+    if (n > 0) {
+        for (size_t i = 0; i < n; i++)
+            if (ring_push(&b->flying, ring_pop(&b->pending)) != 0) {
+                w->sim.failed = 1;
+                sim_stop(&w->sim);
+                return;
+            }
+        sim_time at = world_now(w) +
+                      world_latency(w, &w->sc->write_behind.flush_latency);
+        if (at < b->last_apply) at = b->last_apply;
+        b->last_apply = at;
+        sim_schedule_at(&w->sim, at, EV_WRITE_BEHIND, WB_APPLY, n);
+    }
+    schedule(w, w->sc->write_behind.flush_interval, WB_FLUSH, 0);
+}
+
+static void apply(world *w, size_t n) {
+    struct write_behind *b = w->wb;
+    sim_time now = world_now(w);
+    for (size_t i = 0; i < n; i++) {
+        wb_entry x = ring_pop(&b->flying);
+        if (db_apply(w->db, x.key, x.version))
+            oracle_copy_set(w->oracle, x.key, b->db_copy, x.version, now,
+                            SIM_TIME_MAX, SET_UPDATE);
+        if (x.acked_at >= w->sc->run.warmup)
+            sim_hist_add(&w->durability_lag, now - x.acked_at);
+    }
+}
+
+/* The node dies and restarts empty: queued writes are gone for good. */
+static void crash(world *w) {
+    struct write_behind *b = w->wb;
+    sim_time now = world_now(w);
+    if (now >= w->sc->run.warmup) w->counts.cache_crashes++;
+    while (b->pending.len) {
+        wb_entry x = ring_pop(&b->pending);
+        if (x.acked_at >= w->sc->run.warmup) w->counts.lost_writes++;
+    }
+    for (uint32_t key = 0; key < w->sc->workload.keys; key++)
+        if (store_del(w->cache, key, now))
+            oracle_copy_remove(w->oracle, key, ORACLE_CACHE, now);
+    schedule(w, crash_gap(w), WB_CRASH, 0);
+}
+
+void write_behind_on_event(world *w, const sim_event *ev) {
+    switch ((enum wb_event)ev->a) {
+    case WB_FLUSH: flush(w); break;
+    case WB_APPLY: apply(w, (size_t)ev->b); break;
+    case WB_CRASH: crash(w); break;
+    }
+}
+
+/* ---- the pattern ------------------------------------------------------------ */
+
+static void on_read(world *w, uint32_t rq) {
+    double direct = w->sc->write_behind.db_readers;
+    if (direct > 0 &&
+        gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC)) < direct)
+        world_after(w, world_latency(w, &w->sc->db.read_latency), rq,
+                    R_DIRECT);
+    else
+        world_after(w, world_latency(w, &w->sc->cache.get_latency), rq, R_GET);
+}
+
+static void on_write(world *w, uint32_t rq) {
+    world_after(w, world_latency(w, &w->sc->cache.set_latency), rq, W_SET);
+}
+
+static void on_step(world *w, uint32_t rq, uint32_t step) {
+    request *r = world_req(w, rq);
+    uint32_t v;
+    switch ((enum step)step) {
+    case R_GET:
+        if (world_cache_get(w, rq, &v)) {
+            r->version = v;
+            world_respond(w, rq, R_HIT_DONE);
+        } else { /* refill from the DB, which may lag */
+            world_after(w, world_latency(w, &w->sc->db.read_latency), rq,
+                        R_MISS_DB);
+        }
+        break;
+    case R_HIT_DONE:
+        world_finish_read(w, rq, r->version, ORACLE_CACHE);
+        break;
+    case R_DIRECT:
+        world_db_read(w, rq);
+        world_respond(w, rq, R_DB_DONE);
+        break;
+    case R_MISS_DB:
+        world_db_read(w, rq);
+        world_after(w, world_latency(w, &w->sc->cache.set_latency), rq,
+                    faults_set(w->sc, &w->rng) == FAULT_OK ? R_SET_OK
+                                                           : R_SET_FAILED);
+        break;
+    case R_SET_OK:
+    case R_SET_FAILED:
+        world_cache_fill(w, rq, step == R_SET_OK);
+        world_respond(w, rq, R_DB_DONE);
+        break;
+    case R_DB_DONE:
+        world_finish_read(w, rq, r->version, ORACLE_SOURCE);
+        break;
+    case W_SET: {
+        world_cache_commit(w, rq);
+        wb_entry x = {world_now(w), r->key, r->version};
+        if (ring_push(&w->wb->pending, x) != 0) {
+            w->sim.failed = 1;
+            sim_stop(&w->sim);
+            return;
+        }
+        world_respond(w, rq, W_DONE);
+        break;
+    }
+    case W_DONE:
+        world_finish_write(w, rq);
+        break;
+    }
+}
+
+const pattern_ops pattern_write_behind = {
+    "write-behind",
+    "writes are acknowledged by the cache and flushed to the DB later",
+    on_read, on_write, on_step};
