@@ -20,6 +20,7 @@
 
 #include <sys/resource.h>
 
+#include "models/pattern.h"
 #include "models/scenario.h"
 #include "models/world.h"
 #include "sim/sim.h"
@@ -225,9 +226,63 @@ bad:
     return 1;
 }
 
+/* One line per pattern of the table (and local caches, replicas): 100,000
+ * keys with Zipf 0.99, 100,000 reads/s and 1,000 writes/s, 60 simulated
+ * seconds, default latencies. */
+static int bench_patterns(void) {
+    static const char *const extra[][2] = {
+        {"local caches (4, pub/sub)", "local.instances=4"},
+        {"replicas (2)", "db.replicas=2"}};
+    size_t n = pattern_count() + sizeof extra / sizeof extra[0];
+    for (size_t i = 0; i < n; i++) {
+        scenario sc;
+        char err[512], pat[64];
+        const char *label, *setting;
+        if (i < pattern_count()) {
+            label = pattern_at(i)->name;
+            snprintf(pat, sizeof pat, "cache.pattern=%s", label);
+            setting = pat;
+        } else {
+            label = extra[i - pattern_count()][0];
+            setting = extra[i - pattern_count()][1];
+        }
+        const char *sets[] = {"workload.keys=100000",
+                              "workload.popularity=zipf:0.99",
+                              "workload.reads=100000/s",
+                              "workload.writes=1000/s", "run.duration=60s",
+                              "run.reps=1", setting, "local.bus=pubsub"};
+        if (scenario_init_defaults(&sc, err, sizeof err) != 0) goto bad;
+        for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
+            if (scenario_set(&sc, sets[k], err, sizeof err) != 0) goto bad;
+        if (scenario_validate(&sc, err, sizeof err) != 0) goto bad;
+        world_result *res = malloc(sizeof *res);
+        world *w = res ? world_create(&sc, 0) : NULL;
+        if (!w || world_run(w, res) != 0) {
+            snprintf(err, sizeof err, "out of memory");
+            world_destroy(w);
+            free(res);
+            goto bad;
+        }
+        printf("pattern %-26s %6.1f M events/s   %5.2f M requests/s\n", label,
+               (double)res->events / res->wall_s / 1e6,
+               (res->metric[M_READS] + res->metric[M_WRITES]) / res->wall_s /
+                   1e6);
+        world_destroy(w);
+        free(res);
+        scenario_fini(&sc);
+        continue;
+    bad:
+        fprintf(stderr, "stalesim-bench: %s: %s\n", label, err);
+        scenario_fini(&sc);
+        return 1;
+    }
+    return 0;
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     bench_queue();
     bench_kernel();
-    return bench_cache_aside();
+    if (bench_cache_aside() != 0) return 1;
+    return bench_patterns();
 }
