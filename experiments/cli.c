@@ -14,6 +14,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "experiments/commands.h"
+#include "models/workload.h"
 #include "experiments/version.h"
 
 int cli_fail(int code, const char *fmt, ...) {
@@ -83,7 +84,8 @@ int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
             return cli_fail(EXIT_INPUT, "%s: %s", o->item[i].flag, reason + 3);
         return cli_fail(EXIT_INPUT, "%s", err);
     }
-    if (scenario_validate(sc, err, sizeof err) != 0)
+    if (scenario_validate(sc, err, sizeof err) != 0 ||
+        workload_trace_check(sc, err, sizeof err) != 0)
         return cli_fail(EXIT_INPUT, "%s", err);
     return EXIT_OK;
 }

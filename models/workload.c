@@ -18,7 +18,8 @@
  * draw touches one cache line: keep slot i with probability keep/2^32, else
  * take `alias`.  Built by gsl_ran_discrete_preproc and repacked: GSL's own
  * table keeps F and A in two arrays of 8-byte entries, two cache misses per
- * draw on a table of a million keys. */
+ * draw on a table of a million keys, and its F is cumulative over slots
+ * ((i + P(keep))/K), not the per-slot probability kept here. */
 typedef struct key_alias {
     uint32_t keep;  /* P(keep slot) * 2^32, saturated */
     uint32_t alias; /* key chosen otherwise */
@@ -95,7 +96,11 @@ workload *workload_create(const scenario *sc) {
             return NULL;
         }
         for (uint32_t i = 0; i < w->nkeys; i++) {
-            double keep = ldexp(t->F[i], 32);
+            /* GSL stores F[i] = (i + P(keep slot i)) / K, to compare with
+             * the same uniform that chose the slot; take the P back out. */
+            double p = t->F[i] * (double)w->nkeys - (double)i;
+            p = p < 0 ? 0 : p > 1 ? 1 : p;
+            double keep = ldexp(p, 32);
             w->zipf[i].keep = keep >= 4294967295.0 ? UINT32_MAX
                                                    : (uint32_t)keep;
             w->zipf[i].alias = (uint32_t)t->A[i];
@@ -450,6 +455,10 @@ int workload_trace_read(FILE *f, const char *name, int format,
         lineno++;
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
+        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            memmove(line, line + 3, (size_t)len - 2); /* a UTF-8 BOM */
+            len -= 3;
+        }
         if (strspn(line, " \t") == (size_t)len) continue; /* blank */
         if ((size_t)len != strlen(line)) {
             trace_err(err, errlen, "%s:%lu: a NUL byte inside the line", name,

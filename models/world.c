@@ -14,8 +14,9 @@
 /* Events of this file beyond world.h's list (another module taking the same
  * number would be a duplicate case in dispatch, a compile error). */
 enum {
-    EV_READ_BACK = EV_WORLD_COUNT /* a = key, b = client: a session reads its
+    EV_READ_BACK = EV_WORLD_COUNT, /* a = key, b = client: a session reads its
                                      write back ([workload] read_after_write) */
+    EV_CACHE_OUTAGE /* b = 1: a cache outage starts, 0: it ends */
 };
 
 static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
@@ -50,6 +51,8 @@ static const struct {
     {"local_hit_ratio", "reads answered by an instance's local cache / all "
                         "reads"},
     {"cache_crashes", "write-behind cache node crashes"},
+    {"failed_reads", "reads that ended with an error (cache outage with "
+                     "outage_fallback = fail)"},
 };
 
 static const char *const dist_names[D_COUNT] = {
@@ -235,6 +238,31 @@ static void on_arrival(world *w) {
     start_request(w, op.kind, op.key, op.client);
 }
 
+/* Cache outages ([cache] outage_rate, outage_duration): while the cache is
+ * up, outages start as a Poisson process; one lasts a draw of
+ * outage_duration.  At its start the cache is emptied (every live entry
+ * removed, every lease voided); while it lasts cache_down is set and the
+ * patterns fail every cache operation.  Draws come from the FAULTS stream.
+ * start = 0 ends an outage (or begins the run) and schedules the next. */
+static void cache_outage(world *w, int start) {
+    const scenario *sc = w->sc;
+    gsl_rng *g = sim_rng_stream(&w->rng, SIM_STREAM_FAULTS);
+    sim_time now = w->sim.now, left = sc->run.duration - now;
+    if (start) {
+        w->cache_down = 1;
+        for (uint32_t k = 0; k < sc->workload.keys; k++)
+            if (store_del(w->cache, k, now))
+                oracle_copy_remove(w->oracle, k, ORACLE_CACHE, now);
+        sim_time d = sim_dist_sample(&sc->cache.outage_duration, g);
+        if (d < left) sim_schedule(&w->sim, d, EV_CACHE_OUTAGE, 0, 0);
+        return;
+    }
+    w->cache_down = 0;
+    double up_ns = gsl_ran_exponential(g, 1e9 / sc->cache.outage_rate);
+    if (up_ns < (double)left)
+        sim_schedule(&w->sim, (sim_time)up_ns, EV_CACHE_OUTAGE, 0, 1);
+}
+
 static void dispatch(void *model, sim *s, const sim_event *ev) {
     world *w = model;
     (void)s;
@@ -247,6 +275,9 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
         break;
     case EV_READ_BACK:
         start_request(w, OP_READ, ev->a, (uint32_t)ev->b);
+        break;
+    case EV_CACHE_OUTAGE:
+        cache_outage(w, ev->b != 0);
         break;
     case EV_DEL_LATE:
         cache_delete(w, ev->a, (uint32_t)ev->b);
@@ -334,6 +365,12 @@ static void cache_store(world *w, uint32_t key, uint32_t version,
                         oracle_set_kind kind, uint32_t from) {
     sim_time now = w->sim.now;
     sim_time ttl = w->sc->cache.ttl;
+    double jitter = w->sc->cache.ttl_jitter;
+    if (ttl > 0 && jitter > 0) { /* uniform in ttl*(1 +- jitter), MISC stream */
+        double u = gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC));
+        double t = (double)ttl * (1 + jitter * (2 * u - 1));
+        ttl = t >= 9e18 ? SIM_TIME_MAX : t < 1 ? 1 : (sim_time)t;
+    }
     sim_time exp = ttl > 0 && ttl < SIM_TIME_MAX - now ? now + ttl
                                                        : SIM_TIME_MAX;
     store_set(w->cache, key, version, exp);
@@ -505,6 +542,11 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
     release(w, rq);
 }
 
+void world_fail_read(world *w, uint32_t rq) {
+    if (w->req[rq].invoked >= w->sc->run.warmup) w->counts.failed_reads++;
+    release(w, rq);
+}
+
 void world_finish_write(world *w, uint32_t rq) {
     request *r = &w->req[rq];
     oracle_ack(w->oracle, r->client, r->key, r->version, w->sim.now);
@@ -545,6 +587,7 @@ int world_run(world *w, world_result *out) {
     schedule_arrival(w);
     if (w->local) local_start(w);
     if (w->wb) write_behind_start(w);
+    if (w->sc->cache.outage_rate > 0 && !w->wb) cache_outage(w, 0);
     sim_time end = w->sc->run.duration;
     int rc = sim_run(&w->sim, end, dispatch, w);
     if (rc != 0 || w->sim.failed) return -1;
@@ -575,6 +618,7 @@ int world_run(world *w, world_result *out) {
     m[M_RYW_VIOLATIONS] = (double)oc->ryw_violations;
     m[M_LOST_WRITES] = (double)w->counts.lost_writes;
     m[M_CACHE_CRASHES] = (double)w->counts.cache_crashes;
+    m[M_FAILED_READS] = (double)w->counts.failed_reads;
     m[M_LOCAL_HIT_RATIO] =
         reads > 0 ? (double)w->counts.local_hits / reads : 0;
     m[M_INSTANCE_DISAGREEMENT] = local_disagreement(w->local);

@@ -349,7 +349,7 @@ static void test_scenario_errors(void) {
                       "unknown key in [cache]", "");
     EXPECT_FILE_ERROR("[cache]\nttl = 5s\nttl = 6s\n", 3, "ttl", "first at line 2",
                       "");
-    EXPECT_FILE_ERROR("[local]\ninstances = 4\n", 2, "instances", "not simulate",
+    EXPECT_FILE_ERROR("[local]\ninstances = -4\n", 2, "instances", ">= 0",
                       "");
     EXPECT_FILE_ERROR("[faults]\ndel_fail = 1.5\n", 2, "del_fail", "[0,1]", "");
     /* validate's checks name where the value came from, after --set too */

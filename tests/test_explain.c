@@ -76,7 +76,7 @@ static void expect_has(const char *what, const char *text, const char *needle) {
 static void test_explain_race(void) {
     char *out;
     int rc = run_capture("explain experiments/scenarios/stale-write-back-race.ini"
-                         " --cause stale-fill --stale 2 --set run.duration=2m",
+                         " --cause stale-fill --stale 2 --set run.duration=10m",
                          &out);
     CU_ASSERT_EQUAL(rc, 0);
     expect_has("explain", out, "## Stale read 1 of 2");
