@@ -78,10 +78,14 @@ bench: deps $(BUILD)/stalesim-bench
 validate: deps stalesim $(BUILD)/run_tests
 	STALESIM_VALIDATE=1 $(BUILD)/run_tests
 
+# The catalog keeps its layout so that scenarios find their trace fixtures.
+SHARE = $(DESTDIR)$(PREFIX)/share/stalesim
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/stalesim/scenarios
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/experiments/scenarios \
+	  $(SHARE)/tests/fixtures
 	install -m 755 stalesim $(DESTDIR)$(PREFIX)/bin/stalesim
-	install -m 644 experiments/scenarios/*.ini $(DESTDIR)$(PREFIX)/share/stalesim/scenarios/
+	install -m 644 experiments/scenarios/*.ini $(SHARE)/experiments/scenarios/
+	install -m 644 tests/fixtures/*.trace tests/fixtures/*.csv $(SHARE)/tests/fixtures/
 
 clean:
 	rm -rf build build-asan stalesim stalesim-asan

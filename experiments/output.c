@@ -203,6 +203,12 @@ static const char *text_of(const scenario *sc, const char *section,
 
 static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
     fprintf(out, "stalesim %s: %s\n", STALESIM_VERSION, sc->path);
+    if (sc->workload.trace[0])
+        fprintf(out, "pattern %s, ttl %s; trace %s (%s) over %s keys\n",
+                sc->cache.pattern, text_of(sc, "cache", "ttl"),
+                sc->workload.trace, text_of(sc, "workload", "trace_format"),
+                text_of(sc, "workload", "keys"));
+    else
     fprintf(out,
             "pattern %s, ttl %s, invalidation %s; %s reads + %s writes over "
             "%s keys (%s)\n",

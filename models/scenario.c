@@ -132,19 +132,19 @@ static const key_def keys[] = {
      "`delete-after-write`, `delete-before-write`, `update-after-write` or "
      "`none`", 1, NULL},
     {"cache", "ttl_jitter", KT_PROB, OFF(cache.ttl_jitter), "0",
-     "each TTL is drawn uniformly in ttl*(1 +- jitter)", 0, NULL},
+     "each TTL is drawn uniformly in ttl*(1 +- jitter)", 1, NULL},
     {"cache", "mitigations", KT_MITIGATIONS, OFF(cache.mitigations), "",
      "comma-separated: `lease`, `lease:herd=D`, `versioned-set`, "
-     "`double-delete:D`, `retry-delete:N`, `outbox:DIST`", 0, NULL},
+     "`double-delete:D`, `retry-delete:N`, `outbox:DIST`", 1, NULL},
     {"cache", "lease_retry", KT_DURATION, OFF(cache.lease_retry), "10ms",
      "with lease:herd, how long a miss without a lease waits before "
-     "retrying", 0, NULL},
+     "retrying", 1, NULL},
     {"cache", "outage_rate", KT_RATE, OFF(cache.outage_rate), "0/s",
-     "cache outages start as a Poisson process", 0, NULL},
+     "cache outages start as a Poisson process", 1, NULL},
     {"cache", "outage_duration", KT_DIST, OFF(cache.outage_duration),
-     "exp:30s", "how long an outage lasts (the cache is emptied)", 0, NULL},
+     "exp:30s", "how long an outage lasts (the cache is emptied)", 1, NULL},
     {"cache", "outage_fallback", KT_ENUM, OFF(cache.outage_fallback), "db",
-     "during an outage reads go to the `db` or `fail`", 0,
+     "during an outage reads go to the `db` or `fail`", 1,
      fallback_choices},
     {"local", "instances", KT_COUNT, OFF(local.instances), "0",
      "application instances with an in-process cache (0: none)", 1, NULL},
@@ -1003,7 +1003,7 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
         set_err(err, errlen, "%s: warmup must be shorter than duration", at);
         return -1;
     }
-    if (sc->workload.reads + sc->workload.writes <= 0) {
+    if (!sc->workload.trace[0] && sc->workload.reads + sc->workload.writes <= 0) {
         where(sc, "workload", "reads", at, sizeof at);
         set_err(err, errlen, "%s: reads and writes are both 0: nothing to "
                              "simulate", at);
