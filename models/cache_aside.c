@@ -1,10 +1,12 @@
-/* Cache-aside, and ttl-only as cache-aside whose writes never invalidate.
+/* The cache-aside family: cache-aside and ttl-only here, read-through and
+ * write-through in their own files, all on the protocol below with the
+ * [cache] mitigations and cache outages.
  *
  * Read:  GET; on a hit return the cached version.  On a miss read the DB,
  *        SET what was read (a fill, TTL from the SET's effect) and return the
  *        DB's version once the SET has answered (the caller awaits it, as in
  *        the seed article's code).  A failed SET leaves nothing behind.
- * Write, by [cache] invalidation:
+ * Write, by [cache] invalidation (write-through always updates):
  *   delete-after-write  commit to the DB, then DEL the key;
  *   delete-before-write DEL the key, then commit;
  *   update-after-write  commit, then SET the committed version;
@@ -13,97 +15,352 @@
  * invalidation succeeded (the commit did).  A writer that crashes after its
  * commit (crash_after_commit, only where an invalidation was still to come)
  * neither invalidates nor acknowledges.  A DEL that times out resumes its
- * caller after `timeout`; whether it still lands is the fault draw's say. */
+ * caller after `timeout`; whether it still lands is the fault draw's say.
+ *
+ * Mitigations ([cache] mitigations, combinable):
+ *   lease          every miss takes a token (the key's lease generation,
+ *                  models/store.h); a DEL, or a writer's update-SET, voids
+ *                  the tokens issued before it; a fill whose token is void is
+ *                  dropped (traced as a failed fill).  The client still
+ *                  returns what it read.
+ *   lease:herd=D   at most one outstanding token per key, for at most D; a
+ *                  miss refused one waits lease_retry and GETs again.
+ *   versioned-set  a SET (fill or update) stores only if the key has no live
+ *                  entry or an older one; a refused update is traced as
+ *                  update-failed but is no failed invalidation.
+ *   double-delete:D  after the write's DEL (delete-after-write) or after its
+ *                  commit (delete-before-write) the writer waits D and DELs
+ *                  again, with its own fault draw; it is acknowledged after
+ *                  that second DEL (the synchronous "delete, sleep, delete").
+ *   retry-delete:N a DEL that errors or times out is retried up to N times,
+ *                  after 10 ms, 20 ms, 40 ms, ...; a timed-out attempt that
+ *                  still lands does land.
+ *   outbox:DIST    the writer does not DEL: the invalidation commits with the
+ *                  write and a relay DELs the key DIST after the commit,
+ *                  never failing (DEL faults and writer crashes do not touch
+ *                  it; its window is invalidation-lag).  Update-SETs
+ *                  (write-through) still happen; the relay's DEL follows.
+ * One write's DELs (retries, the second DEL) make one invalidation: counted
+ * once, and failed (invalidations_failed, cause invalidation-failed) only if
+ * none of them took or will take effect.  Intermediate failed attempts are
+ * traced only.
+ *
+ * Cache outages (world.c): while the cache is down every cache operation
+ * fails at once.  A read falls back to the DB, or ends with an error
+ * (outage_fallback = fail); fills and update-SETs fail; DELs fail (and may
+ * be retried).  An operation in flight when the outage starts fails when it
+ * reaches the server. */
+#include "models/cache_aside.h"
+
+#include <string.h>
+
 #include "models/pattern.h"
 #include "models/world.h"
 
 enum step {
-    R_GET,          /* GET took effect */
-    R_HIT_DONE,     /* hit answered */
-    R_MISS,         /* miss answered: issue the DB read */
-    R_DB,           /* DB read took effect */
-    R_FILL,         /* DB read answered: issue the SET */
-    R_SET,          /* fill SET took effect */
-    R_SET_FAILED,   /* fill SET errored */
-    R_FILLED,       /* SET answered: return the value */
-    W_COMMIT,       /* DB write took effect */
-    W_INVALIDATE,   /* commit answered: invalidate after the write */
-    W_DEL,          /* DEL took effect */
-    W_DEL_FAILED,   /* DEL errored */
-    W_DEL_LOST,     /* DEL timed out and never lands */
-    W_UPD,          /* update-SET took effect */
-    W_UPD_FAILED,   /* update-SET errored */
-    W_DONE,         /* last answer: acknowledge */
-    B_DEL,          /* delete-before-write: DEL took effect */
-    B_DEL_FAILED,   /* ... DEL errored */
-    B_DEL_LOST,     /* ... DEL timed out and never lands */
-    B_WRITE         /* ... DEL answered (or timed out): issue the DB write */
+    R_GET,        /* GET took effect */
+    R_HIT_DONE,   /* hit answered */
+    R_WAIT,       /* herd: the miss got no lease; wait, then GET again */
+    R_MISS,       /* (token) miss answered: issue the DB read */
+    R_DB,         /* (token) DB read took effect */
+    R_FILL,       /* (token) DB read answered: issue the SET */
+    R_SET,        /* (token) fill SET reached the server */
+    R_SET_FAILED, /* fill SET errored */
+    R_FILLED,     /* SET answered: return the DB's version */
+    R_FALLBACK,   /* cache down: the fallback DB read took effect */
+    W_COMMIT,     /* DB write took effect */
+    W_INVALIDATE, /* commit answered: what follows the commit */
+    W_UPD,        /* update-SET reached the server */
+    W_UPD_FAILED, /* update-SET errored */
+    W_DONE,       /* last answer: acknowledge */
+    D_ISSUE,      /* (del) issue a DEL attempt */
+    D_OK,         /* (del) the DEL reached the server */
+    D_FAILED,     /* (del) the DEL errored */
+    D_GAVE_UP,    /* (del) the caller's timeout expired */
+    D_NEXT,       /* (del) the attempt is over: retry, DEL again, or go on */
+    STEP_COUNT
 };
+_Static_assert(STEP_COUNT <= CACHE_STEP_PRIVATE, "family steps overflow");
 
-static int never_invalidates(const world *w) {
-    return w->pattern == &pattern_ttl_only ||
-           w->sc->cache.invalidation == INVALIDATION_NONE;
+/* The argument of a D_* step. */
+#define DEL_ATTEMPT(arg) ((arg) & 0xffu) /* 0: first try, then retries */
+#define DEL_SECOND 0x100u                /* the double-delete's second DEL */
+#define DEL_LANDS 0x200u                 /* timed out, but lands late */
+#define DEL_OK 0x400u                    /* took effect */
+
+#define RETRY_BACKOFF (10 * SIM_MS) /* before the first retry; doubles */
+
+static const scenario_mitigations *mitigations(const world *w) {
+    return &w->sc->cache.mitigations;
 }
 
-static void on_read(world *w, uint32_t rq) {
-    world_after(w, world_latency(w, &w->sc->cache.get_latency), rq, R_GET);
+/* How the variant's writes reach the cache. */
+static scenario_invalidation write_mode(const world *w,
+                                        const cache_variant *v) {
+    if (v->never_invalidates) return INVALIDATION_NONE;
+    if (v->write_updates) return INVALIDATION_UPDATE_AFTER_WRITE;
+    return w->sc->cache.invalidation;
 }
 
-/* Issues a DEL for the write rq: effect step `ok_step` / `fail_step` after
- * the DEL latency, or a timeout that resumes at `timeout_step`. */
-static void issue_del(world *w, uint32_t rq, uint32_t ok_step,
-                      uint32_t fail_step, uint32_t lost_step,
-                      uint32_t applied_step, uint32_t version) {
+static void out_of_memory(world *w) {
+    w->sim.failed = 1;
+    world_stop(w);
+}
+
+/* Traces a step that the world's helpers would count as a failed
+ * invalidation but that is none (yet): a DEL attempt another attempt may
+ * still make good, an update-SET refused as older than the entry, an
+ * update-SET the outbox makes good. */
+static void trace_only(world *w, uint32_t rq, trace_op op) {
+    if (!w->tracer) return;
+    const request *r = world_req(w, rq);
+    trace_rec t;
+    memset(&t, 0, sizeof t);
+    t.t = world_now(w);
+    t.invoked = r->invoked;
+    t.request = r->serial;
+    t.key = r->key;
+    t.client = r->client;
+    t.version = r->version;
+    t.op = (uint8_t)op;
+    t.is_write = r->kind == OP_WRITE;
+    w->tracer(w->tracer_ctx, &t);
+}
+
+/* 1 if the cache holds a live entry of key at `version` or newer. */
+static int holds_at_least(const world *w, uint32_t key, uint32_t version) {
+    uint32_t have;
+    return store_peek(w->cache, key, world_now(w), &have, NULL) &&
+           have >= version;
+}
+
+/* ---- reads ------------------------------------------------------------------- */
+
+/* The cache cannot answer: read the DB, or fail (outage_fallback). */
+static void fallback(world *w, uint32_t rq) {
+    if (w->sc->cache.outage_fallback == FALLBACK_FAIL)
+        world_fail_read(w, rq);
+    else
+        world_after(w, world_latency(w, &w->sc->db.read_latency), rq,
+                    R_FALLBACK);
+}
+
+/* Issues the GET `wait` ns from now (fails at once while the cache is down). */
+static void issue_get(world *w, uint32_t rq, sim_time wait) {
+    if (w->cache_down) {
+        fallback(w, rq);
+        return;
+    }
+    world_after(w, wait + world_latency(w, &w->sc->cache.get_latency), rq,
+                R_GET);
+}
+
+void cache_family_read(world *w, const cache_variant *v, uint32_t rq) {
+    (void)v;
+    issue_get(w, rq, 0);
+}
+
+/* The GET missed at the server: join a load in flight, take a lease, or
+ * start loading. */
+static void miss(world *w, const cache_variant *v, uint32_t rq) {
+    const scenario_mitigations *m = mitigations(w);
+    if (v->join_load) {
+        int joined = v->join_load(w, rq);
+        if (joined < 0) {
+            out_of_memory(w);
+            return;
+        }
+        if (joined) return;
+    }
+    uint32_t token = 0;
+    if (m->lease) {
+        int got = store_lease_issue(w->cache, world_req(w, rq)->key,
+                                    world_now(w), m->lease_herd, &token);
+        if (got < 0) {
+            out_of_memory(w);
+            return;
+        }
+        if (got == 0) {
+            world_respond(w, rq, R_WAIT);
+            return;
+        }
+    }
+    if (v->start_load && v->start_load(w, rq) < 0) {
+        out_of_memory(w);
+        return;
+    }
+    world_respond(w, rq, CACHE_STEP(R_MISS, token));
+}
+
+static void fill_failed(world *w, const cache_variant *v, uint32_t rq) {
+    world_cache_fill(w, rq, 0);
+    if (v->end_load) v->end_load(w, rq, 0);
+    world_respond(w, rq, R_FILLED);
+}
+
+static void issue_fill(world *w, const cache_variant *v, uint32_t rq,
+                       uint32_t token) {
+    if (w->cache_down) {
+        fill_failed(w, v, rq);
+        return;
+    }
+    sim_time lat = world_latency(w, &w->sc->cache.set_latency);
+    int ok = faults_set(w->sc, &w->rng) == FAULT_OK;
+    world_after(w, lat, rq, ok ? CACHE_STEP(R_SET, token) : R_SET_FAILED);
+}
+
+/* The fill SET reaches the server: it stores unless the cache is down, its
+ * lease was voided, or (versioned-set) the entry is as new already. */
+static void fill_lands(world *w, const cache_variant *v, uint32_t rq,
+                       uint32_t token) {
+    const scenario_mitigations *m = mitigations(w);
+    const request *r = world_req(w, rq);
+    int ok = !w->cache_down;
+    if (ok && m->lease) ok = store_lease_redeem(w->cache, r->key, token);
+    if (ok && m->versioned_set) ok = !holds_at_least(w, r->key, r->version);
+    world_cache_fill(w, rq, ok);
+    if (v->end_load) v->end_load(w, rq, ok);
+    world_respond(w, rq, R_FILLED);
+}
+
+/* ---- writes: the DEL path ------------------------------------------------------ */
+
+/* 1 if a DEL attempt that never takes effect is the write's failed
+ * invalidation: no retry and no second DEL to come, and no earlier attempt
+ * of this write that took or will take effect. */
+static int last_chance(const world *w, const request *r, uint32_t arg) {
+    const scenario_mitigations *m = mitigations(w);
+    if (DEL_ATTEMPT(arg) < m->retry_delete) return 0;
+    if (m->double_delete > 0 && !(arg & DEL_SECOND)) return 0;
+    return r->del_effect_at == SIM_TIME_MAX;
+}
+
+/* A DEL attempt that will never take effect (`how`: an error or a lost
+ * timeout).  Before the commit r->version is 0: no oracle fact, the commit's
+ * plan carries it. */
+static void attempt_lost(world *w, uint32_t rq, uint32_t arg,
+                         fault_outcome how) {
     request *r = world_req(w, rq);
-    world_invalidation_issued(w);
+    if (!last_chance(w, r, arg))
+        trace_only(w, rq, how == FAULT_FAIL ? TRACE_DEL_FAILED
+                                            : TRACE_DEL_TIMEOUT);
+    else if (how == FAULT_FAIL)
+        world_cache_del_failed(w, rq, r->version);
+    else
+        world_cache_del_timeout(w, rq, r->version, 0);
+}
+
+/* r->del_effect_at: the earliest effect, past or scheduled, of any of the
+ * write's DELs (SIM_TIME_MAX: none yet). */
+static void landed_at(request *r, sim_time t) {
+    if (t < r->del_effect_at) r->del_effect_at = t;
+}
+
+static void del_next(world *w, uint32_t rq, uint32_t arg);
+
+/* Issues DEL attempt `arg` for the write rq: the key's invalidation for its
+ * commit r->version (0 before the commit). */
+static void issue_del(world *w, uint32_t rq, uint32_t arg) {
+    request *r = world_req(w, rq);
+    if (w->cache_down) {
+        attempt_lost(w, rq, arg, FAULT_FAIL);
+        del_next(w, rq, arg);
+        return;
+    }
     sim_time lat = world_latency(w, &w->sc->cache.del_latency);
     switch (faults_del(w->sc, &w->rng)) {
     case FAULT_OK:
-        world_after(w, lat, rq, ok_step);
+        world_after(w, lat, rq, CACHE_STEP(D_OK, arg));
         break;
     case FAULT_FAIL:
-        world_after(w, lat, rq, fail_step);
+        world_after(w, lat, rq, CACHE_STEP(D_FAILED, arg));
         break;
     case FAULT_TIMEOUT_APPLIED:
-        world_cache_del_timeout(w, rq, version, 1);
-        world_cache_invalidate_late(w, rq, version, lat);
-        r->del_effect_at = world_now(w) + lat;
-        world_after(w, w->sc->cache.timeout, rq, applied_step);
+        world_cache_del_timeout(w, rq, r->version, 1);
+        world_cache_invalidate_late(w, rq, r->version, lat);
+        landed_at(r, world_now(w) + lat);
+        world_after(w, w->sc->cache.timeout, rq,
+                    CACHE_STEP(D_GAVE_UP, arg | DEL_LANDS));
         break;
     case FAULT_TIMEOUT_LOST:
-        world_after(w, w->sc->cache.timeout, rq, lost_step);
+        world_after(w, w->sc->cache.timeout, rq, CACHE_STEP(D_GAVE_UP, arg));
         break;
     }
 }
 
-static void on_write(world *w, uint32_t rq) {
-    if (!never_invalidates(w) && world_path_invalidates(w, rq) &&
-        w->sc->cache.invalidation == INVALIDATION_DELETE_BEFORE_WRITE)
-        issue_del(w, rq, B_DEL, B_DEL_FAILED, B_DEL_LOST, B_WRITE, 0);
-    else
+/* A DEL attempt is over for its caller. */
+static void del_next(world *w, uint32_t rq, uint32_t arg) {
+    const scenario_mitigations *m = mitigations(w);
+    uint32_t attempt = DEL_ATTEMPT(arg);
+    if (!(arg & DEL_OK) && attempt < m->retry_delete) {
+        sim_time backoff = RETRY_BACKOFF << (attempt < 30 ? attempt : 30);
+        world_after(w, backoff, rq,
+                    CACHE_STEP(D_ISSUE, (arg & DEL_SECOND) | (attempt + 1)));
+        return;
+    }
+    if (world_req(w, rq)->version == 0) { /* delete-before-write: commit now */
         world_after(w, world_latency(w, &w->sc->db.write_latency), rq,
                     W_COMMIT);
+        return;
+    }
+    if (m->double_delete > 0 && !(arg & DEL_SECOND)) {
+        world_after(w, m->double_delete, rq, CACHE_STEP(D_ISSUE, DEL_SECOND));
+        return;
+    }
+    world_finish_write(w, rq);
 }
 
-static void commit(world *w, uint32_t rq) {
+/* ---- writes: commit and what follows ----------------------------------------- */
+
+void cache_family_write(world *w, const cache_variant *v, uint32_t rq) {
+    if (write_mode(w, v) == INVALIDATION_DELETE_BEFORE_WRITE &&
+        !mitigations(w)->outbox && world_path_invalidates(w, rq)) {
+        world_invalidation_issued(w);
+        issue_del(w, rq, 0);
+    } else {
+        world_after(w, world_latency(w, &w->sc->db.write_latency), rq,
+                    W_COMMIT);
+    }
+}
+
+/* The DB write took effect. */
+static void commit(world *w, const cache_variant *v, uint32_t rq) {
     request *r = world_req(w, rq);
     const scenario *sc = w->sc;
-    if (never_invalidates(w)) {
+    const scenario_mitigations *m = mitigations(w);
+    scenario_invalidation mode = write_mode(w, v);
+    if (mode == INVALIDATION_NONE) {
         world_db_commit(w, rq, PLAN_NONE_PATTERN);
         world_respond(w, rq, W_DONE);
         return;
     }
-    if (sc->cache.invalidation == INVALIDATION_DELETE_BEFORE_WRITE) {
-        oracle_plan plan = (oracle_plan)r->plan;
-        if (r->del_effect_at != SIM_TIME_MAX) /* a timed-out DEL that lands */
-            plan = r->del_effect_at <= world_now(w) ? PLAN_DONE_BEFORE
-                                                    : PLAN_PENDING;
-        world_db_commit(w, rq, plan);
-        world_respond(w, rq, W_DONE);
+    int invalidates = world_path_invalidates(w, rq); /* else plan: none-path */
+    if (m->outbox) {
+        world_db_commit(w, rq, PLAN_PENDING);
+        if (invalidates) {
+            world_invalidation_issued(w);
+            world_cache_invalidate_late(w, rq, r->version,
+                                        world_latency(w, &m->outbox_lag));
+        }
+        world_respond(w, rq,
+                      invalidates && mode == INVALIDATION_UPDATE_AFTER_WRITE
+                          ? W_INVALIDATE
+                          : W_DONE);
         return;
     }
-    world_db_commit(w, rq, PLAN_PENDING);
-    if (!world_path_invalidates(w, rq)) { /* a path that forgets */
+    oracle_plan plan = PLAN_PENDING;
+    int more = invalidates;
+    if (mode == INVALIDATION_DELETE_BEFORE_WRITE && invalidates) {
+        /* What the DEL(s) before the commit did; a second DEL (double-delete)
+         * still to come keeps the invalidation pending. */
+        if (r->del_effect_at <= world_now(w))
+            plan = PLAN_DONE_BEFORE;
+        else if (r->del_effect_at == SIM_TIME_MAX && m->double_delete == 0)
+            plan = PLAN_FAILED_BEFORE;
+        more = m->double_delete > 0;
+    }
+    world_db_commit(w, rq, plan);
+    if (!more) {
         world_respond(w, rq, W_DONE);
         return;
     }
@@ -114,106 +371,167 @@ static void commit(world *w, uint32_t rq) {
     world_respond(w, rq, W_INVALIDATE);
 }
 
-static void invalidate_after(world *w, uint32_t rq) {
-    request *r = world_req(w, rq);
-    if (w->sc->cache.invalidation == INVALIDATION_UPDATE_AFTER_WRITE) {
-        world_invalidation_issued(w);
+static void update_failed(world *w, uint32_t rq) {
+    if (mitigations(w)->outbox)
+        trace_only(w, rq, TRACE_UPDATE_FAILED); /* the relay's DEL follows */
+    else
+        world_cache_update(w, rq, 0);
+    world_respond(w, rq, W_DONE);
+}
+
+/* The commit answered: update-SET, the DEL after the write, or (delete-
+ * before-write with double-delete) the second DEL. */
+static void invalidate_after(world *w, const cache_variant *v, uint32_t rq) {
+    const scenario_mitigations *m = mitigations(w);
+    switch (write_mode(w, v)) {
+    case INVALIDATION_UPDATE_AFTER_WRITE: {
+        if (!m->outbox) world_invalidation_issued(w);
+        if (w->cache_down) {
+            update_failed(w, rq);
+            return;
+        }
         sim_time lat = world_latency(w, &w->sc->cache.set_latency);
         int ok = faults_set(w->sc, &w->rng) == FAULT_OK;
         world_after(w, lat, rq, ok ? W_UPD : W_UPD_FAILED);
-        return;
+        break;
     }
-    issue_del(w, rq, W_DEL, W_DEL_FAILED, W_DEL_LOST, W_DONE, r->version);
+    case INVALIDATION_DELETE_BEFORE_WRITE:
+        world_after(w, m->double_delete, rq, CACHE_STEP(D_ISSUE, DEL_SECOND));
+        break;
+    default:
+        world_invalidation_issued(w);
+        issue_del(w, rq, 0);
+        break;
+    }
 }
 
-static void on_step(world *w, uint32_t rq, uint32_t step) {
+/* The update-SET reaches the server. */
+static void update_lands(world *w, uint32_t rq) {
+    const scenario_mitigations *m = mitigations(w);
+    const request *r = world_req(w, rq);
+    if (w->cache_down) {
+        update_failed(w, rq);
+        return;
+    }
+    if (m->versioned_set && holds_at_least(w, r->key, r->version)) {
+        trace_only(w, rq, TRACE_UPDATE_FAILED); /* refused: not newer */
+    } else {
+        if (m->lease) store_lease_void(w->cache, r->key);
+        world_cache_update(w, rq, 1);
+    }
+    world_respond(w, rq, W_DONE);
+}
+
+/* ---- steps ------------------------------------------------------------------- */
+
+void cache_family_step(world *w, const cache_variant *v, uint32_t rq,
+                       uint32_t step) {
     request *r = world_req(w, rq);
-    const scenario *sc = w->sc;
-    uint32_t v;
-    switch ((enum step)step) {
+    uint32_t arg = CACHE_STEP_ARG(step), version;
+    switch ((enum step)CACHE_STEP_BASE(step)) {
     case R_GET:
-        if (world_cache_get(w, rq, &v)) {
-            r->version = v;
+        if (w->cache_down) {
+            fallback(w, rq);
+        } else if (world_cache_get(w, rq, &version)) {
+            r->version = version;
             world_respond(w, rq, R_HIT_DONE);
         } else {
-            world_respond(w, rq, R_MISS);
+            miss(w, v, rq);
         }
         break;
     case R_HIT_DONE:
         world_finish_read(w, rq, r->version, ORACLE_CACHE);
         break;
+    case R_WAIT:
+        issue_get(w, rq, w->sc->cache.lease_retry);
+        break;
     case R_MISS:
-        world_after(w, world_latency(w, &sc->db.read_latency), rq, R_DB);
+        world_after(w, world_latency(w, &w->sc->db.read_latency), rq,
+                    CACHE_STEP(R_DB, arg));
         break;
     case R_DB:
         world_db_read(w, rq);
-        world_respond(w, rq, R_FILL);
+        world_respond(w, rq, CACHE_STEP(R_FILL, arg));
         break;
-    case R_FILL: {
-        sim_time lat = world_latency(w, &sc->cache.set_latency);
-        int ok = faults_set(sc, &w->rng) == FAULT_OK;
-        world_after(w, lat, rq, ok ? R_SET : R_SET_FAILED);
+    case R_FILL:
+        issue_fill(w, v, rq, arg);
         break;
-    }
     case R_SET:
-        world_cache_fill(w, rq, 1);
-        world_respond(w, rq, R_FILLED);
+        fill_lands(w, v, rq, arg);
         break;
     case R_SET_FAILED:
-        world_cache_fill(w, rq, 0);
-        world_respond(w, rq, R_FILLED);
+        fill_failed(w, v, rq);
         break;
     case R_FILLED:
         world_finish_read(w, rq, r->version, ORACLE_SOURCE);
         break;
+    case R_FALLBACK:
+        world_db_read(w, rq);
+        world_respond(w, rq, R_FILLED);
+        break;
     case W_COMMIT:
-        commit(w, rq);
+        commit(w, v, rq);
         break;
     case W_INVALIDATE:
-        invalidate_after(w, rq);
-        break;
-    case W_DEL:
-        world_cache_invalidate(w, rq, r->version);
-        world_respond(w, rq, W_DONE);
-        break;
-    case W_DEL_FAILED:
-        world_cache_del_failed(w, rq, r->version);
-        world_respond(w, rq, W_DONE);
-        break;
-    case W_DEL_LOST:
-        world_cache_del_timeout(w, rq, r->version, 0);
-        world_finish_write(w, rq);
+        invalidate_after(w, v, rq);
         break;
     case W_UPD:
-        world_cache_update(w, rq, 1);
-        world_respond(w, rq, W_DONE);
+        update_lands(w, rq);
         break;
     case W_UPD_FAILED:
-        world_cache_update(w, rq, 0);
-        world_respond(w, rq, W_DONE);
+        update_failed(w, rq);
         break;
     case W_DONE:
         world_finish_write(w, rq);
         break;
-    case B_DEL:
-        world_cache_invalidate(w, rq, 0);
-        r->plan = PLAN_DONE_BEFORE;
-        world_respond(w, rq, B_WRITE);
+    case D_ISSUE:
+        issue_del(w, rq, arg);
         break;
-    case B_DEL_FAILED:
-        world_cache_del_failed(w, rq, 0);
-        r->plan = PLAN_FAILED_BEFORE;
-        world_respond(w, rq, B_WRITE);
+    case D_OK:
+        if (w->cache_down) { /* the server went away: nothing deleted */
+            attempt_lost(w, rq, arg, FAULT_FAIL);
+            world_respond(w, rq, CACHE_STEP(D_NEXT, arg));
+            break;
+        }
+        world_cache_invalidate(w, rq, r->version);
+        landed_at(r, world_now(w));
+        world_respond(w, rq, CACHE_STEP(D_NEXT, arg | DEL_OK));
         break;
-    case B_DEL_LOST:
-        world_cache_del_timeout(w, rq, 0, 0);
-        r->plan = PLAN_FAILED_BEFORE;
-        world_after(w, world_latency(w, &sc->db.write_latency), rq, W_COMMIT);
+    case D_FAILED:
+        attempt_lost(w, rq, arg, FAULT_FAIL);
+        world_respond(w, rq, CACHE_STEP(D_NEXT, arg));
         break;
-    case B_WRITE:
-        world_after(w, world_latency(w, &sc->db.write_latency), rq, W_COMMIT);
+    case D_GAVE_UP:
+        if (!(arg & DEL_LANDS)) attempt_lost(w, rq, arg, FAULT_TIMEOUT_LOST);
+        del_next(w, rq, arg);
         break;
+    case D_NEXT:
+        del_next(w, rq, arg);
+        break;
+    default:
+        SIM_CHECK(0, "cache-aside family: unknown step %u", step);
     }
+}
+
+/* ---- cache-aside and ttl-only ---------------------------------------------- */
+
+static const cache_variant cache_aside = {0, 0, NULL, NULL, NULL};
+static const cache_variant ttl_only = {1, 0, NULL, NULL, NULL};
+
+static const cache_variant *variant(const world *w) {
+    return w->pattern == &pattern_ttl_only ? &ttl_only : &cache_aside;
+}
+
+static void on_read(world *w, uint32_t rq) {
+    cache_family_read(w, variant(w), rq);
+}
+
+static void on_write(world *w, uint32_t rq) {
+    cache_family_write(w, variant(w), rq);
+}
+
+static void on_step(world *w, uint32_t rq, uint32_t step) {
+    cache_family_step(w, variant(w), rq, step);
 }
 
 const pattern_ops pattern_cache_aside = {

@@ -8,6 +8,8 @@ static const pattern_ops *const table[] = {
     &pattern_none,
     &pattern_ttl_only,
     &pattern_cache_aside,
+    &pattern_read_through,
+    &pattern_write_through,
     &pattern_write_behind,
 };
 

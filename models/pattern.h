@@ -26,6 +26,8 @@ typedef struct pattern_ops {
 extern const pattern_ops pattern_none;
 extern const pattern_ops pattern_ttl_only;
 extern const pattern_ops pattern_cache_aside;
+extern const pattern_ops pattern_read_through;
+extern const pattern_ops pattern_write_through;
 extern const pattern_ops pattern_write_behind;
 
 /* The row named `name`, or NULL. */

@@ -83,6 +83,7 @@ typedef enum world_metric {
     M_OVER_MAX_STALENESS_FRACTION,
     M_LOCAL_HIT_RATIO,
     M_CACHE_CRASHES,
+    M_FAILED_READS,
     M_COUNT
 } world_metric;
 
@@ -120,6 +121,7 @@ typedef struct world_counts {
     uint64_t local_hits;       /* reads answered by an instance's cache */
     uint64_t lost_writes;      /* acknowledged, never durable */
     uint64_t cache_crashes;
+    uint64_t failed_reads;     /* reads ended by an error (cache outage) */
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
 } world_counts;
 
@@ -140,6 +142,7 @@ struct world {
     uint32_t *free_slots; /* stack of free pool indices */
     uint32_t nfree, cap;
     int zero_response;    /* response latency is const 0 */
+    int cache_down;       /* 1 during a cache outage: cache operations fail */
     world_counts counts;
     sim_hist read_latency, invalidation_lag;
     uint64_t serial;      /* requests started */
@@ -228,6 +231,9 @@ uint32_t write_behind_db_copy(const struct write_behind *b);
 /* Ends a read that returns `version` taken from `copy` (ORACLE_CACHE, or
  * ORACLE_SOURCE for "where its DB read went", r->source). */
 void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy);
+/* Ends a read with an error (a cache outage with outage_fallback = fail):
+ * counted in failed_reads, not judged by the oracle, not a read. */
+void world_fail_read(world *w, uint32_t rq);
 /* Ends a write acknowledged to its client now. */
 void world_finish_write(world *w, uint32_t rq);
 /* Ends a write whose writer died right after its commit: no invalidation,
