@@ -1,5 +1,385 @@
-/* Placeholder until this command is built; replaced whole by its author. */
+/* `stalesim check`: is the scenario's freshness contract met, with 95%
+ * confidence?
+ *
+ * The [contract] section states two clauses (the seed article's "allowed
+ * staleness", made measurable):
+ *   (a) staleness at a quantile: at least `quantile` of reads are no staler
+ *       than `max_staleness`, i.e. the fraction of reads staler than
+ *       max_staleness (metric over_max_staleness_fraction) is at most
+ *       1 - quantile;
+ *   (b) stale fraction: stale_read_fraction is at most max_stale_fraction.
+ * Each clause is judged on its per-replication values x_1..x_n, which are
+ * independent (one seed per replication), through the one-sided 95% Student-t
+ * upper bound of their mean, mean + t(0.95, n-1) s / sqrt(n), floored at
+ * the run's resolution: with no event in N reads (s = 0) the t bound would be
+ * 0, claiming any allowance however small, so the bound is never below
+ * 1 - 0.05^(1/N) (about 3/N, the exact binomial bound for zero events in N
+ * independent reads; reads of one stale window are not independent, so even
+ * this is optimistic, but it is no longer absurd).  A clause is
+ * met when that bound is within its allowance; "met on the mean" alone is
+ * not enough (exit 1, asking for more replications); it is violated when the
+ * mean itself is over.  The contract is met (exit 0) only when both clauses
+ * are met with confidence.  One replication gives no spread, so check refuses
+ * to judge it (exit 2).
+ *
+ * Besides the verdict it prints the consistency of reads within the bound in
+ * nines (Meta's "N nines of reads are consistent within M") and how fast
+ * stale copies converged, from the pooled stale-window distribution: that is
+ * per stale window, since a per-write convergence time is not measured yet. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "experiments/cli.h"
 #include "experiments/commands.h"
-int cmd_check(int argc, char **argv) { (void)argc; (void)argv; return cli_fail(EXIT_INPUT, "check: not built yet"); }
-void usage_check(FILE *out) { fputs("stalesim check: not built yet\n", out); }
+#include "experiments/run.h"
+#include "models/scenario.h"
+#include "sim/stats.h"
+
+/* ---- formatting ------------------------------------------------------------------ */
+
+/* A duration in seconds in human units, 3 significant digits: "850us",
+ * "4.2ms", "60s", "5min", "2.1h" (seconds below 100 s, minutes below
+ * 100 min); "-" for NaN.  The same rule as compare's table. */
+static void fmt_duration(char *buf, size_t len, double s) {
+    static const struct {
+        const char *unit;
+        double scale, limit; /* seconds per unit; move up at this value */
+    } units[] = {{"ns", 1e-9, 1000}, {"us", 1e-6, 1000}, {"ms", 1e-3, 1000},
+                 {"s", 1, 100},      {"min", 60, 100},   {"h", 3600, 0}};
+    if (!isfinite(s)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    if (s == 0) {
+        snprintf(buf, len, "0s");
+        return;
+    }
+    size_t u = 0, nu = sizeof units / sizeof units[0];
+    while (u + 1 < nu && s >= units[u].limit * units[u].scale) u++;
+    char num[32];
+    for (;;) {
+        snprintf(num, sizeof num, "%.3g", s / units[u].scale);
+        if (u + 1 < nu && atof(num) >= units[u].limit) {
+            u++;
+            continue;
+        }
+        break;
+    }
+    snprintf(buf, len, "%s%s", num, units[u].unit);
+}
+
+/* Removes trailing zeros after a decimal point, and the point if bare. */
+static void trim_zeros(char *s) {
+    if (!strchr(s, '.') || strchr(s, 'e')) return;
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '0') s[--n] = '\0';
+    if (n > 0 && s[n - 1] == '.') s[n - 1] = '\0';
+}
+
+/* A fraction as a percentage with 2 significant digits: "0.31%", "0.0042%",
+ * "0%"; scientific below 1e-4 %. */
+static void fmt_percent(char *buf, size_t len, double x) {
+    double p = 100 * x;
+    if (!isfinite(p)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    if (p == 0) {
+        snprintf(buf, len, "0%%");
+        return;
+    }
+    char num[32];
+    if (fabs(p) < 1e-4) {
+        snprintf(num, sizeof num, "%.1e", p);
+        /* "3.1e-06" -> "3.1e-6" */
+        char *e = strchr(num, 'e');
+        if (e) snprintf(e, sizeof num - (size_t)(e - num), "e%d", atoi(e + 1));
+    } else {
+        int e = (int)floor(log10(fabs(p)));
+        int decimals = 1 - e;
+        snprintf(num, sizeof num, "%.*f", decimals > 0 ? decimals : 0, p);
+        trim_zeros(num);
+    }
+    snprintf(buf, len, "%s%%", num);
+}
+
+/* "p99.9" for 0.999. */
+static void fmt_quantile(char *buf, size_t len, double q) {
+    snprintf(buf, len, "p%.10g", 100 * q);
+}
+
+/* The share of reads that were consistent, 1 - x, as a percentage with
+ * enough decimals to show its nines: 99.97%, 99.9988%. */
+static void fmt_consistent(char *buf, size_t len, double x) {
+    if (x <= 0) {
+        snprintf(buf, len, "100%%");
+        return;
+    }
+    int decimals = (int)ceil(-log10(x)) - 1;
+    if (decimals < 1) decimals = 1;
+    char num[32];
+    snprintf(num, sizeof num, "%.*f", decimals, 100 * (1 - x));
+    trim_zeros(num);
+    snprintf(buf, len, "%s%%", num);
+}
+
+static const char *scenario_text(const scenario *sc, const char *section,
+                                 const char *name) {
+    for (size_t i = 0; i < scenario_key_count(); i++)
+        if (strcmp(scenario_key_section(i), section) == 0 &&
+            strcmp(scenario_key_name(i), name) == 0)
+            return sc->text[i];
+    return "?";
+}
+
+/* ---- the clauses ------------------------------------------------------------------- */
+
+typedef enum clause_state {
+    CLAUSE_MET,           /* upper bound within the allowance */
+    CLAUSE_UNDEMONSTRATED,/* mean within, upper bound over */
+    CLAUSE_VIOLATED       /* mean over */
+} clause_state;
+
+typedef struct clause {
+    double mean, upper; /* per-replication mean and its one-sided 95% bound */
+    double allowed;     /* the largest acceptable fraction */
+    clause_state state;
+} clause;
+
+/* The smallest fraction a run of `reads` reads can tell apart from zero:
+ * the exact one-sided 95% binomial upper bound with no event observed,
+ * 1 - 0.05^(1/reads), about 3/reads ("rule of three"). */
+static double resolution(double reads) {
+    return reads >= 1 ? -expm1(log(0.05) / reads) : 1;
+}
+
+/* Judges per-replication values x[0..n-1] (n >= 2) against `allowed`; the
+ * upper bound is never below `least` (see resolution()). */
+static clause judge(const double *x, size_t n, double allowed, double least) {
+    clause c;
+    c.mean = gsl_stats_mean(x, 1, n);
+    double sd = gsl_stats_sd_m(x, 1, n, c.mean);
+    c.upper = c.mean + gsl_cdf_tdist_Pinv(0.95, (double)(n - 1)) * sd /
+                           sqrt((double)n);
+    if (c.upper < least) c.upper = least;
+    c.allowed = allowed;
+    c.state = c.upper <= allowed  ? CLAUSE_MET
+              : c.mean <= allowed ? CLAUSE_UNDEMONSTRATED
+                                  : CLAUSE_VIOLATED;
+    return c;
+}
+
+/* How close a clause is to its allowance (> 1: over): the deciding figure is
+ * the mean for a violation, the upper bound otherwise. */
+static double pressure(const clause *c) {
+    double v = c->state == CLAUSE_VIOLATED ? c->mean : c->upper;
+    if (c->allowed > 0) return v / c->allowed;
+    return v > 0 ? INFINITY : 0;
+}
+
+/* "0.31% of reads were staler than 60s" / "0.0083% of reads were stale". */
+static void clause_subject(char *buf, size_t len, int staleness, double value,
+                           const char *bound) {
+    char pct[64];
+    fmt_percent(pct, sizeof pct, value);
+    if (staleness)
+        snprintf(buf, len, "%s of reads were staler than %s", pct, bound);
+    else
+        snprintf(buf, len, "%s of reads were stale", pct);
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+void usage_check(FILE *out) {
+    fputs("usage: stalesim check [SCENARIO.ini] [--set SECTION.KEY=VALUE]...\n"
+          "                      [--reps N] [--seed S]\n"
+          "\n"
+          "Judges the scenario's [contract] over its replications:\n"
+          "  staleness       at least `quantile` of reads are no staler than\n"
+          "                  `max_staleness` (reads staler than it <= 1 - quantile)\n"
+          "  stale fraction  stale_read_fraction <= `max_stale_fraction`\n"
+          "A clause is met when the one-sided 95% Student-t upper bound of its\n"
+          "per-replication mean is within the allowance; at least 2\n"
+          "replications are needed.  Prints a one-line verdict naming the\n"
+          "deciding figure, one line per clause, the nines of reads consistent\n"
+          "within max_staleness, and how fast stale copies converged.\n"
+          "\n"
+          "exit: 0 met with 95% confidence; 1 violated, or met on the mean but\n"
+          "not demonstrated with 95% confidence; 2 bad input; 3 runtime "
+          "failure\n"
+          "\n",
+          out);
+    cli_usage_scenario_flags(out);
+}
+
+int cmd_check(int argc, char **argv) {
+    const char *file = NULL;
+    cli_overrides sets = {0};
+    scenario sc;
+    run_summary *sum = NULL;
+    char err[1024];
+    int code = EXIT_INPUT;
+    memset(&sc, 0, sizeof sc);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage_check(stdout);
+            code = EXIT_OK;
+            goto out;
+        }
+        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
+        if (taken < 0) goto out;
+        if (taken) continue;
+        if (a[0] == '-' && a[1]) {
+            cli_fail(EXIT_INPUT,
+                     "check: unknown option '%s' (stalesim check --help)", a);
+            goto out;
+        } else if (file) {
+            cli_fail(EXIT_INPUT,
+                     "check: more than one scenario file ('%s', '%s')", file, a);
+            goto out;
+        }
+        file = a;
+    }
+    code = cli_load_scenario(&sc, file, &sets);
+    if (code != EXIT_OK) goto out;
+    if (sc.run.reps < 2) {
+        code = cli_fail(EXIT_INPUT,
+                        "check needs at least 2 replications to bound the "
+                        "contract with 95%% confidence (run.reps is %u; try "
+                        "--reps 10)",
+                        sc.run.reps);
+        goto out;
+    }
+    sum = run_scenario(&sc, err, sizeof err);
+    if (!sum) {
+        code = cli_fail(EXIT_RUNTIME, "%s", err);
+        goto out;
+    }
+
+    size_t n = sum->reps;
+    char bound[64], q[32];
+    fmt_duration(bound, sizeof bound, sim_time_to_s(sc.contract.max_staleness));
+    fmt_quantile(q, sizeof q, sc.contract.quantile);
+    double reads = 0;
+    for (size_t r = 0; r < n; r++) reads += sum->value[M_READS][r];
+    double least = resolution(reads);
+    clause cl[2];
+    cl[0] = judge(sum->value[M_OVER_MAX_STALENESS_FRACTION], n,
+                  1 - sc.contract.quantile, least);
+    cl[1] = judge(sum->value[M_STALE_READ_FRACTION], n,
+                  sc.contract.max_stale_fraction, least);
+    char rule[2][160];
+    snprintf(rule[0], sizeof rule[0], "%s <= %s", q, bound);
+    snprintf(rule[1], sizeof rule[1], "max_stale_fraction = %s",
+             scenario_text(&sc, "contract", "max_stale_fraction"));
+
+    /* The deciding clause: the worst state, then the closest to its
+     * allowance (the staleness clause on a tie). */
+    int d = 0;
+    if (cl[1].state > cl[0].state ||
+        (cl[1].state == cl[0].state && pressure(&cl[1]) > pressure(&cl[0])))
+        d = 1;
+    char subject[160], upper[64], allowed[64];
+    clause_subject(subject, sizeof subject, d == 0, cl[d].mean, bound);
+    fmt_percent(upper, sizeof upper, cl[d].upper);
+    fmt_percent(allowed, sizeof allowed, cl[d].allowed);
+    switch (cl[d].state) {
+    case CLAUSE_MET:
+    case CLAUSE_VIOLATED:
+        printf("check: %s: %s (95%% upper bound %s), contract allows %s (%s)\n",
+               cl[d].state == CLAUSE_MET ? "MET" : "VIOLATED", subject, upper,
+               allowed, rule[d]);
+        break;
+    case CLAUSE_UNDEMONSTRATED:
+        printf("check: NOT DEMONSTRATED: %s, within the %s allowed (%s), but "
+               "the 95%% upper bound is %s: not demonstrated with 95%% "
+               "confidence: run more replications\n",
+               subject, allowed, rule[d], upper);
+        break;
+    }
+
+    static const char *const state_text[] = {
+        "met with 95% confidence",
+        "met on the mean, not demonstrated with 95% confidence: run more "
+        "replications",
+        "VIOLATED"};
+    static const char *const clause_name[] = {"staleness", "stale fraction"};
+    for (int k = 0; k < 2; k++) {
+        clause_subject(subject, sizeof subject, k == 0, cl[k].mean, bound);
+        fmt_percent(upper, sizeof upper, cl[k].upper);
+        fmt_percent(allowed, sizeof allowed, cl[k].allowed);
+        printf("  %-15s (%s): %s (95%% upper bound %s), allowed %s: %s\n",
+               clause_name[k], rule[k], subject, upper, allowed,
+               state_text[cl[k].state]);
+    }
+
+    /* Nines of reads consistent within the bound. */
+    const clause *a = &cl[0];
+    double nines_lo = a->upper < 1 ? -log10(a->upper) : 0;
+    if (a->mean > 0) {
+        char pct[64];
+        fmt_consistent(pct, sizeof pct, a->mean);
+        printf("  consistency: %s of reads (%.1f nines; at least %.1f with 95%% "
+               "confidence) were no staler than %s\n",
+               pct, -log10(a->mean), nines_lo, bound);
+    } else {
+        printf("  consistency: 100%% of reads (none of %.0f; at least %.1f "
+               "nines with 95%% confidence) were no staler than %s\n",
+               reads, nines_lo, bound);
+    }
+
+    /* Convergence of stale copies, per stale window. */
+    const sim_hist *w = &sum->dist[D_STALE_WINDOW];
+    double censored = 0;
+    for (size_t r = 0; r < n; r++) censored += sum->value[M_CENSORED_WINDOWS][r];
+    if (sim_hist_n(w) > 0) {
+        char p99[64], p999[64], longest[64];
+        fmt_duration(p99, sizeof p99, sim_hist_quantile(w, 0.99) / 1e9);
+        fmt_duration(p999, sizeof p999, sim_hist_quantile(w, 0.999) / 1e9);
+        fmt_duration(longest, sizeof longest, w->tally.max / 1e9);
+        printf("  convergence: stale copies converged within %s at p99, %s at "
+               "p99.9, longest %s (per stale window: %llu closed",
+               p99, p999, longest, (unsigned long long)sim_hist_n(w));
+        if (censored > 0)
+            printf(", %.0f still open at the end and not included", censored);
+    } else if (censored > 0) {
+        printf("  convergence: no stale window closed during the run (%.0f "
+               "still open at the end: run longer than the TTL",
+               censored);
+    } else {
+        printf("  convergence: no cache copy was ever stale (");
+    }
+    printf("%sa per-write convergence time is not measured yet)\n",
+           sim_hist_n(w) > 0 || censored > 0 ? "; " : "");
+    fmt_percent(upper, sizeof upper, least);
+    char warmup[64];
+    fmt_duration(warmup, sizeof warmup, sim_time_to_s(sum->warmup));
+    printf("  (%zu replications x %s, warm-up %s%s, seed %llu, %.0f reads; "
+           "upper bounds are one-sided 95%% Student-t, t(0.95, %zu) = %.3g, "
+           "floored at %s = 1 - 0.05^(1/reads))\n",
+           n, scenario_text(&sc, "run", "duration"), warmup,
+           sc.run.warmup_auto ? " (auto)" : "",
+           (unsigned long long)sc.run.seed, reads, n - 1,
+           gsl_cdf_tdist_Pinv(0.95, (double)(n - 1)), upper);
+
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        code = cli_fail(EXIT_RUNTIME, "writing the verdict: %s",
+                        strerror(errno));
+        goto out;
+    }
+    code = cl[0].state == CLAUSE_MET && cl[1].state == CLAUSE_MET
+               ? EXIT_OK
+               : EXIT_VIOLATED;
+out:
+    run_summary_destroy(sum);
+    scenario_fini(&sc);
+    cli_overrides_fini(&sets);
+    return code;
+}

@@ -1,5 +1,826 @@
-/* Placeholder until this command is built; replaced whole by its author. */
+/* `stalesim compare`: caching patterns side by side on identical traffic.
+ *
+ * Every named pattern runs the same scenario with only cache.pattern changed
+ * (applied with scenario_set, so validation and provenance are the usual
+ * ones) and the same seed.  Replication r of every pattern draws its arrivals,
+ * read/write choices, keys and clients from streams derived from (seed, r)
+ * alone (sim/rng.h), so the patterns see identical requests and a difference
+ * between two rows is the pattern's, not noise from different traffic
+ * (common random numbers).  Latency and fault draws come from their own
+ * streams; a pattern that issues more cache operations consumes them
+ * differently, which is part of what is compared.  With warmup = auto,
+ * MSER-5 picks a warm-up per pattern; rows measured over different spans
+ * would not compare, so every pattern whose choice was shorter is rerun from
+ * the longest one.  By default every pattern of the table runs, except any
+ * the scenario does not validate for (named under the table); a pattern
+ * named in --patterns must apply.
+ *
+ * The default output is a Markdown table a reviewer can paste: one row per
+ * pattern, human units for durations, the best value of each ranked column in
+ * bold (every tied value bold; a value ties when it equals the best or prints
+ * the same), and one line saying what was held equal.  `text` is the same
+ * table without Markdown; json and csv carry every metric with the names of
+ * DESIGN.md section 5.  Patterns run one after another in this process; on a
+ * terminal, stderr shows which one is running. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "experiments/cli.h"
 #include "experiments/commands.h"
-int cmd_compare(int argc, char **argv) { (void)argc; (void)argv; return cli_fail(EXIT_INPUT, "compare: not built yet"); }
-void usage_compare(FILE *out) { fputs("stalesim compare: not built yet\n", out); }
+#include "experiments/run.h"
+#include "experiments/version.h"
+#include "models/pattern.h"
+#include "models/scenario.h"
+#include "sim/stats.h"
+
+typedef enum compare_format {
+    CMP_MARKDOWN,
+    CMP_TEXT,
+    CMP_JSON,
+    CMP_CSV
+} compare_format;
+
+/* ---- number formatting ----------------------------------------------------- */
+
+/* Decimal exponent of x as printed with `sig` significant digits (so 9.96
+ * with 2 digits is exponent 1, "10"); 0 for x == 0. */
+static int exponent_at(double x, int sig) {
+    if (x == 0 || !isfinite(x)) return 0;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*e", sig - 1, x);
+    const char *e = strchr(buf, 'e');
+    return e ? atoi(e + 1) : 0;
+}
+
+/* x with `sig` significant digits: fixed notation from 1e-3 up to 1e6, else
+ * compact scientific ("1.2e-4", never "1.2e-04"). */
+static void fmt_sig(char *buf, size_t len, double x, int sig) {
+    if (!isfinite(x)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    if (x == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    int e = exponent_at(x, sig);
+    if (e < -3 || e > 5) {
+        char m[64];
+        snprintf(m, sizeof m, "%.*e", sig - 1, x);
+        char *ep = strchr(m, 'e');
+        if (ep) *ep = '\0';
+        snprintf(buf, len, "%se%d", m, e);
+        return;
+    }
+    int decimals = sig - 1 - e;
+    snprintf(buf, len, "%.*f", decimals > 0 ? decimals : 0, x);
+}
+
+/* A duration in seconds in human units, 3 significant digits: "850us",
+ * "4.2ms", "60s", "5min", "2.1h" (seconds below 100 s, minutes below
+ * 100 min); "-" when there is none (NaN). */
+static void fmt_duration(char *buf, size_t len, double s) {
+    static const struct {
+        const char *unit;
+        double scale, limit; /* seconds per unit; move up at this value */
+    } units[] = {{"ns", 1e-9, 1000}, {"us", 1e-6, 1000}, {"ms", 1e-3, 1000},
+                 {"s", 1, 100},      {"min", 60, 100},   {"h", 3600, 0}};
+    if (!isfinite(s)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    if (s == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    size_t u = 0, nu = sizeof units / sizeof units[0];
+    while (u + 1 < nu && s >= units[u].limit * units[u].scale) u++;
+    char num[64];
+    for (;;) {
+        snprintf(num, sizeof num, "%.3g", s / units[u].scale);
+        /* Rounding can reach the next unit: 999.7ms prints as 1000ms. */
+        if (u + 1 < nu && atof(num) >= units[u].limit) {
+            u++;
+            continue;
+        }
+        break;
+    }
+    snprintf(buf, len, "%s%s", num, units[u].unit);
+}
+
+/* Columns on a terminal: bytes that do not continue a UTF-8 sequence. */
+static int display_width(const char *s) {
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        w += (*p & 0xC0) != 0x80;
+    return w;
+}
+
+/* ---- the table ------------------------------------------------------------------ */
+
+enum { COL_PATTERN, COL_STALE, COL_AGE_P99, COL_AGE_MAX, COL_WINDOW_P99,
+       COL_HIT, COL_DB_READS, COL_LOST, COL_CAUSE, NCOLS };
+
+static const struct {
+    const char *title; /* table header */
+    const char *id;    /* name in json/csv "best" (DESIGN.md section 5) */
+    int better;        /* -1 lowest is best, +1 highest, 0 not ranked */
+} columns[NCOLS] = {
+    {"pattern", "pattern", 0},
+    {"stale-read fraction (95% CI)", "stale_read_fraction", -1},
+    {"p99 stale age", "stale_age_s.p99", -1},
+    {"max stale age", "stale_age_s.max", -1},
+    {"p99 stale window", "stale_window_s.p99", -1},
+    {"hit ratio", "hit_ratio", +1},
+    {"DB reads/s", "db_reads_per_s", -1},
+    {"lost writes", "lost_writes", -1},
+    {"top cause", "top_cause", 0},
+};
+
+typedef struct cell {
+    char text[96]; /* as printed */
+    char tie[96];  /* the ranked figure as printed: equal text is a tie */
+    double key;    /* the ranked figure; NaN: not ranked */
+    int best;
+} cell;
+
+/* A pattern the scenario does not apply to (default list only). */
+typedef struct skipped_pattern {
+    const char *name;
+    char reason[1024]; /* scenario_validate's message */
+} skipped_pattern;
+
+typedef struct compare_row {
+    const pattern_ops *pattern;
+    run_summary *sum;
+    cell cells[NCOLS];
+    int top_cause;     /* oracle_cause, or -1 with no stale read */
+    double top_share;  /* of all stale reads */
+} compare_row;
+
+static double sum_metric(const run_summary *s, world_metric m) {
+    double t = 0;
+    for (uint32_t r = 0; r < s->reps; r++) t += s->value[m][r];
+    return t;
+}
+
+/* A duration cell from a pooled histogram: quantile q, or the max (q < 0).
+ * No values and nothing stale at all: "-", ranked as 0 (no staleness is the
+ * best there is).  No values because every stale window was still open at
+ * the end of the run: "still open", ranked worst (they lasted longer than the
+ * run could measure). */
+static void duration_cell(cell *c, const sim_hist *h, double q,
+                          int none_is_best) {
+    double v = NAN;
+    if (sim_hist_n(h) > 0)
+        v = (q < 0 ? h->tally.max : sim_hist_quantile(h, q)) / 1e9;
+    if (isfinite(v) || none_is_best)
+        fmt_duration(c->text, sizeof c->text, v);
+    else
+        snprintf(c->text, sizeof c->text, "still open");
+    snprintf(c->tie, sizeof c->tie, "%s", c->text);
+    c->key = isfinite(v) ? v : none_is_best ? 0 : INFINITY;
+}
+
+static void fill_row(compare_row *row) {
+    const run_summary *s = row->sum;
+    cell *c = row->cells;
+    snprintf(c[COL_PATTERN].text, sizeof c[COL_PATTERN].text, "%s",
+             row->pattern->name);
+    c[COL_PATTERN].key = NAN;
+
+    run_stat st = run_summary_stat(s, M_STALE_READ_FRACTION);
+    int sig = 2;
+    if (isfinite(st.ci95) && st.ci95 > 0 && st.mean > 0) {
+        int d = exponent_at(st.mean, 2) - exponent_at(st.ci95, 1) + 1;
+        sig = d > sig ? (d < 6 ? d : 6) : sig;
+    }
+    fmt_sig(c[COL_STALE].tie, sizeof c[COL_STALE].tie, st.mean, sig);
+    if (isfinite(st.ci95)) {
+        char ci[48];
+        fmt_sig(ci, sizeof ci, st.ci95, 1);
+        snprintf(c[COL_STALE].text, sizeof c[COL_STALE].text, "%s ± %s",
+                 c[COL_STALE].tie, ci);
+    } else {
+        snprintf(c[COL_STALE].text, sizeof c[COL_STALE].text, "%s",
+                 c[COL_STALE].tie);
+    }
+    c[COL_STALE].key = st.mean;
+
+    int no_stale_reads = sim_hist_n(&s->dist[D_STALE_AGE]) == 0;
+    duration_cell(&c[COL_AGE_P99], &s->dist[D_STALE_AGE], 0.99, no_stale_reads);
+    duration_cell(&c[COL_AGE_MAX], &s->dist[D_STALE_AGE], -1, no_stale_reads);
+    duration_cell(&c[COL_WINDOW_P99], &s->dist[D_STALE_WINDOW], 0.99,
+                  sum_metric(s, M_CENSORED_WINDOWS) == 0);
+
+    st = run_summary_stat(s, M_HIT_RATIO);
+    char pct[48];
+    fmt_sig(pct, sizeof pct, 100 * st.mean, 3);
+    snprintf(c[COL_HIT].text, sizeof c[COL_HIT].text, "%s%%", pct);
+    snprintf(c[COL_HIT].tie, sizeof c[COL_HIT].tie, "%s", c[COL_HIT].text);
+    c[COL_HIT].key = st.mean;
+
+    st = run_summary_stat(s, M_DB_READS_PER_S);
+    fmt_sig(c[COL_DB_READS].text, sizeof c[COL_DB_READS].text, st.mean, 3);
+    snprintf(c[COL_DB_READS].tie, sizeof c[COL_DB_READS].tie, "%s",
+             c[COL_DB_READS].text);
+    c[COL_DB_READS].key = st.mean;
+
+    st = run_summary_stat(s, M_LOST_WRITES);
+    fmt_sig(c[COL_LOST].text, sizeof c[COL_LOST].text, st.mean, 2);
+    snprintf(c[COL_LOST].tie, sizeof c[COL_LOST].tie, "%s", c[COL_LOST].text);
+    c[COL_LOST].key = st.mean;
+
+    uint64_t total = 0, top = 0;
+    row->top_cause = -1;
+    row->top_share = NAN;
+    for (int k = 0; k < CAUSE_COUNT; k++) {
+        total += s->causes[k];
+        if (s->causes[k] > top) {
+            top = s->causes[k];
+            row->top_cause = k;
+        }
+    }
+    if (row->top_cause >= 0) {
+        row->top_share = (double)top / (double)total;
+        /* 3 digits, and never "100%" for a cause that is not the only one. */
+        char share[48];
+        fmt_sig(share, sizeof share, 100 * row->top_share, 3);
+        if (top < total && atof(share) >= 100)
+            snprintf(share, sizeof share, ">99.9");
+        snprintf(c[COL_CAUSE].text, sizeof c[COL_CAUSE].text, "%s (%s%%)",
+                 oracle_cause_name((oracle_cause)row->top_cause), share);
+    } else {
+        snprintf(c[COL_CAUSE].text, sizeof c[COL_CAUSE].text, "-");
+    }
+    c[COL_CAUSE].key = NAN;
+}
+
+/* Marks the best cell of every ranked column, ties included. */
+static void mark_best(compare_row *rows, size_t n) {
+    for (int col = 0; col < NCOLS; col++) {
+        if (columns[col].better == 0) continue;
+        int bi = -1;
+        for (size_t i = 0; i < n; i++) {
+            double k = rows[i].cells[col].key;
+            if (isnan(k)) continue;
+            if (bi < 0 || (columns[col].better < 0
+                               ? k < rows[bi].cells[col].key
+                               : k > rows[bi].cells[col].key))
+                bi = (int)i;
+        }
+        /* Nothing measurable (every value still open): no winner. */
+        if (bi < 0 || isinf(rows[bi].cells[col].key)) continue;
+        const cell *b = &rows[bi].cells[col];
+        for (size_t i = 0; i < n; i++) {
+            cell *c = &rows[i].cells[col];
+            c->best = isfinite(c->key) &&
+                      (c->key == b->key || strcmp(c->tie, b->tie) == 0);
+        }
+    }
+}
+
+static const char *scenario_text(const scenario *sc, const char *section,
+                                 const char *name) {
+    for (size_t i = 0; i < scenario_key_count(); i++)
+        if (strcmp(scenario_key_section(i), section) == 0 &&
+            strcmp(scenario_key_name(i), name) == 0)
+            return sc->text[i];
+    return "?";
+}
+
+/* The warm-up every row used, as printed: the file's text, or with
+ * warmup = auto the longest MSER-5 choice among the patterns. */
+static void warmup_text(char *buf, size_t len, const scenario *sc,
+                        const compare_row *rows) {
+    if (!sc->run.warmup_auto) {
+        snprintf(buf, len, "%s", scenario_text(sc, "run", "warmup"));
+        return;
+    }
+    char d[48];
+    fmt_duration(d, sizeof d, sim_time_to_s(rows[0].sum->warmup));
+    snprintf(buf, len, "%s, auto: the longest MSER-5 choice of any pattern", d);
+}
+
+/* The line under the table: what every row shared. */
+static void print_held_equal(FILE *out, const scenario *sc,
+                             const compare_row *rows) {
+    uint32_t reps = rows[0].sum->reps;
+    char warmup[128];
+    warmup_text(warmup, sizeof warmup, sc, rows);
+    fprintf(out,
+            "Held equal: seed %llu, %u replication%s x %s (warm-up %s), "
+            "%s reads + %s writes over %s keys (%s, %s arrivals); replication "
+            "r of every pattern uses the same random streams, so every "
+            "pattern saw identical arrivals, keys and writes.",
+            (unsigned long long)sc->run.seed, reps, reps == 1 ? "" : "s",
+            scenario_text(sc, "run", "duration"), warmup,
+            scenario_text(sc, "workload", "reads"),
+            scenario_text(sc, "workload", "writes"),
+            scenario_text(sc, "workload", "keys"),
+            scenario_text(sc, "workload", "popularity"),
+            scenario_text(sc, "workload", "arrivals"));
+}
+
+/* One table line: cells padded to their column, names left-aligned and
+ * numbers right-aligned. */
+static void print_line(FILE *out, int md, char text[NCOLS][160],
+                       const int width[NCOLS]) {
+    for (int col = 0; col < NCOLS; col++) {
+        int pad = width[col] - display_width(text[col]);
+        int left = col == COL_PATTERN || col == COL_CAUSE;
+        int trail = left && (md || col + 1 < NCOLS) ? pad : 0;
+        fprintf(out, "%s%*s%s%*s", md ? (col ? " | " : "| ") : (col ? "  " : ""),
+                left ? 0 : pad, "", text[col], trail, "");
+    }
+    fputs(md ? " |\n" : "\n", out);
+}
+
+static void print_table(FILE *out, compare_format f, const scenario *sc,
+                        const compare_row *rows, size_t n,
+                        const skipped_pattern *skipped, size_t nskipped) {
+    int md = f == CMP_MARKDOWN;
+    const char *open = md ? "**" : "", *close = md ? "**" : " *";
+    char text[NCOLS][160];
+    int width[NCOLS];
+    for (int col = 0; col < NCOLS; col++)
+        width[col] = display_width(columns[col].title);
+    for (size_t i = 0; i < n; i++)
+        for (int col = 0; col < NCOLS; col++) {
+            const cell *c = &rows[i].cells[col];
+            snprintf(text[col], sizeof text[col], "%s%s%s", c->best ? open : "",
+                     c->text, c->best ? close : "");
+            int w = display_width(text[col]);
+            if (w > width[col]) width[col] = w;
+        }
+    for (int col = 0; col < NCOLS; col++)
+        snprintf(text[col], sizeof text[col], "%s", columns[col].title);
+    print_line(out, md, text, width);
+    for (int col = 0; col < NCOLS; col++) {
+        /* Markdown: ---: right-aligns a column; text: a plain rule. */
+        int left = col == COL_PATTERN || col == COL_CAUSE, w = width[col];
+        if (w > (int)sizeof text[col] - 1) w = (int)sizeof text[col] - 1;
+        memset(text[col], '-', (size_t)w);
+        text[col][w] = '\0';
+        if (md && !left) text[col][w - 1] = ':';
+    }
+    print_line(out, md, text, width);
+    for (size_t i = 0; i < n; i++) {
+        for (int col = 0; col < NCOLS; col++) {
+            const cell *c = &rows[i].cells[col];
+            snprintf(text[col], sizeof text[col], "%s%s%s", c->best ? open : "",
+                     c->text, c->best ? close : "");
+        }
+        print_line(out, md, text, width);
+    }
+    fputc('\n', out);
+    print_held_equal(out, sc, rows);
+    for (size_t i = 0; i < nskipped; i++)
+        fprintf(out, "%s%s (%s)",
+                i ? "; " : "\nNot run, the scenario does not apply: ",
+                skipped[i].name, skipped[i].reason);
+    fprintf(out, "\n%s: lowest stale fraction, ages, window, DB load and lost "
+                 "writes; highest hit ratio (ties all marked). ± is the 95%% "
+                 "Student-t half-width over replications.\n",
+            md ? "Bold: best per column" : "*: best per column");
+}
+
+/* ---- JSON and CSV ------------------------------------------------------------------ */
+
+static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
+static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
+#define NQ 4
+
+static void json_string(FILE *out, const char *s) {
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_number(FILE *out, double x) {
+    if (isfinite(x))
+        fprintf(out, "%.10g", x);
+    else
+        fputs("null", out);
+}
+
+/* The distribution figures of section 5, seconds; NaN when empty. */
+static void dist_figures(const sim_hist *h, double v[NQ + 2]) {
+    v[0] = h->tally.n ? h->tally.mean / 1e9 : NAN;
+    for (int q = 0; q < NQ; q++) v[1 + q] = sim_hist_quantile(h, quantiles[q]) / 1e9;
+    v[NQ + 1] = h->tally.n ? h->tally.max / 1e9 : NAN;
+}
+
+static void print_json(FILE *out, const scenario *sc, const compare_row *rows,
+                       size_t n, const skipped_pattern *skipped,
+                       size_t nskipped) {
+    fprintf(out, "{\"stalesim\": \"%s\", \"command\": \"compare\",\n"
+                 " \"scenario\": {\"file\": ",
+            STALESIM_VERSION);
+    json_string(out, sc->path);
+    const char *section = NULL;
+    for (size_t i = 0; i < scenario_key_count(); i++) {
+        const char *sec = scenario_key_section(i);
+        if (!section || strcmp(section, sec) != 0) {
+            fprintf(out, "%s, \"%s\": {", section ? "}" : "", sec);
+            section = sec;
+        } else {
+            fputs(", ", out);
+        }
+        fprintf(out, "\"%s\": ", scenario_key_name(i));
+        json_string(out, sc->text[i]);
+    }
+    fputs(section ? "}}" : "}", out);
+    fprintf(out, ",\n \"reps\": %u, \"seed\": %llu,\n \"held_equal\": {",
+            rows[0].sum->reps, (unsigned long long)sc->run.seed);
+    static const char *const held[][2] = {
+        {"run", "duration"},      {"run", "warmup"},
+        {"workload", "keys"},     {"workload", "popularity"},
+        {"workload", "reads"},    {"workload", "writes"},
+        {"workload", "arrivals"}, {"workload", "clients"}};
+    for (size_t i = 0; i < sizeof held / sizeof held[0]; i++) {
+        fprintf(out, "%s\"%s\": ", i ? ", " : "", held[i][1]);
+        json_string(out, scenario_text(sc, held[i][0], held[i][1]));
+    }
+    fputs(", \"warmup_s\": ", out);
+    json_number(out, sim_time_to_s(rows[0].sum->warmup));
+    fputs("},\n \"skipped\": [", out);
+    for (size_t i = 0; i < nskipped; i++) {
+        fputs(i ? ", {\"pattern\": " : "{\"pattern\": ", out);
+        json_string(out, skipped[i].name);
+        fputs(", \"reason\": ", out);
+        json_string(out, skipped[i].reason);
+        fputc('}', out);
+    }
+    fputs("],\n \"patterns\": [", out);
+    for (size_t i = 0; i < n; i++) {
+        const run_summary *s = rows[i].sum;
+        fprintf(out, "%s\n  {\"pattern\": ", i ? "," : "");
+        json_string(out, rows[i].pattern->name);
+        fputs(",\n   \"metrics\": {", out);
+        for (int m = 0; m < M_COUNT; m++) {
+            run_stat st = run_summary_stat(s, (world_metric)m);
+            fprintf(out, "%s\n    \"%s\": {\"mean\": ", m ? "," : "",
+                    world_metric_name((world_metric)m));
+            json_number(out, st.mean);
+            fputs(", \"ci95\": ", out);
+            json_number(out, st.ci95);
+            fputs(", \"min\": ", out);
+            json_number(out, st.min);
+            fputs(", \"max\": ", out);
+            json_number(out, st.max);
+            fputc('}', out);
+        }
+        fputs("},\n   \"distributions\": {", out);
+        for (int d = 0; d < D_COUNT; d++) {
+            double v[NQ + 2];
+            dist_figures(&s->dist[d], v);
+            fprintf(out, "%s\n    \"%s\": {\"n\": %llu, \"mean\": ", d ? "," : "",
+                    world_dist_name((world_dist)d),
+                    (unsigned long long)sim_hist_n(&s->dist[d]));
+            json_number(out, v[0]);
+            for (int q = 0; q < NQ; q++) {
+                fprintf(out, ", \"%s\": ", quantile_names[q]);
+                json_number(out, v[1 + q]);
+            }
+            fputs(", \"max\": ", out);
+            json_number(out, v[NQ + 1]);
+            fputc('}', out);
+        }
+        fputs("},\n   \"causes\": {", out);
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)s->causes[c]);
+        fputs("},\n   \"top_cause\": ", out);
+        if (rows[i].top_cause >= 0) {
+            fputs("{\"name\": ", out);
+            json_string(out, oracle_cause_name((oracle_cause)rows[i].top_cause));
+            fputs(", \"share\": ", out);
+            json_number(out, rows[i].top_share);
+            fputc('}', out);
+        } else {
+            fputs("null", out);
+        }
+        fputs(", \"best\": [", out);
+        int k = 0;
+        for (int col = 0; col < NCOLS; col++)
+            if (rows[i].cells[col].best)
+                fprintf(out, "%s\"%s\"", k++ ? ", " : "", columns[col].id);
+        fprintf(out, "],\n   \"events\": %llu, \"wall_s\": %.3f}",
+                (unsigned long long)s->events, s->wall_s);
+    }
+    fputs("\n ]}\n", out);
+}
+
+static void csv_number(FILE *out, double x) {
+    fputc(',', out);
+    if (isfinite(x)) fprintf(out, "%.10g", x);
+}
+
+/* Wide: one row per pattern, like the table; columns NAME.FIELD. */
+static void print_csv(FILE *out, const compare_row *rows, size_t n) {
+    static const char *const fields[] = {"mean", "ci95", "min", "max"};
+    fputs("pattern,reps,seed", out);
+    for (int m = 0; m < M_COUNT; m++)
+        for (int f = 0; f < 4; f++)
+            fprintf(out, ",%s.%s", world_metric_name((world_metric)m), fields[f]);
+    for (int d = 0; d < D_COUNT; d++) {
+        const char *name = world_dist_name((world_dist)d);
+        fprintf(out, ",%s.n,%s.mean", name, name);
+        for (int q = 0; q < NQ; q++) fprintf(out, ",%s.%s", name, quantile_names[q]);
+        fprintf(out, ",%s.max", name);
+    }
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        fprintf(out, ",causes.%s", oracle_cause_name((oracle_cause)c));
+    fputs(",top_cause,top_cause_share,best\n", out);
+    for (size_t i = 0; i < n; i++) {
+        const run_summary *s = rows[i].sum;
+        fprintf(out, "%s,%u,%llu", rows[i].pattern->name, s->reps,
+                (unsigned long long)s->seed);
+        for (int m = 0; m < M_COUNT; m++) {
+            run_stat st = run_summary_stat(s, (world_metric)m);
+            csv_number(out, st.mean);
+            csv_number(out, st.ci95);
+            csv_number(out, st.min);
+            csv_number(out, st.max);
+        }
+        for (int d = 0; d < D_COUNT; d++) {
+            double v[NQ + 2];
+            dist_figures(&s->dist[d], v);
+            fprintf(out, ",%llu", (unsigned long long)sim_hist_n(&s->dist[d]));
+            for (int k = 0; k < NQ + 2; k++) csv_number(out, v[k]);
+        }
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            fprintf(out, ",%llu", (unsigned long long)s->causes[c]);
+        fprintf(out, ",%s",
+                rows[i].top_cause >= 0
+                    ? oracle_cause_name((oracle_cause)rows[i].top_cause)
+                    : "");
+        csv_number(out, rows[i].top_share);
+        fputs(",\"", out);
+        int k = 0;
+        for (int col = 0; col < NCOLS; col++)
+            if (rows[i].cells[col].best)
+                fprintf(out, "%s%s", k++ ? ";" : "", columns[col].id);
+        fputs("\"\n", out);
+    }
+}
+
+/* ---- the command ---------------------------------------------------------------------- */
+
+void usage_compare(FILE *out) {
+    fputs("usage: stalesim compare [SCENARIO.ini] [--patterns a,b,...]\n"
+          "                        [--set SECTION.KEY=VALUE]... [--reps N] "
+          "[--seed S]\n"
+          "                        [--format markdown|text|json|csv]\n"
+          "\n"
+          "Runs the scenario once per caching pattern, changing only\n"
+          "cache.pattern, with the same seed: replication r of every pattern\n"
+          "sees identical arrivals, keys and writes (common random numbers),\n"
+          "so the rows differ by the pattern alone.  Prints one row per\n"
+          "pattern: stale-read fraction with its 95% interval, p99 and max\n"
+          "stale age, p99 stale window, hit ratio, DB reads/s, lost writes and\n"
+          "the top cause of stale reads, the best value per column in bold.\n"
+          "\n"
+          "  --patterns L  comma-separated pattern names, in the order to show\n"
+          "                (default: every pattern, `stalesim patterns`)\n"
+          "  --format F    markdown (default), text, json or csv\n",
+          out);
+    cli_usage_scenario_flags(out);
+}
+
+/* Parses "a,b,c" into pattern rows (at most `cap`).  Returns the count, or
+ * -1 after printing an error. */
+static int parse_patterns(const char *list, const pattern_ops **out,
+                          size_t cap) {
+    size_t n = 0;
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char name[64];
+        if (len == 0 || len >= sizeof name) {
+            cli_fail(EXIT_INPUT, "--patterns: '%s' has an empty or overlong "
+                                 "name", list);
+            return -1;
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+        const pattern_ops *pat = pattern_find(name);
+        if (!pat) {
+            char known[512];
+            pattern_list(known, sizeof known);
+            cli_fail(EXIT_INPUT, "--patterns: unknown pattern '%s' (known: %s)",
+                     name, known);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (out[i] == pat) {
+                cli_fail(EXIT_INPUT, "--patterns: '%s' is named twice", name);
+                return -1;
+            }
+        if (n == cap) {
+            cli_fail(EXIT_INPUT, "--patterns: more names than patterns");
+            return -1;
+        }
+        out[n++] = pat;
+        if (!comma) break;
+        p = comma + 1;
+    }
+    return (int)n;
+}
+
+/* Applies cache.pattern=NAME the way --set does. */
+static int set_pattern(scenario *sc, const char *name, char *err, size_t len) {
+    char assign[128];
+    snprintf(assign, sizeof assign, "cache.pattern=%s", name);
+    return scenario_set(sc, assign, err, len);
+}
+
+int cmd_compare(int argc, char **argv) {
+    const char *file = NULL, *format_name = "markdown", *list = NULL;
+    cli_overrides sets = {0};
+    scenario sc;
+    size_t cap = pattern_count(), n = 0;
+    const pattern_ops **chosen = calloc(cap ? cap : 1, sizeof *chosen);
+    compare_row *rows = calloc(cap ? cap : 1, sizeof *rows);
+    char original[sizeof sc.cache.pattern] = "";
+    skipped_pattern *skipped = calloc(cap ? cap : 1, sizeof *skipped);
+    size_t nskipped = 0;
+    char err[1024];
+    int code = EXIT_INPUT;
+    memset(&sc, 0, sizeof sc);
+    if (!chosen || !rows || !skipped) {
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage_compare(stdout);
+            code = EXIT_OK;
+            goto out;
+        }
+        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
+        if (taken < 0) goto out;
+        if (taken) continue;
+        if (strcmp(a, "--format") == 0 || strcmp(a, "--patterns") == 0) {
+            if (i + 1 >= argc) {
+                cli_fail(EXIT_INPUT, "%s needs a value", a);
+                goto out;
+            }
+            if (strcmp(a, "--format") == 0)
+                format_name = argv[++i];
+            else
+                list = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            cli_fail(EXIT_INPUT,
+                     "compare: unknown option '%s' (stalesim compare --help)",
+                     a);
+            goto out;
+        } else if (file) {
+            cli_fail(EXIT_INPUT,
+                     "compare: more than one scenario file ('%s', '%s')", file,
+                     a);
+            goto out;
+        } else {
+            file = a;
+        }
+    }
+    compare_format format;
+    if (strcmp(format_name, "markdown") == 0) format = CMP_MARKDOWN;
+    else if (strcmp(format_name, "text") == 0) format = CMP_TEXT;
+    else if (strcmp(format_name, "json") == 0) format = CMP_JSON;
+    else if (strcmp(format_name, "csv") == 0) format = CMP_CSV;
+    else {
+        cli_fail(EXIT_INPUT, "--format: '%s' is not markdown, text, json or csv",
+                 format_name);
+        goto out;
+    }
+    if (list) {
+        int k = parse_patterns(list, chosen, cap);
+        if (k < 0) goto out;
+        n = (size_t)k;
+    } else {
+        for (size_t i = 0; i < cap; i++) chosen[n++] = pattern_at(i);
+    }
+    if (n == 0) {
+        cli_fail(EXIT_INPUT, "compare: no pattern to run");
+        goto out;
+    }
+    code = cli_load_scenario(&sc, file, &sets);
+    if (code != EXIT_OK) goto out;
+    snprintf(original, sizeof original, "%s", sc.cache.pattern);
+
+    /* Every chosen pattern that the scenario validates for; by default, a
+     * pattern it does not apply to is skipped and named under the table,
+     * while a pattern named in --patterns must apply. */
+    int progress = isatty(STDERR_FILENO);
+    size_t nrun = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (set_pattern(&sc, chosen[i]->name, err, sizeof err) != 0 ||
+            scenario_validate(&sc, err, sizeof err) != 0) {
+            if (list) {
+                code = cli_fail(EXIT_INPUT, "compare: pattern '%s': %s",
+                                chosen[i]->name, err);
+                goto out;
+            }
+            skipped[nskipped].name = chosen[i]->name;
+            snprintf(skipped[nskipped].reason, sizeof skipped[nskipped].reason,
+                     "%s", err);
+            nskipped++;
+            continue;
+        }
+        if (progress)
+            fprintf(stderr, "\rcompare: %s (%zu/%zu)...\033[K",
+                    chosen[i]->name, i + 1, n);
+        rows[nrun].pattern = chosen[i];
+        rows[nrun].sum = run_scenario(&sc, err, sizeof err);
+        if (!rows[nrun].sum) {
+            if (progress) fputs("\r\033[K", stderr);
+            code = cli_fail(EXIT_RUNTIME, "%s", err);
+            goto out;
+        }
+        nrun++;
+    }
+    if (nrun == 0) {
+        code = cli_fail(EXIT_INPUT, "compare: no pattern applies to %s: %s",
+                        sc.path, nskipped ? skipped[0].reason : "");
+        goto out;
+    }
+    /* warmup = auto: MSER-5 chose per pattern; the rows must count the same
+     * span, so every pattern is rerun from the longest choice (each is past
+     * its transient there). */
+    if (sc.run.warmup_auto) {
+        sim_time longest = 0;
+        for (size_t i = 0; i < nrun; i++)
+            if (rows[i].sum->warmup > longest) longest = rows[i].sum->warmup;
+        for (size_t i = 0; i < nrun; i++) {
+            if (rows[i].sum->warmup == longest) continue;
+            if (set_pattern(&sc, rows[i].pattern->name, err, sizeof err) != 0) {
+                code = cli_fail(EXIT_RUNTIME, "%s", err);
+                goto out;
+            }
+            /* A shallow copy (as run.c makes) with only the warm-up fixed;
+             * sc still owns everything, so it is not finalized. */
+            scenario fixed = sc;
+            fixed.run.warmup = longest;
+            fixed.run.warmup_auto = 0;
+            if (progress)
+                fprintf(stderr, "\rcompare: %s again from the common warm-up"
+                                "...\033[K", rows[i].pattern->name);
+            run_summary *again = run_scenario(&fixed, err, sizeof err);
+            if (!again) {
+                if (progress) fputs("\r\033[K", stderr);
+                code = cli_fail(EXIT_RUNTIME, "%s", err);
+                goto out;
+            }
+            run_summary_destroy(rows[i].sum);
+            rows[i].sum = again;
+        }
+    }
+    if (progress) fputs("\r\033[K", stderr);
+    for (size_t i = 0; i < nrun; i++) fill_row(&rows[i]);
+    n = nrun;
+    /* The echo shows the file's own pattern; the rows name theirs. */
+    if (set_pattern(&sc, original, err, sizeof err) != 0) {
+        code = cli_fail(EXIT_RUNTIME, "%s", err);
+        goto out;
+    }
+    mark_best(rows, n);
+
+    switch (format) {
+    case CMP_MARKDOWN:
+    case CMP_TEXT:
+        print_table(stdout, format, &sc, rows, n, skipped, nskipped);
+        break;
+    case CMP_JSON: print_json(stdout, &sc, rows, n, skipped, nskipped); break;
+    case CMP_CSV: print_csv(stdout, rows, n); break;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        code = cli_fail(EXIT_RUNTIME, "writing the results: %s",
+                        strerror(errno));
+        goto out;
+    }
+    code = EXIT_OK;
+out:
+    for (size_t i = 0; rows && i < cap; i++) run_summary_destroy(rows[i].sum);
+    free(rows);
+    free(chosen);
+    free(skipped);
+    scenario_fini(&sc);
+    cli_overrides_fini(&sets);
+    return code;
+}
