@@ -40,6 +40,8 @@ typedef struct copy_state {
     uint8_t last_cause;    /* cause of the last closed window */
     uint8_t path;          /* write path of the commit that opened it */
     uint8_t last_path;
+    uint8_t inval_pending; /* the latest commit's invalidation of this copy is
+                              on its way (present or not) */
 } copy_state;
 
 /* A copy other than the shared cache, kept per key in a singly linked list
@@ -236,8 +238,10 @@ static void commit_opens(oracle *o, copy_state *c, oracle_copy_kind kind,
                          uint32_t version, sim_time t, oracle_plan plan,
                          uint8_t path) {
     settle(o, c, t);
+    oracle_cause cause = commit_cause(kind, plan);
+    c->inval_pending = cause == CAUSE_INVALIDATION_LAG;
     if (c->present && !c->window && c->version < version)
-        open_window(c, t, commit_cause(kind, plan), path);
+        open_window(c, t, cause, path);
 }
 
 void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
@@ -293,6 +297,7 @@ void oracle_copy_invalidation_lost(oracle *o, uint32_t key, uint32_t copy,
                                          : node_of(o, key, copy, 0);
     if (!c) return;
     settle(o, c, t);
+    if (version == o->hist[key].latest) c->inval_pending = 0;
     /* Only the invalidation of the commit that opened the window decides. */
     if (c->window && c->cause == CAUSE_INVALIDATION_LAG &&
         c->version + 1 == version)
@@ -326,23 +331,32 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
                            oracle_set_kind kind, uint32_t from) {
     int inherited = inherited_cause(o, key, from, version, t);
     copy_state *c = copy_of(o, key, copy);
+    settle(o, c, t);
+    /* An update that replaces a newer value is out of order. */
+    int replaced_newer = c->present && c->version > version;
     uint32_t latest = o->hist[key].latest;
     SIM_CHECK(version <= latest, "key %u set to version %u, latest %u", key,
               version, latest);
     SIM_CHECK(expires_at > t, "entry expires at %lld, set at %lld",
               (long long)expires_at, (long long)t);
-    settle(o, c, t);
     if (c->present && c->window && c->version != version)
         close_window(o, c, t, 0);
     c->present = 1;
     c->version = version;
     c->expires_at = expires_at;
+    if (version == latest) c->inval_pending = 0; /* brought up to date */
     if (!c->window && version < latest) {
         oracle_copy_kind ck = (oracle_copy_kind)o->kind[copy];
-        oracle_cause cause = always_present(ck) ? commit_cause(ck, PLAN_PENDING)
-                             : inherited >= 0   ? (oracle_cause)inherited
-                             : kind == SET_FILL ? CAUSE_STALE_FILL
-                                                : CAUSE_OUT_OF_ORDER_UPDATE;
+        /* A superseded value stored while the newer commit's invalidation is
+         * still on its way will be removed by it: invalidation-lag (or
+         * -failed, if that invalidation is lost). */
+        oracle_cause cause =
+            always_present(ck)                     ? commit_cause(ck, PLAN_PENDING)
+            : kind == SET_UPDATE && replaced_newer ? CAUSE_OUT_OF_ORDER_UPDATE
+            : inherited >= 0                       ? (oracle_cause)inherited
+            : c->inval_pending                     ? CAUSE_INVALIDATION_LAG
+            : kind == SET_FILL                     ? CAUSE_STALE_FILL
+                                                   : CAUSE_OUT_OF_ORDER_UPDATE;
         open_window(c, t, cause, 0);
     }
 }
@@ -354,6 +368,7 @@ void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t) {
     settle(o, c, t);
     if (c->present && c->window) close_window(o, c, t, 0);
     c->present = 0;
+    c->inval_pending = 0; /* a removal after the commit is its invalidation */
 }
 
 /* ---- read-your-writes ---------------------------------------------------- */

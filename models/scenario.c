@@ -365,7 +365,8 @@ static int is_mitigation_start(const char *t) {
     for (int i = 0; mitigation_names[i]; i++) {
         size_t n = strlen(mitigation_names[i]);
         if (strncmp(t, mitigation_names[i], n) == 0 &&
-            (t[n] == '\0' || t[n] == ':'))
+            (t[n] == '\0' || t[n] == ':' || t[n] == ',' || t[n] == ' ' ||
+             t[n] == '\t'))
             return 1;
     }
     return 0;

@@ -119,6 +119,7 @@ static void test_failure_of_other_commit(void) {
 static void test_stale_fill_censored(void) {
     oracle *o = oracle_create(1, 0);
     oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_copy_remove(o, KEY, ORACLE_CACHE, 11 * MS); /* the DEL lands */
     oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 12 * MS, 100 * MS, SET_FILL);
     oracle_verdict v = oracle_read(o, KEY, 1, 14 * MS, 14 * MS, 0, ORACLE_CACHE);
     expect_time("age", (double)v.age, 4 * MS);
@@ -128,6 +129,26 @@ static void test_stale_fill_censored(void) {
     expect_u64("censored", c->censored_windows, 1);
     expect_u64("fill reads", c->stale_by_cause[CAUSE_STALE_FILL], 1);
     expect_time("censored duration", oracle_censored_window(o)->max, 38 * MS);
+    oracle_destroy(o);
+}
+
+/* A superseded fill that lands before the newer commit's DEL is removed by
+ * it: invalidation-lag; if that DEL fails, invalidation-failed. */
+static void test_fill_before_the_del(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 11 * MS, 100 * MS, SET_FILL);
+    oracle_read(o, KEY, 1, 12 * MS, 12 * MS, 0, ORACLE_CACHE);
+    oracle_copy_remove(o, KEY, ORACLE_CACHE, 13 * MS);
+    oracle_commit(o, KEY, 2, 20 * MS, PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 21 * MS, 100 * MS, SET_FILL);
+    oracle_invalidation_failed(o, KEY, 2, 22 * MS);
+    oracle_read(o, KEY, 1, 23 * MS, 23 * MS, 1, ORACLE_CACHE);
+    oracle_finish(o, 300 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("lag reads", c->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
+    expect_u64("failed reads", c->stale_by_cause[CAUSE_INVALIDATION_FAILED], 1);
+    expect_u64("fill reads", c->stale_by_cause[CAUSE_STALE_FILL], 0);
     oracle_destroy(o);
 }
 
@@ -317,6 +338,7 @@ static CU_TestInfo tests[] = {
     {"failure of a later commit", test_failure_of_other_commit},
     {"stale fill, censored", test_stale_fill_censored},
     {"out-of-order update", test_out_of_order_update},
+    {"a fill before the DEL", test_fill_before_the_del},
     {"plans name causes", test_plans},
     {"read-your-writes", test_read_your_writes},
     {"ack table growth", test_ack_table_growth},

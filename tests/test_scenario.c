@@ -781,6 +781,30 @@ static void test_not_simulated_sections(void) {
                "[family.x]", "not simulated");
 }
 
+/* The mitigation list of DESIGN.md, with a distribution containing a comma. */
+static void test_mitigations_list(void) {
+    scenario sc;
+    LOAD_OK(&sc, "[cache]\nmitigations = lease, versioned-set, "
+                 "double-delete:500ms, retry-delete:3, "
+                 "outbox:lognormal:10ms,0.5\n");
+    const scenario_mitigations *m = &sc.cache.mitigations;
+    EXPECT(m->lease && m->versioned_set && m->double_delete == 500 * SIM_MS &&
+               m->retry_delete == 3 && m->outbox &&
+               m->outbox_lag.kind == SIM_DIST_LOGNORMAL,
+           "lease %d vs %d dd %lld retry %u outbox %d", m->lease,
+           m->versioned_set, (long long)m->double_delete, m->retry_delete,
+           m->outbox);
+    scenario_fini(&sc);
+    LOAD_OK(&sc, "[cache]\nmitigations = lease:herd=10s\n");
+    EXPECT(sc.cache.mitigations.lease_herd == 10 * SIM_S, "herd %lld",
+           (long long)sc.cache.mitigations.lease_herd);
+    scenario_fini(&sc);
+    LOAD_FAILS("[cache]\nmitigations = lease, teleport\n", NAME ":2: ",
+               "key 'mitigations'", "unknown mitigation 'teleport'");
+    LOAD_FAILS("[cache]\nmitigations = retry-delete:0\n", NAME ":2: ",
+               "key 'mitigations'", "1..100");
+}
+
 /* Write paths: parsed, overridable, and their shares must sum to 1. */
 static void test_paths(void) {
     scenario sc;
@@ -1012,6 +1036,7 @@ static CU_TestInfo tests[] = {
     {"--set", test_set},
     {"validate", test_validate},
     {"write paths", test_paths},
+    {"mitigation lists", test_mitigations_list},
     {"key reference", test_reference},
     CU_TEST_INFO_NULL,
 };
