@@ -373,8 +373,8 @@ static int is_mitigation_start(const char *t) {
 }
 
 /* "lease, versioned-set, double-delete:500ms, retry-delete:3,
- * outbox:lognormal:10ms,0.5": a comma that does not start a known mitigation
- * belongs to the previous item's distribution. */
+ * outbox:lognormal:10ms,0.5": commas separate items, except inside an
+ * outbox's distribution (up to the next known mitigation name). */
 static int parse_mitigations(scenario *sc, const char *value, char *err,
                              size_t errlen) {
     scenario_mitigations m;
@@ -397,7 +397,9 @@ static int parse_mitigations(scenario *sc, const char *value, char *err,
             if (!c) break;
             char *next = c + 1;
             while (*next == ' ' || *next == '\t') next++;
-            if (is_mitigation_start(next)) break;
+            /* Only an outbox's distribution may contain a comma. */
+            if (strncmp(p, "outbox:", 7) != 0 || is_mitigation_start(next))
+                break;
             c++;
         }
         if (!c) break;
