@@ -1,7 +1,891 @@
-/* Placeholder until this command is built; replaced whole by its author. */
+/* `stalesim sweep` and `stalesim summarize`: a grid of scenario variations
+ * into a SQLite database, and means, intervals and quantiles read back from
+ * it.
+ *
+ * sweep exits 0 when every point is complete, 2 for bad usage or input (a bad
+ * --vary, a point that does not validate, a --db that is not a stalesim
+ * database), 3 for a runtime failure or an interruption (Ctrl-C, SIGTERM);
+ * committed runs are kept in every case, and the same command resumes.
+ * summarize reads the database only (opened read-only). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_statistics_double.h>
+
 #include "experiments/cli.h"
 #include "experiments/commands.h"
-int cmd_sweep(int argc, char **argv) { (void)argc; (void)argv; return cli_fail(EXIT_INPUT, "sweep: not built yet"); }
-void usage_sweep(FILE *out) { fputs("stalesim sweep: not built yet\n", out); }
-int cmd_summarize(int argc, char **argv) { (void)argc; (void)argv; return cli_fail(EXIT_INPUT, "summarize: not built yet"); }
-void usage_summarize(FILE *out) { fputs("stalesim summarize: not built yet\n", out); }
+#include "experiments/grid.h"
+#include "experiments/results.h"
+#include "experiments/sweep.h"
+#include "experiments/version.h"
+#include "sim/stats.h"
+
+#define DEFAULT_DB "stalesim.db"
+#define DEFAULT_MAX_REPS 100
+#define MAX_MAX_REPS 100000
+
+void usage_sweep(FILE *out) {
+    fputs("usage: stalesim sweep [SCENARIO.ini] --vary SECTION.KEY=LIST "
+          "[--vary ...]\n"
+          "                      [--db FILE] [--reps N | --precision P "
+          "[--max-reps N]]\n"
+          "                      [--jobs N] [--set SECTION.KEY=VALUE]... "
+          "[--seed S]\n"
+          "\n"
+          "Runs every point of the grid (the product of the --vary lists, "
+          "the first\n"
+          "varying slowest), each replicated, and stores every run in a "
+          "SQLite\n"
+          "database.  Replication r of every point uses the same random "
+          "streams, so\n"
+          "points differ by their parameters, not by noise, and results do "
+          "not depend\n"
+          "on --jobs.  Running the same command again resumes: only missing "
+          "runs are\n"
+          "run.  Ctrl-C stops cleanly, keeping every finished run.\n"
+          "\n"
+          "  --vary K=LIST  a scenario key and its values: a list 1s,5s,60s or\n"
+          "                cache-aside,ttl-only; a geometric range A..B*F "
+          "(1s..300s*2 is\n"
+          "                1s,2s,4s,...,256s); an arithmetic range A..B+S\n"
+          "                (0..0.01+0.002).  Values holding commas: separate "
+          "them\n"
+          "                with ';' instead.\n"
+          "  --db FILE     the database (default " DEFAULT_DB "); created "
+          "if absent\n"
+          "  --reps N      replications per point (default: the scenario's "
+          "[run] reps)\n"
+          "  --precision P add replications to a point until the 95% "
+          "half-width of\n"
+          "                stale_read_fraction is at most P times its mean "
+          "(0<P<1;\n"
+          "                at least 3 replications)\n"
+          "  --max-reps N  the cap of --precision (default 100); points "
+          "stopped by it\n"
+          "                are recorded (points.hit_cap)\n"
+          "  --jobs N      worker processes (default: every online core)\n"
+          "  --set S.K=V   override one key after the file, before the "
+          "point's values\n"
+          "  --seed S      seed (same as --set run.seed=S)\n"
+          "\n"
+          "A progress line is drawn on stderr when it is a terminal.  Exit 0 "
+          "done,\n"
+          "2 bad input, 3 failure or interrupted (rerun to resume).\n",
+          out);
+}
+
+void usage_summarize(FILE *out) {
+    fputs("usage: stalesim summarize DB [--experiment ID] [--by KEY]...\n"
+          "                          [--format text|csv|json|markdown]\n"
+          "\n"
+          "For every point of a sweep (or every group of points sharing the "
+          "values of\n"
+          "the --by keys, their runs pooled): each metric's mean, 95% "
+          "Student-t\n"
+          "half-width and number of runs, and the quantiles p50, p90, p99, "
+          "p999 and\n"
+          "max of every distribution from the stored histogram bins.\n"
+          "\n"
+          "  --experiment ID  which experiment (default: the latest)\n"
+          "  --by KEY      group by this varied key (repeatable, or "
+          "comma-separated)\n"
+          "  --format F    text (default), csv, json or markdown\n",
+          out);
+}
+
+/* ---- sweep ------------------------------------------------------------------------- */
+
+/* A whole number in [lo, hi] from `text`; -1 if it is not one. */
+static long long parse_count(const char *text, long long lo, long long hi) {
+    if (!text || !*text) return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || *end || text[0] == '-' || text[0] == '+' || v < lo || v > hi)
+        return -1;
+    return v;
+}
+
+/* The command line, shell-quoted where needed; malloc'd. */
+static char *command_line(const char *cmd, int argc, char **argv) {
+    size_t len = strlen("stalesim ") + strlen(cmd) + 1;
+    for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "stalesim %s", cmd);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *q = a; *q; q++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789-_./=:,+*%@", *q))
+                plain = 0;
+        *p++ = ' ';
+        if (plain) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (const char *q = a; *q; q++) {
+            if (*q == '\'') {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else {
+                *p++ = *q;
+            }
+        }
+        *p++ = '\'';
+        *p = '\0';
+    }
+    return s;
+}
+
+static int default_jobs(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    if (n > TRANSPORT_LOCAL_MAX_JOBS) n = TRANSPORT_LOCAL_MAX_JOBS;
+    return (int)n;
+}
+
+int cmd_sweep(int argc, char **argv) {
+    const char *file = NULL, *db_path = DEFAULT_DB;
+    const char **vary = NULL;
+    int nvary = 0, jobs = 0, have_reps = 0;
+    double precision = NAN;
+    long long max_reps = -1;
+    cli_overrides sets = {0};
+    scenario base;
+    grid g;
+    sweep_job job;
+    results *rdb = NULL;
+    const char **set_texts = NULL;
+    char *cmdline = NULL;
+    char err[2048];
+    int code = EXIT_INPUT;
+    memset(&base, 0, sizeof base);
+    memset(&job, 0, sizeof job);
+    grid_init(&g);
+    grid_init(&job.grid);
+    vary = calloc((size_t)argc + 1, sizeof *vary);
+    if (!vary) {
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage_sweep(stdout);
+            code = EXIT_OK;
+            goto out;
+        }
+        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
+        if (taken < 0) goto out;
+        if (taken) {
+            if (strcmp(a, "--reps") == 0) have_reps = 1;
+            continue;
+        }
+        int has_value = strcmp(a, "--vary") == 0 || strcmp(a, "--db") == 0 ||
+                        strcmp(a, "--precision") == 0 ||
+                        strcmp(a, "--max-reps") == 0 ||
+                        strcmp(a, "--jobs") == 0;
+        if (has_value && i + 1 >= argc) {
+            cli_fail(EXIT_INPUT, "%s needs a value", a);
+            goto out;
+        }
+        if (strcmp(a, "--vary") == 0) {
+            vary[nvary++] = argv[++i];
+        } else if (strcmp(a, "--db") == 0) {
+            db_path = argv[++i];
+            if (!*db_path) {
+                cli_fail(EXIT_INPUT, "--db: empty file name");
+                goto out;
+            }
+        } else if (strcmp(a, "--precision") == 0) {
+            const char *v = argv[++i];
+            char *end;
+            errno = 0;
+            precision = strtod(v, &end);
+            if (errno || *end || !*v || !(precision > 0 && precision < 1)) {
+                cli_fail(EXIT_INPUT, "--precision: '%s' is not a number "
+                         "between 0 and 1 (exclusive), e.g. 0.05", v);
+                goto out;
+            }
+        } else if (strcmp(a, "--max-reps") == 0) {
+            const char *v = argv[++i];
+            max_reps = parse_count(v, SWEEP_MIN_REPS, MAX_MAX_REPS);
+            if (max_reps < 0) {
+                cli_fail(EXIT_INPUT, "--max-reps: '%s' is not a whole number "
+                         "in %d..%d", v, SWEEP_MIN_REPS, MAX_MAX_REPS);
+                goto out;
+            }
+        } else if (strcmp(a, "--jobs") == 0) {
+            const char *v = argv[++i];
+            long long n = parse_count(v, 1, TRANSPORT_LOCAL_MAX_JOBS);
+            if (n < 0) {
+                cli_fail(EXIT_INPUT, "--jobs: '%s' is not a whole number in "
+                         "1..%d", v, TRANSPORT_LOCAL_MAX_JOBS);
+                goto out;
+            }
+            jobs = (int)n;
+        } else if (a[0] == '-' && a[1]) {
+            cli_fail(EXIT_INPUT,
+                     "sweep: unknown option '%s' (stalesim sweep --help)", a);
+            goto out;
+        } else if (file) {
+            cli_fail(EXIT_INPUT,
+                     "sweep: more than one scenario file ('%s', '%s')", file,
+                     a);
+            goto out;
+        } else {
+            file = a;
+        }
+    }
+    if (have_reps && !isnan(precision)) {
+        cli_fail(EXIT_INPUT, "--reps and --precision exclude each other "
+                 "(--precision decides the replications per point)");
+        goto out;
+    }
+    if (max_reps >= 0 && isnan(precision)) {
+        cli_fail(EXIT_INPUT, "--max-reps needs --precision");
+        goto out;
+    }
+    if (max_reps < 0) max_reps = DEFAULT_MAX_REPS;
+    if (jobs == 0) jobs = default_jobs();
+
+    code = cli_load_scenario(&base, file, &sets);
+    if (code != EXIT_OK) goto out;
+    code = EXIT_INPUT;
+    for (int i = 0; i < nvary; i++)
+        if (grid_add(&g, vary[i], err, sizeof err) != 0) {
+            cli_fail(strcmp(err, "out of memory") == 0 ? EXIT_RUNTIME
+                                                       : EXIT_INPUT,
+                     "%s", err);
+            goto out;
+        }
+    set_texts = calloc((size_t)sets.n + 1, sizeof *set_texts);
+    cmdline = command_line("sweep", argc, argv);
+    if (!set_texts || !cmdline) {
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < sets.n; i++) set_texts[i] = sets.item[i].text;
+    int rc = sweep_job_build(&job, file, set_texts, (size_t)sets.n, &g,
+                             precision, (uint32_t)max_reps, err, sizeof err);
+    if (rc != SWEEP_OK) {
+        code = cli_fail(rc == SWEEP_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+                        err);
+        goto out;
+    }
+    rc = results_open(&rdb, db_path, 0, err, sizeof err);
+    if (rc != RESULTS_OK) {
+        code = cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                        "%s", err);
+        goto out;
+    }
+    sweep_options opt = {
+        .jobs = jobs,
+        .transport = &transport_local,
+        .progress = isatty(STDERR_FILENO) ? stderr : NULL,
+        .command_line = cmdline,
+    };
+    sweep_report rep;
+    rc = sweep_run(&job, rdb, &opt, &rep, err, sizeof err);
+    if (rc == SWEEP_INTERRUPTED) {
+        fprintf(stderr, "stalesim: interrupted: %llu runs saved in %s; run "
+                "the same command again to resume\n",
+                (unsigned long long)rep.runs_stored, db_path);
+        code = EXIT_RUNTIME;
+        goto out;
+    }
+    if (rc != SWEEP_OK) {
+        code = cli_fail(rc == SWEEP_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                        "%s (%llu runs saved in %s)", err,
+                        (unsigned long long)rep.runs_stored, db_path);
+        goto out;
+    }
+    printf("experiment %lld (%s) in %s: %zu point%s, %llu runs stored\n",
+           (long long)rep.experiment, rep.resumed ? "resumed" : "new",
+           db_path, rep.points, rep.points == 1 ? "" : "s",
+           (unsigned long long)rep.runs_stored);
+    printf("  %llu runs run in %.1f s (%.2f runs/s, %d worker%s), %llu "
+           "already stored\n",
+           (unsigned long long)rep.runs_run, rep.wall_s,
+           rep.wall_s > 0 ? (double)rep.runs_run / rep.wall_s : 0.0,
+           rep.workers, rep.workers == 1 ? "" : "s",
+           (unsigned long long)rep.runs_skipped);
+    if (rep.runs_elsewhere)
+        printf("  %llu runs were stored meanwhile by another sweep of the "
+               "same experiment\n", (unsigned long long)rep.runs_elsewhere);
+    if (!isnan(precision))
+        printf("  precision %g: %zu of %zu points hit the cap of %lld reps; "
+               "%llu speculative runs discarded\n",
+               precision, rep.points_capped, rep.points, max_reps,
+               (unsigned long long)rep.runs_discarded);
+    printf("  stalesim summarize %s --experiment %lld\n", db_path,
+           (long long)rep.experiment);
+    code = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+out:
+    results_close(rdb);
+    sweep_job_fini(&job);
+    grid_fini(&g);
+    scenario_fini(&base);
+    cli_overrides_fini(&sets);
+    free(set_texts);
+    free(cmdline);
+    free(vary);
+    return code;
+}
+
+/* ---- summarize ---------------------------------------------------------------------- */
+
+typedef enum sum_format { SF_TEXT, SF_CSV, SF_JSON, SF_MARKDOWN } sum_format;
+
+static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
+static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
+#define NQ 4
+
+/* The pooled runs of a group of points. */
+typedef struct group {
+    size_t first;       /* first point of the group, for its values */
+    size_t points;
+    uint64_t runs;
+    int incomplete;     /* some point is not done */
+    int oom;            /* memory ran out while pooling */
+    double *value[M_COUNT]; /* non-NaN values of each metric */
+    size_t n[M_COUNT], cap[M_COUNT];
+    sim_hist dist[D_COUNT];
+    uint64_t causes[CAUSE_COUNT];
+} group;
+
+static int group_add_run(void *arg, uint32_t rep, const world_result *res) {
+    (void)rep;
+    group *g = arg;
+    g->runs++;
+    for (int m = 0; m < M_COUNT; m++) {
+        double x = res->metric[m];
+        if (isnan(x)) continue;
+        if (g->n[m] == g->cap[m]) {
+            size_t cap = g->cap[m] ? 2 * g->cap[m] : 16;
+            double *p = realloc(g->value[m], cap * sizeof *p);
+            if (!p) {
+                g->oom = 1;
+                return -1;
+            }
+            g->value[m] = p;
+            g->cap[m] = cap;
+        }
+        g->value[m][g->n[m]++] = x;
+    }
+    for (int d = 0; d < D_COUNT; d++) sim_hist_merge(&g->dist[d], &res->dist[d]);
+    for (int c = 0; c < CAUSE_COUNT; c++) g->causes[c] += res->stale_by_cause[c];
+    return 0;
+}
+
+typedef struct summary {
+    results_experiment e;
+    size_t nby;
+    size_t *by;   /* indices into e.key of the --by keys; all keys if none */
+    size_t ngroups;
+    group *group;
+} summary;
+
+static void summary_fini(summary *s) {
+    for (size_t i = 0; i < s->ngroups; i++)
+        for (int m = 0; m < M_COUNT; m++) free(s->group[i].value[m]);
+    free(s->group);
+    free(s->by);
+    results_experiment_fini(&s->e);
+}
+
+static double metric_mean(const group *g, int m) {
+    return g->n[m] ? gsl_stats_mean(g->value[m], 1, g->n[m]) : NAN;
+}
+
+static double metric_ci(const group *g, int m) {
+    return sim_ci95(g->value[m], g->n[m]);
+}
+
+static double dist_q(const group *g, int d, int q) {
+    return sim_hist_quantile(&g->dist[d], quantiles[q]) / 1e9;
+}
+
+static double dist_max(const group *g, int d) {
+    return g->dist[d].tally.n ? g->dist[d].tally.max / 1e9 : NAN;
+}
+
+static double dist_mean(const group *g, int d) {
+    return g->dist[d].tally.n ? g->dist[d].tally.mean / 1e9 : NAN;
+}
+
+static const char *group_value(const summary *s, const group *g, size_t k) {
+    return s->e.point[g->first].value[s->by[k]];
+}
+
+static const char *key_name(const summary *s, size_t k) {
+    return s->e.key[s->by[k]];
+}
+
+/* -- text -- */
+
+static void text_num(FILE *out, double x) {
+    if (!isfinite(x))
+        fprintf(out, " %11s", "-");
+    else if (x == 0 || (fabs(x) >= 1e-3 && fabs(x) < 1e7))
+        fprintf(out, " %11.6g", x);
+    else
+        fprintf(out, " %11.4e", x);
+}
+
+static void print_text(FILE *out, const summary *s) {
+    const results_experiment *e = &s->e;
+    fprintf(out, "experiment %lld: %s, %zu point%s, mode %s\n",
+            (long long)e->id, e->scenario_file, e->npoints,
+            e->npoints == 1 ? "" : "s", e->mode);
+    fprintf(out, "started %s, %s; stalesim %s\n", e->started_at,
+            e->finished_at[0] ? "finished" : "not finished", e->version);
+    fprintf(out, "command: %s\n", e->command_line);
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const group *g = &s->group[i];
+        fputs("\n==", out);
+        for (size_t k = 0; k < s->nby; k++)
+            fprintf(out, " %s=%s", key_name(s, k), group_value(s, g, k));
+        if (s->nby == 0) fputs(" (no varied keys)", out);
+        fprintf(out, "  (%zu point%s, %llu runs%s)\n", g->points,
+                g->points == 1 ? "" : "s", (unsigned long long)g->runs,
+                g->incomplete ? ", incomplete" : "");
+        fprintf(out, "%-30s %11s %11s %6s\n", "metric", "mean", "+-95%", "n");
+        for (int m = 0; m < M_COUNT; m++) {
+            fprintf(out, "%-30s", world_metric_name((world_metric)m));
+            text_num(out, metric_mean(g, m));
+            text_num(out, metric_ci(g, m));
+            fprintf(out, " %6zu\n", g->n[m]);
+        }
+        fprintf(out, "%-20s %9s %11s %11s %11s %11s %11s %11s\n",
+                "distribution (s)", "n", "mean", "p50", "p90", "p99", "p999",
+                "max");
+        for (int d = 0; d < D_COUNT; d++) {
+            fprintf(out, "%-20s %9llu", world_dist_name((world_dist)d),
+                    (unsigned long long)sim_hist_n(&g->dist[d]));
+            text_num(out, dist_mean(g, d));
+            for (int q = 0; q < NQ; q++) text_num(out, dist_q(g, d, q));
+            text_num(out, dist_max(g, d));
+            fputc('\n', out);
+        }
+        uint64_t total = 0;
+        for (int c = 0; c < CAUSE_COUNT; c++) total += g->causes[c];
+        fprintf(out, "stale reads by cause: %llu", (unsigned long long)total);
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            if (g->causes[c])
+                fprintf(out, "%s %s %llu", c ? "," : "",
+                        oracle_cause_name((oracle_cause)c),
+                        (unsigned long long)g->causes[c]);
+        fputc('\n', out);
+    }
+}
+
+/* -- CSV: one row per group, wide -- */
+
+static void csv_text(FILE *out, const char *t) {
+    if (!strpbrk(t, ",\"\n")) {
+        fputs(t, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *t; t++) {
+        if (*t == '"') fputc('"', out);
+        fputc(*t, out);
+    }
+    fputc('"', out);
+}
+
+static void csv_num(FILE *out, double x) {
+    fputc(',', out);
+    if (isfinite(x)) fprintf(out, "%.10g", x);
+}
+
+static void print_csv(FILE *out, const summary *s) {
+    for (size_t k = 0; k < s->nby; k++) {
+        csv_text(out, key_name(s, k));
+        fputc(',', out);
+    }
+    fputs("points,runs", out);
+    for (int m = 0; m < M_COUNT; m++) {
+        const char *n = world_metric_name((world_metric)m);
+        fprintf(out, ",%s_mean,%s_ci95,%s_n", n, n, n);
+    }
+    for (int d = 0; d < D_COUNT; d++) {
+        const char *n = world_dist_name((world_dist)d);
+        fprintf(out, ",%s_n,%s_mean", n, n);
+        for (int q = 0; q < NQ; q++) fprintf(out, ",%s_%s", n, quantile_names[q]);
+        fprintf(out, ",%s_max", n);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const group *g = &s->group[i];
+        for (size_t k = 0; k < s->nby; k++) {
+            csv_text(out, group_value(s, g, k));
+            fputc(',', out);
+        }
+        fprintf(out, "%zu,%llu", g->points, (unsigned long long)g->runs);
+        for (int m = 0; m < M_COUNT; m++) {
+            csv_num(out, metric_mean(g, m));
+            csv_num(out, metric_ci(g, m));
+            fprintf(out, ",%zu", g->n[m]);
+        }
+        for (int d = 0; d < D_COUNT; d++) {
+            fprintf(out, ",%llu", (unsigned long long)sim_hist_n(&g->dist[d]));
+            csv_num(out, dist_mean(g, d));
+            for (int q = 0; q < NQ; q++) csv_num(out, dist_q(g, d, q));
+            csv_num(out, dist_max(g, d));
+        }
+        fputc('\n', out);
+    }
+}
+
+/* -- JSON -- */
+
+static void json_str(FILE *out, const char *t) {
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_num(FILE *out, double x) {
+    if (isfinite(x))
+        fprintf(out, "%.10g", x);
+    else
+        fputs("null", out);
+}
+
+static void print_json(FILE *out, const summary *s, const char *db_path) {
+    const results_experiment *e = &s->e;
+    fprintf(out, "{\"stalesim\": \"%s\", \"database\": ", STALESIM_VERSION);
+    json_str(out, db_path);
+    fprintf(out, ",\n \"experiment\": {\"id\": %lld, \"scenario_file\": ",
+            (long long)e->id);
+    json_str(out, e->scenario_file);
+    fputs(", \"mode\": ", out);
+    json_str(out, e->mode);
+    fputs(", \"command_line\": ", out);
+    json_str(out, e->command_line);
+    fputs(", \"started_at\": ", out);
+    json_str(out, e->started_at);
+    fputs(", \"finished_at\": ", out);
+    if (e->finished_at[0])
+        json_str(out, e->finished_at);
+    else
+        fputs("null", out);
+    fprintf(out, ", \"points\": %zu, \"keys\": [", e->npoints);
+    for (size_t k = 0; k < e->nkeys; k++) {
+        if (k) fputs(", ", out);
+        json_str(out, e->key[k]);
+    }
+    fputs("]},\n \"by\": [", out);
+    for (size_t k = 0; k < s->nby; k++) {
+        if (k) fputs(", ", out);
+        json_str(out, key_name(s, k));
+    }
+    fputs("],\n \"groups\": [", out);
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const group *g = &s->group[i];
+        fprintf(out, "%s\n  {\"values\": {", i ? "," : "");
+        for (size_t k = 0; k < s->nby; k++) {
+            if (k) fputs(", ", out);
+            json_str(out, key_name(s, k));
+            fputs(": ", out);
+            json_str(out, group_value(s, g, k));
+        }
+        fprintf(out, "}, \"points\": %zu, \"runs\": %llu, \"complete\": %s,\n"
+                     "   \"metrics\": {",
+                g->points, (unsigned long long)g->runs,
+                g->incomplete ? "false" : "true");
+        for (int m = 0; m < M_COUNT; m++) {
+            fprintf(out, "%s\"%s\": {\"mean\": ", m ? ", " : "",
+                    world_metric_name((world_metric)m));
+            json_num(out, metric_mean(g, m));
+            fputs(", \"ci95\": ", out);
+            json_num(out, metric_ci(g, m));
+            fprintf(out, ", \"n\": %zu}", g->n[m]);
+        }
+        fputs("},\n   \"distributions\": {", out);
+        for (int d = 0; d < D_COUNT; d++) {
+            fprintf(out, "%s\"%s\": {\"n\": %llu, \"mean\": ", d ? ", " : "",
+                    world_dist_name((world_dist)d),
+                    (unsigned long long)sim_hist_n(&g->dist[d]));
+            json_num(out, dist_mean(g, d));
+            for (int q = 0; q < NQ; q++) {
+                fprintf(out, ", \"%s\": ", quantile_names[q]);
+                json_num(out, dist_q(g, d, q));
+            }
+            fputs(", \"max\": ", out);
+            json_num(out, dist_max(g, d));
+            fputc('}', out);
+        }
+        fputs("},\n   \"causes\": {", out);
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)g->causes[c]);
+        fputs("}}", out);
+    }
+    fputs("\n ]}\n", out);
+}
+
+/* -- Markdown: one row per group -- */
+
+static void md_text(FILE *out, const char *t) {
+    for (; *t; t++) {
+        if (*t == '|') fputc('\\', out);
+        fputc(*t, out);
+    }
+}
+
+static void md_num(FILE *out, double x) {
+    if (isfinite(x))
+        fprintf(out, "%.4g", x);
+    else
+        fputs("-", out);
+}
+
+static void print_markdown(FILE *out, const summary *s) {
+    const results_experiment *e = &s->e;
+    fprintf(out, "Experiment %lld: `", (long long)e->id);
+    md_text(out, e->scenario_file);
+    fprintf(out, "`, %zu points, mode %s. Metrics: mean ± 95%% half-width "
+                 "over runs; distributions in seconds.\n\n",
+            e->npoints, e->mode);
+    fputc('|', out);
+    for (size_t k = 0; k < s->nby; k++) {
+        fputc(' ', out);
+        md_text(out, key_name(s, k));
+        fputs(" |", out);
+    }
+    fputs(" runs |", out);
+    for (int m = 0; m < M_COUNT; m++)
+        fprintf(out, " %s |", world_metric_name((world_metric)m));
+    static const int shown[] = {D_STALE_AGE, D_STALE_WINDOW};
+    for (size_t i = 0; i < 2; i++) {
+        const char *n = world_dist_name((world_dist)shown[i]);
+        for (int q = 0; q < NQ; q++) fprintf(out, " %s %s |", n, quantile_names[q]);
+        fprintf(out, " %s max |", n);
+    }
+    fputs("\n|", out);
+    size_t cols = s->nby + 1 + M_COUNT + 2 * (NQ + 1);
+    for (size_t c = 0; c < cols; c++) fputs(c < s->nby ? "---|" : "---:|", out);
+    fputc('\n', out);
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const group *g = &s->group[i];
+        fputc('|', out);
+        for (size_t k = 0; k < s->nby; k++) {
+            fputc(' ', out);
+            md_text(out, group_value(s, g, k));
+            fputs(" |", out);
+        }
+        fprintf(out, " %llu%s |", (unsigned long long)g->runs,
+                g->incomplete ? " (incomplete)" : "");
+        for (int m = 0; m < M_COUNT; m++) {
+            fputc(' ', out);
+            md_num(out, metric_mean(g, m));
+            double ci = metric_ci(g, m);
+            if (isfinite(ci)) {
+                fputs(" ± ", out);
+                md_num(out, ci);
+            }
+            fputs(" |", out);
+        }
+        for (size_t j = 0; j < 2; j++) {
+            for (int q = 0; q < NQ; q++) {
+                fputc(' ', out);
+                md_num(out, dist_q(g, shown[j], q));
+                fputs(" |", out);
+            }
+            fputc(' ', out);
+            md_num(out, dist_max(g, shown[j]));
+            fputs(" |", out);
+        }
+        fputc('\n', out);
+    }
+}
+
+/* Appends the keys of a --by argument (comma-separated) to s->by. */
+static int add_by(summary *s, const char *arg) {
+    const char *p = arg;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        size_t k = 0;
+        while (k < s->e.nkeys &&
+               !(strlen(s->e.key[k]) == len && strncmp(s->e.key[k], p, len) == 0))
+            k++;
+        if (k == s->e.nkeys) {
+            char keys[1024] = "";
+            size_t used = 0;
+            for (size_t j = 0; j < s->e.nkeys && used < sizeof keys; j++) {
+                int n = snprintf(keys + used, sizeof keys - used, "%s%s",
+                                 j ? ", " : "", s->e.key[j]);
+                if (n > 0) used += (size_t)n;
+            }
+            return cli_fail(EXIT_INPUT, "--by '%.*s': not a varied key of "
+                            "experiment %lld (its keys: %s)", (int)len, p,
+                            (long long)s->e.id,
+                            s->e.nkeys ? keys : "none");
+        }
+        for (size_t j = 0; j < s->nby; j++)
+            if (s->by[j] == k)
+                return cli_fail(EXIT_INPUT, "--by '%.*s': given twice",
+                                (int)len, p);
+        s->by[s->nby++] = k;
+        if (!end) break;
+        p = end + 1;
+    }
+    return EXIT_OK;
+}
+
+int cmd_summarize(int argc, char **argv) {
+    const char *db_path = NULL, *format_name = "text";
+    const char **by = NULL;
+    int nby = 0;
+    long long exp_id = 0;
+    results *rdb = NULL;
+    summary s;
+    char err[2048];
+    int code = EXIT_INPUT;
+    memset(&s, 0, sizeof s);
+    by = calloc((size_t)argc + 1, sizeof *by);
+    if (!by) {
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage_summarize(stdout);
+            code = EXIT_OK;
+            goto out;
+        }
+        int has_value = strcmp(a, "--by") == 0 ||
+                        strcmp(a, "--experiment") == 0 ||
+                        strcmp(a, "--format") == 0;
+        if (has_value && i + 1 >= argc) {
+            cli_fail(EXIT_INPUT, "%s needs a value", a);
+            goto out;
+        }
+        if (strcmp(a, "--by") == 0) {
+            by[nby++] = argv[++i];
+        } else if (strcmp(a, "--experiment") == 0) {
+            exp_id = parse_count(argv[++i], 1, INT64_MAX);
+            if (exp_id < 0) {
+                cli_fail(EXIT_INPUT, "--experiment: '%s' is not an experiment "
+                         "id (a whole number from 1)", argv[i]);
+                goto out;
+            }
+        } else if (strcmp(a, "--format") == 0) {
+            format_name = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            cli_fail(EXIT_INPUT, "summarize: unknown option '%s' (stalesim "
+                     "summarize --help)", a);
+            goto out;
+        } else if (db_path) {
+            cli_fail(EXIT_INPUT, "summarize: more than one database ('%s', "
+                     "'%s')", db_path, a);
+            goto out;
+        } else {
+            db_path = a;
+        }
+    }
+    sum_format fmt;
+    if (strcmp(format_name, "text") == 0) fmt = SF_TEXT;
+    else if (strcmp(format_name, "csv") == 0) fmt = SF_CSV;
+    else if (strcmp(format_name, "json") == 0) fmt = SF_JSON;
+    else if (strcmp(format_name, "markdown") == 0) fmt = SF_MARKDOWN;
+    else {
+        cli_fail(EXIT_INPUT, "--format: '%s' is not text, csv, json or "
+                 "markdown", format_name);
+        goto out;
+    }
+    if (!db_path) {
+        cli_fail(EXIT_INPUT, "summarize: which database? (stalesim summarize "
+                 "DB)");
+        goto out;
+    }
+    int rc = results_open(&rdb, db_path, 1, err, sizeof err);
+    if (rc == RESULTS_OK)
+        rc = results_experiment_load(rdb, exp_id, &s.e, err, sizeof err);
+    if (rc != RESULTS_OK) {
+        code = cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+                        err);
+        goto out;
+    }
+    s.by = calloc(s.e.nkeys + 1, sizeof *s.by);
+    s.group = calloc(s.e.npoints + 1, sizeof *s.group);
+    if (!s.by || !s.group) {
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < nby; i++)
+        if ((code = add_by(&s, by[i])) != EXIT_OK) goto out;
+    code = EXIT_INPUT;
+    if (nby == 0)
+        for (size_t k = 0; k < s.e.nkeys; k++) s.by[s.nby++] = k;
+
+    /* Groups, in the order of their first point. */
+    for (size_t p = 0; p < s.e.npoints; p++) {
+        const results_point *pt = &s.e.point[p];
+        /* Every point is its own group when grouped by every key (grid
+         * points differ in at least one value). */
+        size_t gi = s.nby == s.e.nkeys ? s.ngroups : 0;
+        for (; gi < s.ngroups; gi++) {
+            const results_point *f = &s.e.point[s.group[gi].first];
+            size_t k = 0;
+            while (k < s.nby &&
+                   strcmp(f->value[s.by[k]], pt->value[s.by[k]]) == 0)
+                k++;
+            if (k == s.nby) break;
+        }
+        group *g = &s.group[gi];
+        if (gi == s.ngroups) {
+            s.ngroups++;
+            g->first = p;
+            for (int d = 0; d < D_COUNT; d++) sim_hist_init(&g->dist[d]);
+        }
+        g->points++;
+        if (!pt->done) g->incomplete = 1;
+        rc = results_each_run(rdb, pt->id, group_add_run, g, err, sizeof err);
+        if (g->oom) {
+            code = cli_fail(EXIT_RUNTIME, "out of memory");
+            goto out;
+        }
+        if (rc != RESULTS_OK) {
+            code = cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                            "%s", err);
+            goto out;
+        }
+    }
+    switch (fmt) {
+    case SF_TEXT: print_text(stdout, &s); break;
+    case SF_CSV: print_csv(stdout, &s); break;
+    case SF_JSON: print_json(stdout, &s, db_path); break;
+    case SF_MARKDOWN: print_markdown(stdout, &s); break;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout))
+        code = cli_fail(EXIT_RUNTIME, "writing the summary: %s",
+                        strerror(errno));
+    else
+        code = EXIT_OK;
+out:
+    summary_fini(&s);
+    results_close(rdb);
+    free(by);
+    return code;
+}

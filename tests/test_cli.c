@@ -428,7 +428,9 @@ static void test_json(void) {
              "assert all(set(v)=={\"mean\",\"ci95\",\"min\",\"max\"} "
              "for v in d[\"metrics\"].values()); "
              "assert all(set(v)=={\"n\",\"mean\",\"p50\",\"p90\",\"p99\","
-             "\"p999\",\"max\"} for v in d[\"distributions\"].values()); "
+             "\"p999\",\"max\",\"bins\"} for v in d[\"distributions\"].values()); "
+             "assert all(isinstance(b,list) and len(b)==3 for v in "
+             "d[\"distributions\"].values() for b in v[\"bins\"]); "
              "assert all(isinstance(v,int) for v in d[\"causes\"].values()); "
              "assert isinstance(d[\"events\"],int) and d[\"events\"]>0' '%s'",
              path);

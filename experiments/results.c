@@ -1,0 +1,1182 @@
+/* The SQLite results store: schema, identity checks, one transaction per run,
+ * and the reads that summarize and resume need.
+ *
+ * Every sqlite3_* return is checked; a failure becomes "FILE: sqlite: MSG
+ * (while WHAT)" in the caller's buffer.  Statements used once per run are
+ * prepared once and kept on the handle.  Values are stored so that a run
+ * reads back bit for bit: metrics as REAL (NaN becomes NULL and NULL reads
+ * back as NaN), histogram tallies in ns, counts as INTEGER. */
+#include "experiments/results.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "experiments/version.h"
+#include "sim/stats.h"
+
+#define BUSY_TIMEOUT_MS 30000
+
+/* Statements kept on the handle (prepared on first use). */
+enum {
+    ST_INSERT_RUN,
+    ST_INSERT_BIN,
+    ST_INSERT_STAT,
+    ST_INSERT_CAUSE,
+    ST_COUNT_DONE,
+    ST_SELECT_RUN,
+    ST_SELECT_BINS,
+    ST_SELECT_STATS,
+    ST_SELECT_CAUSES,
+    ST_COUNT
+};
+
+struct results {
+    sqlite3 *db;
+    char *path;
+    int read_only;
+    int has_metric[M_COUNT]; /* runs has this metric's column */
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || errlen == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Reports the connection's last error; returns RESULTS_EIO. */
+static int sql_fail(results *r, const char *what, char *err, size_t errlen) {
+    errf(err, errlen, "%s: sqlite: %s (while %s)", r->path,
+         r->db ? sqlite3_errmsg(r->db) : "out of memory", what);
+    return RESULTS_EIO;
+}
+
+const char *results_path(const results *r) { return r->path; }
+
+void results_hash_text(const char *text, char out[17]) {
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 offset basis */
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL; /* FNV prime */
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static void now_iso(char *buf, size_t len) {
+    time_t t = time(NULL);
+    struct tm tm;
+    if (t == (time_t)-1 || !gmtime_r(&t, &tm) ||
+        strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, len, "unknown");
+}
+
+/* Executes SQL without results. */
+static int exec(results *r, const char *sql, const char *what, char *err,
+                size_t errlen) {
+    if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(r, what, err, errlen);
+    return RESULTS_OK;
+}
+
+static void rollback(results *r) {
+    /* Best effort: after a failed statement SQLite may already have rolled
+     * back, and then ROLLBACK reports "no transaction is active". */
+    if (!sqlite3_get_autocommit(r->db))
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int prepare(results *r, const char *sql, sqlite3_stmt **st,
+                   const char *what, char *err, size_t errlen) {
+    if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK) {
+        *st = NULL;
+        return sql_fail(r, what, err, errlen);
+    }
+    return RESULTS_OK;
+}
+
+/* A cached statement, reset and unbound, ready for new bindings. */
+static sqlite3_stmt *cached(results *r, int which, const char *sql,
+                            const char *what, char *err, size_t errlen) {
+    if (!r->st[which] &&
+        prepare(r, sql, &r->st[which], what, err, errlen) != RESULTS_OK)
+        return NULL;
+    sqlite3_reset(r->st[which]);
+    sqlite3_clear_bindings(r->st[which]);
+    return r->st[which];
+}
+
+/* One integer from a single-row query (0 when it has no row). */
+static int query_int(results *r, const char *sql, int64_t *out,
+                     const char *what, char *err, size_t errlen) {
+    sqlite3_stmt *st;
+    int rc = prepare(r, sql, &st, what, err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    int step = sqlite3_step(st);
+    *out = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = sql_fail(r, what, err, errlen);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_finalize(st);
+    return RESULTS_OK;
+}
+
+/* ---- schema ------------------------------------------------------------------ */
+
+static const char schema_sql[] =
+    "CREATE TABLE meta (\n"
+    "  key TEXT PRIMARY KEY,\n"
+    "  value TEXT NOT NULL);\n"
+    "CREATE TABLE experiments (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  scenario_file TEXT NOT NULL,\n"
+    "  scenario_text TEXT NOT NULL,\n"
+    "  scenario_hash TEXT NOT NULL,\n"
+    "  overrides TEXT NOT NULL,\n"
+    "  grid TEXT NOT NULL,\n"
+    "  mode TEXT NOT NULL,\n"
+    "  precision REAL,\n"
+    "  max_reps INTEGER,\n"
+    "  points INTEGER NOT NULL,\n"
+    "  command_line TEXT NOT NULL,\n"
+    "  stalesim_version TEXT NOT NULL,\n"
+    "  started_at TEXT NOT NULL,\n"
+    "  finished_at TEXT);\n"
+    "CREATE INDEX experiments_by_hash ON experiments(scenario_hash);\n"
+    "CREATE TABLE vary (\n"
+    "  experiment INTEGER NOT NULL REFERENCES experiments(id),\n"
+    "  position INTEGER NOT NULL,\n"
+    "  key TEXT NOT NULL,\n"
+    "  spec TEXT NOT NULL,\n"
+    "  n_values INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (experiment, position)) WITHOUT ROWID;\n"
+    "CREATE TABLE points (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  experiment INTEGER NOT NULL REFERENCES experiments(id),\n"
+    "  idx INTEGER NOT NULL,\n"
+    "  label TEXT NOT NULL,\n"
+    "  reps_target INTEGER NOT NULL,\n"
+    "  reps_done INTEGER NOT NULL DEFAULT 0,\n"
+    "  done INTEGER NOT NULL DEFAULT 0,\n"
+    "  hit_cap INTEGER NOT NULL DEFAULT 0,\n"
+    "  rel_halfwidth REAL,\n"
+    "  UNIQUE (experiment, idx));\n"
+    "CREATE TABLE point_values (\n"
+    "  point INTEGER NOT NULL REFERENCES points(id),\n"
+    "  key TEXT NOT NULL,\n"
+    "  value TEXT NOT NULL,\n"
+    "  value_num REAL,\n"
+    "  PRIMARY KEY (point, key)) WITHOUT ROWID;\n"
+    "CREATE INDEX point_values_by_key ON point_values(key, value);\n"
+    "CREATE TABLE distributions (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  name TEXT NOT NULL,\n"
+    "  bin INTEGER NOT NULL,\n"
+    "  lo_s REAL NOT NULL,\n"
+    "  hi_s REAL NOT NULL,\n"
+    "  count INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run, name, bin)) WITHOUT ROWID;\n"
+    "CREATE TABLE dist_stats (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  name TEXT NOT NULL,\n"
+    "  n INTEGER NOT NULL,\n"
+    "  mean_ns REAL NOT NULL,\n"
+    "  m2_ns2 REAL NOT NULL,\n"
+    "  min_ns REAL,\n"
+    "  max_ns REAL,\n"
+    "  PRIMARY KEY (run, name)) WITHOUT ROWID;\n"
+    "CREATE TABLE causes (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  cause TEXT NOT NULL,\n"
+    "  stale_reads INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run, cause)) WITHOUT ROWID;\n";
+
+/* CREATE TABLE runs: one REAL column per metric, named like the metric. */
+static char *runs_table_sql(void) {
+    size_t len = 512;
+    for (int m = 0; m < M_COUNT; m++)
+        len += strlen(world_metric_name((world_metric)m)) + 16;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "CREATE TABLE runs (\n"
+                    "  id INTEGER PRIMARY KEY,\n"
+                    "  point INTEGER NOT NULL REFERENCES points(id),\n"
+                    "  rep INTEGER NOT NULL,\n"
+                    "  seed INTEGER NOT NULL,\n");
+    for (int m = 0; m < M_COUNT; m++)
+        p += sprintf(p, "  \"%s\" REAL,\n", world_metric_name((world_metric)m));
+    sprintf(p, "  events INTEGER NOT NULL,\n"
+               "  wall_s REAL NOT NULL,\n"
+               "  finished_at TEXT NOT NULL,\n"
+               "  UNIQUE (point, rep));\n");
+    return s;
+}
+
+/* Creates the schema in an empty database.  *exists is set when another
+ * process created it first (then nothing is done). */
+static int create_schema(results *r, int *exists, char *err, size_t errlen) {
+    *exists = 0;
+    int rc = exec(r, "BEGIN IMMEDIATE", "starting to create the schema", err,
+                  errlen);
+    if (rc != RESULTS_OK) return rc;
+    int64_t n;
+    rc = query_int(r, "SELECT count(*) FROM sqlite_master", &n,
+                   "reading the schema", err, errlen);
+    if (rc != RESULTS_OK) goto fail;
+    if (n > 0) {
+        *exists = 1;
+        return exec(r, "COMMIT", "ending a read", err, errlen);
+    }
+    char *runs = runs_table_sql();
+    if (!runs) {
+        errf(err, errlen, "%s: out of memory", r->path);
+        rc = RESULTS_EIO;
+        goto fail;
+    }
+    rc = exec(r, schema_sql, "creating the tables", err, errlen);
+    if (rc == RESULTS_OK) rc = exec(r, runs, "creating table runs", err, errlen);
+    free(runs);
+    if (rc != RESULTS_OK) goto fail;
+    char sql[512], when[32];
+    now_iso(when, sizeof when);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO meta(key, value) VALUES ('application', 'stalesim'),"
+             " ('schema_version', '%d'), ('created_by', 'stalesim %s'),"
+             " ('created_at', '%s');"
+             "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+             RESULTS_SCHEMA_VERSION, STALESIM_VERSION, when,
+             RESULTS_APPLICATION_ID, RESULTS_SCHEMA_VERSION);
+    rc = exec(r, sql, "writing the meta table", err, errlen);
+    if (rc != RESULTS_OK) goto fail;
+    return exec(r, "COMMIT", "committing the schema", err, errlen);
+fail:
+    rollback(r);
+    return rc;
+}
+
+/* Refuses anything but a stalesim database of this schema version. */
+static int check_identity(results *r, int64_t app_id, int64_t version,
+                          char *err, size_t errlen) {
+    if (app_id != RESULTS_APPLICATION_ID) {
+        if (app_id == 0)
+            errf(err, errlen, "%s: not a stalesim database (an SQLite "
+                 "database with other tables; left untouched)", r->path);
+        else
+            errf(err, errlen, "%s: not a stalesim database (SQLite "
+                 "application_id 0x%08llx; left untouched)", r->path,
+                 (unsigned long long)app_id);
+        return RESULTS_EINPUT;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT value FROM meta WHERE key = 'application'",
+                           -1, &st, NULL) != SQLITE_OK) {
+        errf(err, errlen, "%s: not a stalesim database (no meta table: %s)",
+             r->path, sqlite3_errmsg(r->db));
+        return RESULTS_EINPUT;
+    }
+    int step = sqlite3_step(st);
+    int ok = step == SQLITE_ROW &&
+             sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+             strcmp((const char *)sqlite3_column_text(st, 0), "stalesim") == 0;
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return sql_fail(r, "reading the meta table", err, errlen);
+    if (!ok) {
+        errf(err, errlen, "%s: not a stalesim database (its meta table does "
+             "not name stalesim)", r->path);
+        return RESULTS_EINPUT;
+    }
+    if (version != RESULTS_SCHEMA_VERSION) {
+        errf(err, errlen, "%s: stalesim database of schema version %lld; this "
+             "stalesim (%s) reads version %d only (use another --db file)",
+             r->path, (long long)version, STALESIM_VERSION,
+             RESULTS_SCHEMA_VERSION);
+        return RESULTS_EINPUT;
+    }
+    /* Metric columns are additive: which ones does this file have? */
+    for (int m = 0; m < M_COUNT; m++)
+        r->has_metric[m] =
+            sqlite3_table_column_metadata(r->db, "main", "runs",
+                                          world_metric_name((world_metric)m),
+                                          NULL, NULL, NULL, NULL,
+                                          NULL) == SQLITE_OK;
+    return RESULTS_OK;
+}
+
+/* A file written by a build that measured fewer metrics gets the columns of
+ * the new ones (its earlier runs read NULL there); nothing is dropped. */
+static int add_metric_columns(results *r, char *err, size_t errlen) {
+    int missing = 0;
+    for (int m = 0; m < M_COUNT; m++) missing += !r->has_metric[m];
+    if (!missing) return RESULTS_OK;
+    int rc = exec(r, "BEGIN IMMEDIATE", "adding metric columns", err, errlen);
+    for (int m = 0; m < M_COUNT && rc == RESULTS_OK; m++) {
+        if (r->has_metric[m]) continue;
+        const char *name = world_metric_name((world_metric)m);
+        /* another process may have added it meanwhile */
+        if (sqlite3_table_column_metadata(r->db, "main", "runs", name, NULL,
+                                          NULL, NULL, NULL, NULL) == SQLITE_OK)
+            continue;
+        char sql[256];
+        snprintf(sql, sizeof sql, "ALTER TABLE runs ADD COLUMN \"%s\" REAL",
+                 name);
+        rc = exec(r, sql, "adding a metric column", err, errlen);
+    }
+    if (rc == RESULTS_OK)
+        rc = exec(r, "COMMIT", "adding metric columns", err, errlen);
+    if (rc != RESULTS_OK) {
+        rollback(r);
+        return rc;
+    }
+    for (int m = 0; m < M_COUNT; m++) r->has_metric[m] = 1;
+    return RESULTS_OK;
+}
+
+int results_open(results **out, const char *path, int read_only, char *err,
+                 size_t errlen) {
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (!S_ISREG(sb.st_mode)) {
+            errf(err, errlen, "%s: not a regular file", path);
+            return RESULTS_EINPUT;
+        }
+    } else if (read_only || errno != ENOENT) {
+        errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return RESULTS_EINPUT;
+    }
+    results *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path))) {
+        free(r);
+        errf(err, errlen, "%s: out of memory", path);
+        return RESULTS_EIO;
+    }
+    r->read_only = read_only;
+    /* A reader still opens a writable file read-write (it writes nothing):
+     * a read-only connection leaves the -wal and -shm files behind. */
+    int flags = !read_only ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                : access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE
+                                          : SQLITE_OPEN_READONLY;
+    int rc;
+    if (sqlite3_open_v2(path, &r->db, flags, NULL) != SQLITE_OK) {
+        rc = sql_fail(r, "opening", err, errlen);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(r->db, 1);
+    if (sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS) != SQLITE_OK) {
+        rc = sql_fail(r, "setting the busy timeout", err, errlen);
+        goto fail;
+    }
+    for (int attempt = 0;; attempt++) {
+        int64_t app_id, version, nobjects;
+        sqlite3_stmt *st;
+        int prc = sqlite3_prepare_v2(r->db, "PRAGMA application_id", -1, &st,
+                                     NULL);
+        int step = prc == SQLITE_OK ? sqlite3_step(st) : prc;
+        app_id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        if (prc == SQLITE_OK) sqlite3_finalize(st);
+        if ((step & 0xff) == SQLITE_NOTADB) {
+            errf(err, errlen, "%s: not a stalesim database (not an SQLite "
+                 "file at all; left untouched)", path);
+            rc = RESULTS_EINPUT;
+            goto fail;
+        }
+        if ((step & 0xff) == SQLITE_CORRUPT) {
+            errf(err, errlen, "%s: not a usable database (%s)", path,
+                 sqlite3_errmsg(r->db));
+            rc = RESULTS_EINPUT;
+            goto fail;
+        }
+        if (step != SQLITE_ROW) {
+            rc = sql_fail(r, "reading the application id", err, errlen);
+            goto fail;
+        }
+        rc = query_int(r, "PRAGMA user_version", &version,
+                       "reading the schema version", err, errlen);
+        if (rc == RESULTS_OK)
+            rc = query_int(r, "SELECT count(*) FROM sqlite_master", &nobjects,
+                           "reading the schema", err, errlen);
+        if (rc != RESULTS_OK) goto fail;
+        if (nobjects == 0 && app_id == 0 && version == 0) {
+            if (read_only) {
+                errf(err, errlen, "%s: empty database (no stalesim results)",
+                     path);
+                rc = RESULTS_EINPUT;
+                goto fail;
+            }
+            if (attempt > 0) { /* cannot happen: the schema was committed */
+                errf(err, errlen, "%s: the schema just created is missing",
+                     path);
+                rc = RESULTS_EIO;
+                goto fail;
+            }
+            int exists;
+            rc = create_schema(r, &exists, err, errlen);
+            if (rc != RESULTS_OK) goto fail;
+            continue; /* read back what is now there (ours or a rival's) */
+        }
+        rc = check_identity(r, app_id, version, err, errlen);
+        if (rc != RESULTS_OK) goto fail;
+        break;
+    }
+    if (!read_only) {
+        /* Only now that the file is known to be ours may it be changed. */
+        sqlite3_stmt *st;
+        rc = prepare(r, "PRAGMA journal_mode = WAL", &st,
+                     "switching to WAL mode", err, errlen);
+        if (rc != RESULTS_OK) goto fail;
+        int step = sqlite3_step(st);
+        int wal = step == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+                  strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+        if (!wal) {
+            if (step == SQLITE_ROW)
+                errf(err, errlen, "%s: cannot use WAL mode (the file system "
+                     "may not support it)", path);
+            else
+                sql_fail(r, "switching to WAL mode", err, errlen);
+            rc = RESULTS_EIO;
+            goto fail;
+        }
+        rc = exec(r, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
+                  "setting synchronous and foreign_keys", err, errlen);
+        if (rc != RESULTS_OK) goto fail;
+        rc = add_metric_columns(r, err, errlen);
+        if (rc != RESULTS_OK) goto fail;
+    }
+    *out = r;
+    return RESULTS_OK;
+fail:
+    results_close(r);
+    return rc;
+}
+
+void results_close(results *r) {
+    if (!r) return;
+    for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(r->st[i]);
+    /* sqlite3_close_v2 cannot fail for a connection whose statements are
+     * finalized; the WAL is checkpointed on the last close. */
+    sqlite3_close_v2(r->db);
+    free(r->path);
+    free(r);
+}
+
+/* ---- experiments ---------------------------------------------------------- */
+
+static int bind_text(sqlite3_stmt *st, int i, const char *s) {
+    return sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
+}
+
+/* Steps a statement that returns no rows. */
+static int step_done(results *r, sqlite3_stmt *st, const char *what, char *err,
+                     size_t errlen) {
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+    return RESULTS_OK;
+}
+
+/* Fills point_id[] from the points of experiment id. */
+static int load_point_ids(results *r, int64_t id, size_t npoints,
+                          int64_t *point_id, char *err, size_t errlen) {
+    sqlite3_stmt *st;
+    int rc = prepare(r, "SELECT idx, id FROM points WHERE experiment = ?",
+                     &st, "reading the points", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    size_t seen = 0;
+    for (size_t p = 0; p < npoints; p++) point_id[p] = 0;
+    int step;
+    sqlite3_bind_int64(st, 1, id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t idx = sqlite3_column_int64(st, 0);
+        if (idx >= 0 && (uint64_t)idx < npoints && !point_id[idx]) {
+            point_id[idx] = sqlite3_column_int64(st, 1);
+            seen++;
+        }
+    }
+    if (step != SQLITE_DONE) rc = sql_fail(r, "reading the points", err, errlen);
+    sqlite3_finalize(st);
+    if (rc == RESULTS_OK && seen != npoints) {
+        errf(err, errlen, "%s: experiment %lld has %zu of its %zu points; the "
+             "file was changed by hand (use another --db file)", r->path,
+             (long long)id, seen, npoints);
+        rc = RESULTS_EINPUT;
+    }
+    return rc;
+}
+
+static int insert_experiment(results *r, const results_experiment_spec *s,
+                             const char *hash, const char *grid_text,
+                             int64_t *id, int64_t *point_id, char *err,
+                             size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    char when[32];
+    now_iso(when, sizeof when);
+    const grid *g = s->grid;
+    int rc = prepare(r,
+                     "INSERT INTO experiments(scenario_file, scenario_text, "
+                     "scenario_hash, overrides, grid, mode, precision, "
+                     "max_reps, points, command_line, stalesim_version, "
+                     "started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                     &st, "recording the experiment", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    bind_text(st, 1, s->scenario_file);
+    bind_text(st, 2, s->scenario_text);
+    bind_text(st, 3, hash);
+    bind_text(st, 4, s->overrides);
+    bind_text(st, 5, grid_text);
+    bind_text(st, 6, s->mode);
+    if (isnan(s->precision)) sqlite3_bind_null(st, 7);
+    else sqlite3_bind_double(st, 7, s->precision);
+    if (s->max_reps) sqlite3_bind_int64(st, 8, s->max_reps);
+    else sqlite3_bind_null(st, 8);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)g->npoints);
+    bind_text(st, 10, s->command_line);
+    bind_text(st, 11, STALESIM_VERSION);
+    bind_text(st, 12, when);
+    rc = step_done(r, st, "recording the experiment", err, errlen);
+    sqlite3_finalize(st);
+    if (rc != RESULTS_OK) return rc;
+    *id = sqlite3_last_insert_rowid(r->db);
+
+    rc = prepare(r, "INSERT INTO vary(experiment, position, key, spec, "
+                    "n_values) VALUES (?,?,?,?,?)",
+                 &st, "recording the grid", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    for (size_t a = 0; a < g->naxes && rc == RESULTS_OK; a++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
+        bind_text(st, 3, g->axis[a].key);
+        bind_text(st, 4, g->axis[a].spec);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)g->axis[a].n);
+        rc = step_done(r, st, "recording the grid", err, errlen);
+    }
+    sqlite3_finalize(st);
+    if (rc != RESULTS_OK) return rc;
+
+    sqlite3_stmt *pv = NULL;
+    rc = prepare(r, "INSERT INTO points(experiment, idx, label, reps_target) "
+                    "VALUES (?,?,?,?)",
+                 &st, "recording the points", err, errlen);
+    if (rc == RESULTS_OK)
+        rc = prepare(r, "INSERT INTO point_values(point, key, value, "
+                        "value_num) VALUES (?,?,?,?)",
+                     &pv, "recording the point values", err, errlen);
+    char label[2048];
+    for (size_t p = 0; p < g->npoints && rc == RESULTS_OK; p++) {
+        grid_point_label(g, p, label, sizeof label);
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)p);
+        bind_text(st, 3, label);
+        sqlite3_bind_int64(st, 4, s->reps_target[p]);
+        rc = step_done(r, st, "recording the points", err, errlen);
+        if (rc != RESULTS_OK) break;
+        point_id[p] = sqlite3_last_insert_rowid(r->db);
+        for (size_t a = 0; a < g->naxes && rc == RESULTS_OK; a++) {
+            size_t v = grid_value_index(g, p, a);
+            sqlite3_reset(pv);
+            sqlite3_bind_int64(pv, 1, point_id[p]);
+            bind_text(pv, 2, g->axis[a].key);
+            bind_text(pv, 3, g->axis[a].value[v]);
+            sqlite3_bind_double(pv, 4, g->axis[a].num[v]); /* NaN -> NULL */
+            rc = step_done(r, pv, "recording the point values", err, errlen);
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(pv);
+    return rc;
+}
+
+int results_experiment_open(results *r, const results_experiment_spec *s,
+                            int64_t *id, int *resumed, int64_t *point_id,
+                            char *err, size_t errlen) {
+    char hash[17];
+    results_hash_text(s->scenario_text, hash);
+    char *grid_text = grid_describe(s->grid);
+    if (!grid_text) {
+        errf(err, errlen, "%s: out of memory", r->path);
+        return RESULTS_EIO;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = exec(r, "BEGIN IMMEDIATE", "starting the experiment", err, errlen);
+    if (rc != RESULTS_OK) {
+        free(grid_text);
+        return rc;
+    }
+    rc = prepare(r,
+                 "SELECT id, points FROM experiments WHERE scenario_hash = ? "
+                 "AND scenario_text = ? AND overrides = ? AND grid = ? AND "
+                 "mode = ? ORDER BY id DESC LIMIT 1",
+                 &st, "looking for the experiment", err, errlen);
+    if (rc != RESULTS_OK) goto out;
+    bind_text(st, 1, hash);
+    bind_text(st, 2, s->scenario_text);
+    bind_text(st, 3, s->overrides);
+    bind_text(st, 4, grid_text);
+    bind_text(st, 5, s->mode);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        *resumed = 1;
+        rc = load_point_ids(r, *id, s->grid->npoints, point_id, err, errlen);
+    } else if (step == SQLITE_DONE) {
+        *resumed = 0;
+        rc = insert_experiment(r, s, hash, grid_text, id, point_id, err,
+                               errlen);
+    } else {
+        rc = sql_fail(r, "looking for the experiment", err, errlen);
+    }
+    sqlite3_finalize(st);
+    if (rc == RESULTS_OK)
+        rc = exec(r, "COMMIT", "committing the experiment", err, errlen);
+out:
+    if (rc != RESULTS_OK) rollback(r);
+    free(grid_text);
+    return rc;
+}
+
+int results_each_stored_run(results *r, int64_t id, results_run_fn fn,
+                            void *arg, char *err, size_t errlen) {
+    sqlite3_stmt *st;
+    int rc = prepare(r,
+                     "SELECT p.idx, r.rep, r.stale_read_fraction FROM runs r "
+                     "JOIN points p ON p.id = r.point WHERE p.experiment = ? "
+                     "ORDER BY p.idx, r.rep",
+                     &st, "reading the stored runs", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        double f = sqlite3_column_type(st, 2) == SQLITE_NULL
+                       ? NAN : sqlite3_column_double(st, 2);
+        if (fn(arg, (uint32_t)sqlite3_column_int64(st, 0),
+               (uint32_t)sqlite3_column_int64(st, 1), f) != 0) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    if (step != SQLITE_DONE) rc = sql_fail(r, "reading the stored runs", err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- runs ----------------------------------------------------------------------- */
+
+static char *insert_run_sql(const results *r) {
+    (void)r;
+    size_t len = 256;
+    for (int m = 0; m < M_COUNT; m++)
+        len += strlen(world_metric_name((world_metric)m)) + 8;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "INSERT INTO runs(point, rep, seed");
+    for (int m = 0; m < M_COUNT; m++)
+        p += sprintf(p, ", \"%s\"", world_metric_name((world_metric)m));
+    p += sprintf(p, ", events, wall_s, finished_at) VALUES (?, ?, ?");
+    for (int m = 0; m < M_COUNT; m++) p += sprintf(p, ", ?");
+    sprintf(p, ", ?, ?, ?) ON CONFLICT (point, rep) DO NOTHING");
+    return s;
+}
+
+/* SELECT of a run; metrics the file has no column for read as NULL. */
+static char *select_run_sql(const results *r) {
+    size_t len = 256;
+    for (int m = 0; m < M_COUNT; m++)
+        len += strlen(world_metric_name((world_metric)m)) + 8;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "SELECT id, events, wall_s");
+    for (int m = 0; m < M_COUNT; m++)
+        p += r->has_metric[m]
+                 ? sprintf(p, ", \"%s\"", world_metric_name((world_metric)m))
+                 : sprintf(p, ", NULL");
+    sprintf(p, " FROM runs WHERE point = ? AND rep = ?");
+    return s;
+}
+
+/* The statement from a generated SQL text. */
+static sqlite3_stmt *cached_gen(results *r, int which,
+                                char *(*gen)(const results *),
+                                const char *what, char *err, size_t errlen) {
+    if (r->st[which]) return cached(r, which, NULL, what, err, errlen);
+    char *sql = gen(r);
+    if (!sql) {
+        errf(err, errlen, "%s: out of memory", r->path);
+        return NULL;
+    }
+    sqlite3_stmt *st = cached(r, which, sql, what, err, errlen);
+    free(sql);
+    return st;
+}
+
+static int write_dist(results *r, int64_t run, const char *name,
+                      const sim_hist *h, char *err, size_t errlen) {
+    const char *what = "storing a distribution";
+    sqlite3_stmt *st;
+    int rc;
+    if (h->tally.n > 0) {
+        st = cached(r, ST_INSERT_STAT,
+                    "INSERT INTO dist_stats(run, name, n, mean_ns, m2_ns2, "
+                    "min_ns, max_ns) VALUES (?,?,?,?,?,?,?)",
+                    what, err, errlen);
+        if (!st) return RESULTS_EIO;
+        sqlite3_bind_int64(st, 1, run);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)h->tally.n);
+        sqlite3_bind_double(st, 4, h->tally.mean);
+        sqlite3_bind_double(st, 5, h->tally.m2);
+        sqlite3_bind_double(st, 6, h->tally.min);
+        sqlite3_bind_double(st, 7, h->tally.max);
+        if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
+    }
+    for (int i = -1; i < SIM_HIST_BINS; i++) {
+        uint64_t c = i < 0 ? h->zeros : h->bins[i];
+        if (c == 0) continue;
+        double lo = 0, hi = 0;
+        if (i >= 0) sim_hist_bin_bounds(i, &lo, &hi);
+        st = cached(r, ST_INSERT_BIN,
+                    "INSERT INTO distributions(run, name, bin, lo_s, hi_s, "
+                    "count) VALUES (?,?,?,?,?,?)",
+                    what, err, errlen);
+        if (!st) return RESULTS_EIO;
+        sqlite3_bind_int64(st, 1, run);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, i);
+        sqlite3_bind_double(st, 4, lo / 1e9);
+        sqlite3_bind_double(st, 5, hi / 1e9);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)c);
+        if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
+    }
+    return RESULTS_OK;
+}
+
+int results_write_run(results *r, int64_t point_id, uint32_t rep,
+                      uint64_t seed, const world_result *res, char *err,
+                      size_t errlen) {
+    int rc = exec(r, "BEGIN IMMEDIATE", "starting to store a run", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    const char *what = "storing a run";
+    sqlite3_stmt *st = cached_gen(r, ST_INSERT_RUN, insert_run_sql, what, err,
+                                  errlen);
+    if (!st) {
+        rc = RESULTS_EIO;
+        goto fail;
+    }
+    char when[32];
+    now_iso(when, sizeof when);
+    int col = 1;
+    sqlite3_bind_int64(st, col++, point_id);
+    sqlite3_bind_int64(st, col++, rep);
+    sqlite3_bind_int64(st, col++, (sqlite3_int64)seed);
+    for (int m = 0; m < M_COUNT; m++)
+        sqlite3_bind_double(st, col++, res->metric[m]); /* NaN -> NULL */
+    sqlite3_bind_int64(st, col++, (sqlite3_int64)res->events);
+    sqlite3_bind_double(st, col++, res->wall_s);
+    sqlite3_bind_text(st, col++, when, -1, SQLITE_TRANSIENT);
+    if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
+    if (sqlite3_changes(r->db) == 0) {
+        errf(err, errlen, "%s: run %u of point %lld is already stored",
+             r->path, rep, (long long)point_id);
+        rc = RESULTS_EXISTS;
+        goto fail;
+    }
+    int64_t run = sqlite3_last_insert_rowid(r->db);
+    for (int d = 0; d < D_COUNT; d++) {
+        rc = write_dist(r, run, world_dist_name((world_dist)d), &res->dist[d],
+                        err, errlen);
+        if (rc != RESULTS_OK) goto fail;
+    }
+    for (int c = 0; c < CAUSE_COUNT; c++) {
+        if (!res->stale_by_cause[c]) continue;
+        st = cached(r, ST_INSERT_CAUSE,
+                    "INSERT INTO causes(run, cause, stale_reads) "
+                    "VALUES (?,?,?)",
+                    what, err, errlen);
+        if (!st) {
+            rc = RESULTS_EIO;
+            goto fail;
+        }
+        sqlite3_bind_int64(st, 1, run);
+        sqlite3_bind_text(st, 2, oracle_cause_name((oracle_cause)c), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)res->stale_by_cause[c]);
+        if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
+    }
+    st = cached(r, ST_COUNT_DONE,
+                "UPDATE points SET reps_done = reps_done + 1 WHERE id = ?",
+                what, err, errlen);
+    if (!st) {
+        rc = RESULTS_EIO;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, point_id);
+    if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
+    if (sqlite3_changes(r->db) != 1) {
+        errf(err, errlen, "%s: point %lld does not exist", r->path,
+             (long long)point_id);
+        rc = RESULTS_EIO;
+        goto fail;
+    }
+    return exec(r, "COMMIT", "committing a run", err, errlen);
+fail:
+    rollback(r);
+    return rc;
+}
+
+int results_point_done(results *r, int64_t point_id, int hit_cap,
+                       double rel_halfwidth, char *err, size_t errlen) {
+    sqlite3_stmt *st;
+    int rc = prepare(r, "UPDATE points SET done = 1, hit_cap = ?, "
+                        "rel_halfwidth = ? WHERE id = ?",
+                     &st, "marking a point done", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    sqlite3_bind_int(st, 1, hit_cap ? 1 : 0);
+    sqlite3_bind_double(st, 2, rel_halfwidth); /* NaN -> NULL */
+    sqlite3_bind_int64(st, 3, point_id);
+    rc = step_done(r, st, "marking a point done", err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int results_begin(results *r, char *err, size_t errlen) {
+    return exec(r, "BEGIN IMMEDIATE", "starting a transaction", err, errlen);
+}
+
+int results_commit(results *r, char *err, size_t errlen) {
+    int rc = exec(r, "COMMIT", "committing", err, errlen);
+    if (rc != RESULTS_OK) rollback(r);
+    return rc;
+}
+
+void results_rollback(results *r) { rollback(r); }
+
+int results_experiment_finished(results *r, int64_t id, char *err,
+                                size_t errlen) {
+    sqlite3_stmt *st;
+    int rc = prepare(r, "UPDATE experiments SET finished_at = ? WHERE id = ? "
+                    "AND finished_at IS NULL",
+                     &st, "marking the experiment finished", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    char when[32];
+    now_iso(when, sizeof when);
+    bind_text(st, 1, when);
+    sqlite3_bind_int64(st, 2, id);
+    rc = step_done(r, st, "marking the experiment finished", err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int dist_index(const char *name) {
+    for (int d = 0; d < D_COUNT; d++)
+        if (strcmp(name, world_dist_name((world_dist)d)) == 0) return d;
+    return -1;
+}
+
+static int cause_index(const char *name) {
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0) return c;
+    return -1;
+}
+
+static double column_real(sqlite3_stmt *st, int i) {
+    return sqlite3_column_type(st, i) == SQLITE_NULL
+               ? NAN : sqlite3_column_double(st, i);
+}
+
+int results_read_run(results *r, int64_t point_id, uint32_t rep,
+                     world_result *out, char *err, size_t errlen) {
+    const char *what = "reading a run";
+    sqlite3_stmt *st = cached_gen(r, ST_SELECT_RUN, select_run_sql, what, err,
+                                  errlen);
+    if (!st) return RESULTS_EIO;
+    sqlite3_bind_int64(st, 1, point_id);
+    sqlite3_bind_int64(st, 2, rep);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        errf(err, errlen, "%s: no run %u of point %lld", r->path, rep,
+             (long long)point_id);
+        return RESULTS_EINPUT;
+    }
+    if (step != SQLITE_ROW) return sql_fail(r, what, err, errlen);
+    int64_t run = sqlite3_column_int64(st, 0);
+    out->events = (uint64_t)sqlite3_column_int64(st, 1);
+    out->wall_s = sqlite3_column_double(st, 2);
+    for (int m = 0; m < M_COUNT; m++) out->metric[m] = column_real(st, 3 + m);
+    sqlite3_reset(st);
+    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&out->dist[d]);
+    memset(out->stale_by_cause, 0, sizeof out->stale_by_cause);
+
+    st = cached(r, ST_SELECT_BINS,
+                "SELECT name, bin, count FROM distributions WHERE run = ?",
+                what, err, errlen);
+    if (!st) return RESULTS_EIO;
+    sqlite3_bind_int64(st, 1, run);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int d = dist_index((const char *)sqlite3_column_text(st, 0));
+        int64_t bin = sqlite3_column_int64(st, 1);
+        uint64_t c = (uint64_t)sqlite3_column_int64(st, 2);
+        if (d < 0) continue; /* a distribution this build does not know */
+        if (bin < -1 || bin >= SIM_HIST_BINS) {
+            errf(err, errlen, "%s: run %lld has bin %lld of '%s', outside "
+                 "-1..%d", r->path, (long long)run, (long long)bin,
+                 (const char *)sqlite3_column_text(st, 0), SIM_HIST_BINS - 1);
+            sqlite3_reset(st);
+            return RESULTS_EINPUT;
+        }
+        if (bin < 0) out->dist[d].zeros = c;
+        else out->dist[d].bins[bin] = c;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+
+    st = cached(r, ST_SELECT_STATS,
+                "SELECT name, n, mean_ns, m2_ns2, min_ns, max_ns FROM "
+                "dist_stats WHERE run = ?",
+                what, err, errlen);
+    if (!st) return RESULTS_EIO;
+    sqlite3_bind_int64(st, 1, run);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int d = dist_index((const char *)sqlite3_column_text(st, 0));
+        if (d < 0) continue; /* a distribution this build does not know */
+        sim_tally *t = &out->dist[d].tally;
+        t->n = (uint64_t)sqlite3_column_int64(st, 1);
+        t->mean = sqlite3_column_double(st, 2);
+        t->m2 = sqlite3_column_double(st, 3);
+        t->min = column_real(st, 4);
+        t->max = column_real(st, 5);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+
+    st = cached(r, ST_SELECT_CAUSES,
+                "SELECT cause, stale_reads FROM causes WHERE run = ?", what,
+                err, errlen);
+    if (!st) return RESULTS_EIO;
+    sqlite3_bind_int64(st, 1, run);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int c = cause_index((const char *)sqlite3_column_text(st, 0));
+        if (c >= 0)
+            out->stale_by_cause[c] = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+    return RESULTS_OK;
+}
+
+/* ---- reading experiments ------------------------------------------------------ */
+
+static char *column_dup(sqlite3_stmt *st, int i) {
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return strdup(t ? (const char *)t : "");
+}
+
+void results_experiment_fini(results_experiment *e) {
+    if (!e) return;
+    free(e->scenario_file);
+    free(e->scenario_hash);
+    free(e->mode);
+    free(e->command_line);
+    free(e->version);
+    free(e->started_at);
+    free(e->finished_at);
+    for (size_t k = 0; k < e->nkeys; k++) free(e->key[k]);
+    free(e->key);
+    for (size_t p = 0; p < e->npoints; p++) {
+        for (size_t k = 0; e->point[p].value && k < e->nkeys; k++)
+            free(e->point[p].value[k]);
+        free(e->point[p].value);
+    }
+    free(e->point);
+    memset(e, 0, sizeof *e);
+}
+
+int results_experiment_load(results *r, int64_t id, results_experiment *e,
+                            char *err, size_t errlen) {
+    memset(e, 0, sizeof *e);
+    sqlite3_stmt *st = NULL;
+    int rc = RESULTS_OK, step;
+    const char *what = "reading the experiment";
+    if (id == 0) {
+        rc = query_int(r, "SELECT coalesce(max(id), 0) FROM experiments", &id,
+                       what, err, errlen);
+        if (rc != RESULTS_OK) return rc;
+        if (id == 0) {
+            errf(err, errlen, "%s: holds no experiment yet", r->path);
+            return RESULTS_EINPUT;
+        }
+    }
+    /* One read transaction, so a sweep writing meanwhile cannot tear it. */
+    rc = exec(r, "BEGIN", what, err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    rc = prepare(r, "SELECT scenario_file, scenario_hash, mode, command_line, "
+                    "stalesim_version, started_at, coalesce(finished_at, ''), "
+                    "points FROM experiments WHERE id = ?",
+                 &st, what, err, errlen);
+    if (rc != RESULTS_OK) goto out;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        errf(err, errlen, "%s: no experiment %lld", r->path, (long long)id);
+        rc = RESULTS_EINPUT;
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        rc = sql_fail(r, what, err, errlen);
+        goto out;
+    }
+    e->id = id;
+    e->scenario_file = column_dup(st, 0);
+    e->scenario_hash = column_dup(st, 1);
+    e->mode = column_dup(st, 2);
+    e->command_line = column_dup(st, 3);
+    e->version = column_dup(st, 4);
+    e->started_at = column_dup(st, 5);
+    e->finished_at = column_dup(st, 6);
+    int64_t npoints = sqlite3_column_int64(st, 7);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!e->scenario_file || !e->scenario_hash || !e->mode ||
+        !e->command_line || !e->version || !e->started_at || !e->finished_at)
+        goto oom;
+
+    rc = prepare(r, "SELECT key FROM vary WHERE experiment = ? ORDER BY "
+                    "position", &st, what, err, errlen);
+    if (rc != RESULTS_OK) goto out;
+    sqlite3_bind_int64(st, 1, id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        char **k = realloc(e->key, (e->nkeys + 1) * sizeof *k);
+        if (!k) goto oom;
+        e->key = k;
+        if (!(e->key[e->nkeys] = column_dup(st, 0))) goto oom;
+        e->nkeys++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = sql_fail(r, what, err, errlen);
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    if (npoints < 0 || npoints > GRID_MAX_POINTS) {
+        errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
+             (long long)id, (long long)npoints);
+        rc = RESULTS_EINPUT;
+        goto out;
+    }
+    e->point = calloc((size_t)npoints + 1, sizeof *e->point);
+    if (!e->point) goto oom;
+    rc = prepare(r, "SELECT id, idx, reps_target, reps_done, done, hit_cap "
+                    "FROM points WHERE experiment = ? ORDER BY idx",
+                 &st, what, err, errlen);
+    if (rc != RESULTS_OK) goto out;
+    sqlite3_bind_int64(st, 1, id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && e->npoints < (size_t)npoints) {
+        results_point *p = &e->point[e->npoints++];
+        p->id = sqlite3_column_int64(st, 0);
+        p->index = (uint32_t)sqlite3_column_int64(st, 1);
+        p->reps_target = (uint32_t)sqlite3_column_int64(st, 2);
+        p->reps_done = (uint32_t)sqlite3_column_int64(st, 3);
+        p->done = sqlite3_column_int(st, 4);
+        p->hit_cap = sqlite3_column_int(st, 5);
+        p->value = calloc(e->nkeys + 1, sizeof *p->value);
+        if (!p->value) goto oom;
+    }
+    if (step != SQLITE_DONE && step != SQLITE_ROW) {
+        rc = sql_fail(r, what, err, errlen);
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    rc = prepare(r, "SELECT value FROM point_values WHERE point = ? AND "
+                    "key = ?", &st, what, err, errlen);
+    if (rc != RESULTS_OK) goto out;
+    for (size_t p = 0; p < e->npoints; p++)
+        for (size_t k = 0; k < e->nkeys; k++) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, e->point[p].id);
+            sqlite3_bind_text(st, 2, e->key[k], -1, SQLITE_STATIC);
+            step = sqlite3_step(st);
+            if (step != SQLITE_ROW && step != SQLITE_DONE) {
+                rc = sql_fail(r, what, err, errlen);
+                goto out;
+            }
+            e->point[p].value[k] =
+                step == SQLITE_ROW ? column_dup(st, 0) : strdup("?");
+            if (!e->point[p].value[k]) goto oom;
+        }
+    rc = RESULTS_OK;
+    goto out;
+oom:
+    errf(err, errlen, "%s: out of memory", r->path);
+    rc = RESULTS_EIO;
+out:
+    sqlite3_finalize(st);
+    if (rc == RESULTS_OK) {
+        rc = exec(r, "COMMIT", what, err, errlen);
+    } else {
+        rollback(r);
+    }
+    if (rc != RESULTS_OK) results_experiment_fini(e);
+    return rc;
+}
+
+int results_each_run(results *r, int64_t point_id, results_result_fn fn,
+                     void *arg, char *err, size_t errlen) {
+    const char *what = "reading the runs of a point";
+    sqlite3_stmt *st;
+    int rc = prepare(r, "SELECT rep FROM runs WHERE point = ? ORDER BY rep",
+                     &st, what, err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    sqlite3_bind_int64(st, 1, point_id);
+    uint32_t *reps = NULL;
+    size_t n = 0, cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            uint32_t *p = realloc(reps, cap * sizeof *p);
+            if (!p) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            reps = p;
+        }
+        reps[n++] = (uint32_t)sqlite3_column_int64(st, 0);
+    }
+    if (step == SQLITE_NOMEM) {
+        errf(err, errlen, "%s: out of memory", r->path);
+        rc = RESULTS_EIO;
+    } else if (step != SQLITE_DONE) {
+        rc = sql_fail(r, what, err, errlen);
+    }
+    sqlite3_finalize(st);
+    world_result *res = rc == RESULTS_OK ? malloc(sizeof *res) : NULL;
+    if (rc == RESULTS_OK && !res) {
+        errf(err, errlen, "%s: out of memory", r->path);
+        rc = RESULTS_EIO;
+    }
+    for (size_t i = 0; i < n && rc == RESULTS_OK; i++) {
+        rc = results_read_run(r, point_id, reps[i], res, err, errlen);
+        if (rc == RESULTS_OK && fn(arg, reps[i], res) != 0) break;
+    }
+    free(res);
+    free(reps);
+    return rc;
+}

@@ -1,0 +1,153 @@
+/* The SQLite results store of sweeps.
+ *
+ * One file holds any number of experiments.  An experiment is one sweep
+ * command: the scenario text and its FNV-1a 64 hash, the --set overrides, the
+ * grid and the mode.  Running the same command again finds the same
+ * experiment and resumes it; any other command starts a new one in the same
+ * file.  Its points are the grid's points (one point_values row per varied
+ * key, so SQL can filter on them), and each replication of a point is one row
+ * of `runs` with one REAL column per metric named like world_metric_name(),
+ * plus its histogram bins (`distributions`, `dist_stats`) and stale reads by
+ * cause (`causes`).  docs-sweep.md documents every table and column.
+ *
+ * Durability: the file is in WAL mode with synchronous=FULL, and every run
+ * (its runs row, its bins, its causes and the point's counter) is written in
+ * one transaction, so a run is either wholly stored or absent after a crash,
+ * a kill -9 or a power loss, and a committed run survives all three.  FULL
+ * costs one fsync of the WAL per run, nothing next to a replication.
+ *
+ * Identity: the meta table (application 'stalesim', schema_version) plus
+ * PRAGMA application_id and user_version.  Opening a file that is not an
+ * SQLite database, an SQLite database with other tables, or a stalesim
+ * database of another schema version fails with RESULTS_EINPUT and changes
+ * nothing in the file.  Metric columns are additive within a schema
+ * version: a build that measures a metric the file has no column for adds it
+ * when it opens the file for writing (earlier runs read NULL, i.e. NaN, there),
+ * and a reader treats a missing column as NULL.
+ *
+ * Every function returns 0 (RESULTS_OK) or a negative status and writes a
+ * one-line message naming the file to err.  Not thread-safe: one connection,
+ * one thread (the sweep coordinator). */
+#ifndef STALESIM_EXPERIMENTS_RESULTS_H
+#define STALESIM_EXPERIMENTS_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "experiments/grid.h"
+#include "models/world.h"
+
+#define RESULTS_SCHEMA_VERSION 1
+#define RESULTS_APPLICATION_ID 0x53544c53 /* "STLS" */
+
+enum results_status {
+    RESULTS_OK = 0,
+    RESULTS_EIO = -1,   /* SQLite or file-system failure, out of memory */
+    RESULTS_EINPUT = -2, /* not a stalesim database, wrong schema, no such
+                            experiment or key, missing file (read-only) */
+    RESULTS_EXISTS = -3  /* results_write_run: that run is already stored */
+};
+
+typedef struct results results;
+
+/* Opens (creating it and its schema when absent or empty, unless
+ * `read_only`) the database at path.  *out is NULL on failure. */
+int results_open(results **out, const char *path, int read_only, char *err,
+                 size_t errlen);
+/* Closes; NULL does nothing. */
+void results_close(results *r);
+const char *results_path(const results *r);
+
+/* FNV-1a 64 of text, as 16 lower-case hex digits plus NUL. */
+void results_hash_text(const char *text, char out[17]);
+
+/* What identifies an experiment, plus what is recorded about it. */
+typedef struct results_experiment_spec {
+    const char *scenario_file; /* as given, or "(built-in default)" */
+    const char *scenario_text; /* the file's bytes ("" for the default) */
+    const char *overrides;     /* the --set/--reps/--seed texts, one a line */
+    const char *mode;          /* "reps" or "precision P max-reps N" */
+    double precision;          /* NaN in reps mode */
+    uint32_t max_reps;         /* 0 in reps mode */
+    const char *command_line;  /* recorded only */
+    const grid *grid;
+    const uint32_t *reps_target; /* per point: the reps it needs (reps mode)
+                                    or may have (precision mode) */
+} results_experiment_spec;
+
+/* Finds the experiment with the same scenario text, overrides, grid and
+ * mode, or creates it with all its points (one transaction).  Sets *id and
+ * *resumed (1 found, 0 created), and point_id[p] for every grid point p. */
+int results_experiment_open(results *r, const results_experiment_spec *spec,
+                            int64_t *id, int *resumed, int64_t *point_id,
+                            char *err, size_t errlen);
+
+/* Calls fn for every stored run of experiment `id`: point index, rep, and
+ * its stale_read_fraction (NaN if NULL).  Stops at fn's nonzero return. */
+typedef int (*results_run_fn)(void *arg, uint32_t point, uint32_t rep,
+                              double stale_read_fraction);
+int results_each_stored_run(results *r, int64_t id, results_run_fn fn,
+                            void *arg, char *err, size_t errlen);
+
+/* Stores replication `rep` of point `point_id` in one transaction: the runs
+ * row, the nonzero histogram bins and tallies of every distribution, the
+ * nonzero cause counts, and points.reps_done + 1.  If that (point, rep) is
+ * already stored (another process running the same sweep got there first)
+ * nothing is written and RESULTS_EXISTS is returned: the stored run is the
+ * same replication, so nothing is lost. */
+int results_write_run(results *r, int64_t point_id, uint32_t rep,
+                      uint64_t seed, const world_result *res, char *err,
+                      size_t errlen);
+
+/* Marks a point complete: hit_cap (precision mode stopped at --max-reps) and
+ * the relative half-width reached (NaN: not recorded). */
+int results_point_done(results *r, int64_t point_id, int hit_cap,
+                       double rel_halfwidth, char *err, size_t errlen);
+/* Groups the following results_point_done calls in one transaction (one
+ * sync instead of one per call).  results_rollback cannot fail. */
+int results_begin(results *r, char *err, size_t errlen);
+int results_commit(results *r, char *err, size_t errlen);
+void results_rollback(results *r);
+/* Stamps the experiment's finished_at (every point complete), once. */
+int results_experiment_finished(results *r, int64_t id, char *err,
+                                size_t errlen);
+
+/* Reads one stored run back into *out exactly as it was written (wall_s and
+ * events included).  RESULTS_EINPUT if there is no such run. */
+int results_read_run(results *r, int64_t point_id, uint32_t rep,
+                     world_result *out, char *err, size_t errlen);
+
+/* ---- reading experiments (summarize) ------------------------------------- */
+
+typedef struct results_point {
+    int64_t id;
+    uint32_t index;      /* grid order */
+    uint32_t reps_target, reps_done;
+    int done, hit_cap;
+    char **value;        /* one per experiment key, in key order */
+} results_point;
+
+typedef struct results_experiment {
+    int64_t id;
+    char *scenario_file, *scenario_hash, *mode, *command_line, *version;
+    char *started_at, *finished_at; /* finished_at "" while incomplete */
+    size_t nkeys;
+    char **key;          /* varied keys in --vary order */
+    size_t npoints;
+    results_point *point;
+} results_experiment;
+
+/* Loads experiment `id` (0: the latest) with its points.  RESULTS_EINPUT if
+ * there is none. */
+int results_experiment_load(results *r, int64_t id, results_experiment *out,
+                            char *err, size_t errlen);
+void results_experiment_fini(results_experiment *e);
+
+/* Calls fn for every stored run of a point, in rep order, with the run read
+ * back as by results_read_run. */
+typedef int (*results_result_fn)(void *arg, uint32_t rep,
+                                 const world_result *res);
+int results_each_run(results *r, int64_t point_id, results_result_fn fn,
+                     void *arg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,741 @@
+/* The sweep coordinator: job building, resume, dispatch, stopping rules,
+ * progress, and the one place that writes results.
+ *
+ * Dispatch.  Fixed mode walks the missing (point, rep) pairs in point-major
+ * order.  Precision mode keeps a small set of active points: a point's next
+ * replication is handed out when it is certainly needed (fewer than
+ * SWEEP_MIN_REPS dispatched, or none in flight and no decision yet); when no
+ * such work exists the next point is activated; only when the grid is
+ * exhausted are idle workers given speculative replications of undecided
+ * points.  A result is stored only when it extends the point's contiguous
+ * prefix; later ones wait in a buffer (at most one per worker) until the gap
+ * fills, and are dropped if the point is decided first.
+ *
+ * The only mutable global is the signal flag, which a handler must reach. */
+#define _DEFAULT_SOURCE /* sigaction flags on every libc */
+#include "experiments/sweep.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_statistics_double.h>
+
+#include "experiments/run.h"
+#include "sim/stats.h"
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || errlen == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- the job ------------------------------------------------------------------- */
+
+/* Reads a whole file into a NUL-terminated string; NULL with errno set. */
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (len + 1 < cap) break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (buf && bad) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    if (buf) buf[len] = '\0';
+    return buf;
+}
+
+void sweep_job_fini(sweep_job *job) {
+    if (!job) return;
+    if (job->point)
+        for (size_t p = 0; p < job->grid.npoints; p++)
+            scenario_fini(&job->point[p]);
+    free(job->point);
+    free(job->reps_target);
+    free(job->scenario_file);
+    free(job->scenario_text);
+    free(job->overrides);
+    grid_fini(&job->grid);
+    memset(job, 0, sizeof *job);
+    grid_init(&job->grid);
+}
+
+/* Rewrites a validation message about a varied key ("--set 'K': why") into
+ * one naming the --vary argument and the value. */
+static void blame_vary(const sweep_job *job, size_t p, const char *msg,
+                       char *err, size_t errlen) {
+    const grid *g = &job->grid;
+    if (strncmp(msg, "--set '", 7) == 0) {
+        for (size_t a = 0; a < g->naxes; a++) {
+            size_t n = strlen(g->axis[a].key);
+            if (strncmp(msg + 7, g->axis[a].key, n) == 0 &&
+                strncmp(msg + 7 + n, "': ", 3) == 0) {
+                errf(err, errlen, "--vary '%s': value '%s': %s",
+                     g->axis[a].spec, grid_value(g, p, a), msg + 10 + n);
+                return;
+            }
+        }
+    }
+    char label[512];
+    grid_point_label(g, p, label, sizeof label);
+    if (g->naxes)
+        errf(err, errlen, "%s (at the point %s)", msg, label);
+    else
+        errf(err, errlen, "%s", msg);
+}
+
+int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
+                    size_t nsets, grid *g, double precision, uint32_t max_reps,
+                    char *err, size_t errlen) {
+    memset(job, 0, sizeof *job);
+    job->grid = *g;
+    grid_init(g);
+    job->precision = precision;
+    job->max_reps = isnan(precision) ? 0 : max_reps;
+    size_t olen = 1;
+    for (size_t i = 0; i < nsets; i++) olen += strlen(sets[i]) + 1;
+    job->overrides = malloc(olen);
+    if (!job->overrides) goto oom;
+    job->overrides[0] = '\0';
+    for (size_t i = 0; i < nsets; i++) {
+        strcat(job->overrides, sets[i]);
+        strcat(job->overrides, "\n");
+    }
+    if (file) {
+        job->scenario_file = strdup(file);
+        if (!job->scenario_file) goto oom;
+        job->scenario_text = read_text(file);
+        if (!job->scenario_text) {
+            errf(err, errlen, "%s: cannot read: %s", file, strerror(errno));
+            return errno == ENOMEM ? SWEEP_EIO : SWEEP_EINPUT;
+        }
+    } else {
+        job->scenario_text = strdup("");
+        if (!job->scenario_text) goto oom;
+    }
+    size_t np = job->grid.npoints;
+    job->point = calloc(np, sizeof *job->point);
+    job->reps_target = calloc(np, sizeof *job->reps_target);
+    if (!job->point || !job->reps_target) goto oom;
+    char why[1024];
+    for (size_t p = 0; p < np; p++) {
+        scenario *sc = &job->point[p];
+        if (scenario_init_defaults(sc, why, sizeof why) != 0) goto oom;
+        if (file && scenario_load(sc, file, why, sizeof why) != 0) {
+            errf(err, errlen, "%s", why);
+            return SWEEP_EINPUT;
+        }
+        for (size_t i = 0; i < nsets; i++)
+            if (scenario_set(sc, sets[i], why, sizeof why) != 0) {
+                errf(err, errlen, "%s", why);
+                return SWEEP_EINPUT;
+            }
+        for (size_t a = 0; a < job->grid.naxes; a++) {
+            char assign[1200];
+            snprintf(assign, sizeof assign, "%s=%s", job->grid.axis[a].key,
+                     grid_value(&job->grid, p, a));
+            if (scenario_set(sc, assign, why, sizeof why) != 0) {
+                blame_vary(job, p, why, err, errlen);
+                return SWEEP_EINPUT;
+            }
+        }
+        if (scenario_validate(sc, why, sizeof why) != 0) {
+            blame_vary(job, p, why, err, errlen);
+            return SWEEP_EINPUT;
+        }
+        job->reps_target[p] = isnan(precision) ? sc->run.reps : max_reps;
+    }
+    /* What ran must be what is recorded: the file may not change meanwhile. */
+    if (file) {
+        char *again = read_text(file);
+        int same = again && strcmp(again, job->scenario_text) == 0;
+        free(again);
+        if (!same) {
+            errf(err, errlen, "%s: changed while the sweep was loading it",
+                 file);
+            return SWEEP_EINPUT;
+        }
+    }
+    return SWEEP_OK;
+oom:
+    errf(err, errlen, "out of memory building the sweep");
+    return SWEEP_EIO;
+}
+
+int sweep_work(void *arg, const sweep_task *task, world_result *out) {
+    const sweep_job *job = arg;
+    if (task->point >= job->grid.npoints) return -1;
+    return run_replication(&job->point[task->point], task->rep, out);
+}
+
+int sweep_precision_met(const double *x, size_t n, double p,
+                        double *rel_halfwidth) {
+    *rel_halfwidth = NAN;
+    if (n < 2) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (isnan(x[i])) return 0;
+    double mean = gsl_stats_mean(x, 1, n), hw = sim_ci95(x, n);
+    if (mean > 0)
+        *rel_halfwidth = hw / mean;
+    else if (hw == 0)
+        *rel_halfwidth = 0;
+    else
+        *rel_halfwidth = INFINITY;
+    return n >= SWEEP_MIN_REPS && hw <= p * mean;
+}
+
+/* ---- signals -------------------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig) { interrupted = sig; }
+
+typedef struct signal_state {
+    struct sigaction old_int, old_term;
+    sigset_t old_mask;
+} signal_state;
+
+/* Installs the handlers and blocks both signals (the transport unblocks them
+ * while it waits). */
+static void signals_catch(signal_state *s) {
+    interrupted = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a wait must return */
+    sigaction(SIGINT, &sa, &s->old_int);
+    sigaction(SIGTERM, &sa, &s->old_term);
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &s->old_mask);
+}
+
+static void signals_restore(signal_state *s) {
+    /* Unblock first: a signal pending now reaches our handler, harmlessly. */
+    sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+    sigaction(SIGINT, &s->old_int, NULL);
+    sigaction(SIGTERM, &s->old_term, NULL);
+}
+
+/* ---- coordinator state --------------------------------------------------------- */
+
+enum { REP_MISSING = 0, REP_STORED = 1, REP_PENDING = 2 };
+
+typedef struct point_state {
+    uint32_t target;   /* fixed: reps to run; precision: max_reps */
+    uint32_t stored;   /* runs in the database */
+    uint32_t prefix;   /* reps 0..prefix-1 are all stored */
+    uint32_t next;     /* precision: next rep to hand out */
+    uint32_t inflight; /* dispatched, not yet received */
+    int decided, hit_cap, active;
+    double rel_hw;
+    double *x;         /* precision: stale_read_fraction of the prefix */
+    uint8_t *rep;      /* REP_* of each rep < target */
+} point_state;
+
+typedef struct held {
+    int used;
+    sweep_task task;
+    world_result *res;
+} held;
+
+typedef struct coord {
+    const sweep_job *job;
+    results *db;
+    const sweep_options *opt;
+    sweep_report *rep;
+    int64_t *point_id;
+    point_state *ps;
+    size_t np;
+    int precise;
+    /* fixed-mode cursor */
+    size_t cur_p;
+    uint32_t cur_r;
+    /* precision mode */
+    size_t next_point;  /* first point never activated */
+    size_t *active;     /* activated, maybe decided since */
+    size_t nactive;
+    held *hold;
+    int nhold;
+    uint64_t runs_total; /* fixed mode */
+    /* progress */
+    double t0, last_draw;
+    int drawn;
+    char *err;
+    size_t errlen;
+} coord;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int on_stored_run(void *arg, uint32_t point, uint32_t rep,
+                         double srf) {
+    coord *c = arg;
+    if (point >= c->np) return 0;
+    point_state *ps = &c->ps[point];
+    if (rep >= ps->target || ps->rep[rep] == REP_STORED) return 0;
+    ps->rep[rep] = REP_STORED;
+    ps->stored++;
+    c->rep->runs_skipped++;
+    if (c->precise && rep == ps->prefix) {
+        if (!ps->x && !(ps->x = malloc(ps->target * sizeof *ps->x))) return -1;
+        ps->x[ps->prefix++] = srf;
+    }
+    return 0;
+}
+
+/* Re-derives a point's precision decision from its stored prefix: the first
+ * n at which the rule holds. */
+static void decide_from_prefix(coord *c, point_state *ps) {
+    double rel = NAN;
+    for (uint32_t n = SWEEP_MIN_REPS; n <= ps->prefix; n++)
+        if (sweep_precision_met(ps->x, n, c->job->precision, &rel)) {
+            ps->decided = 1;
+            ps->rel_hw = rel;
+            return;
+        }
+    if (ps->prefix >= ps->target) {
+        sweep_precision_met(ps->x, ps->prefix, c->job->precision, &rel);
+        ps->decided = ps->hit_cap = 1;
+        ps->rel_hw = rel;
+    }
+}
+
+static void point_decided(coord *c, point_state *ps) {
+    c->rep->points_done++;
+    if (ps->hit_cap) c->rep->points_capped++;
+    free(ps->x);
+    ps->x = NULL;
+}
+
+/* ---- progress --------------------------------------------------------------------- */
+
+static void format_eta(double s, char *buf, size_t len) {
+    if (!isfinite(s) || s < 0) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, len, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else if (t >= 60)
+        snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
+    else
+        snprintf(buf, len, "%lds", t);
+}
+
+static void progress(coord *c, int final) {
+    FILE *out = c->opt->progress;
+    if (!out) return;
+    double t = now_s();
+    if (!final && c->drawn && t - c->last_draw < 0.1) return;
+    c->last_draw = t;
+    c->drawn = 1;
+    const sweep_report *r = c->rep;
+    double elapsed = t - c->t0;
+    double rate = elapsed > 0 ? (double)r->runs_run / elapsed : 0;
+    double frac, eta;
+    char runs[64];
+    if (c->precise) {
+        frac = r->points ? (double)r->points_done / (double)r->points : 1;
+        snprintf(runs, sizeof runs, "runs %llu",
+                 (unsigned long long)(r->runs_run + r->runs_skipped));
+        /* points still to decide, at the pace of those decided so far */
+        size_t now_done = r->points_done;
+        eta = NAN;
+        if (r->runs_run > 0 && now_done > 0 && now_done < r->points)
+            eta = elapsed * (double)(r->points - now_done) / (double)now_done;
+        else if (now_done == r->points)
+            eta = 0;
+    } else {
+        uint64_t have = r->runs_run + r->runs_skipped;
+        frac = c->runs_total ? (double)have / (double)c->runs_total : 1;
+        snprintf(runs, sizeof runs, "runs %llu/%llu", (unsigned long long)have,
+                 (unsigned long long)c->runs_total);
+        eta = rate > 0 ? (double)(c->runs_total - have) / rate : NAN;
+    }
+    char bar[21], etas[32];
+    int filled = (int)(frac * 20 + 1e-9);
+    for (int i = 0; i < 20; i++) bar[i] = i < filled ? '#' : '.';
+    bar[20] = '\0';
+    format_eta(eta, etas, sizeof etas);
+    fprintf(out, "\r[%s] points %zu/%zu  %s  %.1f runs/s  ETA %s\033[K", bar,
+            r->points_done, r->points, runs, rate, etas);
+    if (final) fputc('\n', out);
+    fflush(out);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+/* The next task of fixed mode; 0 when none is left. */
+static int next_fixed(coord *c, sweep_task *t) {
+    for (; c->cur_p < c->np; c->cur_p++, c->cur_r = 0) {
+        point_state *ps = &c->ps[c->cur_p];
+        for (; c->cur_r < ps->target; c->cur_r++)
+            if (ps->rep[c->cur_r] == REP_MISSING) {
+                t->point = (uint32_t)c->cur_p;
+                t->rep = c->cur_r++;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+static int take_rep(point_state *ps, size_t p, sweep_task *t) {
+    while (ps->next < ps->target && ps->rep[ps->next] != REP_MISSING)
+        ps->next++;
+    if (ps->next >= ps->target) return 0;
+    t->point = (uint32_t)p;
+    t->rep = ps->next++;
+    return 1;
+}
+
+/* The next task of precision mode; 0 when nothing may be handed out now. */
+static int next_precise(coord *c, sweep_task *t) {
+    /* drop decided points from the active set */
+    size_t k = 0;
+    for (size_t i = 0; i < c->nactive; i++)
+        if (!c->ps[c->active[i]].decided || c->ps[c->active[i]].inflight)
+            c->active[k++] = c->active[i];
+    c->nactive = k;
+    /* 1. work that is certainly needed */
+    for (size_t i = 0; i < c->nactive; i++) {
+        point_state *ps = &c->ps[c->active[i]];
+        if (ps->decided) continue;
+        if ((ps->next < SWEEP_MIN_REPS || ps->inflight == 0) &&
+            take_rep(ps, c->active[i], t))
+            return 1;
+    }
+    /* 2. a new point */
+    while (c->next_point < c->np) {
+        size_t p = c->next_point++;
+        point_state *ps = &c->ps[p];
+        if (ps->decided) continue;
+        ps->active = 1;
+        c->active[c->nactive++] = p;
+        if (take_rep(ps, p, t)) return 1;
+    }
+    /* 3. speculation, for the point with the fewest runs in flight */
+    point_state *best = NULL;
+    size_t best_p = 0;
+    for (size_t i = 0; i < c->nactive; i++) {
+        point_state *ps = &c->ps[c->active[i]];
+        if (ps->decided || ps->next >= ps->target) continue;
+        if (!best || ps->inflight < best->inflight) {
+            best = ps;
+            best_p = c->active[i];
+        }
+    }
+    return best ? take_rep(best, best_p, t) : 0;
+}
+
+/* ---- storing -------------------------------------------------------------------------- */
+
+static int store_run(coord *c, const sweep_task *t, const world_result *res) {
+    point_state *ps = &c->ps[t->point];
+    uint64_t seed = c->job->point[t->point].run.seed;
+    int rc = results_write_run(c->db, c->point_id[t->point], t->rep, seed, res,
+                               c->err, c->errlen);
+    if (rc != RESULTS_OK && rc != RESULTS_EXISTS) return -1;
+    ps->rep[t->rep] = REP_STORED;
+    ps->stored++;
+    if (rc == RESULTS_EXISTS)
+        c->rep->runs_elsewhere++; /* the same replication, stored already */
+    else
+        c->rep->runs_run++;
+    return 0;
+}
+
+static int mark_done(coord *c, size_t p) {
+    point_state *ps = &c->ps[p];
+    point_decided(c, ps);
+    return results_point_done(c->db, c->point_id[p], ps->hit_cap, ps->rel_hw,
+                              c->err, c->errlen) == RESULTS_OK ? 0 : -1;
+}
+
+static int handle_fixed(coord *c, const sweep_task *t, const world_result *res) {
+    point_state *ps = &c->ps[t->point];
+    ps->inflight--;
+    if (store_run(c, t, res) != 0) return -1;
+    if (ps->stored >= ps->target && !ps->decided) {
+        ps->decided = 1;
+        ps->rel_hw = NAN;
+        return mark_done(c, t->point);
+    }
+    return 0;
+}
+
+/* Stores rep `prefix` of point p and applies the rule. */
+static int extend_prefix(coord *c, const sweep_task *t, const world_result *res) {
+    point_state *ps = &c->ps[t->point];
+    if (!ps->x && !(ps->x = malloc(ps->target * sizeof *ps->x))) {
+        errf(c->err, c->errlen, "out of memory");
+        return -1;
+    }
+    if (store_run(c, t, res) != 0) return -1;
+    ps->x[ps->prefix++] = res->metric[M_STALE_READ_FRACTION];
+    double rel;
+    if (sweep_precision_met(ps->x, ps->prefix, c->job->precision, &rel)) {
+        ps->decided = 1;
+    } else if (ps->prefix >= ps->target) {
+        ps->decided = ps->hit_cap = 1;
+    }
+    if (!ps->decided) return 0;
+    ps->rel_hw = rel;
+    return mark_done(c, t->point);
+}
+
+static int handle_precise(coord *c, const sweep_task *t,
+                          const world_result *res) {
+    point_state *ps = &c->ps[t->point];
+    ps->inflight--;
+    if (ps->decided || t->rep != ps->prefix) {
+        if (ps->decided) {
+            ps->rep[t->rep] = REP_MISSING;
+            c->rep->runs_discarded++;
+            return 0;
+        }
+        /* a gap before it: hold it */
+        for (int i = 0; i < c->nhold; i++)
+            if (!c->hold[i].used) {
+                if (!c->hold[i].res &&
+                    !(c->hold[i].res = malloc(sizeof *c->hold[i].res))) {
+                    errf(c->err, c->errlen, "out of memory");
+                    return -1;
+                }
+                memcpy(c->hold[i].res, res, sizeof *res);
+                c->hold[i].task = *t;
+                c->hold[i].used = 1;
+                return 0;
+            }
+        errf(c->err, c->errlen, "no room to hold an early result");
+        return -1;
+    }
+    if (extend_prefix(c, t, res) != 0) return -1;
+    /* held results that now continue the prefix, or that are moot */
+    for (int again = 1; again;) {
+        again = 0;
+        for (int i = 0; i < c->nhold; i++) {
+            held *h = &c->hold[i];
+            if (!h->used || h->task.point != t->point) continue;
+            if (ps->decided) {
+                h->used = 0;
+                ps->rep[h->task.rep] = REP_MISSING;
+                c->rep->runs_discarded++;
+            } else if (h->task.rep == ps->prefix) {
+                h->used = 0;
+                if (extend_prefix(c, &h->task, h->res) != 0) return -1;
+                again = 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- the run ------------------------------------------------------------------------ */
+
+static void coord_fini(coord *c) {
+    if (c->ps)
+        for (size_t p = 0; p < c->np; p++) {
+            free(c->ps[p].x);
+            free(c->ps[p].rep);
+        }
+    free(c->ps);
+    free(c->point_id);
+    free(c->active);
+    if (c->hold)
+        for (int i = 0; i < c->nhold; i++) free(c->hold[i].res);
+    free(c->hold);
+}
+
+int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
+              sweep_report *report, char *err, size_t errlen) {
+    coord c;
+    memset(&c, 0, sizeof c);
+    memset(report, 0, sizeof *report);
+    c.job = job;
+    c.db = rdb;
+    c.opt = opt;
+    c.rep = report;
+    c.np = job->grid.npoints;
+    c.precise = !isnan(job->precision);
+    c.err = err;
+    c.errlen = errlen;
+    c.t0 = now_s();
+    report->points = c.np;
+    const transport_ops *tops = opt->transport ? opt->transport
+                                               : &transport_local;
+    transport *tr = NULL;
+    world_result *res = NULL;
+    signal_state sig;
+    int caught = 0, status = SWEEP_EIO;
+
+    c.point_id = calloc(c.np, sizeof *c.point_id);
+    c.ps = calloc(c.np, sizeof *c.ps);
+    c.active = calloc(c.np, sizeof *c.active);
+    res = malloc(sizeof *res);
+    if (!c.point_id || !c.ps || !c.active || !res) goto oom;
+    for (size_t p = 0; p < c.np; p++) {
+        c.ps[p].target = job->reps_target[p];
+        c.ps[p].rel_hw = NAN;
+        c.ps[p].rep = calloc(c.ps[p].target ? c.ps[p].target : 1, 1);
+        if (!c.ps[p].rep) goto oom;
+        c.runs_total += c.ps[p].target;
+    }
+
+    /* The experiment, and what it already holds. */
+    char mode[96];
+    if (c.precise) {
+        /* the shortest text that reads back as the same P */
+        char ptext[40];
+        snprintf(ptext, sizeof ptext, "%.15g", job->precision);
+        if (strtod(ptext, NULL) != job->precision)
+            snprintf(ptext, sizeof ptext, "%.17g", job->precision);
+        snprintf(mode, sizeof mode, "precision %s max-reps %u", ptext,
+                 job->max_reps);
+    } else {
+        snprintf(mode, sizeof mode, "reps");
+    }
+    results_experiment_spec spec = {
+        .scenario_file = job->scenario_file ? job->scenario_file
+                                            : "(built-in default)",
+        .scenario_text = job->scenario_text,
+        .overrides = job->overrides,
+        .mode = mode,
+        .precision = job->precision,
+        .max_reps = job->max_reps,
+        .command_line = opt->command_line,
+        .grid = &job->grid,
+        .reps_target = job->reps_target,
+    };
+    int rc = results_experiment_open(rdb, &spec, &report->experiment,
+                                     &report->resumed, c.point_id, err, errlen);
+    if (rc != RESULTS_OK) {
+        status = rc == RESULTS_EINPUT ? SWEEP_EINPUT : SWEEP_EIO;
+        goto out;
+    }
+    if (results_each_stored_run(rdb, report->experiment, on_stored_run, &c, err,
+                                errlen) != RESULTS_OK)
+        goto out;
+    for (size_t p = 0; p < c.np; p++) {
+        point_state *ps = &c.ps[p];
+        if (c.precise)
+            decide_from_prefix(&c, ps);
+        else if (ps->stored >= ps->target)
+            ps->decided = 1;
+        if (ps->decided) point_decided(&c, ps);
+        ps->next = c.precise ? ps->prefix : 0;
+    }
+    /* Points decided by the stored runs but not yet marked (a kill between a
+     * point's last run and its mark) are marked now, in one transaction. */
+    if (report->points_done > 0) {
+        if (results_begin(rdb, err, errlen) != RESULTS_OK) goto out;
+        for (size_t p = 0; p < c.np; p++) {
+            point_state *ps = &c.ps[p];
+            if (ps->decided &&
+                results_point_done(rdb, c.point_id[p], ps->hit_cap, ps->rel_hw,
+                                   err, errlen) != RESULTS_OK) {
+                results_rollback(rdb);
+                goto out;
+            }
+        }
+        if (results_commit(rdb, err, errlen) != RESULTS_OK) goto out;
+    }
+
+    /* Work, if any is left. */
+    int jobs = opt->jobs < 1 ? 1 : opt->jobs;
+    uint64_t missing = 0;
+    for (size_t p = 0; p < c.np; p++)
+        if (!c.ps[p].decided) missing += c.ps[p].target - c.ps[p].stored;
+    if (missing > 0) {
+        if ((uint64_t)jobs > missing) jobs = (int)missing;
+        signals_catch(&sig);
+        caught = 1;
+        tr = tops->start(jobs, sweep_work, (void *)job, &interrupted, err,
+                         errlen);
+        if (!tr) goto out;
+        c.nhold = report->workers = tops->capacity(tr);
+        c.hold = calloc((size_t)c.nhold, sizeof *c.hold);
+        if (!c.hold) goto oom;
+        int inflight = 0;
+        progress(&c, 0);
+        for (;;) {
+            sweep_task t;
+            while (!interrupted && inflight < tops->capacity(tr) &&
+                   (c.precise ? next_precise(&c, &t) : next_fixed(&c, &t))) {
+                if (tops->submit(tr, &t, err, errlen) != 0) goto out;
+                c.ps[t.point].inflight++;
+                c.ps[t.point].rep[t.rep] = REP_PENDING;
+                inflight++;
+            }
+            if (interrupted) break;
+            if (inflight == 0) break;
+            int got = tops->receive(tr, &t, res, err, errlen);
+            if (got < 0) goto out;
+            if (got == 0) break; /* interrupted */
+            inflight--;
+            if ((c.precise ? handle_precise(&c, &t, res)
+                           : handle_fixed(&c, &t, res)) != 0)
+                goto out;
+            progress(&c, 0);
+        }
+        if (interrupted) {
+            tops->stop(tr, 1);
+            tr = NULL;
+            status = SWEEP_INTERRUPTED;
+            goto out;
+        }
+        tops->stop(tr, 0);
+        tr = NULL;
+    }
+    if (report->points_done == c.np &&
+        results_experiment_finished(rdb, report->experiment, err, errlen) !=
+            RESULTS_OK)
+        goto out;
+    status = SWEEP_OK;
+    goto out;
+oom:
+    errf(err, errlen, "out of memory running the sweep");
+    status = SWEEP_EIO;
+out:
+    if (tr) tops->stop(tr, 1);
+    if (c.drawn) progress(&c, 1);
+    if (caught) signals_restore(&sig);
+    for (size_t p = 0; c.ps && p < c.np; p++) report->runs_stored += c.ps[p].stored;
+    report->wall_s = now_s() - c.t0;
+    free(res);
+    coord_fini(&c);
+    return status;
+}

@@ -1,0 +1,109 @@
+/* Sweeps: every point of a grid, replicated, into the results database.
+ *
+ * The job (sweep_job) is everything a worker needs to compute any task: the
+ * scenario of every point, built as defaults, the scenario file, the --set
+ * overrides, then the point's values, then validated.  It is built once,
+ * before any worker starts, so a bad point is refused before anything runs.
+ *
+ * The coordinator (sweep_run) builds the task list of (point, replication),
+ * skips what the database already holds for the same experiment (resume),
+ * hands tasks to workers through a transport (transport.h) and is the only
+ * writer of the database: one transaction per finished run.  Replication r of
+ * every point uses world stream r (world_create(sc, r)), so results depend
+ * neither on --jobs nor on the order in which workers finish.
+ *
+ * Modes.  Fixed: each point runs replications 0..reps-1, reps being the
+ * point's [run] reps (so --reps N, a --set run.reps=N, or the file).
+ * Precision P (sequential stopping): a point runs replications in order until
+ * the 95% half-width of stale_read_fraction over replications 0..n-1 is at
+ * most P times their mean, with n >= SWEEP_MIN_REPS, or n reaches max_reps
+ * (the point "hit the cap").  The rule is applied to each prefix 0..n-1 in
+ * turn, never to whatever happened to finish first, so the decision and the
+ * stored runs are the same for any --jobs; replications computed
+ * speculatively past the decision are discarded, not stored.
+ *
+ * Interruption.  SIGINT or SIGTERM make sweep_run stop handing out work,
+ * kill its workers (losing only the runs in flight) and return
+ * SWEEP_INTERRUPTED; every committed run stays.  The same command later
+ * resumes the same experiment.  sweep_run installs its own handlers for the
+ * two signals while it runs and restores the previous ones. */
+#ifndef STALESIM_EXPERIMENTS_SWEEP_H
+#define STALESIM_EXPERIMENTS_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "experiments/grid.h"
+#include "experiments/results.h"
+#include "experiments/transport.h"
+#include "models/scenario.h"
+
+#define SWEEP_MIN_REPS 3
+
+enum sweep_status {
+    SWEEP_OK = 0,
+    SWEEP_INTERRUPTED = 1, /* a signal stopped it; committed runs are kept */
+    SWEEP_EIO = -1,        /* runtime: memory, workers, I/O, SQLite */
+    SWEEP_EINPUT = -2      /* bad input: a point that does not validate, a
+                              database that is not ours */
+};
+
+/* Read-only once built. */
+typedef struct sweep_job {
+    char *scenario_file;   /* as given, NULL for the built-in default */
+    char *scenario_text;   /* the file's bytes, "" for the default */
+    char *overrides;       /* the --set texts, one a line, in order */
+    grid grid;             /* owned */
+    scenario *point;       /* grid.npoints validated scenarios */
+    uint32_t *reps_target; /* per point: its reps (fixed) or max_reps */
+    double precision;      /* NaN: fixed mode */
+    uint32_t max_reps;     /* precision mode cap; 0 in fixed mode */
+} sweep_job;
+
+/* Builds every point's scenario.  `sets` are "section.key=value" texts
+ * applied after the file; *g is moved into the job (left empty).  precision
+ * NaN selects fixed mode.  Returns SWEEP_OK, SWEEP_EINPUT (the message names
+ * the file, the --set or the --vary and value at fault) or SWEEP_EIO.  Call
+ * sweep_job_fini in every case. */
+int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
+                    size_t nsets, grid *g, double precision, uint32_t max_reps,
+                    char *err, size_t errlen);
+void sweep_job_fini(sweep_job *job);
+
+/* The worker side: computes one task of the job (a sweep_work_fn). */
+int sweep_work(void *job, const sweep_task *task, world_result *out);
+
+typedef struct sweep_options {
+    int jobs;                       /* workers, >= 1 */
+    const transport_ops *transport; /* NULL: transport_local */
+    FILE *progress;                 /* progress line target, NULL: none */
+    const char *command_line;       /* recorded with the experiment */
+} sweep_options;
+
+typedef struct sweep_report {
+    int64_t experiment;
+    int resumed;              /* the experiment existed before */
+    size_t points, points_done, points_capped;
+    uint64_t runs_stored;     /* runs of this experiment now in the database */
+    uint64_t runs_run;        /* runs computed and stored by this call */
+    uint64_t runs_skipped;    /* found already stored at the start */
+    uint64_t runs_discarded;  /* speculative runs past a precision decision */
+    int workers;              /* workers started (0: nothing to run) */
+    uint64_t runs_elsewhere;  /* computed, but stored meanwhile by another
+                                 process running the same sweep */
+    double wall_s;
+} sweep_report;
+
+/* Runs the job into rdb.  Returns a sweep_status; *report is filled in every
+ * case (as far as it got) and err holds the message of a failure. */
+int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
+              sweep_report *report, char *err, size_t errlen);
+
+/* The precision rule on x[0..n-1]: n >= SWEEP_MIN_REPS and the 95% Student-t
+ * half-width <= p * mean.  *rel_halfwidth gets half-width / mean (0 when both
+ * are 0, NaN when n < 2 or a value is NaN). */
+int sweep_precision_met(const double *x, size_t n, double p,
+                        double *rel_halfwidth);
+
+#endif
