@@ -37,6 +37,7 @@
 
 #include "experiments/cli.h"
 #include "experiments/commands.h"
+#include "experiments/contract.h"
 #include "experiments/run.h"
 #include "models/scenario.h"
 #include "sim/stats.h"
@@ -152,26 +153,13 @@ typedef struct clause {
     clause_state state;
 } clause;
 
-/* The smallest fraction a run of `reads` reads can tell apart from zero:
- * the exact one-sided 95% binomial upper bound with no event observed,
- * 1 - 0.05^(1/reads), about 3/reads ("rule of three"). */
-static double resolution(double reads) {
-    return reads >= 1 ? -expm1(log(0.05) / reads) : 1;
-}
+/* The rule itself is shared with `stalesim report` (experiments/contract.h),
+ * so both give the same verdict on the same numbers; the enums agree. */
+static double resolution(double reads) { return contract_resolution(reads); }
 
-/* Judges per-replication values x[0..n-1] (n >= 2) against `allowed`; the
- * upper bound is never below `least` (see resolution()). */
 static clause judge(const double *x, size_t n, double allowed, double least) {
-    clause c;
-    c.mean = gsl_stats_mean(x, 1, n);
-    double sd = gsl_stats_sd_m(x, 1, n, c.mean);
-    c.upper = c.mean + gsl_cdf_tdist_Pinv(0.95, (double)(n - 1)) * sd /
-                           sqrt((double)n);
-    if (c.upper < least) c.upper = least;
-    c.allowed = allowed;
-    c.state = c.upper <= allowed  ? CLAUSE_MET
-              : c.mean <= allowed ? CLAUSE_UNDEMONSTRATED
-                                  : CLAUSE_VIOLATED;
+    contract_clause k = contract_judge(x, n, allowed, least);
+    clause c = {k.mean, k.upper, k.allowed, (clause_state)k.state};
     return c;
 }
 
@@ -192,6 +180,75 @@ static void clause_subject(char *buf, size_t len, int staleness, double value,
         snprintf(buf, len, "%s of reads were staler than %s", pct, bound);
     else
         snprintf(buf, len, "%s of reads were stale", pct);
+}
+
+/* ---- key families ---------------------------------------------------------------- */
+
+/* Judges family f against its own contract (its view: the family's
+ * contract.* overrides over [contract]) on its per-replication values, and
+ * prints one verdict line plus why: its pattern and the leading cause of
+ * its stale reads.  Returns the worse clause state, or -1 on bad input. */
+static int check_family(const scenario *sc, const run_summary *sum, int f) {
+    scenario view;
+    char err[512];
+    if (scenario_family_view(sc, f, &view, err, sizeof err) != 0) {
+        cli_fail(EXIT_INPUT, "%s", err);
+        return -1;
+    }
+    const char *name = sc->families.family[f].name;
+    size_t n = sum->reps;
+    double reads = 0;
+    for (size_t r = 0; r < n; r++) reads += sum->family_value[f][M_READS][r];
+    double least = resolution(reads);
+    clause cl[2];
+    cl[0] = judge(sum->family_value[f][M_OVER_MAX_STALENESS_FRACTION], n,
+                  1 - view.contract.quantile, least);
+    cl[1] = judge(sum->family_value[f][M_STALE_READ_FRACTION], n,
+                  view.contract.max_stale_fraction, least);
+    char bound[64], q[32], rule[2][160];
+    fmt_duration(bound, sizeof bound,
+                 sim_time_to_s(view.contract.max_staleness));
+    fmt_quantile(q, sizeof q, view.contract.quantile);
+    snprintf(rule[0], sizeof rule[0], "%s <= %s", q, bound);
+    snprintf(rule[1], sizeof rule[1], "max_stale_fraction = %s",
+             scenario_text(&view, "contract", "max_stale_fraction"));
+    int d = 0;
+    if (cl[1].state > cl[0].state ||
+        (cl[1].state == cl[0].state && pressure(&cl[1]) > pressure(&cl[0])))
+        d = 1;
+    char subject[160], upper[64], allowed[64];
+    clause_subject(subject, sizeof subject, d == 0, cl[d].mean, bound);
+    fmt_percent(upper, sizeof upper, cl[d].upper);
+    fmt_percent(allowed, sizeof allowed, cl[d].allowed);
+    static const char *const verdict[] = {"MET", "NOT DEMONSTRATED",
+                                          "VIOLATED"};
+    printf("family %s: %s: %s (95%% upper bound %s), its contract allows %s "
+           "(%s)\n",
+           name, verdict[cl[d].state], subject, upper, allowed, rule[d]);
+    /* Why: the pattern it runs and what its stale reads came from. */
+    uint64_t total = 0;
+    int top = -1;
+    for (int c = 0; c < CAUSE_COUNT; c++) {
+        total += sum->family_causes[f][c];
+        if (sum->family_causes[f][c] &&
+            (top < 0 || sum->family_causes[f][c] > sum->family_causes[f][top]))
+            top = c;
+    }
+    printf("  pattern %s%s, ttl %s",
+           sc->families.family[f].bypass ? "none" : view.cache.pattern,
+           sc->families.family[f].bypass ? " (bypass: reads go to the source "
+                                           "of truth)"
+                                         : "",
+           scenario_text(&view, "cache", "ttl"));
+    if (top >= 0)
+        printf("; %llu stale reads, %.0f%% of them %s\n",
+               (unsigned long long)total,
+               100.0 * (double)sum->family_causes[f][top] / (double)total,
+               oracle_cause_name((oracle_cause)top));
+    else
+        printf("; no stale read\n");
+    scenario_fini(&view);
+    return cl[0].state > cl[1].state ? (int)cl[0].state : (int)cl[1].state;
 }
 
 /* ---- the command ------------------------------------------------------------------- */
@@ -377,6 +434,30 @@ int cmd_check(int argc, char **argv) {
     code = cl[0].state == CLAUSE_MET && cl[1].state == CLAUSE_MET
                ? EXIT_OK
                : EXIT_VIOLATED;
+    if (sc.families.n > 0) {
+        /* A verdict per family, each against its own contract; any family
+         * short of MET fails the check, and is named again at the end. */
+        int failed[SCENARIO_MAX_FAMILIES], nfailed = 0;
+        printf("\nper family (each against its own contract; default "
+               "[contract]):\n");
+        for (int f = 0; f < sc.families.n; f++) {
+            int st = check_family(&sc, sum, f);
+            if (st < 0) {
+                code = EXIT_INPUT;
+                goto out;
+            }
+            if (st != CLAUSE_MET) failed[nfailed++] = f;
+        }
+        for (int i = 0; i < nfailed; i++)
+            printf("check: family %s: contract not met (see above)\n",
+                   sc.families.family[failed[i]].name);
+        if (nfailed) code = EXIT_VIOLATED;
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            code = cli_fail(EXIT_RUNTIME, "writing the verdict: %s",
+                            strerror(errno));
+            goto out;
+        }
+    }
 out:
     run_summary_destroy(sum);
     scenario_fini(&sc);

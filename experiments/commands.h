@@ -31,4 +31,10 @@ void usage_check(FILE *out);
 int cmd_explain(int argc, char **argv);
 void usage_explain(FILE *out);
 
+/* experiments/cmd_plot.c, experiments/cmd_report.c */
+int cmd_plot(int argc, char **argv);
+void usage_plot(FILE *out);
+int cmd_report(int argc, char **argv);
+void usage_report(FILE *out);
+
 #endif

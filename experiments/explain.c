@@ -8,12 +8,7 @@
 
 #define EXPLAIN_RING 12 /* steps remembered per key */
 
-typedef struct step {
-    trace_rec rec;
-    uint32_t db_after;    /* the DB's version after this step */
-    uint32_t cache_after; /* the cache's version after it, if present */
-    uint8_t cached_after; /* 1 if the cache held the key after it */
-} step;
+typedef explain_step step;
 
 typedef struct key_log {
     step ring[EXPLAIN_RING];
@@ -67,6 +62,12 @@ void explainer_destroy(explainer *e) {
 int explainer_done(const explainer *e) { return e->found >= e->wanted; }
 unsigned explainer_count(const explainer *e) { return e->found; }
 int explainer_failed(const explainer *e) { return e->failed; }
+
+const explain_step *explainer_story(const explainer *e, unsigned i,
+                                    unsigned *n) {
+    *n = i < e->found ? e->stories[i].n : 0;
+    return i < e->found ? e->stories[i].steps : NULL;
+}
 
 static int interesting(const trace_rec *r) {
     switch ((trace_op)r->op) {

@@ -37,6 +37,20 @@ unsigned explainer_count(const explainer *e);
 /* 1 if a step could not be recorded for lack of memory. */
 int explainer_failed(const explainer *e);
 
+/* One step of a captured timeline and the state after it, reconstructed from
+ * the steps (read-only). */
+typedef struct explain_step {
+    trace_rec rec;
+    uint32_t db_after;    /* the DB's version after this step */
+    uint32_t cache_after; /* the cache's version after it, if present */
+    uint8_t cached_after; /* 1 if the cache held the key after it */
+} explain_step;
+
+/* The steps of captured stale read i (0 <= i < explainer_count), oldest
+ * first, the stale read last; *n gets their number.  Owned by e. */
+const explain_step *explainer_story(const explainer *e, unsigned i,
+                                    unsigned *n);
+
 /* Prints the captured timelines.  Returns 0, or -1 if writing failed. */
 int explainer_print(const explainer *e, FILE *out);
 

@@ -2,7 +2,9 @@
  *
  * All three carry the same names.  Numbers are printed with 10 significant
  * digits, so the same scenario and seed print byte-identical output apart
- * from the wall-clock fields.  Durations in distributions are in seconds. */
+ * from the wall-clock fields.  Durations in distributions are in seconds.
+ * JSON distributions also carry their histogram bins ("bins", for `stalesim
+ * plot RUN.json`). */
 #include "experiments/output.h"
 
 #include <math.h>
@@ -38,6 +40,27 @@ static void json_number(FILE *out, double x) {
         fputs("null", out);
 }
 
+/* The histogram behind a distribution (pooled over replications), for plots:
+ * "bins": [[lo_s, hi_s, count], ...], nonzero bins only, in increasing
+ * order; a bin holds values in [lo_s, hi_s) (SIM_HIST_PER_DECADE log bins a
+ * decade); exact zeros, when there are any, come first as [0, 0, count]. */
+static void json_bins(FILE *out, const sim_hist *h) {
+    fputs(", \"bins\": [", out);
+    int k = 0;
+    if (h->zeros) {
+        fprintf(out, "[0, 0, %llu]", (unsigned long long)h->zeros);
+        k++;
+    }
+    for (int i = 0; i < SIM_HIST_BINS; i++) {
+        if (!h->bins[i]) continue;
+        double lo, hi;
+        sim_hist_bin_bounds(i, &lo, &hi);
+        fprintf(out, "%s[%.10g, %.10g, %llu]", k++ ? ", " : "", lo / 1e9,
+                hi / 1e9, (unsigned long long)h->bins[i]);
+    }
+    fputc(']', out);
+}
+
 static void json_scenario(FILE *out, const scenario *sc) {
     fputs("{\"file\": ", out);
     json_string(out, sc->path);
@@ -54,6 +77,182 @@ static void json_scenario(FILE *out, const scenario *sc) {
         json_string(out, sc->text[i]);
     }
     fputs(section ? "}}" : "}", out);
+}
+
+/* ---- key families ([family.NAME]; printed only when there are some) ---- */
+
+/* Family f's pattern as simulated: `none` when it bypasses the cache. */
+static const char *family_pattern(const scenario *sc, int f) {
+    const scenario_family *fam = &sc->families.family[f];
+    if (fam->bypass) return "none";
+    for (int j = 0; j < fam->noverrides; j++) {
+        size_t k = (size_t)fam->override[j].key;
+        if (strcmp(scenario_key_section(k), "cache") == 0 &&
+            strcmp(scenario_key_name(k), "pattern") == 0)
+            return fam->override[j].value;
+    }
+    return sc->cache.pattern;
+}
+
+static void json_stat(FILE *out, run_stat st) {
+    fputs("{\"mean\": ", out);
+    json_number(out, st.mean);
+    fputs(", \"ci95\": ", out);
+    json_number(out, st.ci95);
+    fputs(", \"min\": ", out);
+    json_number(out, st.min);
+    fputs(", \"max\": ", out);
+    json_number(out, st.max);
+    fputc('}', out);
+}
+
+static void json_families(FILE *out, const scenario *sc, const run_summary *s) {
+    fputs(",\n \"families\": {", out);
+    for (int f = 0; f < s->nfamilies; f++) {
+        scenario_family_range r;
+        scenario_family_resolve(sc, f, &r);
+        fprintf(out, "%s\n  ", f ? "," : "");
+        json_string(out, sc->families.family[f].name);
+        fprintf(out, ": {\"first_key\": %u, \"keys\": %u, \"pattern\": ",
+                r.first_key, r.nkeys);
+        json_string(out, family_pattern(sc, f));
+        fprintf(out, ", \"bypass\": %s,\n   \"metrics\": {",
+                sc->families.family[f].bypass ? "true" : "false");
+        for (int m = 0; m < M_COUNT; m++) {
+            fprintf(out, "%s\"%s\": ", m ? ", " : "",
+                    world_metric_name((world_metric)m));
+            json_stat(out, run_summary_family_stat(s, f, (world_metric)m));
+        }
+        fputs("},\n   \"figures\": {", out);
+        for (int g = 0; g < F_COUNT; g++) {
+            fprintf(out, "%s\"%s\": ", g ? ", " : "",
+                    world_family_figure_name((world_family_figure)g));
+            json_stat(out,
+                      run_summary_figure_stat(s, f, (world_family_figure)g));
+        }
+        fputs("},\n   \"distributions\": {", out);
+        for (int d = 0; d < FD_COUNT; d++) {
+            const sim_hist *h = &s->family_dist[f][d];
+            fprintf(out, "%s\"%s\": {\"n\": %llu, \"mean\": ", d ? ", " : "",
+                    world_dist_name(world_family_dist[d]),
+                    (unsigned long long)sim_hist_n(h));
+            json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            for (int q = 0; q < NQ; q++) {
+                fprintf(out, ", \"%s\": ", quantile_names[q]);
+                json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            }
+            fputs(", \"max\": ", out);
+            json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+            fputc('}', out);
+        }
+        fputs("},\n   \"causes\": {", out);
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)s->family_causes[f][c]);
+        fputs("}}", out);
+    }
+    fputc('}', out);
+}
+
+static void csv_number(FILE *out, double x);
+
+static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
+    static const char *const fields[] = {"mean", "ci95", "min", "max"};
+    for (int f = 0; f < s->nfamilies; f++) {
+        const char *name = sc->families.family[f].name;
+        for (int m = 0; m < M_COUNT + F_COUNT; m++) {
+            run_stat st =
+                m < M_COUNT
+                    ? run_summary_family_stat(s, f, (world_metric)m)
+                    : run_summary_figure_stat(s, f,
+                                              (world_family_figure)(m - M_COUNT));
+            const char *mname =
+                m < M_COUNT ? world_metric_name((world_metric)m)
+                            : world_family_figure_name(
+                                  (world_family_figure)(m - M_COUNT));
+            double v[4] = {st.mean, st.ci95, st.min, st.max};
+            for (int k = 0; k < 4; k++) {
+                fprintf(out, "families.%s.%s,%s,%s,", name,
+                        m < M_COUNT ? "metrics" : "figures", mname, fields[k]);
+                csv_number(out, v[k]);
+                fputc('\n', out);
+            }
+        }
+        for (int d = 0; d < FD_COUNT; d++) {
+            const sim_hist *h = &s->family_dist[f][d];
+            const char *dn = world_dist_name(world_family_dist[d]);
+            fprintf(out, "families.%s.distributions,%s,n,%llu\n", name, dn,
+                    (unsigned long long)sim_hist_n(h));
+            fprintf(out, "families.%s.distributions,%s,mean,", name, dn);
+            csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            fputc('\n', out);
+            for (int q = 0; q < NQ; q++) {
+                fprintf(out, "families.%s.distributions,%s,%s,", name, dn,
+                        quantile_names[q]);
+                csv_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+                fputc('\n', out);
+            }
+            fprintf(out, "families.%s.distributions,%s,max,", name, dn);
+            csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+            fputc('\n', out);
+        }
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            fprintf(out, "families.%s.causes,%s,stale_reads,%llu\n", name,
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)s->family_causes[f][c]);
+    }
+}
+
+static void text_number(FILE *out, double x);
+
+static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
+    for (int f = 0; f < s->nfamilies; f++) {
+        scenario_family_range r;
+        scenario_family_resolve(sc, f, &r);
+        fprintf(out,
+                "\nfamily %s: keys %u..%u, pattern %s%s; %.6g reads/s + "
+                "%.6g writes/s\n",
+                sc->families.family[f].name, r.first_key,
+                r.first_key + r.nkeys - 1, family_pattern(sc, f),
+                sc->families.family[f].bypass ? " (bypass: reads go to the "
+                                                "source of truth)"
+                                              : "",
+                r.reads, r.writes);
+        fprintf(out, "  %-26s %11s %11s %11s %11s\n", "metric", "mean",
+                "+-95%", "min", "max");
+        for (int m = 0; m < M_COUNT + F_COUNT; m++) {
+            run_stat st =
+                m < M_COUNT
+                    ? run_summary_family_stat(s, f, (world_metric)m)
+                    : run_summary_figure_stat(s, f,
+                                              (world_family_figure)(m - M_COUNT));
+            fprintf(out, "  %-26s",
+                    m < M_COUNT ? world_metric_name((world_metric)m)
+                                : world_family_figure_name(
+                                      (world_family_figure)(m - M_COUNT)));
+            text_number(out, st.mean);
+            text_number(out, st.ci95);
+            text_number(out, st.min);
+            text_number(out, st.max);
+            fputc('\n', out);
+        }
+        for (int d = 0; d < FD_COUNT; d++) {
+            const sim_hist *h = &s->family_dist[f][d];
+            fprintf(out, "  %-24s %9llu", world_dist_name(world_family_dist[d]),
+                    (unsigned long long)sim_hist_n(h));
+            text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            for (int q = 0; q < NQ; q++)
+                text_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+            fputc('\n', out);
+        }
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            if (s->family_causes[f][c])
+                fprintf(out, "  cause %-24s %11llu\n",
+                        oracle_cause_name((oracle_cause)c),
+                        (unsigned long long)s->family_causes[f][c]);
+    }
 }
 
 static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
@@ -88,6 +287,7 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         }
         fputs(", \"max\": ", out);
         json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+        json_bins(out, h);
         fputc('}', out);
     }
     fputs("},\n \"causes\": {", out);
@@ -111,6 +311,7 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         }
         fputc('}', out);
     }
+    if (s->nfamilies > 0) json_families(out, sc, s);
     fprintf(out, ",\n \"events\": %llu, \"wall_s\": %.3f, \"events_per_s\": %.0f}\n",
             (unsigned long long)s->events, s->wall_s,
             s->wall_s > 0 ? (double)s->events / s->wall_s : 0.0);
@@ -175,6 +376,7 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
                 (unsigned long long)s->writes_by_path[p],
                 sc->paths.path[p].name,
                 (unsigned long long)s->stale_by_path[p]);
+    if (s->nfamilies > 0) csv_families(out, s, sc);
     fprintf(out, "run,events,value,%llu\nrun,wall_s,value,%.3f\n"
                  "run,events_per_s,value,%.0f\n",
             (unsigned long long)s->events, s->wall_s,
@@ -269,6 +471,12 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
                     sc->paths.path[p].invalidates ? "" : "(forgets)",
                     (unsigned long long)s->writes_by_path[p],
                     (unsigned long long)s->stale_by_path[p]);
+    }
+    if (s->nfamilies > 0) {
+        fprintf(out, "\nper key family (all replications pooled for "
+                     "distributions; distributions in s: n, mean, p50, p90, "
+                     "p99, p999, max)\n");
+        text_families(out, sc, s);
     }
     fprintf(out, "\n%llu events in %.2f s (%.1f M events/s)\n",
             (unsigned long long)s->events, s->wall_s,

@@ -14,6 +14,10 @@
 void run_summary_destroy(run_summary *s) {
     if (!s) return;
     for (int m = 0; m < M_COUNT; m++) free(s->value[m]);
+    for (int f = 0; f < WORLD_MAX_FAMILIES; f++) {
+        for (int m = 0; m < M_COUNT; m++) free(s->family_value[f][m]);
+        for (int g = 0; g < F_COUNT; g++) free(s->family_figure[f][g]);
+    }
     free(s);
 }
 
@@ -99,6 +103,16 @@ run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
         if (!s->value[m]) goto oom;
     }
     for (int d = 0; d < D_COUNT; d++) sim_hist_init(&s->dist[d]);
+    s->nfamilies = sc->families.n;
+    for (int f = 0; f < s->nfamilies; f++) {
+        for (int m = 0; m < M_COUNT; m++)
+            if (!(s->family_value[f][m] = calloc(s->reps, sizeof(double))))
+                goto oom;
+        for (int g = 0; g < F_COUNT; g++)
+            if (!(s->family_figure[f][g] = calloc(s->reps, sizeof(double))))
+                goto oom;
+        for (int d = 0; d < FD_COUNT; d++) sim_hist_init(&s->family_dist[f][d]);
+    }
     for (uint32_t r = 0; r < s->reps; r++) {
         if (replicate(sc, r, res, r == 0 ? fn : NULL, ctx) != 0) goto oom;
         for (int m = 0; m < M_COUNT; m++) s->value[m][r] = res->metric[m];
@@ -109,6 +123,16 @@ run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
         for (int p = 0; p < ORACLE_MAX_PATHS; p++) {
             s->stale_by_path[p] += res->stale_by_path[p];
             s->writes_by_path[p] += res->writes_by_path[p];
+        }
+        for (int f = 0; f < s->nfamilies && f < res->nfamilies; f++) {
+            for (int m = 0; m < M_COUNT; m++)
+                s->family_value[f][m][r] = res->family_metric[f][m];
+            for (int g = 0; g < F_COUNT; g++)
+                s->family_figure[f][g][r] = res->family_figure[f][g];
+            for (int d = 0; d < FD_COUNT; d++)
+                sim_hist_merge(&s->family_dist[f][d], &res->family_dist[f][d]);
+            for (int c = 0; c < CAUSE_COUNT; c++)
+                s->family_causes[f][c] += res->family_causes[f][c];
         }
         s->events += res->events;
         s->wall_s += res->wall_s;
@@ -122,10 +146,23 @@ oom:
     return NULL;
 }
 
+static run_stat stat_of(const double *x, size_t n);
+
 run_stat run_summary_stat(const run_summary *s, world_metric m) {
+    return stat_of(s->value[m], s->reps);
+}
+
+run_stat run_summary_family_stat(const run_summary *s, int f, world_metric m) {
+    return stat_of(s->family_value[f][m], s->reps);
+}
+
+run_stat run_summary_figure_stat(const run_summary *s, int f,
+                                 world_family_figure g) {
+    return stat_of(s->family_figure[f][g], s->reps);
+}
+
+static run_stat stat_of(const double *x, size_t n) {
     run_stat st;
-    const double *x = s->value[m];
-    size_t n = s->reps;
     st.mean = gsl_stats_mean(x, 1, n);
     st.ci95 = sim_ci95(x, n);
     st.min = gsl_stats_min(x, 1, n);

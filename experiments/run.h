@@ -24,6 +24,13 @@ typedef struct run_summary {
     uint64_t events;
     double wall_s;
     sim_time warmup; /* ns: the warm-up used (chosen by MSER-5 if auto) */
+    /* Key families ([family.NAME], in declaration order); 0 without.  The
+     * same figures per family, pooled the same way. */
+    int nfamilies;
+    double *family_value[WORLD_MAX_FAMILIES][M_COUNT]; /* [reps] */
+    double *family_figure[WORLD_MAX_FAMILIES][F_COUNT]; /* [reps] */
+    sim_hist family_dist[WORLD_MAX_FAMILIES][FD_COUNT]; /* pooled, ns */
+    uint64_t family_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT];
 } run_summary;
 
 /* Runs replication `rep` of sc into *out (heap-allocate it: it is large).
@@ -50,5 +57,9 @@ typedef struct run_stat {
     double mean, ci95, min, max;
 } run_stat;
 run_stat run_summary_stat(const run_summary *s, world_metric m);
+/* The same for family f's metric m, and its figure g. */
+run_stat run_summary_family_stat(const run_summary *s, int f, world_metric m);
+run_stat run_summary_figure_stat(const run_summary *s, int f,
+                                 world_family_figure g);
 
 #endif

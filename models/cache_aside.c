@@ -90,16 +90,16 @@ _Static_assert(STEP_COUNT <= CACHE_STEP_PRIVATE, "family steps overflow");
 
 #define RETRY_BACKOFF (10 * SIM_MS) /* before the first retry; doubles */
 
-static const scenario_mitigations *mitigations(const world *w) {
-    return &w->sc->cache.mitigations;
+static const scenario_mitigations *mitigations(const world *w, uint32_t rq) {
+    return &world_rsc(w, rq)->cache.mitigations;
 }
 
 /* How the variant's writes reach the cache. */
 static scenario_invalidation write_mode(const world *w,
-                                        const cache_variant *v) {
+                                        const cache_variant *v, uint32_t rq) {
     if (v->never_invalidates) return INVALIDATION_NONE;
     if (v->write_updates) return INVALIDATION_UPDATE_AFTER_WRITE;
-    return w->sc->cache.invalidation;
+    return world_rsc(w, rq)->cache.invalidation;
 }
 
 static void out_of_memory(world *w) {
@@ -138,10 +138,12 @@ static int holds_at_least(const world *w, uint32_t key, uint32_t version) {
 
 /* The cache cannot answer: read the DB, or fail (outage_fallback). */
 static void fallback(world *w, uint32_t rq) {
-    if (w->sc->cache.outage_fallback == FALLBACK_FAIL)
+    if (world_rsc(w, rq)->cache.outage_fallback == FALLBACK_FAIL) {
         world_fail_read(w, rq);
-    else
-        world_after(w, world_latency(w, &w->sc->db.read_latency), rq,
+        return;
+    }
+    world_fallback_read(w, rq);
+    world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq,
                     R_FALLBACK);
 }
 
@@ -151,7 +153,7 @@ static void issue_get(world *w, uint32_t rq, sim_time wait) {
         fallback(w, rq);
         return;
     }
-    world_after(w, wait + world_latency(w, &w->sc->cache.get_latency), rq,
+    world_after(w, wait + world_latency(w, &world_rsc(w, rq)->cache.get_latency), rq,
                 R_GET);
 }
 
@@ -163,7 +165,7 @@ void cache_family_read(world *w, const cache_variant *v, uint32_t rq) {
 /* The GET missed at the server: join a load in flight, take a lease, or
  * start loading. */
 static void miss(world *w, const cache_variant *v, uint32_t rq) {
-    const scenario_mitigations *m = mitigations(w);
+    const scenario_mitigations *m = mitigations(w, rq);
     if (v->join_load) {
         int joined = v->join_load(w, rq);
         if (joined < 0) {
@@ -204,8 +206,8 @@ static void issue_fill(world *w, const cache_variant *v, uint32_t rq,
         fill_failed(w, v, rq);
         return;
     }
-    sim_time lat = world_latency(w, &w->sc->cache.set_latency);
-    int ok = faults_set(w->sc, &w->rng) == FAULT_OK;
+    sim_time lat = world_latency(w, &world_rsc(w, rq)->cache.set_latency);
+    int ok = faults_set(world_rsc(w, rq), &w->rng) == FAULT_OK;
     world_after(w, lat, rq, ok ? CACHE_STEP(R_SET, token) : R_SET_FAILED);
 }
 
@@ -213,7 +215,7 @@ static void issue_fill(world *w, const cache_variant *v, uint32_t rq,
  * lease was voided, or (versioned-set) the entry is as new already. */
 static void fill_lands(world *w, const cache_variant *v, uint32_t rq,
                        uint32_t token) {
-    const scenario_mitigations *m = mitigations(w);
+    const scenario_mitigations *m = mitigations(w, rq);
     const request *r = world_req(w, rq);
     int ok = !w->cache_down;
     if (ok && m->lease) ok = store_lease_redeem(w->cache, r->key, token);
@@ -228,8 +230,9 @@ static void fill_lands(world *w, const cache_variant *v, uint32_t rq,
 /* 1 if a DEL attempt that never takes effect is the write's failed
  * invalidation: no retry and no second DEL to come, and no earlier attempt
  * of this write that took or will take effect. */
-static int last_chance(const world *w, const request *r, uint32_t arg) {
-    const scenario_mitigations *m = mitigations(w);
+static int last_chance(const world *w, uint32_t rq, const request *r,
+                       uint32_t arg) {
+    const scenario_mitigations *m = mitigations(w, rq);
     if (DEL_ATTEMPT(arg) < m->retry_delete) return 0;
     if (m->double_delete > 0 && !(arg & DEL_SECOND)) return 0;
     return r->del_effect_at == SIM_TIME_MAX;
@@ -241,7 +244,7 @@ static int last_chance(const world *w, const request *r, uint32_t arg) {
 static void attempt_lost(world *w, uint32_t rq, uint32_t arg,
                          fault_outcome how) {
     request *r = world_req(w, rq);
-    if (!last_chance(w, r, arg))
+    if (!last_chance(w, rq, r, arg))
         trace_only(w, rq, how == FAULT_FAIL ? TRACE_DEL_FAILED
                                             : TRACE_DEL_TIMEOUT);
     else if (how == FAULT_FAIL)
@@ -267,8 +270,8 @@ static void issue_del(world *w, uint32_t rq, uint32_t arg) {
         del_next(w, rq, arg);
         return;
     }
-    sim_time lat = world_latency(w, &w->sc->cache.del_latency);
-    switch (faults_del(w->sc, &w->rng)) {
+    sim_time lat = world_latency(w, &world_rsc(w, rq)->cache.del_latency);
+    switch (faults_del(world_rsc(w, rq), &w->rng)) {
     case FAULT_OK:
         world_after(w, lat, rq, CACHE_STEP(D_OK, arg));
         break;
@@ -279,18 +282,18 @@ static void issue_del(world *w, uint32_t rq, uint32_t arg) {
         world_cache_del_timeout(w, rq, r->version, 1);
         world_cache_invalidate_late(w, rq, r->version, lat);
         landed_at(r, world_now(w) + lat);
-        world_after(w, w->sc->cache.timeout, rq,
+        world_after(w, world_rsc(w, rq)->cache.timeout, rq,
                     CACHE_STEP(D_GAVE_UP, arg | DEL_LANDS));
         break;
     case FAULT_TIMEOUT_LOST:
-        world_after(w, w->sc->cache.timeout, rq, CACHE_STEP(D_GAVE_UP, arg));
+        world_after(w, world_rsc(w, rq)->cache.timeout, rq, CACHE_STEP(D_GAVE_UP, arg));
         break;
     }
 }
 
 /* A DEL attempt is over for its caller. */
 static void del_next(world *w, uint32_t rq, uint32_t arg) {
-    const scenario_mitigations *m = mitigations(w);
+    const scenario_mitigations *m = mitigations(w, rq);
     uint32_t attempt = DEL_ATTEMPT(arg);
     if (!(arg & DEL_OK) && attempt < m->retry_delete) {
         sim_time backoff = RETRY_BACKOFF << (attempt < 30 ? attempt : 30);
@@ -299,7 +302,7 @@ static void del_next(world *w, uint32_t rq, uint32_t arg) {
         return;
     }
     if (world_req(w, rq)->version == 0) { /* delete-before-write: commit now */
-        world_after(w, world_latency(w, &w->sc->db.write_latency), rq,
+        world_after(w, world_latency(w, &world_rsc(w, rq)->db.write_latency), rq,
                     W_COMMIT);
         return;
     }
@@ -313,12 +316,12 @@ static void del_next(world *w, uint32_t rq, uint32_t arg) {
 /* ---- writes: commit and what follows ----------------------------------------- */
 
 void cache_family_write(world *w, const cache_variant *v, uint32_t rq) {
-    if (write_mode(w, v) == INVALIDATION_DELETE_BEFORE_WRITE &&
-        !mitigations(w)->outbox && world_path_invalidates(w, rq)) {
-        world_invalidation_issued(w);
+    if (write_mode(w, v, rq) == INVALIDATION_DELETE_BEFORE_WRITE &&
+        !mitigations(w, rq)->outbox && world_path_invalidates(w, rq)) {
+        world_invalidation_issued(w, rq);
         issue_del(w, rq, 0);
     } else {
-        world_after(w, world_latency(w, &w->sc->db.write_latency), rq,
+        world_after(w, world_latency(w, &world_rsc(w, rq)->db.write_latency), rq,
                     W_COMMIT);
     }
 }
@@ -326,9 +329,9 @@ void cache_family_write(world *w, const cache_variant *v, uint32_t rq) {
 /* The DB write took effect. */
 static void commit(world *w, const cache_variant *v, uint32_t rq) {
     request *r = world_req(w, rq);
-    const scenario *sc = w->sc;
-    const scenario_mitigations *m = mitigations(w);
-    scenario_invalidation mode = write_mode(w, v);
+    const scenario *sc = world_rsc(w, rq);
+    const scenario_mitigations *m = mitigations(w, rq);
+    scenario_invalidation mode = write_mode(w, v, rq);
     if (mode == INVALIDATION_NONE) {
         world_db_commit(w, rq, PLAN_NONE_PATTERN);
         world_respond(w, rq, W_DONE);
@@ -338,7 +341,7 @@ static void commit(world *w, const cache_variant *v, uint32_t rq) {
     if (m->outbox) {
         world_db_commit(w, rq, PLAN_PENDING);
         if (invalidates) {
-            world_invalidation_issued(w);
+            world_invalidation_issued(w, rq);
             world_cache_invalidate_late(w, rq, r->version,
                                         world_latency(w, &m->outbox_lag));
         }
@@ -372,7 +375,7 @@ static void commit(world *w, const cache_variant *v, uint32_t rq) {
 }
 
 static void update_failed(world *w, uint32_t rq) {
-    if (mitigations(w)->outbox)
+    if (mitigations(w, rq)->outbox)
         trace_only(w, rq, TRACE_UPDATE_FAILED); /* the relay's DEL follows */
     else
         world_cache_update(w, rq, 0);
@@ -382,16 +385,16 @@ static void update_failed(world *w, uint32_t rq) {
 /* The commit answered: update-SET, the DEL after the write, or (delete-
  * before-write with double-delete) the second DEL. */
 static void invalidate_after(world *w, const cache_variant *v, uint32_t rq) {
-    const scenario_mitigations *m = mitigations(w);
-    switch (write_mode(w, v)) {
+    const scenario_mitigations *m = mitigations(w, rq);
+    switch (write_mode(w, v, rq)) {
     case INVALIDATION_UPDATE_AFTER_WRITE: {
-        if (!m->outbox) world_invalidation_issued(w);
+        if (!m->outbox) world_invalidation_issued(w, rq);
         if (w->cache_down) {
             update_failed(w, rq);
             return;
         }
-        sim_time lat = world_latency(w, &w->sc->cache.set_latency);
-        int ok = faults_set(w->sc, &w->rng) == FAULT_OK;
+        sim_time lat = world_latency(w, &world_rsc(w, rq)->cache.set_latency);
+        int ok = faults_set(world_rsc(w, rq), &w->rng) == FAULT_OK;
         world_after(w, lat, rq, ok ? W_UPD : W_UPD_FAILED);
         break;
     }
@@ -399,7 +402,7 @@ static void invalidate_after(world *w, const cache_variant *v, uint32_t rq) {
         world_after(w, m->double_delete, rq, CACHE_STEP(D_ISSUE, DEL_SECOND));
         break;
     default:
-        world_invalidation_issued(w);
+        world_invalidation_issued(w, rq);
         issue_del(w, rq, 0);
         break;
     }
@@ -407,7 +410,7 @@ static void invalidate_after(world *w, const cache_variant *v, uint32_t rq) {
 
 /* The update-SET reaches the server. */
 static void update_lands(world *w, uint32_t rq) {
-    const scenario_mitigations *m = mitigations(w);
+    const scenario_mitigations *m = mitigations(w, rq);
     const request *r = world_req(w, rq);
     if (w->cache_down) {
         update_failed(w, rq);
@@ -443,10 +446,10 @@ void cache_family_step(world *w, const cache_variant *v, uint32_t rq,
         world_finish_read(w, rq, r->version, ORACLE_CACHE);
         break;
     case R_WAIT:
-        issue_get(w, rq, w->sc->cache.lease_retry);
+        issue_get(w, rq, world_rsc(w, rq)->cache.lease_retry);
         break;
     case R_MISS:
-        world_after(w, world_latency(w, &w->sc->db.read_latency), rq,
+        world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq,
                     CACHE_STEP(R_DB, arg));
         break;
     case R_DB:
@@ -518,20 +521,21 @@ void cache_family_step(world *w, const cache_variant *v, uint32_t rq,
 static const cache_variant cache_aside = {0, 0, NULL, NULL, NULL};
 static const cache_variant ttl_only = {1, 0, NULL, NULL, NULL};
 
-static const cache_variant *variant(const world *w) {
-    return w->pattern == &pattern_ttl_only ? &ttl_only : &cache_aside;
+static const cache_variant *variant(const world *w, uint32_t rq) {
+    return world_rpattern(w, rq) == &pattern_ttl_only ? &ttl_only
+                                                       : &cache_aside;
 }
 
 static void on_read(world *w, uint32_t rq) {
-    cache_family_read(w, variant(w), rq);
+    cache_family_read(w, variant(w, rq), rq);
 }
 
 static void on_write(world *w, uint32_t rq) {
-    cache_family_write(w, variant(w), rq);
+    cache_family_write(w, variant(w, rq), rq);
 }
 
 static void on_step(world *w, uint32_t rq, uint32_t step) {
-    cache_family_step(w, variant(w), rq, step);
+    cache_family_step(w, variant(w, rq), rq, step);
 }
 
 const pattern_ops pattern_cache_aside = {

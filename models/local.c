@@ -111,7 +111,8 @@ int local_read(world *w, uint32_t rq) {
     request *r = world_req(w, rq);
     uint32_t v;
     if (store_get(l->cache[r->instance], r->key, world_now(w), &v)) {
-        if (r->invoked >= w->sc->run.warmup) w->counts.local_hits++;
+        if (r->invoked >= w->sc->run.warmup)
+            WORLD_COUNT(w, r->family, local_hits);
         world_finish_read(w, rq, v, l->copy0 + r->instance);
         return 1;
     }
@@ -122,7 +123,7 @@ int local_read(world *w, uint32_t rq) {
 void local_fill(world *w, uint32_t rq, uint32_t version, uint32_t from) {
     local_caches *l = w->local;
     request *r = world_req(w, rq);
-    sim_time now = world_now(w), ttl = w->sc->local.ttl;
+    sim_time now = world_now(w), ttl = world_rsc(w, rq)->local.ttl;
     sim_time exp = ttl > 0 && ttl < SIM_TIME_MAX - now ? now + ttl
                                                        : SIM_TIME_MAX;
     store_set(l->cache[r->instance], r->key, version, exp);
@@ -138,7 +139,7 @@ static void drop(world *w, uint32_t instance, uint32_t key) {
 
 void local_on_commit(world *w, uint32_t rq) {
     local_caches *l = w->local;
-    const scenario *sc = w->sc;
+    const scenario *sc = world_rsc(w, rq); /* bus_loss, bus_latency */
     request *r = world_req(w, rq);
     if (r->instance == WORLD_NO_INSTANCE) return;
     drop(w, r->instance, r->key);

@@ -6,11 +6,11 @@
 enum step { R_DB, R_DONE, W_COMMIT, W_DONE };
 
 static void on_read(world *w, uint32_t rq) {
-    world_after(w, world_latency(w, &w->sc->db.read_latency), rq, R_DB);
+    world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq, R_DB);
 }
 
 static void on_write(world *w, uint32_t rq) {
-    world_after(w, world_latency(w, &w->sc->db.write_latency), rq, W_COMMIT);
+    world_after(w, world_latency(w, &world_rsc(w, rq)->db.write_latency), rq, W_COMMIT);
 }
 
 static void on_step(world *w, uint32_t rq, uint32_t step) {

@@ -42,6 +42,7 @@ typedef struct copy_state {
     uint8_t last_path;
     uint8_t inval_pending; /* the latest commit's invalidation of this copy is
                               on its way (present or not) */
+    uint8_t family;        /* key family of its key (oracle_set_families) */
 } copy_state;
 
 /* A copy other than the shared cache, kept per key in a singly linked list
@@ -81,6 +82,10 @@ struct oracle {
     sim_hist stale_window;
     sim_tally censored;
     int finished;
+    /* Key families (oracle_set_families): counted apart as well. */
+    int nfam;                 /* 0: none */
+    uint8_t *key_family;      /* [nkeys] when nfam > 0 */
+    oracle_family *fam;       /* [nfam] */
 };
 
 oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
@@ -109,6 +114,35 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
 
 void oracle_set_bound(oracle *o, sim_time bound) { o->bound = bound; }
 
+int oracle_set_families(oracle *o, int n, const uint32_t *first_key,
+                        const sim_time *bound) {
+    SIM_CHECK(n >= 1 && n <= ORACLE_MAX_FAMILIES && o->nfam == 0 &&
+                  o->ncopies == 2,
+              "families %d (before any copy is added)", n);
+    o->key_family = sim_big_calloc(o->nkeys, 1);
+    o->fam = calloc((size_t)n, sizeof *o->fam);
+    if (!o->key_family || !o->fam) return -1;
+    o->nfam = n;
+    for (int f = 0; f < n; f++) {
+        uint32_t end = f + 1 < n ? first_key[f + 1] : o->nkeys;
+        SIM_CHECK(first_key[f] <= end && end <= o->nkeys,
+                  "family %d: keys %u..%u of %u", f, first_key[f], end,
+                  o->nkeys);
+        for (uint32_t k = first_key[f]; k < end; k++) {
+            o->key_family[k] = (uint8_t)f;
+            o->cache[k].family = (uint8_t)f;
+        }
+        o->fam[f].bound = bound ? bound[f] : SIM_TIME_MAX;
+        sim_hist_init(&o->fam[f].stale_age);
+        sim_hist_init(&o->fam[f].stale_window);
+    }
+    return 0;
+}
+
+const oracle_family *oracle_get_family(const oracle *o, int f) {
+    return f >= 0 && f < o->nfam ? &o->fam[f] : NULL;
+}
+
 void oracle_destroy(oracle *o) {
     if (!o) return;
     if (o->hist)
@@ -116,6 +150,8 @@ void oracle_destroy(oracle *o) {
     sim_big_free(o->hist, o->nkeys, sizeof *o->hist);
     sim_big_free(o->cache, o->nkeys, sizeof *o->cache);
     sim_big_free(o->head, o->head ? o->nkeys : 0, sizeof *o->head);
+    sim_big_free(o->key_family, o->key_family ? o->nkeys : 0, 1);
+    free(o->fam);
     free(o->nodes);
     free(o->acks);
     free(o);
@@ -157,6 +193,7 @@ static copy_state *node_of(oracle *o, uint32_t key, uint32_t copy,
     o->nodes[n].copy = copy;
     o->nodes[n].next = o->head[key];
     o->head[key] = n;
+    if (o->nfam) o->nodes[n].st.family = o->key_family[key];
     if (always_present((oracle_copy_kind)o->kind[copy])) {
         /* Up to date with every commit so far. */
         o->nodes[n].st.present = 1;
@@ -189,9 +226,23 @@ static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
             sim_hist_add(&o->stale_window, at - c->window_at);
         }
         o->counts.windows_by_cause[c->cause]++;
+        if (o->nfam) {
+            oracle_family *f = &o->fam[c->family];
+            if (censored)
+                f->counts.censored_windows++;
+            else {
+                f->counts.windows++;
+                sim_hist_add(&f->stale_window, at - c->window_at);
+            }
+            f->counts.windows_by_cause[c->cause]++;
+        }
     }
     o->counts.stale_by_cause[c->cause] += c->window_reads;
     o->counts.stale_by_path[c->path] += c->window_reads;
+    if (o->nfam) {
+        o->fam[c->family].counts.stale_by_cause[c->cause] += c->window_reads;
+        o->fam[c->family].counts.stale_by_path[c->path] += c->window_reads;
+    }
     c->last_cause = c->cause;
     c->last_path = c->path;
     c->last_version = c->version;
@@ -273,7 +324,10 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
         h->cap = cap;
     }
     h->commit_at[h->latest++] = t;
-    if (t >= o->warmup) o->counts.commits++;
+    if (t >= o->warmup) {
+        o->counts.commits++;
+        if (o->nfam) o->fam[o->key_family[key]].counts.commits++;
+    }
 
     commit_opens(o, &o->cache[key], COPY_SHARED, version, t, plan,
                  (uint8_t)path);
@@ -461,6 +515,18 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
         return v;
     }
     o->counts.reads++;
+    oracle_family *fam = o->nfam ? &o->fam[o->key_family[key]] : NULL;
+    if (fam) {
+        fam->counts.reads++;
+        fam->counts.fresh += (uint64_t)(v.kind == VERDICT_FRESH);
+        fam->counts.concurrent += (uint64_t)(v.kind == VERDICT_CONCURRENT);
+        if (v.kind == VERDICT_STALE) {
+            fam->counts.stale++;
+            fam->counts.ryw_violations += (uint64_t)v.ryw_violation;
+            fam->counts.over_bound += (uint64_t)(v.age > fam->bound);
+            sim_hist_add(&fam->stale_age, v.age);
+        }
+    }
     if (v.kind == VERDICT_FRESH) {
         o->counts.fresh++;
     } else if (v.kind == VERDICT_CONCURRENT) {
@@ -483,6 +549,10 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
              * window it came from has closed and its cause is final. */
             o->counts.stale_by_cause[c->last_cause]++;
             o->counts.stale_by_path[c->last_path]++;
+            if (fam) {
+                fam->counts.stale_by_cause[c->last_cause]++;
+                fam->counts.stale_by_path[c->last_path]++;
+            }
             v.cause = (oracle_cause)c->last_cause;
         }
     }

@@ -132,6 +132,16 @@ typedef struct oracle_counts {
     uint64_t windows_by_cause[CAUSE_COUNT];
 } oracle_counts;
 
+/* What the oracle measured about one key family (oracle_set_families):
+ * the same counts restricted to its keys, its stale-age and stale-window
+ * histograms, and over_bound against the family's own bound. */
+#define ORACLE_MAX_FAMILIES 8
+typedef struct oracle_family {
+    oracle_counts counts;
+    sim_hist stale_age, stale_window; /* ns */
+    sim_time bound;                   /* ns */
+} oracle_family;
+
 /* Creates an oracle for keys 0..nkeys-1, all at version 0 with no copy.
  * Returns NULL if memory is exhausted. */
 oracle *oracle_create(uint32_t nkeys, sim_time warmup);
@@ -140,6 +150,15 @@ void oracle_destroy(oracle *o);
 /* Counts stale reads older than `bound` ns apart (a freshness contract's
  * staleness bound; default: never). */
 void oracle_set_bound(oracle *o, sim_time bound);
+
+/* Key families: family f holds keys first_key[f] .. first_key[f+1]-1 (the
+ * last up to nkeys-1); bound[f] is its staleness bound (NULL: never).
+ * Everything is then also counted per family; the totals do not change.
+ * Call once, before oracle_add_copy.  Returns 0 or -1 on ENOMEM. */
+int oracle_set_families(oracle *o, int n, const uint32_t *first_key,
+                        const sim_time *bound);
+/* Family f's figures, or NULL without families. */
+const oracle_family *oracle_get_family(const oracle *o, int f);
 
 /* Registers a further copy of every key; returns its id.  Copies that are
  * always present (a write-behind DB, replicas) start up to date. */

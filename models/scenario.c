@@ -23,6 +23,11 @@
 
 static int parse_double(const char *s, double *out);
 static int parse_bool(const char *s, int *out);
+static int apply_family(scenario *sc, const char *fname, const char *name,
+                        const char *value, int line, char *err,
+                        size_t errlen);
+static scenario_family *family_declare(scenario *sc, const char *fname,
+                                       int line, char *err, size_t errlen);
 
 typedef enum key_type {
     KT_DURATION,   /* sim_time, >= 0 */
@@ -250,8 +255,11 @@ static int known_section(const char *section) {
 
 /* Sections of DESIGN.md that this build does not simulate yet. */
 static int reserved_section(const char *section) {
-    return (!PATHS_BUILT && strncmp(section, "path.", 5) == 0) ||
-           strncmp(section, "family.", 7) == 0;
+    return !PATHS_BUILT && strncmp(section, "path.", 5) == 0;
+}
+
+static int family_section(const char *section) {
+    return strncmp(section, "family.", 7) == 0;
 }
 
 static int path_section(const char *section) {
@@ -756,6 +764,15 @@ static char *read_line(char *buf, int size, void *stream) {
                     ps->name, ps->line, name);
             ps->failed = 1;
             ps->failed_line = ps->line;
+        } else if (family_section(name)) {
+            char why[256];
+            if (family_declare(ps->sc, name + 7, ps->line, why, sizeof why) ==
+                NULL) {
+                set_err(ps->err, ps->errlen, "%s:%d: [%s]: %s", ps->name,
+                        ps->line, name, why);
+                ps->failed = 1;
+                ps->failed_line = ps->line;
+            }
         } else if (!known_section(name) && !path_section(name)) {
             set_err(ps->err, ps->errlen, "%s:%d: unknown section [%s]",
                     ps->name, ps->line, name);
@@ -798,6 +815,17 @@ static int on_pair(void *user, const char *section, const char *name,
         char why[256];
         if (apply_path(ps->sc, section + 5, name, v, ps->line, why,
                        sizeof why) != 0) {
+            set_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name,
+                    ps->line, name, why);
+            ps->failed = 1;
+            ps->failed_line = ps->line;
+        }
+        return 1;
+    }
+    if (family_section(section)) {
+        char why[320];
+        if (apply_family(ps->sc, section + 7, name, v, ps->line, why,
+                         sizeof why) != 0) {
             set_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name,
                     ps->line, name, why);
             ps->failed = 1;
@@ -931,6 +959,34 @@ int scenario_load_string(scenario *sc, const char *name, const char *text,
 int scenario_set(scenario *sc, const char *assignment, char *err,
                  size_t errlen) {
     const char *eq = strchr(assignment, '=');
+    if (eq && strncmp(assignment, "family.", 7) == 0) {
+        /* family.NAME.KEY=VALUE, where KEY may itself be section.key: the
+         * family's name ends at the first dot after "family.". */
+        const char *fname = assignment + 7;
+        const char *dot = memchr(fname, '.', (size_t)(eq - fname));
+        char fam[64], name[64], value[LINE_MAX_BYTES];
+        size_t lf = dot ? (size_t)(dot - fname) : 0;
+        size_t ln = dot ? (size_t)(eq - dot - 1) : 0;
+        if (!dot || lf == 0 || lf >= sizeof fam || ln == 0 ||
+            ln >= sizeof name) {
+            set_err(err, errlen,
+                    "--set '%s': expected family.NAME.KEY=VALUE, e.g. "
+                    "family.display.cache.ttl=60s",
+                    assignment);
+            return -1;
+        }
+        memcpy(fam, fname, lf);
+        fam[lf] = '\0';
+        memcpy(name, dot + 1, ln);
+        name[ln] = '\0';
+        snprintf(value, sizeof value, "%s", eq + 1);
+        char why[320];
+        if (apply_family(sc, fam, name, value, -1, why, sizeof why) != 0) {
+            set_err(err, errlen, "--set 'family.%s.%s': %s", fam, name, why);
+            return -1;
+        }
+        return 0;
+    }
     const char *dot = NULL;
     for (const char *p = assignment; eq && p < eq; p++)
         if (*p == '.') dot = p;
@@ -994,6 +1050,8 @@ static void where(const scenario *sc, const char *section, const char *name,
         snprintf(buf, len, "%s: key '%s' (default)", sc->path, name);
 }
 
+static int validate_families(const scenario *sc, char *err, size_t errlen);
+
 int scenario_validate(const scenario *sc, char *err, size_t errlen) {
     char at[512];
     if (sc->run.duration <= 0) {
@@ -1045,7 +1103,7 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
                 at);
         return -1;
     }
-    return 0;
+    return validate_families(sc, err, errlen);
 }
 
 void scenario_fini(scenario *sc) {
@@ -1060,6 +1118,421 @@ void scenario_fini(scenario *sc) {
     free(sc->path);
     free(sc->basedir);
     sc->path = sc->basedir = NULL;
+}
+
+/* ---- key families ------------------------------------------------------- */
+
+/* The keys a family may override: whatever a request reads ([cache] and
+ * [faults] keys, the [local] keys used per request, the contract).  The
+ * cache outage process and the local instances' layout are world-wide. */
+static int family_overridable(const key_def *k) {
+    if (strcmp(k->section, "cache") == 0)
+        return strcmp(k->name, "outage_rate") != 0 &&
+               strcmp(k->name, "outage_duration") != 0;
+    if (strcmp(k->section, "local") == 0)
+        return strcmp(k->name, "ttl") == 0 ||
+               strcmp(k->name, "bus_loss") == 0 ||
+               strcmp(k->name, "bus_latency") == 0;
+    return strcmp(k->section, "faults") == 0 ||
+           strcmp(k->section, "contract") == 0;
+}
+
+static scenario_family *family_find(scenario *sc, const char *fname) {
+    for (int i = 0; i < sc->families.n; i++)
+        if (strcmp(sc->families.family[i].name, fname) == 0)
+            return &sc->families.family[i];
+    return NULL;
+}
+
+/* A [family.NAME] header at `line` (> 0), or the first --set of a family
+ * (line -1).  A name declared twice in a file is refused. */
+static scenario_family *family_declare(scenario *sc, const char *fname,
+                                       int line, char *err, size_t errlen) {
+    if (!*fname || strlen(fname) >= sizeof sc->families.family[0].name ||
+        strchr(fname, '.')) {
+        set_err(err, errlen,
+                "family name must be 1..%zu characters without '.'",
+                sizeof sc->families.family[0].name - 1);
+        return NULL;
+    }
+    scenario_family *f = family_find(sc, fname);
+    if (f) {
+        if (line > 0 && f->line > 0) {
+            set_err(err, errlen, "family '%s' declared twice (first at line "
+                                 "%d)", fname, f->line);
+            return NULL;
+        }
+        return f;
+    }
+    if (sc->families.n == SCENARIO_MAX_FAMILIES) {
+        set_err(err, errlen, "more than %d families", SCENARIO_MAX_FAMILIES);
+        return NULL;
+    }
+    f = &sc->families.family[sc->families.n++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->name, sizeof f->name, "%s", fname);
+    f->line = line;
+    return f;
+}
+
+/* "2000" (a count), or "0.2" (a share: a value with a '.' or below 1). */
+static int parse_key_amount(const char *value, scenario_amount *a, char *err,
+                            size_t errlen) {
+    double v;
+    if (parse_double(value, &v) != 0 || v < 0) {
+        set_err(err, errlen, "'%s' is not a count (2000) or a share of "
+                             "[workload] keys (0.2)", value);
+        return -1;
+    }
+    if (strchr(value, '.') || v < 1) {
+        if (v <= 0 || v > 1) {
+            set_err(err, errlen, "share %s is outside (0,1]", value);
+            return -1;
+        }
+        a->is_share = 1;
+        a->share = v;
+    } else {
+        if (v != floor(v) || v > UINT32_MAX) {
+            set_err(err, errlen, "'%s' is not a whole number of keys", value);
+            return -1;
+        }
+        a->is_share = 0;
+        a->value = v;
+    }
+    a->given = 1;
+    return 0;
+}
+
+/* "300/s" (a rate) or "0.3" (a share of the [workload] total). */
+static int parse_rate_amount(const char *value, scenario_amount *a, char *err,
+                             size_t errlen) {
+    if (strchr(value, '/')) {
+        if (sim_rate_parse(value, &a->value, err, errlen) != 0) return -1;
+        a->is_share = 0;
+    } else {
+        double v;
+        if (parse_double(value, &v) != 0 || v < 0 || v > 1) {
+            set_err(err, errlen, "'%s' is not a rate (N/s) or a share in "
+                                 "[0,1] of the [workload] total", value);
+            return -1;
+        }
+        a->is_share = 1;
+        a->share = v;
+    }
+    a->given = 1;
+    return 0;
+}
+
+/* The table key an override names: "section.key", or a bare name unique
+ * among [cache], [local] and [faults] ("ttl" is cache.ttl).  -1 with the
+ * reason otherwise. */
+static int override_key(const char *name, char *err, size_t errlen) {
+    const char *dot = strchr(name, '.');
+    int i = -1;
+    if (dot) {
+        char section[64];
+        size_t n = (size_t)(dot - name);
+        if (n >= sizeof section) n = sizeof section - 1;
+        memcpy(section, name, n);
+        section[n] = '\0';
+        i = find_key(section, dot + 1);
+    } else if (strcmp(name, "ttl") == 0) {
+        i = find_key("cache", "ttl");
+    } else {
+        static const char *const sections[] = {"cache", "local", "faults"};
+        for (int s = 0; s < 3; s++) {
+            int j = find_key(sections[s], name);
+            if (j < 0) continue;
+            if (i >= 0) {
+                set_err(err, errlen, "ambiguous: write %s.%s or %s.%s",
+                        keys[i].section, name, keys[j].section, name);
+                return -1;
+            }
+            i = j;
+        }
+    }
+    if (i < 0) {
+        set_err(err, errlen,
+                "unknown key in a family (keys, popularity, reads, writes, "
+                "bypass, contract.*, or a [cache], [local] or [faults] key)");
+        return -1;
+    }
+    if (!family_overridable(&keys[i])) {
+        set_err(err, errlen, "%s.%s cannot vary per family (it is "
+                             "world-wide)", keys[i].section, keys[i].name);
+        return -1;
+    }
+    return i;
+}
+
+/* Checks `value` for key k on a scratch scenario (with sc's folder, for
+ * empirical distributions). */
+static int check_value(const scenario *sc, const key_def *k,
+                       const char *value, char *err, size_t errlen) {
+    scenario *tmp = malloc(sizeof *tmp);
+    char why[256];
+    if (!tmp || scenario_init_defaults(tmp, why, sizeof why) != 0) {
+        if (tmp) scenario_fini(tmp);
+        free(tmp);
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    char *dir = dup_str(sc->basedir ? sc->basedir : ".");
+    if (dir) {
+        free(tmp->basedir);
+        tmp->basedir = dir;
+    }
+    int rc = apply_value(tmp, k, value, err, errlen);
+    scenario_fini(tmp);
+    free(tmp);
+    return rc;
+}
+
+static int apply_family(scenario *sc, const char *fname, const char *name,
+                        const char *value, int line, char *err,
+                        size_t errlen) {
+    scenario_family *f = family_find(sc, fname);
+    if (!f) f = family_declare(sc, fname, line, err, errlen);
+    if (!f) return -1;
+    if (strcmp(name, "keys") == 0)
+        return parse_key_amount(value, &f->keys, err, errlen);
+    if (strcmp(name, "reads") == 0)
+        return parse_rate_amount(value, &f->reads, err, errlen);
+    if (strcmp(name, "writes") == 0)
+        return parse_rate_amount(value, &f->writes, err, errlen);
+    if (strcmp(name, "bypass") == 0) {
+        if (parse_bool(value, &f->bypass) != 0) {
+            set_err(err, errlen, "'%s' is not yes or no", value);
+            return -1;
+        }
+        return 0;
+    }
+    if (strcmp(name, "popularity") == 0) {
+        double z;
+        if (strcmp(value, "uniform") == 0) {
+            z = 0;
+        } else if (strncmp(value, "zipf:", 5) == 0 &&
+                   parse_double(value + 5, &z) == 0 && z > 0 && z <= 10) {
+        } else {
+            set_err(err, errlen, "'%s' is not uniform or zipf:S (S in "
+                                 "(0, 10])", value);
+            return -1;
+        }
+        f->has_popularity = 1;
+        f->zipf_s = z;
+        return 0;
+    }
+    int k = override_key(name, err, errlen);
+    if (k < 0) return -1;
+    if (strlen(value) >= SCENARIO_VALUE_MAX) {
+        set_err(err, errlen, "value longer than %d characters",
+                SCENARIO_VALUE_MAX - 1);
+        return -1;
+    }
+    if (check_value(sc, &keys[k], value, err, errlen) != 0) return -1;
+    scenario_override *o = NULL;
+    for (int j = 0; j < f->noverrides; j++)
+        if (f->override[j].key == k) o = &f->override[j];
+    if (o && line > 0 && o->line > 0) {
+        set_err(err, errlen, "%s.%s given twice in [family.%s] (first at "
+                             "line %d)", keys[k].section, keys[k].name,
+                fname, o->line);
+        return -1;
+    }
+    if (!o) {
+        if (f->noverrides == SCENARIO_MAX_OVERRIDES) {
+            set_err(err, errlen, "more than %d overrides in a family",
+                    SCENARIO_MAX_OVERRIDES);
+            return -1;
+        }
+        o = &f->override[f->noverrides++];
+    }
+    o->key = k;
+    o->line = line;
+    snprintf(o->value, sizeof o->value, "%s", value);
+    return 0;
+}
+
+static uint32_t family_key_count(const scenario *sc, const scenario_family *f) {
+    if (!f->keys.is_share) return (uint32_t)f->keys.value;
+    double n = floor(f->keys.share * (double)sc->workload.keys + 0.5);
+    return n < 0 ? 0 : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+uint32_t scenario_total_keys(const scenario *sc) {
+    if (sc->families.n == 0) return sc->workload.keys;
+    uint64_t total = 0;
+    for (int i = 0; i < sc->families.n; i++)
+        total += family_key_count(sc, &sc->families.family[i]);
+    return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+}
+
+void scenario_family_resolve(const scenario *sc, int f,
+                             scenario_family_range *out) {
+    memset(out, 0, sizeof *out);
+    if (sc->families.n == 0) {
+        out->nkeys = sc->workload.keys;
+        out->reads = sc->workload.reads;
+        out->writes = sc->workload.writes;
+        out->zipf_s = sc->workload.zipf_s;
+        return;
+    }
+    uint32_t first = 0;
+    for (int i = 0; i < f; i++)
+        first += family_key_count(sc, &sc->families.family[i]);
+    const scenario_family *fam = &sc->families.family[f];
+    out->first_key = first;
+    out->nkeys = family_key_count(sc, fam);
+    uint32_t total = scenario_total_keys(sc);
+    double share = total ? (double)out->nkeys / (double)total : 0;
+    out->reads = !fam->reads.given    ? share * sc->workload.reads
+                 : fam->reads.is_share ? fam->reads.share * sc->workload.reads
+                                       : fam->reads.value;
+    out->writes = !fam->writes.given ? share * sc->workload.writes
+                  : fam->writes.is_share
+                      ? fam->writes.share * sc->workload.writes
+                      : fam->writes.value;
+    out->zipf_s = fam->has_popularity ? fam->zipf_s : sc->workload.zipf_s;
+}
+
+int scenario_copy(scenario *dst, const scenario *src) {
+    *dst = *src;
+    for (size_t i = 0; i < NKEYS; i++) {
+        dst->text[i] = NULL;
+        if (keys[i].type == KT_DIST)
+            ((sim_dist *)((char *)dst + keys[i].offset))->values = NULL;
+    }
+    dst->cache.mitigations.outbox_lag.values = NULL;
+    dst->path = dst->basedir = NULL;
+    int ok = 1;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (src->text[i] && !(dst->text[i] = dup_str(src->text[i]))) ok = 0;
+        if (keys[i].type == KT_DIST &&
+            sim_dist_copy((sim_dist *)((char *)dst + keys[i].offset),
+                          (const sim_dist *)((const char *)src +
+                                             keys[i].offset)) != 0)
+            ok = 0;
+    }
+    if (sim_dist_copy(&dst->cache.mitigations.outbox_lag,
+                      &src->cache.mitigations.outbox_lag) != 0)
+        ok = 0;
+    if (src->path && !(dst->path = dup_str(src->path))) ok = 0;
+    if (src->basedir && !(dst->basedir = dup_str(src->basedir))) ok = 0;
+    if (!ok) {
+        scenario_fini(dst);
+        return -1;
+    }
+    return 0;
+}
+
+int scenario_family_view(const scenario *base, int family, scenario *out,
+                         char *err, size_t errlen) {
+    if (scenario_copy(out, base) != 0) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    const scenario_family *f = &base->families.family[family];
+    for (int j = 0; j < f->noverrides; j++) {
+        const scenario_override *o = &f->override[j];
+        const key_def *k = &keys[o->key];
+        char why[256];
+        if (apply_value(out, k, o->value, why, sizeof why) != 0) {
+            if (o->line > 0)
+                set_err(err, errlen, "%s:%d: key '%s.%s': %s", base->path,
+                        o->line, k->section, k->name, why);
+            else
+                set_err(err, errlen, "--set 'family.%s.%s.%s': %s", f->name,
+                        k->section, k->name, why);
+            scenario_fini(out);
+            return -1;
+        }
+        if (remember(out, (size_t)o->key, o->value, o->line) != 0) {
+            set_err(err, errlen, "out of memory");
+            scenario_fini(out);
+            return -1;
+        }
+    }
+    if (f->bypass) snprintf(out->cache.pattern, sizeof out->cache.pattern,
+                            "%s", "none");
+    scenario_family_range r;
+    scenario_family_resolve(base, family, &r);
+    out->workload.keys = scenario_total_keys(base);
+    out->workload.reads = r.reads;
+    out->workload.writes = r.writes;
+    out->workload.zipf_s = r.zipf_s;
+    out->families.n = 0;
+    return 0;
+}
+
+/* The families' cross-key checks (scenario_validate). */
+static int validate_families(const scenario *sc, char *err, size_t errlen) {
+    if (sc->families.n == 0) return 0;
+    if (sc->workload.trace[0]) {
+        const scenario_family *f = &sc->families.family[0];
+        set_err(err, errlen, "%s:%d: [family.%s]: families need synthetic "
+                             "arrivals ([workload] trace is set)",
+                sc->path, f->line, f->name);
+        return -1;
+    }
+    double rate = 0;
+    uint64_t total = 0;
+    int base_wb = strcmp(sc->cache.pattern, "write-behind") == 0;
+    for (int i = 0; i < sc->families.n; i++) {
+        const scenario_family *f = &sc->families.family[i];
+        if (!f->keys.given) {
+            set_err(err, errlen, "%s:%d: [family.%s] needs keys (a count or "
+                                 "a share of [workload] keys)",
+                    sc->path, f->line, f->name);
+            return -1;
+        }
+        scenario_family_range r;
+        scenario_family_resolve(sc, i, &r);
+        if (r.nkeys < 1) {
+            set_err(err, errlen, "%s:%d: [family.%s]: keys = %g of %u "
+                                 "[workload] keys is no key at all",
+                    sc->path, f->line, f->name, f->keys.share,
+                    (unsigned)sc->workload.keys);
+            return -1;
+        }
+        total += r.nkeys;
+        rate += r.reads + r.writes;
+        scenario *v = malloc(sizeof *v);
+        if (!v) {
+            set_err(err, errlen, "out of memory");
+            return -1;
+        }
+        if (scenario_family_view(sc, i, v, err, errlen) != 0) {
+            free(v);
+            return -1;
+        }
+        char why[512];
+        int rc = scenario_validate(v, why, sizeof why);
+        int wb = strcmp(v->cache.pattern, "write-behind") == 0;
+        scenario_fini(v);
+        free(v);
+        if (rc != 0) {
+            set_err(err, errlen, "[family.%s]: %s", f->name, why);
+            return -1;
+        }
+        if (wb != base_wb) {
+            set_err(err, errlen,
+                    "%s:%d: [family.%s]: write-behind cannot be mixed with "
+                    "other patterns (or bypass) across families",
+                    sc->path, f->line, f->name);
+            return -1;
+        }
+    }
+    if (total > UINT32_MAX) {
+        set_err(err, errlen, "%s: the families hold more than %u keys",
+                sc->path, (unsigned)UINT32_MAX);
+        return -1;
+    }
+    if (rate <= 0) {
+        set_err(err, errlen, "%s: the families' reads and writes are all 0: "
+                             "nothing to simulate", sc->path);
+        return -1;
+    }
+    return 0;
 }
 
 void scenario_print_reference(FILE *out) {

@@ -62,6 +62,48 @@ typedef enum scenario_invalidation {
 
 #define SCENARIO_MAX_KEYS 96 /* declared keys; checked at compile time */
 
+#define SCENARIO_MAX_FAMILIES 8   /* [family.NAME] sections */
+#define SCENARIO_MAX_OVERRIDES 16 /* overrides of [cache]/[local]/[faults]/
+                                     [contract] keys per family */
+#define SCENARIO_VALUE_MAX 208    /* bytes of an override's value text */
+
+/* An amount given as a count or rate, or as a share of a [workload] total. */
+typedef struct scenario_amount {
+    int given;    /* 0: the default applies */
+    int is_share; /* 1: `share` of the [workload] total; 0: `value` */
+    double value; /* keys: a count; reads/writes: per s */
+    double share; /* in (0,1] for keys, [0,1] for rates */
+} scenario_amount;
+
+/* One override of a table key inside a [family.NAME] section. */
+typedef struct scenario_override {
+    int key;  /* index in the key table */
+    int line; /* > 0 line in the file, -1 --set */
+    char value[SCENARIO_VALUE_MAX];
+} scenario_override;
+
+/* A [family.NAME] key family: a consecutive range of keys with its own
+ * traffic, overrides and contract.  Families partition the key space in
+ * declaration order. */
+typedef struct scenario_family {
+    char name[32];
+    int line;              /* where it was declared (-1: by --set) */
+    scenario_amount keys;  /* must be given */
+    scenario_amount reads, writes; /* default: the family's share of keys */
+    int has_popularity;
+    double zipf_s;         /* with has_popularity; else [workload]'s */
+    int bypass;            /* 1: reads go to the source of truth */
+    int noverrides;
+    scenario_override override[SCENARIO_MAX_OVERRIDES];
+} scenario_family;
+
+/* A family's resolved traffic (scenario_family_resolve). */
+typedef struct scenario_family_range {
+    uint32_t first_key, nkeys;
+    double reads, writes; /* per s */
+    double zipf_s;
+} scenario_family_range;
+
 /* Fields are read-only outside scenario.c once parsed. */
 typedef struct scenario {
     struct {
@@ -130,6 +172,10 @@ typedef struct scenario {
         scenario_path path[SCENARIO_MAX_PATHS];
     } paths;
     struct {
+        int n;                   /* 0: no families (one implicit family) */
+        scenario_family family[SCENARIO_MAX_FAMILIES];
+    } families;
+    struct {
         double del_fail;           /* P(DEL errors and has no effect) */
         double del_timeout;        /* P(DEL times out at the caller) */
         double del_timeout_applies;/* P(a timed-out DEL still takes effect) */
@@ -172,6 +218,27 @@ int scenario_set(scenario *sc, const char *assignment, char *err, size_t errlen)
 int scenario_validate(const scenario *sc, char *err, size_t errlen);
 
 void scenario_fini(scenario *sc);
+
+/* A deep copy of src into *dst (every text, path and distribution is
+ * duplicated; scenario_fini works on it).  Returns 0, or -1 on ENOMEM (then
+ * *dst needs no scenario_fini). */
+int scenario_copy(scenario *dst, const scenario *src);
+
+/* Key families.  scenario_family_resolve computes family f's key range and
+ * rates from the base scenario (families take consecutive key ranges in
+ * declaration order; a share of keys is rounded to the nearest count).
+ * scenario_total_keys is the sum of the families' counts ([workload] keys
+ * without families). */
+void scenario_family_resolve(const scenario *sc, int f,
+                             scenario_family_range *out);
+uint32_t scenario_total_keys(const scenario *sc);
+
+/* Family f's view: a deep copy of base with the family's overrides (and
+ * contract) applied, bypass turning its pattern into `none`, [workload] keys
+ * set to the total key count, and no families of its own.  Returns 0, or -1
+ * with "FILE:LINE: key 'K': reason" in err (out is then finalised). */
+int scenario_family_view(const scenario *base, int family, scenario *out,
+                         char *err, size_t errlen);
 
 /* Iteration over the declared keys, for output and documentation. */
 size_t scenario_key_count(void);

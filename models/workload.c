@@ -36,7 +36,18 @@ typedef struct key_draw {
     uint32_t coin; /* uniform 32-bit coin against slot.keep */
 } key_draw;
 
+/* A key family's share of the arrivals ([family.NAME]). */
+typedef struct workload_family {
+    double upto;         /* cumulative share of the arrival rate */
+    double p_read;       /* P(its arrival is a read) */
+    uint32_t first_key, nkeys;
+    key_alias *zipf;     /* NULL: uniform within the family */
+} workload_family;
+
 struct workload {
+    /* key families: nfam = 0 without [family.*] */
+    int nfam;
+    workload_family fam[SCENARIO_MAX_FAMILIES];
     /* synthetic */
     double rate;         /* arrivals per ns (reads + writes) */
     double p_read;       /* P(an arrival is a read) */
@@ -60,11 +71,66 @@ struct workload {
 
 static workload *create_traced(const scenario *sc);
 
+/* The packed alias table of Zipf(s) over n keys, or NULL on ENOMEM. */
+static key_alias *build_alias(uint32_t n, double s) {
+    double *weight = malloc(n * sizeof *weight);
+    if (!weight) return NULL;
+    for (uint32_t i = 0; i < n; i++) weight[i] = pow((double)i + 1, -s);
+    gsl_ran_discrete_t *t = gsl_ran_discrete_preproc(n, weight);
+    free(weight);
+    key_alias *z = t ? sim_big_calloc(n, sizeof *z) : NULL;
+    if (!z) {
+        if (t) gsl_ran_discrete_free(t);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        double p = t->F[i] * (double)n - (double)i;
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+        double keep = ldexp(p, 32);
+        z[i].keep = keep >= 4294967295.0 ? UINT32_MAX : (uint32_t)keep;
+        z[i].alias = (uint32_t)t->A[i];
+    }
+    gsl_ran_discrete_free(t);
+    return z;
+}
+
+/* Families: one arrival stream at the total rate; each family's share of
+ * it, read share, key range and popularity. */
+static int setup_families(workload *w, const scenario *sc, double *total) {
+    w->nfam = sc->families.n;
+    double sum = 0;
+    scenario_family_range r[SCENARIO_MAX_FAMILIES];
+    for (int i = 0; i < w->nfam; i++) {
+        scenario_family_resolve(sc, i, &r[i]);
+        sum += r[i].reads + r[i].writes;
+    }
+    double upto = 0;
+    for (int i = 0; i < w->nfam; i++) {
+        workload_family *f = &w->fam[i];
+        double rate = r[i].reads + r[i].writes;
+        upto += rate / sum;
+        f->upto = i + 1 == w->nfam ? 1.0 : upto;
+        f->p_read = rate > 0 ? r[i].reads / rate : 1;
+        f->first_key = r[i].first_key;
+        f->nkeys = r[i].nkeys;
+        if (r[i].zipf_s > 0 && f->nkeys > 1) {
+            f->zipf = build_alias(f->nkeys, r[i].zipf_s);
+            if (!f->zipf) return -1;
+        }
+    }
+    *total = sum;
+    return 0;
+}
+
 workload *workload_create(const scenario *sc) {
     if (sc->workload.trace[0]) return create_traced(sc);
     workload *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     double total = sc->workload.reads + sc->workload.writes;
+    if (sc->families.n > 0 && setup_families(w, sc, &total) != 0) {
+        workload_destroy(w);
+        return NULL;
+    }
     w->rate = total / 1e9;
     w->p_read = sc->workload.reads / total;
     w->arrivals = sc->workload.arrivals;
@@ -79,7 +145,7 @@ workload *workload_create(const scenario *sc) {
     }
     w->nkeys = sc->workload.keys;
     w->clients = sc->workload.clients;
-    if (sc->workload.zipf_s > 0 && w->nkeys > 1) {
+    if (w->nfam == 0 && sc->workload.zipf_s > 0 && w->nkeys > 1) {
         double *weight = malloc(w->nkeys * sizeof *weight);
         if (!weight) {
             free(w);
@@ -128,6 +194,8 @@ workload *workload_create_scripted(const workload_op *ops, size_t n) {
 void workload_destroy(workload *w) {
     if (!w) return;
     sim_big_free(w->zipf, w->nkeys, sizeof *w->zipf);
+    for (int i = 0; i < w->nfam; i++)
+        sim_big_free(w->fam[i].zipf, w->fam[i].nkeys, sizeof *w->fam[i].zipf);
     free(w->script);
     free(w);
 }
@@ -210,6 +278,28 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
         sim_time step = (sim_time)llround(gap);
         if (w->arrivals == ARRIVALS_CONSTANT) w->carry = gap - (double)step;
         op->at = now + step;
+    }
+    if (w->nfam > 0) {
+        /* The family by rate share (a draw only with two or more), then
+         * the read/write mix and the key within it. */
+        int f = 0;
+        if (w->nfam > 1) {
+            double u = gsl_rng_uniform(arr);
+            while (f + 1 < w->nfam && u >= w->fam[f].upto) f++;
+        }
+        const workload_family *fam = &w->fam[f];
+        op->kind = gsl_rng_uniform(arr) < fam->p_read ? OP_READ : OP_WRITE;
+        op->client = (uint32_t)gsl_rng_uniform_int(arr, w->clients);
+        gsl_rng *keys = sim_rng_stream(r, SIM_STREAM_KEYS);
+        uint32_t k = (uint32_t)gsl_rng_uniform_int(keys, fam->nkeys);
+        if (fam->zipf) {
+            uint32_t coin = (uint32_t)gsl_rng_get(keys);
+            const key_alias *slot = &fam->zipf[k];
+            if (!(slot->keep == UINT32_MAX || coin < slot->keep))
+                k = slot->alias;
+        }
+        op->key = fam->first_key + k;
+        return 1;
     }
     op->kind = gsl_rng_uniform(arr) < w->p_read ? OP_READ : OP_WRITE;
     op->client = (uint32_t)gsl_rng_uniform_int(arr, w->clients);

@@ -59,9 +59,70 @@ static const char *const dist_names[D_COUNT] = {
     "stale_age_s", "stale_window_s", "invalidation_lag_s", "read_latency_s",
     "durability_lag_s"};
 
+static const char *const family_figure_names[F_COUNT] = {
+    "hits", "misses", "bypass_reads", "invalidations_succeeded",
+    "fallback_db_reads"};
+
+const world_dist world_family_dist[FD_COUNT] = {
+    D_STALE_AGE, D_STALE_WINDOW, D_INVALIDATION_LAG};
+
+const char *world_family_figure_name(world_family_figure f) {
+    return family_figure_names[f];
+}
+
 const char *world_metric_name(world_metric m) { return metric_info[m].name; }
 const char *world_metric_doc(world_metric m) { return metric_info[m].doc; }
 const char *world_dist_name(world_dist d) { return dist_names[d]; }
+
+/* The families: each one's view, pattern and key range (one implicit
+ * family over the base scenario without [family.*]).  Returns 0 or -1. */
+static int setup_families(world *w, const scenario *sc) {
+    w->nfam = sc->families.n;
+    if (w->nfam == 0) {
+        world_family *f = &w->fam[0];
+        f->sc = sc;
+        f->pattern = pattern_find(sc->cache.pattern);
+        SIM_CHECK(f->pattern != NULL, "pattern '%s'", sc->cache.pattern);
+        f->nkeys = sc->workload.keys;
+        f->zero_response = sim_dist_is_zero(&sc->cache.response_latency);
+        w->sc = sc;
+        return 0;
+    }
+    char err[512];
+    w->base_view = malloc(sizeof *w->base_view);
+    if (!w->base_view) return -1;
+    if (scenario_copy(w->base_view, sc) != 0) {
+        free(w->base_view);
+        w->base_view = NULL;
+        return -1;
+    }
+    w->base_view->workload.keys = scenario_total_keys(sc);
+    w->sc = w->base_view;
+    w->key_family = malloc(w->base_view->workload.keys);
+    if (!w->key_family) return -1;
+    for (int i = 0; i < w->nfam; i++) {
+        world_family *f = &w->fam[i];
+        f->view = malloc(sizeof *f->view);
+        if (!f->view) return -1;
+        if (scenario_family_view(sc, i, f->view, err, sizeof err) != 0) {
+            free(f->view);
+            f->view = NULL;
+            return -1;
+        }
+        f->sc = f->view;
+        f->pattern = pattern_find(f->view->cache.pattern);
+        SIM_CHECK(f->pattern != NULL, "pattern '%s'", f->view->cache.pattern);
+        scenario_family_range r;
+        scenario_family_resolve(sc, i, &r);
+        f->first_key = r.first_key;
+        f->nkeys = r.nkeys;
+        f->bypass = sc->families.family[i].bypass;
+        f->zero_response = sim_dist_is_zero(&f->sc->cache.response_latency);
+        sim_hist_init(&f->invalidation_lag);
+        memset(w->key_family + r.first_key, i, r.nkeys);
+    }
+    return 0;
+}
 
 static world *create(const scenario *sc, uint32_t rep, workload *load) {
     world *w = calloc(1, sizeof *w);
@@ -69,15 +130,30 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
         workload_destroy(load);
         return NULL;
     }
-    w->sc = sc;
     w->load = load;
-    w->pattern = pattern_find(sc->cache.pattern);
-    SIM_CHECK(w->pattern != NULL, "pattern '%s'", sc->cache.pattern);
+    if (setup_families(w, sc) != 0) {
+        world_destroy(w);
+        return NULL;
+    }
+    sc = w->sc;
+    w->pattern = w->fam[0].pattern;
     uint32_t n = sc->workload.keys;
     w->db = db_create(n);
     w->cache = store_create(n);
     w->oracle = oracle_create(n, sc->run.warmup);
     if (w->oracle) oracle_set_bound(w->oracle, sc->contract.max_staleness);
+    if (w->oracle && w->nfam) {
+        uint32_t first[WORLD_MAX_FAMILIES];
+        sim_time bound[WORLD_MAX_FAMILIES];
+        for (int i = 0; i < w->nfam; i++) {
+            first[i] = w->fam[i].first_key;
+            bound[i] = w->fam[i].sc->contract.max_staleness;
+        }
+        if (oracle_set_families(w->oracle, w->nfam, first, bound) != 0) {
+            oracle_destroy(w->oracle);
+            w->oracle = NULL;
+        }
+    }
     w->cap = 256;
     w->req = malloc(w->cap * sizeof *w->req);
     w->free_slots = malloc(w->cap * sizeof *w->free_slots);
@@ -86,19 +162,12 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
     int sim_ok = ok && sim_init(&w->sim, 1024) == 0;
     int rng_ok = sim_ok && sim_rng_init(&w->rng, sc->run.seed, rep) == 0;
     if (!rng_ok) {
-        if (sim_ok) sim_fini(&w->sim);
-        workload_destroy(w->load);
-        db_destroy(w->db);
-        store_destroy(w->cache);
-        oracle_destroy(w->oracle);
-        free(w->req);
-        free(w->free_slots);
-        free(w);
+        world_destroy(w); /* sim_fini and sim_rng_fini accept zeroed state */
         return NULL;
     }
     for (uint32_t i = 0; i < w->cap; i++) w->free_slots[i] = w->cap - 1 - i;
     w->nfree = w->cap;
-    w->zero_response = sim_dist_is_zero(&sc->cache.response_latency);
+    w->zero_response = w->fam[0].zero_response;
     sim_hist_init(&w->read_latency);
     sim_hist_init(&w->invalidation_lag);
     sim_hist_init(&w->durability_lag);
@@ -126,7 +195,11 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
             return NULL;
         }
         /* Alone, the instances sit directly over the DB. */
-        if (sc->local.tier == TIER_ALONE) w->pattern = &pattern_none;
+        if (sc->local.tier == TIER_ALONE) {
+            w->pattern = &pattern_none;
+            for (int i = 0; i < WORLD_MAX_FAMILIES; i++)
+                w->fam[i].pattern = &pattern_none;
+        }
     }
     return w;
 }
@@ -144,6 +217,16 @@ void world_destroy(world *w) {
     if (!w) return;
     sim_fini(&w->sim);
     sim_rng_fini(&w->rng);
+    for (int i = 0; i < WORLD_MAX_FAMILIES; i++) {
+        if (!w->fam[i].view) continue;
+        scenario_fini(w->fam[i].view);
+        free(w->fam[i].view);
+    }
+    if (w->base_view) {
+        scenario_fini(w->base_view);
+        free(w->base_view);
+    }
+    free(w->key_family);
     replicas_destroy(w->replicas);
     local_destroy(w->local);
     write_behind_destroy(w->wb);
@@ -208,6 +291,7 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     r->plan = PLAN_PENDING;
     r->path = 0;
     r->local_miss = 0;
+    r->family = (uint8_t)world_key_family(w, key);
     r->instance = WORLD_NO_INSTANCE;
     r->source = ORACLE_SOURCE;
     r->serial = ++w->serial;
@@ -221,14 +305,19 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
         }
         r->path = (uint8_t)p;
     }
-    if (w->local) local_route(w, rq);
+    /* A bypass family's requests skip the instances' caches too. */
+    int bypass = w->fam[r->family].bypass;
+    if (w->local && !bypass) local_route(w, rq);
     trace(w, kind == OP_READ ? TRACE_READ : TRACE_WRITE, rq, r->key, 0);
+    const pattern_ops *p = w->fam[r->family].pattern;
     if (kind == OP_READ) {
-        if (w->local && local_read(w, rq)) return; /* an instance's hit */
-        w->pattern->on_read(w, rq);
+        if (bypass && w->sim.now >= w->sc->run.warmup)
+            WORLD_COUNT(w, r->family, bypass_reads);
+        if (w->local && !bypass && local_read(w, rq)) return; /* a hit */
+        p->on_read(w, rq);
     } else {
-        if (w->sim.now >= w->sc->run.warmup) w->counts.writes++;
-        w->pattern->on_write(w, rq);
+        if (w->sim.now >= w->sc->run.warmup) WORLD_COUNT(w, r->family, writes);
+        p->on_write(w, rq);
     }
 }
 
@@ -268,7 +357,7 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
     (void)s;
     switch (ev->type) {
     case EV_STEP:
-        w->pattern->on_step(w, ev->a, (uint32_t)ev->b);
+        world_rpattern(w, ev->a)->on_step(w, ev->a, (uint32_t)ev->b);
         break;
     case EV_ARRIVAL:
         on_arrival(w);
@@ -312,10 +401,11 @@ void world_after(world *w, sim_time delay, uint32_t rq, uint32_t step) {
 }
 
 void world_respond(world *w, uint32_t rq, uint32_t step) {
-    if (w->zero_response)
-        w->pattern->on_step(w, rq, step);
+    const world_family *f = &w->fam[w->req[rq].family];
+    if (f->zero_response)
+        f->pattern->on_step(w, rq, step);
     else
-        world_after(w, world_latency(w, &w->sc->cache.response_latency), rq,
+        world_after(w, world_latency(w, &f->sc->cache.response_latency), rq,
                     step);
 }
 
@@ -351,8 +441,9 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
     sim_time now = w->sim.now;
     uint32_t key = w->req[rq].key;
     int hit = store_get(w->cache, key, now, version);
-    if (hit && w->sc->cache.sliding_ttl && w->sc->cache.ttl > 0) {
-        sim_time exp = now + w->sc->cache.ttl;
+    const scenario *sc = world_rsc(w, rq);
+    if (hit && sc->cache.sliding_ttl && sc->cache.ttl > 0) {
+        sim_time exp = now + sc->cache.ttl;
         store_touch(w->cache, key, exp);
         oracle_copy_set(w->oracle, key, ORACLE_CACHE, *version, now, exp,
                         SET_FILL);
@@ -361,11 +452,12 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
     return hit;
 }
 
-static void cache_store(world *w, uint32_t key, uint32_t version,
-                        oracle_set_kind kind, uint32_t from) {
+static void cache_store(world *w, const scenario *sc, uint32_t key,
+                        uint32_t version, oracle_set_kind kind,
+                        uint32_t from) {
     sim_time now = w->sim.now;
-    sim_time ttl = w->sc->cache.ttl;
-    double jitter = w->sc->cache.ttl_jitter;
+    sim_time ttl = sc->cache.ttl;
+    double jitter = sc->cache.ttl_jitter;
     if (ttl > 0 && jitter > 0) { /* uniform in ttl*(1 +- jitter), MISC stream */
         double u = gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC));
         double t = (double)ttl * (1 + jitter * (2 * u - 1));
@@ -380,16 +472,23 @@ static void cache_store(world *w, uint32_t key, uint32_t version,
 
 void world_cache_fill(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
-    if (ok) cache_store(w, r->key, r->version, SET_FILL, r->source);
+    if (ok)
+        cache_store(w, world_rsc(w, rq), r->key, r->version, SET_FILL,
+                    r->source);
     trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
 }
 
 void world_cache_update(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
     if (ok) {
-        cache_store(w, r->key, r->version, SET_UPDATE, ORACLE_SOURCE);
-        if (r->commit_at >= w->sc->run.warmup)
+        cache_store(w, world_rsc(w, rq), r->key, r->version, SET_UPDATE,
+                    ORACLE_SOURCE);
+        if (r->commit_at >= w->sc->run.warmup) {
             sim_hist_add(&w->invalidation_lag, w->sim.now - r->commit_at);
+            if (w->nfam)
+                sim_hist_add(&w->fam[r->family].invalidation_lag,
+                             w->sim.now - r->commit_at);
+        }
     }
     trace(w, ok ? TRACE_UPDATE : TRACE_UPDATE_FAILED, rq, r->key,
           r->version);
@@ -404,8 +503,12 @@ static void cache_delete(world *w, uint32_t key, uint32_t version) {
     oracle_copy_remove(w->oracle, key, ORACLE_CACHE, now);
     if (version > 0 && version <= oracle_latest(w->oracle, key)) {
         sim_time commit_at = oracle_commit_time(w->oracle, key, version);
-        if (commit_at >= w->sc->run.warmup)
+        if (commit_at >= w->sc->run.warmup) {
             sim_hist_add(&w->invalidation_lag, now - commit_at);
+            if (w->nfam)
+                sim_hist_add(&w->fam[w->key_family[key]].invalidation_lag,
+                             now - commit_at);
+        }
     }
 }
 
@@ -426,10 +529,15 @@ static void invalidation_result(world *w, uint32_t key, uint32_t version,
                                 fault_outcome outcome) {
     int never = outcome == FAULT_FAIL || outcome == FAULT_TIMEOUT_LOST;
     if (w->sim.now >= w->sc->run.warmup) {
+        uint64_t timed_out = (uint64_t)(outcome == FAULT_TIMEOUT_LOST ||
+                                        outcome == FAULT_TIMEOUT_APPLIED);
         w->counts.invalidations_failed += (uint64_t)never;
-        w->counts.invalidations_timed_out +=
-            (uint64_t)(outcome == FAULT_TIMEOUT_LOST ||
-                       outcome == FAULT_TIMEOUT_APPLIED);
+        w->counts.invalidations_timed_out += timed_out;
+        if (w->nfam) {
+            world_counts *c = &w->fam[w->key_family[key]].counts;
+            c->invalidations_failed += (uint64_t)never;
+            c->invalidations_timed_out += timed_out;
+        }
     }
     if (never && version > 0)
         oracle_invalidation_failed(w->oracle, key, version, w->sim.now);
@@ -450,8 +558,14 @@ void world_cache_del_timeout(world *w, uint32_t rq, uint32_t version,
                                     : FAULT_TIMEOUT_LOST);
 }
 
-void world_invalidation_issued(world *w) {
-    if (w->sim.now >= w->sc->run.warmup) w->counts.invalidations++;
+void world_invalidation_issued(world *w, uint32_t rq) {
+    if (w->sim.now >= w->sc->run.warmup)
+        WORLD_COUNT(w, w->req[rq].family, invalidations);
+}
+
+void world_fallback_read(world *w, uint32_t rq) {
+    if (w->req[rq].invoked >= w->sc->run.warmup)
+        WORLD_COUNT(w, w->req[rq].family, fallback_reads);
 }
 
 int world_path_invalidates(const world *w, uint32_t rq) {
@@ -461,7 +575,7 @@ int world_path_invalidates(const world *w, uint32_t rq) {
 
 uint32_t world_db_read(world *w, uint32_t rq) {
     request *r = &w->req[rq];
-    if (w->sim.now >= w->sc->run.warmup) w->counts.db_reads++;
+    if (w->sim.now >= w->sc->run.warmup) WORLD_COUNT(w, r->family, db_reads);
     if (w->replicas) {
         uint32_t i = (uint32_t)gsl_rng_uniform_int(
             sim_rng_stream(&w->rng, SIM_STREAM_MISC), w->sc->db.replicas);
@@ -484,7 +598,8 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     if (!world_path_invalidates(w, rq)) plan = PLAN_NONE_PATH;
     oracle_commit_path(w->oracle, r->key, r->version, w->sim.now, plan,
                        r->path);
-    if (w->sim.now >= w->sc->run.warmup) w->counts.writes_by_path[r->path]++;
+    if (w->sim.now >= w->sc->run.warmup)
+        WORLD_COUNT(w, r->family, writes_by_path[r->path]);
     if (w->local && world_path_invalidates(w, rq)) local_on_commit(w, rq);
     for (uint32_t i = 0; i < replicas_count(w->replicas); i++) {
         sim_time lag = world_latency(w, &w->sc->db.replica_lag);
@@ -502,9 +617,11 @@ uint32_t world_cache_commit(world *w, uint32_t rq) {
     r->commit_at = now;
     oracle_commit_path(w->oracle, r->key, r->version, now, PLAN_NONE_PATTERN,
                        r->path);
-    cache_store(w, r->key, r->version, SET_UPDATE, ORACLE_SOURCE);
+    cache_store(w, world_rsc(w, rq), r->key, r->version, SET_UPDATE,
+                ORACLE_SOURCE);
     trace(w, TRACE_COMMIT, rq, r->key, r->version);
-    if (now >= w->sc->run.warmup) w->counts.writes_by_path[r->path]++;
+    if (now >= w->sc->run.warmup)
+        WORLD_COUNT(w, r->family, writes_by_path[r->path]);
     if (w->local && world_path_invalidates(w, rq)) local_on_commit(w, rq);
     return r->version;
 }
@@ -518,7 +635,7 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
                                    now, version, copy);
     if (r->invoked >= w->sc->run.warmup) {
         if (copy == ORACLE_CACHE || local_is_copy(w->local, copy))
-            w->counts.reads_from_cache++;
+            WORLD_COUNT(w, r->family, reads_from_cache);
         sim_hist_add(&w->read_latency, now - r->invoked);
     }
     if (w->tracer) {
@@ -543,7 +660,8 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
 }
 
 void world_fail_read(world *w, uint32_t rq) {
-    if (w->req[rq].invoked >= w->sc->run.warmup) w->counts.failed_reads++;
+    if (w->req[rq].invoked >= w->sc->run.warmup)
+        WORLD_COUNT(w, w->req[rq].family, failed_reads);
     release(w, rq);
 }
 
@@ -568,7 +686,8 @@ void world_finish_write(world *w, uint32_t rq) {
 
 void world_writer_crash(world *w, uint32_t rq) {
     request *r = &w->req[rq];
-    if (w->sim.now >= w->sc->run.warmup) w->counts.writer_crashes++;
+    if (w->sim.now >= w->sc->run.warmup)
+        WORLD_COUNT(w, r->family, writer_crashes);
     oracle_invalidation_failed(w->oracle, r->key, r->version, w->sim.now);
     trace(w, TRACE_CRASH, rq, r->key, r->version);
     release(w, rq);
@@ -580,6 +699,58 @@ static double wall_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The per-replication metrics from an oracle's and the world's counts (the
+ * totals, or one family's share of them). */
+static void fill_metrics(const oracle_counts *oc, const world_counts *wc,
+                         double span_s, double disagreement, double *m) {
+    double reads = (double)oc->reads;
+    memset(m, 0, M_COUNT * sizeof *m);
+    m[M_STALE_READ_FRACTION] = reads > 0 ? (double)oc->stale / reads : 0;
+    m[M_HIT_RATIO] = reads > 0 ? (double)wc->reads_from_cache / reads : 0;
+    m[M_DB_READS_PER_S] = (double)wc->db_reads / span_s;
+    m[M_DB_WRITES_PER_S] = (double)oc->commits / span_s;
+    m[M_READS] = reads;
+    m[M_WRITES] = (double)wc->writes;
+    m[M_STALE_READS] = (double)oc->stale;
+    m[M_CONCURRENT_READS] = (double)oc->concurrent;
+    m[M_STALE_WINDOWS] = (double)oc->windows;
+    m[M_CENSORED_WINDOWS] = (double)oc->censored_windows;
+    m[M_INVALIDATIONS] = (double)wc->invalidations;
+    m[M_INVALIDATIONS_FAILED] = (double)wc->invalidations_failed;
+    m[M_INVALIDATIONS_TIMED_OUT] = (double)wc->invalidations_timed_out;
+    m[M_WRITER_CRASHES] = (double)wc->writer_crashes;
+    m[M_RYW_VIOLATIONS] = (double)oc->ryw_violations;
+    m[M_LOST_WRITES] = (double)wc->lost_writes;
+    m[M_CACHE_CRASHES] = (double)wc->cache_crashes;
+    m[M_FAILED_READS] = (double)wc->failed_reads;
+    m[M_LOCAL_HIT_RATIO] = reads > 0 ? (double)wc->local_hits / reads : 0;
+    m[M_INSTANCE_DISAGREEMENT] = disagreement;
+    m[M_OVER_MAX_STALENESS_FRACTION] =
+        reads > 0 ? (double)oc->over_bound / reads : 0;
+}
+
+/* Family i's metrics, figures, causes and distributions into out. */
+static void fill_family(const world *w, int i, double span_s,
+                        world_result *out) {
+    const oracle_family *of = oracle_get_family(w->oracle, i);
+    const world_counts *wc = &w->fam[i].counts;
+    /* Instance disagreement is sampled over all keys: world-wide. */
+    fill_metrics(&of->counts, wc, span_s, local_disagreement(w->local),
+                 out->family_metric[i]);
+    double *f = out->family_figure[i];
+    f[F_HITS] = (double)wc->reads_from_cache;
+    f[F_MISSES] = (double)(of->counts.reads - wc->reads_from_cache);
+    f[F_BYPASS_READS] = (double)wc->bypass_reads;
+    f[F_INVALIDATIONS_SUCCEEDED] =
+        (double)(wc->invalidations - wc->invalidations_failed);
+    f[F_FALLBACK_DB_READS] = (double)wc->fallback_reads;
+    memcpy(out->family_causes[i], of->counts.stale_by_cause,
+           sizeof out->family_causes[i]);
+    out->family_dist[i][FD_STALE_AGE] = of->stale_age;
+    out->family_dist[i][FD_STALE_WINDOW] = of->stale_window;
+    out->family_dist[i][FD_INVALIDATION_LAG] = w->fam[i].invalidation_lag;
 }
 
 int world_run(world *w, world_result *out) {
@@ -598,32 +769,8 @@ int world_run(world *w, world_result *out) {
     double span_s = end > w->sc->run.warmup
                         ? sim_time_to_s(end - w->sc->run.warmup)
                         : 1e-9;
-    double reads = (double)oc->reads;
-    double *m = out->metric;
-    memset(out->metric, 0, sizeof out->metric);
-    m[M_STALE_READ_FRACTION] = reads > 0 ? (double)oc->stale / reads : 0;
-    m[M_HIT_RATIO] = reads > 0 ? (double)w->counts.reads_from_cache / reads : 0;
-    m[M_DB_READS_PER_S] = (double)w->counts.db_reads / span_s;
-    m[M_DB_WRITES_PER_S] = (double)oc->commits / span_s;
-    m[M_READS] = reads;
-    m[M_WRITES] = (double)w->counts.writes;
-    m[M_STALE_READS] = (double)oc->stale;
-    m[M_CONCURRENT_READS] = (double)oc->concurrent;
-    m[M_STALE_WINDOWS] = (double)oc->windows;
-    m[M_CENSORED_WINDOWS] = (double)oc->censored_windows;
-    m[M_INVALIDATIONS] = (double)w->counts.invalidations;
-    m[M_INVALIDATIONS_FAILED] = (double)w->counts.invalidations_failed;
-    m[M_INVALIDATIONS_TIMED_OUT] = (double)w->counts.invalidations_timed_out;
-    m[M_WRITER_CRASHES] = (double)w->counts.writer_crashes;
-    m[M_RYW_VIOLATIONS] = (double)oc->ryw_violations;
-    m[M_LOST_WRITES] = (double)w->counts.lost_writes;
-    m[M_CACHE_CRASHES] = (double)w->counts.cache_crashes;
-    m[M_FAILED_READS] = (double)w->counts.failed_reads;
-    m[M_LOCAL_HIT_RATIO] =
-        reads > 0 ? (double)w->counts.local_hits / reads : 0;
-    m[M_INSTANCE_DISAGREEMENT] = local_disagreement(w->local);
-    m[M_OVER_MAX_STALENESS_FRACTION] =
-        reads > 0 ? (double)oc->over_bound / reads : 0;
+    double disagreement = local_disagreement(w->local);
+    fill_metrics(oc, &w->counts, span_s, disagreement, out->metric);
 
     out->dist[D_STALE_AGE] = *oracle_stale_age(w->oracle);
     out->dist[D_STALE_WINDOW] = *oracle_stale_window(w->oracle);
@@ -635,6 +782,8 @@ int world_run(world *w, world_result *out) {
            sizeof out->writes_by_path);
     memcpy(out->stale_by_cause, oc->stale_by_cause,
            sizeof out->stale_by_cause);
+    out->nfamilies = w->nfam;
+    for (int i = 0; i < w->nfam; i++) fill_family(w, i, span_s, out);
     out->events = w->sim.events;
     out->wall_s = wall_now() - t0;
     return 0;

@@ -42,6 +42,7 @@ typedef struct request {
     uint8_t plan;          /* oracle_plan decided before the commit */
     uint8_t path;          /* write path (index in sc->paths), 0 if none */
     uint8_t local_miss;    /* 1: its instance's local cache missed */
+    uint8_t family;        /* key family of its key (0 without families) */
     uint32_t instance;     /* application instance serving it, or NONE */
     uint32_t source;       /* oracle copy its DB read came from */
     uint64_t serial;       /* 1, 2, ...: the request's number in the run */
@@ -101,6 +102,25 @@ typedef enum world_dist {
 
 const char *world_dist_name(world_dist d);
 
+/* Figures kept per key family only (the seed's observability list), beside
+ * the per-family metrics. */
+typedef enum world_family_figure {
+    F_HITS,                    /* reads answered by a cache copy */
+    F_MISSES,                  /* reads answered from the source of truth */
+    F_BYPASS_READS,            /* reads of a bypass family (all to the DB) */
+    F_INVALIDATIONS_SUCCEEDED, /* invalidations issued - failed */
+    F_FALLBACK_DB_READS,       /* cache errors turned into DB reads */
+    F_COUNT
+} world_family_figure;
+
+const char *world_family_figure_name(world_family_figure f);
+
+/* Distributions kept per family. */
+enum { FD_STALE_AGE, FD_STALE_WINDOW, FD_INVALIDATION_LAG, FD_COUNT };
+extern const world_dist world_family_dist[FD_COUNT];
+
+#define WORLD_MAX_FAMILIES SCENARIO_MAX_FAMILIES
+
 /* Everything one replication measured.  Large (histograms); heap-allocate. */
 typedef struct world_result {
     double metric[M_COUNT];
@@ -110,6 +130,12 @@ typedef struct world_result {
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t events;
     double wall_s;
+    /* Per key family ([family.NAME]); nfamilies = 0 without families. */
+    int nfamilies;
+    double family_metric[WORLD_MAX_FAMILIES][M_COUNT];
+    double family_figure[WORLD_MAX_FAMILIES][F_COUNT];
+    uint64_t family_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT];
+    sim_hist family_dist[WORLD_MAX_FAMILIES][FD_COUNT]; /* ns */
 } world_result;
 
 typedef struct world_counts {
@@ -123,14 +149,34 @@ typedef struct world_counts {
     uint64_t cache_crashes;
     uint64_t failed_reads;     /* reads ended by an error (cache outage) */
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
+    uint64_t fallback_reads;   /* families only: outage reads sent to the DB */
+    uint64_t bypass_reads;     /* families only: reads of a bypass family */
 } world_counts;
+
+/* One key family as the world runs it.  Without [family.*] there is one
+ * implicit family whose view is the base scenario itself. */
+typedef struct world_family {
+    const scenario *sc;         /* its view: every per-request parameter */
+    scenario *view;             /* owned copy (families only), else NULL */
+    const pattern_ops *pattern; /* `none` for a bypass family */
+    uint32_t first_key, nkeys;
+    int bypass;
+    int zero_response;          /* its response latency is const 0 */
+    world_counts counts;        /* families only: its share of the counts */
+    sim_hist invalidation_lag;  /* families only */
+} world_family;
 
 struct local_caches;
 struct write_behind;
 
 struct world {
-    const scenario *sc;
-    const pattern_ops *pattern;
+    const scenario *sc;         /* the base scenario (world-wide events) */
+    const pattern_ops *pattern; /* family 0's (the only one without
+                                   families) */
+    int nfam;                   /* [family.*] sections; 0: one implicit */
+    world_family fam[WORLD_MAX_FAMILIES];
+    uint8_t *key_family;        /* [keys] family of each key (families) */
+    scenario *base_view;        /* families: base with keys = the total */
     sim sim;
     sim_rng rng;
     workload *load;
@@ -177,6 +223,25 @@ int world_run(world *w, world_result *out);
 /* ---- helpers for pattern files ----------------------------------------- */
 
 static inline request *world_req(world *w, uint32_t rq) { return &w->req[rq]; }
+/* The scenario every parameter of request rq comes from: its family's view
+ * (the base scenario without families). */
+static inline const scenario *world_rsc(const world *w, uint32_t rq) {
+    return w->fam[w->req[rq].family].sc;
+}
+/* The pattern that serves request rq. */
+static inline const pattern_ops *world_rpattern(const world *w, uint32_t rq) {
+    return w->fam[w->req[rq].family].pattern;
+}
+/* The family of a key (0 without families). */
+static inline int world_key_family(const world *w, uint32_t key) {
+    return w->nfam ? w->key_family[key] : 0;
+}
+/* Counts one more `field` in the totals and in family f's share. */
+#define WORLD_COUNT(w, f, field)                                            \
+    do {                                                                    \
+        (w)->counts.field++;                                                \
+        if ((w)->nfam) (w)->fam[(f)].counts.field++;                        \
+    } while (0)
 static inline sim_time world_now(const world *w) { return w->sim.now; }
 
 /* A draw from the LATENCY stream. */
@@ -205,8 +270,10 @@ void world_cache_del_timeout(world *w, uint32_t rq, uint32_t version,
 /* A timed-out DEL lands at now + delay, whatever its request does. */
 void world_cache_invalidate_late(world *w, uint32_t rq, uint32_t version,
                                  sim_time delay);
-/* Counts an invalidation attempt (a DEL or an update-SET). */
-void world_invalidation_issued(world *w);
+/* Counts an invalidation attempt (a DEL or an update-SET) by rq. */
+void world_invalidation_issued(world *w, uint32_t rq);
+/* Counts a read that a cache error sent to the DB (outage_fallback = db). */
+void world_fallback_read(world *w, uint32_t rq);
 
 /* 1 unless rq's write path forgets to invalidate ([path.NAME] invalidates =
  * no). */

@@ -161,7 +161,8 @@ static void crash(world *w) {
     if (now >= w->sc->run.warmup) w->counts.cache_crashes++;
     while (b->pending.len) {
         wb_entry x = ring_pop(&b->pending);
-        if (x.acked_at >= w->sc->run.warmup) w->counts.lost_writes++;
+        if (x.acked_at >= w->sc->run.warmup)
+            WORLD_COUNT(w, world_key_family(w, x.key), lost_writes);
     }
     for (uint32_t key = 0; key < w->sc->workload.keys; key++)
         if (store_del(w->cache, key, now))
@@ -180,17 +181,17 @@ void write_behind_on_event(world *w, const sim_event *ev) {
 /* ---- the pattern ------------------------------------------------------------ */
 
 static void on_read(world *w, uint32_t rq) {
-    double direct = w->sc->write_behind.db_readers;
+    double direct = world_rsc(w, rq)->write_behind.db_readers;
     if (direct > 0 &&
         gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC)) < direct)
-        world_after(w, world_latency(w, &w->sc->db.read_latency), rq,
+        world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq,
                     R_DIRECT);
     else
-        world_after(w, world_latency(w, &w->sc->cache.get_latency), rq, R_GET);
+        world_after(w, world_latency(w, &world_rsc(w, rq)->cache.get_latency), rq, R_GET);
 }
 
 static void on_write(world *w, uint32_t rq) {
-    world_after(w, world_latency(w, &w->sc->cache.set_latency), rq, W_SET);
+    world_after(w, world_latency(w, &world_rsc(w, rq)->cache.set_latency), rq, W_SET);
 }
 
 static void on_step(world *w, uint32_t rq, uint32_t step) {
@@ -202,7 +203,7 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
             r->version = v;
             world_respond(w, rq, R_HIT_DONE);
         } else { /* refill from the DB, which may lag */
-            world_after(w, world_latency(w, &w->sc->db.read_latency), rq,
+            world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq,
                         R_MISS_DB);
         }
         break;
@@ -215,8 +216,8 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
         break;
     case R_MISS_DB:
         world_db_read(w, rq);
-        world_after(w, world_latency(w, &w->sc->cache.set_latency), rq,
-                    faults_set(w->sc, &w->rng) == FAULT_OK ? R_SET_OK
+        world_after(w, world_latency(w, &world_rsc(w, rq)->cache.set_latency), rq,
+                    faults_set(world_rsc(w, rq), &w->rng) == FAULT_OK ? R_SET_OK
                                                            : R_SET_FAILED);
         break;
     case R_SET_OK:

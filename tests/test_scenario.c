@@ -777,8 +777,10 @@ static void test_not_simulated_sections(void) {
                "[0,1]");
     LOAD_FAILS("[path.admin]\ninvalidates = maybe\n", NAME ":2: ",
                "key 'invalidates'", "yes or no");
-    LOAD_FAILS("[run]\nreps = 2\n[family.x]\nkeys = 0.2\n", NAME ":3: ",
-               "[family.x]", "not simulated");
+    /* [family.NAME] is simulated now (tests/test_families.c); its keys
+     * are checked like any other. */
+    LOAD_FAILS("[run]\nreps = 2\n[family.x]\nkeys = 0.2\nttl = soon\n",
+               NAME ":5: ", "key 'ttl'", "soon");
 }
 
 /* The mitigation list of DESIGN.md, with a distribution containing a comma. */

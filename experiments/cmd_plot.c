@@ -1,0 +1,323 @@
+/* `stalesim plot`: one picture from a sweep database, a RUN.json, or (the
+ * timeline) a scenario, drawn by gnuplot (plots/).
+ *
+ * Everything the user typed is checked before gnuplot starts: a bad --kind,
+ * --x, --by, --where or -o is exit 2 and leaves no file; a missing or failing
+ * gnuplot, an unwritable target, a database error is exit 3.  On success the
+ * sentence that says what the plot shows is printed on stdout (after the
+ * picture itself for -o -). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "experiments/cli.h"
+#include "experiments/commands.h"
+#include "models/oracle.h"
+#include "plots/data.h"
+#include "plots/gnuplot.h"
+#include "plots/kinds.h"
+#include "plots/timeline.h"
+
+void usage_plot(FILE *out) {
+    fputs("usage: stalesim plot DB|RUN.json --kind KIND [-o FILE] [--x KEY] "
+          "[--by KEY]\n"
+          "                     [--where KEY=VALUE]... [--metric NAME] "
+          "[--experiment ID]\n"
+          "                     [--size WxH]\n"
+          "       stalesim plot SCENARIO.ini --kind timeline [--stale N] "
+          "[--rep R]\n"
+          "                     [--cause C] [-o FILE] "
+          "[--set SECTION.KEY=VALUE]... [--seed S]\n"
+          "\n"
+          "Draws one plot with gnuplot, from a sweep database (stalesim sweep "
+          "--db),\n"
+          "a `stalesim run --format json` file, or, for the timeline, a "
+          "scenario.\n"
+          "\n"
+          "kinds:\n"
+          "  window-cdf  CDF of stale-window durations, one curve per group, "
+          "TTL marked\n"
+          "  age-hist    staleness age of stale reads (share per bin), TTL "
+          "and contract\n"
+          "              bound marked\n"
+          "  vs          a metric (--metric, default stale_read_fraction) "
+          "against the\n"
+          "              varied key --x, one line per group, 95% CI bars\n"
+          "  tradeoff    stale-read fraction against a cost (--metric, "
+          "default\n"
+          "              db_reads_per_s, or hit_ratio) as --x varies, one "
+          "curve per group\n"
+          "  causes      stacked bars of stale reads per replication by "
+          "cause\n"
+          "  timeline    the N-th stale read of a replication (stalesim "
+          "explain) as lanes:\n"
+          "              clients, cache, DB, with the stale window shaded\n"
+          "\n"
+          "  -o FILE       .png (pngcairo), .svg or .pdf (pdfcairo); - draws "
+          "text on\n"
+          "                stdout (the dumb terminal), the default when stdout "
+          "is a\n"
+          "                terminal\n"
+          "  --size WxH    pixels (default 900x600); characters with -o -\n"
+          "  --x KEY       vs, tradeoff: the varied key along x (default "
+          "cache.ttl when\n"
+          "                varied, else the first numeric varied key)\n"
+          "  --by KEY      the varied key splitting curves (default "
+          "cache.pattern when\n"
+          "                varied, else one curve per point); --by point: "
+          "one per point\n"
+          "  --where K=V   only points with this value (V1,V2 for either); "
+          "repeatable\n"
+          "  --experiment ID  which experiment of the database (default: the "
+          "latest)\n"
+          "  --stale N     timeline: which stale read (default 1, as numbered "
+          "by\n"
+          "                stalesim explain); 0: the first whose story shows "
+          "the\n"
+          "                commit it missed, repeated stale reads of a key "
+          "skipped\n"
+          "  --rep R       timeline: which replication (default 0)\n"
+          "  --cause C     timeline: only stale reads of this cause, e.g.\n"
+          "                invalidation-failed (as known when the read ends)\n"
+          "\n"
+          "Axes are logarithmic where the data span two decades or more.  "
+          "Prints what\n"
+          "the plot shows in one sentence.  Exit 0, 2 bad usage or input, 3 "
+          "gnuplot\n"
+          "missing or failing, or I/O.\n",
+          out);
+}
+
+static int parse_count(const char *flag, const char *v, unsigned long lo,
+                       unsigned long hi, unsigned long *out) {
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || errno || v[0] == '-' || v[0] == '+' || n < lo || n > hi)
+        return cli_fail(EXIT_INPUT, "%s: '%s' is not a whole number in "
+                        "%lu..%lu", flag, v, lo, hi);
+    *out = n;
+    return EXIT_OK;
+}
+
+/* Draws a prepared view or story to the target; prints the sentence. */
+static int draw(const gp_target *t, const plot_view *v, const plot_story *s) {
+    char err[1024], sentence[2048];
+    gp *g = NULL;
+    if (gp_open(&g, t, err, sizeof err) != GP_OK)
+        return cli_fail(EXIT_RUNTIME, "%s", err);
+    if (v) {
+        plot_view_draw(v, g);
+        plot_view_describe(v, sentence, sizeof sentence);
+    } else {
+        plot_story_draw(s, g);
+        plot_story_describe(s, sentence, sizeof sentence);
+    }
+    if (gp_close(g, err, sizeof err) != GP_OK)
+        return cli_fail(EXIT_RUNTIME, "%s", err);
+    if (t->path)
+        printf("%s: %s\n", t->path, sentence);
+    else
+        printf("%s\n", sentence);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_fail(EXIT_RUNTIME, "writing to stdout: %s", strerror(errno));
+    return EXIT_OK;
+}
+
+int cmd_plot(int argc, char **argv) {
+    const char *input = NULL, *kind_name = NULL, *output = NULL, *size = NULL;
+    const char *x = NULL, *by = NULL, *metric = NULL;
+    const char **where = calloc((size_t)argc + 1, sizeof *where);
+    size_t nwhere = 0;
+    unsigned long exp_id = 0, stale = 1, rep = 0;
+    int have_stale = 0, have_rep = 0, have_exp = 0, cause = -1;
+    cli_overrides sets = {0};
+    plot_data data;
+    plot_view *view = NULL;
+    plot_story story;
+    scenario sc;
+    char err[2048];
+    int code = EXIT_INPUT;
+    memset(&data, 0, sizeof data);
+    memset(&story, 0, sizeof story);
+    memset(&sc, 0, sizeof sc);
+    if (!where) {
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage_plot(stdout);
+            code = EXIT_OK;
+            goto out;
+        }
+        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
+        if (taken < 0) goto out;
+        if (taken) continue;
+        static const char *const valued[] = {
+            "--kind", "-o", "--output", "--size", "--x", "--by", "--where",
+            "--metric", "--experiment", "--stale", "--rep", "--cause"};
+        int has_value = 0;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            if (strcmp(a, valued[k]) == 0) has_value = 1;
+        if (has_value && i + 1 >= argc) {
+            cli_fail(EXIT_INPUT, "%s needs a value", a);
+            goto out;
+        }
+        if (strcmp(a, "--kind") == 0) kind_name = argv[++i];
+        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+            output = argv[++i];
+        else if (strcmp(a, "--size") == 0) size = argv[++i];
+        else if (strcmp(a, "--x") == 0) x = argv[++i];
+        else if (strcmp(a, "--by") == 0) by = argv[++i];
+        else if (strcmp(a, "--metric") == 0) metric = argv[++i];
+        else if (strcmp(a, "--where") == 0) where[nwhere++] = argv[++i];
+        else if (strcmp(a, "--experiment") == 0) {
+            if (parse_count(a, argv[++i], 1, 1000000000000UL, &exp_id) !=
+                EXIT_OK)
+                goto out;
+            have_exp = 1;
+        } else if (strcmp(a, "--stale") == 0) {
+            if (parse_count(a, argv[++i], 0, 1000, &stale) != EXIT_OK) goto out;
+            have_stale = 1;
+        } else if (strcmp(a, "--rep") == 0) {
+            if (parse_count(a, argv[++i], 0, 1000000, &rep) != EXIT_OK) goto out;
+            have_rep = 1;
+        } else if (strcmp(a, "--cause") == 0) {
+            const char *name = argv[++i];
+            for (int c = 0; c < CAUSE_COUNT; c++)
+                if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0)
+                    cause = c;
+            if (cause < 0) {
+                cli_fail(EXIT_INPUT, "--cause: unknown cause '%s' (the causes "
+                         "are listed by stalesim explain --help)", name);
+                goto out;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            cli_fail(EXIT_INPUT, "plot: unknown option '%s' (stalesim plot "
+                     "--help)", a);
+            goto out;
+        } else if (input) {
+            cli_fail(EXIT_INPUT, "plot: more than one input ('%s', '%s')",
+                     input, a);
+            goto out;
+        } else {
+            input = a;
+        }
+    }
+    plot_kind kind;
+    if (!kind_name) {
+        cli_fail(EXIT_INPUT, "plot: --kind KIND is required (one of: %s)",
+                 plot_kind_list());
+        goto out;
+    }
+    if (plot_kind_parse(kind_name, &kind) != 0) {
+        cli_fail(EXIT_INPUT, "--kind '%s': not a plot kind (one of: %s)",
+                 kind_name, plot_kind_list());
+        goto out;
+    }
+    if (!input) {
+        cli_fail(EXIT_INPUT, "plot: what to plot? (stalesim plot DB|RUN.json "
+                 "--kind %s, or a scenario with --kind timeline)", kind_name);
+        goto out;
+    }
+    if (kind != PLOT_TIMELINE &&
+        (have_stale || have_rep || cause >= 0 || sets.n > 0)) {
+        cli_fail(EXIT_INPUT, "--stale, --rep, --cause, --set, --reps and "
+                 "--seed apply to --kind timeline only");
+        goto out;
+    }
+    gp_target target;
+    if (gp_target_parse(&target, output, size, isatty(STDOUT_FILENO), err,
+                        sizeof err) != GP_OK) {
+        cli_fail(EXIT_INPUT, "%s", err);
+        goto out;
+    }
+    int recognized = plot_data_recognized(input);
+    if (kind == PLOT_TIMELINE && !recognized) {
+        /* A scenario: run it as `stalesim explain` does. */
+        if (have_exp || x || by || metric || nwhere) {
+            cli_fail(EXIT_INPUT, "--kind timeline of a scenario takes --stale, "
+                     "--rep and --set, not --x, --by, --where, --metric or "
+                     "--experiment");
+            goto out;
+        }
+        code = cli_load_scenario(&sc, input, &sets);
+        if (code != EXIT_OK) goto out;
+        int rc = plot_story_capture(&story, &sc, (unsigned)stale, cause,
+                                    (uint32_t)rep, err, sizeof err);
+        if (rc != PLOT_OK) {
+            code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                            "%s", err);
+            goto out;
+        }
+        code = draw(&target, NULL, &story);
+        goto out;
+    }
+    if (!recognized) {
+        FILE *f = fopen(input, "rb");
+        if (!f)
+            cli_fail(EXIT_INPUT, "%s: cannot open: %s", input, strerror(errno));
+        else
+            cli_fail(EXIT_INPUT, "%s: neither a results database nor a "
+                     "RUN.json (a scenario is plotted with --kind timeline)",
+                     input);
+        if (f) fclose(f);
+        goto out;
+    }
+    int rc = plot_data_load(&data, input, (int64_t)exp_id, err, sizeof err);
+    if (rc != PLOT_OK) {
+        code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+                        err);
+        goto out;
+    }
+    if (kind == PLOT_TIMELINE) {
+        /* The first selected point of a database, rerun with its stored
+         * scenario. */
+        plot_selection sel;
+        if (x || metric) {
+            cli_fail(EXIT_INPUT, "--kind timeline takes --where to choose the "
+                     "point, not --x or --metric");
+            goto out;
+        }
+        rc = plot_select(&sel, &data, where, nwhere, "point", NULL, err,
+                         sizeof err);
+        if (rc != PLOT_OK) {
+            code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                            "%s", err);
+            goto out;
+        }
+        size_t p = sel.point[0];
+        plot_selection_fini(&sel);
+        rc = plot_data_point_scenario(&data, p, &sc, err, sizeof err);
+        if (rc == PLOT_OK)
+            rc = plot_story_capture(&story, &sc, (unsigned)stale, cause,
+                                    (uint32_t)rep, err, sizeof err);
+        if (rc != PLOT_OK) {
+            code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                            "%s", err);
+            goto out;
+        }
+        code = draw(&target, NULL, &story);
+        goto out;
+    }
+    plot_request req = {kind, x, by, metric, where, nwhere};
+    rc = plot_view_create(&view, &data, &req, err, sizeof err);
+    if (rc != PLOT_OK) {
+        code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+                        err);
+        goto out;
+    }
+    code = draw(&target, view, NULL);
+out:
+    plot_view_destroy(view);
+    plot_data_fini(&data);
+    plot_story_fini(&story);
+    scenario_fini(&sc);
+    cli_overrides_fini(&sets);
+    free(where);
+    return code;
+}

@@ -1,0 +1,474 @@
+/* The gnuplot pipe (see gnuplot.h).
+ *
+ * gnuplot runs as `sh -c "exec GNUPLOT 2>ERRFILE"` under popen, GNUPLOT being
+ * the absolute path found on PATH beforehand (so "not installed" is reported
+ * as such, not as a shell's "command not found").  The terminal is checked
+ * inside the script against GPVAL_TERMINALS: a missing one makes gnuplot
+ * print our message and exit with status GP_NO_TERMINAL. */
+#define _DEFAULT_SOURCE /* TIOCGWINSZ, fchmod */
+#include "plots/gnuplot.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GP_NO_TERMINAL 4 /* exit status of the script's terminal check */
+#define FONT "Sans,11"
+
+struct gp {
+    FILE *pipe;
+    const gp_target *t;
+    char *tmp_out;  /* temporary output beside the target; NULL for dumb */
+    char *err_path; /* gnuplot's stderr */
+    int write_errno; /* first failed write's errno, 0 if none */
+    int in_block;
+    struct sigaction old_pipe;
+};
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+const char *gp_extensions(void) { return ".png, .svg or .pdf"; }
+
+/* ---- the target ------------------------------------------------------------ */
+
+static int parse_size(const char *s, int *w, int *h) {
+    char *end;
+    errno = 0;
+    long a = strtol(s, &end, 10);
+    if (errno || end == s || (*end != 'x' && *end != 'X') || !isdigit((unsigned char)*s))
+        return -1;
+    const char *p = end + 1;
+    if (!isdigit((unsigned char)*p)) return -1;
+    long b = strtol(p, &end, 10);
+    if (errno || *end) return -1;
+    if (a < 1 || b < 1 || a > 100000 || b > 100000) return -1;
+    *w = (int)a;
+    *h = (int)b;
+    return 0;
+}
+
+int gp_target_parse(gp_target *t, const char *output, const char *size,
+                    int stdout_is_tty, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    if (!output) {
+        if (!stdout_is_tty) {
+            errf(err, errlen, "no -o FILE: stdout is not a terminal (give "
+                 "-o FILE%s to write an image, or -o - for text)",
+                 " with .png, .svg or .pdf");
+            return GP_EUSAGE;
+        }
+        output = "-";
+    }
+    if (strcmp(output, "-") == 0) {
+        t->format = GP_DUMB;
+        t->path = NULL;
+        t->width = GP_DUMB_WIDTH;
+        t->height = GP_DUMB_HEIGHT;
+        struct winsize ws;
+        if (stdout_is_tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+            ws.ws_col >= 40 && ws.ws_row >= 12) {
+            t->width = ws.ws_col;
+            t->height = ws.ws_row - 2 > 40 ? 40 : ws.ws_row - 2;
+        }
+    } else {
+        const char *dot = strrchr(output, '.'), *slash = strrchr(output, '/');
+        if (dot && slash && dot < slash) dot = NULL;
+        if (dot && strcasecmp(dot, ".png") == 0) t->format = GP_PNG;
+        else if (dot && strcasecmp(dot, ".svg") == 0) t->format = GP_SVG;
+        else if (dot && strcasecmp(dot, ".pdf") == 0) t->format = GP_PDF;
+        else {
+            errf(err, errlen, "-o '%s': the extension must be %s (or -o - "
+                 "for text on stdout)", output, gp_extensions());
+            return GP_EUSAGE;
+        }
+        t->path = output;
+        t->width = GP_DEFAULT_WIDTH;
+        t->height = GP_DEFAULT_HEIGHT;
+    }
+    if (size) {
+        int w, h;
+        int dumb = t->format == GP_DUMB;
+        int lo_w = dumb ? 20 : 100, lo_h = dumb ? 10 : 100;
+        int hi = dumb ? 1000 : 10000;
+        if (parse_size(size, &w, &h) != 0 || w < lo_w || h < lo_h || w > hi ||
+            h > hi) {
+            errf(err, errlen, "--size '%s': expected WIDTHxHEIGHT %s from "
+                 "%dx%d to %dx%d, e.g. %s", size,
+                 dumb ? "in characters" : "in pixels", lo_w, lo_h, hi, hi,
+                 dumb ? "100x30" : "900x600");
+            return GP_EUSAGE;
+        }
+        t->width = w;
+        t->height = h;
+    }
+    return GP_OK;
+}
+
+int gp_find_program(const char *name, char *found, size_t foundlen) {
+    const char *path = getenv("PATH");
+    if (!path) path = "/usr/bin:/bin";
+    const char *p = path;
+    for (;;) {
+        const char *colon = strchr(p, ':');
+        size_t len = colon ? (size_t)(colon - p) : strlen(p);
+        char full[4096];
+        int n = len ? snprintf(full, sizeof full, "%.*s/%s", (int)len, p, name)
+                    : snprintf(full, sizeof full, "./%s", name);
+        struct stat st;
+        if (n > 0 && (size_t)n < sizeof full && stat(full, &st) == 0 &&
+            S_ISREG(st.st_mode) && access(full, X_OK) == 0) {
+            if (found && foundlen) snprintf(found, foundlen, "%s", full);
+            return 1;
+        }
+        if (!colon) return 0;
+        p = colon + 1;
+    }
+}
+
+int gp_is_text(const gp *g) { return g->t->format == GP_DUMB; }
+
+/* ---- writing ------------------------------------------------------------------- */
+
+int gp_printf(gp *g, const char *fmt, ...) {
+    if (g->write_errno) return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    errno = 0;
+    int n = vfprintf(g->pipe, fmt, ap);
+    va_end(ap);
+    if (n < 0 || ferror(g->pipe)) {
+        g->write_errno = errno ? errno : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+char *gp_quote(char *buf, size_t len, const char *text) {
+    size_t o = 0;
+    if (len < 3) {
+        if (len) buf[0] = '\0';
+        return buf;
+    }
+    buf[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20) continue;
+        int esc = *p == '"' || *p == '\\';
+        if (o + (size_t)esc + 2 >= len) break;
+        if (esc) buf[o++] = '\\';
+        buf[o++] = (char)*p;
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
+int gp_block_begin(gp *g, const char *name) {
+    g->in_block = 1;
+    return gp_printf(g, "$%s << EOD\n", name);
+}
+
+int gp_block_end(gp *g) {
+    g->in_block = 0;
+    return gp_printf(g, "EOD\n");
+}
+
+/* Shell single-quoting of s into buf; -1 if it does not fit. */
+static int shell_quote(char *buf, size_t len, const char *s) {
+    size_t o = 0;
+    if (len < 3) return -1;
+    buf[o++] = '\'';
+    for (; *s; s++) {
+        if (*s == '\'') {
+            if (o + 5 >= len) return -1;
+            memcpy(buf + o, "'\\''", 4);
+            o += 4;
+        } else {
+            if (o + 2 >= len) return -1;
+            buf[o++] = *s;
+        }
+    }
+    if (o + 2 > len) return -1;
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return 0;
+}
+
+/* A gnuplot single-quoted string (no escapes; ' doubled). */
+static int gp_single_quote(char *buf, size_t len, const char *s) {
+    size_t o = 0;
+    if (len < 3) return -1;
+    buf[o++] = '\'';
+    for (; *s; s++) {
+        if (o + 3 >= len) return -1;
+        if (*s == '\'') buf[o++] = '\'';
+        buf[o++] = *s;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return 0;
+}
+
+static const char *terminal_name(gp_format f) {
+    switch (f) {
+    case GP_PNG: return "pngcairo";
+    case GP_SVG: return "svg";
+    case GP_PDF: return "pdfcairo";
+    case GP_DUMB: return "dumb";
+    }
+    return "dumb";
+}
+
+/* Creates the temporary output file beside path, mode as a new file would
+ * get (mkstemp makes it 0600). */
+static char *temp_beside(const char *path, char *err, size_t errlen) {
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = slash ? slash + 1 : path;
+    size_t len = dirlen + strlen(base) + 32;
+    char *tmp = malloc(len);
+    if (!tmp) {
+        errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(tmp, len, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, base);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        errf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        free(tmp);
+        return NULL;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || close(fd) != 0) {
+        errf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return NULL;
+    }
+    return tmp;
+}
+
+static void gp_free(gp *g) {
+    if (g->tmp_out) {
+        unlink(g->tmp_out);
+        free(g->tmp_out);
+    }
+    if (g->err_path) {
+        unlink(g->err_path);
+        free(g->err_path);
+    }
+    free(g);
+}
+
+int gp_open(gp **out, const gp_target *t, char *err, size_t errlen) {
+    *out = NULL;
+    char prog[4096];
+    if (!gp_find_program("gnuplot", prog, sizeof prog)) {
+        errf(err, errlen, "gnuplot not found on PATH: plots are drawn by "
+             "gnuplot (Debian/Ubuntu: apt-get install gnuplot-nox)");
+        return GP_ERUNTIME;
+    }
+    gp *g = calloc(1, sizeof *g);
+    if (!g) {
+        errf(err, errlen, "out of memory");
+        return GP_ERUNTIME;
+    }
+    g->t = t;
+    const char *tmpdir = getenv("TMPDIR");
+    if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
+    size_t elen = strlen(tmpdir) + 40;
+    g->err_path = malloc(elen);
+    if (!g->err_path) {
+        errf(err, errlen, "out of memory");
+        gp_free(g);
+        return GP_ERUNTIME;
+    }
+    snprintf(g->err_path, elen, "%s/stalesim-gnuplot-XXXXXX", tmpdir);
+    int fd = mkstemp(g->err_path);
+    if (fd < 0) {
+        errf(err, errlen, "cannot create a temporary file in %s: %s", tmpdir,
+             strerror(errno));
+        free(g->err_path);
+        g->err_path = NULL;
+        gp_free(g);
+        return GP_ERUNTIME;
+    }
+    close(fd);
+    if (t->path && !(g->tmp_out = temp_beside(t->path, err, errlen))) {
+        gp_free(g);
+        return GP_ERUNTIME;
+    }
+    char qprog[8192], qerr[8192], cmd[16500];
+    if (shell_quote(qprog, sizeof qprog, prog) != 0 ||
+        shell_quote(qerr, sizeof qerr, g->err_path) != 0) {
+        errf(err, errlen, "path of gnuplot or of the temporary directory too "
+             "long");
+        gp_free(g);
+        return GP_ERUNTIME;
+    }
+    snprintf(cmd, sizeof cmd, "exec %s 2>%s", qprog, qerr);
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &g->old_pipe);
+    /* gnuplot inherits stdout (the dumb terminal draws there): what we
+     * printed must come first. */
+    fflush(stdout);
+    fflush(stderr);
+    g->pipe = popen(cmd, "w");
+    if (!g->pipe) {
+        errf(err, errlen, "cannot start gnuplot (%s): %s", prog,
+             strerror(errno));
+        sigaction(SIGPIPE, &g->old_pipe, NULL);
+        gp_free(g);
+        return GP_ERUNTIME;
+    }
+    const char *term = terminal_name(t->format);
+    gp_printf(g,
+              "if (strstrt(' '.GPVAL_TERMINALS.' ', ' %s ') == 0) {\n"
+              "  print 'this gnuplot has no %s terminal (a cairo build is "
+              "needed, e.g. Debian gnuplot-nox)'\n"
+              "  exit status %d\n"
+              "}\n",
+              term, term, GP_NO_TERMINAL);
+    gp_printf(g, "set encoding utf8\n");
+    switch (t->format) {
+    case GP_PNG:
+        gp_printf(g, "set terminal pngcairo size %d,%d noenhanced font '%s' "
+                     "linewidth 1.5\n", t->width, t->height, FONT);
+        break;
+    case GP_SVG:
+        gp_printf(g, "set terminal svg size %d,%d noenhanced font '%s' "
+                     "linewidth 1.5 background '#ffffff'\n", t->width,
+                  t->height, FONT);
+        break;
+    case GP_PDF:
+        gp_printf(g, "set terminal pdfcairo size %.2fin,%.2fin noenhanced "
+                     "font '%s' linewidth 1.5\n", t->width / 100.0,
+                  t->height / 100.0, FONT);
+        break;
+    case GP_DUMB:
+        gp_printf(g, "set terminal dumb size %d,%d noenhanced\n", t->width,
+                  t->height);
+        break;
+    }
+    if (g->tmp_out) {
+        char q[8192];
+        if (gp_single_quote(q, sizeof q, g->tmp_out) != 0) {
+            errf(err, errlen, "output path too long");
+            gp_abort(g);
+            return GP_ERUNTIME;
+        }
+        gp_printf(g, "set output %s\n", q);
+    }
+    *out = g;
+    return GP_OK;
+}
+
+/* The line of gnuplot's stderr that says what went wrong: the first that is
+ * not blank, not an echo of the command ("gnuplot> ..."), not a caret line
+ * and not a warning (a warning is the fallback), without its "line N: "
+ * prefix (a line of our script, meaningless to the user). */
+static void first_error_line(const char *path, char *buf, size_t len) {
+    char warn[512] = "", line[512];
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p || strncmp(p, "gnuplot>", 8) == 0 ||
+            strspn(p, "^ \t") == strlen(p))
+            continue;
+        if (strncmp(p, "line ", 5) == 0) {
+            char *colon = strchr(p, ':');
+            if (colon && strspn(p + 5, "0123456789") == (size_t)(colon - p - 5))
+                for (p = colon + 1; *p == ' '; p++) {}
+        }
+        if (strncmp(p, "warning:", 8) == 0) {
+            if (!warn[0]) snprintf(warn, sizeof warn, "%s", p);
+            continue;
+        }
+        snprintf(buf, len, "%s", p);
+        break;
+    }
+    fclose(f);
+    if (!buf[0] && warn[0]) snprintf(buf, len, "%s", warn);
+}
+
+int gp_close(gp *g, char *err, size_t errlen) {
+    if (!g) return GP_OK;
+    int rc = GP_ERUNTIME;
+    if (g->in_block) gp_block_end(g);
+    if (g->tmp_out) gp_printf(g, "unset output\n");
+    gp_printf(g, "exit\n");
+    if (!g->write_errno && fflush(g->pipe) != 0)
+        g->write_errno = errno ? errno : EIO;
+    int status = pclose(g->pipe);
+    g->pipe = NULL;
+    sigaction(SIGPIPE, &g->old_pipe, NULL);
+    char why[512];
+    first_error_line(g->err_path, why, sizeof why);
+    if (status == -1) {
+        errf(err, errlen, "waiting for gnuplot: %s", strerror(errno));
+    } else if (WIFSIGNALED(status)) {
+        errf(err, errlen, "gnuplot was killed by signal %d%s%s",
+             WTERMSIG(status), why[0] ? ": " : "", why);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        errf(err, errlen, "gnuplot could not be started%s%s",
+             why[0] ? ": " : "", why);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        errf(err, errlen, "gnuplot failed (exit %d): %s", WEXITSTATUS(status),
+             why[0] ? why : "no message");
+    } else if (g->write_errno) {
+        errf(err, errlen, "writing to gnuplot: %s%s%s",
+             strerror(g->write_errno), why[0] ? ": " : "", why);
+    } else if (g->tmp_out) {
+        struct stat st;
+        if (stat(g->tmp_out, &st) != 0 || st.st_size == 0) {
+            errf(err, errlen, "gnuplot wrote nothing to '%s'%s%s", g->t->path,
+                 why[0] ? ": " : "", why);
+        } else if (rename(g->tmp_out, g->t->path) != 0) {
+            errf(err, errlen, "cannot write '%s': %s", g->t->path,
+                 strerror(errno));
+        } else {
+            free(g->tmp_out);
+            g->tmp_out = NULL;
+            rc = GP_OK;
+        }
+    } else {
+        rc = GP_OK;
+    }
+    gp_free(g);
+    return rc;
+}
+
+void gp_abort(gp *g) {
+    if (!g) return;
+    if (g->pipe) {
+        /* gnuplot sees the end of its input and exits; nothing is drawn
+         * that is kept. */
+        pclose(g->pipe);
+        sigaction(SIGPIPE, &g->old_pipe, NULL);
+    }
+    gp_free(g);
+}

@@ -1,0 +1,331 @@
+/* Key families ([family.NAME]): parsing and its errors, the per-family
+ * view, a family measured beside another against the same family alone, a
+ * bypass family, `check` per family, and family-less output pinned to the
+ * build before families (tests/fixtures/account-limits-2m.json). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "experiments/run.h"
+#include "models/scenario.h"
+#include "tests/testing.h"
+
+#define EXPECT(cond, ...)                                                    \
+    do {                                                                     \
+        char m_[4096];                                                       \
+        snprintf(m_, sizeof m_, __VA_ARGS__);                                \
+        CU_assertImplementation((cond) ? CU_TRUE : CU_FALSE, __LINE__, m_,   \
+                                __FILE__, "", CU_FALSE);                     \
+    } while (0)
+
+/* Parses text as "t.ini"; returns 0 or -1 with the message in err. */
+static int load(scenario *sc, const char *text, char *err, size_t len) {
+    if (scenario_init_defaults(sc, err, len) != 0) return -1;
+    if (scenario_load_string(sc, "t.ini", text, err, len) != 0) return -1;
+    return scenario_validate(sc, err, len);
+}
+
+static void expect_error(const char *text, const char *want) {
+    scenario sc;
+    char err[1024] = "";
+    int rc = load(&sc, text, err, sizeof err);
+    EXPECT(rc != 0 && strstr(err, want), "rc %d, message [%s], wanted [%s]",
+           rc, err, want);
+    scenario_fini(&sc);
+}
+
+static void test_parse_errors(void) {
+    expect_error("[family.a]\nkeys = 10\nnonsense = 1\n",
+                 "t.ini:3: key 'nonsense': unknown key in a family");
+    expect_error("[family.a]\nkeys = 1.5\n", "t.ini:2: key 'keys': share 1.5 "
+                                             "is outside (0,1]");
+    expect_error("[family.a]\nkeys = 10\nreads = 1.2\n",
+                 "t.ini:3: key 'reads'");
+    expect_error("[family.a]\nkeys = 10\n[family.a]\nkeys = 20\n",
+                 "t.ini:3: [family.a]: family 'a' declared twice (first at "
+                 "line 1)");
+    /* `ttl` is cache.ttl: giving both is the same key twice. */
+    expect_error("[family.a]\nkeys = 10\nttl = 5s\ncache.ttl = 6s\n",
+                 "t.ini:4: key 'cache.ttl': cache.ttl given twice in "
+                 "[family.a] (first at line 3)");
+    expect_error("[family.a]\nkeys = 10\nlocal.instances = 3\n",
+                 "t.ini:3: key 'local.instances': local.instances cannot "
+                 "vary per family");
+    expect_error("[family.a]\nkeys = 10\ncache.ttl = soon\n",
+                 "t.ini:3: key 'cache.ttl'");
+    expect_error("[family.a]\nreads = 0.5\n",
+                 "t.ini:1: [family.a] needs keys");
+    expect_error("[family.a]\nkeys = 10\nfaults.del_fail = 0.7\n"
+                 "faults.del_timeout = 0.7\n",
+                 "[family.a]: t.ini:4: key 'del_timeout': del_fail + del_timeout exceed 1");
+}
+
+static void test_view_and_set(void) {
+    scenario sc, v;
+    char err[1024] = "";
+    int rc = load(&sc,
+                  "[workload]\nkeys = 1000\nreads = 100/s\nwrites = 10/s\n"
+                  "[family.display]\nkeys = 0.25\ncache.ttl = 60s\n"
+                  "[family.quota]\nkeys = 750\nbypass = yes\nreads = 0.5\n"
+                  "contract.max_staleness = 1s\n",
+                  err, sizeof err);
+    EXPECT(rc == 0, "load: %s", err);
+    if (rc != 0) {
+        scenario_fini(&sc);
+        return;
+    }
+    EXPECT(scenario_set(&sc, "family.display.cache.ttl=90s", err,
+                        sizeof err) == 0,
+           "--set: %s", err);
+    EXPECT(scenario_set(&sc, "family.display.ttl=9s", err, sizeof err) == 0,
+           "--set bare ttl: %s", err);
+    EXPECT(scenario_set(&sc, "family.display.cache.ttl=x", err, sizeof err) !=
+                   0 &&
+               strstr(err, "--set 'family.display.cache.ttl'"),
+           "bad --set: [%s]", err);
+    scenario_family_range r;
+    scenario_family_resolve(&sc, 1, &r);
+    EXPECT(r.first_key == 250 && r.nkeys == 750 && fabs(r.reads - 50) < 1e-9 &&
+               fabs(r.writes - 7.5) < 1e-9,
+           "quota: first %u n %u reads %g writes %g", r.first_key, r.nkeys,
+           r.reads, r.writes);
+    EXPECT(scenario_total_keys(&sc) == 1000, "total %u",
+           scenario_total_keys(&sc));
+    EXPECT(scenario_family_view(&sc, 0, &v, err, sizeof err) == 0, "%s", err);
+    EXPECT(v.cache.ttl == 9 * SIM_S && strcmp(v.cache.pattern, "cache-aside") == 0
+               && v.families.n == 0,
+           "display view ttl %lld pattern %s", (long long)v.cache.ttl,
+           v.cache.pattern);
+    scenario_fini(&v);
+    EXPECT(scenario_family_view(&sc, 1, &v, err, sizeof err) == 0, "%s", err);
+    EXPECT(strcmp(v.cache.pattern, "none") == 0 &&
+               v.contract.max_staleness == SIM_S && v.cache.ttl == 300 * SIM_S,
+           "quota view pattern %s bound %lld", v.cache.pattern,
+           (long long)v.contract.max_staleness);
+    scenario_fini(&v);
+    scenario_fini(&sc);
+}
+
+/* |a - b| within their combined 95% intervals (and a small absolute slack
+ * for figures at zero). */
+static void expect_close(const char *what, run_stat a, run_stat b,
+                         double slack) {
+    double tol = a.ci95 + b.ci95 + slack;
+    EXPECT(fabs(a.mean - b.mean) <= tol, "%s: %g +- %g beside, %g +- %g alone",
+           what, a.mean, a.ci95, b.mean, b.ci95);
+}
+
+#define COMMON                                                               \
+    "[run]\nduration = 2m\nreps = 6\nseed = 5\n"                             \
+    "[workload]\npopularity = zipf:0.9\n"                                    \
+    "[faults]\ndel_fail = 0.05\n"
+
+static void test_alone_and_beside(void) {
+    scenario both, alone;
+    char err[1024] = "";
+    int rc = load(&both,
+                  COMMON "[workload]\nkeys = 3000\nreads = 1500/s\n"
+                         "writes = 30/s\n"
+                         "[family.a]\nkeys = 1000\nreads = 500/s\n"
+                         "writes = 20/s\ncache.ttl = 20s\n"
+                         "[family.b]\nkeys = 2000\nreads = 1000/s\n"
+                         "writes = 10/s\n",
+                  err, sizeof err);
+    EXPECT(rc == 0, "both: %s", err);
+    int rc2 = load(&alone,
+                   COMMON "[workload]\nkeys = 1000\nreads = 500/s\n"
+                          "writes = 20/s\n[cache]\nttl = 20s\n",
+                   err, sizeof err);
+    EXPECT(rc2 == 0, "alone: %s", err);
+    if (rc == 0 && rc2 == 0) {
+        run_summary *sb = run_scenario(&both, err, sizeof err);
+        run_summary *sa = run_scenario(&alone, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+        EXPECT(sb->nfamilies == 2 && sa->nfamilies == 0, "families %d %d",
+               sb->nfamilies, sa->nfamilies);
+        expect_close("stale_read_fraction",
+                     run_summary_family_stat(sb, 0, M_STALE_READ_FRACTION),
+                     run_summary_stat(sa, M_STALE_READ_FRACTION), 1e-4);
+        expect_close("hit_ratio", run_summary_family_stat(sb, 0, M_HIT_RATIO),
+                     run_summary_stat(sa, M_HIT_RATIO), 1e-3);
+        expect_close("reads", run_summary_family_stat(sb, 0, M_READS),
+                     run_summary_stat(sa, M_READS), 100);
+        expect_close("invalidations_failed",
+                     run_summary_family_stat(sb, 0, M_INVALIDATIONS_FAILED),
+                     run_summary_stat(sa, M_INVALIDATIONS_FAILED), 1);
+        /* The families add up to the totals. */
+        for (uint32_t r = 0; r < sb->reps; r++) {
+            double sum = sb->family_value[0][M_STALE_READS][r] +
+                         sb->family_value[1][M_STALE_READS][r];
+            EXPECT(sum == sb->value[M_STALE_READS][r],
+                   "rep %u: families %g, total %g", r, sum,
+                   sb->value[M_STALE_READS][r]);
+            sum = sb->family_value[0][M_READS][r] +
+                  sb->family_value[1][M_READS][r];
+            EXPECT(sum == sb->value[M_READS][r], "rep %u reads: %g vs %g", r,
+                   sum, sb->value[M_READS][r]);
+        }
+        run_summary_destroy(sb);
+        run_summary_destroy(sa);
+    }
+    scenario_fini(&both);
+    scenario_fini(&alone);
+}
+
+static void test_bypass(void) {
+    scenario sc;
+    char err[1024] = "";
+    int rc = load(&sc,
+                  "[run]\nduration = 1m\nreps = 3\n"
+                  "[workload]\nkeys = 2000\nreads = 1000/s\nwrites = 50/s\n"
+                  "[faults]\ndel_fail = 0.2\n"
+                  "[family.display]\nkeys = 0.5\n"
+                  "[family.quota]\nkeys = 0.5\nbypass = yes\n",
+                  err, sizeof err);
+    EXPECT(rc == 0, "%s", err);
+    if (rc != 0) {
+        scenario_fini(&sc);
+        return;
+    }
+    run_summary *s = run_scenario(&sc, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    for (uint32_t r = 0; r < s->reps; r++) {
+        double reads = s->family_value[1][M_READS][r];
+        double dbr = s->family_value[1][M_DB_READS_PER_S][r] * 60;
+        EXPECT(s->family_value[1][M_STALE_READS][r] == 0 && reads > 20000,
+               "rep %u: quota %g stale of %g reads", r,
+               s->family_value[1][M_STALE_READS][r], reads);
+        EXPECT(s->family_value[1][M_HIT_RATIO][r] == 0 &&
+                   fabs(dbr - reads) < 5 &&
+                   s->family_figure[1][F_BYPASS_READS][r] >= reads,
+               "rep %u: hit ratio %g, %g DB reads for %g reads, bypass %g",
+               r, s->family_value[1][M_HIT_RATIO][r], dbr, reads,
+               s->family_figure[1][F_BYPASS_READS][r]);
+        EXPECT(s->family_value[0][M_STALE_READS][r] > 0,
+               "rep %u: display has no stale read", r);
+    }
+    run_summary_destroy(s);
+    scenario_fini(&sc);
+}
+
+/* ---- through the binary -------------------------------------------------- */
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap);
+    int c;
+    while (b && (c = fgetc(f)) != EOF) {
+        if (n + 1 == cap) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+        }
+        b[n++] = (char)c;
+    }
+    fclose(f);
+    if (b) b[n] = '\0';
+    return b;
+}
+
+/* Runs the binary with args; returns its exit status and its stdout. */
+static int run_bin(const char *args, char **out) {
+    char path[] = "/tmp/stalesim-fam-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return -1;
+    close(fd);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' %s </dev/null >'%s' 2>/dev/null",
+             testing_stalesim(), args, path);
+    int st = system(cmd);
+    *out = slurp(path);
+    unlink(path);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Removes `, "wall_s": X` and `, "events_per_s": X` (wall-clock fields). */
+static void strip_wall(char *s) {
+    static const char *const keys[] = {", \"wall_s\": ", ", \"events_per_s\": "};
+    for (int k = 0; k < 2; k++) {
+        char *p = strstr(s, keys[k]);
+        if (!p) continue;
+        char *e = p + strlen(keys[k]);
+        while (*e && strchr("0123456789.eE+-", *e)) e++;
+        memmove(p, e, strlen(e) + 1);
+    }
+}
+
+static void test_no_family_output_unchanged(void) {
+    char *out = NULL;
+    int rc = run_bin("run experiments/scenarios/account-limits.ini --reps 2 "
+                     "--set run.duration=2m --format json",
+                     &out);
+    char *want = slurp("tests/fixtures/account-limits-2m.json");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    EXPECT(rc == 0 && out, "exit %d", rc);
+    if (out) {
+        strip_wall(out);
+        size_t i = 0;
+        while (out[i] && out[i] == want[i]) i++;
+        EXPECT(strcmp(out, want) == 0,
+               "differs from the fixture at byte %zu: [%.80s] vs [%.80s]", i,
+               out + i, want + i);
+    }
+    free(out);
+    free(want);
+}
+
+static void test_check_names_family(void) {
+    char path[] = "/tmp/stalesim-fam-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    const char *text =
+        "[run]\nduration = 1m\nreps = 3\n"
+        "[workload]\nkeys = 1000\nreads = 500/s\nwrites = 20/s\n"
+        "[faults]\ndel_fail = 0.3\n"
+        "[contract]\nmax_stale_fraction = 1\nquantile = 0.5\n"
+        "max_staleness = 1h\n"
+        "[family.relaxed]\nkeys = 0.5\n"
+        "[family.strict]\nkeys = 0.5\ncontract.max_stale_fraction = 1e-6\n";
+    CU_ASSERT_FATAL(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    char args[256], *out = NULL;
+    snprintf(args, sizeof args, "check '%s'", path);
+    int rc = run_bin(args, &out);
+    EXPECT(rc == 1 && out &&
+               strstr(out, "family strict: VIOLATED: ") &&
+               strstr(out, "family relaxed: MET: ") &&
+               strstr(out, "check: family strict: contract not met") &&
+               !strstr(out, "check: family relaxed"),
+           "exit %d, stdout [%.1500s]", rc, out ? out : "");
+    free(out);
+    /* The same file with the strict family relaxed passes. */
+    snprintf(args, sizeof args,
+             "check '%s' --set family.strict.contract.max_stale_fraction=1",
+             path);
+    rc = run_bin(args, &out);
+    EXPECT(rc == 0, "exit %d, stdout [%.1500s]", rc, out ? out : "");
+    free(out);
+    unlink(path);
+}
+
+static CU_TestInfo tests[] = {
+    {"parse errors name FILE:LINE and the key", test_parse_errors},
+    {"view, --set family.NAME.section.key, resolve", test_view_and_set},
+    {"a family beside another measures as alone", test_alone_and_beside},
+    {"bypass: no stale read, every read to the DB", test_bypass},
+    {"no [family.*]: output byte-identical to before", test_no_family_output_unchanged},
+    {"check fails naming the family", test_check_names_family},
+    CU_TEST_INFO_NULL,
+};
+
+TESTS_REGISTER("families", NULL, NULL, tests)
