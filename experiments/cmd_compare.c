@@ -157,15 +157,29 @@ typedef struct skipped_pattern {
 typedef struct compare_row {
     const pattern_ops *pattern;
     run_summary *sum;
+    int family;        /* key family whose figures fill the row; -1: totals */
     cell cells[NCOLS];
     int top_cause;     /* oracle_cause, or -1 with no stale read */
     double top_share;  /* of all stale reads */
 } compare_row;
 
-static double sum_metric(const run_summary *s, world_metric m) {
+static double sum_metric(const run_summary *s, int f, world_metric m) {
     double t = 0;
-    for (uint32_t r = 0; r < s->reps; r++) t += s->value[m][r];
+    const double *v = f < 0 ? s->value[m] : s->family_value[f][m];
+    for (uint32_t r = 0; r < s->reps; r++) t += v[r];
     return t;
+}
+
+/* Metric m of the row's totals or family. */
+static run_stat row_stat(const compare_row *row, world_metric m) {
+    return row->family < 0 ? run_summary_stat(row->sum, m)
+                           : run_summary_family_stat(row->sum, row->family, m);
+}
+
+/* The pooled stale-age (fd = FD_STALE_AGE) or stale-window histogram. */
+static const sim_hist *row_dist(const compare_row *row, int fd) {
+    return row->family < 0 ? &row->sum->dist[world_family_dist[fd]]
+                           : &row->sum->family_dist[row->family][fd];
 }
 
 /* A duration cell from a pooled histogram: quantile q, or the max (q < 0).
@@ -193,7 +207,7 @@ static void fill_row(compare_row *row) {
              row->pattern->name);
     c[COL_PATTERN].key = NAN;
 
-    run_stat st = run_summary_stat(s, M_STALE_READ_FRACTION);
+    run_stat st = row_stat(row, M_STALE_READ_FRACTION);
     int sig = 2;
     if (isfinite(st.ci95) && st.ci95 > 0 && st.mean > 0) {
         int d = exponent_at(st.mean, 2) - exponent_at(st.ci95, 1) + 1;
@@ -203,45 +217,48 @@ static void fill_row(compare_row *row) {
     if (isfinite(st.ci95)) {
         char ci[48];
         fmt_sig(ci, sizeof ci, st.ci95, 1);
-        snprintf(c[COL_STALE].text, sizeof c[COL_STALE].text, "%s ± %s",
-                 c[COL_STALE].tie, ci);
+        char both[200];
+        snprintf(both, sizeof both, "%s ± %s", c[COL_STALE].tie, ci);
+        snprintf(c[COL_STALE].text, sizeof c[COL_STALE].text, "%.95s", both);
     } else {
         snprintf(c[COL_STALE].text, sizeof c[COL_STALE].text, "%s",
                  c[COL_STALE].tie);
     }
     c[COL_STALE].key = st.mean;
 
-    int no_stale_reads = sim_hist_n(&s->dist[D_STALE_AGE]) == 0;
-    duration_cell(&c[COL_AGE_P99], &s->dist[D_STALE_AGE], 0.99, no_stale_reads);
-    duration_cell(&c[COL_AGE_MAX], &s->dist[D_STALE_AGE], -1, no_stale_reads);
-    duration_cell(&c[COL_WINDOW_P99], &s->dist[D_STALE_WINDOW], 0.99,
-                  sum_metric(s, M_CENSORED_WINDOWS) == 0);
+    int no_stale_reads = sim_hist_n(row_dist(row, FD_STALE_AGE)) == 0;
+    duration_cell(&c[COL_AGE_P99], row_dist(row, FD_STALE_AGE), 0.99, no_stale_reads);
+    duration_cell(&c[COL_AGE_MAX], row_dist(row, FD_STALE_AGE), -1, no_stale_reads);
+    duration_cell(&c[COL_WINDOW_P99], row_dist(row, FD_STALE_WINDOW), 0.99,
+                  sum_metric(s, row->family, M_CENSORED_WINDOWS) == 0);
 
-    st = run_summary_stat(s, M_HIT_RATIO);
+    st = row_stat(row, M_HIT_RATIO);
     char pct[48];
     fmt_sig(pct, sizeof pct, 100 * st.mean, 3);
     snprintf(c[COL_HIT].text, sizeof c[COL_HIT].text, "%s%%", pct);
     snprintf(c[COL_HIT].tie, sizeof c[COL_HIT].tie, "%s", c[COL_HIT].text);
     c[COL_HIT].key = st.mean;
 
-    st = run_summary_stat(s, M_DB_READS_PER_S);
+    st = row_stat(row, M_DB_READS_PER_S);
     fmt_sig(c[COL_DB_READS].text, sizeof c[COL_DB_READS].text, st.mean, 3);
     snprintf(c[COL_DB_READS].tie, sizeof c[COL_DB_READS].tie, "%s",
              c[COL_DB_READS].text);
     c[COL_DB_READS].key = st.mean;
 
-    st = run_summary_stat(s, M_LOST_WRITES);
+    st = row_stat(row, M_LOST_WRITES);
     fmt_sig(c[COL_LOST].text, sizeof c[COL_LOST].text, st.mean, 2);
     snprintf(c[COL_LOST].tie, sizeof c[COL_LOST].tie, "%s", c[COL_LOST].text);
     c[COL_LOST].key = st.mean;
 
+    const uint64_t *causes =
+        row->family < 0 ? s->causes : s->family_causes[row->family];
     uint64_t total = 0, top = 0;
     row->top_cause = -1;
     row->top_share = NAN;
     for (int k = 0; k < CAUSE_COUNT; k++) {
-        total += s->causes[k];
-        if (s->causes[k] > top) {
-            top = s->causes[k];
+        total += causes[k];
+        if (causes[k] > top) {
+            top = causes[k];
             row->top_cause = k;
         }
     }
@@ -340,9 +357,9 @@ static void print_line(FILE *out, int md, char text[NCOLS][160],
     fputs(md ? " |\n" : "\n", out);
 }
 
-static void print_table(FILE *out, compare_format f, const scenario *sc,
-                        const compare_row *rows, size_t n,
-                        const skipped_pattern *skipped, size_t nskipped) {
+/* The header, the rule and one line per row. */
+static void print_grid(FILE *out, compare_format f, const compare_row *rows,
+                       size_t n) {
     int md = f == CMP_MARKDOWN;
     const char *open = md ? "**" : "", *close = md ? "**" : " *";
     char text[NCOLS][160];
@@ -377,6 +394,39 @@ static void print_table(FILE *out, compare_format f, const scenario *sc,
         }
         print_line(out, md, text, width);
     }
+}
+
+/* Key families: one table per family after the totals, its rows filled from
+ * that family's figures of the same runs (best marked within the family). */
+static void print_family_tables(FILE *out, compare_format f,
+                                const scenario *sc, const compare_row *rows,
+                                size_t n) {
+    compare_row *fam = calloc(n ? n : 1, sizeof *fam);
+    if (!fam) return;
+    for (int k = 0; k < sc->families.n; k++) {
+        for (size_t i = 0; i < n; i++) {
+            memset(&fam[i], 0, sizeof fam[i]);
+            fam[i].pattern = rows[i].pattern;
+            fam[i].sum = rows[i].sum;
+            fam[i].family = k;
+            fill_row(&fam[i]);
+        }
+        mark_best(fam, n);
+        const scenario_family *fd = &sc->families.family[k];
+        fprintf(out, "\n%sfamily %s%s%s\n\n", f == CMP_MARKDOWN ? "### " : "",
+                fd->name, fd->bypass ? " (bypass: every read goes to the DB)"
+                                     : "",
+                f == CMP_MARKDOWN ? "" : ":");
+        print_grid(out, f, fam, n);
+    }
+    free(fam);
+}
+
+static void print_table(FILE *out, compare_format f, const scenario *sc,
+                        const compare_row *rows, size_t n,
+                        const skipped_pattern *skipped, size_t nskipped) {
+    int md = f == CMP_MARKDOWN;
+    print_grid(out, f, rows, n);
     fputc('\n', out);
     print_held_equal(out, sc, rows);
     for (size_t i = 0; i < nskipped; i++)
@@ -387,6 +437,11 @@ static void print_table(FILE *out, compare_format f, const scenario *sc,
                  "writes; highest hit ratio (ties all marked). ± is the 95%% "
                  "Student-t half-width over replications.\n",
             md ? "Bold: best per column" : "*: best per column");
+    if (sc->families.n > 0) {
+        fprintf(out, "\nPer key family (the same runs; a family's own "
+                     "pattern, bypass and overrides are kept):\n");
+        print_family_tables(out, f, sc, rows, n);
+    }
 }
 
 /* ---- JSON and CSV ------------------------------------------------------------------ */
@@ -747,6 +802,7 @@ int cmd_compare(int argc, char **argv) {
             fprintf(stderr, "\rcompare: %s (%zu/%zu)...\033[K",
                     chosen[i]->name, i + 1, n);
         rows[nrun].pattern = chosen[i];
+        rows[nrun].family = -1;
         rows[nrun].sum = run_scenario(&sc, err, sizeof err);
         if (!rows[nrun].sum) {
             if (progress) fputs("\r\033[K", stderr);

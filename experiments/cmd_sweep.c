@@ -266,6 +266,10 @@ int cmd_sweep(int argc, char **argv) {
                      "%s", err);
             goto out;
         }
+    if (grid_check_families(&g, &base, err, sizeof err) != 0) {
+        cli_fail(EXIT_INPUT, "%s", err);
+        goto out;
+    }
     set_texts = calloc((size_t)sets.n + 1, sizeof *set_texts);
     cmdline = command_line("sweep", argc, argv);
     if (!set_texts || !cmdline) {
@@ -359,14 +363,16 @@ typedef struct group {
     size_t n[M_COUNT], cap[M_COUNT];
     sim_hist dist[D_COUNT];
     uint64_t causes[CAUSE_COUNT];
+    char family[32];    /* --by family: the family's name or "(total)" */
+    size_t last_point;  /* --by family: 1 + the last point pooled */
 } group;
 
-static int group_add_run(void *arg, uint32_t rep, const world_result *res) {
-    (void)rep;
-    group *g = arg;
+/* Pools one run's metrics, distributions (NULL: none) and causes. */
+static int group_add(group *g, const double *metric,
+                     const sim_hist *const *dist, const uint64_t *causes) {
     g->runs++;
     for (int m = 0; m < M_COUNT; m++) {
-        double x = res->metric[m];
+        double x = metric[m];
         if (isnan(x)) continue;
         if (g->n[m] == g->cap[m]) {
             size_t cap = g->cap[m] ? 2 * g->cap[m] : 16;
@@ -380,15 +386,30 @@ static int group_add_run(void *arg, uint32_t rep, const world_result *res) {
         }
         g->value[m][g->n[m]++] = x;
     }
-    for (int d = 0; d < D_COUNT; d++) sim_hist_merge(&g->dist[d], &res->dist[d]);
-    for (int c = 0; c < CAUSE_COUNT; c++) g->causes[c] += res->stale_by_cause[c];
+    for (int d = 0; d < D_COUNT; d++)
+        if (dist[d]) sim_hist_merge(&g->dist[d], dist[d]);
+    for (int c = 0; c < CAUSE_COUNT; c++) g->causes[c] += causes[c];
     return 0;
 }
+
+static int group_add_run(void *arg, uint32_t rep, const world_result *res) {
+    (void)rep;
+    const sim_hist *dist[D_COUNT];
+    for (int d = 0; d < D_COUNT; d++) dist[d] = &res->dist[d];
+    return group_add(arg, res->metric, dist, res->stale_by_cause);
+}
+
+/* The pseudo-key `family` of --by: one group per key family and one for the
+ * totals, from the family_* tables. */
+#define BY_FAMILY ((size_t)-1)
+#define TOTAL_FAMILY "(total)"
 
 typedef struct summary {
     results_experiment e;
     size_t nby;
-    size_t *by;   /* indices into e.key of the --by keys; all keys if none */
+    size_t *by;   /* indices into e.key of the --by keys (BY_FAMILY: the
+                     family); all keys if none */
+    int by_family;
     size_t ngroups;
     group *group;
 } summary;
@@ -422,11 +443,71 @@ static double dist_mean(const group *g, int d) {
 }
 
 static const char *group_value(const summary *s, const group *g, size_t k) {
+    if (s->by[k] == BY_FAMILY) return g->family;
     return s->e.point[g->first].value[s->by[k]];
 }
 
 static const char *key_name(const summary *s, size_t k) {
-    return s->e.key[s->by[k]];
+    return s->by[k] == BY_FAMILY ? "family" : s->e.key[s->by[k]];
+}
+
+/* --by family: the group of point p's by-key values and `family`, created
+ * when new (s->group has room for every point times every family). */
+static group *family_group(summary *s, size_t p, const char *family) {
+    const results_point *pt = &s->e.point[p];
+    size_t gi = 0;
+    for (; gi < s->ngroups; gi++) {
+        const group *g = &s->group[gi];
+        if (strcmp(g->family, family) != 0) continue;
+        const results_point *f = &s->e.point[g->first];
+        size_t k = 0;
+        while (k < s->nby &&
+               (s->by[k] == BY_FAMILY ||
+                strcmp(f->value[s->by[k]], pt->value[s->by[k]]) == 0))
+            k++;
+        if (k == s->nby) break;
+    }
+    group *g = &s->group[gi];
+    if (gi == s->ngroups) {
+        s->ngroups++;
+        g->first = p;
+        snprintf(g->family, sizeof g->family, "%s", family);
+        for (int d = 0; d < D_COUNT; d++) sim_hist_init(&g->dist[d]);
+    }
+    if (g->last_point != p + 1) {
+        g->last_point = p + 1;
+        g->points++;
+        if (!pt->done) g->incomplete = 1;
+    }
+    return g;
+}
+
+typedef struct family_ctx {
+    summary *s;
+    size_t point;
+    int oom;
+} family_ctx;
+
+static int family_add_run(void *arg, uint32_t rep, const world_result *res) {
+    (void)rep;
+    family_ctx *c = arg;
+    group *g = family_group(c->s, c->point, TOTAL_FAMILY);
+    if (group_add_run(g, rep, res) != 0) {
+        c->oom = 1;
+        return -1;
+    }
+    for (int f = 0; f < res->nfamilies; f++) {
+        const sim_hist *dist[D_COUNT] = {NULL};
+        for (int d = 0; d < FD_COUNT; d++)
+            dist[world_family_dist[d]] = &res->family_dist[f][d];
+        g = family_group(c->s, c->point, res->family_name[f]);
+        if (group_add(g, res->family_metric[f], dist,
+                      res->family_causes[f]) != 0) {
+            c->oom = 1;
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* -- text -- */
@@ -724,6 +805,15 @@ static int add_by(summary *s, const char *arg) {
     for (;;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 6 && strncmp(p, "family", 6) == 0) {
+            if (s->by_family)
+                return cli_fail(EXIT_INPUT, "--by 'family': given twice");
+            s->by_family = 1;
+            s->by[s->nby++] = BY_FAMILY;
+            if (!end) break;
+            p = end + 1;
+            continue;
+        }
         size_t k = 0;
         while (k < s->e.nkeys &&
                !(strlen(s->e.key[k]) == len && strncmp(s->e.key[k], p, len) == 0))
@@ -737,7 +827,8 @@ static int add_by(summary *s, const char *arg) {
                 if (n > 0) used += (size_t)n;
             }
             return cli_fail(EXIT_INPUT, "--by '%.*s': not a varied key of "
-                            "experiment %lld (its keys: %s)", (int)len, p,
+                            "experiment %lld (its keys: %s) nor `family`",
+                            (int)len, p,
                             (long long)s->e.id,
                             s->e.nkeys ? keys : "none");
         }
@@ -827,8 +918,9 @@ int cmd_summarize(int argc, char **argv) {
                         err);
         goto out;
     }
-    s.by = calloc(s.e.nkeys + 1, sizeof *s.by);
-    s.group = calloc(s.e.npoints + 1, sizeof *s.group);
+    s.by = calloc(s.e.nkeys + 2, sizeof *s.by);
+    s.group = calloc(s.e.npoints * (WORLD_MAX_FAMILIES + 1) + 1,
+                     sizeof *s.group);
     if (!s.by || !s.group) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
@@ -839,8 +931,23 @@ int cmd_summarize(int argc, char **argv) {
     if (nby == 0)
         for (size_t k = 0; k < s.e.nkeys; k++) s.by[s.nby++] = k;
 
+    /* --by family: per point, the totals and each family's figures. */
+    for (size_t p = 0; s.by_family && p < s.e.npoints; p++) {
+        family_ctx fc = {&s, p, 0};
+        rc = results_each_run(rdb, s.e.point[p].id, family_add_run, &fc, err,
+                              sizeof err);
+        if (fc.oom) {
+            code = cli_fail(EXIT_RUNTIME, "out of memory");
+            goto out;
+        }
+        if (rc != RESULTS_OK) {
+            code = cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                            "%s", err);
+            goto out;
+        }
+    }
     /* Groups, in the order of their first point. */
-    for (size_t p = 0; p < s.e.npoints; p++) {
+    for (size_t p = 0; !s.by_family && p < s.e.npoints; p++) {
         const results_point *pt = &s.e.point[p];
         /* Every point is its own group when grouped by every key (grid
          * points differ in at least one value). */

@@ -387,6 +387,16 @@ static const char *set_reason(const char *msg) {
     return r ? r + 3 : msg;
 }
 
+/* Reasons apply_family gives for a bad family key (not a bad value). */
+static int family_key_reason(const char *why) {
+    static const char *const starts[] = {"unknown key in a family",
+                                         "ambiguous", "expected family",
+                                         "family name"};
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
+        if (strncmp(why, starts[i], strlen(starts[i])) == 0) return 1;
+    return strstr(why, "cannot vary per family") != NULL;
+}
+
 static int key_declared(const char *key) {
     for (size_t i = 0; i < scenario_key_count(); i++) {
         const char *sec = scenario_key_section(i);
@@ -439,7 +449,9 @@ int grid_add(grid *g, const char *arg, char *err, size_t errlen) {
         char assign[1200];
         snprintf(assign, sizeof assign, "%s=%s", ax.key, ax.value[i]);
         if (scenario_set(&probe, assign, why, sizeof why) == 0) continue;
-        if (!key_declared(ax.key))
+        int family = strncmp(ax.key, "family.", 7) == 0;
+        if (family ? family_key_reason(set_reason(why))
+                   : !key_declared(ax.key))
             errf(err, errlen, "--vary '%s': key '%s': %s", arg, ax.key,
                  set_reason(why));
         else
@@ -468,6 +480,33 @@ fail:
     scenario_fini(&probe);
     axis_fini(&ax);
     return -1;
+}
+
+int grid_check_families(const grid *g, const scenario *sc, char *err,
+                        size_t errlen) {
+    for (size_t a = 0; a < g->naxes; a++) {
+        const char *key = g->axis[a].key;
+        if (strncmp(key, "family.", 7) != 0) continue;
+        const char *name = key + 7, *dot = strchr(name, '.');
+        size_t len = dot ? (size_t)(dot - name) : strlen(name);
+        int found = 0;
+        for (int f = 0; f < sc->families.n && !found; f++)
+            found = strlen(sc->families.family[f].name) == len &&
+                    strncmp(sc->families.family[f].name, name, len) == 0;
+        if (found) continue;
+        char names[512] = "";
+        size_t used = 0;
+        for (int f = 0; f < sc->families.n && used < sizeof names; f++) {
+            int n = snprintf(names + used, sizeof names - used, "%s%s",
+                             f ? ", " : "", sc->families.family[f].name);
+            if (n > 0) used += (size_t)n;
+        }
+        errf(err, errlen, "--vary '%s': no [family.%.*s] in the scenario "
+             "(its families: %s)", g->axis[a].spec, (int)len, name,
+             sc->families.n ? names : "none");
+        return -1;
+    }
+    return 0;
 }
 
 size_t grid_value_index(const grid *g, size_t p, size_t a) {

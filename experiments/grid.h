@@ -53,6 +53,14 @@ void grid_fini(grid *g);
  * key, bad value, limits) or "out of memory"; g is unchanged on failure. */
 int grid_add(grid *g, const char *arg, char *err, size_t errlen);
 
+/* Key families: a --vary family.NAME.KEY axis must name a [family.NAME] of
+ * the scenario (grid_add checks the key and values only).  Returns 0, or -1
+ * with "--vary 'ARG': no [family.NAME] in the scenario (its families: ...)".
+ */
+struct scenario;
+int grid_check_families(const grid *g, const struct scenario *sc, char *err,
+                        size_t errlen);
+
 /* Expands LIST (the text after '=') into values; for tests and grid_add.
  * On success *values is a malloc'd array of n malloc'd strings (free with
  * grid_free_values).  Returns 0 or -1 with a reason (no "--vary" prefix). */

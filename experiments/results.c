@@ -36,6 +36,14 @@ enum {
     ST_SELECT_BINS,
     ST_SELECT_STATS,
     ST_SELECT_CAUSES,
+    ST_INSERT_FRUN,
+    ST_INSERT_FBIN,
+    ST_INSERT_FSTAT,
+    ST_INSERT_FCAUSE,
+    ST_SELECT_FRUNS,
+    ST_SELECT_FBINS,
+    ST_SELECT_FSTATS,
+    ST_SELECT_FCAUSES,
     ST_COUNT
 };
 
@@ -44,6 +52,9 @@ struct results {
     char *path;
     int read_only;
     int has_metric[M_COUNT]; /* runs has this metric's column */
+    int has_families;        /* the family_* tables exist */
+    int has_fmetric[M_COUNT]; /* family_runs has this metric's column */
+    int has_ffigure[F_COUNT]; /* ... and this figure's */
     sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -226,6 +237,127 @@ static char *runs_table_sql(void) {
     return s;
 }
 
+/* The per-family tables (key families, docs-families.md).  A file of this
+ * schema version written before families existed gets them when it is opened
+ * for writing (CREATE TABLE IF NOT EXISTS); a reader of a file without them
+ * sees no families.  family_runs has one REAL column per metric and per
+ * family figure, additive like the metric columns of runs. */
+static const char family_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS family_causes (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  family TEXT NOT NULL,\n"
+    "  cause TEXT NOT NULL,\n"
+    "  stale_reads INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run, family, cause)) WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS family_distributions (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  family TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  bin INTEGER NOT NULL,\n"
+    "  lo_s REAL NOT NULL,\n"
+    "  hi_s REAL NOT NULL,\n"
+    "  count INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run, family, name, bin)) WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS family_dist_stats (\n"
+    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  family TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  n INTEGER NOT NULL,\n"
+    "  mean_ns REAL NOT NULL,\n"
+    "  m2_ns2 REAL NOT NULL,\n"
+    "  min_ns REAL,\n"
+    "  max_ns REAL,\n"
+    "  PRIMARY KEY (run, family, name)) WITHOUT ROWID;\n";
+
+static char *family_runs_table_sql(void) {
+    size_t len = 512;
+    for (int m = 0; m < M_COUNT; m++)
+        len += strlen(world_metric_name((world_metric)m)) + 16;
+    for (int g = 0; g < F_COUNT; g++)
+        len += strlen(world_family_figure_name((world_family_figure)g)) + 16;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "CREATE TABLE IF NOT EXISTS family_runs (\n"
+                    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
+                    "  idx INTEGER NOT NULL,\n"
+                    "  family TEXT NOT NULL,\n");
+    for (int m = 0; m < M_COUNT; m++)
+        p += sprintf(p, "  \"%s\" REAL,\n", world_metric_name((world_metric)m));
+    for (int g = 0; g < F_COUNT; g++)
+        p += sprintf(p, "  \"%s\" REAL,\n",
+                     world_family_figure_name((world_family_figure)g));
+    sprintf(p, "  PRIMARY KEY (run, idx),\n"
+               "  UNIQUE (run, family));\n");
+    return s;
+}
+
+static int table_exists(results *r, const char *name) {
+    return sqlite3_table_column_metadata(r->db, "main", name, NULL, NULL, NULL,
+                                         NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static int has_column(results *r, const char *table, const char *col) {
+    return sqlite3_table_column_metadata(r->db, "main", table, col, NULL,
+                                         NULL, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* Which family tables and columns the file has. */
+static void probe_family_tables(results *r) {
+    r->has_families = table_exists(r, "family_runs") &&
+                      table_exists(r, "family_causes") &&
+                      table_exists(r, "family_distributions") &&
+                      table_exists(r, "family_dist_stats");
+    for (int m = 0; m < M_COUNT; m++)
+        r->has_fmetric[m] =
+            r->has_families &&
+            has_column(r, "family_runs", world_metric_name((world_metric)m));
+    for (int g = 0; g < F_COUNT; g++)
+        r->has_ffigure[g] =
+            r->has_families &&
+            has_column(r, "family_runs",
+                       world_family_figure_name((world_family_figure)g));
+}
+
+/* Creates the family tables if missing and adds missing columns (writers). */
+static int ensure_family_tables(results *r, char *err, size_t errlen) {
+    probe_family_tables(r);
+    int complete = r->has_families;
+    for (int m = 0; m < M_COUNT; m++) complete &= r->has_fmetric[m];
+    for (int g = 0; g < F_COUNT; g++) complete &= r->has_ffigure[g];
+    if (complete) return RESULTS_OK;
+    char *runs = family_runs_table_sql();
+    if (!runs) {
+        errf(err, errlen, "%s: out of memory", r->path);
+        return RESULTS_EIO;
+    }
+    int rc = exec(r, "BEGIN IMMEDIATE", "adding the family tables", err,
+                  errlen);
+    if (rc == RESULTS_OK)
+        rc = exec(r, family_schema_sql, "adding the family tables", err,
+                  errlen);
+    if (rc == RESULTS_OK)
+        rc = exec(r, runs, "adding table family_runs", err, errlen);
+    free(runs);
+    for (int i = 0; i < M_COUNT + F_COUNT && rc == RESULTS_OK; i++) {
+        const char *name =
+            i < M_COUNT ? world_metric_name((world_metric)i)
+                        : world_family_figure_name((world_family_figure)(i - M_COUNT));
+        if (has_column(r, "family_runs", name)) continue;
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "ALTER TABLE family_runs ADD COLUMN \"%s\" REAL", name);
+        rc = exec(r, sql, "adding a family metric column", err, errlen);
+    }
+    if (rc == RESULTS_OK)
+        rc = exec(r, "COMMIT", "adding the family tables", err, errlen);
+    if (rc != RESULTS_OK) {
+        rollback(r);
+        return rc;
+    }
+    probe_family_tables(r);
+    return RESULTS_OK;
+}
+
 /* Creates the schema in an empty database.  *exists is set when another
  * process created it first (then nothing is done). */
 static int create_schema(results *r, int *exists, char *err, size_t errlen) {
@@ -315,6 +447,7 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
                                           world_metric_name((world_metric)m),
                                           NULL, NULL, NULL, NULL,
                                           NULL) == SQLITE_OK;
+    probe_family_tables(r);
     return RESULTS_OK;
 }
 
@@ -457,6 +590,7 @@ int results_open(results **out, const char *path, int read_only, char *err,
                   "setting synchronous and foreign_keys", err, errlen);
         if (rc != RESULTS_OK) goto fail;
         rc = add_metric_columns(r, err, errlen);
+        if (rc == RESULTS_OK) rc = ensure_family_tables(r, err, errlen);
         if (rc != RESULTS_OK) goto fail;
     }
     *out = r;
@@ -725,24 +859,33 @@ static sqlite3_stmt *cached_gen(results *r, int which,
     return st;
 }
 
-static int write_dist(results *r, int64_t run, const char *name,
-                      const sim_hist *h, char *err, size_t errlen) {
+/* A distribution of the totals (family NULL) or of a family. */
+static int write_dist(results *r, int64_t run, const char *family,
+                      const char *name, const sim_hist *h, char *err,
+                      size_t errlen) {
     const char *what = "storing a distribution";
     sqlite3_stmt *st;
-    int rc;
+    int rc, c0 = family ? 1 : 0; /* family: one more column after run */
     if (h->tally.n > 0) {
-        st = cached(r, ST_INSERT_STAT,
-                    "INSERT INTO dist_stats(run, name, n, mean_ns, m2_ns2, "
-                    "min_ns, max_ns) VALUES (?,?,?,?,?,?,?)",
-                    what, err, errlen);
+        st = family
+                 ? cached(r, ST_INSERT_FSTAT,
+                          "INSERT INTO family_dist_stats(run, family, name, "
+                          "n, mean_ns, m2_ns2, min_ns, max_ns) VALUES "
+                          "(?,?,?,?,?,?,?,?)",
+                          what, err, errlen)
+                 : cached(r, ST_INSERT_STAT,
+                          "INSERT INTO dist_stats(run, name, n, mean_ns, "
+                          "m2_ns2, min_ns, max_ns) VALUES (?,?,?,?,?,?,?)",
+                          what, err, errlen);
         if (!st) return RESULTS_EIO;
         sqlite3_bind_int64(st, 1, run);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)h->tally.n);
-        sqlite3_bind_double(st, 4, h->tally.mean);
-        sqlite3_bind_double(st, 5, h->tally.m2);
-        sqlite3_bind_double(st, 6, h->tally.min);
-        sqlite3_bind_double(st, 7, h->tally.max);
+        if (family) sqlite3_bind_text(st, 2, family, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, c0 + 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, c0 + 3, (sqlite3_int64)h->tally.n);
+        sqlite3_bind_double(st, c0 + 4, h->tally.mean);
+        sqlite3_bind_double(st, c0 + 5, h->tally.m2);
+        sqlite3_bind_double(st, c0 + 6, h->tally.min);
+        sqlite3_bind_double(st, c0 + 7, h->tally.max);
         if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
     }
     for (int i = -1; i < SIM_HIST_BINS; i++) {
@@ -750,18 +893,119 @@ static int write_dist(results *r, int64_t run, const char *name,
         if (c == 0) continue;
         double lo = 0, hi = 0;
         if (i >= 0) sim_hist_bin_bounds(i, &lo, &hi);
-        st = cached(r, ST_INSERT_BIN,
-                    "INSERT INTO distributions(run, name, bin, lo_s, hi_s, "
-                    "count) VALUES (?,?,?,?,?,?)",
-                    what, err, errlen);
+        st = family
+                 ? cached(r, ST_INSERT_FBIN,
+                          "INSERT INTO family_distributions(run, family, "
+                          "name, bin, lo_s, hi_s, count) VALUES "
+                          "(?,?,?,?,?,?,?)",
+                          what, err, errlen)
+                 : cached(r, ST_INSERT_BIN,
+                          "INSERT INTO distributions(run, name, bin, lo_s, "
+                          "hi_s, count) VALUES (?,?,?,?,?,?)",
+                          what, err, errlen);
         if (!st) return RESULTS_EIO;
         sqlite3_bind_int64(st, 1, run);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 3, i);
-        sqlite3_bind_double(st, 4, lo / 1e9);
-        sqlite3_bind_double(st, 5, hi / 1e9);
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)c);
+        if (family) sqlite3_bind_text(st, 2, family, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, c0 + 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, c0 + 3, i);
+        sqlite3_bind_double(st, c0 + 4, lo / 1e9);
+        sqlite3_bind_double(st, c0 + 5, hi / 1e9);
+        sqlite3_bind_int64(st, c0 + 6, (sqlite3_int64)c);
         if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
+    }
+    return RESULTS_OK;
+}
+
+static char *insert_family_run_sql(const results *r) {
+    (void)r;
+    size_t len = 256;
+    for (int m = 0; m < M_COUNT; m++)
+        len += strlen(world_metric_name((world_metric)m)) + 8;
+    for (int g = 0; g < F_COUNT; g++)
+        len += strlen(world_family_figure_name((world_family_figure)g)) + 8;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "INSERT INTO family_runs(run, idx, family");
+    for (int m = 0; m < M_COUNT; m++)
+        p += sprintf(p, ", \"%s\"", world_metric_name((world_metric)m));
+    for (int g = 0; g < F_COUNT; g++)
+        p += sprintf(p, ", \"%s\"",
+                     world_family_figure_name((world_family_figure)g));
+    p += sprintf(p, ") VALUES (?, ?, ?");
+    for (int m = 0; m < M_COUNT + F_COUNT; m++) p += sprintf(p, ", ?");
+    sprintf(p, ")");
+    return s;
+}
+
+/* SELECT of a run's families; columns the file lacks read as NULL. */
+static char *select_family_runs_sql(const results *r) {
+    size_t len = 256;
+    for (int m = 0; m < M_COUNT; m++)
+        len += strlen(world_metric_name((world_metric)m)) + 8;
+    for (int g = 0; g < F_COUNT; g++)
+        len += strlen(world_family_figure_name((world_family_figure)g)) + 8;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "SELECT idx, family");
+    for (int m = 0; m < M_COUNT; m++)
+        p += r->has_fmetric[m]
+                 ? sprintf(p, ", \"%s\"", world_metric_name((world_metric)m))
+                 : sprintf(p, ", NULL");
+    for (int g = 0; g < F_COUNT; g++)
+        p += r->has_ffigure[g]
+                 ? sprintf(p, ", \"%s\"",
+                           world_family_figure_name((world_family_figure)g))
+                 : sprintf(p, ", NULL");
+    sprintf(p, " FROM family_runs WHERE run = ? ORDER BY idx");
+    return s;
+}
+
+/* The per-family rows of a run: family_runs, family_causes,
+ * family_distributions and family_dist_stats. */
+static int write_families(results *r, int64_t run, const world_result *res,
+                          char *err, size_t errlen) {
+    const char *what = "storing a run's families";
+    int rc = RESULTS_OK;
+    if (res->nfamilies <= 0) return RESULTS_OK;
+    if (!r->has_families) {
+        errf(err, errlen, "%s: no family tables (opened read-only?)", r->path);
+        return RESULTS_EIO;
+    }
+    for (int f = 0; f < res->nfamilies && f < WORLD_MAX_FAMILIES; f++) {
+        const char *name = res->family_name[f];
+        sqlite3_stmt *st = cached_gen(r, ST_INSERT_FRUN, insert_family_run_sql,
+                                      what, err, errlen);
+        if (!st) return RESULTS_EIO;
+        int col = 1;
+        sqlite3_bind_int64(st, col++, run);
+        sqlite3_bind_int(st, col++, f);
+        sqlite3_bind_text(st, col++, name, -1, SQLITE_STATIC);
+        for (int m = 0; m < M_COUNT; m++)
+            sqlite3_bind_double(st, col++, res->family_metric[f][m]);
+        for (int g = 0; g < F_COUNT; g++)
+            sqlite3_bind_double(st, col++, res->family_figure[f][g]);
+        if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
+        for (int d = 0; d < FD_COUNT; d++) {
+            rc = write_dist(r, run, name,
+                            world_dist_name(world_family_dist[d]),
+                            &res->family_dist[f][d], err, errlen);
+            if (rc != RESULTS_OK) return rc;
+        }
+        for (int c = 0; c < CAUSE_COUNT; c++) {
+            if (!res->family_causes[f][c]) continue;
+            st = cached(r, ST_INSERT_FCAUSE,
+                        "INSERT INTO family_causes(run, family, cause, "
+                        "stale_reads) VALUES (?,?,?,?)",
+                        what, err, errlen);
+            if (!st) return RESULTS_EIO;
+            sqlite3_bind_int64(st, 1, run);
+            sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, oracle_cause_name((oracle_cause)c), -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_int64(st, 4, (sqlite3_int64)res->family_causes[f][c]);
+            if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK)
+                return rc;
+        }
     }
     return RESULTS_OK;
 }
@@ -798,8 +1042,8 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
     }
     int64_t run = sqlite3_last_insert_rowid(r->db);
     for (int d = 0; d < D_COUNT; d++) {
-        rc = write_dist(r, run, world_dist_name((world_dist)d), &res->dist[d],
-                        err, errlen);
+        rc = write_dist(r, run, NULL, world_dist_name((world_dist)d),
+                        &res->dist[d], err, errlen);
         if (rc != RESULTS_OK) goto fail;
     }
     for (int c = 0; c < CAUSE_COUNT; c++) {
@@ -818,6 +1062,8 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
         sqlite3_bind_int64(st, 3, (sqlite3_int64)res->stale_by_cause[c]);
         if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
     }
+    if ((rc = write_families(r, run, res, err, errlen)) != RESULTS_OK)
+        goto fail;
     st = cached(r, ST_COUNT_DONE,
                 "UPDATE points SET reps_done = reps_done + 1 WHERE id = ?",
                 what, err, errlen);
@@ -899,6 +1145,99 @@ static double column_real(sqlite3_stmt *st, int i) {
                ? NAN : sqlite3_column_double(st, i);
 }
 
+static int family_index(const world_result *out, const char *name) {
+    for (int f = 0; name && f < out->nfamilies; f++)
+        if (strcmp(out->family_name[f], name) == 0) return f;
+    return -1;
+}
+
+static int family_dist_index(const char *name) {
+    for (int d = 0; name && d < FD_COUNT; d++)
+        if (strcmp(name, world_dist_name(world_family_dist[d])) == 0) return d;
+    return -1;
+}
+
+/* The per-family rows of run into out (nfamilies 0 when it has none). */
+static int read_families(results *r, int64_t run, world_result *out,
+                         char *err, size_t errlen) {
+    const char *what = "reading a run's families";
+    out->nfamilies = 0;
+    if (!r->has_families) return RESULTS_OK;
+    sqlite3_stmt *st = cached_gen(r, ST_SELECT_FRUNS, select_family_runs_sql,
+                                  what, err, errlen);
+    if (!st) return RESULTS_EIO;
+    sqlite3_bind_int64(st, 1, run);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+           out->nfamilies < WORLD_MAX_FAMILIES) {
+        int f = out->nfamilies++;
+        const unsigned char *t = sqlite3_column_text(st, 1);
+        snprintf(out->family_name[f], sizeof out->family_name[f], "%s",
+                 t ? (const char *)t : "?");
+        for (int m = 0; m < M_COUNT; m++)
+            out->family_metric[f][m] = column_real(st, 2 + m);
+        for (int g = 0; g < F_COUNT; g++)
+            out->family_figure[f][g] = column_real(st, 2 + M_COUNT + g);
+        memset(out->family_causes[f], 0, sizeof out->family_causes[f]);
+        for (int d = 0; d < FD_COUNT; d++) sim_hist_init(&out->family_dist[f][d]);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        return sql_fail(r, what, err, errlen);
+    if (out->nfamilies == 0) return RESULTS_OK;
+
+    st = cached(r, ST_SELECT_FBINS,
+                "SELECT family, name, bin, count FROM family_distributions "
+                "WHERE run = ?", what, err, errlen);
+    if (!st) return RESULTS_EIO;
+    sqlite3_bind_int64(st, 1, run);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int f = family_index(out, (const char *)sqlite3_column_text(st, 0));
+        int d = family_dist_index((const char *)sqlite3_column_text(st, 1));
+        int64_t bin = sqlite3_column_int64(st, 2);
+        uint64_t c = (uint64_t)sqlite3_column_int64(st, 3);
+        if (f < 0 || d < 0 || bin < -1 || bin >= SIM_HIST_BINS) continue;
+        if (bin < 0) out->family_dist[f][d].zeros = c;
+        else out->family_dist[f][d].bins[bin] = c;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+
+    st = cached(r, ST_SELECT_FSTATS,
+                "SELECT family, name, n, mean_ns, m2_ns2, min_ns, max_ns FROM "
+                "family_dist_stats WHERE run = ?", what, err, errlen);
+    if (!st) return RESULTS_EIO;
+    sqlite3_bind_int64(st, 1, run);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int f = family_index(out, (const char *)sqlite3_column_text(st, 0));
+        int d = family_dist_index((const char *)sqlite3_column_text(st, 1));
+        if (f < 0 || d < 0) continue;
+        sim_tally *t = &out->family_dist[f][d].tally;
+        t->n = (uint64_t)sqlite3_column_int64(st, 2);
+        t->mean = sqlite3_column_double(st, 3);
+        t->m2 = sqlite3_column_double(st, 4);
+        t->min = column_real(st, 5);
+        t->max = column_real(st, 6);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+
+    st = cached(r, ST_SELECT_FCAUSES,
+                "SELECT family, cause, stale_reads FROM family_causes WHERE "
+                "run = ?", what, err, errlen);
+    if (!st) return RESULTS_EIO;
+    sqlite3_bind_int64(st, 1, run);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int f = family_index(out, (const char *)sqlite3_column_text(st, 0));
+        int c = cause_index((const char *)sqlite3_column_text(st, 1));
+        if (f >= 0 && c >= 0)
+            out->family_causes[f][c] = (uint64_t)sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+    return RESULTS_OK;
+}
+
 int results_read_run(results *r, int64_t point_id, uint32_t rep,
                      world_result *out, char *err, size_t errlen) {
     const char *what = "reading a run";
@@ -976,7 +1315,7 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
     }
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
-    return RESULTS_OK;
+    return read_families(r, run, out, err, errlen);
 }
 
 /* ---- reading experiments ------------------------------------------------------ */

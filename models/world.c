@@ -2,6 +2,7 @@
  * the store, the database and the oracle in step. */
 #include "models/world.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -783,7 +784,11 @@ int world_run(world *w, world_result *out) {
     memcpy(out->stale_by_cause, oc->stale_by_cause,
            sizeof out->stale_by_cause);
     out->nfamilies = w->nfam;
-    for (int i = 0; i < w->nfam; i++) fill_family(w, i, span_s, out);
+    for (int i = 0; i < w->nfam; i++) {
+        snprintf(out->family_name[i], sizeof out->family_name[i], "%s",
+                 w->sc->families.family[i].name);
+        fill_family(w, i, span_s, out);
+    }
     out->events = w->sim.events;
     out->wall_s = wall_now() - t0;
     return 0;

@@ -132,6 +132,7 @@ typedef struct world_result {
     double wall_s;
     /* Per key family ([family.NAME]); nfamilies = 0 without families. */
     int nfamilies;
+    char family_name[WORLD_MAX_FAMILIES][32]; /* [family.NAME] names */
     double family_metric[WORLD_MAX_FAMILIES][M_COUNT];
     double family_figure[WORLD_MAX_FAMILIES][F_COUNT];
     uint64_t family_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT];

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "experiments/run.h"
 #include "models/scenario.h"
 #include "tests/testing.h"
@@ -318,6 +320,164 @@ static void test_check_names_family(void) {
     unlink(path);
 }
 
+
+/* ---- sweep, summarize and compare on families ----------------------------- */
+
+static const char two_families[] =
+    "[run]\nduration = 30s\nreps = 2\n"
+    "[workload]\nkeys = 1000\nreads = 500/s\nwrites = 20/s\n"
+    "[cache]\nttl = 5s\n"
+    "[faults]\ndel_fail = 0.2\n"
+    "[family.a]\nkeys = 0.5\n"
+    "[family.b]\nkeys = 0.5\nbypass = yes\n";
+
+static void write_file(char *path, const char *text) {
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_FATAL(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+}
+
+static long long sql_int(const char *dbf, const char *sql) {
+    sqlite3 *c = NULL;
+    long long v = -1;
+    if (sqlite3_open_v2(dbf, &c, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+    }
+    sqlite3_close(c);
+    return v;
+}
+
+static void sql_exec(const char *dbf, const char *sql) {
+    sqlite3 *c = NULL;
+    CU_ASSERT_FATAL(sqlite3_open(dbf, &c) == SQLITE_OK);
+    CU_ASSERT(sqlite3_exec(c, sql, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(c);
+}
+
+static void remove_db(const char *dbf) {
+    char p[256];
+    unlink(dbf);
+    snprintf(p, sizeof p, "%s-wal", dbf);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", dbf);
+    unlink(p);
+}
+
+static void test_sweep_vary_family(void) {
+    char ini[] = "/tmp/stalesim-fam-XXXXXX";
+    write_file(ini, two_families);
+    char dbf[64], args[512], *out = NULL;
+    snprintf(dbf, sizeof dbf, "%s.dbf", ini);
+    remove_db(dbf);
+    snprintf(args, sizeof args, "sweep '%s' --jobs 2 --vary "
+             "family.a.ttl=1s,60s --db '%s'", ini, dbf);
+    int rc = run_bin(args, &out);
+    EXPECT(rc == 0, "sweep exit %d [%s]", rc, out ? out : "");
+    free(out);
+    /* One family_runs row per run and family, in declaration order. */
+    EXPECT(sql_int(dbf, "SELECT count(*) FROM family_runs") == 8,
+           "family_runs rows");
+    EXPECT(sql_int(dbf, "SELECT count(*) FROM family_runs WHERE idx = 1 AND "
+                       "family = 'b'") == 4, "family b rows");
+    /* The bypass family: no hit, no stale read, no stale-age bin. */
+    EXPECT(sql_int(dbf, "SELECT count(*) FROM family_runs WHERE family = 'b' "
+                       "AND (hits <> 0 OR stale_reads <> 0 OR misses = 0)") == 0,
+           "bypass family figures");
+    EXPECT(sql_int(dbf, "SELECT count(*) FROM family_distributions WHERE "
+                       "family = 'b' AND name = 'stale_age_s'") == 0,
+           "bypass family stale ages");
+    EXPECT(sql_int(dbf, "SELECT count(*) FROM family_distributions WHERE "
+                       "family = 'a' AND name = 'stale_age_s'") > 0,
+           "family a stale ages");
+    EXPECT(sql_int(dbf, "SELECT count(*) FROM family_causes WHERE family = "
+                       "'a'") > 0, "family a causes");
+    /* The varied TTL reached family a only: its hits grow with the TTL,
+     * family b's figures are the same at both points. */
+    EXPECT(sql_int(dbf, "SELECT (SELECT sum(f.hits) FROM family_runs f JOIN "
+                       "runs r ON r.id = f.run JOIN point_values v ON "
+                       "v.point = r.point WHERE f.family = 'a' AND v.value = "
+                       "'60s') > (SELECT sum(f.hits) FROM family_runs f JOIN "
+                       "runs r ON r.id = f.run JOIN point_values v ON "
+                       "v.point = r.point WHERE f.family = 'a' AND v.value = "
+                       "'1s')") == 1, "family a hits grow with its TTL");
+    /* The totals are the sum of the families' reads. */
+    EXPECT(sql_int(dbf, "SELECT count(*) FROM runs r WHERE r.reads <> (SELECT "
+                       "sum(reads) FROM family_runs f WHERE f.run = r.id)")
+               == 0, "totals = sum of families");
+
+    snprintf(args, sizeof args, "summarize '%s' --by family --format csv", dbf);
+    rc = run_bin(args, &out);
+    EXPECT(rc == 0 && out && strncmp(out, "family,points,runs,", 19) == 0 &&
+               strstr(out, "\n(total),2,4,") && strstr(out, "\na,2,4,") &&
+               strstr(out, "\nb,2,4,"),
+           "summarize --by family: exit %d [%.600s]", rc, out ? out : "");
+    free(out);
+    snprintf(args, sizeof args, "summarize '%s' --by family.a.ttl,family", dbf);
+    rc = run_bin(args, &out);
+    EXPECT(rc == 0 && out &&
+               strstr(out, "== family.a.ttl=1s family=a  (1 point, 2 runs)") &&
+               strstr(out, "== family.a.ttl=60s family=b  (1 point, 2 runs)"),
+           "summarize --by key,family: exit %d [%.600s]", rc, out ? out : "");
+    free(out);
+
+    /* A file of this schema version without the family tables (written
+     * before them) is read as family-less and gets them when written. */
+    sql_exec(dbf, "DROP TABLE family_runs; DROP TABLE family_causes; "
+                 "DROP TABLE family_distributions; DROP TABLE "
+                 "family_dist_stats;");
+    snprintf(args, sizeof args, "summarize '%s' --by family --format csv", dbf);
+    rc = run_bin(args, &out);
+    EXPECT(rc == 0 && out && strstr(out, "\n(total),2,4,") &&
+               !strstr(out, "\na,"), "old file: exit %d [%.400s]", rc,
+           out ? out : "");
+    free(out);
+    snprintf(args, sizeof args, "sweep '%s' --jobs 2 --vary "
+             "family.a.ttl=2s --db '%s'", ini, dbf);
+    rc = run_bin(args, &out);
+    EXPECT(rc == 0, "sweep on an old file: exit %d", rc);
+    free(out);
+    EXPECT(sql_int(dbf, "SELECT count(*) FROM family_runs") == 4,
+           "tables re-created on an old file");
+
+    /* A family the scenario does not declare, and a world-wide key. */
+    snprintf(args, sizeof args, "sweep '%s' --vary family.c.ttl=1s --db "
+             "'%s'", ini, dbf);
+    EXPECT(run_bin(args, &out) == 2, "undeclared family refused");
+    free(out);
+    snprintf(args, sizeof args, "sweep '%s' --vary "
+             "family.a.outage_rate=1 --db '%s'", ini, dbf);
+    EXPECT(run_bin(args, &out) == 2, "world-wide key refused");
+    free(out);
+    remove_db(dbf);
+    unlink(ini);
+}
+
+static void test_compare_families(void) {
+    char ini[] = "/tmp/stalesim-fam-XXXXXX";
+    write_file(ini, two_families);
+    char args[512], *out = NULL;
+    snprintf(args, sizeof args, "compare '%s' --patterns cache-aside,ttl-only "
+             "--format text", ini);
+    int rc = run_bin(args, &out);
+    const char *a = out ? strstr(out, "\nfamily a:\n") : NULL;
+    const char *b = out ? strstr(out, "\nfamily b (bypass") : NULL;
+    EXPECT(rc == 0 && a && b && a < b && strstr(out, "Held equal") < a,
+           "compare: exit %d [%.3000s]", rc, out ? out : "");
+    /* The bypass family's table: nothing stale, no hit, for both rows. */
+    if (b) {
+        const char *row = strstr(b, "\ncache-aside");
+        EXPECT(row && strstr(row, " 0% "), "bypass row [%.300s]",
+               row ? row : "");
+    }
+    free(out);
+    unlink(ini);
+}
+
 static CU_TestInfo tests[] = {
     {"parse errors name FILE:LINE and the key", test_parse_errors},
     {"view, --set family.NAME.section.key, resolve", test_view_and_set},
@@ -325,6 +485,9 @@ static CU_TestInfo tests[] = {
     {"bypass: no stale read, every read to the DB", test_bypass},
     {"no [family.*]: output byte-identical to before", test_no_family_output_unchanged},
     {"check fails naming the family", test_check_names_family},
+    {"sweep --vary family.NAME.KEY, family tables, summarize --by family",
+     test_sweep_vary_family},
+    {"compare: one table per family", test_compare_families},
     CU_TEST_INFO_NULL,
 };
 
