@@ -23,9 +23,8 @@
  * to judge it (exit 2).
  *
  * Besides the verdict it prints the consistency of reads within the bound in
- * nines (Meta's "N nines of reads are consistent within M") and how fast
- * stale copies converged, from the pooled stale-window distribution: that is
- * per stale window, since a per-write convergence time is not measured yet. */
+ * nines (Meta's "N nines of reads are consistent within M") and, per write,
+ * how long until every cache copy reflected it ("converged within M"). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -392,29 +391,30 @@ int cmd_check(int argc, char **argv) {
                reads, nines_lo, bound);
     }
 
-    /* Convergence of stale copies, per stale window. */
-    const sim_hist *w = &sum->dist[D_STALE_WINDOW];
+    /* Convergence, per write: from its commit until every copy that held an
+     * older value stopped holding it. */
+    const sim_hist *cv = &sum->dist[D_CONVERGENCE];
     double censored = 0;
     for (size_t r = 0; r < n; r++) censored += sum->value[M_CENSORED_WINDOWS][r];
-    if (sim_hist_n(w) > 0) {
-        char p99[64], p999[64], longest[64];
-        fmt_duration(p99, sizeof p99, sim_hist_quantile(w, 0.99) / 1e9);
-        fmt_duration(p999, sizeof p999, sim_hist_quantile(w, 0.999) / 1e9);
-        fmt_duration(longest, sizeof longest, w->tally.max / 1e9);
-        printf("  convergence: stale copies converged within %s at p99, %s at "
-               "p99.9, longest %s (per stale window: %llu closed",
-               p99, p999, longest, (unsigned long long)sim_hist_n(w));
+    if (sim_hist_n(cv) > 0) {
+        char p99[64], p999[64], longest[64], bound_s[64];
+        fmt_duration(p99, sizeof p99, sim_hist_quantile(cv, 0.99) / 1e9);
+        fmt_duration(p999, sizeof p999, sim_hist_quantile(cv, 0.999) / 1e9);
+        fmt_duration(longest, sizeof longest, cv->tally.max / 1e9);
+        fmt_duration(bound_s, sizeof bound_s,
+                     sim_time_to_s(sc.contract.max_staleness));
+        double within = sim_hist_cdf(cv, (double)sc.contract.max_staleness);
+        printf("  convergence: %.4g%% of writes were reflected by every cache "
+               "copy within %s; p99 %s, p99.9 %s, longest %s (%llu writes",
+               100 * within, bound_s, p99, p999, longest,
+               (unsigned long long)sim_hist_n(cv));
         if (censored > 0)
-            printf(", %.0f still open at the end and not included", censored);
-    } else if (censored > 0) {
-        printf("  convergence: no stale window closed during the run (%.0f "
-               "still open at the end: run longer than the TTL",
-               censored);
+            printf("; writes whose copies were still stale at the end are "
+                   "not included");
+        printf(")\n");
     } else {
-        printf("  convergence: no cache copy was ever stale (");
+        printf("  convergence: no write committed after the warm-up\n");
     }
-    printf("%sa per-write convergence time is not measured yet)\n",
-           sim_hist_n(w) > 0 || censored > 0 ? "; " : "");
     fmt_percent(upper, sizeof upper, least);
     char warmup[64];
     fmt_duration(warmup, sizeof warmup, sim_time_to_s(sum->warmup));

@@ -26,6 +26,9 @@ typedef struct key_history {
     sim_time *commit_at; /* commit_at[i]: commit time of version i+1, ns */
     uint32_t latest;     /* latest committed version */
     uint32_t cap;        /* slots in commit_at */
+    uint32_t pending_from; /* first write not yet reflected by every copy
+                              (0: all converged) */
+    uint32_t open_commit_windows; /* windows commits opened, still open */
 } key_history;
 
 typedef struct copy_state {
@@ -42,6 +45,7 @@ typedef struct copy_state {
     uint8_t last_path;
     uint8_t inval_pending; /* the latest commit's invalidation of this copy is
                               on its way (present or not) */
+    uint8_t commit_window; /* the open window was opened by a commit */
     uint8_t family;        /* key family of its key (oracle_set_families) */
 } copy_state;
 
@@ -51,6 +55,7 @@ typedef struct copy_node {
     copy_state st;
     uint32_t copy; /* copy id */
     uint32_t next; /* pool index of the next node of this key; NO_NODE ends */
+    uint32_t key;
 } copy_node;
 #define NO_NODE UINT32_MAX
 #define MAX_COPIES 1024
@@ -80,6 +85,7 @@ struct oracle {
     oracle_counts counts;
     sim_hist stale_age;
     sim_hist stale_window;
+    sim_hist convergence; /* per write: commit -> reflected by every copy */
     sim_tally censored;
     int finished;
     /* Key families (oracle_set_families): counted apart as well. */
@@ -108,6 +114,7 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     for (size_t i = 0; i < o->acks_cap; i++) o->acks[i].id = ACK_EMPTY;
     sim_hist_init(&o->stale_age);
     sim_hist_init(&o->stale_window);
+    sim_hist_init(&o->convergence);
     sim_tally_init(&o->censored);
     return o;
 }
@@ -191,6 +198,7 @@ static copy_state *node_of(oracle *o, uint32_t key, uint32_t copy,
     uint32_t n = o->nnodes++;
     memset(&o->nodes[n], 0, sizeof o->nodes[n]);
     o->nodes[n].copy = copy;
+    o->nodes[n].key = key;
     o->nodes[n].next = o->head[key];
     o->head[key] = n;
     if (o->nfam) o->nodes[n].st.family = o->key_family[key];
@@ -209,6 +217,23 @@ static copy_state *copy_of(oracle *o, uint32_t key, uint32_t copy) {
               "copy %u has no stale windows", copy);
     if (copy == ORACLE_CACHE) return &o->cache[key];
     return node_of(o, key, copy, 1);
+}
+
+/* The key a copy state belongs to: the shared cache's states are a dense
+ * array by key; any other is the first member of its pool node. */
+static uint32_t key_of(const oracle *o, const copy_state *c) {
+    if (c >= o->cache && c < o->cache + o->nkeys) return (uint32_t)(c - o->cache);
+    return ((const copy_node *)(const void *)c)->key;
+}
+
+/* Per-write convergence: when the last window opened by commits on a key
+ * closes, every write since the key was last fully converged is reflected
+ * by every copy; each converged `at - its commit time`. */
+static void windows_converged(oracle *o, key_history *h, sim_time at) {
+    for (uint32_t v = h->pending_from; v >= 1 && v <= h->latest; v++)
+        if (h->commit_at[v - 1] >= o->warmup)
+            sim_hist_add(&o->convergence, at - h->commit_at[v - 1]);
+    h->pending_from = 0;
 }
 
 static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
@@ -248,6 +273,17 @@ static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
     c->last_version = c->version;
     c->window = 0;
     c->window_reads = 0;
+    if (c->commit_window) {
+        c->commit_window = 0;
+        key_history *h = &o->hist[key_of(o, c)];
+        SIM_CHECK(h->open_commit_windows > 0, "commit windows underflow");
+        if (--h->open_commit_windows == 0) {
+            if (censored)
+                h->pending_from = 0; /* never converged within the run */
+            else
+                windows_converged(o, h, at);
+        }
+    }
 }
 
 static void open_window(copy_state *c, sim_time at, oracle_cause cause,
@@ -287,12 +323,15 @@ static oracle_cause commit_cause(oracle_copy_kind kind, oracle_plan plan) {
 
 static void commit_opens(oracle *o, copy_state *c, oracle_copy_kind kind,
                          uint32_t version, sim_time t, oracle_plan plan,
-                         uint8_t path) {
+                         uint8_t path, key_history *h) {
     settle(o, c, t);
     oracle_cause cause = commit_cause(kind, plan);
     c->inval_pending = cause == CAUSE_INVALIDATION_LAG;
-    if (c->present && !c->window && c->version < version)
+    if (c->present && !c->window && c->version < version) {
         open_window(c, t, cause, path);
+        c->commit_window = 1;
+        h->open_commit_windows++;
+    }
 }
 
 void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
@@ -309,6 +348,12 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
               key, version, h->latest);
     SIM_CHECK(h->latest == 0 || t >= h->commit_at[h->latest - 1],
               "key %u commit at %lld before previous", key, (long long)t);
+    /* Expiries up to now happen before this commit (they may converge
+     * earlier writes). */
+    settle(o, &o->cache[key], t);
+    for (uint32_t n = o->head ? o->head[key] : NO_NODE; n != NO_NODE;
+         n = o->nodes[n].next)
+        settle(o, &o->nodes[n].st, t);
     /* Copies that hold every key exist from the key's first commit on,
      * up to date with the commits before this one. */
     if (o->has_always)
@@ -330,12 +375,18 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
     }
 
     commit_opens(o, &o->cache[key], COPY_SHARED, version, t, plan,
-                 (uint8_t)path);
-    if (!o->head) return;
-    for (uint32_t n = o->head[key]; n != NO_NODE; n = o->nodes[n].next)
+                 (uint8_t)path, h);
+    for (uint32_t n = o->head ? o->head[key] : NO_NODE; n != NO_NODE;
+         n = o->nodes[n].next)
         commit_opens(o, &o->nodes[n].st,
                      (oracle_copy_kind)o->kind[o->nodes[n].copy], version, t,
-                     plan, (uint8_t)path);
+                     plan, (uint8_t)path, h);
+    if (h->open_commit_windows == 0) {
+        /* No copy held an older value: reflected everywhere at once. */
+        if (t >= o->warmup) sim_hist_add(&o->convergence, 0);
+    } else if (h->pending_from == 0) {
+        h->pending_from = version;
+    }
 }
 
 void oracle_invalidation_failed(oracle *o, uint32_t key, uint32_t version,
@@ -593,6 +644,10 @@ void oracle_prefetch(const oracle *o, uint32_t key) {
 
 const oracle_counts *oracle_get_counts(const oracle *o) { return &o->counts; }
 const sim_hist *oracle_stale_age(const oracle *o) { return &o->stale_age; }
+const sim_hist *oracle_convergence(const oracle *o) {
+    return &o->convergence;
+}
+
 const sim_hist *oracle_stale_window(const oracle *o) {
     return &o->stale_window;
 }

@@ -206,6 +206,10 @@ void oracle_prefetch(const oracle *o, uint32_t key);
 const oracle_counts *oracle_get_counts(const oracle *o);
 const sim_hist *oracle_stale_age(const oracle *o);    /* per stale read */
 const sim_hist *oracle_stale_window(const oracle *o); /* per closed window */
+/* Per write after warm-up: from its commit until every copy that held an
+ * older value no longer does (removed, expired or overwritten); 0 when no
+ * copy held one.  Writes still unreflected at the end are left out. */
+const sim_hist *oracle_convergence(const oracle *o);
 const sim_tally *oracle_censored_window(const oracle *o); /* open durations */
 
 #endif

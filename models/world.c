@@ -58,7 +58,7 @@ static const struct {
 
 static const char *const dist_names[D_COUNT] = {
     "stale_age_s", "stale_window_s", "invalidation_lag_s", "read_latency_s",
-    "durability_lag_s"};
+    "durability_lag_s", "convergence_s"};
 
 static const char *const family_figure_names[F_COUNT] = {
     "hits", "misses", "bypass_reads", "invalidations_succeeded",
@@ -778,6 +778,7 @@ int world_run(world *w, world_result *out) {
     out->dist[D_INVALIDATION_LAG] = w->invalidation_lag;
     out->dist[D_READ_LATENCY] = w->read_latency;
     out->dist[D_DURABILITY_LAG] = w->durability_lag;
+    out->dist[D_CONVERGENCE] = *oracle_convergence(w->oracle);
     memcpy(out->stale_by_path, oc->stale_by_path, sizeof out->stale_by_path);
     memcpy(out->writes_by_path, w->counts.writes_by_path,
            sizeof out->writes_by_path);

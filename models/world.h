@@ -97,6 +97,7 @@ typedef enum world_dist {
     D_INVALIDATION_LAG, /* per effective invalidation: commit -> effect */
     D_READ_LATENCY,     /* per read: invoked -> answered */
     D_DURABILITY_LAG,   /* write-behind: ack -> the DB applying the write */
+    D_CONVERGENCE,      /* per write: commit -> reflected by every copy */
     D_COUNT
 } world_dist;
 

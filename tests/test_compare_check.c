@@ -198,7 +198,8 @@ static void test_check_met(void) {
            "clause lines in [%s]", r.out);
     EXPECT(strstr(r.out, "nines") && strstr(r.out, "no staler than 5s"),
            "consistency line in [%s]", r.out);
-    EXPECT(strstr(r.out, "converged within") && strstr(r.out, "per stale window"),
+    EXPECT(strstr(r.out, "convergence: 100% of writes were reflected by every "
+                         "cache copy within 5s"),
            "convergence line in [%s]", r.out);
     EXPECT(r.err[0] == '\0', "stderr [%s]", r.err);
     cli_run_free(&r);

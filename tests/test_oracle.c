@@ -328,7 +328,29 @@ static void test_paths(void) {
     oracle_destroy(o);
 }
 
+/* Per-write convergence: until every copy stopped holding an older value. */
+static void test_convergence(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_commit(o, KEY, 1, 1 * MS, PLAN_PENDING); /* nothing cached: 0 */
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 2 * MS, 900 * MS, SET_FILL);
+    oracle_commit(o, KEY, 2, 10 * MS, PLAN_PENDING);
+    oracle_commit(o, KEY, 3, 14 * MS, PLAN_PENDING); /* waits for the same */
+    oracle_copy_remove(o, KEY, ORACLE_CACHE, 20 * MS);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 3, 30 * MS, 40 * MS, SET_FILL);
+    oracle_commit(o, KEY, 4, 35 * MS, PLAN_PENDING); /* expires at 40 ms */
+    oracle_commit(o, KEY, 5, 50 * MS, PLAN_PENDING); /* nothing cached: 0 */
+    oracle_finish(o, 100 * MS);
+    const sim_hist *h = oracle_convergence(o);
+    expect_u64("writes", sim_hist_n(h), 5);
+    expect_u64("immediate", h->zeros, 2);
+    expect_time("longest", h->tally.max, 10 * MS);  /* v2: 10 -> 20 ms */
+    expect_time("shortest nonzero", h->tally.min, 0);
+    expect_time("sum", h->tally.mean * 5, (10 + 6 + 5) * MS);
+    oracle_destroy(o);
+}
+
 static CU_TestInfo tests[] = {
+    {"per-write convergence", test_convergence},
     {"local copies and the bus", test_local_copies},
     {"replicas and a write-behind DB", test_replica_and_write_behind},
     {"write paths", test_paths},
