@@ -284,7 +284,21 @@ static void test_script_write_behind_lag(void) {
     free(r);
 }
 
+/* A write path that forgets: the commit at 15 ms is never followed by a
+ * DEL, so the read at 20 ms gets v0 (invalidation-missing). */
+static void test_script_invalidation_missing(void) {
+    workload_op ops[] = {OP(0, OP_READ, 1), OP(10 * MS, OP_WRITE, 2),
+                         OP(20 * MS, OP_READ, 3)};
+    world_result *r = malloc(sizeof *r);
+    script(SETS("path.admin.share=1", "path.admin.invalidates=no"), ops, 3, r);
+    expect_one(r, CAUSE_INVALIDATION_MISSING, 5 * MS);
+    CU_ASSERT_EQUAL(r->stale_by_path[0], 1);
+    CU_ASSERT_EQUAL(r->metric[M_INVALIDATIONS], 0);
+    free(r);
+}
+
 static CU_TestInfo tests[] = {
+    {"script: invalidation-missing", test_script_invalidation_missing},
     {"closed form: independent local TTL caches",
      test_local_independent_ttl_caches},
     {"closed form: local caches, own-copy drop", test_local_own_instance_drop},
