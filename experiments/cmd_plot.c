@@ -67,7 +67,10 @@ void usage_plot(FILE *out) {
           "  --by KEY      the varied key splitting curves (default "
           "cache.pattern when\n"
           "                varied, else one curve per point); --by point: "
-          "one per point\n"
+          "one per point;\n"
+          "                --by family: one per key family ([family.NAME]), "
+          "from its\n"
+          "                figures, pooled over the points --where keeps\n"
           "  --where K=V   only points with this value (V1,V2 for either); "
           "repeatable\n"
           "  --experiment ID  which experiment of the database (default: the "
@@ -134,13 +137,14 @@ int cmd_plot(int argc, char **argv) {
     unsigned long exp_id = 0, stale = 1, rep = 0;
     int have_stale = 0, have_rep = 0, have_exp = 0, cause = -1;
     cli_overrides sets = {0};
-    plot_data data;
+    plot_data data, fam_data;
     plot_view *view = NULL;
     plot_story story;
     scenario sc;
     char err[2048];
     int code = EXIT_INPUT;
     memset(&data, 0, sizeof data);
+    memset(&fam_data, 0, sizeof fam_data);
     memset(&story, 0, sizeof story);
     memset(&sc, 0, sizeof sc);
     if (!where) {
@@ -304,8 +308,19 @@ int cmd_plot(int argc, char **argv) {
         code = draw(&target, NULL, &story);
         goto out;
     }
+    const plot_data *drawn = &data;
+    if (by && strcmp(by, "family") == 0) {
+        /* One curve (bar) per key family: the family tables' figures. */
+        rc = plot_data_by_family(&fam_data, &data, err, sizeof err);
+        if (rc != PLOT_OK) {
+            code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                            "%s", err);
+            goto out;
+        }
+        drawn = &fam_data;
+    }
     plot_request req = {kind, x, by, metric, where, nwhere};
-    rc = plot_view_create(&view, &data, &req, err, sizeof err);
+    rc = plot_view_create(&view, drawn, &req, err, sizeof err);
     if (rc != PLOT_OK) {
         code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
                         err);
@@ -314,6 +329,7 @@ int cmd_plot(int argc, char **argv) {
     code = draw(&target, view, NULL);
 out:
     plot_view_destroy(view);
+    plot_data_fini(&fam_data);
     plot_data_fini(&data);
     plot_story_fini(&story);
     scenario_fini(&sc);

@@ -10,6 +10,10 @@
  *                                       30s"), and the verdict of every point
  *   ## Comparison                       one row per point, 95% CIs, the best
  *                                       value of each column in bold
+ *   ## Per family                       with [family.NAME] sections only: per
+ *                                       family, its verdict against its own
+ *                                       contract and a table per point, from
+ *                                       the family tables
  *   ## Plots                            window-cdf, age-hist, vs, tradeoff,
  *                                       causes and one stale-read timeline,
  *                                       each linked with one sentence computed
@@ -57,7 +61,9 @@ void usage_report(FILE *out) {
           "it as\n"
           "PNG files named after it (review.md -> review-window-cdf.png, "
           "...), each\n"
-          "with one sentence saying what it shows.\n"
+          "with one sentence saying what it shows.  With key families, a "
+          "\"Per family\"\nsection gives each family's verdict against its "
+          "own contract and a table\nper point.\n"
           "\n"
           "  -o FILE          the document (its directory must exist)\n"
           "  --experiment ID  which experiment (default: the latest)\n"
@@ -503,6 +509,150 @@ static void section_table(FILE *out, const plot_data *d) {
     free(cells);
 }
 
+/* -- per key family -- */
+
+/* "invalidation-failed (97%)" or "-" into buf. */
+static void top_cause(char *buf, size_t len, const uint64_t *causes) {
+    uint64_t total = 0, top = 0;
+    int tc = -1;
+    for (int c = 0; c < CAUSE_COUNT; c++) {
+        total += causes[c];
+        if (causes[c] > top) {
+            top = causes[c];
+            tc = c;
+        }
+    }
+    if (tc < 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    char s[32];
+    plot_fmt_sig(s, sizeof s, 100.0 * (double)top / (double)total, 3);
+    if (top < total && atof(s) >= 100) snprintf(s, sizeof s, ">99.9");
+    snprintf(buf, len, "%s (%s%%)", oracle_cause_name((oracle_cause)tc), s);
+}
+
+/* With key families: each family's verdict against its own contract (the
+ * family's view of each point's scenario) and a table per point from the
+ * family tables. */
+static int section_families(FILE *out, const plot_data *d) {
+    plot_data fd;
+    char err[1024];
+    int rc = plot_data_by_family(&fd, d, err, sizeof err);
+    if (rc != PLOT_OK) {
+        plot_data_fini(&fd);
+        return rc == PLOT_EINPUT ? EXIT_OK
+                                 : cli_fail(EXIT_RUNTIME, "%s", err);
+    }
+    int nf = fd.nfamilies;
+    verdict *v = calloc(fd.npoints + 1, sizeof *v);
+    if (!v) {
+        plot_data_fini(&fd);
+        return cli_fail(EXIT_RUNTIME, "out of memory");
+    }
+    fputs("## Per family\n\nThe scenario has key families (`[family.NAME]`): "
+          "each is judged against its own contract (`contract.*` of its "
+          "section, else `[contract]`) with the same rule, on its own "
+          "per-replication figures (the `family_runs` table), and tabled "
+          "per point from the family tables.\n\n", out);
+    for (int f = 0; f < nf; f++) {
+        contract_text ct = {0, 0, 0, 0};
+        size_t npts = d->npoints, nmet = 0, nviol = 0, nundem = 0;
+        for (size_t p = 0; p < npts; p++) {
+            size_t i = p * (size_t)nf + (size_t)f;
+            judge_point(&fd, i, &v[i], &ct);
+            if (!v[i].judged) continue;
+            if (v[i].state == CONTRACT_MET) nmet++;
+            else if (v[i].state == CONTRACT_VIOLATED) nviol++;
+            else nundem++;
+        }
+        const plot_point *first = &fd.point[(size_t)f];
+        fputs("### Family ", out);
+        md_text(out, fd.family[f]);
+        fputs("\n\n", out);
+        if (first->pattern[0]) {
+            fputs("Pattern `", out);
+            fputs(first->pattern, out);
+            fputs("`", out);
+            if (strcmp(first->pattern, "none") == 0)
+                fputs(" (reads go to the source of truth)", out);
+            fputs(".  ", out);
+        }
+        if (ct.known) {
+            char ms[32], q[32], frac[32];
+            plot_fmt_duration(ms, sizeof ms, ct.max_staleness_s);
+            snprintf(q, sizeof q, "%.10g%%", 100 * ct.quantile);
+            plot_fmt_percent(frac, sizeof frac, ct.max_stale_fraction);
+            fprintf(out, "Its contract: at least %s of reads no staler than "
+                         "%s, at most %s of reads stale.  ", q, ms, frac);
+        }
+        fputs("Verdict: ", out);
+        size_t njudged = nmet + nviol + nundem;
+        if (njudged == 0)
+            fputs("not judged", out);
+        else if (nmet == npts)
+            fprintf(out, "**met** at %s %zu point%s", npts == 1 ? "its" : "all",
+                    npts, npts == 1 ? "" : "s");
+        else if (nviol)
+            fprintf(out, "VIOLATED at %zu of %zu point%s", nviol, npts,
+                    npts == 1 ? "" : "s");
+        else
+            fprintf(out, "not demonstrated at %zu of %zu point%s", nundem,
+                    npts, npts == 1 ? "" : "s");
+        if (njudged && nmet && nmet < npts)
+            fprintf(out, " (met at %zu)", nmet);
+        fputs(".\n\n|", out);
+        for (size_t k = 0; k + 1 < fd.nkeys; k++) {
+            fputc(' ', out);
+            md_text(out, fd.key[k]);
+            fputs(" |", out);
+        }
+        fputs(" runs | stale-read fraction (95% CI) | p99 stale age | hit "
+              "ratio | DB reads/s | top cause | verdict |\n|", out);
+        for (size_t k = 0; k + 1 < fd.nkeys; k++) fputs("---|", out);
+        fputs("---:|---:|---:|---:|---:|---|---|\n", out);
+        for (size_t p = 0; p < npts; p++) {
+            size_t i = p * (size_t)nf + (size_t)f;
+            const plot_point *pt = &fd.point[i];
+            fputc('|', out);
+            for (size_t k = 0; k + 1 < fd.nkeys; k++) {
+                fputc(' ', out);
+                md_text(out, pt->value[k]);
+                fputs(" |", out);
+            }
+            char m[32], h[32], hit[32], dbr[32], cause[96];
+            cell age;
+            memset(&age, 0, sizeof age);
+            plot_fmt_sig(m, sizeof m, pt->mean[M_STALE_READ_FRACTION], 2);
+            fprintf(out, " %u%s | %s", pt->nruns,
+                    pt->complete ? "" : " (incomplete)", m);
+            if (isfinite(pt->ci95[M_STALE_READ_FRACTION]))
+                fprintf(out, " ± %s",
+                        plot_fmt_sig(h, sizeof h,
+                                     pt->ci95[M_STALE_READ_FRACTION], 1));
+            duration_cell(&age, &pt->dist[D_STALE_AGE], 0.99,
+                          sim_hist_n(&pt->dist[D_STALE_AGE]) == 0);
+            plot_fmt_percent(hit, sizeof hit, pt->mean[M_HIT_RATIO]);
+            plot_fmt_sig(dbr, sizeof dbr, pt->mean[M_DB_READS_PER_S], 3);
+            top_cause(cause, sizeof cause, pt->causes);
+            fprintf(out, " | %s | %s | %s | %s | ", age.text, hit, dbr, cause);
+            if (v[i].judged)
+                fprintf(out, "%s%s%s |\n",
+                        v[i].state == CONTRACT_MET ? "**" : "",
+                        state_word(v[i].state),
+                        v[i].state == CONTRACT_MET ? "**" : "");
+            else {
+                md_text(out, v[i].why);
+                fputs(" |\n", out);
+            }
+        }
+        fputc('\n', out);
+    }
+    free(v);
+    plot_data_fini(&fd);
+    return EXIT_OK;
+}
+
 /* ---- plots --------------------------------------------------------------------------- */
 
 typedef struct report_ctx {
@@ -805,6 +955,11 @@ int cmd_report(int argc, char **argv) {
     section_scenario(out, &data);
     section_contract(out, &data, v);
     section_table(out, &data);
+    if (data.nfamilies > 0) {
+        code = section_families(out, &data);
+        if (code != EXIT_OK) goto out;
+        code = EXIT_INPUT;
+    }
     report_ctx ctx = {&data, db_path, dir, prefix, size, out, rf};
     code = section_plots(&ctx);
     if (code == EXIT_OK) code = section_timeline(&ctx);

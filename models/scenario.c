@@ -20,9 +20,8 @@
 #include <ini.h>
 
 #include "models/pattern.h"
+#include "models/scenario_values.h"
 
-static int parse_double(const char *s, double *out);
-static int parse_bool(const char *s, int *out);
 static int apply_family(scenario *sc, const char *fname, const char *name,
                         const char *value, int line, char *err,
                         size_t errlen);
@@ -229,7 +228,7 @@ static char *dup_str(const char *s) {
     return d;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+void scenario_err(char *err, size_t errlen, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
@@ -271,7 +270,7 @@ static int path_section(const char *section) {
 static int apply_path(scenario *sc, const char *pname, const char *name,
                       const char *value, int line, char *err, size_t errlen) {
     if (!*pname || strlen(pname) >= sizeof sc->paths.path[0].name) {
-        set_err(err, errlen, "path name must be 1..%zu characters",
+        scenario_err(err, errlen, "path name must be 1..%zu characters",
                 sizeof sc->paths.path[0].name - 1);
         return -1;
     }
@@ -280,7 +279,7 @@ static int apply_path(scenario *sc, const char *pname, const char *name,
         if (strcmp(sc->paths.path[i].name, pname) == 0) p = &sc->paths.path[i];
     if (!p) {
         if (sc->paths.n == SCENARIO_MAX_PATHS) {
-            set_err(err, errlen, "more than %d write paths", SCENARIO_MAX_PATHS);
+            scenario_err(err, errlen, "more than %d write paths", SCENARIO_MAX_PATHS);
             return -1;
         }
         p = &sc->paths.path[sc->paths.n++];
@@ -292,185 +291,21 @@ static int apply_path(scenario *sc, const char *pname, const char *name,
     }
     if (strcmp(name, "share") == 0) {
         double v;
-        if (parse_double(value, &v) != 0 || v < 0 || v > 1) {
-            set_err(err, errlen, "share '%s' is not a number in [0,1]", value);
+        if (scenario_parse_double(value, &v) != 0 || v < 0 || v > 1) {
+            scenario_err(err, errlen, "share '%s' is not a number in [0,1]", value);
             return -1;
         }
         p->share = v;
     } else if (strcmp(name, "invalidates") == 0) {
-        if (parse_bool(value, &p->invalidates) != 0) {
-            set_err(err, errlen, "'%s' is not yes or no", value);
+        if (scenario_parse_bool(value, &p->invalidates) != 0) {
+            scenario_err(err, errlen, "'%s' is not yes or no", value);
             return -1;
         }
     } else {
-        set_err(err, errlen, "unknown key in [path.%s] (share, invalidates)",
+        scenario_err(err, errlen, "unknown key in [path.%s] (share, invalidates)",
                 pname);
         return -1;
     }
-    return 0;
-}
-
-/* Parses a whole-string decimal number; 0 on success. */
-static int parse_double(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno == ERANGE) return -1;
-    while (isspace((unsigned char)*end)) end++;
-    if (*end) return -1;
-    if (v != v || v == HUGE_VAL || v == -HUGE_VAL) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_bool(const char *s, int *out) {
-    static const char *yes[] = {"yes", "true", "on", "1"};
-    static const char *no[] = {"no", "false", "off", "0"};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcmp(s, yes[i]) == 0) return *out = 1, 0;
-        if (strcmp(s, no[i]) == 0) return *out = 0, 0;
-    }
-    return -1;
-}
-
-/* "bursty:ON,OFF,FACTOR" into the workload's burst fields. */
-static int parse_bursty(scenario *sc, const char *value, char *err,
-                        size_t errlen) {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", value + 7);
-    char *on = buf, *off = strchr(on, ','), *factor = off ? strchr(off + 1, ',') : NULL;
-    if (!off || !factor) {
-        set_err(err, errlen, "'%s' is not bursty:ON,OFF,FACTOR (e.g. "
-                             "bursty:1s,9s,10)", value);
-        return -1;
-    }
-    *off++ = '\0';
-    *factor++ = '\0';
-    sim_time t_on, t_off;
-    double f;
-    char why[160];
-    if (sim_duration_parse(on, &t_on, why, sizeof why) != 0 ||
-        sim_duration_parse(off, &t_off, why, sizeof why) != 0) {
-        set_err(err, errlen, "bursty: %s", why);
-        return -1;
-    }
-    if (t_on <= 0 || t_off <= 0 || parse_double(factor, &f) != 0 || f < 1) {
-        set_err(err, errlen, "bursty: ON and OFF must be > 0 and FACTOR a "
-                             "number >= 1 in '%s'", value);
-        return -1;
-    }
-    sc->workload.arrivals = ARRIVALS_BURSTY;
-    sc->workload.burst_on = t_on;
-    sc->workload.burst_off = t_off;
-    sc->workload.burst_factor = f;
-    return 0;
-}
-
-static const char *const mitigation_names[] = {
-    "lease", "versioned-set", "double-delete", "retry-delete", "outbox", NULL};
-
-static int is_mitigation_start(const char *t) {
-    for (int i = 0; mitigation_names[i]; i++) {
-        size_t n = strlen(mitigation_names[i]);
-        if (strncmp(t, mitigation_names[i], n) == 0 &&
-            (t[n] == '\0' || t[n] == ':' || t[n] == ',' || t[n] == ' ' ||
-             t[n] == '\t'))
-            return 1;
-    }
-    return 0;
-}
-
-/* "lease, versioned-set, double-delete:500ms, retry-delete:3,
- * outbox:lognormal:10ms,0.5": commas separate items, except inside an
- * outbox's distribution (up to the next known mitigation name). */
-static int parse_mitigations(scenario *sc, const char *value, char *err,
-                             size_t errlen) {
-    scenario_mitigations m;
-    memset(&m, 0, sizeof m);
-    char buf[LINE_MAX_BYTES + 8];
-    snprintf(buf, sizeof buf, "%s", value);
-    char *items[16];
-    int n = 0;
-    for (char *p = buf; *p;) {
-        while (*p == ' ' || *p == '\t') p++;
-        if (!*p) break;
-        if (n == 16) {
-            set_err(err, errlen, "too many mitigations");
-            return -1;
-        }
-        items[n++] = p;
-        char *c = p;
-        for (;;) {
-            c = strchr(c, ',');
-            if (!c) break;
-            char *next = c + 1;
-            while (*next == ' ' || *next == '\t') next++;
-            /* Only an outbox's distribution may contain a comma. */
-            if (strncmp(p, "outbox:", 7) != 0 || is_mitigation_start(next))
-                break;
-            c++;
-        }
-        if (!c) break;
-        *c = '\0';
-        p = c + 1;
-    }
-    char why[160];
-    for (int i = 0; i < n; i++) {
-        char *t = items[i];
-        size_t len = strlen(t);
-        while (len && (t[len - 1] == ' ' || t[len - 1] == '\t')) t[--len] = 0;
-        char *arg = strchr(t, ':');
-        if (arg) *arg++ = '\0';
-        if (strcmp(t, "lease") == 0) {
-            m.lease = 1;
-            if (arg) {
-                if (strncmp(arg, "herd=", 5) != 0 ||
-                    sim_duration_parse(arg + 5, &m.lease_herd, why,
-                                       sizeof why) != 0 ||
-                    m.lease_herd <= 0) {
-                    set_err(err, errlen,
-                            "'lease:%s': expected lease:herd=DURATION", arg);
-                    return -1;
-                }
-            }
-        } else if (strcmp(t, "versioned-set") == 0 && !arg) {
-            m.versioned_set = 1;
-        } else if (strcmp(t, "double-delete") == 0 && arg) {
-            if (sim_duration_parse(arg, &m.double_delete, why, sizeof why) !=
-                    0 ||
-                m.double_delete <= 0) {
-                set_err(err, errlen, "'double-delete:%s': expected a delay "
-                                     "> 0 such as 500ms", arg);
-                return -1;
-            }
-        } else if (strcmp(t, "retry-delete") == 0 && arg) {
-            char *end;
-            unsigned long r = strtoul(arg, &end, 10);
-            if (!isdigit((unsigned char)arg[0]) || *end || r < 1 || r > 100) {
-                set_err(err, errlen, "'retry-delete:%s': expected 1..100 "
-                                     "retries", arg);
-                return -1;
-            }
-            m.retry_delete = (uint32_t)r;
-        } else if (strcmp(t, "outbox") == 0 && arg) {
-            if (sim_dist_parse(&m.outbox_lag, arg, sc->basedir, why,
-                               sizeof why) != 0) {
-                set_err(err, errlen, "'outbox:%s': %s", arg, why);
-                return -1;
-            }
-            m.outbox = 1;
-        } else {
-            set_err(err, errlen,
-                    "unknown mitigation '%s%s%s' (lease, lease:herd=D, "
-                    "versioned-set, double-delete:D, retry-delete:N, "
-                    "outbox:DIST)",
-                    t, arg ? ":" : "", arg ? arg : "");
-            sim_dist_fini(&m.outbox_lag);
-            return -1;
-        }
-    }
-    sim_dist_fini(&sc->cache.mitigations.outbox_lag);
-    sc->cache.mitigations = m;
     return 0;
 }
 
@@ -480,7 +315,7 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
                        char *err, size_t errlen) {
     char *field = (char *)sc + k->offset;
     if (!k->built && strcmp(value, k->def) != 0) {
-        set_err(err, errlen,
+        scenario_err(err, errlen,
                 "this build does not simulate [%s] %s yet; only the default "
                 "'%s' is accepted",
                 k->section, k->name, k->def);
@@ -509,16 +344,16 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
     case KT_PROB:
     case KT_FRACTION: {
         double p;
-        if (parse_double(value, &p) != 0) {
-            set_err(err, errlen, "'%s' is not a number", value);
+        if (scenario_parse_double(value, &p) != 0) {
+            scenario_err(err, errlen, "'%s' is not a number", value);
             return -1;
         }
         if (k->type == KT_PROB && (p < 0 || p > 1)) {
-            set_err(err, errlen, "probability %s is outside [0,1]", value);
+            scenario_err(err, errlen, "probability %s is outside [0,1]", value);
             return -1;
         }
         if (k->type == KT_FRACTION && (p <= 0 || p >= 1)) {
-            set_err(err, errlen, "%s must lie strictly between 0 and 1", value);
+            scenario_err(err, errlen, "%s must lie strictly between 0 and 1", value);
             return -1;
         }
         *(double *)field = p;
@@ -528,18 +363,18 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
     case KT_U64: {
         char *end;
         if (!isdigit((unsigned char)value[0])) {
-            set_err(err, errlen, "'%s' is not a whole number", value);
+            scenario_err(err, errlen, "'%s' is not a whole number", value);
             return -1;
         }
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
         if (*end || errno == ERANGE) {
-            set_err(err, errlen, "'%s' is not a whole number", value);
+            scenario_err(err, errlen, "'%s' is not a whole number", value);
             return -1;
         }
         if (k->type == KT_U32) {
             if (v < 1 || v > UINT32_MAX) {
-                set_err(err, errlen, "%s is outside [1, %u]", value,
+                scenario_err(err, errlen, "%s is outside [1, %u]", value,
                         (unsigned)UINT32_MAX);
                 return -1;
             }
@@ -550,8 +385,8 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         return 0;
     }
     case KT_BOOL:
-        if (parse_bool(value, (int *)field) != 0) {
-            set_err(err, errlen, "'%s' is not yes or no", value);
+        if (scenario_parse_bool(value, (int *)field) != 0) {
+            scenario_err(err, errlen, "'%s' is not yes or no", value);
             return -1;
         }
         return 0;
@@ -562,8 +397,8 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         }
         if (strncmp(value, "zipf:", 5) == 0) {
             double s;
-            if (parse_double(value + 5, &s) != 0 || s <= 0 || s > 10) {
-                set_err(err, errlen,
+            if (scenario_parse_double(value + 5, &s) != 0 || s <= 0 || s > 10) {
+                scenario_err(err, errlen,
                         "zipf exponent in '%s' must be a number in (0, 10]",
                         value);
                 return -1;
@@ -571,7 +406,7 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
             *(double *)field = s;
             return 0;
         }
-        set_err(err, errlen, "'%s' is not uniform or zipf:S", value);
+        scenario_err(err, errlen, "'%s' is not uniform or zipf:S", value);
         return -1;
     case KT_ARRIVALS:
         if (strcmp(value, "poisson") == 0)
@@ -579,9 +414,9 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         else if (strcmp(value, "constant") == 0)
             *(scenario_arrivals *)field = ARRIVALS_CONSTANT;
         else if (strncmp(value, "bursty:", 7) == 0)
-            return parse_bursty(sc, value, err, errlen);
+            return scenario_parse_bursty(sc, value, err, errlen);
         else {
-            set_err(err, errlen,
+            scenario_err(err, errlen,
                     "'%s' is not poisson, constant or bursty:ON,OFF,FACTOR",
                     value);
             return -1;
@@ -593,7 +428,7 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         unsigned long long v = strtoull(value, &end, 10);
         if (!isdigit((unsigned char)value[0]) || *end || errno == ERANGE ||
             v > UINT32_MAX) {
-            set_err(err, errlen, "'%s' is not a whole number >= 0", value);
+            scenario_err(err, errlen, "'%s' is not a whole number >= 0", value);
             return -1;
         }
         *(uint32_t *)field = (uint32_t)v;
@@ -609,25 +444,25 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                      i ? ", " : "", k->choices[i]);
         }
-        set_err(err, errlen, "'%s' is not one of %s", value, list);
+        scenario_err(err, errlen, "'%s' is not one of %s", value, list);
         return -1;
     }
     case KT_PATH:
         if (strlen(value) >= SCENARIO_PATH_MAX) {
-            set_err(err, errlen, "file name longer than %d bytes",
+            scenario_err(err, errlen, "file name longer than %d bytes",
                     SCENARIO_PATH_MAX - 1);
             return -1;
         }
         snprintf(field, SCENARIO_PATH_MAX, "%s", value);
         return 0;
     case KT_MITIGATIONS:
-        return parse_mitigations(sc, value, err, errlen);
+        return scenario_parse_mitigations(sc, value, err, errlen);
     case KT_PATTERN: {
         const pattern_ops *p = pattern_find(value);
         if (!p) {
             char names[256];
             pattern_list(names, sizeof names);
-            set_err(err, errlen, "unknown pattern '%s' (this build has: %s)",
+            scenario_err(err, errlen, "unknown pattern '%s' (this build has: %s)",
                     value, names);
             return -1;
         }
@@ -643,14 +478,14 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
                 *(scenario_invalidation *)field = (scenario_invalidation)i;
                 return 0;
             }
-        set_err(err, errlen,
+        scenario_err(err, errlen,
                 "'%s' is not delete-after-write, delete-before-write, "
                 "update-after-write or none",
                 value);
         return -1;
     }
     }
-    set_err(err, errlen, "internal: unknown key type");
+    scenario_err(err, errlen, "internal: unknown key type");
     return -1;
 }
 
@@ -669,18 +504,18 @@ int scenario_init_defaults(scenario *sc, char *err, size_t errlen) {
     sc->path = dup_str("(built-in default)");
     sc->basedir = dup_str(".");
     if (!sc->path || !sc->basedir) {
-        set_err(err, errlen, "out of memory");
+        scenario_err(err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < NKEYS; i++) {
         char why[256];
         if (apply_value(sc, &keys[i], keys[i].def, why, sizeof why) != 0) {
-            set_err(err, errlen, "internal: default of %s.%s: %s",
+            scenario_err(err, errlen, "internal: default of %s.%s: %s",
                     keys[i].section, keys[i].name, why);
             return -1;
         }
         if (remember(sc, i, keys[i].def, 0) != 0) {
-            set_err(err, errlen, "out of memory");
+            scenario_err(err, errlen, "out of memory");
             return -1;
         }
     }
@@ -732,7 +567,7 @@ static char *read_line(char *buf, int size, void *stream) {
     }
     if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !at_end &&
         !ps->failed) {
-        set_err(ps->err, ps->errlen, "%s:%d: line longer than %d characters",
+        scenario_err(ps->err, ps->errlen, "%s:%d: line longer than %d characters",
                 ps->name, ps->line, size - 3);
         ps->failed = 1;
         ps->failed_line = ps->line;
@@ -759,7 +594,7 @@ static char *read_line(char *buf, int size, void *stream) {
         memcpy(name, buf + 1, n);
         name[n] = '\0';
         if (reserved_section(name)) {
-            set_err(ps->err, ps->errlen,
+            scenario_err(ps->err, ps->errlen,
                     "%s:%d: section [%s] is not simulated by this build yet",
                     ps->name, ps->line, name);
             ps->failed = 1;
@@ -768,13 +603,13 @@ static char *read_line(char *buf, int size, void *stream) {
             char why[256];
             if (family_declare(ps->sc, name + 7, ps->line, why, sizeof why) ==
                 NULL) {
-                set_err(ps->err, ps->errlen, "%s:%d: [%s]: %s", ps->name,
+                scenario_err(ps->err, ps->errlen, "%s:%d: [%s]: %s", ps->name,
                         ps->line, name, why);
                 ps->failed = 1;
                 ps->failed_line = ps->line;
             }
         } else if (!known_section(name) && !path_section(name)) {
-            set_err(ps->err, ps->errlen, "%s:%d: unknown section [%s]",
+            scenario_err(ps->err, ps->errlen, "%s:%d: unknown section [%s]",
                     ps->name, ps->line, name);
             ps->failed = 1;
             ps->failed_line = ps->line;
@@ -805,7 +640,7 @@ static int on_pair(void *user, const char *section, const char *name,
     strip_hash_comment(v);
 
     if (!*section) {
-        set_err(ps->err, ps->errlen,
+        scenario_err(ps->err, ps->errlen,
                 "%s:%d: key '%s' appears before any [section]", ps->name,
                 ps->line, name);
         ps->failed = 1;
@@ -815,7 +650,7 @@ static int on_pair(void *user, const char *section, const char *name,
         char why[256];
         if (apply_path(ps->sc, section + 5, name, v, ps->line, why,
                        sizeof why) != 0) {
-            set_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name,
+            scenario_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name,
                     ps->line, name, why);
             ps->failed = 1;
             ps->failed_line = ps->line;
@@ -826,7 +661,7 @@ static int on_pair(void *user, const char *section, const char *name,
         char why[320];
         if (apply_family(ps->sc, section + 7, name, v, ps->line, why,
                          sizeof why) != 0) {
-            set_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name,
+            scenario_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name,
                     ps->line, name, why);
             ps->failed = 1;
             ps->failed_line = ps->line;
@@ -836,15 +671,15 @@ static int on_pair(void *user, const char *section, const char *name,
     int i = find_key(section, name);
     if (i < 0) {
         if (reserved_section(section))
-            set_err(ps->err, ps->errlen,
+            scenario_err(ps->err, ps->errlen,
                     "%s:%d: key '%s': section [%s] is not simulated by this "
                     "build yet",
                     ps->name, ps->line, name, section);
         else if (!known_section(section))
-            set_err(ps->err, ps->errlen, "%s:%d: key '%s': unknown section [%s]",
+            scenario_err(ps->err, ps->errlen, "%s:%d: key '%s': unknown section [%s]",
                     ps->name, ps->line, name, section);
         else
-            set_err(ps->err, ps->errlen,
+            scenario_err(ps->err, ps->errlen,
                     "%s:%d: key '%s': unknown key in [%s] (`stalesim keys` "
                     "lists them)",
                     ps->name, ps->line, name, section);
@@ -852,7 +687,7 @@ static int on_pair(void *user, const char *section, const char *name,
         return 1;
     }
     if (ps->seen[i]) {
-        set_err(ps->err, ps->errlen,
+        scenario_err(ps->err, ps->errlen,
                 "%s:%d: key '%s': given twice in [%s] (first at line %d)",
                 ps->name, ps->line, name, section, ps->seen[i]);
         ps->failed = 1;
@@ -861,13 +696,13 @@ static int on_pair(void *user, const char *section, const char *name,
     ps->seen[i] = ps->line;
     char why[256];
     if (apply_value(ps->sc, &keys[i], v, why, sizeof why) != 0) {
-        set_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name, ps->line,
+        scenario_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name, ps->line,
                 name, why);
         ps->failed = 1;
         return 1;
     }
     if (remember(ps->sc, (size_t)i, v, ps->line) != 0) {
-        set_err(ps->err, ps->errlen, "out of memory");
+        scenario_err(ps->err, ps->errlen, "out of memory");
         ps->failed = 1;
     }
     return 1;
@@ -879,14 +714,14 @@ static int run_parse(parse_state *ps) {
      * whichever error comes first in the file. */
     if (ps->failed && !(rc > 0 && rc < ps->failed_line)) return -1;
     if (rc > 0) {
-        set_err(ps->err, ps->errlen,
+        scenario_err(ps->err, ps->errlen,
                 "%s:%d: malformed line (expected 'key = value' or "
                 "'[section]')",
                 ps->name, rc);
         return -1;
     }
     if (rc < 0) {
-        set_err(ps->err, ps->errlen, "%s: cannot be parsed (out of memory)",
+        scenario_err(ps->err, ps->errlen, "%s: cannot be parsed (out of memory)",
                 ps->name);
         return -1;
     }
@@ -923,19 +758,19 @@ static int set_basedir(scenario *sc, const char *path) {
 int scenario_load(scenario *sc, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "r");
     if (!f) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        scenario_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     if (set_basedir(sc, path) != 0) {
         fclose(f);
-        set_err(err, errlen, "out of memory");
+        scenario_err(err, errlen, "out of memory");
         return -1;
     }
     parse_state ps = {.sc = sc, .name = path, .err = err, .errlen = errlen,
                       .file = f};
     int rc = run_parse(&ps);
     if (rc == 0 && ferror(f)) {
-        set_err(err, errlen, "%s: read error", path);
+        scenario_err(err, errlen, "%s: read error", path);
         rc = -1;
     }
     fclose(f);
@@ -946,7 +781,7 @@ int scenario_load_string(scenario *sc, const char *name, const char *text,
                          char *err, size_t errlen) {
     char *p = dup_str(name);
     if (!p) {
-        set_err(err, errlen, "out of memory");
+        scenario_err(err, errlen, "out of memory");
         return -1;
     }
     free(sc->path);
@@ -969,7 +804,7 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
         size_t ln = dot ? (size_t)(eq - dot - 1) : 0;
         if (!dot || lf == 0 || lf >= sizeof fam || ln == 0 ||
             ln >= sizeof name) {
-            set_err(err, errlen,
+            scenario_err(err, errlen,
                     "--set '%s': expected family.NAME.KEY=VALUE, e.g. "
                     "family.display.cache.ttl=60s",
                     assignment);
@@ -982,7 +817,7 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
         snprintf(value, sizeof value, "%s", eq + 1);
         char why[320];
         if (apply_family(sc, fam, name, value, -1, why, sizeof why) != 0) {
-            set_err(err, errlen, "--set 'family.%s.%s': %s", fam, name, why);
+            scenario_err(err, errlen, "--set 'family.%s.%s': %s", fam, name, why);
             return -1;
         }
         return 0;
@@ -991,7 +826,7 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
     for (const char *p = assignment; eq && p < eq; p++)
         if (*p == '.') dot = p;
     if (!eq || !dot) {
-        set_err(err, errlen,
+        scenario_err(err, errlen,
                 "--set '%s': expected section.key=value, e.g. cache.ttl=60s",
                 assignment);
         return -1;
@@ -999,7 +834,7 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
     char section[64], name[64], value[LINE_MAX_BYTES];
     size_t ls = (size_t)(dot - assignment), ln = (size_t)(eq - dot - 1);
     if (ls == 0 || ls >= sizeof section || ln == 0 || ln >= sizeof name) {
-        set_err(err, errlen, "--set '%s': expected section.key=value",
+        scenario_err(err, errlen, "--set '%s': expected section.key=value",
                 assignment);
         return -1;
     }
@@ -1011,14 +846,14 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
     if (path_section(section)) {
         char why[256];
         if (apply_path(sc, section + 5, name, value, -1, why, sizeof why) != 0) {
-            set_err(err, errlen, "--set '%s.%s': %s", section, name, why);
+            scenario_err(err, errlen, "--set '%s.%s': %s", section, name, why);
             return -1;
         }
         return 0;
     }
     int i = find_key(section, name);
     if (i < 0) {
-        set_err(err, errlen, "--set '%s.%s': %s", section, name,
+        scenario_err(err, errlen, "--set '%s.%s': %s", section, name,
                 reserved_section(section)
                     ? "not simulated by this build yet"
                 : known_section(section) ? "unknown key"
@@ -1027,11 +862,11 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
     }
     char why[256];
     if (apply_value(sc, &keys[i], value, why, sizeof why) != 0) {
-        set_err(err, errlen, "--set '%s.%s': %s", section, name, why);
+        scenario_err(err, errlen, "--set '%s.%s': %s", section, name, why);
         return -1;
     }
     if (remember(sc, (size_t)i, value, -1) != 0) {
-        set_err(err, errlen, "out of memory");
+        scenario_err(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -1056,17 +891,17 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
     char at[512];
     if (sc->run.duration <= 0) {
         where(sc, "run", "duration", at, sizeof at);
-        set_err(err, errlen, "%s: duration must be greater than 0", at);
+        scenario_err(err, errlen, "%s: duration must be greater than 0", at);
         return -1;
     }
     if (sc->run.warmup >= sc->run.duration) {
         where(sc, "run", "warmup", at, sizeof at);
-        set_err(err, errlen, "%s: warmup must be shorter than duration", at);
+        scenario_err(err, errlen, "%s: warmup must be shorter than duration", at);
         return -1;
     }
     if (!sc->workload.trace[0] && sc->workload.reads + sc->workload.writes <= 0) {
         where(sc, "workload", "reads", at, sizeof at);
-        set_err(err, errlen, "%s: reads and writes are both 0: nothing to "
+        scenario_err(err, errlen, "%s: reads and writes are both 0: nothing to "
                              "simulate", at);
         return -1;
     }
@@ -1075,14 +910,14 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
         for (int i = 0; i < sc->paths.n; i++) {
             const scenario_path *p = &sc->paths.path[i];
             if (p->share < 0) {
-                set_err(err, errlen, "%s:%d: [path.%s] needs a share",
+                scenario_err(err, errlen, "%s:%d: [path.%s] needs a share",
                         sc->path, p->line, p->name);
                 return -1;
             }
             total += p->share;
         }
         if (fabs(total - 1) > 1e-9) {
-            set_err(err, errlen,
+            scenario_err(err, errlen,
                     "%s:%d: [path.%s]: the write paths' shares sum to %g, "
                     "not 1",
                     sc->path, sc->paths.path[0].line, sc->paths.path[0].name,
@@ -1092,12 +927,12 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
     }
     if (sc->cache.ttl_jitter >= 1) {
         where(sc, "cache", "ttl_jitter", at, sizeof at);
-        set_err(err, errlen, "%s: ttl_jitter must be below 1", at);
+        scenario_err(err, errlen, "%s: ttl_jitter must be below 1", at);
         return -1;
     }
     if (sc->faults.del_fail + sc->faults.del_timeout > 1) {
         where(sc, "faults", "del_timeout", at, sizeof at);
-        set_err(err, errlen,
+        scenario_err(err, errlen,
                 "%s: del_fail + del_timeout exceed 1 (they are exclusive "
                 "outcomes of one DEL)",
                 at);
@@ -1150,7 +985,7 @@ static scenario_family *family_declare(scenario *sc, const char *fname,
                                        int line, char *err, size_t errlen) {
     if (!*fname || strlen(fname) >= sizeof sc->families.family[0].name ||
         strchr(fname, '.')) {
-        set_err(err, errlen,
+        scenario_err(err, errlen,
                 "family name must be 1..%zu characters without '.'",
                 sizeof sc->families.family[0].name - 1);
         return NULL;
@@ -1158,14 +993,14 @@ static scenario_family *family_declare(scenario *sc, const char *fname,
     scenario_family *f = family_find(sc, fname);
     if (f) {
         if (line > 0 && f->line > 0) {
-            set_err(err, errlen, "family '%s' declared twice (first at line "
+            scenario_err(err, errlen, "family '%s' declared twice (first at line "
                                  "%d)", fname, f->line);
             return NULL;
         }
         return f;
     }
     if (sc->families.n == SCENARIO_MAX_FAMILIES) {
-        set_err(err, errlen, "more than %d families", SCENARIO_MAX_FAMILIES);
+        scenario_err(err, errlen, "more than %d families", SCENARIO_MAX_FAMILIES);
         return NULL;
     }
     f = &sc->families.family[sc->families.n++];
@@ -1179,21 +1014,21 @@ static scenario_family *family_declare(scenario *sc, const char *fname,
 static int parse_key_amount(const char *value, scenario_amount *a, char *err,
                             size_t errlen) {
     double v;
-    if (parse_double(value, &v) != 0 || v < 0) {
-        set_err(err, errlen, "'%s' is not a count (2000) or a share of "
+    if (scenario_parse_double(value, &v) != 0 || v < 0) {
+        scenario_err(err, errlen, "'%s' is not a count (2000) or a share of "
                              "[workload] keys (0.2)", value);
         return -1;
     }
     if (strchr(value, '.') || v < 1) {
         if (v <= 0 || v > 1) {
-            set_err(err, errlen, "share %s is outside (0,1]", value);
+            scenario_err(err, errlen, "share %s is outside (0,1]", value);
             return -1;
         }
         a->is_share = 1;
         a->share = v;
     } else {
         if (v != floor(v) || v > UINT32_MAX) {
-            set_err(err, errlen, "'%s' is not a whole number of keys", value);
+            scenario_err(err, errlen, "'%s' is not a whole number of keys", value);
             return -1;
         }
         a->is_share = 0;
@@ -1211,8 +1046,8 @@ static int parse_rate_amount(const char *value, scenario_amount *a, char *err,
         a->is_share = 0;
     } else {
         double v;
-        if (parse_double(value, &v) != 0 || v < 0 || v > 1) {
-            set_err(err, errlen, "'%s' is not a rate (N/s) or a share in "
+        if (scenario_parse_double(value, &v) != 0 || v < 0 || v > 1) {
+            scenario_err(err, errlen, "'%s' is not a rate (N/s) or a share in "
                                  "[0,1] of the [workload] total", value);
             return -1;
         }
@@ -1244,7 +1079,7 @@ static int override_key(const char *name, char *err, size_t errlen) {
             int j = find_key(sections[s], name);
             if (j < 0) continue;
             if (i >= 0) {
-                set_err(err, errlen, "ambiguous: write %s.%s or %s.%s",
+                scenario_err(err, errlen, "ambiguous: write %s.%s or %s.%s",
                         keys[i].section, name, keys[j].section, name);
                 return -1;
             }
@@ -1252,13 +1087,13 @@ static int override_key(const char *name, char *err, size_t errlen) {
         }
     }
     if (i < 0) {
-        set_err(err, errlen,
+        scenario_err(err, errlen,
                 "unknown key in a family (keys, popularity, reads, writes, "
                 "bypass, contract.*, or a [cache], [local] or [faults] key)");
         return -1;
     }
     if (!family_overridable(&keys[i])) {
-        set_err(err, errlen, "%s.%s cannot vary per family (it is "
+        scenario_err(err, errlen, "%s.%s cannot vary per family (it is "
                              "world-wide)", keys[i].section, keys[i].name);
         return -1;
     }
@@ -1274,7 +1109,7 @@ static int check_value(const scenario *sc, const key_def *k,
     if (!tmp || scenario_init_defaults(tmp, why, sizeof why) != 0) {
         if (tmp) scenario_fini(tmp);
         free(tmp);
-        set_err(err, errlen, "out of memory");
+        scenario_err(err, errlen, "out of memory");
         return -1;
     }
     char *dir = dup_str(sc->basedir ? sc->basedir : ".");
@@ -1301,8 +1136,8 @@ static int apply_family(scenario *sc, const char *fname, const char *name,
     if (strcmp(name, "writes") == 0)
         return parse_rate_amount(value, &f->writes, err, errlen);
     if (strcmp(name, "bypass") == 0) {
-        if (parse_bool(value, &f->bypass) != 0) {
-            set_err(err, errlen, "'%s' is not yes or no", value);
+        if (scenario_parse_bool(value, &f->bypass) != 0) {
+            scenario_err(err, errlen, "'%s' is not yes or no", value);
             return -1;
         }
         return 0;
@@ -1312,9 +1147,9 @@ static int apply_family(scenario *sc, const char *fname, const char *name,
         if (strcmp(value, "uniform") == 0) {
             z = 0;
         } else if (strncmp(value, "zipf:", 5) == 0 &&
-                   parse_double(value + 5, &z) == 0 && z > 0 && z <= 10) {
+                   scenario_parse_double(value + 5, &z) == 0 && z > 0 && z <= 10) {
         } else {
-            set_err(err, errlen, "'%s' is not uniform or zipf:S (S in "
+            scenario_err(err, errlen, "'%s' is not uniform or zipf:S (S in "
                                  "(0, 10])", value);
             return -1;
         }
@@ -1325,7 +1160,7 @@ static int apply_family(scenario *sc, const char *fname, const char *name,
     int k = override_key(name, err, errlen);
     if (k < 0) return -1;
     if (strlen(value) >= SCENARIO_VALUE_MAX) {
-        set_err(err, errlen, "value longer than %d characters",
+        scenario_err(err, errlen, "value longer than %d characters",
                 SCENARIO_VALUE_MAX - 1);
         return -1;
     }
@@ -1334,14 +1169,14 @@ static int apply_family(scenario *sc, const char *fname, const char *name,
     for (int j = 0; j < f->noverrides; j++)
         if (f->override[j].key == k) o = &f->override[j];
     if (o && line > 0 && o->line > 0) {
-        set_err(err, errlen, "%s.%s given twice in [family.%s] (first at "
+        scenario_err(err, errlen, "%s.%s given twice in [family.%s] (first at "
                              "line %d)", keys[k].section, keys[k].name,
                 fname, o->line);
         return -1;
     }
     if (!o) {
         if (f->noverrides == SCENARIO_MAX_OVERRIDES) {
-            set_err(err, errlen, "more than %d overrides in a family",
+            scenario_err(err, errlen, "more than %d overrides in a family",
                     SCENARIO_MAX_OVERRIDES);
             return -1;
         }
@@ -1428,7 +1263,7 @@ int scenario_copy(scenario *dst, const scenario *src) {
 int scenario_family_view(const scenario *base, int family, scenario *out,
                          char *err, size_t errlen) {
     if (scenario_copy(out, base) != 0) {
-        set_err(err, errlen, "out of memory");
+        scenario_err(err, errlen, "out of memory");
         return -1;
     }
     const scenario_family *f = &base->families.family[family];
@@ -1438,16 +1273,16 @@ int scenario_family_view(const scenario *base, int family, scenario *out,
         char why[256];
         if (apply_value(out, k, o->value, why, sizeof why) != 0) {
             if (o->line > 0)
-                set_err(err, errlen, "%s:%d: key '%s.%s': %s", base->path,
+                scenario_err(err, errlen, "%s:%d: key '%s.%s': %s", base->path,
                         o->line, k->section, k->name, why);
             else
-                set_err(err, errlen, "--set 'family.%s.%s.%s': %s", f->name,
+                scenario_err(err, errlen, "--set 'family.%s.%s.%s': %s", f->name,
                         k->section, k->name, why);
             scenario_fini(out);
             return -1;
         }
         if (remember(out, (size_t)o->key, o->value, o->line) != 0) {
-            set_err(err, errlen, "out of memory");
+            scenario_err(err, errlen, "out of memory");
             scenario_fini(out);
             return -1;
         }
@@ -1469,7 +1304,7 @@ static int validate_families(const scenario *sc, char *err, size_t errlen) {
     if (sc->families.n == 0) return 0;
     if (sc->workload.trace[0]) {
         const scenario_family *f = &sc->families.family[0];
-        set_err(err, errlen, "%s:%d: [family.%s]: families need synthetic "
+        scenario_err(err, errlen, "%s:%d: [family.%s]: families need synthetic "
                              "arrivals ([workload] trace is set)",
                 sc->path, f->line, f->name);
         return -1;
@@ -1480,7 +1315,7 @@ static int validate_families(const scenario *sc, char *err, size_t errlen) {
     for (int i = 0; i < sc->families.n; i++) {
         const scenario_family *f = &sc->families.family[i];
         if (!f->keys.given) {
-            set_err(err, errlen, "%s:%d: [family.%s] needs keys (a count or "
+            scenario_err(err, errlen, "%s:%d: [family.%s] needs keys (a count or "
                                  "a share of [workload] keys)",
                     sc->path, f->line, f->name);
             return -1;
@@ -1488,7 +1323,7 @@ static int validate_families(const scenario *sc, char *err, size_t errlen) {
         scenario_family_range r;
         scenario_family_resolve(sc, i, &r);
         if (r.nkeys < 1) {
-            set_err(err, errlen, "%s:%d: [family.%s]: keys = %g of %u "
+            scenario_err(err, errlen, "%s:%d: [family.%s]: keys = %g of %u "
                                  "[workload] keys is no key at all",
                     sc->path, f->line, f->name, f->keys.share,
                     (unsigned)sc->workload.keys);
@@ -1498,7 +1333,7 @@ static int validate_families(const scenario *sc, char *err, size_t errlen) {
         rate += r.reads + r.writes;
         scenario *v = malloc(sizeof *v);
         if (!v) {
-            set_err(err, errlen, "out of memory");
+            scenario_err(err, errlen, "out of memory");
             return -1;
         }
         if (scenario_family_view(sc, i, v, err, errlen) != 0) {
@@ -1511,11 +1346,11 @@ static int validate_families(const scenario *sc, char *err, size_t errlen) {
         scenario_fini(v);
         free(v);
         if (rc != 0) {
-            set_err(err, errlen, "[family.%s]: %s", f->name, why);
+            scenario_err(err, errlen, "[family.%s]: %s", f->name, why);
             return -1;
         }
         if (wb != base_wb) {
-            set_err(err, errlen,
+            scenario_err(err, errlen,
                     "%s:%d: [family.%s]: write-behind cannot be mixed with "
                     "other patterns (or bypass) across families",
                     sc->path, f->line, f->name);
@@ -1523,12 +1358,12 @@ static int validate_families(const scenario *sc, char *err, size_t errlen) {
         }
     }
     if (total > UINT32_MAX) {
-        set_err(err, errlen, "%s: the families hold more than %u keys",
+        scenario_err(err, errlen, "%s: the families hold more than %u keys",
                 sc->path, (unsigned)UINT32_MAX);
         return -1;
     }
     if (rate <= 0) {
-        set_err(err, errlen, "%s: the families' reads and writes are all 0: "
+        scenario_err(err, errlen, "%s: the families' reads and writes are all 0: "
                              "nothing to simulate", sc->path);
         return -1;
     }

@@ -65,6 +65,9 @@ void plot_data_fini(plot_data *d) {
         for (size_t k = 0; pt->value && k < d->nkeys; k++) free(pt->value[k]);
         free(pt->value);
         for (int m = 0; m < M_COUNT; m++) free(pt->run[m]);
+        for (int f = 0; pt->fam && f < WORLD_MAX_FAMILIES; f++)
+            for (int m = 0; m < M_COUNT; m++) free(pt->fam[f].run[m]);
+        free(pt->fam);
     }
     free(d->point);
     memset(d, 0, sizeof *d);
@@ -185,7 +188,8 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
         o += len;
         if (*o) o++;
     }
-    for (size_t k = 0; k < d->nkeys; k++) {
+    size_t nset = d->by_family && d->nkeys ? d->nkeys - 1 : d->nkeys;
+    for (size_t k = 0; k < nset; k++) {
         char assign[1024];
         snprintf(assign, sizeof assign, "%s=%s", d->key[k],
                  d->point[p].value[k]);
@@ -198,36 +202,98 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
         errf(err, errlen, "the stored point no longer validates: %s", e);
         return PLOT_EINPUT;
     }
+    if (d->by_family) {
+        scenario view;
+        if (scenario_family_view(sc, d->point[p].family, &view, e,
+                                 sizeof e) != 0) {
+            errf(err, errlen, "the view of family %s no longer builds: %s",
+                 d->family[d->point[p].family], e);
+            return PLOT_EINPUT;
+        }
+        scenario_fini(sc);
+        *sc = view;
+    }
     return PLOT_OK;
 }
 
 /* ---- database ---------------------------------------------------------------------- */
 
 typedef struct run_ctx {
+    plot_data *d;
     plot_point *pt;
     size_t cap;
     int oom;
 } run_ctx;
 
+static int grow_runs(double **run, size_t cap) {
+    for (int m = 0; m < M_COUNT; m++) {
+        double *v = realloc(run[m], cap * sizeof *v);
+        if (!v) return -1;
+        run[m] = v;
+    }
+    return 0;
+}
+
 static int add_run(void *arg, uint32_t rep, const world_result *res) {
     (void)rep;
     run_ctx *c = arg;
     plot_point *pt = c->pt;
-    if (pt->nruns == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 8;
-        for (int m = 0; m < M_COUNT; m++) {
-            double *v = realloc(pt->run[m], cap * sizeof *v);
-            if (!v) {
+    plot_data *d = c->d;
+    if (res->nfamilies > 0 && d->nfamilies == 0) {
+        /* The family names of the first run with families. */
+        d->nfamilies = res->nfamilies < WORLD_MAX_FAMILIES ? res->nfamilies
+                                                           : WORLD_MAX_FAMILIES;
+        for (int f = 0; f < d->nfamilies; f++)
+            snprintf(d->family[f], sizeof d->family[f], "%s",
+                     res->family_name[f]);
+    }
+    if (d->nfamilies > 0 && !pt->fam) {
+        pt->fam = calloc(WORLD_MAX_FAMILIES, sizeof *pt->fam);
+        if (!pt->fam) {
+            c->oom = 1;
+            return -1;
+        }
+        for (int f = 0; f < WORLD_MAX_FAMILIES; f++)
+            for (int k = 0; k < D_COUNT; k++) sim_hist_init(&pt->fam[f].dist[k]);
+        for (int f = 0; f < d->nfamilies && c->cap; f++) {
+            if (grow_runs(pt->fam[f].run, c->cap) != 0) {
                 c->oom = 1;
                 return -1;
             }
-            pt->run[m] = v;
+            for (int m = 0; m < M_COUNT; m++)
+                for (uint32_t r = 0; r < pt->nruns; r++)
+                    pt->fam[f].run[m][r] = NAN;
+        }
+    }
+    if (pt->nruns == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        int bad = grow_runs(pt->run, cap) != 0;
+        for (int f = 0; !bad && pt->fam && f < d->nfamilies; f++)
+            bad = grow_runs(pt->fam[f].run, cap) != 0;
+        if (bad) {
+            c->oom = 1;
+            return -1;
         }
         c->cap = cap;
     }
     for (int m = 0; m < M_COUNT; m++) pt->run[m][pt->nruns] = res->metric[m];
+    for (int f = 0; pt->fam && f < d->nfamilies; f++) {
+        /* By name: a run's families are the scenario's, in its order. */
+        int g = -1;
+        for (int h = 0; h < res->nfamilies && h < WORLD_MAX_FAMILIES; h++)
+            if (strcmp(res->family_name[h], d->family[f]) == 0) g = h;
+        plot_family *pf = &pt->fam[f];
+        for (int m = 0; m < M_COUNT; m++)
+            pf->run[m][pt->nruns] = g >= 0 ? res->family_metric[g][m] : NAN;
+        if (g < 0) continue;
+        for (int k = 0; k < FD_COUNT; k++)
+            sim_hist_merge(&pf->dist[world_family_dist[k]],
+                           &res->family_dist[g][k]);
+        for (int k = 0; k < CAUSE_COUNT; k++)
+            pf->causes[k] += res->family_causes[g][k];
+    }
     pt->nruns++;
-    for (int d = 0; d < D_COUNT; d++) sim_hist_merge(&pt->dist[d], &res->dist[d]);
+    for (int k = 0; k < D_COUNT; k++) sim_hist_merge(&pt->dist[k], &res->dist[k]);
     for (int k = 0; k < CAUSE_COUNT; k++) pt->causes[k] += res->stale_by_cause[k];
     return 0;
 }
@@ -310,7 +376,7 @@ static int load_db(plot_data *d, const char *path, int64_t id, char *err,
             if (!(pt->value[k] = dup_str(e.point[p].value[k]))) goto oom;
         pt->complete = e.point[p].done;
         pt->has_bins = 1;
-        run_ctx c = {pt, 0, 0};
+        run_ctx c = {d, pt, 0, 0};
         rc = results_each_run(r, e.point[p].id, add_run, &c, err, errlen);
         if (c.oom) goto oom;
         if (rc != RESULTS_OK) {
@@ -666,6 +732,97 @@ int plot_data_load(plot_data *d, const char *path, int64_t experiment,
     return load_json(d, path, err, errlen);
 }
 
+/* ---- per key family ---------------------------------------------------------------- */
+
+int plot_data_by_family(plot_data *out, const plot_data *d, char *err,
+                        size_t errlen) {
+    memset(out, 0, sizeof *out);
+    if (!d->from_db) {
+        errf(err, errlen, "--by family: %s is a single run; plot a sweep "
+             "database (stalesim sweep ... --db FILE)", d->source);
+        return PLOT_EINPUT;
+    }
+    if (d->nfamilies == 0) {
+        errf(err, errlen, "--by family: experiment %lld has no key families "
+             "(no [family.NAME] section in its scenario)",
+             (long long)d->experiment);
+        return PLOT_EINPUT;
+    }
+    int nf = d->nfamilies;
+    out->from_db = 1;
+    out->by_family = 1;
+    out->experiment = d->experiment;
+    out->nfamilies = nf;
+    memcpy(out->family, d->family, sizeof out->family);
+    memcpy(out->scenario_error, d->scenario_error, sizeof out->scenario_error);
+    out->source = dup_str(d->source);
+    out->scenario_file = dup_str(d->scenario_file);
+    out->scenario_text = dup_str(d->scenario_text);
+    out->overrides = dup_str(d->overrides);
+    out->command_line = dup_str(d->command_line);
+    out->version = dup_str(d->version);
+    out->started_at = dup_str(d->started_at);
+    out->finished_at = dup_str(d->finished_at);
+    out->key = calloc(d->nkeys + 2, sizeof *out->key);
+    out->point = calloc(d->npoints * (size_t)nf + 1, sizeof *out->point);
+    if (!out->source || !out->scenario_file || !out->scenario_text ||
+        !out->overrides || !out->command_line || !out->version ||
+        !out->started_at || !out->finished_at || !out->key || !out->point)
+        goto oom;
+    for (size_t k = 0; k <= d->nkeys; k++) {
+        if (!(out->key[k] = dup_str(k < d->nkeys ? d->key[k] : "family")))
+            goto oom;
+        out->nkeys++;
+    }
+    for (size_t p = 0; p < d->npoints; p++) {
+        const plot_point *src = &d->point[p];
+        for (int f = 0; f < nf; f++) {
+            plot_point *pt = &out->point[out->npoints];
+            point_init(pt);
+            out->npoints++;
+            pt->family = f;
+            pt->value = calloc(out->nkeys + 1, sizeof *pt->value);
+            if (!pt->value) goto oom;
+            for (size_t k = 0; k < out->nkeys; k++)
+                if (!(pt->value[k] =
+                          dup_str(k < d->nkeys ? src->value[k] : d->family[f])))
+                    goto oom;
+            pt->complete = src->complete;
+            pt->has_bins = 1;
+            pt->nruns = src->nruns;
+            for (int m = 0; m < M_COUNT; m++) {
+                pt->run[m] = malloc((src->nruns + 1) * sizeof(double));
+                if (!pt->run[m]) goto oom;
+                for (uint32_t r = 0; r < src->nruns; r++)
+                    pt->run[m][r] = src->fam ? src->fam[f].run[m][r] : NAN;
+                mean_ci(pt->run[m], pt->nruns, &pt->mean[m], &pt->ci95[m]);
+            }
+            if (src->fam) {
+                memcpy(pt->dist, src->fam[f].dist, sizeof pt->dist);
+                memcpy(pt->causes, src->fam[f].causes, sizeof pt->causes);
+            }
+            scenario sc;
+            char e2[512];
+            int src_rc = plot_data_point_scenario(
+                out, out->npoints - 1, &sc, e2, sizeof e2);
+            if (src_rc == PLOT_OK) {
+                pt->ttl_s = sim_time_to_s(sc.cache.ttl);
+                pt->max_staleness_s = sim_time_to_s(sc.contract.max_staleness);
+                snprintf(pt->pattern, sizeof pt->pattern, "%s",
+                         sc.cache.pattern);
+            } else if (!out->scenario_error[0]) {
+                snprintf(out->scenario_error, sizeof out->scenario_error, "%s",
+                         e2);
+            }
+            scenario_fini(&sc);
+        }
+    }
+    return PLOT_OK;
+oom:
+    errf(err, errlen, "out of memory");
+    return PLOT_ERUNTIME;
+}
+
 /* ---- selections ------------------------------------------------------------------ */
 
 void plot_selection_fini(plot_selection *s) {
@@ -713,7 +870,8 @@ void plot_point_label(const plot_data *d, size_t p, int skip1, int skip2,
         if ((int)k == skip1 || (int)k == skip2) continue;
         const char *name = strrchr(d->key[k], '.');
         name = name ? name + 1 : d->key[k];
-        int n = strcmp(d->key[k], "cache.pattern") == 0
+        int n = strcmp(d->key[k], "cache.pattern") == 0 ||
+                        (d->by_family && k + 1 == d->nkeys)
                     ? snprintf(buf + used, len - used, "%s%s",
                                used ? ", " : "", pt->value[k])
                     : snprintf(buf + used, len - used, "%s%s=%s",
@@ -855,7 +1013,8 @@ int plot_select(plot_selection *s, const plot_data *d, const char *const *where,
             if (s->by >= 0) {
                 const char *name = strrchr(d->key[s->by], '.');
                 name = name ? name + 1 : d->key[s->by];
-                if (strcmp(d->key[s->by], "cache.pattern") == 0)
+                if (strcmp(d->key[s->by], "cache.pattern") == 0 ||
+                    (d->by_family && (size_t)s->by + 1 == d->nkeys))
                     snprintf(gr->label, sizeof gr->label, "%s",
                              d->point[p].value[s->by]);
                 else

@@ -29,6 +29,15 @@ enum plot_status {
     PLOT_ERUNTIME = -2 /* SQLite, memory, I/O: exit 3 */
 };
 
+/* One key family's share of a database point's runs (family_runs,
+ * family_distributions, family_causes): only the stale-age, stale-window and
+ * invalidation-lag histograms are kept per family (the others stay empty). */
+typedef struct plot_family {
+    double *run[M_COUNT];  /* run[m][r], like plot_point.run (NaN: missing) */
+    sim_hist dist[D_COUNT];
+    uint64_t causes[CAUSE_COUNT];
+} plot_family;
+
 typedef struct plot_point {
     char **value;        /* one per key of the data, owned */
     uint32_t nruns;
@@ -43,6 +52,9 @@ typedef struct plot_point {
                             unknown */
     double max_staleness_s; /* contract.max_staleness; NaN unknown */
     char pattern[32];    /* cache.pattern of the point ("" unknown) */
+    plot_family *fam;    /* d->nfamilies of them (a database of a scenario
+                            with key families), else NULL */
+    int family;          /* by-family data: the point's family index */
 } plot_point;
 
 typedef struct plot_data {
@@ -61,6 +73,10 @@ typedef struct plot_data {
     plot_point *point;
     char scenario_error[512]; /* why a point's scenario could not be
                                  rebuilt ("" when all were) */
+    int nfamilies;       /* key families of the runs (0: none) */
+    char family[WORLD_MAX_FAMILIES][32]; /* their names, declaration order */
+    int by_family;       /* 1: made by plot_data_by_family (its last key is
+                            "family", each point one family of a point) */
 } plot_data;
 
 /* Loads `path`: an SQLite stalesim database (experiment `experiment`, 0 the
@@ -70,6 +86,16 @@ typedef struct plot_data {
 int plot_data_load(plot_data *d, const char *path, int64_t experiment,
                    char *err, size_t errlen);
 void plot_data_fini(plot_data *d);
+
+/* One point per (point, key family) of d, in point order then declaration
+ * order, with the varied keys plus a last key "family" (the family's name):
+ * each point's runs, histograms and causes are the family's, its TTL,
+ * contract bound and pattern those of the family's view, and
+ * plot_data_point_scenario gives the family's view (its own contract).
+ * PLOT_EINPUT "experiment N has no key families" when d has none (or is a
+ * RUN.json).  Call plot_data_fini on *out in every case. */
+int plot_data_by_family(plot_data *out, const plot_data *d, char *err,
+                        size_t errlen);
 
 /* 1 if the file starts like an SQLite database or a JSON document (what
  * plot_data_load accepts), 0 otherwise (a scenario, for the timeline). */
@@ -82,7 +108,7 @@ int plot_data_key(const plot_data *d, const char *key);
 void plot_data_key_list(const plot_data *d, char *buf, size_t len);
 
 /* Rebuilds point p's scenario (database only) into *sc (scenario_fini it
- * in every case).  PLOT_EINPUT with the reason when it does not apply. */
+ * in every case); for by-family data, the view of the point's family.  PLOT_EINPUT with the reason when it does not apply. */
 int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
                              char *err, size_t errlen);
 

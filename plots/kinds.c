@@ -269,6 +269,12 @@ static void context(const plot_view *v, char *buf, size_t len) {
     else
         snprintf(buf, len, "%s (%s)", base_name(d->scenario_file),
                  base_name(d->source));
+    if (d->by_family) {
+        cat(buf, len, ", per key family (");
+        for (int f = 0; f < d->nfamilies; f++)
+            cat(buf, len, "%s%s", f ? ", " : "", d->family[f]);
+        cat(buf, len, ")");
+    }
     if (v->where[0]) cat(buf, len, ", where %s", v->where);
 }
 

@@ -17,7 +17,10 @@
  * plots from them; the report has the scenario block, the contract verdict,
  * the table with a bold best value, and links to PNG files that exist.
  * Unit checks: target parsing, PATH search, number formats, value parsing
- * and the contract rule. */
+ * and the contract rule.  A second sweep, of two key families, gives
+ * `plot --by family` (a PNG per kind, the families in the title, exit 2 on
+ * an experiment without families) and the report's "Per family" section (a
+ * verdict per family against its own contract). */
 #define _DEFAULT_SOURCE /* realpath */
 #include <errno.h>
 #include <limits.h>
@@ -56,6 +59,7 @@
 static char dir[128];      /* the suite's temporary directory */
 static char bin[PATH_MAX]; /* the stalesim binary, absolute */
 static char db_file[256], ini[256], json[256];
+static char fam_db[256], fam_ini[256]; /* a sweep of two key families */
 
 /* Stale reads quickly: few keys, frequent writes, failing DELs. */
 static const char scenario_text[] =
@@ -67,6 +71,16 @@ static const char scenario_text[] =
     "[faults]\ndel_fail = 0.05\n"
     "[contract]\nmax_staleness = 5s\nquantile = 0.999\n"
     "max_stale_fraction = 1e-3\n";
+
+/* Two key families, one a bypass with its own (loose) contract. */
+static const char family_text[] =
+    "[run]\nduration = 20s\nreps = 2\nseed = 3\n"
+    "[workload]\nkeys = 1000\nreads = 500/s\nwrites = 20/s\n"
+    "[cache]\nttl = 5s\n"
+    "[faults]\ndel_fail = 0.2\n"
+    "[family.display-model]\nkeys = 0.5\n"
+    "[family.quota]\nkeys = 0.5\nbypass = yes\n"
+    "contract.max_stale_fraction = 0.5\n";
 
 /* ---- running the binary ---------------------------------------------------- */
 
@@ -180,6 +194,17 @@ static int suite_init(void) {
     snprintf(captured, sizeof captured, "%s/stdout", dir);
     if (r->status != 0 || rename(captured, json) != 0) {
         fprintf(stderr, "plots suite: run failed: %s\n", r->err);
+        bad = 1;
+    }
+    snprintf(fam_ini, sizeof fam_ini, "%s/fam.ini", dir);
+    snprintf(fam_db, sizeof fam_db, "%s/fam.db_file", dir);
+    f = fopen(fam_ini, "w");
+    if (!f || fputs(family_text, f) < 0) bad = 1;
+    if (f && fclose(f) != 0) bad = 1;
+    run_cmd(r, NULL, "sweep '%s' --vary family.display-model.ttl=1s,60s "
+            "--jobs 2 --db '%s'", fam_ini, fam_db);
+    if (r->status != 0) {
+        fprintf(stderr, "plots suite: family sweep failed: %s\n", r->err);
         bad = 1;
     }
     free(r);
@@ -520,6 +545,75 @@ static void test_report(void) {
     free(r);
 }
 
+/* ---- key families ------------------------------------------------------------------ */
+
+static void test_by_family(void) {
+    static const char *const kinds[] = {"vs", "causes", "window-cdf"};
+    run *r = malloc(sizeof *r);
+    char out[300];
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        snprintf(out, sizeof out, "%s/fam-%s.png", dir, kinds[i]);
+        run_cmd(r, NULL, "plot '%s' --kind %s --by family --size 640x480 "
+                "-o '%s'", fam_db, kinds[i], out);
+        EXPECT(r->status == 0, "%s: exit %d, stderr [%.500s]", kinds[i],
+               r->status, r->err);
+        EXPECT(strncmp(r->out, out, strlen(out)) == 0 &&
+                   strstr(r->out, "display-model") != NULL,
+               "%s: stdout [%.500s]", kinds[i], r->out);
+        expect_png(out, 640, 480);
+    }
+    /* --where picks the points pooled; the title names the families. */
+    run_cmd(r, NULL, "plot '%s' --kind window-cdf --by family --where "
+            "family.display-model.ttl=60s -o - --size 100x30", fam_db);
+    EXPECT(r->status == 0, "dumb: exit %d [%.500s]", r->status, r->err);
+    EXPECT(strstr(r->out, "per key family (display-model, quota)") != NULL,
+           "no family list in the title [%.2000s]", r->out);
+    /* An experiment without families. */
+    snprintf(out, sizeof out, "%s/nofam.png", dir);
+    run_cmd(r, NULL, "plot '%s' --kind vs --by family -o '%s'", db_file, out);
+    EXPECT(r->status == 2 && strstr(r->err, "has no key families") && one_error_line(r),
+           "exit %d [%.500s]", r->status, r->err);
+    EXPECT(!exists(out), "%s was created", out);
+    free(r);
+}
+
+static void test_report_families(void) {
+    run *r = malloc(sizeof *r);
+    char out[300], *md = malloc(1 << 20);
+    snprintf(out, sizeof out, "%s/fam-review.md", dir);
+    run_cmd(r, NULL, "report '%s' -o '%s'", fam_db, out);
+    EXPECT(r->status == 0, "exit %d [%.500s]", r->status, r->err);
+    slurp(out, md, 1 << 20);
+    const char *sec = strstr(md, "## Per family");
+    EXPECT(sec != NULL, "no Per family section");
+    if (sec) {
+        const char *a = strstr(sec, "### Family display-model");
+        const char *b = strstr(sec, "### Family quota");
+        EXPECT(a && b && a < b, "family headings missing");
+        /* A verdict for each: the bypass family meets its loose contract,
+         * the other (failing DELs, 0.01% allowed) does not. */
+        EXPECT(a && strstr(a, "Verdict: VIOLATED") &&
+                   (!b || strstr(a, "Verdict: VIOLATED") < b),
+               "no verdict for display-model [%.1500s]", a ? a : "");
+        EXPECT(b && strstr(b, "Verdict: **met** at all 2 points"),
+               "no verdict for quota [%.1500s]", b ? b : "");
+        EXPECT(b && strstr(b, "at most 50% of reads stale"),
+               "quota's own contract not used [%.1500s]", b ? b : "");
+        EXPECT(strstr(sec, "| family.display-model.ttl | runs | stale-read "
+                           "fraction (95% CI) |") != NULL,
+               "no per-point table");
+        EXPECT(strstr(sec, "invalidation-failed") != NULL, "no top cause");
+    }
+    /* No section without families. */
+    snprintf(out, sizeof out, "%s/plain-review.md", dir);
+    run_cmd(r, NULL, "report '%s' -o '%s'", db_file, out);
+    slurp(out, md, 1 << 20);
+    EXPECT(r->status == 0 && strstr(md, "## Per family") == NULL,
+           "exit %d", r->status);
+    free(md);
+    free(r);
+}
+
 /* ---- units ------------------------------------------------------------------------------ */
 
 static void test_target_parse(void) {
@@ -611,6 +705,8 @@ static CU_TestInfo tests[] = {
     {"gnuplot failing: exit 3, nothing half-written", test_gnuplot_failing},
     {"RUN.json bins and plots", test_run_json},
     {"report: scenario, verdict, table, plots", test_report},
+    {"plot --by family: vs, causes, window-cdf", test_by_family},
+    {"report: per-family verdicts and tables", test_report_families},
     {"target parsing and PATH search", test_target_parse},
     {"number formats", test_formats},
     {"contract rule", test_contract_rule},
