@@ -201,8 +201,7 @@ static const key_def keys[] = {
      "0", "P(a writer dies between its commit and its invalidation)", 1, NULL},
     {"contract", "max_staleness", KT_DURATION, OFF(contract.max_staleness),
      "5s",
-     "freshness contract: staleness bound at `quantile` (echoed; `check` "
-     "is not built yet)", 1, NULL},
+     "freshness contract: staleness bound at `quantile` (`stalesim check`)", 1, NULL},
     {"contract", "quantile", KT_FRACTION, OFF(contract.quantile), "0.999",
      "freshness contract: quantile of reads the bound covers", 1, NULL},
     {"contract", "max_stale_fraction", KT_PROB,
