@@ -7,6 +7,7 @@
  * reads back bit for bit: metrics as REAL (NaN becomes NULL and NULL reads
  * back as NaN), histogram tallies in ns, counts as INTEGER. */
 #include "experiments/results.h"
+#include "experiments/results_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,44 +24,7 @@
 #include "experiments/version.h"
 #include "sim/stats.h"
 
-#define BUSY_TIMEOUT_MS 30000
-
-/* Statements kept on the handle (prepared on first use). */
-enum {
-    ST_INSERT_RUN,
-    ST_INSERT_BIN,
-    ST_INSERT_STAT,
-    ST_INSERT_CAUSE,
-    ST_COUNT_DONE,
-    ST_SELECT_RUN,
-    ST_SELECT_BINS,
-    ST_SELECT_STATS,
-    ST_SELECT_CAUSES,
-    ST_INSERT_FRUN,
-    ST_INSERT_FBIN,
-    ST_INSERT_FSTAT,
-    ST_INSERT_FCAUSE,
-    ST_SELECT_FRUNS,
-    ST_SELECT_FBINS,
-    ST_SELECT_FSTATS,
-    ST_SELECT_FCAUSES,
-    ST_COUNT
-};
-
-struct results {
-    sqlite3 *db;
-    char *path;
-    int read_only;
-    int has_metric[M_COUNT]; /* runs has this metric's column */
-    int has_families;        /* the family_* tables exist */
-    int has_fmetric[M_COUNT]; /* family_runs has this metric's column */
-    int has_ffigure[F_COUNT]; /* ... and this figure's */
-    sqlite3_stmt *st[ST_COUNT];
-};
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
+void results_errf(char *err, size_t errlen, const char *fmt, ...) {
     if (!err || errlen == 0) return;
     va_list ap;
     va_start(ap, fmt);
@@ -69,8 +33,8 @@ static void errf(char *err, size_t errlen, const char *fmt, ...) {
 }
 
 /* Reports the connection's last error; returns RESULTS_EIO. */
-static int sql_fail(results *r, const char *what, char *err, size_t errlen) {
-    errf(err, errlen, "%s: sqlite: %s (while %s)", r->path,
+int results_sql_fail(results *r, const char *what, char *err, size_t errlen) {
+    results_errf(err, errlen, "%s: sqlite: %s (while %s)", r->path,
          r->db ? sqlite3_errmsg(r->db) : "out of memory", what);
     return RESULTS_EIO;
 }
@@ -95,10 +59,10 @@ static void now_iso(char *buf, size_t len) {
 }
 
 /* Executes SQL without results. */
-static int exec(results *r, const char *sql, const char *what, char *err,
+int results_exec(results *r, const char *sql, const char *what, char *err,
                 size_t errlen) {
     if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return sql_fail(r, what, err, errlen);
+        return results_sql_fail(r, what, err, errlen);
     return RESULTS_OK;
 }
 
@@ -113,13 +77,13 @@ static int prepare(results *r, const char *sql, sqlite3_stmt **st,
                    const char *what, char *err, size_t errlen) {
     if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK) {
         *st = NULL;
-        return sql_fail(r, what, err, errlen);
+        return results_sql_fail(r, what, err, errlen);
     }
     return RESULTS_OK;
 }
 
 /* A cached statement, reset and unbound, ready for new bindings. */
-static sqlite3_stmt *cached(results *r, int which, const char *sql,
+sqlite3_stmt *results_cached(results *r, int which, const char *sql,
                             const char *what, char *err, size_t errlen) {
     if (!r->st[which] &&
         prepare(r, sql, &r->st[which], what, err, errlen) != RESULTS_OK)
@@ -138,7 +102,7 @@ static int query_int(results *r, const char *sql, int64_t *out,
     int step = sqlite3_step(st);
     *out = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = sql_fail(r, what, err, errlen);
+        rc = results_sql_fail(r, what, err, errlen);
         sqlite3_finalize(st);
         return rc;
     }
@@ -237,132 +201,21 @@ static char *runs_table_sql(void) {
     return s;
 }
 
-/* The per-family tables (key families, docs-families.md).  A file of this
- * schema version written before families existed gets them when it is opened
- * for writing (CREATE TABLE IF NOT EXISTS); a reader of a file without them
- * sees no families.  family_runs has one REAL column per metric and per
- * family figure, additive like the metric columns of runs. */
-static const char family_schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS family_causes (\n"
-    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
-    "  family TEXT NOT NULL,\n"
-    "  cause TEXT NOT NULL,\n"
-    "  stale_reads INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (run, family, cause)) WITHOUT ROWID;\n"
-    "CREATE TABLE IF NOT EXISTS family_distributions (\n"
-    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
-    "  family TEXT NOT NULL,\n"
-    "  name TEXT NOT NULL,\n"
-    "  bin INTEGER NOT NULL,\n"
-    "  lo_s REAL NOT NULL,\n"
-    "  hi_s REAL NOT NULL,\n"
-    "  count INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (run, family, name, bin)) WITHOUT ROWID;\n"
-    "CREATE TABLE IF NOT EXISTS family_dist_stats (\n"
-    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
-    "  family TEXT NOT NULL,\n"
-    "  name TEXT NOT NULL,\n"
-    "  n INTEGER NOT NULL,\n"
-    "  mean_ns REAL NOT NULL,\n"
-    "  m2_ns2 REAL NOT NULL,\n"
-    "  min_ns REAL,\n"
-    "  max_ns REAL,\n"
-    "  PRIMARY KEY (run, family, name)) WITHOUT ROWID;\n";
-
-static char *family_runs_table_sql(void) {
-    size_t len = 512;
-    for (int m = 0; m < M_COUNT; m++)
-        len += strlen(world_metric_name((world_metric)m)) + 16;
-    for (int g = 0; g < F_COUNT; g++)
-        len += strlen(world_family_figure_name((world_family_figure)g)) + 16;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    p += sprintf(p, "CREATE TABLE IF NOT EXISTS family_runs (\n"
-                    "  run INTEGER NOT NULL REFERENCES runs(id),\n"
-                    "  idx INTEGER NOT NULL,\n"
-                    "  family TEXT NOT NULL,\n");
-    for (int m = 0; m < M_COUNT; m++)
-        p += sprintf(p, "  \"%s\" REAL,\n", world_metric_name((world_metric)m));
-    for (int g = 0; g < F_COUNT; g++)
-        p += sprintf(p, "  \"%s\" REAL,\n",
-                     world_family_figure_name((world_family_figure)g));
-    sprintf(p, "  PRIMARY KEY (run, idx),\n"
-               "  UNIQUE (run, family));\n");
-    return s;
-}
-
-static int table_exists(results *r, const char *name) {
+int results_table_exists(results *r, const char *name) {
     return sqlite3_table_column_metadata(r->db, "main", name, NULL, NULL, NULL,
                                          NULL, NULL, NULL) == SQLITE_OK;
 }
 
-static int has_column(results *r, const char *table, const char *col) {
+int results_has_column(results *r, const char *table, const char *col) {
     return sqlite3_table_column_metadata(r->db, "main", table, col, NULL,
                                          NULL, NULL, NULL, NULL) == SQLITE_OK;
-}
-
-/* Which family tables and columns the file has. */
-static void probe_family_tables(results *r) {
-    r->has_families = table_exists(r, "family_runs") &&
-                      table_exists(r, "family_causes") &&
-                      table_exists(r, "family_distributions") &&
-                      table_exists(r, "family_dist_stats");
-    for (int m = 0; m < M_COUNT; m++)
-        r->has_fmetric[m] =
-            r->has_families &&
-            has_column(r, "family_runs", world_metric_name((world_metric)m));
-    for (int g = 0; g < F_COUNT; g++)
-        r->has_ffigure[g] =
-            r->has_families &&
-            has_column(r, "family_runs",
-                       world_family_figure_name((world_family_figure)g));
-}
-
-/* Creates the family tables if missing and adds missing columns (writers). */
-static int ensure_family_tables(results *r, char *err, size_t errlen) {
-    probe_family_tables(r);
-    int complete = r->has_families;
-    for (int m = 0; m < M_COUNT; m++) complete &= r->has_fmetric[m];
-    for (int g = 0; g < F_COUNT; g++) complete &= r->has_ffigure[g];
-    if (complete) return RESULTS_OK;
-    char *runs = family_runs_table_sql();
-    if (!runs) {
-        errf(err, errlen, "%s: out of memory", r->path);
-        return RESULTS_EIO;
-    }
-    int rc = exec(r, "BEGIN IMMEDIATE", "adding the family tables", err,
-                  errlen);
-    if (rc == RESULTS_OK)
-        rc = exec(r, family_schema_sql, "adding the family tables", err,
-                  errlen);
-    if (rc == RESULTS_OK)
-        rc = exec(r, runs, "adding table family_runs", err, errlen);
-    free(runs);
-    for (int i = 0; i < M_COUNT + F_COUNT && rc == RESULTS_OK; i++) {
-        const char *name =
-            i < M_COUNT ? world_metric_name((world_metric)i)
-                        : world_family_figure_name((world_family_figure)(i - M_COUNT));
-        if (has_column(r, "family_runs", name)) continue;
-        char sql[256];
-        snprintf(sql, sizeof sql,
-                 "ALTER TABLE family_runs ADD COLUMN \"%s\" REAL", name);
-        rc = exec(r, sql, "adding a family metric column", err, errlen);
-    }
-    if (rc == RESULTS_OK)
-        rc = exec(r, "COMMIT", "adding the family tables", err, errlen);
-    if (rc != RESULTS_OK) {
-        rollback(r);
-        return rc;
-    }
-    probe_family_tables(r);
-    return RESULTS_OK;
 }
 
 /* Creates the schema in an empty database.  *exists is set when another
  * process created it first (then nothing is done). */
 static int create_schema(results *r, int *exists, char *err, size_t errlen) {
     *exists = 0;
-    int rc = exec(r, "BEGIN IMMEDIATE", "starting to create the schema", err,
+    int rc = results_exec(r, "BEGIN IMMEDIATE", "starting to create the schema", err,
                   errlen);
     if (rc != RESULTS_OK) return rc;
     int64_t n;
@@ -371,16 +224,16 @@ static int create_schema(results *r, int *exists, char *err, size_t errlen) {
     if (rc != RESULTS_OK) goto fail;
     if (n > 0) {
         *exists = 1;
-        return exec(r, "COMMIT", "ending a read", err, errlen);
+        return results_exec(r, "COMMIT", "ending a read", err, errlen);
     }
     char *runs = runs_table_sql();
     if (!runs) {
-        errf(err, errlen, "%s: out of memory", r->path);
+        results_errf(err, errlen, "%s: out of memory", r->path);
         rc = RESULTS_EIO;
         goto fail;
     }
-    rc = exec(r, schema_sql, "creating the tables", err, errlen);
-    if (rc == RESULTS_OK) rc = exec(r, runs, "creating table runs", err, errlen);
+    rc = results_exec(r, schema_sql, "creating the tables", err, errlen);
+    if (rc == RESULTS_OK) rc = results_exec(r, runs, "creating table runs", err, errlen);
     free(runs);
     if (rc != RESULTS_OK) goto fail;
     char sql[512], when[32];
@@ -392,9 +245,9 @@ static int create_schema(results *r, int *exists, char *err, size_t errlen) {
              "PRAGMA application_id = %d; PRAGMA user_version = %d;",
              RESULTS_SCHEMA_VERSION, STALESIM_VERSION, when,
              RESULTS_APPLICATION_ID, RESULTS_SCHEMA_VERSION);
-    rc = exec(r, sql, "writing the meta table", err, errlen);
+    rc = results_exec(r, sql, "writing the meta table", err, errlen);
     if (rc != RESULTS_OK) goto fail;
-    return exec(r, "COMMIT", "committing the schema", err, errlen);
+    return results_exec(r, "COMMIT", "committing the schema", err, errlen);
 fail:
     rollback(r);
     return rc;
@@ -405,10 +258,10 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
                           char *err, size_t errlen) {
     if (app_id != RESULTS_APPLICATION_ID) {
         if (app_id == 0)
-            errf(err, errlen, "%s: not a stalesim database (an SQLite "
+            results_errf(err, errlen, "%s: not a stalesim database (an SQLite "
                  "database with other tables; left untouched)", r->path);
         else
-            errf(err, errlen, "%s: not a stalesim database (SQLite "
+            results_errf(err, errlen, "%s: not a stalesim database (SQLite "
                  "application_id 0x%08llx; left untouched)", r->path,
                  (unsigned long long)app_id);
         return RESULTS_EINPUT;
@@ -417,7 +270,7 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
     if (sqlite3_prepare_v2(r->db,
                            "SELECT value FROM meta WHERE key = 'application'",
                            -1, &st, NULL) != SQLITE_OK) {
-        errf(err, errlen, "%s: not a stalesim database (no meta table: %s)",
+        results_errf(err, errlen, "%s: not a stalesim database (no meta table: %s)",
              r->path, sqlite3_errmsg(r->db));
         return RESULTS_EINPUT;
     }
@@ -427,14 +280,14 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
              strcmp((const char *)sqlite3_column_text(st, 0), "stalesim") == 0;
     sqlite3_finalize(st);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return sql_fail(r, "reading the meta table", err, errlen);
+        return results_sql_fail(r, "reading the meta table", err, errlen);
     if (!ok) {
-        errf(err, errlen, "%s: not a stalesim database (its meta table does "
+        results_errf(err, errlen, "%s: not a stalesim database (its meta table does "
              "not name stalesim)", r->path);
         return RESULTS_EINPUT;
     }
     if (version != RESULTS_SCHEMA_VERSION) {
-        errf(err, errlen, "%s: stalesim database of schema version %lld; this "
+        results_errf(err, errlen, "%s: stalesim database of schema version %lld; this "
              "stalesim (%s) reads version %d only (use another --db file)",
              r->path, (long long)version, STALESIM_VERSION,
              RESULTS_SCHEMA_VERSION);
@@ -447,7 +300,7 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
                                           world_metric_name((world_metric)m),
                                           NULL, NULL, NULL, NULL,
                                           NULL) == SQLITE_OK;
-    probe_family_tables(r);
+    results_family_probe(r);
     return RESULTS_OK;
 }
 
@@ -457,7 +310,7 @@ static int add_metric_columns(results *r, char *err, size_t errlen) {
     int missing = 0;
     for (int m = 0; m < M_COUNT; m++) missing += !r->has_metric[m];
     if (!missing) return RESULTS_OK;
-    int rc = exec(r, "BEGIN IMMEDIATE", "adding metric columns", err, errlen);
+    int rc = results_exec(r, "BEGIN IMMEDIATE", "adding metric columns", err, errlen);
     for (int m = 0; m < M_COUNT && rc == RESULTS_OK; m++) {
         if (r->has_metric[m]) continue;
         const char *name = world_metric_name((world_metric)m);
@@ -468,10 +321,10 @@ static int add_metric_columns(results *r, char *err, size_t errlen) {
         char sql[256];
         snprintf(sql, sizeof sql, "ALTER TABLE runs ADD COLUMN \"%s\" REAL",
                  name);
-        rc = exec(r, sql, "adding a metric column", err, errlen);
+        rc = results_exec(r, sql, "adding a metric column", err, errlen);
     }
     if (rc == RESULTS_OK)
-        rc = exec(r, "COMMIT", "adding metric columns", err, errlen);
+        rc = results_exec(r, "COMMIT", "adding metric columns", err, errlen);
     if (rc != RESULTS_OK) {
         rollback(r);
         return rc;
@@ -486,17 +339,17 @@ int results_open(results **out, const char *path, int read_only, char *err,
     struct stat sb;
     if (stat(path, &sb) == 0) {
         if (!S_ISREG(sb.st_mode)) {
-            errf(err, errlen, "%s: not a regular file", path);
+            results_errf(err, errlen, "%s: not a regular file", path);
             return RESULTS_EINPUT;
         }
     } else if (read_only || errno != ENOENT) {
-        errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        results_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return RESULTS_EINPUT;
     }
     results *r = calloc(1, sizeof *r);
     if (!r || !(r->path = strdup(path))) {
         free(r);
-        errf(err, errlen, "%s: out of memory", path);
+        results_errf(err, errlen, "%s: out of memory", path);
         return RESULTS_EIO;
     }
     r->read_only = read_only;
@@ -507,12 +360,12 @@ int results_open(results **out, const char *path, int read_only, char *err,
                                           : SQLITE_OPEN_READONLY;
     int rc;
     if (sqlite3_open_v2(path, &r->db, flags, NULL) != SQLITE_OK) {
-        rc = sql_fail(r, "opening", err, errlen);
+        rc = results_sql_fail(r, "opening", err, errlen);
         goto fail;
     }
     sqlite3_extended_result_codes(r->db, 1);
     if (sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS) != SQLITE_OK) {
-        rc = sql_fail(r, "setting the busy timeout", err, errlen);
+        rc = results_sql_fail(r, "setting the busy timeout", err, errlen);
         goto fail;
     }
     for (int attempt = 0;; attempt++) {
@@ -524,19 +377,19 @@ int results_open(results **out, const char *path, int read_only, char *err,
         app_id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         if (prc == SQLITE_OK) sqlite3_finalize(st);
         if ((step & 0xff) == SQLITE_NOTADB) {
-            errf(err, errlen, "%s: not a stalesim database (not an SQLite "
+            results_errf(err, errlen, "%s: not a stalesim database (not an SQLite "
                  "file at all; left untouched)", path);
             rc = RESULTS_EINPUT;
             goto fail;
         }
         if ((step & 0xff) == SQLITE_CORRUPT) {
-            errf(err, errlen, "%s: not a usable database (%s)", path,
+            results_errf(err, errlen, "%s: not a usable database (%s)", path,
                  sqlite3_errmsg(r->db));
             rc = RESULTS_EINPUT;
             goto fail;
         }
         if (step != SQLITE_ROW) {
-            rc = sql_fail(r, "reading the application id", err, errlen);
+            rc = results_sql_fail(r, "reading the application id", err, errlen);
             goto fail;
         }
         rc = query_int(r, "PRAGMA user_version", &version,
@@ -547,13 +400,13 @@ int results_open(results **out, const char *path, int read_only, char *err,
         if (rc != RESULTS_OK) goto fail;
         if (nobjects == 0 && app_id == 0 && version == 0) {
             if (read_only) {
-                errf(err, errlen, "%s: empty database (no stalesim results)",
+                results_errf(err, errlen, "%s: empty database (no stalesim results)",
                      path);
                 rc = RESULTS_EINPUT;
                 goto fail;
             }
             if (attempt > 0) { /* cannot happen: the schema was committed */
-                errf(err, errlen, "%s: the schema just created is missing",
+                results_errf(err, errlen, "%s: the schema just created is missing",
                      path);
                 rc = RESULTS_EIO;
                 goto fail;
@@ -579,18 +432,18 @@ int results_open(results **out, const char *path, int read_only, char *err,
         sqlite3_finalize(st);
         if (!wal) {
             if (step == SQLITE_ROW)
-                errf(err, errlen, "%s: cannot use WAL mode (the file system "
+                results_errf(err, errlen, "%s: cannot use WAL mode (the file system "
                      "may not support it)", path);
             else
-                sql_fail(r, "switching to WAL mode", err, errlen);
+                results_sql_fail(r, "switching to WAL mode", err, errlen);
             rc = RESULTS_EIO;
             goto fail;
         }
-        rc = exec(r, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
+        rc = results_exec(r, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
                   "setting synchronous and foreign_keys", err, errlen);
         if (rc != RESULTS_OK) goto fail;
         rc = add_metric_columns(r, err, errlen);
-        if (rc == RESULTS_OK) rc = ensure_family_tables(r, err, errlen);
+        if (rc == RESULTS_OK) rc = results_family_ensure(r, err, errlen);
         if (rc != RESULTS_OK) goto fail;
     }
     *out = r;
@@ -612,15 +465,15 @@ void results_close(results *r) {
 
 /* ---- experiments ---------------------------------------------------------- */
 
-static int bind_text(sqlite3_stmt *st, int i, const char *s) {
+int results_bind_text(sqlite3_stmt *st, int i, const char *s) {
     return sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
 }
 
 /* Steps a statement that returns no rows. */
-static int step_done(results *r, sqlite3_stmt *st, const char *what, char *err,
+int results_step_done(results *r, sqlite3_stmt *st, const char *what, char *err,
                      size_t errlen) {
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+    if (rc != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
     return RESULTS_OK;
 }
 
@@ -642,10 +495,10 @@ static int load_point_ids(results *r, int64_t id, size_t npoints,
             seen++;
         }
     }
-    if (step != SQLITE_DONE) rc = sql_fail(r, "reading the points", err, errlen);
+    if (step != SQLITE_DONE) rc = results_sql_fail(r, "reading the points", err, errlen);
     sqlite3_finalize(st);
     if (rc == RESULTS_OK && seen != npoints) {
-        errf(err, errlen, "%s: experiment %lld has %zu of its %zu points; the "
+        results_errf(err, errlen, "%s: experiment %lld has %zu of its %zu points; the "
              "file was changed by hand (use another --db file)", r->path,
              (long long)id, seen, npoints);
         rc = RESULTS_EINPUT;
@@ -668,21 +521,21 @@ static int insert_experiment(results *r, const results_experiment_spec *s,
                      "started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                      &st, "recording the experiment", err, errlen);
     if (rc != RESULTS_OK) return rc;
-    bind_text(st, 1, s->scenario_file);
-    bind_text(st, 2, s->scenario_text);
-    bind_text(st, 3, hash);
-    bind_text(st, 4, s->overrides);
-    bind_text(st, 5, grid_text);
-    bind_text(st, 6, s->mode);
+    results_bind_text(st, 1, s->scenario_file);
+    results_bind_text(st, 2, s->scenario_text);
+    results_bind_text(st, 3, hash);
+    results_bind_text(st, 4, s->overrides);
+    results_bind_text(st, 5, grid_text);
+    results_bind_text(st, 6, s->mode);
     if (isnan(s->precision)) sqlite3_bind_null(st, 7);
     else sqlite3_bind_double(st, 7, s->precision);
     if (s->max_reps) sqlite3_bind_int64(st, 8, s->max_reps);
     else sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)g->npoints);
-    bind_text(st, 10, s->command_line);
-    bind_text(st, 11, STALESIM_VERSION);
-    bind_text(st, 12, when);
-    rc = step_done(r, st, "recording the experiment", err, errlen);
+    results_bind_text(st, 10, s->command_line);
+    results_bind_text(st, 11, STALESIM_VERSION);
+    results_bind_text(st, 12, when);
+    rc = results_step_done(r, st, "recording the experiment", err, errlen);
     sqlite3_finalize(st);
     if (rc != RESULTS_OK) return rc;
     *id = sqlite3_last_insert_rowid(r->db);
@@ -695,10 +548,10 @@ static int insert_experiment(results *r, const results_experiment_spec *s,
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, *id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)a);
-        bind_text(st, 3, g->axis[a].key);
-        bind_text(st, 4, g->axis[a].spec);
+        results_bind_text(st, 3, g->axis[a].key);
+        results_bind_text(st, 4, g->axis[a].spec);
         sqlite3_bind_int64(st, 5, (sqlite3_int64)g->axis[a].n);
-        rc = step_done(r, st, "recording the grid", err, errlen);
+        rc = results_step_done(r, st, "recording the grid", err, errlen);
     }
     sqlite3_finalize(st);
     if (rc != RESULTS_OK) return rc;
@@ -717,19 +570,19 @@ static int insert_experiment(results *r, const results_experiment_spec *s,
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, *id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)p);
-        bind_text(st, 3, label);
+        results_bind_text(st, 3, label);
         sqlite3_bind_int64(st, 4, s->reps_target[p]);
-        rc = step_done(r, st, "recording the points", err, errlen);
+        rc = results_step_done(r, st, "recording the points", err, errlen);
         if (rc != RESULTS_OK) break;
         point_id[p] = sqlite3_last_insert_rowid(r->db);
         for (size_t a = 0; a < g->naxes && rc == RESULTS_OK; a++) {
             size_t v = grid_value_index(g, p, a);
             sqlite3_reset(pv);
             sqlite3_bind_int64(pv, 1, point_id[p]);
-            bind_text(pv, 2, g->axis[a].key);
-            bind_text(pv, 3, g->axis[a].value[v]);
+            results_bind_text(pv, 2, g->axis[a].key);
+            results_bind_text(pv, 3, g->axis[a].value[v]);
             sqlite3_bind_double(pv, 4, g->axis[a].num[v]); /* NaN -> NULL */
-            rc = step_done(r, pv, "recording the point values", err, errlen);
+            rc = results_step_done(r, pv, "recording the point values", err, errlen);
         }
     }
     sqlite3_finalize(st);
@@ -744,11 +597,11 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
     results_hash_text(s->scenario_text, hash);
     char *grid_text = grid_describe(s->grid);
     if (!grid_text) {
-        errf(err, errlen, "%s: out of memory", r->path);
+        results_errf(err, errlen, "%s: out of memory", r->path);
         return RESULTS_EIO;
     }
     sqlite3_stmt *st = NULL;
-    int rc = exec(r, "BEGIN IMMEDIATE", "starting the experiment", err, errlen);
+    int rc = results_exec(r, "BEGIN IMMEDIATE", "starting the experiment", err, errlen);
     if (rc != RESULTS_OK) {
         free(grid_text);
         return rc;
@@ -759,11 +612,11 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
                  "mode = ? ORDER BY id DESC LIMIT 1",
                  &st, "looking for the experiment", err, errlen);
     if (rc != RESULTS_OK) goto out;
-    bind_text(st, 1, hash);
-    bind_text(st, 2, s->scenario_text);
-    bind_text(st, 3, s->overrides);
-    bind_text(st, 4, grid_text);
-    bind_text(st, 5, s->mode);
+    results_bind_text(st, 1, hash);
+    results_bind_text(st, 2, s->scenario_text);
+    results_bind_text(st, 3, s->overrides);
+    results_bind_text(st, 4, grid_text);
+    results_bind_text(st, 5, s->mode);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
@@ -774,11 +627,11 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
         rc = insert_experiment(r, s, hash, grid_text, id, point_id, err,
                                errlen);
     } else {
-        rc = sql_fail(r, "looking for the experiment", err, errlen);
+        rc = results_sql_fail(r, "looking for the experiment", err, errlen);
     }
     sqlite3_finalize(st);
     if (rc == RESULTS_OK)
-        rc = exec(r, "COMMIT", "committing the experiment", err, errlen);
+        rc = results_exec(r, "COMMIT", "committing the experiment", err, errlen);
 out:
     if (rc != RESULTS_OK) rollback(r);
     free(grid_text);
@@ -805,7 +658,7 @@ int results_each_stored_run(results *r, int64_t id, results_run_fn fn,
             break;
         }
     }
-    if (step != SQLITE_DONE) rc = sql_fail(r, "reading the stored runs", err, errlen);
+    if (step != SQLITE_DONE) rc = results_sql_fail(r, "reading the stored runs", err, errlen);
     sqlite3_finalize(st);
     return rc;
 }
@@ -845,22 +698,22 @@ static char *select_run_sql(const results *r) {
 }
 
 /* The statement from a generated SQL text. */
-static sqlite3_stmt *cached_gen(results *r, int which,
+sqlite3_stmt *results_cached_gen(results *r, int which,
                                 char *(*gen)(const results *),
                                 const char *what, char *err, size_t errlen) {
-    if (r->st[which]) return cached(r, which, NULL, what, err, errlen);
+    if (r->st[which]) return results_cached(r, which, NULL, what, err, errlen);
     char *sql = gen(r);
     if (!sql) {
-        errf(err, errlen, "%s: out of memory", r->path);
+        results_errf(err, errlen, "%s: out of memory", r->path);
         return NULL;
     }
-    sqlite3_stmt *st = cached(r, which, sql, what, err, errlen);
+    sqlite3_stmt *st = results_cached(r, which, sql, what, err, errlen);
     free(sql);
     return st;
 }
 
 /* A distribution of the totals (family NULL) or of a family. */
-static int write_dist(results *r, int64_t run, const char *family,
+int results_write_dist(results *r, int64_t run, const char *family,
                       const char *name, const sim_hist *h, char *err,
                       size_t errlen) {
     const char *what = "storing a distribution";
@@ -868,12 +721,12 @@ static int write_dist(results *r, int64_t run, const char *family,
     int rc, c0 = family ? 1 : 0; /* family: one more column after run */
     if (h->tally.n > 0) {
         st = family
-                 ? cached(r, ST_INSERT_FSTAT,
+                 ? results_cached(r, ST_INSERT_FSTAT,
                           "INSERT INTO family_dist_stats(run, family, name, "
                           "n, mean_ns, m2_ns2, min_ns, max_ns) VALUES "
                           "(?,?,?,?,?,?,?,?)",
                           what, err, errlen)
-                 : cached(r, ST_INSERT_STAT,
+                 : results_cached(r, ST_INSERT_STAT,
                           "INSERT INTO dist_stats(run, name, n, mean_ns, "
                           "m2_ns2, min_ns, max_ns) VALUES (?,?,?,?,?,?,?)",
                           what, err, errlen);
@@ -886,7 +739,7 @@ static int write_dist(results *r, int64_t run, const char *family,
         sqlite3_bind_double(st, c0 + 5, h->tally.m2);
         sqlite3_bind_double(st, c0 + 6, h->tally.min);
         sqlite3_bind_double(st, c0 + 7, h->tally.max);
-        if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
+        if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
     }
     for (int i = -1; i < SIM_HIST_BINS; i++) {
         uint64_t c = i < 0 ? h->zeros : h->bins[i];
@@ -894,12 +747,12 @@ static int write_dist(results *r, int64_t run, const char *family,
         double lo = 0, hi = 0;
         if (i >= 0) sim_hist_bin_bounds(i, &lo, &hi);
         st = family
-                 ? cached(r, ST_INSERT_FBIN,
+                 ? results_cached(r, ST_INSERT_FBIN,
                           "INSERT INTO family_distributions(run, family, "
                           "name, bin, lo_s, hi_s, count) VALUES "
                           "(?,?,?,?,?,?,?)",
                           what, err, errlen)
-                 : cached(r, ST_INSERT_BIN,
+                 : results_cached(r, ST_INSERT_BIN,
                           "INSERT INTO distributions(run, name, bin, lo_s, "
                           "hi_s, count) VALUES (?,?,?,?,?,?)",
                           what, err, errlen);
@@ -911,101 +764,7 @@ static int write_dist(results *r, int64_t run, const char *family,
         sqlite3_bind_double(st, c0 + 4, lo / 1e9);
         sqlite3_bind_double(st, c0 + 5, hi / 1e9);
         sqlite3_bind_int64(st, c0 + 6, (sqlite3_int64)c);
-        if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
-    }
-    return RESULTS_OK;
-}
-
-static char *insert_family_run_sql(const results *r) {
-    (void)r;
-    size_t len = 256;
-    for (int m = 0; m < M_COUNT; m++)
-        len += strlen(world_metric_name((world_metric)m)) + 8;
-    for (int g = 0; g < F_COUNT; g++)
-        len += strlen(world_family_figure_name((world_family_figure)g)) + 8;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    p += sprintf(p, "INSERT INTO family_runs(run, idx, family");
-    for (int m = 0; m < M_COUNT; m++)
-        p += sprintf(p, ", \"%s\"", world_metric_name((world_metric)m));
-    for (int g = 0; g < F_COUNT; g++)
-        p += sprintf(p, ", \"%s\"",
-                     world_family_figure_name((world_family_figure)g));
-    p += sprintf(p, ") VALUES (?, ?, ?");
-    for (int m = 0; m < M_COUNT + F_COUNT; m++) p += sprintf(p, ", ?");
-    sprintf(p, ")");
-    return s;
-}
-
-/* SELECT of a run's families; columns the file lacks read as NULL. */
-static char *select_family_runs_sql(const results *r) {
-    size_t len = 256;
-    for (int m = 0; m < M_COUNT; m++)
-        len += strlen(world_metric_name((world_metric)m)) + 8;
-    for (int g = 0; g < F_COUNT; g++)
-        len += strlen(world_family_figure_name((world_family_figure)g)) + 8;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    p += sprintf(p, "SELECT idx, family");
-    for (int m = 0; m < M_COUNT; m++)
-        p += r->has_fmetric[m]
-                 ? sprintf(p, ", \"%s\"", world_metric_name((world_metric)m))
-                 : sprintf(p, ", NULL");
-    for (int g = 0; g < F_COUNT; g++)
-        p += r->has_ffigure[g]
-                 ? sprintf(p, ", \"%s\"",
-                           world_family_figure_name((world_family_figure)g))
-                 : sprintf(p, ", NULL");
-    sprintf(p, " FROM family_runs WHERE run = ? ORDER BY idx");
-    return s;
-}
-
-/* The per-family rows of a run: family_runs, family_causes,
- * family_distributions and family_dist_stats. */
-static int write_families(results *r, int64_t run, const world_result *res,
-                          char *err, size_t errlen) {
-    const char *what = "storing a run's families";
-    int rc = RESULTS_OK;
-    if (res->nfamilies <= 0) return RESULTS_OK;
-    if (!r->has_families) {
-        errf(err, errlen, "%s: no family tables (opened read-only?)", r->path);
-        return RESULTS_EIO;
-    }
-    for (int f = 0; f < res->nfamilies && f < WORLD_MAX_FAMILIES; f++) {
-        const char *name = res->family_name[f];
-        sqlite3_stmt *st = cached_gen(r, ST_INSERT_FRUN, insert_family_run_sql,
-                                      what, err, errlen);
-        if (!st) return RESULTS_EIO;
-        int col = 1;
-        sqlite3_bind_int64(st, col++, run);
-        sqlite3_bind_int(st, col++, f);
-        sqlite3_bind_text(st, col++, name, -1, SQLITE_STATIC);
-        for (int m = 0; m < M_COUNT; m++)
-            sqlite3_bind_double(st, col++, res->family_metric[f][m]);
-        for (int g = 0; g < F_COUNT; g++)
-            sqlite3_bind_double(st, col++, res->family_figure[f][g]);
-        if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
-        for (int d = 0; d < FD_COUNT; d++) {
-            rc = write_dist(r, run, name,
-                            world_dist_name(world_family_dist[d]),
-                            &res->family_dist[f][d], err, errlen);
-            if (rc != RESULTS_OK) return rc;
-        }
-        for (int c = 0; c < CAUSE_COUNT; c++) {
-            if (!res->family_causes[f][c]) continue;
-            st = cached(r, ST_INSERT_FCAUSE,
-                        "INSERT INTO family_causes(run, family, cause, "
-                        "stale_reads) VALUES (?,?,?,?)",
-                        what, err, errlen);
-            if (!st) return RESULTS_EIO;
-            sqlite3_bind_int64(st, 1, run);
-            sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, oracle_cause_name((oracle_cause)c), -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_int64(st, 4, (sqlite3_int64)res->family_causes[f][c]);
-            if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK)
-                return rc;
-        }
+        if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
     }
     return RESULTS_OK;
 }
@@ -1013,10 +772,10 @@ static int write_families(results *r, int64_t run, const world_result *res,
 int results_write_run(results *r, int64_t point_id, uint32_t rep,
                       uint64_t seed, const world_result *res, char *err,
                       size_t errlen) {
-    int rc = exec(r, "BEGIN IMMEDIATE", "starting to store a run", err, errlen);
+    int rc = results_exec(r, "BEGIN IMMEDIATE", "starting to store a run", err, errlen);
     if (rc != RESULTS_OK) return rc;
     const char *what = "storing a run";
-    sqlite3_stmt *st = cached_gen(r, ST_INSERT_RUN, insert_run_sql, what, err,
+    sqlite3_stmt *st = results_cached_gen(r, ST_INSERT_RUN, insert_run_sql, what, err,
                                   errlen);
     if (!st) {
         rc = RESULTS_EIO;
@@ -1033,22 +792,22 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
     sqlite3_bind_int64(st, col++, (sqlite3_int64)res->events);
     sqlite3_bind_double(st, col++, res->wall_s);
     sqlite3_bind_text(st, col++, when, -1, SQLITE_TRANSIENT);
-    if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
+    if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
     if (sqlite3_changes(r->db) == 0) {
-        errf(err, errlen, "%s: run %u of point %lld is already stored",
+        results_errf(err, errlen, "%s: run %u of point %lld is already stored",
              r->path, rep, (long long)point_id);
         rc = RESULTS_EXISTS;
         goto fail;
     }
     int64_t run = sqlite3_last_insert_rowid(r->db);
     for (int d = 0; d < D_COUNT; d++) {
-        rc = write_dist(r, run, NULL, world_dist_name((world_dist)d),
+        rc = results_write_dist(r, run, NULL, world_dist_name((world_dist)d),
                         &res->dist[d], err, errlen);
         if (rc != RESULTS_OK) goto fail;
     }
     for (int c = 0; c < CAUSE_COUNT; c++) {
         if (!res->stale_by_cause[c]) continue;
-        st = cached(r, ST_INSERT_CAUSE,
+        st = results_cached(r, ST_INSERT_CAUSE,
                     "INSERT INTO causes(run, cause, stale_reads) "
                     "VALUES (?,?,?)",
                     what, err, errlen);
@@ -1060,11 +819,11 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
         sqlite3_bind_text(st, 2, oracle_cause_name((oracle_cause)c), -1,
                           SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)res->stale_by_cause[c]);
-        if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
+        if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
     }
-    if ((rc = write_families(r, run, res, err, errlen)) != RESULTS_OK)
+    if ((rc = results_family_write(r, run, res, err, errlen)) != RESULTS_OK)
         goto fail;
-    st = cached(r, ST_COUNT_DONE,
+    st = results_cached(r, ST_COUNT_DONE,
                 "UPDATE points SET reps_done = reps_done + 1 WHERE id = ?",
                 what, err, errlen);
     if (!st) {
@@ -1072,14 +831,14 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
         goto fail;
     }
     sqlite3_bind_int64(st, 1, point_id);
-    if ((rc = step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
+    if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
     if (sqlite3_changes(r->db) != 1) {
-        errf(err, errlen, "%s: point %lld does not exist", r->path,
+        results_errf(err, errlen, "%s: point %lld does not exist", r->path,
              (long long)point_id);
         rc = RESULTS_EIO;
         goto fail;
     }
-    return exec(r, "COMMIT", "committing a run", err, errlen);
+    return results_exec(r, "COMMIT", "committing a run", err, errlen);
 fail:
     rollback(r);
     return rc;
@@ -1095,17 +854,17 @@ int results_point_done(results *r, int64_t point_id, int hit_cap,
     sqlite3_bind_int(st, 1, hit_cap ? 1 : 0);
     sqlite3_bind_double(st, 2, rel_halfwidth); /* NaN -> NULL */
     sqlite3_bind_int64(st, 3, point_id);
-    rc = step_done(r, st, "marking a point done", err, errlen);
+    rc = results_step_done(r, st, "marking a point done", err, errlen);
     sqlite3_finalize(st);
     return rc;
 }
 
 int results_begin(results *r, char *err, size_t errlen) {
-    return exec(r, "BEGIN IMMEDIATE", "starting a transaction", err, errlen);
+    return results_exec(r, "BEGIN IMMEDIATE", "starting a transaction", err, errlen);
 }
 
 int results_commit(results *r, char *err, size_t errlen) {
-    int rc = exec(r, "COMMIT", "committing", err, errlen);
+    int rc = results_exec(r, "COMMIT", "committing", err, errlen);
     if (rc != RESULTS_OK) rollback(r);
     return rc;
 }
@@ -1121,158 +880,65 @@ int results_experiment_finished(results *r, int64_t id, char *err,
     if (rc != RESULTS_OK) return rc;
     char when[32];
     now_iso(when, sizeof when);
-    bind_text(st, 1, when);
+    results_bind_text(st, 1, when);
     sqlite3_bind_int64(st, 2, id);
-    rc = step_done(r, st, "marking the experiment finished", err, errlen);
+    rc = results_step_done(r, st, "marking the experiment finished", err, errlen);
     sqlite3_finalize(st);
     return rc;
 }
 
-static int dist_index(const char *name) {
+int results_dist_index(const char *name) {
     for (int d = 0; d < D_COUNT; d++)
         if (strcmp(name, world_dist_name((world_dist)d)) == 0) return d;
     return -1;
 }
 
-static int cause_index(const char *name) {
+int results_cause_index(const char *name) {
     for (int c = 0; c < CAUSE_COUNT; c++)
         if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0) return c;
     return -1;
 }
 
-static double column_real(sqlite3_stmt *st, int i) {
+double results_column_real(sqlite3_stmt *st, int i) {
     return sqlite3_column_type(st, i) == SQLITE_NULL
                ? NAN : sqlite3_column_double(st, i);
-}
-
-static int family_index(const world_result *out, const char *name) {
-    for (int f = 0; name && f < out->nfamilies; f++)
-        if (strcmp(out->family_name[f], name) == 0) return f;
-    return -1;
-}
-
-static int family_dist_index(const char *name) {
-    for (int d = 0; name && d < FD_COUNT; d++)
-        if (strcmp(name, world_dist_name(world_family_dist[d])) == 0) return d;
-    return -1;
-}
-
-/* The per-family rows of run into out (nfamilies 0 when it has none). */
-static int read_families(results *r, int64_t run, world_result *out,
-                         char *err, size_t errlen) {
-    const char *what = "reading a run's families";
-    out->nfamilies = 0;
-    if (!r->has_families) return RESULTS_OK;
-    sqlite3_stmt *st = cached_gen(r, ST_SELECT_FRUNS, select_family_runs_sql,
-                                  what, err, errlen);
-    if (!st) return RESULTS_EIO;
-    sqlite3_bind_int64(st, 1, run);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
-           out->nfamilies < WORLD_MAX_FAMILIES) {
-        int f = out->nfamilies++;
-        const unsigned char *t = sqlite3_column_text(st, 1);
-        snprintf(out->family_name[f], sizeof out->family_name[f], "%s",
-                 t ? (const char *)t : "?");
-        for (int m = 0; m < M_COUNT; m++)
-            out->family_metric[f][m] = column_real(st, 2 + m);
-        for (int g = 0; g < F_COUNT; g++)
-            out->family_figure[f][g] = column_real(st, 2 + M_COUNT + g);
-        memset(out->family_causes[f], 0, sizeof out->family_causes[f]);
-        for (int d = 0; d < FD_COUNT; d++) sim_hist_init(&out->family_dist[f][d]);
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE && step != SQLITE_ROW)
-        return sql_fail(r, what, err, errlen);
-    if (out->nfamilies == 0) return RESULTS_OK;
-
-    st = cached(r, ST_SELECT_FBINS,
-                "SELECT family, name, bin, count FROM family_distributions "
-                "WHERE run = ?", what, err, errlen);
-    if (!st) return RESULTS_EIO;
-    sqlite3_bind_int64(st, 1, run);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int f = family_index(out, (const char *)sqlite3_column_text(st, 0));
-        int d = family_dist_index((const char *)sqlite3_column_text(st, 1));
-        int64_t bin = sqlite3_column_int64(st, 2);
-        uint64_t c = (uint64_t)sqlite3_column_int64(st, 3);
-        if (f < 0 || d < 0 || bin < -1 || bin >= SIM_HIST_BINS) continue;
-        if (bin < 0) out->family_dist[f][d].zeros = c;
-        else out->family_dist[f][d].bins[bin] = c;
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
-
-    st = cached(r, ST_SELECT_FSTATS,
-                "SELECT family, name, n, mean_ns, m2_ns2, min_ns, max_ns FROM "
-                "family_dist_stats WHERE run = ?", what, err, errlen);
-    if (!st) return RESULTS_EIO;
-    sqlite3_bind_int64(st, 1, run);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int f = family_index(out, (const char *)sqlite3_column_text(st, 0));
-        int d = family_dist_index((const char *)sqlite3_column_text(st, 1));
-        if (f < 0 || d < 0) continue;
-        sim_tally *t = &out->family_dist[f][d].tally;
-        t->n = (uint64_t)sqlite3_column_int64(st, 2);
-        t->mean = sqlite3_column_double(st, 3);
-        t->m2 = sqlite3_column_double(st, 4);
-        t->min = column_real(st, 5);
-        t->max = column_real(st, 6);
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
-
-    st = cached(r, ST_SELECT_FCAUSES,
-                "SELECT family, cause, stale_reads FROM family_causes WHERE "
-                "run = ?", what, err, errlen);
-    if (!st) return RESULTS_EIO;
-    sqlite3_bind_int64(st, 1, run);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int f = family_index(out, (const char *)sqlite3_column_text(st, 0));
-        int c = cause_index((const char *)sqlite3_column_text(st, 1));
-        if (f >= 0 && c >= 0)
-            out->family_causes[f][c] = (uint64_t)sqlite3_column_int64(st, 2);
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
-    return RESULTS_OK;
 }
 
 int results_read_run(results *r, int64_t point_id, uint32_t rep,
                      world_result *out, char *err, size_t errlen) {
     const char *what = "reading a run";
-    sqlite3_stmt *st = cached_gen(r, ST_SELECT_RUN, select_run_sql, what, err,
+    sqlite3_stmt *st = results_cached_gen(r, ST_SELECT_RUN, select_run_sql, what, err,
                                   errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_int64(st, 1, point_id);
     sqlite3_bind_int64(st, 2, rep);
     int step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
-        errf(err, errlen, "%s: no run %u of point %lld", r->path, rep,
+        results_errf(err, errlen, "%s: no run %u of point %lld", r->path, rep,
              (long long)point_id);
         return RESULTS_EINPUT;
     }
-    if (step != SQLITE_ROW) return sql_fail(r, what, err, errlen);
+    if (step != SQLITE_ROW) return results_sql_fail(r, what, err, errlen);
     int64_t run = sqlite3_column_int64(st, 0);
     out->events = (uint64_t)sqlite3_column_int64(st, 1);
     out->wall_s = sqlite3_column_double(st, 2);
-    for (int m = 0; m < M_COUNT; m++) out->metric[m] = column_real(st, 3 + m);
+    for (int m = 0; m < M_COUNT; m++) out->metric[m] = results_column_real(st, 3 + m);
     sqlite3_reset(st);
     for (int d = 0; d < D_COUNT; d++) sim_hist_init(&out->dist[d]);
     memset(out->stale_by_cause, 0, sizeof out->stale_by_cause);
 
-    st = cached(r, ST_SELECT_BINS,
+    st = results_cached(r, ST_SELECT_BINS,
                 "SELECT name, bin, count FROM distributions WHERE run = ?",
                 what, err, errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_int64(st, 1, run);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int d = dist_index((const char *)sqlite3_column_text(st, 0));
+        int d = results_dist_index((const char *)sqlite3_column_text(st, 0));
         int64_t bin = sqlite3_column_int64(st, 1);
         uint64_t c = (uint64_t)sqlite3_column_int64(st, 2);
         if (d < 0) continue; /* a distribution this build does not know */
         if (bin < -1 || bin >= SIM_HIST_BINS) {
-            errf(err, errlen, "%s: run %lld has bin %lld of '%s', outside "
+            results_errf(err, errlen, "%s: run %lld has bin %lld of '%s', outside "
                  "-1..%d", r->path, (long long)run, (long long)bin,
                  (const char *)sqlite3_column_text(st, 0), SIM_HIST_BINS - 1);
             sqlite3_reset(st);
@@ -1282,40 +948,40 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
         else out->dist[d].bins[bin] = c;
     }
     sqlite3_reset(st);
-    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+    if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
 
-    st = cached(r, ST_SELECT_STATS,
+    st = results_cached(r, ST_SELECT_STATS,
                 "SELECT name, n, mean_ns, m2_ns2, min_ns, max_ns FROM "
                 "dist_stats WHERE run = ?",
                 what, err, errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_int64(st, 1, run);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int d = dist_index((const char *)sqlite3_column_text(st, 0));
+        int d = results_dist_index((const char *)sqlite3_column_text(st, 0));
         if (d < 0) continue; /* a distribution this build does not know */
         sim_tally *t = &out->dist[d].tally;
         t->n = (uint64_t)sqlite3_column_int64(st, 1);
         t->mean = sqlite3_column_double(st, 2);
         t->m2 = sqlite3_column_double(st, 3);
-        t->min = column_real(st, 4);
-        t->max = column_real(st, 5);
+        t->min = results_column_real(st, 4);
+        t->max = results_column_real(st, 5);
     }
     sqlite3_reset(st);
-    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
+    if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
 
-    st = cached(r, ST_SELECT_CAUSES,
+    st = results_cached(r, ST_SELECT_CAUSES,
                 "SELECT cause, stale_reads FROM causes WHERE run = ?", what,
                 err, errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_int64(st, 1, run);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int c = cause_index((const char *)sqlite3_column_text(st, 0));
+        int c = results_cause_index((const char *)sqlite3_column_text(st, 0));
         if (c >= 0)
             out->stale_by_cause[c] = (uint64_t)sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
-    if (step != SQLITE_DONE) return sql_fail(r, what, err, errlen);
-    return read_families(r, run, out, err, errlen);
+    if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
+    return results_family_read(r, run, out, err, errlen);
 }
 
 /* ---- reading experiments ------------------------------------------------------ */
@@ -1356,12 +1022,12 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
                        what, err, errlen);
         if (rc != RESULTS_OK) return rc;
         if (id == 0) {
-            errf(err, errlen, "%s: holds no experiment yet", r->path);
+            results_errf(err, errlen, "%s: holds no experiment yet", r->path);
             return RESULTS_EINPUT;
         }
     }
     /* One read transaction, so a sweep writing meanwhile cannot tear it. */
-    rc = exec(r, "BEGIN", what, err, errlen);
+    rc = results_exec(r, "BEGIN", what, err, errlen);
     if (rc != RESULTS_OK) return rc;
     rc = prepare(r, "SELECT scenario_file, scenario_hash, mode, command_line, "
                     "stalesim_version, started_at, coalesce(finished_at, ''), "
@@ -1371,12 +1037,12 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
     sqlite3_bind_int64(st, 1, id);
     step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
-        errf(err, errlen, "%s: no experiment %lld", r->path, (long long)id);
+        results_errf(err, errlen, "%s: no experiment %lld", r->path, (long long)id);
         rc = RESULTS_EINPUT;
         goto out;
     }
     if (step != SQLITE_ROW) {
-        rc = sql_fail(r, what, err, errlen);
+        rc = results_sql_fail(r, what, err, errlen);
         goto out;
     }
     e->id = id;
@@ -1406,14 +1072,14 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
         e->nkeys++;
     }
     if (step != SQLITE_DONE) {
-        rc = sql_fail(r, what, err, errlen);
+        rc = results_sql_fail(r, what, err, errlen);
         goto out;
     }
     sqlite3_finalize(st);
     st = NULL;
 
     if (npoints < 0 || npoints > GRID_MAX_POINTS) {
-        errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
+        results_errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
              (long long)id, (long long)npoints);
         rc = RESULTS_EINPUT;
         goto out;
@@ -1437,7 +1103,7 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
         if (!p->value) goto oom;
     }
     if (step != SQLITE_DONE && step != SQLITE_ROW) {
-        rc = sql_fail(r, what, err, errlen);
+        rc = results_sql_fail(r, what, err, errlen);
         goto out;
     }
     sqlite3_finalize(st);
@@ -1453,7 +1119,7 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
             sqlite3_bind_text(st, 2, e->key[k], -1, SQLITE_STATIC);
             step = sqlite3_step(st);
             if (step != SQLITE_ROW && step != SQLITE_DONE) {
-                rc = sql_fail(r, what, err, errlen);
+                rc = results_sql_fail(r, what, err, errlen);
                 goto out;
             }
             e->point[p].value[k] =
@@ -1463,12 +1129,12 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
     rc = RESULTS_OK;
     goto out;
 oom:
-    errf(err, errlen, "%s: out of memory", r->path);
+    results_errf(err, errlen, "%s: out of memory", r->path);
     rc = RESULTS_EIO;
 out:
     sqlite3_finalize(st);
     if (rc == RESULTS_OK) {
-        rc = exec(r, "COMMIT", what, err, errlen);
+        rc = results_exec(r, "COMMIT", what, err, errlen);
     } else {
         rollback(r);
     }
@@ -1500,15 +1166,15 @@ int results_each_run(results *r, int64_t point_id, results_result_fn fn,
         reps[n++] = (uint32_t)sqlite3_column_int64(st, 0);
     }
     if (step == SQLITE_NOMEM) {
-        errf(err, errlen, "%s: out of memory", r->path);
+        results_errf(err, errlen, "%s: out of memory", r->path);
         rc = RESULTS_EIO;
     } else if (step != SQLITE_DONE) {
-        rc = sql_fail(r, what, err, errlen);
+        rc = results_sql_fail(r, what, err, errlen);
     }
     sqlite3_finalize(st);
     world_result *res = rc == RESULTS_OK ? malloc(sizeof *res) : NULL;
     if (rc == RESULTS_OK && !res) {
-        errf(err, errlen, "%s: out of memory", r->path);
+        results_errf(err, errlen, "%s: out of memory", r->path);
         rc = RESULTS_EIO;
     }
     for (size_t i = 0; i < n && rc == RESULTS_OK; i++) {

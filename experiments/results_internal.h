@@ -1,0 +1,87 @@
+/* Internals of the SQLite results store shared by its two files:
+ * results.c (schema, experiments, runs, reads) and results_family.c (the
+ * per-family tables).  Not for use outside experiments/results*.c. */
+#ifndef STALESIM_EXPERIMENTS_RESULTS_INTERNAL_H
+#define STALESIM_EXPERIMENTS_RESULTS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "experiments/results.h"
+#include "sim/stats.h"
+
+#define BUSY_TIMEOUT_MS 30000
+
+/* Statements kept on the handle (prepared on first use). */
+enum {
+    ST_INSERT_RUN,
+    ST_INSERT_BIN,
+    ST_INSERT_STAT,
+    ST_INSERT_CAUSE,
+    ST_COUNT_DONE,
+    ST_SELECT_RUN,
+    ST_SELECT_BINS,
+    ST_SELECT_STATS,
+    ST_SELECT_CAUSES,
+    ST_INSERT_FRUN,
+    ST_INSERT_FBIN,
+    ST_INSERT_FSTAT,
+    ST_INSERT_FCAUSE,
+    ST_SELECT_FRUNS,
+    ST_SELECT_FBINS,
+    ST_SELECT_FSTATS,
+    ST_SELECT_FCAUSES,
+    ST_COUNT
+};
+
+struct results {
+    sqlite3 *db;
+    char *path;
+    int read_only;
+    int has_metric[M_COUNT]; /* runs has this metric's column */
+    int has_families;        /* the family_* tables exist */
+    int has_fmetric[M_COUNT]; /* family_runs has this metric's column */
+    int has_ffigure[F_COUNT]; /* ... and this figure's */
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+/* Helpers of results.c.  Errors fill err with "FILE: sqlite: MSG (while
+ * WHAT)" and return a RESULTS_* code. */
+void results_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int results_sql_fail(results *r, const char *what, char *err, size_t errlen);
+int results_exec(results *r, const char *sql, const char *what, char *err,
+                 size_t errlen);
+/* Statement `which`, prepared from sql on first use (NULL on failure). */
+sqlite3_stmt *results_cached(results *r, int which, const char *sql,
+                             const char *what, char *err, size_t errlen);
+/* The same with SQL made by gen (which allocates it). */
+sqlite3_stmt *results_cached_gen(results *r, int which,
+                                 char *(*gen)(const results *),
+                                 const char *what, char *err, size_t errlen);
+int results_step_done(results *r, sqlite3_stmt *st, const char *what,
+                      char *err, size_t errlen);
+int results_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Stores a histogram's nonzero bins and its exact tally for a run (and a
+ * family, or NULL for the totals). */
+int results_write_dist(results *r, int64_t run, const char *family,
+                       const char *name, const sim_hist *h, char *err,
+                       size_t errlen);
+int results_table_exists(results *r, const char *name);
+int results_has_column(results *r, const char *table, const char *col);
+int results_dist_index(const char *name);
+int results_cause_index(const char *name);
+/* A REAL column, NULL read as NaN. */
+double results_column_real(sqlite3_stmt *st, int i);
+
+/* results_family.c: the per-family tables. */
+void results_family_probe(results *r);
+int results_family_ensure(results *r, char *err, size_t errlen);
+int results_family_write(results *r, int64_t run, const world_result *res,
+                         char *err, size_t errlen);
+int results_family_read(results *r, int64_t run, world_result *out,
+                        char *err, size_t errlen);
+
+#endif
