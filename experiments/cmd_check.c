@@ -35,6 +35,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "experiments/cli.h"
+#include "plots/format.h"
 #include "experiments/commands.h"
 #include "experiments/contract.h"
 #include "experiments/run.h"
@@ -43,35 +44,10 @@
 
 /* ---- formatting ------------------------------------------------------------------ */
 
-/* A duration in seconds in human units, 3 significant digits: "850us",
- * "4.2ms", "60s", "5min", "2.1h" (seconds below 100 s, minutes below
- * 100 min); "-" for NaN.  The same rule as compare's table. */
+/* Durations in human units ("850us", "4.2ms", "5min"), as compare prints
+ * them. */
 static void fmt_duration(char *buf, size_t len, double s) {
-    static const struct {
-        const char *unit;
-        double scale, limit; /* seconds per unit; move up at this value */
-    } units[] = {{"ns", 1e-9, 1000}, {"us", 1e-6, 1000}, {"ms", 1e-3, 1000},
-                 {"s", 1, 100},      {"min", 60, 100},   {"h", 3600, 0}};
-    if (!isfinite(s)) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    if (s == 0) {
-        snprintf(buf, len, "0s");
-        return;
-    }
-    size_t u = 0, nu = sizeof units / sizeof units[0];
-    while (u + 1 < nu && s >= units[u].limit * units[u].scale) u++;
-    char num[32];
-    for (;;) {
-        snprintf(num, sizeof num, "%.3g", s / units[u].scale);
-        if (u + 1 < nu && atof(num) >= units[u].limit) {
-            u++;
-            continue;
-        }
-        break;
-    }
-    snprintf(buf, len, "%s%s", num, units[u].unit);
+    plot_fmt_duration(buf, len, s);
 }
 
 /* Removes trailing zeros after a decimal point, and the point if bare. */

@@ -17,6 +17,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "experiments/cli.h"
+#include "experiments/output.h"
 #include "experiments/commands.h"
 #include "experiments/grid.h"
 #include "experiments/results.h"
@@ -629,53 +630,34 @@ static void print_csv(FILE *out, const summary *s) {
 
 /* -- JSON -- */
 
-static void json_str(FILE *out, const char *t) {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-static void json_num(FILE *out, double x) {
-    if (isfinite(x))
-        fprintf(out, "%.10g", x);
-    else
-        fputs("null", out);
-}
 
 static void print_json(FILE *out, const summary *s, const char *db_path) {
     const results_experiment *e = &s->e;
     fprintf(out, "{\"stalesim\": \"%s\", \"database\": ", STALESIM_VERSION);
-    json_str(out, db_path);
+    output_json_string(out, db_path);
     fprintf(out, ",\n \"experiment\": {\"id\": %lld, \"scenario_file\": ",
             (long long)e->id);
-    json_str(out, e->scenario_file);
+    output_json_string(out, e->scenario_file);
     fputs(", \"mode\": ", out);
-    json_str(out, e->mode);
+    output_json_string(out, e->mode);
     fputs(", \"command_line\": ", out);
-    json_str(out, e->command_line);
+    output_json_string(out, e->command_line);
     fputs(", \"started_at\": ", out);
-    json_str(out, e->started_at);
+    output_json_string(out, e->started_at);
     fputs(", \"finished_at\": ", out);
     if (e->finished_at[0])
-        json_str(out, e->finished_at);
+        output_json_string(out, e->finished_at);
     else
         fputs("null", out);
     fprintf(out, ", \"points\": %zu, \"keys\": [", e->npoints);
     for (size_t k = 0; k < e->nkeys; k++) {
         if (k) fputs(", ", out);
-        json_str(out, e->key[k]);
+        output_json_string(out, e->key[k]);
     }
     fputs("]},\n \"by\": [", out);
     for (size_t k = 0; k < s->nby; k++) {
         if (k) fputs(", ", out);
-        json_str(out, key_name(s, k));
+        output_json_string(out, key_name(s, k));
     }
     fputs("],\n \"groups\": [", out);
     for (size_t i = 0; i < s->ngroups; i++) {
@@ -683,9 +665,9 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
         fprintf(out, "%s\n  {\"values\": {", i ? "," : "");
         for (size_t k = 0; k < s->nby; k++) {
             if (k) fputs(", ", out);
-            json_str(out, key_name(s, k));
+            output_json_string(out, key_name(s, k));
             fputs(": ", out);
-            json_str(out, group_value(s, g, k));
+            output_json_string(out, group_value(s, g, k));
         }
         fprintf(out, "}, \"points\": %zu, \"runs\": %llu, \"complete\": %s,\n"
                      "   \"metrics\": {",
@@ -694,9 +676,9 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
         for (int m = 0; m < M_COUNT; m++) {
             fprintf(out, "%s\"%s\": {\"mean\": ", m ? ", " : "",
                     world_metric_name((world_metric)m));
-            json_num(out, metric_mean(g, m));
+            output_json_number(out, metric_mean(g, m));
             fputs(", \"ci95\": ", out);
-            json_num(out, metric_ci(g, m));
+            output_json_number(out, metric_ci(g, m));
             fprintf(out, ", \"n\": %zu}", g->n[m]);
         }
         fputs("},\n   \"distributions\": {", out);
@@ -704,13 +686,13 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
             fprintf(out, "%s\"%s\": {\"n\": %llu, \"mean\": ", d ? ", " : "",
                     world_dist_name((world_dist)d),
                     (unsigned long long)sim_hist_n(&g->dist[d]));
-            json_num(out, dist_mean(g, d));
+            output_json_number(out, dist_mean(g, d));
             for (int q = 0; q < NQ; q++) {
                 fprintf(out, ", \"%s\": ", quantile_names[q]);
-                json_num(out, dist_q(g, d, q));
+                output_json_number(out, dist_q(g, d, q));
             }
             fputs(", \"max\": ", out);
-            json_num(out, dist_max(g, d));
+            output_json_number(out, dist_max(g, d));
             fputc('}', out);
         }
         fputs("},\n   \"causes\": {", out);

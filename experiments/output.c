@@ -20,7 +20,7 @@ static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
 
 /* ---- JSON ------------------------------------------------------------------- */
 
-static void json_string(FILE *out, const char *s) {
+void output_json_string(FILE *out, const char *s) {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')
@@ -33,7 +33,7 @@ static void json_string(FILE *out, const char *s) {
     fputc('"', out);
 }
 
-static void json_number(FILE *out, double x) {
+void output_json_number(FILE *out, double x) {
     if (isfinite(x))
         fprintf(out, "%.10g", x);
     else
@@ -63,7 +63,7 @@ static void json_bins(FILE *out, const sim_hist *h) {
 
 static void json_scenario(FILE *out, const scenario *sc) {
     fputs("{\"file\": ", out);
-    json_string(out, sc->path);
+    output_json_string(out, sc->path);
     const char *section = NULL;
     for (size_t i = 0; i < scenario_key_count(); i++) {
         const char *sec = scenario_key_section(i);
@@ -74,7 +74,7 @@ static void json_scenario(FILE *out, const scenario *sc) {
             fputs(", ", out);
         }
         fprintf(out, "\"%s\": ", scenario_key_name(i));
-        json_string(out, sc->text[i]);
+        output_json_string(out, sc->text[i]);
     }
     fputs(section ? "}}" : "}", out);
 }
@@ -96,13 +96,13 @@ static const char *family_pattern(const scenario *sc, int f) {
 
 static void json_stat(FILE *out, run_stat st) {
     fputs("{\"mean\": ", out);
-    json_number(out, st.mean);
+    output_json_number(out, st.mean);
     fputs(", \"ci95\": ", out);
-    json_number(out, st.ci95);
+    output_json_number(out, st.ci95);
     fputs(", \"min\": ", out);
-    json_number(out, st.min);
+    output_json_number(out, st.min);
     fputs(", \"max\": ", out);
-    json_number(out, st.max);
+    output_json_number(out, st.max);
     fputc('}', out);
 }
 
@@ -112,10 +112,10 @@ static void json_families(FILE *out, const scenario *sc, const run_summary *s) {
         scenario_family_range r;
         scenario_family_resolve(sc, f, &r);
         fprintf(out, "%s\n  ", f ? "," : "");
-        json_string(out, sc->families.family[f].name);
+        output_json_string(out, sc->families.family[f].name);
         fprintf(out, ": {\"first_key\": %u, \"keys\": %u, \"pattern\": ",
                 r.first_key, r.nkeys);
-        json_string(out, family_pattern(sc, f));
+        output_json_string(out, family_pattern(sc, f));
         fprintf(out, ", \"bypass\": %s,\n   \"metrics\": {",
                 sc->families.family[f].bypass ? "true" : "false");
         for (int m = 0; m < M_COUNT; m++) {
@@ -136,13 +136,13 @@ static void json_families(FILE *out, const scenario *sc, const run_summary *s) {
             fprintf(out, "%s\"%s\": {\"n\": %llu, \"mean\": ", d ? ", " : "",
                     world_dist_name(world_family_dist[d]),
                     (unsigned long long)sim_hist_n(h));
-            json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            output_json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
             for (int q = 0; q < NQ; q++) {
                 fprintf(out, ", \"%s\": ", quantile_names[q]);
-                json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+                output_json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
             }
             fputs(", \"max\": ", out);
-            json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+            output_json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
             fputc('}', out);
         }
         fputs("},\n   \"causes\": {", out);
@@ -265,13 +265,13 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         run_stat st = run_summary_stat(s, (world_metric)m);
         fprintf(out, "%s\n  \"%s\": {\"mean\": ", m ? "," : "",
                 world_metric_name((world_metric)m));
-        json_number(out, st.mean);
+        output_json_number(out, st.mean);
         fputs(", \"ci95\": ", out);
-        json_number(out, st.ci95);
+        output_json_number(out, st.ci95);
         fputs(", \"min\": ", out);
-        json_number(out, st.min);
+        output_json_number(out, st.min);
         fputs(", \"max\": ", out);
-        json_number(out, st.max);
+        output_json_number(out, st.max);
         fputc('}', out);
     }
     fputs("},\n \"distributions\": {", out);
@@ -280,13 +280,13 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "%s\n  \"%s\": {\"n\": %llu, \"mean\": ", d ? "," : "",
                 world_dist_name((world_dist)d),
                 (unsigned long long)sim_hist_n(h));
-        json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+        output_json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
         for (int q = 0; q < NQ; q++) {
             fprintf(out, ", \"%s\": ", quantile_names[q]);
-            json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            output_json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
         }
         fputs(", \"max\": ", out);
-        json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+        output_json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
         json_bins(out, h);
         fputc('}', out);
     }
@@ -300,7 +300,7 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         fputs(",\n \"paths\": {", out);
         for (int p = 0; p < sc->paths.n; p++) {
             fprintf(out, "%s", p ? ", " : "");
-            json_string(out, sc->paths.path[p].name);
+            output_json_string(out, sc->paths.path[p].name);
             fprintf(out,
                     ": {\"share\": %.10g, \"invalidates\": %s, "
                     "\"writes\": %llu, \"stale_reads\": %llu}",

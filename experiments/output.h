@@ -17,4 +17,10 @@ int output_parse_format(const char *name, output_format *f);
 int output_summary(FILE *out, output_format f, const scenario *sc,
                    const run_summary *s);
 
+/* JSON scalars as every machine format writes them: a string with quotes,
+ * backslashes and control characters escaped; a number with 10 significant
+ * digits, or null when not finite. */
+void output_json_string(FILE *out, const char *s);
+void output_json_number(FILE *out, double x);
+
 #endif
