@@ -20,7 +20,9 @@
  * bold (every tied value bold; a value ties when it equals the best or prints
  * the same), and one line saying what was held equal.  `text` is the same
  * table without Markdown; json and csv carry every metric with the names of
- * DESIGN.md section 5.  Patterns run one after another in this process; on a
+ * DESIGN.md section 5.  With key families, every format adds each family's
+ * figures of the same runs: a table per family, a json "families" object,
+ * csv rows under a first column `family`.  Patterns run one after another in this process; on a
  * terminal, stderr shows which one is running. */
 #include <errno.h>
 #include <math.h>
@@ -30,6 +32,8 @@
 #include <unistd.h>
 
 #include "experiments/cli.h"
+#include "plots/format.h"
+#include "experiments/output.h"
 #include "experiments/commands.h"
 #include "experiments/run.h"
 #include "experiments/version.h"
@@ -81,35 +85,13 @@ static void fmt_sig(char *buf, size_t len, double x, int sig) {
 }
 
 /* A duration in seconds in human units, 3 significant digits: "850us",
- * "4.2ms", "60s", "5min", "2.1h" (seconds below 100 s, minutes below
- * 100 min); "-" when there is none (NaN). */
+ * "4.2ms", "60s", "5min", "2.1h"; "0" for zero and "-" when there is none
+ * (NaN). */
 static void fmt_duration(char *buf, size_t len, double s) {
-    static const struct {
-        const char *unit;
-        double scale, limit; /* seconds per unit; move up at this value */
-    } units[] = {{"ns", 1e-9, 1000}, {"us", 1e-6, 1000}, {"ms", 1e-3, 1000},
-                 {"s", 1, 100},      {"min", 60, 100},   {"h", 3600, 0}};
-    if (!isfinite(s)) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    if (s == 0) {
+    if (s == 0)
         snprintf(buf, len, "0");
-        return;
-    }
-    size_t u = 0, nu = sizeof units / sizeof units[0];
-    while (u + 1 < nu && s >= units[u].limit * units[u].scale) u++;
-    char num[64];
-    for (;;) {
-        snprintf(num, sizeof num, "%.3g", s / units[u].scale);
-        /* Rounding can reach the next unit: 999.7ms prints as 1000ms. */
-        if (u + 1 < nu && atof(num) >= units[u].limit) {
-            u++;
-            continue;
-        }
-        break;
-    }
-    snprintf(buf, len, "%s%s", num, units[u].unit);
+    else
+        plot_fmt_duration(buf, len, s);
 }
 
 /* Columns on a terminal: bytes that do not continue a UTF-8 sequence. */
@@ -396,22 +378,28 @@ static void print_grid(FILE *out, compare_format f, const compare_row *rows,
     }
 }
 
-/* Key families: one table per family after the totals, its rows filled from
- * that family's figures of the same runs (best marked within the family). */
+/* Family k's rows (fam[n]): the same runs as the totals' rows, filled from
+ * that family's figures, best marked within the family. */
+static void family_rows(compare_row *fam, const compare_row *rows, size_t n,
+                        int k) {
+    for (size_t i = 0; i < n; i++) {
+        memset(&fam[i], 0, sizeof fam[i]);
+        fam[i].pattern = rows[i].pattern;
+        fam[i].sum = rows[i].sum;
+        fam[i].family = k;
+        fill_row(&fam[i]);
+    }
+    mark_best(fam, n);
+}
+
+/* Key families: one table per family after the totals. */
 static void print_family_tables(FILE *out, compare_format f,
                                 const scenario *sc, const compare_row *rows,
                                 size_t n) {
     compare_row *fam = calloc(n ? n : 1, sizeof *fam);
     if (!fam) return;
     for (int k = 0; k < sc->families.n; k++) {
-        for (size_t i = 0; i < n; i++) {
-            memset(&fam[i], 0, sizeof fam[i]);
-            fam[i].pattern = rows[i].pattern;
-            fam[i].sum = rows[i].sum;
-            fam[i].family = k;
-            fill_row(&fam[i]);
-        }
-        mark_best(fam, n);
+        family_rows(fam, rows, n, k);
         const scenario_family *fd = &sc->families.family[k];
         fprintf(out, "\n%sfamily %s%s%s\n\n", f == CMP_MARKDOWN ? "### " : "",
                 fd->name, fd->bypass ? " (bypass: every read goes to the DB)"
@@ -450,25 +438,6 @@ static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
 static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
 #define NQ 4
 
-static void json_string(FILE *out, const char *s) {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-static void json_number(FILE *out, double x) {
-    if (isfinite(x))
-        fprintf(out, "%.10g", x);
-    else
-        fputs("null", out);
-}
 
 /* The distribution figures of section 5, seconds; NaN when empty. */
 static void dist_figures(const sim_hist *h, double v[NQ + 2]) {
@@ -477,13 +446,96 @@ static void dist_figures(const sim_hist *h, double v[NQ + 2]) {
     v[NQ + 1] = h->tally.n ? h->tally.max / 1e9 : NAN;
 }
 
+/* The distributions of a row: every one for the totals, the family ones
+ * (world_family_dist) for a family. */
+static int row_ndists(const compare_row *row) {
+    return row->family < 0 ? D_COUNT : FD_COUNT;
+}
+
+static const sim_hist *row_hist(const compare_row *row, int d,
+                                const char **name) {
+    if (row->family < 0) {
+        *name = world_dist_name((world_dist)d);
+        return &row->sum->dist[d];
+    }
+    *name = world_dist_name(world_family_dist[d]);
+    return &row->sum->family_dist[row->family][d];
+}
+
+/* One entry of a "patterns" array (the i-th), every line indented by ind
+ * more; a family's entry has no events or wall_s (those are the run's). */
+static void json_pattern(FILE *out, const compare_row *row, size_t i,
+                         const char *ind) {
+    const run_summary *s = row->sum;
+    const uint64_t *causes =
+        row->family < 0 ? s->causes : s->family_causes[row->family];
+    fprintf(out, "%s\n%s  {\"pattern\": ", i ? "," : "", ind);
+    output_json_string(out, row->pattern->name);
+    fprintf(out, ",\n%s   \"metrics\": {", ind);
+    for (int m = 0; m < M_COUNT; m++) {
+        run_stat st = row_stat(row, (world_metric)m);
+        fprintf(out, "%s\n%s    \"%s\": {\"mean\": ", m ? "," : "", ind,
+                world_metric_name((world_metric)m));
+        output_json_number(out, st.mean);
+        fputs(", \"ci95\": ", out);
+        output_json_number(out, st.ci95);
+        fputs(", \"min\": ", out);
+        output_json_number(out, st.min);
+        fputs(", \"max\": ", out);
+        output_json_number(out, st.max);
+        fputc('}', out);
+    }
+    fprintf(out, "},\n%s   \"distributions\": {", ind);
+    for (int d = 0; d < row_ndists(row); d++) {
+        const char *name;
+        const sim_hist *h = row_hist(row, d, &name);
+        double v[NQ + 2];
+        dist_figures(h, v);
+        fprintf(out, "%s\n%s    \"%s\": {\"n\": %llu, \"mean\": ",
+                d ? "," : "", ind, name, (unsigned long long)sim_hist_n(h));
+        output_json_number(out, v[0]);
+        for (int q = 0; q < NQ; q++) {
+            fprintf(out, ", \"%s\": ", quantile_names[q]);
+            output_json_number(out, v[1 + q]);
+        }
+        fputs(", \"max\": ", out);
+        output_json_number(out, v[NQ + 1]);
+        fputc('}', out);
+    }
+    fprintf(out, "},\n%s   \"causes\": {", ind);
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
+                oracle_cause_name((oracle_cause)c),
+                (unsigned long long)causes[c]);
+    fprintf(out, "},\n%s   \"top_cause\": ", ind);
+    if (row->top_cause >= 0) {
+        fputs("{\"name\": ", out);
+        output_json_string(out, oracle_cause_name((oracle_cause)row->top_cause));
+        fputs(", \"share\": ", out);
+        output_json_number(out, row->top_share);
+        fputc('}', out);
+    } else {
+        fputs("null", out);
+    }
+    fputs(", \"best\": [", out);
+    int k = 0;
+    for (int col = 0; col < NCOLS; col++)
+        if (row->cells[col].best)
+            fprintf(out, "%s\"%s\"", k++ ? ", " : "", columns[col].id);
+    if (row->family < 0)
+        fprintf(out, "],\n%s   \"events\": %llu, \"wall_s\": %.3f}", ind,
+                (unsigned long long)s->events, s->wall_s);
+    else
+        fputs("]}", out);
+}
+
 static void print_json(FILE *out, const scenario *sc, const compare_row *rows,
                        size_t n, const skipped_pattern *skipped,
                        size_t nskipped) {
     fprintf(out, "{\"stalesim\": \"%s\", \"command\": \"compare\",\n"
                  " \"scenario\": {\"file\": ",
             STALESIM_VERSION);
-    json_string(out, sc->path);
+    output_json_string(out, sc->path);
     const char *section = NULL;
     for (size_t i = 0; i < scenario_key_count(); i++) {
         const char *sec = scenario_key_section(i);
@@ -494,7 +546,7 @@ static void print_json(FILE *out, const scenario *sc, const compare_row *rows,
             fputs(", ", out);
         }
         fprintf(out, "\"%s\": ", scenario_key_name(i));
-        json_string(out, sc->text[i]);
+        output_json_string(out, sc->text[i]);
     }
     fputs(section ? "}}" : "}", out);
     fprintf(out, ",\n \"reps\": %u, \"seed\": %llu,\n \"held_equal\": {",
@@ -506,77 +558,40 @@ static void print_json(FILE *out, const scenario *sc, const compare_row *rows,
         {"workload", "arrivals"}, {"workload", "clients"}};
     for (size_t i = 0; i < sizeof held / sizeof held[0]; i++) {
         fprintf(out, "%s\"%s\": ", i ? ", " : "", held[i][1]);
-        json_string(out, scenario_text(sc, held[i][0], held[i][1]));
+        output_json_string(out, scenario_text(sc, held[i][0], held[i][1]));
     }
     fputs(", \"warmup_s\": ", out);
-    json_number(out, sim_time_to_s(rows[0].sum->warmup));
+    output_json_number(out, sim_time_to_s(rows[0].sum->warmup));
     fputs("},\n \"skipped\": [", out);
     for (size_t i = 0; i < nskipped; i++) {
         fputs(i ? ", {\"pattern\": " : "{\"pattern\": ", out);
-        json_string(out, skipped[i].name);
+        output_json_string(out, skipped[i].name);
         fputs(", \"reason\": ", out);
-        json_string(out, skipped[i].reason);
+        output_json_string(out, skipped[i].reason);
         fputc('}', out);
     }
     fputs("],\n \"patterns\": [", out);
-    for (size_t i = 0; i < n; i++) {
-        const run_summary *s = rows[i].sum;
-        fprintf(out, "%s\n  {\"pattern\": ", i ? "," : "");
-        json_string(out, rows[i].pattern->name);
-        fputs(",\n   \"metrics\": {", out);
-        for (int m = 0; m < M_COUNT; m++) {
-            run_stat st = run_summary_stat(s, (world_metric)m);
-            fprintf(out, "%s\n    \"%s\": {\"mean\": ", m ? "," : "",
-                    world_metric_name((world_metric)m));
-            json_number(out, st.mean);
-            fputs(", \"ci95\": ", out);
-            json_number(out, st.ci95);
-            fputs(", \"min\": ", out);
-            json_number(out, st.min);
-            fputs(", \"max\": ", out);
-            json_number(out, st.max);
-            fputc('}', out);
+    for (size_t i = 0; i < n; i++) json_pattern(out, &rows[i], i, "");
+    fputs("\n ]", out);
+    /* Key families: the same per-pattern entries from each family's figures
+     * of the same runs, best marked within the family (as its table). */
+    compare_row *fam = sc->families.n ? calloc(n, sizeof *fam) : NULL;
+    if (fam) {
+        fputs(",\n \"families\": {", out);
+        for (int k = 0; k < sc->families.n; k++) {
+            const scenario_family *fd = &sc->families.family[k];
+            family_rows(fam, rows, n, k);
+            fputs(k ? ",\n  " : "\n  ", out);
+            output_json_string(out, fd->name);
+            fprintf(out, ": {\"bypass\": %s, \"patterns\": [",
+                    fd->bypass ? "true" : "false");
+            for (size_t i = 0; i < n; i++) json_pattern(out, &fam[i], i, "  ");
+            fputs("\n  ]}", out);
         }
-        fputs("},\n   \"distributions\": {", out);
-        for (int d = 0; d < D_COUNT; d++) {
-            double v[NQ + 2];
-            dist_figures(&s->dist[d], v);
-            fprintf(out, "%s\n    \"%s\": {\"n\": %llu, \"mean\": ", d ? "," : "",
-                    world_dist_name((world_dist)d),
-                    (unsigned long long)sim_hist_n(&s->dist[d]));
-            json_number(out, v[0]);
-            for (int q = 0; q < NQ; q++) {
-                fprintf(out, ", \"%s\": ", quantile_names[q]);
-                json_number(out, v[1 + q]);
-            }
-            fputs(", \"max\": ", out);
-            json_number(out, v[NQ + 1]);
-            fputc('}', out);
-        }
-        fputs("},\n   \"causes\": {", out);
-        for (int c = 0; c < CAUSE_COUNT; c++)
-            fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
-                    oracle_cause_name((oracle_cause)c),
-                    (unsigned long long)s->causes[c]);
-        fputs("},\n   \"top_cause\": ", out);
-        if (rows[i].top_cause >= 0) {
-            fputs("{\"name\": ", out);
-            json_string(out, oracle_cause_name((oracle_cause)rows[i].top_cause));
-            fputs(", \"share\": ", out);
-            json_number(out, rows[i].top_share);
-            fputc('}', out);
-        } else {
-            fputs("null", out);
-        }
-        fputs(", \"best\": [", out);
-        int k = 0;
-        for (int col = 0; col < NCOLS; col++)
-            if (rows[i].cells[col].best)
-                fprintf(out, "%s\"%s\"", k++ ? ", " : "", columns[col].id);
-        fprintf(out, "],\n   \"events\": %llu, \"wall_s\": %.3f}",
-                (unsigned long long)s->events, s->wall_s);
+        fputs("\n }", out);
+        free(fam);
     }
-    fputs("\n ]}\n", out);
+    fputs("}\n", out);
 }
 
 static void csv_number(FILE *out, double x) {
@@ -584,10 +599,62 @@ static void csv_number(FILE *out, double x) {
     if (isfinite(x)) fprintf(out, "%.10g", x);
 }
 
-/* Wide: one row per pattern, like the table; columns NAME.FIELD. */
-static void print_csv(FILE *out, const compare_row *rows, size_t n) {
+/* One CSV row: the row's totals or family figures.  A family has only the
+ * world_family_dist distributions; the others' columns are empty. */
+static void csv_row(FILE *out, const compare_row *row, const char *family) {
+    const run_summary *s = row->sum;
+    if (family) fprintf(out, "%s,", family);
+    fprintf(out, "%s,%u,%llu", row->pattern->name, s->reps,
+            (unsigned long long)s->seed);
+    for (int m = 0; m < M_COUNT; m++) {
+        run_stat st = row_stat(row, (world_metric)m);
+        csv_number(out, st.mean);
+        csv_number(out, st.ci95);
+        csv_number(out, st.min);
+        csv_number(out, st.max);
+    }
+    for (int d = 0; d < D_COUNT; d++) {
+        const sim_hist *h = &s->dist[d];
+        if (row->family >= 0) {
+            h = NULL;
+            for (int fd = 0; fd < FD_COUNT; fd++)
+                if (world_family_dist[fd] == (world_dist)d)
+                    h = &s->family_dist[row->family][fd];
+        }
+        if (!h) {
+            for (int k = 0; k < NQ + 3; k++) fputc(',', out);
+            continue;
+        }
+        double v[NQ + 2];
+        dist_figures(h, v);
+        fprintf(out, ",%llu", (unsigned long long)sim_hist_n(h));
+        for (int k = 0; k < NQ + 2; k++) csv_number(out, v[k]);
+    }
+    const uint64_t *causes =
+        row->family < 0 ? s->causes : s->family_causes[row->family];
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        fprintf(out, ",%llu", (unsigned long long)causes[c]);
+    fprintf(out, ",%s",
+            row->top_cause >= 0
+                ? oracle_cause_name((oracle_cause)row->top_cause)
+                : "");
+    csv_number(out, row->top_share);
+    fputs(",\"", out);
+    int k = 0;
+    for (int col = 0; col < NCOLS; col++)
+        if (row->cells[col].best)
+            fprintf(out, "%s%s", k++ ? ";" : "", columns[col].id);
+    fputs("\"\n", out);
+}
+
+/* Wide: one row per pattern, like the table; columns NAME.FIELD.  With key
+ * families, a first column `family`: the totals' rows are "(total)", then
+ * one row per family and pattern, its best marked within the family. */
+static void print_csv(FILE *out, const scenario *sc, const compare_row *rows,
+                      size_t n) {
     static const char *const fields[] = {"mean", "ci95", "min", "max"};
-    fputs("pattern,reps,seed", out);
+    int families = sc->families.n > 0;
+    fputs(families ? "family,pattern,reps,seed" : "pattern,reps,seed", out);
     for (int m = 0; m < M_COUNT; m++)
         for (int f = 0; f < 4; f++)
             fprintf(out, ",%s.%s", world_metric_name((world_metric)m), fields[f]);
@@ -600,37 +667,16 @@ static void print_csv(FILE *out, const compare_row *rows, size_t n) {
     for (int c = 0; c < CAUSE_COUNT; c++)
         fprintf(out, ",causes.%s", oracle_cause_name((oracle_cause)c));
     fputs(",top_cause,top_cause_share,best\n", out);
-    for (size_t i = 0; i < n; i++) {
-        const run_summary *s = rows[i].sum;
-        fprintf(out, "%s,%u,%llu", rows[i].pattern->name, s->reps,
-                (unsigned long long)s->seed);
-        for (int m = 0; m < M_COUNT; m++) {
-            run_stat st = run_summary_stat(s, (world_metric)m);
-            csv_number(out, st.mean);
-            csv_number(out, st.ci95);
-            csv_number(out, st.min);
-            csv_number(out, st.max);
-        }
-        for (int d = 0; d < D_COUNT; d++) {
-            double v[NQ + 2];
-            dist_figures(&s->dist[d], v);
-            fprintf(out, ",%llu", (unsigned long long)sim_hist_n(&s->dist[d]));
-            for (int k = 0; k < NQ + 2; k++) csv_number(out, v[k]);
-        }
-        for (int c = 0; c < CAUSE_COUNT; c++)
-            fprintf(out, ",%llu", (unsigned long long)s->causes[c]);
-        fprintf(out, ",%s",
-                rows[i].top_cause >= 0
-                    ? oracle_cause_name((oracle_cause)rows[i].top_cause)
-                    : "");
-        csv_number(out, rows[i].top_share);
-        fputs(",\"", out);
-        int k = 0;
-        for (int col = 0; col < NCOLS; col++)
-            if (rows[i].cells[col].best)
-                fprintf(out, "%s%s", k++ ? ";" : "", columns[col].id);
-        fputs("\"\n", out);
+    for (size_t i = 0; i < n; i++)
+        csv_row(out, &rows[i], families ? "(total)" : NULL);
+    compare_row *fam = families ? calloc(n, sizeof *fam) : NULL;
+    if (!fam) return;
+    for (int k = 0; k < sc->families.n; k++) {
+        family_rows(fam, rows, n, k);
+        for (size_t i = 0; i < n; i++)
+            csv_row(out, &fam[i], sc->families.family[k].name);
     }
+    free(fam);
 }
 
 /* ---- the command ---------------------------------------------------------------------- */
@@ -863,7 +909,7 @@ int cmd_compare(int argc, char **argv) {
         print_table(stdout, format, &sc, rows, n, skipped, nskipped);
         break;
     case CMP_JSON: print_json(stdout, &sc, rows, n, skipped, nskipped); break;
-    case CMP_CSV: print_csv(stdout, rows, n); break;
+    case CMP_CSV: print_csv(stdout, &sc, rows, n); break;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         code = cli_fail(EXIT_RUNTIME, "writing the results: %s",
