@@ -86,6 +86,7 @@ struct oracle {
     sim_hist stale_age;
     sim_hist stale_window;
     sim_hist convergence; /* per write: commit -> reflected by every copy */
+    sim_hist value_age;   /* per read: invoked -> commit of the value read */
     sim_tally censored;
     int finished;
     /* Key families (oracle_set_families): counted apart as well. */
@@ -115,6 +116,7 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     sim_hist_init(&o->stale_age);
     sim_hist_init(&o->stale_window);
     sim_hist_init(&o->convergence);
+    sim_hist_init(&o->value_age);
     sim_tally_init(&o->censored);
     return o;
 }
@@ -142,6 +144,8 @@ int oracle_set_families(oracle *o, int n, const uint32_t *first_key,
         o->fam[f].bound = bound ? bound[f] : SIM_TIME_MAX;
         sim_hist_init(&o->fam[f].stale_age);
         sim_hist_init(&o->fam[f].stale_window);
+        sim_hist_init(&o->fam[f].convergence);
+        sim_hist_init(&o->fam[f].value_age);
     }
     return 0;
 }
@@ -229,10 +233,16 @@ static uint32_t key_of(const oracle *o, const copy_state *c) {
 /* Per-write convergence: when the last window opened by commits on a key
  * closes, every write since the key was last fully converged is reflected
  * by every copy; each converged `at - its commit time`. */
-static void windows_converged(oracle *o, key_history *h, sim_time at) {
+static void converged(oracle *o, uint32_t key, sim_time span) {
+    sim_hist_add(&o->convergence, span);
+    if (o->nfam) sim_hist_add(&o->fam[o->key_family[key]].convergence, span);
+}
+
+static void windows_converged(oracle *o, uint32_t key, key_history *h,
+                              sim_time at) {
     for (uint32_t v = h->pending_from; v >= 1 && v <= h->latest; v++)
         if (h->commit_at[v - 1] >= o->warmup)
-            sim_hist_add(&o->convergence, at - h->commit_at[v - 1]);
+            converged(o, key, at - h->commit_at[v - 1]);
     h->pending_from = 0;
 }
 
@@ -275,13 +285,14 @@ static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
     c->window_reads = 0;
     if (c->commit_window) {
         c->commit_window = 0;
-        key_history *h = &o->hist[key_of(o, c)];
+        uint32_t key = key_of(o, c);
+        key_history *h = &o->hist[key];
         SIM_CHECK(h->open_commit_windows > 0, "commit windows underflow");
         if (--h->open_commit_windows == 0) {
             if (censored)
                 h->pending_from = 0; /* never converged within the run */
             else
-                windows_converged(o, h, at);
+                windows_converged(o, key, h, at);
         }
     }
 }
@@ -383,7 +394,7 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
                      plan, (uint8_t)path, h);
     if (h->open_commit_windows == 0) {
         /* No copy held an older value: reflected everywhere at once. */
-        if (t >= o->warmup) sim_hist_add(&o->convergence, 0);
+        if (t >= o->warmup) converged(o, key, 0);
     } else if (h->pending_from == 0) {
         h->pending_from = version;
     }
@@ -566,9 +577,13 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
         return v;
     }
     o->counts.reads++;
+    sim_time value_at = version ? h->commit_at[version - 1] : 0;
+    sim_time value_age = invoked > value_at ? invoked - value_at : 0;
+    sim_hist_add(&o->value_age, value_age);
     oracle_family *fam = o->nfam ? &o->fam[o->key_family[key]] : NULL;
     if (fam) {
         fam->counts.reads++;
+        sim_hist_add(&fam->value_age, value_age);
         fam->counts.fresh += (uint64_t)(v.kind == VERDICT_FRESH);
         fam->counts.concurrent += (uint64_t)(v.kind == VERDICT_CONCURRENT);
         if (v.kind == VERDICT_STALE) {
@@ -644,6 +659,8 @@ void oracle_prefetch(const oracle *o, uint32_t key) {
 
 const oracle_counts *oracle_get_counts(const oracle *o) { return &o->counts; }
 const sim_hist *oracle_stale_age(const oracle *o) { return &o->stale_age; }
+const sim_hist *oracle_value_age(const oracle *o) { return &o->value_age; }
+
 const sim_hist *oracle_convergence(const oracle *o) {
     return &o->convergence;
 }

@@ -139,6 +139,7 @@ typedef struct oracle_counts {
 typedef struct oracle_family {
     oracle_counts counts;
     sim_hist stale_age, stale_window; /* ns */
+    sim_hist convergence, value_age;  /* ns, as oracle_convergence/value_age */
     sim_time bound;                   /* ns */
 } oracle_family;
 
@@ -210,6 +211,10 @@ const sim_hist *oracle_stale_window(const oracle *o); /* per closed window */
  * older value no longer does (removed, expired or overwritten); 0 when no
  * copy held one.  Writes still unreflected at the end are left out. */
 const sim_hist *oracle_convergence(const oracle *o);
+/* Per read after warm-up, fresh or not: invoked - commit time of the version
+ * returned (version 0 counts from the start of the run; 0 for a version
+ * committed while the read was in flight). */
+const sim_hist *oracle_value_age(const oracle *o);
 const sim_tally *oracle_censored_window(const oracle *o); /* open durations */
 
 #endif

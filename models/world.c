@@ -58,14 +58,15 @@ static const struct {
 
 static const char *const dist_names[D_COUNT] = {
     "stale_age_s", "stale_window_s", "invalidation_lag_s", "read_latency_s",
-    "durability_lag_s", "convergence_s"};
+    "durability_lag_s", "convergence_s", "value_age_s"};
 
 static const char *const family_figure_names[F_COUNT] = {
     "hits", "misses", "bypass_reads", "invalidations_succeeded",
     "fallback_db_reads"};
 
 const world_dist world_family_dist[FD_COUNT] = {
-    D_STALE_AGE, D_STALE_WINDOW, D_INVALIDATION_LAG};
+    D_STALE_AGE,      D_STALE_WINDOW, D_INVALIDATION_LAG, D_READ_LATENCY,
+    D_DURABILITY_LAG, D_CONVERGENCE,  D_VALUE_AGE};
 
 const char *world_family_figure_name(world_family_figure f) {
     return family_figure_names[f];
@@ -120,6 +121,8 @@ static int setup_families(world *w, const scenario *sc) {
         f->bypass = sc->families.family[i].bypass;
         f->zero_response = sim_dist_is_zero(&f->sc->cache.response_latency);
         sim_hist_init(&f->invalidation_lag);
+        sim_hist_init(&f->read_latency);
+        sim_hist_init(&f->durability_lag);
         memset(w->key_family + r.first_key, i, r.nkeys);
     }
     return 0;
@@ -638,6 +641,8 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
         if (copy == ORACLE_CACHE || local_is_copy(w->local, copy))
             WORLD_COUNT(w, r->family, reads_from_cache);
         sim_hist_add(&w->read_latency, now - r->invoked);
+        if (w->nfam)
+            sim_hist_add(&w->fam[r->family].read_latency, now - r->invoked);
     }
     if (w->tracer) {
         trace_rec t;
@@ -752,6 +757,10 @@ static void fill_family(const world *w, int i, double span_s,
     out->family_dist[i][FD_STALE_AGE] = of->stale_age;
     out->family_dist[i][FD_STALE_WINDOW] = of->stale_window;
     out->family_dist[i][FD_INVALIDATION_LAG] = w->fam[i].invalidation_lag;
+    out->family_dist[i][FD_READ_LATENCY] = w->fam[i].read_latency;
+    out->family_dist[i][FD_DURABILITY_LAG] = w->fam[i].durability_lag;
+    out->family_dist[i][FD_CONVERGENCE] = of->convergence;
+    out->family_dist[i][FD_VALUE_AGE] = of->value_age;
 }
 
 int world_run(world *w, world_result *out) {
@@ -779,6 +788,7 @@ int world_run(world *w, world_result *out) {
     out->dist[D_READ_LATENCY] = w->read_latency;
     out->dist[D_DURABILITY_LAG] = w->durability_lag;
     out->dist[D_CONVERGENCE] = *oracle_convergence(w->oracle);
+    out->dist[D_VALUE_AGE] = *oracle_value_age(w->oracle);
     memcpy(out->stale_by_path, oc->stale_by_path, sizeof out->stale_by_path);
     memcpy(out->writes_by_path, w->counts.writes_by_path,
            sizeof out->writes_by_path);

@@ -98,6 +98,7 @@ typedef enum world_dist {
     D_READ_LATENCY,     /* per read: invoked -> answered */
     D_DURABILITY_LAG,   /* write-behind: ack -> the DB applying the write */
     D_CONVERGENCE,      /* per write: commit -> reflected by every copy */
+    D_VALUE_AGE,        /* per read: invoked -> commit of the value read */
     D_COUNT
 } world_dist;
 
@@ -117,7 +118,16 @@ typedef enum world_family_figure {
 const char *world_family_figure_name(world_family_figure f);
 
 /* Distributions kept per family. */
-enum { FD_STALE_AGE, FD_STALE_WINDOW, FD_INVALIDATION_LAG, FD_COUNT };
+enum {
+    FD_STALE_AGE,
+    FD_STALE_WINDOW,
+    FD_INVALIDATION_LAG,
+    FD_READ_LATENCY,
+    FD_DURABILITY_LAG,
+    FD_CONVERGENCE,
+    FD_VALUE_AGE,
+    FD_COUNT /* every distribution: per family as in total */
+};
 extern const world_dist world_family_dist[FD_COUNT];
 
 #define WORLD_MAX_FAMILIES SCENARIO_MAX_FAMILIES
@@ -166,6 +176,8 @@ typedef struct world_family {
     int zero_response;          /* its response latency is const 0 */
     world_counts counts;        /* families only: its share of the counts */
     sim_hist invalidation_lag;  /* families only */
+    sim_hist read_latency;      /* families only */
+    sim_hist durability_lag;    /* families only */
 } world_family;
 
 struct local_caches;

@@ -149,8 +149,12 @@ static void apply(world *w, size_t n) {
         if (db_apply(w->db, x.key, x.version))
             oracle_copy_set(w->oracle, x.key, b->db_copy, x.version, now,
                             SIM_TIME_MAX, SET_UPDATE);
-        if (x.acked_at >= w->sc->run.warmup)
+        if (x.acked_at >= w->sc->run.warmup) {
             sim_hist_add(&w->durability_lag, now - x.acked_at);
+            if (w->nfam)
+                sim_hist_add(&w->fam[w->key_family[x.key]].durability_lag,
+                             now - x.acked_at);
+        }
     }
 }
 

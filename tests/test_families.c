@@ -499,7 +499,7 @@ static void test_compare_families(void) {
                  "\"causes\",\"top_cause\",\"best\"};"
                  " assert all([p[\"pattern\"] for p in f[\"patterns\"]]==names"
                  " and all(set(p)==keys and set(p[\"metrics\"])=="
-                 "set(P[0][\"metrics\"]) and set(p[\"distributions\"])<"
+                 "set(P[0][\"metrics\"]) and set(p[\"distributions\"])<="
                  "set(P[0][\"distributions\"]) for p in f[\"patterns\"])"
                  " for f in F.values());"
                  " m=lambda p,k: p[\"metrics\"][k][\"mean\"];"

@@ -349,7 +349,24 @@ static void test_convergence(void) {
     oracle_destroy(o);
 }
 
+/* Value age, fresh reads too: how old the value read was when the read began. */
+static void test_value_age(void) {
+    oracle *o = oracle_create(1, 0);
+    oracle_read(o, KEY, 1, 5 * MS, 6 * MS, 0, ORACLE_SOURCE); /* v0: since 0 */
+    oracle_commit(o, KEY, 1, 10 * MS, PLAN_NONE_PATTERN);
+    oracle_read(o, KEY, 1, 30 * MS, 31 * MS, 1, ORACLE_SOURCE); /* fresh, 20 */
+    oracle_read(o, KEY, 1, 8 * MS, 12 * MS, 1, ORACLE_SOURCE);  /* in flight */
+    oracle_finish(o, 100 * MS);
+    const sim_hist *h = oracle_value_age(o);
+    expect_u64("reads", sim_hist_n(h), 3);
+    expect_time("oldest", h->tally.max, 20 * MS);
+    expect_time("in flight", h->tally.min, 0);
+    expect_time("sum", h->tally.mean * 3, 25 * MS);
+    oracle_destroy(o);
+}
+
 static CU_TestInfo tests[] = {
+    {"value age", test_value_age},
     {"per-write convergence", test_convergence},
     {"local copies and the bus", test_local_copies},
     {"replicas and a write-behind DB", test_replica_and_write_behind},
