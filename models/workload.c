@@ -608,7 +608,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
                 goto out;
             }
             /* Client ids by their value: "07" and "7" are one client. */
-            uint64_t id;
+            uint64_t id = 0;
             parse_whole(fld[4], UINT64_MAX, &id);
             char idtext[24];
             snprintf(idtext, sizeof idtext, "%llu", (unsigned long long)id);
