@@ -533,22 +533,9 @@ static void print_json(FILE *out, const scenario *sc, const compare_row *rows,
                        size_t n, const skipped_pattern *skipped,
                        size_t nskipped) {
     fprintf(out, "{\"stalesim\": \"%s\", \"command\": \"compare\",\n"
-                 " \"scenario\": {\"file\": ",
+                 " \"scenario\": ",
             STALESIM_VERSION);
-    output_json_string(out, sc->path);
-    const char *section = NULL;
-    for (size_t i = 0; i < scenario_key_count(); i++) {
-        const char *sec = scenario_key_section(i);
-        if (!section || strcmp(section, sec) != 0) {
-            fprintf(out, "%s, \"%s\": {", section ? "}" : "", sec);
-            section = sec;
-        } else {
-            fputs(", ", out);
-        }
-        fprintf(out, "\"%s\": ", scenario_key_name(i));
-        output_json_string(out, sc->text[i]);
-    }
-    fputs(section ? "}}" : "}", out);
+    output_json_scenario(out, sc);
     fprintf(out, ",\n \"reps\": %u, \"seed\": %llu,\n \"held_equal\": {",
             rows[0].sum->reps, (unsigned long long)sc->run.seed);
     static const char *const held[][2] = {

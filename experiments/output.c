@@ -61,7 +61,7 @@ static void json_bins(FILE *out, const sim_hist *h) {
     fputc(']', out);
 }
 
-static void json_scenario(FILE *out, const scenario *sc) {
+void output_json_scenario(FILE *out, const scenario *sc) {
     fputs("{\"file\": ", out);
     output_json_string(out, sc->path);
     const char *section = NULL;
@@ -257,7 +257,7 @@ static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
 
 static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
     fprintf(out, "{\"stalesim\": \"%s\",\n \"scenario\": ", STALESIM_VERSION);
-    json_scenario(out, sc);
+    output_json_scenario(out, sc);
     fprintf(out, ",\n \"reps\": %u, \"seed\": %llu, \"warmup_s\": %.10g,\n"
                  " \"metrics\": {",
             s->reps, (unsigned long long)s->seed, (double)s->warmup / 1e9);

@@ -22,5 +22,7 @@ int output_summary(FILE *out, output_format f, const scenario *sc,
  * digits, or null when not finite. */
 void output_json_string(FILE *out, const char *s);
 void output_json_number(FILE *out, double x);
+/* The resolved scenario as a JSON object: {"file": ..., "run": {...}, ...}. */
+void output_json_scenario(FILE *out, const scenario *sc);
 
 #endif
