@@ -55,115 +55,16 @@ static const char *const dist_names[] = {"stale_age_s", "stale_window_s",
 
 /* ---- running the binary ------------------------------------------------------ */
 
-typedef struct cli_run {
-    int status; /* exit code; -1 if it did not exit normally */
-    char *out;  /* stdout, NUL-terminated (malloc'd) */
-    char *err;  /* stderr, NUL-terminated (malloc'd) */
-} cli_run;
-
-/* Reads a whole file; NULL on failure. */
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (len + 1 < cap) break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf) return NULL;
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
-/* Writes `text` to a new file in /tmp; returns its path (malloc'd) or NULL. */
-static char *temp_file(const char *text) {
-    char tmpl[] = "/tmp/stalesim-test-cli-XXXXXX";
-    int fd = mkstemp(tmpl);
-    if (fd < 0) return NULL;
-    size_t n = strlen(text);
-    ssize_t w = write(fd, text, n);
-    close(fd);
-    char *p = w == (ssize_t)n ? malloc(sizeof tmpl) : NULL;
-    if (!p) {
-        unlink(tmpl);
-        return NULL;
-    }
-    memcpy(p, tmpl, sizeof tmpl);
-    return p;
-}
-
-static void remove_temp(char *path) {
-    if (path) unlink(path);
-    free(path);
-}
-
-static void cli_run_free(cli_run *r) {
-    free(r->out);
-    free(r->err);
-    r->out = r->err = NULL;
-}
-
-/* Runs `stalesim ARGS` (ARGS in shell syntax) with stdin from /dev/null.
- * Fails the test fatally, at the caller's line, if it cannot be run. */
-static void run_cli_(int line, cli_run *r, const char *args) {
-    r->out = r->err = NULL;
-    r->status = -1;
-    const char *bin = testing_stalesim();
-    char *out = temp_file(""), *err = temp_file("");
-    char m[1024];
-    if (access(bin, X_OK) != 0 || !out || !err) {
-        snprintf(m, sizeof m, "cannot run '%s' (run the tests from the "
-                 "repository root after `make stalesim`)", bin);
-        remove_temp(out);
-        remove_temp(err);
-        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
-                                CU_TRUE);
-        return;
-    }
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s </dev/null >'%s' 2>'%s'", bin, args,
-             out, err);
-    int st = system(cmd);
-    if (st != -1 && WIFEXITED(st)) r->status = WEXITSTATUS(st);
-    r->out = slurp(out);
-    r->err = slurp(err);
-    remove_temp(out);
-    remove_temp(err);
-    if (!r->out || !r->err) {
-        cli_run_free(r);
-        snprintf(m, sizeof m, "cannot read the output of [%.900s]", cmd);
-        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
-                                CU_TRUE);
-    }
-}
-
-#define RUN(r, args) run_cli_(__LINE__, r, args)
 
 /* Runs `stalesim ARGS` and requires exit 0 with nothing on stderr. */
 static void run_ok_(int line, cli_run *r, const char *args) {
-    run_cli_(line, r, args);
+    testing_run_(__FILE__, line, r, args);
     if (r->status != 0 || r->err[0] != '\0') {
         char m[1536];
         snprintf(m, sizeof m, "stalesim %s: exit %d, stderr [%.600s]", args,
                  r->status, r->err);
         fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, line, m);
-        cli_run_free(r);
+        testing_run_free(r);
         CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
                                 CU_TRUE);
     }
@@ -204,7 +105,7 @@ static void expect_contains_(int line, const char *what, const char *text, ...) 
  * containing every needle. */
 static void expect_error_(int line, const char *args, ...) {
     cli_run r;
-    run_cli_(line, &r, args);
+    testing_run_(__FILE__, line, &r, args);
     char m[1536];
     size_t n = strlen(r.err);
     const char *nl = strchr(r.err, '\n');
@@ -226,7 +127,7 @@ static void expect_error_(int line, const char *args, ...) {
     va_start(ap, args);
     vexpect_contains(line, m, r.err, ap);
     va_end(ap);
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 #define EXPECT_ERROR(args, ...)                                               \
@@ -256,35 +157,35 @@ static void test_help(void) {
     RUN_OK(&r, "--help");
     EXPECT_CONTAINS("stalesim --help", r.out, "usage: stalesim COMMAND", "run",
                     "keys", "patterns", "exit codes");
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     RUN_OK(&r, "run --help");
     EXPECT(strncmp(r.out, "usage: stalesim run", 19) == 0, "[%.200s]", r.out);
     EXPECT_CONTAINS("stalesim run --help", r.out, "--set", "--reps", "--seed",
                     "--format");
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     RUN_OK(&r, "help run");
     EXPECT(strncmp(r.out, "usage: stalesim run", 19) == 0, "[%.200s]", r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     /* --help wins wherever it is among run's arguments. */
     RUN_OK(&r, "run " CATALOG " --reps 2 -h");
     EXPECT(strncmp(r.out, "usage: stalesim run", 19) == 0, "[%.200s]", r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     RUN_OK(&r, "keys --help");
     EXPECT(strncmp(r.out, "usage: stalesim keys", 20) == 0, "[%.200s]", r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     RUN_OK(&r, "patterns --help");
     EXPECT(strncmp(r.out, "usage: stalesim patterns", 24) == 0, "[%.200s]",
            r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     RUN_OK(&r, "--version");
     EXPECT(strcmp(r.out, "stalesim " STALESIM_VERSION "\n") == 0, "[%s]", r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 static void test_no_arguments(void) {
@@ -293,7 +194,7 @@ static void test_no_arguments(void) {
     EXPECT(r.status == 2, "exit %d", r.status);
     EXPECT(r.out[0] == '\0', "stdout [%.200s]", r.out);
     EXPECT_CONTAINS("stderr", r.err, "usage: stalesim");
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -324,7 +225,7 @@ static void test_usage_errors(void) {
 static void expect_file_error_(int line, const char *text, int bad_line,
                                const char *key, const char *reason,
                                const char *extra_args) {
-    char *path = temp_file(text);
+    char *path = testing_temp_file(text);
     if (!path) {
         CU_assertImplementation(CU_FALSE, (unsigned)line, "mkstemp failed",
                                 __FILE__, "", CU_TRUE);
@@ -335,7 +236,7 @@ static void expect_file_error_(int line, const char *text, int bad_line,
     snprintf(where, sizeof where, "stalesim: error: %s:%d: ", path, bad_line);
     snprintf(keyname, sizeof keyname, "key '%s'", key);
     expect_error_(line, args, where, keyname, reason, (const char *)NULL);
-    remove_temp(path);
+    testing_remove_temp(path);
 }
 
 #define EXPECT_FILE_ERROR(text, bad_line, key, reason, extra)                \
@@ -369,7 +270,7 @@ static void test_run_default(void) {
     for (int m = 0; m < M_COUNT; m++)
         EXPECT_CONTAINS("text output of the default", r.out,
                         world_metric_name((world_metric)m));
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 static void test_run_text(void) {
@@ -380,7 +281,7 @@ static void test_run_text(void) {
         EXPECT_CONTAINS("text output", r.out, metric_names[i]);
     for (size_t i = 0; i < COUNT(dist_names); i++)
         EXPECT_CONTAINS("text output", r.out, dist_names[i]);
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 static void test_json(void) {
@@ -410,10 +311,10 @@ static void test_json(void) {
 
     if (!have_python3()) {
         fprintf(stderr, "\n  (python3 missing: JSON syntax not checked) ");
-        cli_run_free(&r);
+        testing_run_free(&r);
         return;
     }
-    char *path = temp_file(r.out);
+    char *path = testing_temp_file(r.out);
     CU_ASSERT_PTR_NOT_NULL_FATAL(path);
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "python3 -m json.tool '%s' >/dev/null", path);
@@ -436,20 +337,20 @@ static void test_json(void) {
              path);
     st = system(cmd);
     EXPECT(st == 0, "JSON shape check failed (status %d)", st);
-    remove_temp(path);
-    cli_run_free(&r);
+    testing_remove_temp(path);
+    testing_run_free(&r);
 
     /* The built-in default's path "(built-in default)" is valid JSON too. */
     RUN_OK(&r, "run --set run.duration=10s --reps 2 --format json");
     EXPECT_CONTAINS("JSON of the default", r.out,
                     "\"file\": \"(built-in default)\"", "\"reps\": 2");
-    path = temp_file(r.out);
+    path = testing_temp_file(r.out);
     CU_ASSERT_PTR_NOT_NULL_FATAL(path);
     snprintf(cmd, sizeof cmd, "python3 -m json.tool '%s' >/dev/null", path);
     st = system(cmd);
     EXPECT(st == 0, "python3 -m json.tool rejects the JSON (status %d)", st);
-    remove_temp(path);
-    cli_run_free(&r);
+    testing_remove_temp(path);
+    testing_run_free(&r);
 }
 
 static void test_determinism(void) {
@@ -469,9 +370,9 @@ static void test_determinism(void) {
     const char *ma = strstr(a.out, "\"metrics\":"), *mc = strstr(c.out, "\"metrics\":");
     EXPECT(ma && mc && strcmp(ma, mc) != 0, "seeds 5 and 6 give the same "
            "results:\n%.400s", ma ? ma : a.out);
-    cli_run_free(&a);
-    cli_run_free(&b);
-    cli_run_free(&c);
+    testing_run_free(&a);
+    testing_run_free(&b);
+    testing_run_free(&c);
 }
 
 /* Number of commas outside double quotes on one CSV line. */
@@ -521,7 +422,7 @@ static void test_csv(void) {
                     "\nscenario,db,read_latency,\"lognormal:4ms,0.5\"\n",
                     "\nscenario,run,duration,\"60s\"\n", "\nrun,wall_s,value,",
                     "\ncauses,invalidation-failed,stale_reads,");
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 /* ---- listings -------------------------------------------------------------- */
@@ -545,7 +446,7 @@ static void test_keys(void) {
     for (const char *p = r.out; (p = strchr(p, '\n')) != NULL; p++) rows++;
     EXPECT(rows == (int)scenario_key_count() + 2, "%d lines for %zu keys", rows,
            scenario_key_count());
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 /* 1 if some line of `text` starts with `word` followed by a blank. */
@@ -568,7 +469,7 @@ static void test_patterns(void) {
     for (size_t i = 0; i < COUNT(names); i++)
         EXPECT(has_line_starting(r.out, names[i]), "no line for %s in [%s]",
                names[i], r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 static CU_TestInfo tests[] = {

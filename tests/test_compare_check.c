@@ -55,107 +55,12 @@
 
 /* ---- running the binary ----------------------------------------------------- */
 
-typedef struct cli_run {
-    int status; /* exit code; -1 if it did not exit normally */
-    char *out;  /* stdout (malloc'd) */
-    char *err;  /* stderr (malloc'd) */
-} cli_run;
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, f);
-        if (len + 1 < cap) break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (buf && bad) {
-        free(buf);
-        return NULL;
-    }
-    if (buf) buf[len] = '\0';
-    return buf;
-}
-
-/* Writes `text` to a new file in /tmp; returns its path (malloc'd) or NULL. */
-static char *temp_file(const char *text) {
-    char tmpl[] = "/tmp/stalesim-test-cc-XXXXXX";
-    int fd = mkstemp(tmpl);
-    if (fd < 0) return NULL;
-    size_t n = strlen(text);
-    ssize_t w = write(fd, text, n);
-    close(fd);
-    char *p = w == (ssize_t)n ? malloc(sizeof tmpl) : NULL;
-    if (!p) {
-        unlink(tmpl);
-        return NULL;
-    }
-    memcpy(p, tmpl, sizeof tmpl);
-    return p;
-}
-
-static void remove_temp(char *path) {
-    if (path) unlink(path);
-    free(path);
-}
-
-static void cli_run_free(cli_run *r) {
-    free(r->out);
-    free(r->err);
-    r->out = r->err = NULL;
-}
-
-/* Runs `stalesim ARGS` (shell syntax); fails the test fatally if it cannot. */
-static void run_cli_(int line, cli_run *r, const char *args) {
-    r->out = r->err = NULL;
-    r->status = -1;
-    const char *bin = testing_stalesim();
-    char *out = temp_file(""), *err = temp_file("");
-    char m[1024];
-    if (access(bin, X_OK) != 0 || !out || !err) {
-        snprintf(m, sizeof m, "cannot run '%s' (run the tests from the "
-                 "repository root after `make stalesim`)", bin);
-        remove_temp(out);
-        remove_temp(err);
-        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
-                                CU_TRUE);
-        return;
-    }
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s </dev/null >'%s' 2>'%s'", bin, args,
-             out, err);
-    int st = system(cmd);
-    if (st != -1 && WIFEXITED(st)) r->status = WEXITSTATUS(st);
-    r->out = slurp(out);
-    r->err = slurp(err);
-    remove_temp(out);
-    remove_temp(err);
-    if (!r->out || !r->err) {
-        cli_run_free(r);
-        snprintf(m, sizeof m, "cannot read the output of [%.900s]", cmd);
-        CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
-                                CU_TRUE);
-    }
-}
-
-#define RUN(r, args) run_cli_(__LINE__, r, args)
 
 /* A scenario file: BASE followed by `extra`.  Fatal if it cannot be made. */
 static char *scenario_file(const char *extra) {
     char text[2048];
     snprintf(text, sizeof text, "%s%s", BASE, extra);
-    char *p = temp_file(text);
+    char *p = testing_temp_file(text);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     return p;
 }
@@ -165,7 +70,7 @@ static void run_on_(int line, cli_run *r, const char *cmd, const char *file,
                     const char *args) {
     char a[2048];
     snprintf(a, sizeof a, "%s '%s' %s", cmd, file, args);
-    run_cli_(line, r, a);
+    testing_run_(__FILE__, line, r, a);
 }
 
 #define RUN_ON(r, cmd, file, args) run_on_(__LINE__, r, cmd, file, args)
@@ -202,8 +107,8 @@ static void test_check_met(void) {
                          "cache copy within 5s"),
            "convergence line in [%s]", r.out);
     EXPECT(r.err[0] == '\0', "stderr [%s]", r.err);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 }
 
 /* Violated on the staleness clause alone: the verdict names it. */
@@ -222,8 +127,8 @@ static void test_check_violated_staleness(void) {
                strstr(line, "contract allows 0.1%") &&
                strstr(line, "(p99.9 <= 1s)"),
            "verdict [%s]", line);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 }
 
 /* Violated on the stale-fraction clause alone: the verdict names it. */
@@ -241,8 +146,8 @@ static void test_check_violated_fraction(void) {
                strstr(line, "max_stale_fraction = 1e-6"),
            "verdict [%s]", line);
     EXPECT(strstr(r.out, "4 replications"), "footer in [%s]", r.out);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 }
 
 /* No read is over the bound, but 36,000 reads cannot show a 1e-6 allowance:
@@ -260,45 +165,45 @@ static void test_check_not_demonstrated(void) {
                             "replications") &&
                strstr(line, "p99.9999 <= 5s"),
            "verdict [%s]", line);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 }
 
 static void test_check_bad_input(void) {
     cli_run r;
-    char *bad = temp_file("[cache]\nttl = 5s\nbogus = 1\n");
+    char *bad = testing_temp_file("[cache]\nttl = 5s\nbogus = 1\n");
     CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
     RUN_ON(&r, "check", bad, "");
     EXPECT(r.status == 2 && strstr(r.err, "stalesim: error:") &&
                strstr(r.err, "bogus"),
            "exit %d, stderr [%s]", r.status, r.err);
     EXPECT(r.out[0] == '\0', "stdout [%s]", r.out);
-    cli_run_free(&r);
-    remove_temp(bad);
+    testing_run_free(&r);
+    testing_remove_temp(bad);
 
     char *f = scenario_file("");
     RUN_ON(&r, "check", f, "--reps 1");
     EXPECT(r.status == 2 &&
                strstr(r.err, "check needs at least 2 replications"),
            "exit %d, stderr [%s]", r.status, r.err);
-    cli_run_free(&r);
+    testing_run_free(&r);
     RUN_ON(&r, "check", f, "--bogus");
     EXPECT(r.status == 2 && strstr(r.err, "unknown option"),
            "exit %d, stderr [%s]", r.status, r.err);
-    cli_run_free(&r);
+    testing_run_free(&r);
     RUN_ON(&r, "check", f, "--set contract.quantile=1.5");
     EXPECT(r.status == 2 && strstr(r.err, "quantile"), "exit %d, stderr [%s]",
            r.status, r.err);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 
     RUN(&r, "check /nonexistent/scenario.ini");
     EXPECT(r.status == 2, "exit %d, stderr [%s]", r.status, r.err);
-    cli_run_free(&r);
+    testing_run_free(&r);
     RUN(&r, "check --help");
     EXPECT(r.status == 0 && strstr(r.out, "usage: stalesim check"),
            "exit %d, stdout [%s]", r.status, r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 }
 
 /* ---- compare ---------------------------------------------------------------------- */
@@ -345,8 +250,8 @@ static void test_compare_default(void) {
     EXPECT(strstr(r.out, " ± "), "no CI in [%s]", r.out);
     EXPECT(strstr(r.out, "Held equal: seed 7, 3 replications x 60s"),
            "held-equal line in [%s]", r.out);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 }
 
 static void test_compare_patterns(void) {
@@ -359,22 +264,22 @@ static void test_compare_patterns(void) {
     EXPECT(n == 2 && strcmp(names[0], "ttl-only") == 0 &&
                strcmp(names[1], "cache-aside") == 0,
            "%d rows in [%s]", n, r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     RUN_ON(&r, "compare", f, "--patterns ttl-only,no-such-pattern");
     EXPECT(r.status == 2 && strstr(r.err, "no-such-pattern") &&
                strstr(r.err, "known: ") && strstr(r.err, "cache-aside"),
            "exit %d, stderr [%s]", r.status, r.err);
     EXPECT(r.out[0] == '\0', "stdout [%s]", r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
     RUN_ON(&r, "compare", f, "--patterns ttl-only,ttl-only");
     EXPECT(r.status == 2, "exit %d, stderr [%s]", r.status, r.err);
-    cli_run_free(&r);
+    testing_run_free(&r);
     RUN_ON(&r, "compare", f, "--format yaml");
     EXPECT(r.status == 2 && strstr(r.err, "yaml"), "exit %d, stderr [%s]",
            r.status, r.err);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 }
 
 /* The text after each `"NAME": ` of a JSON document, up to the closing '}',
@@ -439,7 +344,7 @@ static char *expect_same_writes(int line, const char *args) {
                strstr(r.out, "\"best\": [") && strstr(r.out, "\"held_equal\""),
            "JSON shape in [%.1500s]", r.out);
     free(r.err);
-    remove_temp(f);
+    testing_remove_temp(f);
     return r.out;
 }
 
@@ -464,8 +369,8 @@ static void test_compare_auto_warmup(void) {
     EXPECT(r.status == 0 &&
                strstr(r.out, "auto: the longest MSER-5 choice of any pattern"),
            "exit %d, stdout [%s]", r.status, r.out);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 }
 
 /* Ties are all marked: every pattern loses no write here, so lost_writes is
@@ -484,7 +389,7 @@ static void test_compare_ties_and_csv(void) {
     }
     EXPECT(ties == 2, "lost_writes best in %d of 2 rows: [%.1500s]", ties,
            r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     RUN_ON(&r, "compare", f, "--format csv --patterns none,cache-aside");
     EXPECT(r.status == 0, "exit %d, stderr [%s]", r.status, r.err);
@@ -493,14 +398,14 @@ static void test_compare_ties_and_csv(void) {
     EXPECT(lines == 3 && strncmp(r.out, "pattern,reps,seed,", 18) == 0 &&
                strstr(r.out, "\nnone,3,7,") && strstr(r.out, "\ncache-aside,3,7,"),
            "%d lines in [%.600s]", lines, r.out);
-    cli_run_free(&r);
+    testing_run_free(&r);
 
     RUN_ON(&r, "compare", f, "--format text --patterns none,cache-aside");
     EXPECT(r.status == 0 && strstr(r.out, " *") && !strstr(r.out, "**") &&
                strstr(r.out, "*: best per column"),
            "exit %d, stdout [%s]", r.status, r.out);
-    cli_run_free(&r);
-    remove_temp(f);
+    testing_run_free(&r);
+    testing_remove_temp(f);
 }
 
 static CU_TestInfo tests[] = {

@@ -84,29 +84,6 @@ static const char *in_dir(const char *name) {
 
 /* ---- running the binary ------------------------------------------------------ */
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (len + 1 < cap) break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf) buf[len] = '\0';
-    return buf;
-}
-
 typedef struct proc {
     pid_t pid;
     char out_path[160], err_path[160];
@@ -161,8 +138,8 @@ static void finish(proc *p) {
     }
     p->status = WIFEXITED(st) ? WEXITSTATUS(st)
                 : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
-    p->out = slurp(p->out_path);
-    p->err = slurp(p->err_path);
+    p->out = testing_slurp(p->out_path);
+    p->err = testing_slurp(p->err_path);
     if (!p->out) p->out = calloc(1, 1);
     if (!p->err) p->err = calloc(1, 1);
     unlink(p->out_path);
@@ -734,7 +711,7 @@ static void test_errors(void) {
     run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s", "--db", notes,
         NULL);
     EXPECT_ERROR(&p, "not a stalesim database");
-    char *after = slurp(notes);
+    char *after = testing_slurp(notes);
     EXPECT(after && strcmp(after, "not a database\n") == 0, "notes.db changed");
     free(after);
     run(&p, "summarize", notes, NULL);
