@@ -39,6 +39,7 @@
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/contract.h"
+#include "experiments/shell.h"
 #include "plots/data.h"
 #include "plots/format.h"
 #include "plots/gnuplot.h"
@@ -665,6 +666,25 @@ typedef struct report_ctx {
     FILE *repro;        /* the Reproduce section, collected */
 } report_ctx;
 
+/* One line of the Reproduce block: `stalesim` and the words, each a shell
+ * word (shell.h), so that pasting it runs exactly this command.  A word
+ * with a control character cannot be shown on one line: the line becomes a
+ * comment saying so. */
+static void repro_line(FILE *f, const char *const *words, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (shell_has_control(words[i])) {
+            fputs("# (a command is not shown: an argument contains a control "
+                  "character)\n", f);
+            return;
+        }
+    fputs("stalesim", f);
+    for (size_t i = 0; i < n; i++) {
+        fputc(' ', f);
+        shell_word(f, words[i]);
+    }
+    fputc('\n', f);
+}
+
 /* Draws one PNG; returns EXIT_OK or an exit code after printing. */
 static int draw_png(const report_ctx *c, const char *kind, const plot_view *v,
                     const plot_story *s, char *sentence, size_t len,
@@ -725,8 +745,10 @@ static int section_plots(const report_ctx *c) {
         plot_view_destroy(v);
         if (code != EXIT_OK) return code;
         plot_entry(c, kinds[i].heading, link, sentence);
-        fprintf(c->repro, "stalesim plot %s --kind %s -o %s%s\n", c->db_path,
-                kname, c->dir, link);
+        char png[4096];
+        snprintf(png, sizeof png, "%s%s", c->dir, link);
+        const char *w[] = {"plot", c->db_path, "--kind", kname, "-o", png};
+        repro_line(c->repro, w, sizeof w / sizeof w[0]);
     }
     return EXIT_OK;
 }
@@ -820,12 +842,46 @@ static int section_timeline(const report_ctx *c) {
     fprintf(c->out, "%s; `stalesim explain` prints the same story as a "
                     "table.\n\n",
             as_written ? ", the design as the scenario file writes it" : "");
-    fprintf(c->repro, "stalesim plot %s --kind timeline", c->db_path);
-    for (size_t k = 0; k < d->nkeys; k++)
-        fprintf(c->repro, " --where %s=%s", d->key[k],
-                d->point[p].value[k]);
-    fprintf(c->repro, " --cause %s --stale 0 --rep %u -o %s%s\n",
-            oracle_cause_name((oracle_cause)cause), rep, c->dir, link);
+    {
+        /* plot DB --kind timeline [--where K=V]... --cause C --stale 0
+         * --rep R -o PNG */
+        size_t nw = 0, cap = 12 + 2 * d->nkeys;
+        const char **w = malloc(cap * sizeof *w);
+        char **kv = calloc(d->nkeys ? d->nkeys : 1, sizeof *kv);
+        char reps[24], png[4096];
+        snprintf(reps, sizeof reps, "%u", rep);
+        snprintf(png, sizeof png, "%s%s", c->dir, link);
+        int ok = w && kv;
+        if (ok) {
+            w[nw++] = "plot";
+            w[nw++] = c->db_path;
+            w[nw++] = "--kind";
+            w[nw++] = "timeline";
+            for (size_t k = 0; k < d->nkeys && ok; k++) {
+                size_t len = strlen(d->key[k]) + strlen(d->point[p].value[k]) + 2;
+                if (!(kv[k] = malloc(len))) ok = 0;
+                else {
+                    snprintf(kv[k], len, "%s=%s", d->key[k],
+                             d->point[p].value[k]);
+                    w[nw++] = "--where";
+                    w[nw++] = kv[k];
+                }
+            }
+            w[nw++] = "--cause";
+            w[nw++] = oracle_cause_name((oracle_cause)cause);
+            w[nw++] = "--stale";
+            w[nw++] = "0";
+            w[nw++] = "--rep";
+            w[nw++] = reps;
+            w[nw++] = "-o";
+            w[nw++] = png;
+        }
+        if (ok) repro_line(c->repro, w, nw);
+        for (size_t k = 0; kv && k < d->nkeys; k++) free(kv[k]);
+        free(kv);
+        free(w);
+        if (!ok) return cli_fail(EXIT_RUNTIME, "out of memory");
+    }
     return EXIT_OK;
 }
 
@@ -921,6 +977,12 @@ int cmd_report(int argc, char **argv) {
         cli_fail(EXIT_INPUT, "-o '%s': needs a file name", output);
         goto out;
     }
+    /* The plots are drawn beside it, and their names reach gnuplot. */
+    if (shell_has_control(output)) {
+        cli_fail(EXIT_INPUT, "-o: the file name contains a control "
+                 "character: refused");
+        goto out;
+    }
     struct stat st;
     if (dlen && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
         code = cli_fail(EXIT_RUNTIME, "-o '%s': no directory '%s'", output,
@@ -971,8 +1033,17 @@ int cmd_report(int argc, char **argv) {
         goto out;
     }
     rf = NULL;
-    fprintf(out, "## Reproduce\n\n```sh\n%s\nstalesim report %s -o %s\n%s```\n",
-            data.command_line, db_path, output, repro);
+    fputs("## Reproduce\n\n```sh\n", out);
+    /* The stored sweep command comes from the database: shown as a command
+     * only when it is the plain quoted line a sweep stores. */
+    if (shell_line_is_safe(data.command_line))
+        fprintf(out, "%s\n", data.command_line);
+    else
+        fputs("# (the sweep's stored command line is not shown: it is not "
+              "a plain quoted shell line)\n", out);
+    const char *rw[] = {"report", db_path, "-o", output};
+    repro_line(out, rw, sizeof rw / sizeof rw[0]);
+    fprintf(out, "%s```\n", repro);
     if (fclose(out) != 0) {
         out = NULL;
         cli_fail(EXIT_RUNTIME, "out of memory");

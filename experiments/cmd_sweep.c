@@ -17,6 +17,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "experiments/cli.h"
+#include "experiments/shell.h"
 #include "experiments/output.h"
 #include "experiments/commands.h"
 #include "experiments/grid.h"
@@ -109,40 +110,6 @@ static long long parse_count(const char *text, long long lo, long long hi) {
     if (errno || *end || text[0] == '-' || text[0] == '+' || v < lo || v > hi)
         return -1;
     return v;
-}
-
-/* The command line, shell-quoted where needed; malloc'd. */
-static char *command_line(const char *cmd, int argc, char **argv) {
-    size_t len = strlen("stalesim ") + strlen(cmd) + 1;
-    for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    p += sprintf(p, "stalesim %s", cmd);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int plain = *a != '\0';
-        for (const char *q = a; *q; q++)
-            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                        "0123456789-_./=:,+*%@", *q))
-                plain = 0;
-        *p++ = ' ';
-        if (plain) {
-            p += sprintf(p, "%s", a);
-            continue;
-        }
-        *p++ = '\'';
-        for (const char *q = a; *q; q++) {
-            if (*q == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *q;
-            }
-        }
-        *p++ = '\'';
-        *p = '\0';
-    }
-    return s;
 }
 
 static int default_jobs(void) {
@@ -272,7 +239,7 @@ int cmd_sweep(int argc, char **argv) {
         goto out;
     }
     set_texts = calloc((size_t)sets.n + 1, sizeof *set_texts);
-    cmdline = command_line("sweep", argc, argv);
+    cmdline = shell_command_line("sweep", argc, argv);
     if (!set_texts || !cmdline) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;

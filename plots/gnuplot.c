@@ -31,6 +31,8 @@ struct gp {
     char *err_path; /* gnuplot's stderr */
     int write_errno; /* first failed write's errno, 0 if none */
     int in_block;
+    gp_guard guard;  /* the inertness check over everything sent */
+    char refused[160]; /* why the guard stopped the script; "" if it did not */
     struct sigaction old_pipe;
 };
 
@@ -88,6 +90,13 @@ int gp_target_parse(gp_target *t, const char *output, const char *size,
             t->height = ws.ws_row - 2 > 40 ? 40 : ws.ws_row - 2;
         }
     } else {
+        for (const unsigned char *p = (const unsigned char *)output; *p; p++)
+            if (*p < 0x20 || *p == 0x7f) {
+                errf(err, errlen, "-o: the file name contains a control "
+                     "character (byte 0x%02x at offset %zu): refused",
+                     *p, (size_t)(p - (const unsigned char *)output));
+                return GP_EUSAGE;
+            }
         const char *dot = strrchr(output, '.'), *slash = strrchr(output, '/');
         if (dot && slash && dot < slash) dot = NULL;
         if (dot && strcasecmp(dot, ".png") == 0) t->format = GP_PNG;
@@ -146,47 +155,189 @@ int gp_is_text(const gp *g) { return g->t->format == GP_DUMB; }
 
 /* ---- writing ------------------------------------------------------------------- */
 
-int gp_printf(gp *g, const char *fmt, ...) {
+/* ---- the guard: nothing but inert text reaches gnuplot ---------------------- */
+
+/* gnuplot executes text in three ways we must never produce from data:
+ * backquotes (command substitution, also inside double-quoted strings),
+ * system(...) and @macros, and a newline that starts a new command.  Every
+ * string from outside (file names, family names, --vary values, names read
+ * from a results database) goes through gp_quote or gp_datum, which cannot
+ * produce any of them.  The guard re-checks everything sent, so that a
+ * future caller who forgets to quote gets a refused plot, not a shell:
+ *   - outside single quotes: no backquote, no '@', no identifier `system`;
+ *   - a line never ends inside a quoted string (a newline from data);
+ *   - inside a datablock, no line is the block's terminator but the one
+ *     gp_block_end writes.
+ * Returns 0, or -1 with why filled in. */
+static int word_is(const gp_guard *s, const char *w) {
+    return s->wlen == strlen(w) && memcmp(s->word, w, s->wlen) == 0;
+}
+
+int gp_guard_feed(gp_guard *s, const char *text, size_t n, char *why,
+                  size_t whylen) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (s->in_block) { /* data rows: only the terminator matters */
+            if (c == '\n') {
+                s->col = 0;
+                continue;
+            }
+            /* gnuplot ends the block at a line that starts with EOD. */
+            if (s->col < 3) s->line[s->col] = (char)c;
+            if (++s->col == 3 && memcmp(s->line, "EOD", 3) == 0 &&
+                !s->block_end) {
+                errf(why, whylen, "a data row starts with EOD");
+                return -1;
+            }
+            continue;
+        }
+        int ident = isalnum(c) || c == '_';
+        if (!ident && !s->quote && word_is(s, "system")) {
+            errf(why, whylen, "system() outside a string");
+            return -1;
+        }
+        if (!ident || s->quote) s->wlen = 0;
+        if (c == '\n') {
+            if (s->quote) {
+                errf(why, whylen, "a line break inside a quoted string");
+                return -1;
+            }
+            s->wlen = 0;
+            continue;
+        }
+        if (s->quote == '\'') {
+            if (c == '\'') s->quote = 0; /* '' re-opens on the next quote */
+        } else if (s->quote == '"') {
+            if (c == '`') {
+                errf(why, whylen, "a backquote in a double-quoted string");
+                return -1;
+            }
+            if (s->escape) s->escape = 0;
+            else if (c == '\\') s->escape = 1;
+            else if (c == '"') s->quote = 0;
+        } else if (c == '\'' || c == '"') {
+            s->quote = (int)c;
+        } else if (c == '`' || c == '@') {
+            errf(why, whylen, "'%c' outside a single-quoted string", c);
+            return -1;
+        } else if (ident && s->wlen < sizeof s->word) {
+            s->word[s->wlen++] = (char)c;
+        }
+    }
+    return 0;
+}
+
+/* Sends n bytes through the guard; the first refusal or failed write is
+ * sticky. */
+static int gp_send(gp *g, const char *text, size_t n) {
     if (g->write_errno) return -1;
-    va_list ap;
-    va_start(ap, fmt);
+    if (gp_guard_feed(&g->guard, text, n, g->refused, sizeof g->refused)) {
+        g->write_errno = EINVAL;
+        return -1;
+    }
     errno = 0;
-    int n = vfprintf(g->pipe, fmt, ap);
-    va_end(ap);
-    if (n < 0 || ferror(g->pipe)) {
+    if (fwrite(text, 1, n, g->pipe) != n || ferror(g->pipe)) {
         g->write_errno = errno ? errno : EIO;
         return -1;
     }
     return 0;
 }
 
-char *gp_quote(char *buf, size_t len, const char *text) {
+int gp_printf(gp *g, const char *fmt, ...) {
+    if (g->write_errno) return -1;
+    char small[1024], *buf = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        g->write_errno = EINVAL;
+        return -1;
+    }
+    if ((size_t)n >= sizeof small) {
+        if (!(buf = malloc((size_t)n + 1))) {
+            g->write_errno = ENOMEM;
+            return -1;
+        }
+        va_start(ap, fmt);
+        vsnprintf(buf, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    int rc = gp_send(g, buf, (size_t)n);
+    if (buf != small) free(buf);
+    return rc;
+}
+
+/* Copies text into buf between quote characters q, control characters made
+ * spaces.  A q inside is written as `alt` when alt is not 0 (datablock
+ * fields); otherwise (single quotes) it closes the string and is joined in
+ * as "'", giving 'it'."'".'s'.  gnuplot's own doubling of quotes is not
+ * used: its scanner reads three quotes in a row as an empty string and a
+ * stray quote.  Cut to fit len, never inside the join. */
+static char *quote_into(char *buf, size_t len, const char *text, char q,
+                        char alt) {
+    static const char join[] = "'.\"'\".'";
     size_t o = 0;
     if (len < 3) {
         if (len) buf[0] = '\0';
         return buf;
     }
-    buf[o++] = '"';
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p < 0x20) continue;
-        int esc = *p == '"' || *p == '\\';
-        if (o + (size_t)esc + 2 >= len) break;
-        if (esc) buf[o++] = '\\';
-        buf[o++] = (char)*p;
+    buf[o++] = q;
+    for (const unsigned char *p = (const unsigned char *)(text ? text : "");
+         *p; p++) {
+        char c = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
+        if (c == q && !alt) {
+            if (o + sizeof join + 1 > len) break;
+            memcpy(buf + o, join, sizeof join - 1);
+            o += sizeof join - 1;
+            continue;
+        }
+        if (c == q) c = alt;
+        if (o + 2 >= len) break;
+        buf[o++] = c;
     }
-    buf[o++] = '"';
+    buf[o++] = q;
     buf[o] = '\0';
     return buf;
 }
 
+char *gp_quote(char *buf, size_t len, const char *text) {
+    return quote_into(buf, len, text, '\'', 0);
+}
+
+char *gp_quote_lines(char *buf, size_t len, const char *first,
+                     const char *second, int blank_third) {
+    char a[512], b[1024];
+    gp_quote(a, sizeof a, first);
+    gp_quote(b, sizeof b, second);
+    snprintf(buf, len, "%s.\"\\n\".%s%s", a, b,
+             blank_third ? ".\"\\n\"" : "");
+    /* A cut expression would not parse: fall back to the first line. */
+    if (strlen(buf) + 1 >= len) gp_quote(buf, len, first);
+    return buf;
+}
+
+char *gp_datum(char *buf, size_t len, const char *text) {
+    return quote_into(buf, len, text, '"', '\'');
+}
+
 int gp_block_begin(gp *g, const char *name) {
+    int rc = gp_printf(g, "$%s << EOD\n", name);
     g->in_block = 1;
-    return gp_printf(g, "$%s << EOD\n", name);
+    g->guard.in_block = 1;
+    g->guard.col = 0;
+    return rc;
 }
 
 int gp_block_end(gp *g) {
+    /* A row left without its newline would swallow the terminator. */
+    if (g->guard.col) gp_printf(g, "\n");
+    g->guard.block_end = 1;
+    int rc = gp_printf(g, "EOD\n");
+    g->guard.block_end = 0;
+    g->guard.in_block = 0;
     g->in_block = 0;
-    return gp_printf(g, "EOD\n");
+    return rc;
 }
 
 /* Shell single-quoting of s into buf; -1 if it does not fit. */
@@ -205,21 +356,6 @@ static int shell_quote(char *buf, size_t len, const char *s) {
         }
     }
     if (o + 2 > len) return -1;
-    buf[o++] = '\'';
-    buf[o] = '\0';
-    return 0;
-}
-
-/* A gnuplot single-quoted string (no escapes; ' doubled). */
-static int gp_single_quote(char *buf, size_t len, const char *s) {
-    size_t o = 0;
-    if (len < 3) return -1;
-    buf[o++] = '\'';
-    for (; *s; s++) {
-        if (o + 3 >= len) return -1;
-        if (*s == '\'') buf[o++] = '\'';
-        buf[o++] = *s;
-    }
     buf[o++] = '\'';
     buf[o] = '\0';
     return 0;
@@ -372,12 +508,12 @@ int gp_open(gp **out, const gp_target *t, char *err, size_t errlen) {
     }
     if (g->tmp_out) {
         char q[8192];
-        if (gp_single_quote(q, sizeof q, g->tmp_out) != 0) {
+        if (strlen(g->tmp_out) * 7 + 3 > sizeof q) {
             errf(err, errlen, "output path too long");
             gp_abort(g);
             return GP_ERUNTIME;
         }
-        gp_printf(g, "set output %s\n", q);
+        gp_printf(g, "set output %s\n", gp_quote(q, sizeof q, g->tmp_out));
     }
     *out = g;
     return GP_OK;
@@ -428,7 +564,10 @@ int gp_close(gp *g, char *err, size_t errlen) {
     sigaction(SIGPIPE, &g->old_pipe, NULL);
     char why[512];
     first_error_line(g->err_path, why, sizeof why);
-    if (status == -1) {
+    if (g->refused[0]) {
+        errf(err, errlen, "refused to send gnuplot unsafe text (%s); nothing "
+             "was written", g->refused);
+    } else if (status == -1) {
         errf(err, errlen, "waiting for gnuplot: %s", strerror(errno));
     } else if (WIFSIGNALED(status)) {
         errf(err, errlen, "gnuplot was killed by signal %d%s%s",

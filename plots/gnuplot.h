@@ -86,9 +86,42 @@ int gp_is_text(const gp *g);
 int gp_printf(gp *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* A quoted gnuplot string for text: "..." with \ and " escaped and control
- * characters dropped.  Returns buf. */
+/* Every string from outside (file, family and point names, --vary values,
+ * anything read from a results database) reaches gnuplot only through these
+ * three, which make it inert by construction: no backquote, macro or
+ * system() can run from it and no line break can end a command.
+ *
+ * gp_quote: a gnuplot string expression of single-quoted pieces (gnuplot
+ * does no substitution inside single quotes); a quote in the text is
+ * joined in as "'" ('it'."'".'s'), control characters become spaces, cut
+ * to fit len.  For titles, labels, tics, key entries and the output file.
+ * gp_quote_lines: the two-line expression 'FIRST'."\n".'SECOND' (and a
+ * third, empty line when blank_third), for set title.
+ * gp_datum: a double-quoted field for a datablock row (data rows are never
+ * substituted; " becomes ', control characters spaces).
+ * Each returns buf. */
 char *gp_quote(char *buf, size_t len, const char *text);
+char *gp_quote_lines(char *buf, size_t len, const char *first,
+                     const char *second, int blank_third);
+char *gp_datum(char *buf, size_t len, const char *text);
+
+/* The guard gp_printf runs over everything it sends (see gnuplot.c): a
+ * script that would execute anything is refused, and gp_close reports
+ * "refused ...".  Exposed for its tests.  Zero-initialise before use. */
+typedef struct gp_guard {
+    int quote;      /* 0, '\'' or '"': the string we are inside */
+    int escape;     /* a backslash was just seen inside "..." */
+    int in_block;   /* inside a datablock */
+    int block_end;  /* gp_block_end is writing the terminator */
+    size_t col;     /* characters so far on this datablock row */
+    char line[4];   /* the row's first characters */
+    char word[8];   /* the identifier being read outside strings */
+    size_t wlen;
+} gp_guard;
+
+/* Feeds n bytes; 0, or -1 with why filled in at the first unsafe byte. */
+int gp_guard_feed(gp_guard *s, const char *text, size_t n, char *why,
+                  size_t whylen);
 
 /* Datablock $name: gp_block_begin, rows with gp_printf, gp_block_end. */
 int gp_block_begin(gp *g, const char *name);

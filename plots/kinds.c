@@ -298,18 +298,15 @@ void plot_style_common(gp *g) {
 }
 
 static void title(gp *g, const char *what, const plot_view *v) {
-    char ctx[768], q1[512], q2[900];
+    char ctx[768], q[1700];
     context(v, ctx, sizeof ctx);
-    gp_quote(q1, sizeof q1, what);
-    gp_quote(q2, sizeof q2, ctx);
-    q1[strlen(q1) - 1] = '\0'; /* two lines: "WHAT\nCONTEXT" */
-    /* Text: a third, empty line, where axis_label puts the y label. */
-    if (gp_is_text(g)) {
-        q2[strlen(q2) - 1] = '\0';
-        gp_printf(g, "set title %s\\n%s\\n\"\n", q1, q2 + 1);
-    } else {
-        gp_printf(g, "set title %s\\n%s font ',13'\n", q1, q2 + 1);
-    }
+    /* Two lines, WHAT and CONTEXT.  Text: a third, empty line, where
+     * axis_label puts the y label. */
+    gp_quote_lines(q, sizeof q, what, ctx, gp_is_text(g));
+    if (gp_is_text(g))
+        gp_printf(g, "set title %s\n", q);
+    else
+        gp_printf(g, "set title %s font ',13'\n", q);
 }
 
 static void axis_label(gp *g, char axis, const char *text) {
@@ -345,10 +342,11 @@ static void duration_tics(gp *g, char axis, double lo, double hi) {
     if (n < 2) return;
     gp_printf(g, "set %ctics (", axis);
     int k = 0;
+    char q[16];
     for (size_t i = 0; i < sizeof tics / sizeof tics[0]; i++)
         if (tics[i].s >= lo * 0.999 && tics[i].s <= hi * 1.001)
-            gp_printf(g, "%s'%s' %.10g", k++ ? ", " : "", tics[i].label,
-                      tics[i].s);
+            gp_printf(g, "%s%s %.10g", k++ ? ", " : "",
+                      gp_quote(q, sizeof q, tics[i].label), tics[i].s);
     gp_printf(g, ")\n");
 }
 
@@ -928,7 +926,7 @@ static void draw_tradeoff(const plot_view *v, gp *g) {
             char q[160];
             gp_printf(g, "%.10g %.10g %.10g %.10g %.10g %.10g %s\n", x, y,
                       clamp_low(x - cx, fx), x + cx, clamp_low(y - cy, fy),
-                      y + cy, gp_quote(q, sizeof q, p->xtext));
+                      y + cy, gp_datum(q, sizeof q, p->xtext));
         }
         gp_block_end(g);
     }
@@ -1048,7 +1046,7 @@ static void draw_causes(const plot_view *v, gp *g) {
     gp_printf(g, " top label x\n");
     for (size_t k = 0; k < ng && k < 4096; k++) {
         char q[320], t[32];
-        gp_printf(g, "%s", gp_quote(q, sizeof q, v->sel.group[k].label));
+        gp_printf(g, "%s", gp_datum(q, sizeof q, v->sel.group[k].label));
         for (int c = 0; c < CAUSE_COUNT; c++) {
             if (!used[c]) continue;
             double y = per_run(&v->pool[k], c);
@@ -1057,8 +1055,10 @@ static void draw_causes(const plot_view *v, gp *g) {
         }
         if (!nused) gp_printf(g, " 0");
         plot_fmt_sig(t, sizeof t, total[k], 3);
-        gp_printf(g, " %.10g \"%s\" %zu\n",
-                  shares ? (total[k] > 0 ? 100.0 : 0.0) : total[k], t, k);
+        char qt[40];
+        gp_printf(g, " %.10g %s %zu\n",
+                  shares ? (total[k] > 0 ? 100.0 : 0.0) : total[k],
+                  gp_datum(qt, sizeof qt, t), k);
     }
     gp_block_end(g);
     int ncol = nused ? nused : 1;

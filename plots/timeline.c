@@ -314,38 +314,41 @@ int plot_story_draw(const plot_story *s, gp *g) {
     double top = LANE_CLIENT0 + nclient - 1 + others + 0.9;
 
     plot_style_common(g);
-    char t1[256], q1[300], q2[600];
+    char t1[256], qt[1700];
     if (s->index)
         snprintf(t1, sizeof t1, "Stale read %u, key %u: %s", s->index,
                  read->key, oracle_cause_name((oracle_cause)read->cause));
     else
         snprintf(t1, sizeof t1, "A stale read of key %u: %s", read->key,
                  oracle_cause_name((oracle_cause)read->cause));
-    gp_quote(q1, sizeof q1, t1);
-    gp_quote(q2, sizeof q2, s->context);
-    q1[strlen(q1) - 1] = '\0';
-    gp_printf(g, "set title %s\\n%s font ',13'\n", q1, q2 + 1);
+    gp_printf(g, "set title %s font ',13'\n",
+              gp_quote_lines(qt, sizeof qt, t1, s->context, 0));
     char xl[160];
     snprintf(xl, sizeof xl, "time relative to %s (steps evenly spaced)",
              commit >= 0 ? "the commit the read missed" : "the first step");
-    gp_printf(g, "set xlabel '%s'\nset ylabel ''\n", xl);
+    char qx[200];
+    gp_printf(g, "set xlabel %s\nset ylabel ''\n", gp_quote(qx, sizeof qx, xl));
     gp_printf(g, "set xrange [-0.7:%.3f]\nset yrange [-0.6:%.3f]\n",
               (double)n - 0.3, top + 0.5);
     gp_printf(g, "set grid noxtics ytics\nset border 1\nset key below nobox noopaque "
                  "horizontal\nset ytics scale 0 (");
     gp_printf(g, "'DB' %d, 'cache' %d", LANE_DB, LANE_CACHE);
     for (int c = 0; c < nclient; c++)
-        gp_printf(g, ", 'client %u%s' %d", client[c],
-                  client[c] == read->client && !writes[c] ? " (reader)"
-                  : writes[c] && client[c] != read->client ? " (writer)"
-                                                            : "",
-                  LANE_CLIENT0 + c);
+    {
+        char cl[64], qc[80];
+        snprintf(cl, sizeof cl, "client %u%s", client[c],
+                 client[c] == read->client && !writes[c] ? " (reader)"
+                 : writes[c] && client[c] != read->client ? " (writer)"
+                                                           : "");
+        gp_printf(g, ", %s %d", gp_quote(qc, sizeof qc, cl), LANE_CLIENT0 + c);
+    }
     if (others) gp_printf(g, ", 'other clients' %d", LANE_CLIENT0 + nclient);
     gp_printf(g, ")\nset xtics %s(", n > 8 && !gp_is_text(g) ? "font ',9' " : "");
     for (unsigned i = 0; i < n; i++) {
         char tt[48];
         rel_time(tt, sizeof tt, s->step[i].rec.t, origin);
-        gp_printf(g, "%s'%s' %u", i ? ", " : "", tt, i);
+        char qt2[64];
+        gp_printf(g, "%s%s %u", i ? ", " : "", gp_quote(qt2, sizeof qt2, tt), i);
     }
     gp_printf(g, ")\n");
 
@@ -369,7 +372,7 @@ int plot_story_draw(const plot_story *s, gp *g) {
         short_text(r, txt, sizeof txt);
         int kind = i == n - 1 ? 3 : (int)i == commit ? 2
                                    : lane[i] >= LANE_CLIENT0 ? 0 : 1;
-        gp_printf(g, "%u %d %s %d\n", i, lane[i], gp_quote(q, sizeof q, txt),
+        gp_printf(g, "%u %d %s %d\n", i, lane[i], gp_datum(q, sizeof q, txt),
                   kind);
     }
     gp_block_end(g);

@@ -647,7 +647,7 @@ static void test_target_parse(void) {
     EXPECT(!gp_find_program("stalesim-no-such-program-x", NULL, 0),
            "found a program that does not exist");
     char q[64];
-    EXPECT(strcmp(gp_quote(q, sizeof q, "a\"b\\c\n"), "\"a\\\"b\\\\c\"") == 0,
+    EXPECT(strcmp(gp_quote(q, sizeof q, "a\"b\\c'\n"), "'a\"b\\c'.\"'\".' '") == 0,
            "quote [%.500s]", q);
 }
 
