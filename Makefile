@@ -5,19 +5,20 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := gsl sqlite3 cunit inih
-DEBS    := libgsl-dev libsqlite3-dev libcunit1-dev libinih-dev gnuplot-nox pkg-config
+PKGS    := gsl sqlite3 cunit inih hiredis libpq
+DEBS    := libgsl-dev libsqlite3-dev libcunit1-dev libinih-dev gnuplot-nox pkg-config \
+           redis-server libhiredis-dev postgresql libpq-dev
 
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
 DEFS    := -D_POSIX_C_SOURCE=200809L
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS_ALL = $(OPT) $(WARN) $(DEFS) -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LIBS_ALL   = $(PKG_LIBS) -lm $(EXTRA_LDFLAGS)
+CFLAGS_ALL = $(OPT) $(WARN) $(DEFS) -pthread -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LIBS_ALL   = $(PKG_LIBS) -lm -pthread $(EXTRA_LDFLAGS)
 
 BUILD   ?= build
-LIB_SRC := $(wildcard sim/*.c models/*.c plots/*.c) \
+LIB_SRC := $(wildcard sim/*.c models/*.c plots/*.c emulate/*.c) \
            $(filter-out experiments/main.c,$(wildcard experiments/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(filter-out tests/bench.c,$(wildcard tests/*.c))
@@ -45,7 +46,7 @@ $(BUILD)/libstalesim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard sim/*.h models/*.h experiments/*.h plots/*.h tests/*.h)
+$(BUILD)/%.o: %.c $(wildcard sim/*.h models/*.h experiments/*.h plots/*.h emulate/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 

@@ -120,6 +120,8 @@ static const struct {
      "one plot of a sweep, a run or a stale read, drawn by gnuplot"},
     {"report", cmd_report, usage_report,
      "a Markdown design review of a sweep, with its plots"},
+    {"emulate", cmd_emulate, usage_emulate,
+     "run a scenario against a real Redis and PostgreSQL and judge it"},
     {"keys", cmd_keys, usage_keys,
      "every scenario key with its default (Markdown)"},
     {"patterns", cmd_patterns, usage_patterns,

@@ -37,4 +37,8 @@ void usage_plot(FILE *out);
 int cmd_report(int argc, char **argv);
 void usage_report(FILE *out);
 
+/* emulate/cmd_emulate.c */
+int cmd_emulate(int argc, char **argv);
+void usage_emulate(FILE *out);
+
 #endif

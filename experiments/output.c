@@ -256,7 +256,13 @@ static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
 }
 
 static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
-    fprintf(out, "{\"stalesim\": \"%s\",\n \"scenario\": ", STALESIM_VERSION);
+    fprintf(out, "{\"stalesim\": \"%s\",\n", STALESIM_VERSION);
+    if (s->source) {
+        fputs(" \"source\": ", out);
+        output_json_string(out, s->source);
+        fputs(",\n", out);
+    }
+    fputs(" \"scenario\": ", out);
     output_json_scenario(out, sc);
     fprintf(out, ",\n \"reps\": %u, \"seed\": %llu, \"warmup_s\": %.10g,\n"
                  " \"metrics\": {",
@@ -312,6 +318,25 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         fputc('}', out);
     }
     if (s->nfamilies > 0) json_families(out, sc, s);
+    if (s->nmeasured > 0) {
+        fputs(",\n \"measured_latency_s\": {", out);
+        for (int i = 0; i < s->nmeasured; i++) {
+            const sim_hist *h = s->measured[i];
+            fprintf(out, "%s\n  ", i ? "," : "");
+            output_json_string(out, s->measured_name[i]);
+            fprintf(out, ": {\"n\": %llu, \"mean\": ",
+                    (unsigned long long)sim_hist_n(h));
+            output_json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            for (int q = 0; q < NQ; q++) {
+                fprintf(out, ", \"%s\": ", quantile_names[q]);
+                output_json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            }
+            fputs(", \"max\": ", out);
+            output_json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+            fputc('}', out);
+        }
+        fputc('}', out);
+    }
     fprintf(out, ",\n \"events\": %llu, \"wall_s\": %.3f, \"events_per_s\": %.0f}\n",
             (unsigned long long)s->events, s->wall_s,
             s->wall_s > 0 ? (double)s->events / s->wall_s : 0.0);
@@ -377,6 +402,24 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
                 sc->paths.path[p].name,
                 (unsigned long long)s->stale_by_path[p]);
     if (s->nfamilies > 0) csv_families(out, s, sc);
+    if (s->source) fprintf(out, "run,source,value,%s\n", s->source);
+    for (int i = 0; i < s->nmeasured; i++) {
+        const sim_hist *h = s->measured[i];
+        const char *name = s->measured_name[i];
+        fprintf(out, "measured_latency,%s,n,%llu\n", name,
+                (unsigned long long)sim_hist_n(h));
+        fprintf(out, "measured_latency,%s,mean,", name);
+        csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+        fputc('\n', out);
+        for (int q = 0; q < NQ; q++) {
+            fprintf(out, "measured_latency,%s,%s,", name, quantile_names[q]);
+            csv_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            fputc('\n', out);
+        }
+        fprintf(out, "measured_latency,%s,max,", name);
+        csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+        fputc('\n', out);
+    }
     fprintf(out, "run,events,value,%llu\nrun,wall_s,value,%.3f\n"
                  "run,events_per_s,value,%.0f\n",
             (unsigned long long)s->events, s->wall_s,
@@ -404,7 +447,8 @@ static const char *text_of(const scenario *sc, const char *section,
 }
 
 static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
-    fprintf(out, "stalesim %s: %s\n", STALESIM_VERSION, sc->path);
+    fprintf(out, "stalesim %s: %s%s\n", STALESIM_VERSION, sc->path,
+            s->source ? " (measured: emulation against real servers)" : "");
     if (sc->workload.trace[0])
         fprintf(out, "pattern %s, ttl %s; trace %s (%s) over %s keys\n",
                 sc->cache.pattern, text_of(sc, "cache", "ttl"),
@@ -477,6 +521,26 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
                      "distributions; distributions in s: n, mean, p50, p90, "
                      "p99, p999, max)\n");
         text_families(out, sc, s);
+    }
+    if (s->nmeasured > 0) {
+        fprintf(out, "\n%-20s %9s %11s %11s %11s %11s %11s %11s\n",
+                "measured latency (s)", "n", "mean", "p50", "p90", "p99",
+                "p999", "max");
+        for (int i = 0; i < s->nmeasured; i++) {
+            const sim_hist *h = s->measured[i];
+            fprintf(out, "%-20s %9llu", s->measured_name[i],
+                    (unsigned long long)sim_hist_n(h));
+            text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            for (int q = 0; q < NQ; q++)
+                text_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+            fputc('\n', out);
+        }
+    }
+    if (s->source) {
+        fprintf(out, "\n%llu requests in %.2f s of real time\n",
+                (unsigned long long)s->events, s->wall_s);
+        return;
     }
     fprintf(out, "\n%llu events in %.2f s (%.1f M events/s)\n",
             (unsigned long long)s->events, s->wall_s,

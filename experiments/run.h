@@ -13,6 +13,8 @@
 #include "models/scenario.h"
 #include "models/world.h"
 
+#define RUN_MAX_MEASURED 16
+
 typedef struct run_summary {
     uint32_t reps;
     uint64_t seed;
@@ -31,6 +33,13 @@ typedef struct run_summary {
     double *family_figure[WORLD_MAX_FAMILIES][F_COUNT]; /* [reps] */
     sim_hist family_dist[WORLD_MAX_FAMILIES][FD_COUNT]; /* pooled, ns */
     uint64_t family_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT];
+    /* Measured runs (stalesim emulate) only; NULL and 0 for a simulation.
+     * The output then says "source": "emulation" and prints the measured
+     * latency distributions (not owned here; ns). */
+    const char *source;
+    int nmeasured;
+    const char *measured_name[RUN_MAX_MEASURED];
+    const sim_hist *measured[RUN_MAX_MEASURED];
 } run_summary;
 
 /* Runs replication `rep` of sc into *out (heap-allocate it: it is large).

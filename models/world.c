@@ -709,7 +709,7 @@ static double wall_now(void) {
 
 /* The per-replication metrics from an oracle's and the world's counts (the
  * totals, or one family's share of them). */
-static void fill_metrics(const oracle_counts *oc, const world_counts *wc,
+void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,
                          double span_s, double disagreement, double *m) {
     double reads = (double)oc->reads;
     memset(m, 0, M_COUNT * sizeof *m);
@@ -743,7 +743,7 @@ static void fill_family(const world *w, int i, double span_s,
     const oracle_family *of = oracle_get_family(w->oracle, i);
     const world_counts *wc = &w->fam[i].counts;
     /* Instance disagreement is sampled over all keys: world-wide. */
-    fill_metrics(&of->counts, wc, span_s, local_disagreement(w->local),
+    world_fill_metrics(&of->counts, wc, span_s, local_disagreement(w->local),
                  out->family_metric[i]);
     double *f = out->family_figure[i];
     f[F_HITS] = (double)wc->reads_from_cache;
@@ -780,7 +780,7 @@ int world_run(world *w, world_result *out) {
                         ? sim_time_to_s(end - w->sc->run.warmup)
                         : 1e-9;
     double disagreement = local_disagreement(w->local);
-    fill_metrics(oc, &w->counts, span_s, disagreement, out->metric);
+    world_fill_metrics(oc, &w->counts, span_s, disagreement, out->metric);
 
     out->dist[D_STALE_AGE] = *oracle_stale_age(w->oracle);
     out->dist[D_STALE_WINDOW] = *oracle_stale_window(w->oracle);

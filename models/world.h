@@ -150,7 +150,15 @@ typedef struct world_result {
     sim_hist family_dist[WORLD_MAX_FAMILIES][FD_COUNT]; /* ns */
 } world_result;
 
-typedef struct world_counts {
+typedef struct world_counts world_counts;
+
+/* The per-replication metrics m[M_COUNT] from an oracle's counts and the
+ * world's (span_s: seconds after the warm-up; disagreement: the instance
+ * disagreement sampled).  Also used by the emulator (emulate/judge.c). */
+void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,
+                        double span_s, double disagreement, double *m);
+
+struct world_counts {
     uint64_t reads_from_cache; /* answered by a cache copy, after warm-up */
     uint64_t db_reads;         /* DB read operations after warm-up */
     uint64_t writes;           /* write requests invoked after warm-up */
@@ -163,7 +171,7 @@ typedef struct world_counts {
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t fallback_reads;   /* families only: outage reads sent to the DB */
     uint64_t bypass_reads;     /* families only: reads of a bypass family */
-} world_counts;
+};
 
 /* One key family as the world runs it.  Without [family.*] there is one
  * implicit family whose view is the base scenario itself. */
