@@ -718,7 +718,11 @@ static sim_time to_sample(double x) {
     SIM_CHECK(!isnan(x), "sample is NaN");
     if (x <= 0.0) return 0;
     if (x >= (double)SIM_DIST_CAP) return SIM_DIST_CAP;
-    return (sim_time)llround(x);
+    /* llround for 0 < x < 2^63 without the library call: x - trunc(x) is
+     * exact for doubles, so this rounds half away from zero exactly as
+     * llround does. */
+    sim_time t = (sim_time)x;
+    return x - (double)t >= 0.5 ? t + 1 : t;
 }
 
 sim_time sim_dist_sample(const sim_dist *d, gsl_rng *r) {

@@ -93,8 +93,10 @@ void sim_hist_bin_bounds(int i, double *lo, double *hi) {
     bin_bounds(i, lo, hi);
 }
 
-/* The bin holding x >= 1. */
-static int bin_of(double x) {
+/* The bin holding x >= 1 from log10: the reference.  Near a bin edge
+ * (where log10 and pow may round differently) it is settled against
+ * bin_bounds, so a value's bin and the reported bounds always agree. */
+static int bin_of_log10(double x) {
     double pos = log10(x) * SIM_HIST_PER_DECADE;
     if (pos >= SIM_HIST_BINS) return SIM_HIST_BINS - 1;
     int i = pos > 0.0 ? (int)pos : 0;
@@ -110,13 +112,68 @@ static int bin_of(double x) {
     return i;
 }
 
+/* The hot path: the same bin without a logarithm.  Durations are integer
+ * ns, so the bin of v is the largest i with edge[i] <= v, edge[i] being the
+ * smallest integer >= lo(i).  v's position among powers of two and 1/16ths
+ * of them (its leading five bits) picks the first candidate from `first`;
+ * an octave slice spans less than 2 bins (64 * log10(17/16) = 1.7), so at
+ * most two comparisons follow.  Both tables are computed once, before
+ * main, from bin_bounds and the reference, and never change: bin_of_ns
+ * gives bin_of_log10's bin for every v (checked in the stats suite). */
+#define SLICE_BITS 4
+#define SLICES (64 << SLICE_BITS)
+static int64_t edge[SIM_HIST_BINS + 1]; /* ns; edge[BINS] past the range */
+static uint16_t first[SLICES];
+
+static int bin_of_ns_lookup(uint64_t v) {
+    int e = 63 - __builtin_clzll(v);
+    unsigned k = e >= SLICE_BITS ? (unsigned)(v >> (e - SLICE_BITS)) & 15u
+                                 : (unsigned)(v << (SLICE_BITS - e)) & 15u;
+    int i = first[(e << SLICE_BITS) | (int)k];
+    while (i < SIM_HIST_BINS - 1 && (int64_t)v >= edge[i + 1]) i++;
+    return i;
+}
+
+__attribute__((constructor)) static void hist_tables(void) {
+    for (int i = 0; i < SIM_HIST_BINS; i++) {
+        double lo, hi;
+        bin_bounds(i, &lo, &hi);
+        /* The smallest integer in bin i per the reference (lo rounded up,
+         * then moved to where the reference says the bin starts). */
+        int64_t n = lo < 9.2e18 ? (int64_t)ceil(lo) : INT64_MAX;
+        while (n > 1 && bin_of_log10((double)(n - 1)) >= i) n--;
+        while (n < INT64_MAX && bin_of_log10((double)n) < i) n++;
+        edge[i] = i == 0 ? 1 : n;
+    }
+    edge[SIM_HIST_BINS] = INT64_MAX;
+    for (int s = 0; s < SLICES; s++) {
+        int e = s >> SLICE_BITS, k = s & 15;
+        uint64_t v = e >= SLICE_BITS ? ((uint64_t)(16 + k) << (e - SLICE_BITS))
+                                     : (uint64_t)(16 + k) >> (SLICE_BITS - e);
+        if (v == 0 || e >= 63) v = e >= 63 ? (uint64_t)1 << 62 : 1;
+        int i = 0;
+        while (i < SIM_HIST_BINS - 1 && (int64_t)v >= edge[i + 1]) i++;
+        first[s] = (uint16_t)i;
+    }
+}
+
+int sim_hist_bin_of_ns(sim_time v) {
+    SIM_CHECK(v >= 1, "bin of %lld ns", (long long)v);
+    return bin_of_ns_lookup((uint64_t)v);
+}
+
+int sim_hist_bin_of_ns_reference(sim_time v) {
+    SIM_CHECK(v >= 1, "bin of %lld ns", (long long)v);
+    return bin_of_log10((double)v);
+}
+
 void sim_hist_add(sim_hist *h, sim_time v) {
     SIM_CHECK(v >= 0, "negative duration %lld ns", (long long)v);
     sim_tally_add(&h->tally, (double)v);
     if (v == 0)
         h->zeros++;
     else
-        h->bins[bin_of((double)v)]++;
+        h->bins[bin_of_ns_lookup((uint64_t)v)]++;
 }
 
 void sim_hist_merge(sim_hist *into, const sim_hist *from) {
@@ -164,7 +221,7 @@ double sim_hist_cdf(const sim_hist *h, double x) {
     if (x >= h->tally.max) return 1.0;
     double below = (double)h->zeros;
     if (x >= 1.0) {
-        int b = bin_of(x);
+        int b = bin_of_log10(x);
         for (int i = 0; i < b; i++) below += (double)h->bins[i];
         double lo, hi;
         bin_bounds(b, &lo, &hi);

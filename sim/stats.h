@@ -56,6 +56,10 @@ double sim_hist_quantile(const sim_hist *h, double q);
 double sim_hist_cdf(const sim_hist *h, double x);
 /* Bounds of bin i in ns: [*lo, *hi). */
 void sim_hist_bin_bounds(int i, double *lo, double *hi);
+/* The bin of v >= 1 ns: sim_hist_add's table lookup, and the log10
+ * reference it must always agree with (exposed for the stats suite). */
+int sim_hist_bin_of_ns(sim_time v);
+int sim_hist_bin_of_ns_reference(sim_time v);
 
 /* Half-width of the 95% Student-t interval of the mean of x[0..n-1];
  * NaN when n < 2. */

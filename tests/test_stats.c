@@ -525,6 +525,43 @@ static void test_ci95_coverage(void) {
     EXPECT(disagree == 0, "array and tally forms disagree %d times", disagree);
 }
 
+/* sim_hist_add's table lookup gives the log10 reference's bin for every
+ * value tried: all of 1..2^20 ns, every integer within 3 ns of every bin
+ * edge, every power of two and its neighbours, and 10^6 log-uniform values
+ * up to 2^62 ns. */
+static void test_hist_lookup_matches_log10(void) {
+    long bad = 0, tried = 0;
+    sim_time first_bad = 0;
+#define TRY(v)                                                                \
+    do {                                                                      \
+        sim_time v_ = (v);                                                    \
+        if (v_ >= 1) {                                                        \
+            tried++;                                                          \
+            if (sim_hist_bin_of_ns(v_) != sim_hist_bin_of_ns_reference(v_) && \
+                !bad++)                                                       \
+                first_bad = v_;                                               \
+        }                                                                     \
+    } while (0)
+    for (sim_time v = 1; v <= (1 << 20); v++) TRY(v);
+    for (int i = 0; i < SIM_HIST_BINS; i++) {
+        double lo, hi;
+        sim_hist_bin_bounds(i, &lo, &hi);
+        if (lo > 4e18) break;
+        sim_time c = (sim_time)ceil(lo);
+        for (sim_time d = -3; d <= 3; d++) TRY(c + d);
+    }
+    for (int e = 0; e < 63; e++)
+        for (sim_time d = -2; d <= 2; d++) TRY(((sim_time)1 << e) + d);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    for (int k = 0; k < 1000000; k++)
+        TRY((sim_time)exp(gsl_rng_uniform(r) * 62 * log(2.0)));
+    gsl_rng_free(r);
+#undef TRY
+    EXPECT(bad == 0, "%ld of %ld values binned apart from log10, first %lld",
+           bad, tried, (long long)first_bad);
+}
+
 static CU_TestInfo tests[] = {
     {"tally welford vs two-pass", test_tally_welford},
     {"tally small", test_tally_small},
@@ -536,6 +573,7 @@ static CU_TestInfo tests[] = {
     {"hist merge", test_hist_merge},
     {"hist cdf", test_hist_cdf},
     {"hist huge values", test_hist_huge},
+    {"hist table lookup = log10 reference", test_hist_lookup_matches_log10},
     {"ci95 hand-computed", test_ci95_hand},
     {"ci95 coverage", test_ci95_coverage},
     CU_TEST_INFO_NULL,
