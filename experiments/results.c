@@ -34,6 +34,14 @@ void results_errf(char *err, size_t errlen, const char *fmt, ...) {
 
 /* Reports the connection's last error; returns RESULTS_EIO. */
 int results_sql_fail(results *r, const char *what, char *err, size_t errlen) {
+    int code = r->db ? sqlite3_errcode(r->db) & 0xff : SQLITE_NOMEM;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+        /* Bad input, not a failure of ours: the file is damaged. */
+        results_errf(err, errlen, "%s: the database file is damaged (sqlite: "
+                     "%s, while %s); restore a copy or sweep into a new --db",
+                     r->path, sqlite3_errmsg(r->db), what);
+        return RESULTS_EINPUT;
+    }
     results_errf(err, errlen, "%s: sqlite: %s (while %s)", r->path,
          r->db ? sqlite3_errmsg(r->db) : "out of memory", what);
     return RESULTS_EIO;
@@ -383,8 +391,9 @@ int results_open(results **out, const char *path, int read_only, char *err,
             goto fail;
         }
         if ((step & 0xff) == SQLITE_CORRUPT) {
-            results_errf(err, errlen, "%s: not a usable database (%s)", path,
-                 sqlite3_errmsg(r->db));
+            results_errf(err, errlen, "%s: the database file is damaged "
+                 "(sqlite: %s, while opening it); restore a copy or sweep "
+                 "into a new --db", path, sqlite3_errmsg(r->db));
             rc = RESULTS_EINPUT;
             goto fail;
         }

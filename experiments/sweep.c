@@ -26,6 +26,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "experiments/run.h"
+#include "sim/fileio.h"
 #include "sim/stats.h"
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -40,21 +41,31 @@ static void errf(char *err, size_t errlen, const char *fmt, ...) {
 
 /* ---- the job ------------------------------------------------------------------- */
 
-/* Reads a whole file into a NUL-terminated string; NULL with errno set. */
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
+/* Reads a whole regular file of at most SCENARIO_FILE_MAX bytes into a
+ * NUL-terminated string; NULL with the reason in why (errno ENOMEM when
+ * memory ran out). */
+static char *read_text(const char *path, char *why, size_t whylen) {
+    FILE *f = sim_file_open_regular(path, why, whylen);
     if (!f) return NULL;
+    snprintf(why, whylen, "%s", strerror(EIO));
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     while (buf) {
         size_t n = fread(buf + len, 1, cap - len - 1, f);
         len += n;
         if (len + 1 < cap) break;
+        if (len > SCENARIO_FILE_MAX) { /* scenario_load refuses it too */
+            free(buf);
+            buf = NULL;
+            snprintf(why, whylen, "more than %d bytes", SCENARIO_FILE_MAX);
+            break;
+        }
         char *bigger = realloc(buf, cap * 2);
         if (!bigger) {
             free(buf);
             buf = NULL;
             errno = ENOMEM;
+            snprintf(why, whylen, "%s", strerror(ENOMEM));
             break;
         }
         buf = bigger;
@@ -130,9 +141,11 @@ int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
     if (file) {
         job->scenario_file = strdup(file);
         if (!job->scenario_file) goto oom;
-        job->scenario_text = read_text(file);
+        char rwhy[128];
+        errno = 0;
+        job->scenario_text = read_text(file, rwhy, sizeof rwhy);
         if (!job->scenario_text) {
-            errf(err, errlen, "%s: cannot read: %s", file, strerror(errno));
+            errf(err, errlen, "%s: cannot open: %s", file, rwhy);
             return errno == ENOMEM ? SWEEP_EIO : SWEEP_EINPUT;
         }
     } else {
@@ -173,7 +186,8 @@ int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
     }
     /* What ran must be what is recorded: the file may not change meanwhile. */
     if (file) {
-        char *again = read_text(file);
+        char rwhy[128];
+        char *again = read_text(file, rwhy, sizeof rwhy);
         int same = again && strcmp(again, job->scenario_text) == 0;
         free(again);
         if (!same) {

@@ -112,6 +112,8 @@ static void worker_main(int task_fd, int result_fd, pid_t parent,
     for (;;) {
         int rc = read_full(task_fd, &head.task, sizeof head.task);
         if (rc <= 0) break; /* end of work, or the coordinator is gone */
+        /* Every byte sent is defined: the result's padding too. */
+        if (res) memset(res, 0, sizeof *res);
         head.status = res && work(arg, &head.task, res) == 0 ? 0 : -1;
         if (write_full(result_fd, &head, sizeof head) != 0) break;
         if (head.status == 0 && write_full(result_fd, res, sizeof *res) != 0)
@@ -207,6 +209,10 @@ static transport *local_start(int jobs, sweep_work_fn work, void *work_arg,
             }
             close(tp[1]);
             close(rp[0]);
+            /* ... and none of the coordinator's bookkeeping (valgrind would
+             * call it lost at the worker's exit). */
+            free(t->w);
+            free(t);
             worker_main(tp[0], rp[1], self, work, work_arg);
             _exit(0);
         }

@@ -58,7 +58,6 @@ typedef struct copy_node {
     uint32_t key;
 } copy_node;
 #define NO_NODE UINT32_MAX
-#define MAX_COPIES 1024
 
 /* Read-your-writes: the last two acknowledged versions of (client, key). */
 typedef struct ack_slot {
@@ -74,7 +73,7 @@ struct oracle {
     sim_time bound;  /* ns: stale reads older than this count as over_bound */
     key_history *hist;  /* [nkeys] */
     copy_state *cache;  /* [nkeys]: the shared cache copy */
-    uint8_t kind[MAX_COPIES]; /* oracle_copy_kind by copy id */
+    uint8_t kind[ORACLE_MAX_COPIES]; /* oracle_copy_kind by copy id */
     uint32_t ncopies;         /* ids 0 .. ncopies-1 are in use */
     int has_always;           /* some copy kind is always present */
     uint32_t *head;           /* [nkeys] first node, or NO_NODE; lazily */
@@ -169,7 +168,7 @@ void oracle_destroy(oracle *o) {
 }
 
 uint32_t oracle_add_copy(oracle *o, oracle_copy_kind kind) {
-    SIM_CHECK(o->ncopies < MAX_COPIES, "more than %d copies", MAX_COPIES);
+    SIM_CHECK(o->ncopies < ORACLE_MAX_COPIES, "more than %d copies", ORACLE_MAX_COPIES);
     SIM_CHECK(kind != COPY_SOURCE && kind != COPY_SHARED, "kind %d", kind);
     if (!o->head) {
         o->head = sim_big_calloc(o->nkeys, sizeof *o->head);

@@ -89,6 +89,10 @@ typedef enum oracle_set_kind {
  * with oracle_add_copy and take ids 2, 3, ... */
 #define ORACLE_SOURCE 0u
 #define ORACLE_CACHE 1u
+/* Copies the oracle tracks per key, the source and the shared cache
+ * included: scenario_validate refuses scenarios that would need more
+ * (2 + db.replicas + local.instances + 1 for write-behind's DB). */
+#define ORACLE_MAX_COPIES 1024
 #define ORACLE_MAX_PATHS 8 /* write paths told apart in stale_by_path */
 
 /* What a copy is: it decides the cause of the windows a commit opens on it. */

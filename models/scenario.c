@@ -16,9 +16,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
+#include "models/oracle.h"
+#include "sim/fileio.h"
 #include "models/pattern.h"
 #include "models/scenario_values.h"
 
@@ -367,8 +370,14 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         }
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
-        if (*end || errno == ERANGE) {
+        if (*end) {
             scenario_err(err, errlen, "'%s' is not a whole number", value);
+            return -1;
+        }
+        if (errno == ERANGE) {
+            scenario_err(err, errlen, "%s is too large (at most %llu)", value,
+                         k->type == KT_U32 ? (unsigned long long)UINT32_MAX
+                                           : (unsigned long long)UINT64_MAX);
             return -1;
         }
         if (k->type == KT_U32) {
@@ -425,9 +434,13 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
-        if (!isdigit((unsigned char)value[0]) || *end || errno == ERANGE ||
-            v > UINT32_MAX) {
+        if (!isdigit((unsigned char)value[0]) || *end) {
             scenario_err(err, errlen, "'%s' is not a whole number >= 0", value);
+            return -1;
+        }
+        if (errno == ERANGE || v > UINT32_MAX) {
+            scenario_err(err, errlen, "%s is outside [0, %u]", value,
+                         (unsigned)UINT32_MAX);
             return -1;
         }
         *(uint32_t *)field = (uint32_t)v;
@@ -541,8 +554,18 @@ typedef struct parse_state {
 static char *read_line(char *buf, int size, void *stream) {
     parse_state *ps = stream;
     char *got = NULL;
+    int nul = 0; /* a NUL byte inside this line */
     if (ps->file) {
-        got = fgets(buf, size, ps->file);
+        /* fgets cannot tell a NUL byte from the end of the line: read the
+         * bytes one by one. */
+        int c = EOF, n = 0;
+        while (n < size - 1 && (c = getc(ps->file)) != EOF) {
+            if (c == '\0') nul = 1;
+            buf[n++] = (char)c;
+            if (c == '\n') break;
+        }
+        buf[n] = '\0';
+        got = n > 0 ? buf : NULL;
     } else if (ps->text && *ps->text) {
         const char *nl = strchr(ps->text, '\n');
         size_t n = nl ? (size_t)(nl - ps->text) + 1 : strlen(ps->text);
@@ -554,6 +577,12 @@ static char *read_line(char *buf, int size, void *stream) {
     }
     if (!got) return NULL;
     ps->line++;
+    if (nul && !ps->failed) {
+        scenario_err(ps->err, ps->errlen, "%s:%d: a NUL byte in the line "
+                     "(a scenario is text)", ps->name, ps->line);
+        ps->failed = 1;
+        ps->failed_line = ps->line;
+    }
     size_t len = strlen(buf);
     int at_end;
     if (ps->file) {
@@ -755,9 +784,19 @@ static int set_basedir(scenario *sc, const char *path) {
 }
 
 int scenario_load(scenario *sc, const char *path, char *err, size_t errlen) {
-    FILE *f = fopen(path, "r");
+    char why[128];
+    FILE *f = sim_file_open_regular(path, why, sizeof why);
     if (!f) {
-        scenario_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        scenario_err(err, errlen, "%s: cannot open: %s", path,
+                     why);
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && st.st_size > SCENARIO_FILE_MAX) {
+        scenario_err(err, errlen, "%s: %lld bytes; a scenario file may have "
+                     "at most %d", path, (long long)st.st_size,
+                     SCENARIO_FILE_MAX);
+        fclose(f);
         return -1;
     }
     if (set_basedir(sc, path) != 0) {
@@ -893,6 +932,12 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
         scenario_err(err, errlen, "%s: duration must be greater than 0", at);
         return -1;
     }
+    if (sc->run.reps > SCENARIO_MAX_REPS) {
+        where(sc, "run", "reps", at, sizeof at);
+        scenario_err(err, errlen, "%s: %u replications is more than the limit "
+                     "of %d", at, (unsigned)sc->run.reps, SCENARIO_MAX_REPS);
+        return -1;
+    }
     if (sc->run.warmup >= sc->run.duration) {
         where(sc, "run", "warmup", at, sizeof at);
         scenario_err(err, errlen, "%s: warmup must be shorter than duration", at);
@@ -923,6 +968,27 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
                     total);
             return -1;
         }
+    }
+    /* Every replica and every instance's local cache is a copy of each key
+     * that the oracle tracks; it has room for ORACLE_MAX_COPIES. */
+    uint64_t copies = 2 + (uint64_t)sc->db.replicas +
+                      (uint64_t)sc->local.instances +
+                      (strcmp(sc->cache.pattern, "write-behind") == 0);
+    if (copies > ORACLE_MAX_COPIES) {
+        int inst = sc->local.instances >= sc->db.replicas;
+        where(sc, inst ? "local" : "db", inst ? "instances" : "replicas", at,
+              sizeof at);
+        scenario_err(err, errlen,
+                "%s: local.instances (%u) + db.replicas (%u) make %llu "
+                "copies of each key; the limit is %d (source, shared cache%s "
+                "and local.instances + db.replicas <= %d)",
+                at, (unsigned)sc->local.instances, (unsigned)sc->db.replicas,
+                (unsigned long long)copies, ORACLE_MAX_COPIES,
+                copies - 2 - sc->db.replicas - sc->local.instances
+                    ? ", write-behind's DB" : "",
+                ORACLE_MAX_COPIES - 2 -
+                    (int)(copies - 2 - sc->db.replicas - sc->local.instances));
+        return -1;
     }
     if (sc->cache.ttl_jitter >= 1) {
         where(sc, "cache", "ttl_jitter", at, sizeof at);
@@ -1026,8 +1092,13 @@ static int parse_key_amount(const char *value, scenario_amount *a, char *err,
         a->is_share = 1;
         a->share = v;
     } else {
-        if (v != floor(v) || v > UINT32_MAX) {
+        if (v != floor(v)) {
             scenario_err(err, errlen, "'%s' is not a whole number of keys", value);
+            return -1;
+        }
+        if (v > UINT32_MAX) {
+            scenario_err(err, errlen, "%s keys is more than %u", value,
+                         (unsigned)UINT32_MAX);
             return -1;
         }
         a->is_share = 0;

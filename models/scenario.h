@@ -33,6 +33,9 @@ enum { TRACE_FORMAT_TWITTER, TRACE_FORMAT_CSV };
 
 #define SCENARIO_PATH_MAX 512 /* bytes of a file name */
 #define SCENARIO_MAX_PATHS 8  /* [path.NAME] sections */
+#define SCENARIO_FILE_MAX (1 << 20) /* bytes of a scenario file (and of the
+                                       scenario text a database stores) */
+#define SCENARIO_MAX_REPS 1000000 /* [run] reps; a sweep bounds points x reps */
 
 /* [cache] mitigations; all off by default. */
 typedef struct scenario_mitigations {

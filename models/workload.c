@@ -12,6 +12,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/bigmem.h"
+#include "sim/fileio.h"
 #include "sim/check.h"
 
 /* One slot of the Walker alias table for key popularity, packed so that a
@@ -420,13 +421,15 @@ static size_t split_fields(char *line, char **field, size_t max) {
 }
 
 /* A whole number >= 0 (digits only), at most `max`. */
+/* Digits to a number <= max: 0, -1 when not all digits, -2 when larger
+ * than max. */
 static int parse_whole(const char *s, uint64_t max, uint64_t *out) {
     if (!isdigit((unsigned char)*s)) return -1;
+    if (strspn(s, "0123456789") != strlen(s)) return -1;
     uint64_t v = 0;
     for (; *s; s++) {
-        if (!isdigit((unsigned char)*s)) return -1;
         unsigned d = (unsigned)(*s - '0');
-        if (v > (max - d) / 10) return -1;
+        if (v > (max - d) / 10) return -2;
         v = v * 10 + d;
     }
     *out = v;
@@ -445,7 +448,8 @@ static int parse_seconds(const char *s, sim_time *out) {
     memcpy(whole, s, wl);
     whole[wl] = '\0';
     uint64_t sec;
-    if (parse_whole(whole, TRACE_MAX_SECONDS, &sec) != 0) return -1;
+    int rc = parse_whole(whole, TRACE_MAX_SECONDS, &sec);
+    if (rc != 0) return rc;
     int64_t frac = 0, scale = 100000000; /* ns per unit of the next digit */
     if (dot) {
         const char *f = dot + 1;
@@ -541,8 +545,14 @@ int workload_trace_read(FILE *f, const char *name, int format,
     ssize_t len;
     const size_t want = format == TRACE_FORMAT_TWITTER ? 7 : 3;
     errno = 0;
-    while ((len = getline(&line, &linecap, f)) >= 0) {
+    while ((len = sim_file_getline(&line, &linecap, f, WORKLOAD_TRACE_LINE_MAX)) >= 0 ||
+           len == -2) {
         lineno++;
+        if (len == -2) {
+            trace_err(err, errlen, "%s:%lu: line longer than %d bytes (not a "
+                      "trace)", name, lineno, WORKLOAD_TRACE_LINE_MAX);
+            goto out;
+        }
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
@@ -576,10 +586,13 @@ int workload_trace_read(FILE *f, const char *name, int format,
         uint32_t client = 0;
         if (format == TRACE_FORMAT_TWITTER) {
             uint64_t v;
-            if (parse_whole(fld[0], TRACE_MAX_SECONDS, &v) != 0) {
+            int wrc = parse_whole(fld[0], TRACE_MAX_SECONDS, &v);
+            if (wrc != 0) {
                 trace_err(err, errlen,
-                          "%s:%lu: timestamp '%s' is not a whole number of "
-                          "seconds",
+                          wrc == -2 ? "%s:%lu: timestamp '%s' is too large "
+                                      "(at most 9000000000 seconds)"
+                                    : "%s:%lu: timestamp '%s' is not a whole "
+                                      "number of seconds",
                           name, lineno, fld[0]);
                 goto out;
             }
@@ -587,14 +600,19 @@ int workload_trace_read(FILE *f, const char *name, int format,
             static const char *const what[] = {"key size", "value size",
                                                "client id"};
             for (int i = 0; i < 3; i++)
-                if (parse_whole(fld[2 + i], UINT64_MAX, &v) != 0) {
+                if ((wrc = parse_whole(fld[2 + i], UINT64_MAX, &v)) != 0) {
                     trace_err(err, errlen,
-                              "%s:%lu: %s '%s' is not a whole number", name,
-                              lineno, what[i], fld[2 + i]);
+                              wrc == -2 ? "%s:%lu: %s '%s' is larger than "
+                                          "2^64-1"
+                                        : "%s:%lu: %s '%s' is not a whole "
+                                          "number",
+                              name, lineno, what[i], fld[2 + i]);
                     goto out;
                 }
-            if (parse_whole(fld[6], UINT64_MAX, &v) != 0) {
-                trace_err(err, errlen, "%s:%lu: ttl '%s' is not a whole number",
+            if ((wrc = parse_whole(fld[6], UINT64_MAX, &v)) != 0) {
+                trace_err(err, errlen,
+                          wrc == -2 ? "%s:%lu: ttl '%s' is larger than 2^64-1"
+                                    : "%s:%lu: ttl '%s' is not a whole number",
                           name, lineno, fld[6]);
                 goto out;
             }
@@ -620,10 +638,15 @@ int workload_trace_read(FILE *f, const char *name, int format,
                 goto out;
             }
         } else {
-            if (parse_seconds(fld[0], &at) != 0) {
+            int src = parse_seconds(fld[0], &at);
+            if (src != 0) {
                 trace_err(err, errlen,
-                          "%s:%lu: time '%s' is not a number of seconds >= 0 "
-                          "(digits, optionally a fraction: 12 or 12.5)",
+                          src == -2
+                              ? "%s:%lu: time '%s' is too large (at most "
+                                "9000000000 seconds)"
+                              : "%s:%lu: time '%s' is not a number of seconds "
+                                ">= 0 (digits, optionally a fraction: 12 or "
+                                "12.5)",
                           name, lineno, fld[0]);
                 goto out;
             }
@@ -668,7 +691,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
         t->writes += kind != TK_READ;
         t->deletes += kind == TK_DELETE;
     }
-    if (ferror(f)) {
+    if (len == -3 || ferror(f)) {
         trace_err(err, errlen, "%s: read error after line %lu: %s", name,
                   lineno, strerror(errno ? errno : EIO));
         goto out;
@@ -710,10 +733,11 @@ int workload_trace_load(const scenario *sc, workload_trace *t, char *err,
         snprintf(path, n, "%s%s%s", dir,
                  dir[strlen(dir) - 1] == '/' ? "" : "/", file);
     int rc = -1;
-    FILE *f = fopen(path, "r");
+    char why[128];
+    FILE *f = sim_file_open_regular(path, why, sizeof why);
     if (!f) {
         trace_err(err, errlen, "%s: cannot open the trace ([workload] trace): "
-                               "%s", path, strerror(errno));
+                               "%s", path, why);
         goto out;
     }
     rc = workload_trace_read(f, path, sc->workload.trace_format, t, err,

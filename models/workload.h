@@ -58,6 +58,8 @@ typedef struct workload_trace {
     size_t reads, writes, deletes; /* by operation; deletes are writes too */
 } workload_trace;
 
+#define WORKLOAD_TRACE_LINE_MAX 4096 /* bytes of one trace line */
+
 /* Reads a whole trace from f; `name` stands for the file in messages.
  *
  * twitter: "timestamp,key,key_size,value_size,client_id,operation,ttl", one

@@ -298,6 +298,12 @@ static int add_run(void *arg, uint32_t rep, const world_result *res) {
     return 0;
 }
 
+/* 1 if the connection's last error says the file is damaged. */
+static int damaged(sqlite3 *conn) {
+    int code = conn ? sqlite3_errcode(conn) & 0xff : SQLITE_NOMEM;
+    return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
 /* The experiment's texts, which results.h does not read back. */
 static int load_texts(plot_data *d, const char *path, char *err,
                       size_t errlen) {
@@ -315,17 +321,36 @@ static int load_texts(plot_data *d, const char *path, char *err,
                                "started_at, coalesce(finished_at, '') FROM "
                                "experiments "
                                "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
-        errf(err, errlen, "%s: sqlite: %s (while reading the scenario)", path,
+        rc = damaged(conn) ? PLOT_EINPUT : PLOT_ERUNTIME;
+        errf(err, errlen, "%s: %s%s (while reading the scenario)", path,
+             damaged(conn) ? "the database file is damaged: sqlite: "
+                           : "sqlite: ",
              conn ? sqlite3_errmsg(conn) : "out of memory");
         goto out;
     }
     sqlite3_bind_int64(st, 1, d->experiment);
     int step = sqlite3_step(st);
     if (step != SQLITE_ROW) {
-        errf(err, errlen, "%s: sqlite: %s (while reading the scenario)", path,
+        if (step != SQLITE_DONE && damaged(conn)) rc = PLOT_EINPUT;
+        errf(err, errlen, "%s: %s%s (while reading the scenario)", path,
+             rc == PLOT_EINPUT ? "the database file is damaged: sqlite: "
+                               : "sqlite: ",
              step == SQLITE_DONE ? "no such experiment" : sqlite3_errmsg(conn));
         goto out;
     }
+    /* Texts a sweep stored: none is longer than a scenario file may be. */
+    static const char *const column[] = {
+        "scenario_file", "scenario_text", "overrides", "command_line",
+        "stalesim_version", "started_at", "finished_at"};
+    for (int i = 0; i < 7; i++)
+        if (sqlite3_column_bytes(st, i) > SCENARIO_FILE_MAX) {
+            errf(err, errlen, "%s: experiment %lld's stored %s is %d bytes "
+                 "(at most %d; not a database stalesim wrote)", path,
+                 (long long)d->experiment, column[i],
+                 sqlite3_column_bytes(st, i), SCENARIO_FILE_MAX);
+            rc = PLOT_EINPUT;
+            goto out;
+        }
     d->scenario_file = dup_str((const char *)sqlite3_column_text(st, 0));
     d->scenario_text = dup_str((const char *)sqlite3_column_text(st, 1));
     d->overrides = dup_str((const char *)sqlite3_column_text(st, 2));

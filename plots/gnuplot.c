@@ -551,6 +551,36 @@ static void first_error_line(const char *path, char *buf, size_t len) {
     if (!buf[0] && warn[0]) snprintf(buf, len, "%s", warn);
 }
 
+/* 1 if the file gnuplot wrote ends as a whole file of its format does (a
+ * PNG's IEND chunk, an SVG's </svg>, a PDF's %%EOF): a terminal driver that
+ * ignores write errors (a full disk) leaves a truncated file and exit 0. */
+static int whole_file(const char *path, gp_format format) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char tail[64];
+    size_t n = 0;
+    if (fseek(f, -(long)sizeof tail, SEEK_END) != 0) rewind(f);
+    n = fread(tail, 1, sizeof tail, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return 0;
+    static const char iend[] = "\0\0\0\0IEND\xAE\x42\x60\x82";
+    switch (format) {
+    case GP_PNG:
+        return n >= 12 && memcmp(tail + n - 12, iend, 12) == 0;
+    case GP_SVG:
+    case GP_PDF: {
+        const char *mark = format == GP_SVG ? "</svg>" : "%%EOF";
+        size_t m = strlen(mark);
+        while (n && (tail[n - 1] == '\n' || tail[n - 1] == '\r')) n--;
+        return n >= m && memcmp(tail + n - m, mark, m) == 0;
+    }
+    case GP_DUMB:
+        return 1;
+    }
+    return 0;
+}
+
 int gp_close(gp *g, char *err, size_t errlen) {
     if (!g) return GP_OK;
     int rc = GP_ERUNTIME;
@@ -585,6 +615,10 @@ int gp_close(gp *g, char *err, size_t errlen) {
         struct stat st;
         if (stat(g->tmp_out, &st) != 0 || st.st_size == 0) {
             errf(err, errlen, "gnuplot wrote nothing to '%s'%s%s", g->t->path,
+                 why[0] ? ": " : "", why);
+        } else if (!whole_file(g->tmp_out, g->t->format)) {
+            errf(err, errlen, "cannot write '%s': gnuplot left it incomplete "
+                 "(disk full or file size limit?)%s%s", g->t->path,
                  why[0] ? ": " : "", why);
         } else if (rename(g->tmp_out, g->t->path) != 0) {
             errf(err, errlen, "cannot write '%s': %s", g->t->path,

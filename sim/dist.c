@@ -30,6 +30,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/check.h"
+#include "sim/fileio.h"
 
 /* Largest sample, ns: leaves room to add a sample to any clock reading. */
 #define SIM_DIST_CAP (INT64_MAX / 4)
@@ -505,18 +506,31 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
     path[baselen + namelen] = '\0';
     quoted qp = quote(path, strlen(path));
 
-    f = fopen(path, "r");
+    char whyopen[128];
+    f = sim_file_open_regular(path, whyopen, sizeof whyopen);
     if (!f) {
         errf(err, errlen, "cannot open empirical file '%s': %s", qp.s,
-             strerror(errno));
+             whyopen);
         goto out;
     }
     unsigned long lineno = 0;
     for (;;) {
         errno = 0;
-        ssize_t got = getline(&line, &linecap, f);
+        ssize_t got = sim_file_getline(&line, &linecap, f,
+                                       SIM_DIST_EMPIRICAL_LINE_MAX);
+        if (got == -2) {
+            errf(err, errlen, "empirical file '%s' line %lu: longer than %d "
+                 "bytes (one duration per line)", qp.s, lineno + 1,
+                 SIM_DIST_EMPIRICAL_LINE_MAX);
+            goto out;
+        }
         if (got < 0) break;
         lineno++;
+        if (memchr(line, '\0', (size_t)got)) {
+            errf(err, errlen, "empirical file '%s' line %lu: a NUL byte (one "
+                 "duration per line)", qp.s, lineno);
+            goto out;
+        }
         const char *s = line;
         size_t len = (size_t)got;
         trim(&s, &len);
@@ -526,6 +540,11 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
         if (parse_duration_span(s, len, "duration", &v, why, sizeof why) != 0) {
             errf(err, errlen, "empirical file '%s' line %lu: %s", qp.s, lineno,
                  why);
+            goto out;
+        }
+        if (n == SIM_DIST_EMPIRICAL_MAX_VALUES) {
+            errf(err, errlen, "empirical file '%s': more than %d durations",
+                 qp.s, SIM_DIST_EMPIRICAL_MAX_VALUES);
             goto out;
         }
         if (n == cap) {

@@ -13,6 +13,12 @@
 #ifndef STALESIM_SIM_DIST_H
 #define STALESIM_SIM_DIST_H
 
+/* An empirical:FILE holds at most this many durations, one per line of at
+ * most this many bytes (a file without newlines is refused, not read
+ * without end). */
+#define SIM_DIST_EMPIRICAL_MAX_VALUES 10000000
+#define SIM_DIST_EMPIRICAL_LINE_MAX 1024
+
 #include <stddef.h>
 
 #include <gsl/gsl_rng.h>

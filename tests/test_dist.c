@@ -399,7 +399,8 @@ static void test_dist_parse_errors(void) {
         {"empirical:/nonexistent/stalesim/x.txt",
          "cannot open empirical file '/nonexistent/stalesim/x.txt': No such "
          "file"},
-        {"empirical:/tmp", "cannot read empirical file '/tmp'"},
+        {"empirical:/tmp", "empirical file '/tmp': is a directory, not a "
+                            "regular file"},
         {"exp:5\x01ms", "exp: mean '5?ms'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
