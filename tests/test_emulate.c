@@ -154,7 +154,22 @@ static void test_failed_deletes_measured(void) {
     double failed = csv_value(r.out, "causes,invalidation-failed,stale_reads,");
     CU_ASSERT(stale > 0);
     CU_ASSERT(failed > 0);
-    CU_ASSERT(failed == stale); /* no other cause without latency */
+    /* Real servers have real latency, so on a loaded machine a read can
+     * still fall between a commit and its DEL (invalidation-lag) or a fill
+     * race a write (stale-fill).  Every stale read has a cause, and with
+     * half the deletes failing, failed invalidations are most of them. */
+    double all = 0;
+    for (const char *p = strstr(r.out, "causes,"); p;
+         p = strstr(p + 1, "causes,")) {
+        const char *v = strstr(p, ",stale_reads,");
+        const char *eol = strchr(p, '\n');
+        if (v && (!eol || v < eol)) all += strtod(v + 13, NULL);
+    }
+    CU_ASSERT(all == stale);
+    CU_ASSERT(failed > stale / 2);
+    if (all != stale || failed <= stale / 2)
+        fprintf(stderr, "\n  stale %g, by cause %g, invalidation-failed %g\n",
+                stale, all, failed);
     CU_ASSERT(csv_value(r.out, "metrics,invalidations_failed,mean,") > 0);
     CU_ASSERT(strstr(r.out, "run,source,value,emulation") != NULL);
     CU_ASSERT(strstr(r.out, "measured_latency,db_read_request,n,") != NULL);
