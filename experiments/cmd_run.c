@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "experiments/cli.h"
+#include "experiments/history.h"
 #include "experiments/commands.h"
 #include "experiments/output.h"
 #include "experiments/run.h"
@@ -24,7 +25,7 @@ void usage_run(FILE *out) {
           "\n"
           "  --format F    text (default), json or csv\n"
           "  --history F   write every operation of replication 0 to F as\n"
-          "                JSON lines (for linearizability checkers)\n",
+          "                JSON lines (docs/history.md; stalesim audit F)\n",
           out);
     cli_usage_scenario_flags(out);
 }
@@ -40,39 +41,10 @@ void usage_patterns(FILE *out) {
     fputs("usage: stalesim patterns\n\nLists the caching patterns.\n", out);
 }
 
-/* One JSON line per completed operation (see the README's history format). */
-static void write_history(void *ctx, const trace_rec *r) {
-    static const char *const verdicts[] = {"fresh", "concurrent", "stale"};
-    FILE *f = ctx;
-    if (r->op == TRACE_READ_DONE)
-        fprintf(f,
-                "{\"process\": %u, \"request\": %llu, \"key\": %u, "
-                "\"op\": \"read\", \"value\": %u, \"invoke_ns\": %lld, "
-                "\"complete_ns\": %lld, \"status\": \"ok\", \"from\": \"%s\", "
-                "\"verdict\": \"%s\"}\n",
-                r->client, (unsigned long long)r->request, r->key, r->version,
-                (long long)r->invoked, (long long)r->t,
-                r->from == TRACE_FROM_CACHE ? "cache" : "db",
-                verdicts[r->verdict]);
-    else if (r->op == TRACE_WRITE_DONE || r->op == TRACE_CRASH) {
-        fprintf(f,
-                "{\"process\": %u, \"request\": %llu, \"key\": %u, "
-                "\"op\": \"write\", \"value\": %u, \"invoke_ns\": %lld, ",
-                r->client, (unsigned long long)r->request, r->key, r->version,
-                (long long)r->invoked);
-        if (r->op == TRACE_WRITE_DONE)
-            fprintf(f, "\"complete_ns\": %lld, \"status\": \"ok\"}\n",
-                    (long long)r->t);
-        else
-            fprintf(f, "\"complete_ns\": null, \"status\": \"crashed\", "
-                       "\"committed_ns\": %lld}\n",
-                    (long long)r->t);
-    }
-}
-
 int cmd_run(int argc, char **argv) {
     const char *file = NULL, *format_name = "text", *history = NULL;
     FILE *hist = NULL;
+    history_writer *hw = NULL;
     cli_overrides sets = {0};
     scenario sc;
     run_summary *sum = NULL;
@@ -124,14 +96,19 @@ int cmd_run(int argc, char **argv) {
                  strerror(errno));
         goto out;
     }
-    sum = run_scenario_traced(&sc, hist ? write_history : NULL, hist, err,
+    if (hist && !(hw = history_writer_create(hist, &sc, "simulation"))) {
+        cli_fail(EXIT_RUNTIME, "--history: out of memory");
+        goto out;
+    }
+    sum = run_scenario_traced(&sc, hw ? history_writer_trace : NULL, hw, err,
                               sizeof err);
     if (!sum) {
         cli_fail(EXIT_RUNTIME, "%s", err);
         goto out;
     }
     if (hist) {
-        int bad = ferror(hist);
+        int bad = history_writer_finish(hw) != 0;
+        bad |= ferror(hist);
         bad |= fclose(hist) != 0;
         hist = NULL;
         if (bad) {
@@ -146,6 +123,7 @@ int cmd_run(int argc, char **argv) {
     code = EXIT_OK;
 out:
     if (hist) fclose(hist);
+    history_writer_destroy(hw);
     run_summary_destroy(sum);
     scenario_fini(&sc);
     cli_overrides_fini(&sets);

@@ -545,6 +545,34 @@ static uint32_t acked_by(oracle *o, uint32_t client, uint32_t key, sim_time s) {
 
 /* ---- reads ----------------------------------------------------------------- */
 
+oracle_verdict_kind oracle_judge(sim_time invoked, sim_time answered,
+                                 sim_time next_lo, sim_time next_hi,
+                                 sim_time *age_min, sim_time *age_max) {
+    SIM_CHECK(next_lo <= next_hi, "commit interval [%lld, %lld]",
+              (long long)next_lo, (long long)next_hi);
+    if (next_hi <= invoked) {
+        *age_min = invoked - next_hi;
+        *age_max = invoked - next_lo;
+        return VERDICT_STALE;
+    }
+    return next_lo <= answered ? VERDICT_CONCURRENT : VERDICT_FRESH;
+}
+
+oracle_copy_kind oracle_copy_kind_of(const oracle *o, uint32_t copy) {
+    SIM_CHECK(copy < o->ncopies, "copy %u of %u", copy, o->ncopies);
+    if (copy == ORACLE_SOURCE) return COPY_SOURCE;
+    if (copy == ORACLE_CACHE) return COPY_SHARED;
+    return (oracle_copy_kind)o->kind[copy];
+}
+
+uint32_t oracle_copy_rank(const oracle *o, uint32_t copy) {
+    oracle_copy_kind k = oracle_copy_kind_of(o, copy);
+    if (copy <= ORACLE_CACHE) return 0;
+    uint32_t rank = 0;
+    for (uint32_t c = 2; c < copy; c++) rank += o->kind[c] == k;
+    return rank;
+}
+
 oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
                            sim_time invoked, sim_time answered,
                            uint32_t version, uint32_t copy) {
@@ -556,19 +584,16 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
               version, h->latest);
     oracle_verdict v = {VERDICT_FRESH, 0, 0, 0, CAUSE_TTL_ONLY};
     int counted = invoked >= o->warmup;
-    if (version < h->latest) {
-        sim_time superseded = h->commit_at[version]; /* commit of version+1 */
-        if (superseded <= invoked) {
-            v.kind = VERDICT_STALE;
-            v.age = invoked - superseded;
-            uint32_t at_s = h->latest;
-            while (at_s > version + 1 && h->commit_at[at_s - 1] > invoked)
-                at_s--;
-            v.lag = at_s - version;
-            v.ryw_violation = acked_by(o, client, key, invoked) > version;
-        } else {
-            v.kind = VERDICT_CONCURRENT;
-        }
+    sim_time superseded = /* commit of version+1 */
+        version < h->latest ? h->commit_at[version] : SIM_TIME_MAX;
+    sim_time age_max = 0;
+    v.kind = oracle_judge(invoked, answered, superseded, superseded, &v.age,
+                          &age_max);
+    if (v.kind == VERDICT_STALE) {
+        uint32_t at_s = h->latest;
+        while (at_s > version + 1 && h->commit_at[at_s - 1] > invoked) at_s--;
+        v.lag = at_s - version;
+        v.ryw_violation = acked_by(o, client, key, invoked) > version;
     }
     if (!counted) {
         /* A stale read before warm-up still belongs to its window, but is not

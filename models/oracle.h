@@ -123,6 +123,19 @@ typedef struct oracle_verdict {
                            (invalidation-lag may still become -failed) */
 } oracle_verdict;
 
+/* The one rule that says what a read was, over commit instants known exactly
+ * or only as intervals (audit judges recorded histories with it; oracle_read
+ * uses it with exact instants).  A read invoked at `invoked` (s), answered at
+ * `answered` (e), returned version v; version v+1 committed no earlier than
+ * `next_lo` (L) and no later than `next_hi` (H), ns; SIM_TIME_MAX for both
+ * when no newer version is known.  STALE iff H <= s; else CONCURRENT iff
+ * L <= e; else FRESH.  For a stale read, *age_min = s - H and
+ * *age_max = s - L (equal when the commit instant is exact); both are left
+ * alone otherwise.  Requires L <= H. */
+oracle_verdict_kind oracle_judge(sim_time invoked, sim_time answered,
+                                 sim_time next_lo, sim_time next_hi,
+                                 sim_time *age_min, sim_time *age_max);
+
 /* What the oracle measured; counts exclude the warm-up. */
 typedef struct oracle_counts {
     uint64_t reads, fresh, concurrent, stale;
@@ -168,6 +181,11 @@ const oracle_family *oracle_get_family(const oracle *o, int f);
 /* Registers a further copy of every key; returns its id.  Copies that are
  * always present (a write-behind DB, replicas) start up to date. */
 uint32_t oracle_add_copy(oracle *o, oracle_copy_kind kind);
+
+/* What copy `copy` is, and its rank among the copies of that kind (local
+ * instance N, replica N; 0 for the source and the shared cache). */
+oracle_copy_kind oracle_copy_kind_of(const oracle *o, uint32_t copy);
+uint32_t oracle_copy_rank(const oracle *o, uint32_t copy);
 
 void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
                    oracle_plan plan);

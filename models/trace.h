@@ -31,6 +31,7 @@ typedef enum trace_op {
     TRACE_CRASH,         /* the writer died after its commit */
     TRACE_READ_DONE,     /* the read answered `version` (verdict below) */
     TRACE_WRITE_DONE,    /* the write was acknowledged */
+    TRACE_READ_FAILED,   /* the read ended with an error (no value) */
     TRACE_OP_COUNT
 } trace_op;
 
@@ -49,6 +50,8 @@ typedef struct trace_rec {
     uint8_t is_write;  /* the request is a write */
     /* TRACE_READ_DONE only: */
     uint8_t from;      /* TRACE_FROM_* */
+    uint8_t from_kind; /* oracle_copy_kind of the copy that answered */
+    uint32_t from_rank; /* which one of that kind (local instance, replica) */
     uint8_t verdict;   /* oracle_verdict_kind */
     uint8_t cause;     /* oracle_cause of a stale read, as of the read */
     uint8_t ryw;       /* 1: a read-your-writes violation */

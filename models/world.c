@@ -655,6 +655,8 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
         t.version = version;
         t.op = TRACE_READ_DONE;
         t.from = copy == ORACLE_CACHE ? TRACE_FROM_CACHE : TRACE_FROM_SOURCE;
+        t.from_kind = (uint8_t)oracle_copy_kind_of(w->oracle, copy);
+        t.from_rank = oracle_copy_rank(w->oracle, copy);
         t.verdict = (uint8_t)v.kind;
         t.cause = (uint8_t)v.cause;
         t.ryw = (uint8_t)v.ryw_violation;
@@ -668,6 +670,7 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
 void world_fail_read(world *w, uint32_t rq) {
     if (w->req[rq].invoked >= w->sc->run.warmup)
         WORLD_COUNT(w, w->req[rq].family, failed_reads);
+    trace(w, TRACE_READ_FAILED, rq, w->req[rq].key, 0);
     release(w, rq);
 }
 
