@@ -5,9 +5,9 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := gsl sqlite3 cunit inih hiredis libpq
+PKGS    := gsl sqlite3 cunit inih hiredis libpq jansson
 DEBS    := libgsl-dev libsqlite3-dev libcunit1-dev libinih-dev gnuplot-nox pkg-config \
-           redis-server libhiredis-dev postgresql libpq-dev
+           redis-server libhiredis-dev postgresql libpq-dev libjansson-dev
 
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes

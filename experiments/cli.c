@@ -114,6 +114,8 @@ static const struct {
      "patterns side by side on the same arrivals (Markdown table)"},
     {"check", cmd_check, usage_check,
      "the scenario's freshness contract: exit 0 met, 1 violated"},
+    {"audit", cmd_audit, usage_audit,
+     "judge a recorded history (JSON lines) with the same oracle"},
     {"explain", cmd_explain, usage_explain,
      "timelines of the first stale reads: what happened, step by step"},
     {"plot", cmd_plot, usage_plot,

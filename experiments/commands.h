@@ -41,4 +41,8 @@ void usage_report(FILE *out);
 int cmd_emulate(int argc, char **argv);
 void usage_emulate(FILE *out);
 
+/* experiments/cmd_audit.c */
+int cmd_audit(int argc, char **argv);
+void usage_audit(FILE *out);
+
 #endif

@@ -1,0 +1,501 @@
+/* `stalesim audit HISTORY`: the oracle's figures for a recorded history
+ * (docs/history.md), from a simulation, from emulate, or from a user's own
+ * instrumentation, and the [contract] verdict on them.
+ *
+ * The figures come from experiments/audit.c in one streaming pass.  The
+ * stale-read fraction's interval is by batch means over time (the history is
+ * one long run, not independent replications): the reads are split into
+ * AUDIT_BATCHES equal spans of invoke time (the span doubles as the history
+ * outgrows them, so there are between 33 and 64 batches once the history is
+ * longer than 64 ms), each batch's stale fraction is one observation, and the
+ * 95% Student-t half-width of their mean is reported around the overall
+ * fraction.  The contract is judged on the same batch values by the rule
+ * `check` uses on replications (experiments/contract.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments/audit.h"
+#include "experiments/cli.h"
+#include "experiments/commands.h"
+#include "experiments/contract.h"
+#include "experiments/output.h"
+#include "experiments/version.h"
+#include "models/scenario.h"
+
+void usage_audit(FILE *out) {
+    fputs("usage: stalesim audit HISTORY [--contract KEY=VALUE[,KEY=VALUE]]...\n"
+          "                      [--scenario FILE.ini] [--warmup D] [--depth N]\n"
+          "                      [--format text|json|csv]\n"
+          "\n"
+          "Judges a recorded history (JSON lines, docs/history.md; `-` reads\n"
+          "stdin) with stalesim's oracle, in one streaming pass: stale-read\n"
+          "fraction with a 95% batch-means interval, stale age (both bounds\n"
+          "when commit instants are only known as invoke/ack intervals) and\n"
+          "observed stale windows, read-your-writes violations, and reads of\n"
+          "versions never written (reported with their line).\n"
+          "\n"
+          "  --contract K=V   a [contract] key: max_staleness, quantile,\n"
+          "                   max_stale_fraction (repeatable, or comma-separated)\n"
+          "  --scenario F     take the [contract] section of scenario F\n"
+          "  --warmup D       reads invoked before D are not counted\n"
+          "                   (default: the header's warmup_ns, else 0)\n"
+          "  --depth N        versions kept per key (default 16)\n"
+          "  --format F       text (default), json or csv\n"
+          "\n"
+          "exit: 0 judged (contract met, if one was given), 1 contract not met\n"
+          "or a read of a version never written, 2 bad usage or a malformed\n"
+          "line (FILE:LINE: field ...), 3 I/O failure.\n",
+          out);
+}
+
+/* One figure: a value with its batch interval (NaN when it has none). */
+typedef struct figure {
+    const char *name;
+    double mean, ci95, min, max;
+} figure;
+
+enum { NFIG = 17, NDIST = 5 };
+
+typedef struct verdicts {
+    int judged;
+    contract_clause clause[2]; /* 0: staleness at the quantile, 1: fraction */
+    char rule[2][160];
+} verdicts;
+
+/* A fraction figure with its batch-means interval. */
+static figure batch_figure(const char *name, const audit_result *r,
+                           const uint64_t *num, uint64_t total) {
+    double x[AUDIT_BATCHES];
+    size_t n = audit_batch_fractions(r, num, x);
+    figure f = {name, r->reads ? (double)total / (double)r->reads : 0, NAN,
+                NAN, NAN};
+    f.ci95 = n >= 2 ? sim_ci95(x, n) : NAN;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || x[i] < f.min) f.min = x[i];
+        if (i == 0 || x[i] > f.max) f.max = x[i];
+    }
+    return f;
+}
+
+static figure count_figure(const char *name, double v) {
+    figure f = {name, v, NAN, v, v};
+    return f;
+}
+
+static void figures(const audit_result *r, figure *f) {
+    double reads = (double)r->reads;
+    int i = 0;
+    f[i++] = batch_figure("stale_read_fraction", r, r->batch_stale, r->stale);
+    f[i++] = count_figure("hit_ratio", reads > 0 ? (double)r->hits / reads : 0);
+    f[i++] = count_figure("local_hit_ratio",
+                          reads > 0 ? (double)r->local_hits / reads : 0);
+    f[i++] = batch_figure("over_max_staleness_fraction", r, r->batch_over,
+                          r->over_bound);
+    f[i++] = count_figure("reads", reads);
+    f[i++] = count_figure("writes", (double)r->writes);
+    f[i++] = count_figure("stale_reads", (double)r->stale);
+    f[i++] = count_figure("concurrent_reads", (double)r->concurrent);
+    f[i++] = count_figure("fresh_reads", (double)r->fresh);
+    f[i++] = count_figure("failed_reads", (double)r->failed_reads);
+    f[i++] = count_figure("stale_windows", (double)r->windows);
+    f[i++] = count_figure("censored_windows", (double)r->censored_windows);
+    f[i++] = count_figure("ryw_violations", (double)r->ryw_violations);
+    f[i++] = count_figure("unwritten_reads", (double)r->unwritten_reads);
+    f[i++] = count_figure("verdict_disagreements",
+                          (double)r->verdict_disagreements);
+    f[i++] = count_figure("beyond_depth_reads", (double)r->beyond_depth);
+    f[i++] = count_figure("writes_with_commit_time", (double)r->writes_exact);
+}
+
+static const char *mode_of(const audit_result *r) {
+    if (r->writes_committed == 0 || r->writes_exact == r->writes_committed)
+        return "exact";
+    return r->writes_exact == 0 ? "interval" : "mixed";
+}
+
+static void dists(const audit_result *r, const sim_hist **h,
+                  const char **names) {
+    names[0] = "stale_age_s";
+    h[0] = &r->stale_age_max; /* the upper bound: conservative */
+    names[1] = "stale_age_min_s";
+    h[1] = &r->stale_age_min;
+    names[2] = "stale_age_max_s";
+    h[2] = &r->stale_age_max;
+    names[3] = "stale_window_s";
+    h[3] = &r->stale_window;
+    names[4] = "read_latency_s";
+    h[4] = &r->read_latency;
+}
+
+static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
+static const char *const qnames[] = {"p50", "p90", "p99", "p999"};
+
+/* The contract on the batch values. */
+static void judge(const audit_result *r, const scenario *sc, verdicts *v) {
+    double x[AUDIT_BATCHES];
+    double least = contract_resolution((double)r->reads);
+    size_t n = audit_batch_fractions(r, r->batch_over, x);
+    v->clause[0] = contract_judge(x, n, 1 - sc->contract.quantile, least);
+    n = audit_batch_fractions(r, r->batch_stale, x);
+    v->clause[1] = contract_judge(x, n, sc->contract.max_stale_fraction, least);
+    char bound[48];
+    sim_duration_format(sc->contract.max_staleness, bound, sizeof bound);
+    snprintf(v->rule[0], sizeof v->rule[0],
+             "reads staler than %s <= %.6g (quantile %.6g)", bound,
+             1 - sc->contract.quantile, sc->contract.quantile);
+    snprintf(v->rule[1], sizeof v->rule[1], "stale_read_fraction <= %.6g",
+             sc->contract.max_stale_fraction);
+}
+
+static const char *state_name(contract_state s) {
+    return s == CONTRACT_MET ? "met"
+           : s == CONTRACT_UNDEMONSTRATED ? "not demonstrated"
+                                          : "violated";
+}
+
+static void print_json(FILE *out, const char *file, uint32_t depth,
+                       const audit_result *r, const verdicts *v) {
+    figure f[NFIG];
+    const sim_hist *h[NDIST];
+    const char *dn[NDIST];
+    figures(r, f);
+    dists(r, h, dn);
+    fprintf(out, "{\"stalesim\": \"%s\",\n \"audit\": {\"file\": ",
+            STALESIM_VERSION);
+    output_json_string(out, file);
+    fprintf(out,
+            ", \"lines\": %llu, \"keys\": %llu, \"mode\": \"%s\", \"depth\": "
+            "%u, \"warmup_s\": ",
+            (unsigned long long)r->lines, (unsigned long long)r->keys,
+            mode_of(r), depth);
+    output_json_number(out, (double)r->warmup / 1e9);
+    fputs(", \"span_s\": ", out);
+    output_json_number(out, (double)(r->end - r->first_t) / 1e9);
+    fprintf(out, ", \"batches\": %u, \"batch_s\": ", r->nbatches);
+    output_json_number(out, (double)r->batch_width / 1e9);
+    fputs("},\n \"metrics\": {", out);
+    for (int i = 0; i < NFIG; i++) {
+        fprintf(out, "%s\n  \"%s\": {\"mean\": ", i ? "," : "", f[i].name);
+        output_json_number(out, f[i].mean);
+        fputs(", \"ci95\": ", out);
+        output_json_number(out, f[i].ci95);
+        fputs(", \"min\": ", out);
+        output_json_number(out, f[i].min);
+        fputs(", \"max\": ", out);
+        output_json_number(out, f[i].max);
+        fputc('}', out);
+    }
+    fputs("},\n \"distributions\": {", out);
+    for (int d = 0; d < NDIST; d++) {
+        fprintf(out, "%s\n  \"%s\": {\"n\": %llu, \"mean\": ", d ? "," : "",
+                dn[d], (unsigned long long)sim_hist_n(h[d]));
+        output_json_number(out, h[d]->tally.n ? h[d]->tally.mean / 1e9 : NAN);
+        for (int q = 0; q < 4; q++) {
+            fprintf(out, ", \"%s\": ", qnames[q]);
+            output_json_number(out, sim_hist_quantile(h[d], quantiles[q]) / 1e9);
+        }
+        fputs(", \"max\": ", out);
+        output_json_number(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
+        fputc('}', out);
+    }
+    fputs("},\n \"causes\": {", out);
+    for (int c = 0, k = 0; c < CAUSE_COUNT && r->causes_given; c++)
+        if (r->causes[c])
+            fprintf(out, "%s\"%s\": %llu", k++ ? ", " : "",
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)r->causes[c]);
+    fputs("},\n \"unwritten\": [", out);
+    for (uint64_t i = 0; i < r->unwritten_reads && i < AUDIT_SHOW_UNWRITTEN;
+         i++) {
+        fprintf(out, "%s{\"line\": %llu, \"key\": ", i ? ", " : "",
+                (unsigned long long)r->unwritten[i].line);
+        output_json_string(out, r->unwritten[i].key);
+        fprintf(out, ", \"version\": %u}", r->unwritten[i].version);
+    }
+    fputc(']', out);
+    if (v->judged) {
+        fputs(",\n \"contract\": {", out);
+        static const char *const cn[] = {"staleness", "stale_fraction"};
+        for (int c = 0; c < 2; c++) {
+            fprintf(out, "%s\"%s\": {\"rule\": ", c ? ", " : "", cn[c]);
+            output_json_string(out, v->rule[c]);
+            fputs(", \"mean\": ", out);
+            output_json_number(out, v->clause[c].mean);
+            fputs(", \"upper95\": ", out);
+            output_json_number(out, v->clause[c].upper);
+            fprintf(out, ", \"state\": \"%s\"}", state_name(v->clause[c].state));
+        }
+        fputc('}', out);
+    }
+    fputs("}\n", out);
+}
+
+static void csv_num(FILE *out, double x) {
+    if (isfinite(x))
+        fprintf(out, "%.10g", x);
+}
+
+static void print_csv(FILE *out, const audit_result *r, const verdicts *v) {
+    figure f[NFIG];
+    const sim_hist *h[NDIST];
+    const char *dn[NDIST];
+    figures(r, f);
+    dists(r, h, dn);
+    fputs("section,name,field,value\n", out);
+    fprintf(out, "audit,mode,value,%s\naudit,lines,value,%llu\n", mode_of(r),
+            (unsigned long long)r->lines);
+    static const char *const fields[] = {"mean", "ci95", "min", "max"};
+    for (int i = 0; i < NFIG; i++) {
+        double x[4] = {f[i].mean, f[i].ci95, f[i].min, f[i].max};
+        for (int k = 0; k < 4; k++) {
+            fprintf(out, "metrics,%s,%s,", f[i].name, fields[k]);
+            csv_num(out, x[k]);
+            fputc('\n', out);
+        }
+    }
+    for (int d = 0; d < NDIST; d++) {
+        fprintf(out, "distributions,%s,n,%llu\n", dn[d],
+                (unsigned long long)sim_hist_n(h[d]));
+        for (int q = 0; q < 4; q++) {
+            fprintf(out, "distributions,%s,%s,", dn[d], qnames[q]);
+            csv_num(out, sim_hist_quantile(h[d], quantiles[q]) / 1e9);
+            fputc('\n', out);
+        }
+        fprintf(out, "distributions,%s,max,", dn[d]);
+        csv_num(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
+        fputc('\n', out);
+    }
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        if (r->causes[c])
+            fprintf(out, "causes,%s,stale_reads,%llu\n",
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)r->causes[c]);
+    for (int c = 0; v->judged && c < 2; c++)
+        fprintf(out, "contract,%s,state,%s\n", c ? "stale_fraction" : "staleness",
+                state_name(v->clause[c].state));
+}
+
+static void text_num(FILE *out, double x) {
+    if (!isfinite(x))
+        fprintf(out, " %11s", "-");
+    else if (x == 0 || (fabs(x) >= 1e-3 && fabs(x) < 1e7))
+        fprintf(out, " %11.6g", x);
+    else
+        fprintf(out, " %11.4e", x);
+}
+
+static void print_text(FILE *out, const char *file, const audit_result *r,
+                       const verdicts *v) {
+    figure f[NFIG];
+    const sim_hist *h[NDIST];
+    const char *dn[NDIST];
+    figures(r, f);
+    dists(r, h, dn);
+    char warm[48], width[48];
+    sim_duration_format(r->warmup, warm, sizeof warm);
+    sim_duration_format(r->batch_width, width, sizeof width);
+    fprintf(out,
+            "stalesim %s audit: %s\n%llu lines, %llu keys, %s commit times; "
+            "warm-up %s; %u batches of %s\n\n",
+            STALESIM_VERSION, file, (unsigned long long)r->lines,
+            (unsigned long long)r->keys, mode_of(r), warm, r->nbatches, width);
+    fprintf(out, "%-28s %11s %11s %11s %11s\n", "metric", "value", "+-95%",
+            "min batch", "max batch");
+    for (int i = 0; i < NFIG; i++) {
+        fprintf(out, "%-28s", f[i].name);
+        text_num(out, f[i].mean);
+        text_num(out, f[i].ci95);
+        text_num(out, isfinite(f[i].ci95) ? f[i].min : NAN);
+        text_num(out, isfinite(f[i].ci95) ? f[i].max : NAN);
+        fputc('\n', out);
+    }
+    fprintf(out, "\n%-20s %9s %11s %11s %11s %11s %11s %11s\n",
+            "distribution (s)", "n", "mean", "p50", "p90", "p99", "p999",
+            "max");
+    for (int d = 0; d < NDIST; d++) {
+        fprintf(out, "%-20s %9llu", dn[d], (unsigned long long)sim_hist_n(h[d]));
+        text_num(out, h[d]->tally.n ? h[d]->tally.mean / 1e9 : NAN);
+        for (int q = 0; q < 4; q++)
+            text_num(out, sim_hist_quantile(h[d], quantiles[q]) / 1e9);
+        text_num(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
+        fputc('\n', out);
+    }
+    if (r->causes_given) {
+        fprintf(out, "\ncauses recorded with the stale reads: %llu of %llu\n",
+                (unsigned long long)r->causes_given,
+                (unsigned long long)r->stale);
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            if (r->causes[c])
+                fprintf(out, "  %-24s %11llu\n",
+                        oracle_cause_name((oracle_cause)c),
+                        (unsigned long long)r->causes[c]);
+    }
+    if (r->beyond_depth)
+        fprintf(out,
+                "\nnote: %llu reads returned a version older than the %s "
+                "versions kept per key; raise --depth for exact ages\n",
+                (unsigned long long)r->beyond_depth, "last");
+    for (int c = 0; v->judged && c < 2; c++)
+        fprintf(out, "%scontract %s: %s (mean %.4g, 95%% upper bound %.4g)\n",
+                c ? "" : "\n", v->rule[c], state_name(v->clause[c].state),
+                v->clause[c].mean, v->clause[c].upper);
+}
+
+/* Adds "--set contract.KEY=VALUE" for every item of a --contract value. */
+static int take_contract(const char *value, cli_overrides *sets) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", value);
+    for (char *save = NULL, *item = strtok_r(buf, ",", &save); item;
+         item = strtok_r(NULL, ",", &save)) {
+        char text[300];
+        if (!strchr(item, '='))
+            return cli_fail(EXIT_INPUT,
+                            "--contract: '%s' is not KEY=VALUE (keys: "
+                            "max_staleness, quantile, max_stale_fraction)",
+                            item);
+        snprintf(text, sizeof text, "contract.%s", item);
+        char *argv[2] = {"--set", text};
+        int i = 0;
+        if (cli_take_scenario_flag(2, argv, &i, sets) != 1) return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
+int cmd_audit(int argc, char **argv) {
+    const char *file = NULL, *format_name = "text", *scen = NULL,
+               *warmup = NULL;
+    long depth = AUDIT_DEFAULT_DEPTH;
+    int have_contract = 0, code = EXIT_INPUT;
+    cli_overrides sets = {0};
+    scenario sc;
+    audit *a = NULL;
+    FILE *in = NULL;
+    char err[1024];
+    memset(&sc, 0, sizeof sc);
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        if (cli_is_help(o)) {
+            usage_audit(stdout);
+            code = EXIT_OK;
+            goto out;
+        }
+        int valued = strcmp(o, "--format") == 0 || strcmp(o, "--contract") == 0 ||
+                     strcmp(o, "--scenario") == 0 || strcmp(o, "--warmup") == 0 ||
+                     strcmp(o, "--depth") == 0;
+        if (valued && i + 1 >= argc) {
+            cli_fail(EXIT_INPUT, "%s needs a value", o);
+            goto out;
+        }
+        if (strcmp(o, "--format") == 0) {
+            format_name = argv[++i];
+        } else if (strcmp(o, "--contract") == 0) {
+            if (take_contract(argv[++i], &sets) != EXIT_OK) goto out;
+            have_contract = 1;
+        } else if (strcmp(o, "--scenario") == 0) {
+            scen = argv[++i];
+        } else if (strcmp(o, "--warmup") == 0) {
+            warmup = argv[++i];
+        } else if (strcmp(o, "--depth") == 0) {
+            char *end;
+            errno = 0;
+            depth = strtol(argv[++i], &end, 10);
+            if (errno || *end || depth < 2 || depth > 4096) {
+                cli_fail(EXIT_INPUT, "--depth: '%s' is not an integer in 2..4096",
+                         argv[i]);
+                goto out;
+            }
+        } else if (o[0] == '-' && o[1]) {
+            cli_fail(EXIT_INPUT, "audit: unknown option '%s' (stalesim audit --help)",
+                     o);
+            goto out;
+        } else if (file) {
+            cli_fail(EXIT_INPUT, "audit: more than one history ('%s', '%s')", file,
+                     o);
+            goto out;
+        } else {
+            file = o;
+        }
+    }
+    if (!file) {
+        cli_fail(EXIT_INPUT, "audit: which history? (stalesim audit --help)");
+        goto out;
+    }
+    output_format format;
+    if (output_parse_format(format_name, &format) != 0) {
+        cli_fail(EXIT_INPUT, "--format: '%s' is not text, json or csv",
+                 format_name);
+        goto out;
+    }
+    if (warmup) {
+        char text[300], *av[2] = {"--set", text};
+        int i = 0;
+        if (strcmp(warmup, "auto") == 0) {
+            cli_fail(EXIT_INPUT, "--warmup: give a duration (auto needs "
+                                 "replications; audit has one history)");
+            goto out;
+        }
+        snprintf(text, sizeof text, "run.warmup=%s", warmup);
+        if (cli_take_scenario_flag(2, av, &i, &sets) != 1) goto out;
+    }
+    code = cli_load_scenario(&sc, scen, &sets);
+    if (code != EXIT_OK) goto out;
+    code = EXIT_RUNTIME;
+    audit_options opt = {sc.run.warmup, warmup != NULL,
+                         sc.contract.max_staleness, (uint32_t)depth};
+    if (!(a = audit_create(&opt))) {
+        cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (!in) {
+        cli_fail(EXIT_INPUT, "%s: cannot open: %s", file, strerror(errno));
+        code = EXIT_INPUT;
+        goto out;
+    }
+    int rc = audit_stream(a, in, strcmp(file, "-") == 0 ? "(stdin)" : file,
+                          err, sizeof err);
+    if (rc != 0) {
+        code = rc == 2 ? EXIT_INPUT : EXIT_RUNTIME;
+        cli_fail(code, "%s", err);
+        goto out;
+    }
+    const audit_result *r = audit_get_result(a);
+    verdicts v;
+    memset(&v, 0, sizeof v);
+    if (have_contract || scen) {
+        judge(r, &sc, &v);
+        v.judged = 1;
+    }
+    for (uint64_t i = 0; i < r->unwritten_reads && i < AUDIT_SHOW_UNWRITTEN; i++)
+        fprintf(stderr,
+                "stalesim: %s:%llu: key %s: read returned version %u, never "
+                "written\n",
+                file, (unsigned long long)r->unwritten[i].line,
+                r->unwritten[i].key, r->unwritten[i].version);
+    if (r->unwritten_reads > AUDIT_SHOW_UNWRITTEN)
+        fprintf(stderr, "stalesim: ... %llu reads of unwritten versions in all\n",
+                (unsigned long long)r->unwritten_reads);
+    if (format == FORMAT_JSON)
+        print_json(stdout, file, (uint32_t)depth, r, &v);
+    else if (format == FORMAT_CSV)
+        print_csv(stdout, r, &v);
+    else
+        print_text(stdout, file, r, &v);
+    if (fflush(stdout) != 0) {
+        cli_fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
+        goto out;
+    }
+    code = EXIT_OK;
+    if (r->unwritten_reads) code = EXIT_VIOLATED;
+    for (int c = 0; v.judged && c < 2; c++)
+        if (v.clause[c].state != CONTRACT_MET) code = EXIT_VIOLATED;
+out:
+    if (in && in != stdin) fclose(in);
+    audit_destroy(a);
+    scenario_fini(&sc);
+    cli_overrides_fini(&sets);
+    return code;
+}
