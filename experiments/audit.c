@@ -56,6 +56,7 @@ struct audit {
     size_t capcopy;
     uint8_t copy_local[MAX_COPIES]; /* 1: a local instance's cache */
     uint8_t copy_hit[MAX_COPIES];   /* 1: a cache copy (a hit) */
+    size_t line_cap; /* bytes of the longest line buffer so far */
     sim_time prev_pos;
     int prev_write;
     uint64_t prev_line;
@@ -143,6 +144,20 @@ void audit_destroy(audit *a) {
 }
 
 const audit_result *audit_get_result(const audit *a) { return &a->r; }
+
+size_t audit_memory(const audit *a) {
+    size_t n = sizeof *a + a->line_cap;
+    n += a->keymap.cap * (sizeof *a->keymap.hash + sizeof *a->keymap.idx);
+    n += a->copymap.cap * (sizeof *a->copymap.hash + sizeof *a->copymap.idx);
+    n += a->capkeys * sizeof *a->keys + a->capcopy * sizeof *a->copy;
+    for (size_t i = 0; i < a->r.keys; i++) {
+        const kstate *k = a->keys[i];
+        n += sizeof *k + a->opt.depth * sizeof(wver) + strlen(k->name) + 1 +
+             k->capwin * sizeof(owin);
+    }
+    for (size_t i = 0; i < a->copymap.n; i++) n += strlen(a->copy[i]) + 1;
+    return n;
+}
 
 /* ---- interning ------------------------------------------------------------------ */
 
@@ -485,7 +500,12 @@ static int take_read(audit *a, json_t *o, kstate *k, uint64_t reader,
         }
         if (w->version <= ver + 1 && w->lo > L) L = w->lo;
     }
-    if (!newer) L = SIM_TIME_MAX;
+    /* Version v+1 not written yet: by the ordering rule its write was invoked
+     * after e, so it committed after e (fresh), unless it may have dropped
+     * out of the versions kept. */
+    int next_known = k->ring[(ver + 1) % depth].version == ver + 1;
+    int next_old = k->max_version >= depth && ver + 1 <= k->max_version - depth;
+    if (!newer || (!next_known && !next_old)) L = SIM_TIME_MAX;
     if (L > H) L = H; /* inconsistent intervals: trust the settled end */
     sim_time age_min = 0, age_max = 0;
     oracle_verdict_kind kind = oracle_judge(s, e, L, H, &age_min, &age_max);
@@ -617,6 +637,7 @@ int audit_stream(audit *a, FILE *in, const char *name, char *err,
     errno = 0;
     while ((len = getline(&buf, &cap, in)) >= 0) {
         line++;
+        if (cap > a->line_cap) a->line_cap = cap;
         json_error_t je;
         json_t *o = json_loadb(buf, (size_t)len, 0, &je);
         if (!o) {

@@ -81,6 +81,10 @@ int audit_stream(audit *a, FILE *in, const char *name, char *err,
 
 const audit_result *audit_get_result(const audit *a);
 
+/* Bytes the audit holds now (key states, windows, tables, the line buffer):
+ * what the streaming promise is about, for tests and `--format json`. */
+size_t audit_memory(const audit *a);
+
 /* The per-batch fractions x[i] = num[i] / reads[i] of the batches with reads,
  * into x (AUDIT_BATCHES long); returns how many. */
 size_t audit_batch_fractions(const audit_result *r, const uint64_t *num,
