@@ -14,35 +14,42 @@
 #include "experiments/commands.h"
 #include "experiments/output.h"
 
-void usage_emulate(FILE *out) {
-    fputs("usage: stalesim emulate SCENARIO.ini [--duration D] [--scale F]\n"
-          "                        [--real-latency] [--redis URL]\n"
-          "                        [--postgres CONNINFO] [--history FILE]\n"
-          "                        [--validate] [--format text|json|csv]\n"
-          "                        [--set S.K=V]... [--reps N] [--seed S]\n"
-          "\n"
-          "Runs the scenario's workload in real time against a real Redis and\n"
-          "a real PostgreSQL and judges what they returned with the same\n"
-          "oracle as `run`: stale reads, windows, causes, with the measured\n"
-          "latency of every operation.  By default it starts private servers\n"
-          "in a temporary directory and removes them afterwards (also after\n"
-          "Ctrl-C or an error).  One replication unless the scenario or\n"
-          "--reps asks for more.\n"
-          "\n"
-          "  --duration D     real time per replication (default run.duration)\n"
-          "  --scale F        multiply the read and write rates by F\n"
-          "  --real-latency   add no scenario latency (the servers' own only)\n"
-          "  --redis URL      use this Redis (redis://HOST[:PORT][/DB] or\n"
-          "                   unix:PATH); only keys stalesim:emu:* are touched\n"
-          "  --postgres CI    use this PostgreSQL (libpq conninfo or URI); only\n"
-          "                   the table stalesim_kv is touched\n"
-          "  --history FILE   replication 0's operations as JSON lines\n"
-          "  --validate       then simulate the scenario with the measured\n"
-          "                   latencies and print predicted against measured\n"
-          "  --format F       text (default), json or csv\n",
-          out);
-    cli_usage_scenario_flags(out);
-}
+enum {
+    EMU_OPT_DURATION = 1, EMU_OPT_SCALE, EMU_OPT_REAL_LATENCY, EMU_OPT_REDIS,
+    EMU_OPT_POSTGRES, EMU_OPT_HISTORY, EMU_OPT_VALIDATE, EMU_OPT_FORMAT
+};
+
+static const cli_opt emulate_opts[] = {
+    {EMU_OPT_DURATION, "--duration", NULL, "D", 0,
+     "real time per replication (default run.duration)"},
+    {EMU_OPT_SCALE, "--scale", NULL, "F", 0,
+     "multiply the read and write rates by F"},
+    {EMU_OPT_REAL_LATENCY, "--real-latency", NULL, NULL, 0,
+     "add no scenario latency (the servers' own only)"},
+    {EMU_OPT_REDIS, "--redis", NULL, "URL", 0,
+     "use this Redis (redis://HOST[:PORT][/DB] or\n"
+     "unix:PATH); only keys stalesim:emu:* are touched"},
+    {EMU_OPT_POSTGRES, "--postgres", NULL, "CONNINFO", 0,
+     "use this PostgreSQL (libpq conninfo or URI); only\n"
+     "the table stalesim_kv is touched"},
+    {EMU_OPT_HISTORY, "--history", NULL, "FILE", 0,
+     "replication 0's operations as JSON lines"},
+    {EMU_OPT_VALIDATE, "--validate", NULL, NULL, 0,
+     "then simulate the scenario with the measured\n"
+     "latencies and print predicted against measured"},
+    {EMU_OPT_FORMAT, "--format", NULL, "F", 0, "text (default), json or csv"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_emulate_spec = {
+    "emulate", "SCENARIO.ini", NULL, 1, emulate_opts,
+    "Runs the scenario's workload in real time against a real Redis and\n"
+    "a real PostgreSQL and judges what they returned with the same\n"
+    "oracle as `run`: stale reads, windows, causes, with the measured\n"
+    "latency of every operation.  By default it starts private servers\n"
+    "in a temporary directory and removes them afterwards (also after\n"
+    "Ctrl-C or an error).  One replication unless the scenario or\n"
+    "--reps asks for more.\n",
+    NULL};
 
 /* The one mutable global: a signal handler must reach it. */
 static volatile sig_atomic_t stop_flag;
@@ -63,52 +70,37 @@ typedef struct flags {
     int real_latency, validate;
 } flags;
 
+/* Returns 0, 1 after printing the help, or -1 after an error. */
 static int parse_flags(int argc, char **argv, flags *fl, cli_overrides *sets) {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_emulate(stdout);
-            return 1;
-        }
-        int taken = cli_take_scenario_flag(argc, argv, &i, sets);
-        if (taken < 0) return -1;
-        if (taken) continue;
-        if (strcmp(a, "--real-latency") == 0) {
-            fl->real_latency = 1;
-        } else if (strcmp(a, "--validate") == 0) {
-            fl->validate = 1;
-        } else if (!strcmp(a, "--format") || !strcmp(a, "--history") ||
-                   !strcmp(a, "--duration") || !strcmp(a, "--scale") ||
-                   !strcmp(a, "--redis") || !strcmp(a, "--postgres")) {
-            if (i + 1 >= argc) {
-                cli_fail(EXIT_INPUT, "%s needs a value", a);
+    cli_args args;
+    cli_args_init(&args, &cmd_emulate_spec, argc, argv, sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        switch (id) {
+        case CLI_HELP: cli_usage(stdout, &cmd_emulate_spec); return 1;
+        case CLI_ERROR: return -1;
+        case EMU_OPT_REAL_LATENCY: fl->real_latency = 1; break;
+        case EMU_OPT_VALIDATE: fl->validate = 1; break;
+        case EMU_OPT_FORMAT: fl->format = v; break;
+        case EMU_OPT_HISTORY: fl->history = v; break;
+        case EMU_OPT_DURATION: fl->duration = v; break;
+        case EMU_OPT_REDIS: fl->redis = v; break;
+        case EMU_OPT_POSTGRES: fl->postgres = v; break;
+        case EMU_OPT_SCALE: {
+            char *end;
+            fl->scale = strtod(v, &end);
+            if (end == v || *end || !(fl->scale > 0) || fl->scale > 1e6) {
+                cli_fail(EXIT_INPUT, "--scale: '%s' is not a factor > 0", v);
                 return -1;
             }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--format")) fl->format = v;
-            else if (!strcmp(a, "--history")) fl->history = v;
-            else if (!strcmp(a, "--duration")) fl->duration = v;
-            else if (!strcmp(a, "--redis")) fl->redis = v;
-            else if (!strcmp(a, "--postgres")) fl->postgres = v;
-            else {
-                char *end;
-                fl->scale = strtod(v, &end);
-                if (end == v || *end || !(fl->scale > 0) || fl->scale > 1e6) {
-                    cli_fail(EXIT_INPUT, "--scale: '%s' is not a factor > 0",
-                             v);
-                    return -1;
-                }
+            break;
+        }
+        default: /* CLI_OPERAND */
+            if (fl->file) {
+                cli_fail_extra(&cmd_emulate_spec, "scenario file", fl->file, v);
+                return -1;
             }
-        } else if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT,
-                     "emulate: unknown option '%s' (stalesim emulate --help)",
-                     a);
-            return -1;
-        } else if (fl->file) {
-            cli_fail(EXIT_INPUT, "emulate: more than one scenario file");
-            return -1;
-        } else {
-            fl->file = a;
+            fl->file = v;
         }
     }
     if (!fl->file) {

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "sim/check.h"
+#include "sim/hash.h"
 
 #define MAX_COPIES 4096 /* distinct `from` names */
 
@@ -63,9 +64,9 @@ struct audit {
 };
 
 
+/* The name's hash, never 0 (0 marks an empty slot). */
 static uint64_t fnv(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    uint64_t h = sim_fnv1a(s);
     return h ? h : 1;
 }
 

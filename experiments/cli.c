@@ -27,47 +27,202 @@ int cli_fail(int code, const char *fmt, ...) {
     return code;
 }
 
-int cli_is_help(const char *arg) {
-    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
-}
-
 void cli_overrides_fini(cli_overrides *o) {
     free(o->item);
     o->item = NULL;
     o->n = o->cap = 0;
 }
 
-int cli_take_scenario_flag(int argc, char **argv, int *i, cli_overrides *o) {
-    const char *a = argv[*i];
-    int is_set = strcmp(a, "--set") == 0, is_reps = strcmp(a, "--reps") == 0,
-        is_seed = strcmp(a, "--seed") == 0;
-    if (!is_set && !is_reps && !is_seed) return 0;
-    if (*i + 1 >= argc) {
-        cli_fail(EXIT_INPUT, "%s needs a value", a);
-        return -1;
-    }
-    const char *v = argv[++*i];
+int cli_overrides_have(const cli_overrides *o, const char *flag) {
+    for (int i = 0; o && i < o->n; i++)
+        if (strcmp(o->item[i].flag, flag) == 0) return 1;
+    return 0;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+enum { OPT_SET = 1000001, OPT_REPS, OPT_SEED };
+
+/* The scenario flags every scenario-taking command shares. */
+static const cli_opt scenario_opts[] = {
+    {OPT_SET, "--set", NULL, "S.K=V", CLI_OPT_REPEAT,
+     "override one key after the file, e.g. --set cache.ttl=60s"},
+    {OPT_REPS, "--reps", NULL, "N", 0,
+     "replications (same as --set run.reps=N)"},
+    {OPT_SEED, "--seed", NULL, "S", 0, "seed (same as --set run.seed=S)"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+void cli_args_init(cli_args *p, const cli_spec *spec, int argc, char **argv,
+                   cli_overrides *sets) {
+    p->spec = spec;
+    p->argc = argc;
+    p->argv = argv;
+    p->i = 0;
+    p->operands_only = 0;
+    p->sets = sets;
+    p->code = EXIT_OK;
+}
+
+int cli_error_code(const cli_args *p) { return p->code; }
+
+static int matches(const char *spelling, const char *a, size_t len) {
+    return spelling && strlen(spelling) == len && strncmp(spelling, a, len) == 0;
+}
+
+static const cli_opt *find_opt(const cli_spec *spec, const char *a,
+                               size_t len) {
+    for (const cli_opt *o = spec->opt; o && o->name; o++)
+        if (matches(o->name, a, len) || matches(o->alias, a, len)) return o;
+    for (const cli_opt *o = scenario_opts; spec->scenario_flags && o->name; o++)
+        if (matches(o->name, a, len)) return o;
+    return NULL;
+}
+
+int cli_overrides_add(cli_overrides *o, const char *flag, const char *text) {
     if (o->n == o->cap) {
         int cap = o->cap ? 2 * o->cap : 8;
-        cli_override *p = realloc(o->item, (size_t)cap * sizeof *p);
-        if (!p) {
-            cli_fail(EXIT_RUNTIME, "out of memory");
-            return -1;
-        }
-        o->item = p;
+        cli_override *item = realloc(o->item, (size_t)cap * sizeof *item);
+        if (!item) return cli_fail(EXIT_RUNTIME, "out of memory");
+        o->item = item;
         o->cap = cap;
     }
     cli_override *ov = &o->item[o->n];
-    ov->flag = a;
-    int n = is_set ? snprintf(ov->text, sizeof ov->text, "%s", v)
-                   : snprintf(ov->text, sizeof ov->text, "run.%s=%s",
-                              is_reps ? "reps" : "seed", v);
-    if (n < 0 || (size_t)n >= sizeof ov->text) {
-        cli_fail(EXIT_INPUT, "%s: value too long", a);
-        return -1;
-    }
+    ov->flag = flag;
+    int n = snprintf(ov->text, sizeof ov->text, "%s", text);
+    if (n < 0 || (size_t)n >= sizeof ov->text)
+        return cli_fail(EXIT_INPUT, "%s: value too long", flag);
     o->n++;
-    return 1;
+    return EXIT_OK;
+}
+
+/* Appends --set/--reps/--seed's value as "section.key=value". */
+static int add_override(cli_args *p, const cli_opt *o, const char *v) {
+    char text[sizeof p->sets->item->text + 1];
+    int n = o->id == OPT_SET
+                ? snprintf(text, sizeof text, "%s", v)
+                : snprintf(text, sizeof text, "run.%s=%s",
+                           o->id == OPT_REPS ? "reps" : "seed", v);
+    if (n < 0 || (size_t)n >= sizeof text)
+        return p->code = cli_fail(EXIT_INPUT, "%s: value too long", o->name);
+    return p->code = cli_overrides_add(p->sets, o->name, text);
+}
+
+int cli_next(cli_args *p, const char **value) {
+    for (;;) {
+        *value = NULL;
+        if (p->i >= p->argc) return CLI_END;
+        const char *a = p->argv[p->i++];
+        if (p->operands_only || a[0] != '-' || a[1] == '\0') {
+            *value = a;
+            return CLI_OPERAND;
+        }
+        if (strcmp(a, "--") == 0) {
+            p->operands_only = 1;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return CLI_HELP;
+        const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const cli_opt *o = find_opt(p->spec, a, len);
+        if (!o) {
+            p->code = cli_fail(EXIT_INPUT,
+                               "%s: unknown option '%.*s' (stalesim %s --help)",
+                               p->spec->name, (int)len, a, p->spec->name);
+            return CLI_ERROR;
+        }
+        if (!o->value) {
+            if (!eq) return o->id;
+            p->code = cli_fail(EXIT_INPUT, "%s takes no value", o->name);
+            return CLI_ERROR;
+        }
+        if (eq) {
+            *value = eq + 1;
+        } else if (p->i < p->argc) {
+            *value = p->argv[p->i++];
+        } else {
+            p->code = cli_fail(EXIT_INPUT, "%s needs a value", o->name);
+            return CLI_ERROR;
+        }
+        if (o->id < OPT_SET) return o->id;
+        if (add_override(p, o, *value) != EXIT_OK) return CLI_ERROR;
+    }
+}
+
+int cli_fail_extra(const cli_spec *spec, const char *what, const char *first,
+                   const char *arg) {
+    return cli_fail(EXIT_INPUT, "%s: more than one %s ('%s', '%s')", spec->name,
+                    what, first, arg);
+}
+
+/* "--name V", or "-o, --output V" for a name with another spelling. */
+static void opt_label(char *buf, size_t len, const cli_opt *o) {
+    snprintf(buf, len, "%s%s%s%s%s", o->name, o->alias ? ", " : "",
+             o->alias ? o->alias : "", o->value ? " " : "",
+             o->value ? o->value : "");
+}
+
+#define USAGE_WIDTH 79 /* columns of the usage line before it wraps */
+#define HELP_COLUMN 16 /* where an option's help starts */
+
+/* Appends one word to the usage line, wrapping under the operands. */
+static void usage_word(FILE *out, const char *word, int *col, int indent) {
+    int n = (int)strlen(word);
+    if (*col + 1 + n > USAGE_WIDTH && *col > indent) {
+        fprintf(out, "\n%*s", indent, "");
+        *col = indent;
+    } else {
+        fputc(' ', out);
+        (*col)++;
+    }
+    fputs(word, out);
+    *col += n;
+}
+
+static void usage_opt_words(FILE *out, const cli_opt *opt, int *col,
+                            int indent) {
+    for (const cli_opt *o = opt; o && o->name; o++) {
+        char word[128];
+        int req = o->flags & CLI_OPT_REQUIRED;
+        snprintf(word, sizeof word, "%s%s%s%s%s%s", req ? "" : "[", o->name,
+                 o->value ? " " : "", o->value ? o->value : "", req ? "" : "]",
+                 o->flags & CLI_OPT_REPEAT ? "..." : "");
+        usage_word(out, word, col, indent);
+    }
+}
+
+static void help_lines(FILE *out, const cli_opt *opt) {
+    for (const cli_opt *o = opt; o && o->name; o++) {
+        char label[128];
+        opt_label(label, sizeof label, o);
+        int n = fprintf(out, "  %s", label);
+        fprintf(out, "%*s", n < HELP_COLUMN - 1 ? HELP_COLUMN - n : 2, "");
+        for (const char *h = o->help; *h;) {
+            const char *nl = strchr(h, '\n');
+            size_t len = nl ? (size_t)(nl - h) : strlen(h);
+            fprintf(out, "%.*s\n", (int)len, h);
+            if (!nl) break;
+            h = nl + 1;
+            if (*h) fprintf(out, "%*s", HELP_COLUMN, "");
+        }
+    }
+}
+
+void cli_usage(FILE *out, const cli_spec *spec) {
+    int col = fprintf(out, "usage: stalesim %s", spec->name);
+    int indent = col + 1;
+    if (spec->operands && *spec->operands)
+        usage_word(out, spec->operands, &col, indent);
+    usage_opt_words(out, spec->opt, &col, indent);
+    if (spec->scenario_flags) usage_opt_words(out, scenario_opts, &col, indent);
+    fputc('\n', out);
+    if (spec->forms) fputs(spec->forms, out);
+    if (spec->about) fprintf(out, "\n%s", spec->about);
+    if ((spec->opt && spec->opt->name) || spec->scenario_flags) {
+        fputc('\n', out);
+        help_lines(out, spec->opt);
+        if (spec->scenario_flags) help_lines(out, scenario_opts);
+    }
+    if (spec->after) fprintf(out, "\n%s", spec->after);
 }
 
 int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
@@ -90,43 +245,34 @@ int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
     return EXIT_OK;
 }
 
-void cli_usage_scenario_flags(FILE *out) {
-    fputs("  --set S.K=V   override one key after the file, e.g. --set "
-          "cache.ttl=60s\n"
-          "  --reps N      replications (same as --set run.reps=N)\n"
-          "  --seed S      seed (same as --set run.seed=S)\n",
-          out);
-}
-
 static const struct {
-    const char *name;
+    const cli_spec *spec;
     int (*fn)(int, char **);
-    void (*usage)(FILE *);
     const char *summary;
 } commands[] = {
-    {"run", cmd_run, usage_run,
+    {&cmd_run_spec, cmd_run,
      "simulate a scenario: stale reads, windows, causes, with 95% CIs"},
-    {"sweep", cmd_sweep, usage_sweep,
+    {&cmd_sweep_spec, cmd_sweep,
      "run a grid of scenario variations into a SQLite database"},
-    {"summarize", cmd_summarize, usage_summarize,
+    {&cmd_summarize_spec, cmd_summarize,
      "means, CIs and quantiles per point of a sweep database"},
-    {"compare", cmd_compare, usage_compare,
+    {&cmd_compare_spec, cmd_compare,
      "patterns side by side on the same arrivals (Markdown table)"},
-    {"check", cmd_check, usage_check,
+    {&cmd_check_spec, cmd_check,
      "the scenario's freshness contract: exit 0 met, 1 violated"},
-    {"audit", cmd_audit, usage_audit,
+    {&cmd_audit_spec, cmd_audit,
      "judge a recorded history (JSON lines) with the same oracle"},
-    {"explain", cmd_explain, usage_explain,
+    {&cmd_explain_spec, cmd_explain,
      "timelines of the first stale reads: what happened, step by step"},
-    {"plot", cmd_plot, usage_plot,
+    {&cmd_plot_spec, cmd_plot,
      "one plot of a sweep, a run or a stale read, drawn by gnuplot"},
-    {"report", cmd_report, usage_report,
+    {&cmd_report_spec, cmd_report,
      "a Markdown design review of a sweep, with its plots"},
-    {"emulate", cmd_emulate, usage_emulate,
+    {&cmd_emulate_spec, cmd_emulate,
      "run a scenario against a real Redis and PostgreSQL and judge it"},
-    {"keys", cmd_keys, usage_keys,
+    {&cmd_keys_spec, cmd_keys,
      "every scenario key with its default (Markdown)"},
-    {"patterns", cmd_patterns, usage_patterns,
+    {&cmd_patterns_spec, cmd_patterns,
      "the caching patterns this build simulates"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -139,7 +285,8 @@ static void usage_main(FILE *out) {
           "commands:\n",
           out);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-11s %s\n", commands[i].spec->name,
+                commands[i].summary);
     fputs("  help [COMMAND]  this text, or a command's (also COMMAND --help)\n"
           "  --version   print the version\n"
           "\n"
@@ -171,14 +318,14 @@ int cli_main(int argc, char **argv) {
             return EXIT_OK;
         }
         for (size_t i = 0; i < NCOMMANDS; i++)
-            if (strcmp(argv[2], commands[i].name) == 0) {
-                commands[i].usage(stdout);
+            if (strcmp(argv[2], commands[i].spec->name) == 0) {
+                cli_usage(stdout, commands[i].spec);
                 return EXIT_OK;
             }
         return cli_fail(EXIT_INPUT, "help: unknown command '%s'", argv[2]);
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
+        if (strcmp(cmd, commands[i].spec->name) == 0)
             return commands[i].fn(argc - 2, argv + 2);
     return cli_fail(EXIT_INPUT, "unknown command '%s' (stalesim --help)", cmd);
 }

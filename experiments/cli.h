@@ -1,5 +1,6 @@
-/* The stalesim command line: the dispatcher, exit codes, and what every
- * subcommand shares (errors, scenario flags). */
+/* The stalesim command line: the dispatcher, exit codes, the option parser
+ * every subcommand shares (specs in a table, help generated from them), and
+ * the scenario flags. */
 #ifndef STALESIM_EXPERIMENTS_CLI_H
 #define STALESIM_EXPERIMENTS_CLI_H
 
@@ -22,13 +23,10 @@ int cli_main(int argc, char **argv);
 int cli_fail(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* 1 if arg is -h or --help. */
-int cli_is_help(const char *arg);
-
 /* Scenario overrides gathered from --set, --reps and --seed, in order. */
 typedef struct cli_override {
-    const char *flag;  /* the option that gave it, for messages */
-    char text[256];    /* "section.key=value" */
+    const char *flag; /* "--set", "--reps" or "--seed" (static), for messages */
+    char text[256];   /* "section.key=value" */
 } cli_override;
 
 typedef struct cli_overrides {
@@ -38,17 +36,84 @@ typedef struct cli_overrides {
 
 void cli_overrides_fini(cli_overrides *o);
 
-/* If argv[*i] is --set, --reps or --seed, takes it and its value (advancing
- * *i) and returns 1; returns 0 for any other argument; returns -1 after
- * printing an error (missing value, too long, out of memory). */
-int cli_take_scenario_flag(int argc, char **argv, int *i, cli_overrides *o);
+/* Appends one override "section.key=value" given by `flag` (a static
+ * string named in messages).  Returns EXIT_OK, or an exit code after
+ * printing the error (too long, out of memory). */
+int cli_overrides_add(cli_overrides *o, const char *flag, const char *text);
+
+/* 1 if the overrides hold one given by `flag` (e.g. "--reps"). */
+int cli_overrides_have(const cli_overrides *o, const char *flag);
 
 /* Defaults, then FILE (NULL: the built-in default), then the overrides, then
  * validation.  Returns EXIT_OK, or an exit code after printing the error; in
  * every case call scenario_fini afterwards. */
 int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o);
 
-/* The --set/--reps/--seed lines of a usage text. */
-void cli_usage_scenario_flags(FILE *out);
+/* ---- options ------------------------------------------------------------ */
+
+/* One option of a command, as its parser and its help know it. */
+typedef struct cli_opt {
+    int id;            /* what cli_next returns for it; >= 1 */
+    const char *name;  /* "--format" */
+    const char *alias; /* another spelling ("-o"), or NULL */
+    const char *value; /* the value's name in help ("F"); NULL: a switch */
+    int flags;         /* CLI_OPT_* */
+    const char *help;  /* lines separated by \n, without indentation */
+} cli_opt;
+
+#define CLI_OPT_REPEAT 1   /* may be given more than once: "[--vary K=V]..." */
+#define CLI_OPT_REQUIRED 2 /* shown without brackets in the usage line */
+
+/* A command's interface: what its usage line, its help and its parser know.
+ * Every option is accepted as `--opt value` and `--opt=value`; -h or --help
+ * anywhere asks for the help; `--` ends the options. */
+typedef struct cli_spec {
+    const char *name;     /* "run" */
+    const char *operands; /* the usage line's operands, "[SCENARIO.ini]" */
+    const char *forms;    /* further usage lines (other forms), or NULL */
+    int scenario_flags;   /* takes --set, --reps and --seed */
+    const cli_opt *opt;   /* ends with an entry whose name is NULL */
+    const char *about;    /* what the command does, after the usage lines */
+    const char *after;    /* text after the options, or NULL */
+} cli_spec;
+
+/* Prints the usage line (naming every option), the other forms, the about
+ * text, every option with its help, and the closing text. */
+void cli_usage(FILE *out, const cli_spec *spec);
+
+/* Walks a command's arguments (those after its name). */
+typedef struct cli_args {
+    const cli_spec *spec;
+    int argc;
+    char **argv;
+    int i;               /* the next argument */
+    int operands_only;   /* after "--" */
+    cli_overrides *sets; /* where --set/--reps/--seed go (scenario_flags) */
+    int code;            /* the exit code of the last CLI_ERROR */
+} cli_args;
+
+void cli_args_init(cli_args *p, const cli_spec *spec, int argc, char **argv,
+                   cli_overrides *sets);
+
+enum cli_next_kind {
+    CLI_END = 0,      /* no more arguments */
+    CLI_OPERAND = -1, /* *value is an operand, not an option */
+    CLI_HELP = -2,    /* -h or --help: print cli_usage, exit 0 */
+    CLI_ERROR = -3    /* an error was printed; exit with p->code */
+};
+
+/* The next option's id with its value in *value (NULL for a switch), or a
+ * cli_next_kind.  --set, --reps and --seed go into p->sets and are never
+ * returned.  After CLI_ERROR (message printed: unknown option, missing
+ * value, out of memory) cli_error_code(p) is the exit code. */
+int cli_next(cli_args *p, const char **value);
+
+/* The exit code of the last CLI_ERROR (EXIT_INPUT or EXIT_RUNTIME). */
+int cli_error_code(const cli_args *p);
+
+/* "CMD: unexpected 'ARG'"-style errors for operands a command cannot take:
+ * prints "CMD: more than one WHAT ('FIRST', 'ARG')" and returns EXIT_INPUT. */
+int cli_fail_extra(const cli_spec *spec, const char *what, const char *first,
+                   const char *arg);
 
 #endif

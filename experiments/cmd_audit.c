@@ -25,31 +25,36 @@
 #include "experiments/version.h"
 #include "models/scenario.h"
 
-void usage_audit(FILE *out) {
-    fputs("usage: stalesim audit HISTORY [--contract KEY=VALUE[,KEY=VALUE]]...\n"
-          "                      [--scenario FILE.ini] [--warmup D] [--depth N]\n"
-          "                      [--format text|json|csv]\n"
-          "\n"
-          "Judges a recorded history (JSON lines, docs/history.md; `-` reads\n"
-          "stdin) with stalesim's oracle, in one streaming pass: stale-read\n"
-          "fraction with a 95% batch-means interval, stale age (both bounds\n"
-          "when commit instants are only known as invoke/ack intervals) and\n"
-          "observed stale windows, read-your-writes violations, and reads of\n"
-          "versions never written (reported with their line).\n"
-          "\n"
-          "  --contract K=V   a [contract] key: max_staleness, quantile,\n"
-          "                   max_stale_fraction (repeatable, or comma-separated)\n"
-          "  --scenario F     take the [contract] section of scenario F\n"
-          "  --warmup D       reads invoked before D are not counted\n"
-          "                   (default: the header's warmup_ns, else 0)\n"
-          "  --depth N        versions kept per key (default 16)\n"
-          "  --format F       text (default), json or csv\n"
-          "\n"
-          "exit: 0 judged (contract met, if one was given), 1 contract not met\n"
-          "or a read of a version never written, 2 bad usage or a malformed\n"
-          "line (FILE:LINE: field ...), 3 I/O failure.\n",
-          out);
-}
+enum {
+    AUDIT_OPT_CONTRACT = 1, AUDIT_OPT_SCENARIO, AUDIT_OPT_WARMUP,
+    AUDIT_OPT_DEPTH, AUDIT_OPT_FORMAT
+};
+
+static const cli_opt audit_opts[] = {
+    {AUDIT_OPT_CONTRACT, "--contract", NULL, "K=V", CLI_OPT_REPEAT,
+     "a [contract] key: max_staleness, quantile,\n"
+     "max_stale_fraction (repeatable, or comma-separated)"},
+    {AUDIT_OPT_SCENARIO, "--scenario", NULL, "FILE", 0,
+     "take the [contract] section of scenario FILE"},
+    {AUDIT_OPT_WARMUP, "--warmup", NULL, "D", 0,
+     "reads invoked before D are not counted\n"
+     "(default: the header's warmup_ns, else 0)"},
+    {AUDIT_OPT_DEPTH, "--depth", NULL, "N", 0,
+     "versions kept per key (default 16)"},
+    {AUDIT_OPT_FORMAT, "--format", NULL, "F", 0, "text (default), json or csv"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_audit_spec = {
+    "audit", "HISTORY", NULL, 0, audit_opts,
+    "Judges a recorded history (JSON lines, docs/history.md; `-` reads\n"
+    "stdin) with stalesim's oracle, in one streaming pass: stale-read\n"
+    "fraction with a 95% batch-means interval, stale age (both bounds\n"
+    "when commit instants are only known as invoke/ack intervals) and\n"
+    "observed stale windows, read-your-writes violations, and reads of\n"
+    "versions never written (reported with their line).\n",
+    "exit: 0 judged (contract met, if one was given), 1 contract not met\n"
+    "or a read of a version never written, 2 bad usage or a malformed\n"
+    "line (FILE:LINE: field ...), 3 I/O failure.\n"};
 
 /* One figure: a value with its batch interval (NaN when it has none). */
 typedef struct figure {
@@ -130,8 +135,6 @@ static void dists(const audit_result *r, const sim_hist **h,
     h[4] = &r->read_latency;
 }
 
-static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
-static const char *const qnames[] = {"p50", "p90", "p99", "p999"};
 
 /* The contract on the batch values. */
 static void judge(const audit_result *r, const scenario *sc, verdicts *v) {
@@ -193,9 +196,10 @@ static void print_json(FILE *out, const char *file, uint32_t depth,
         fprintf(out, "%s\n  \"%s\": {\"n\": %llu, \"mean\": ", d ? "," : "",
                 dn[d], (unsigned long long)sim_hist_n(h[d]));
         output_json_number(out, h[d]->tally.n ? h[d]->tally.mean / 1e9 : NAN);
-        for (int q = 0; q < 4; q++) {
-            fprintf(out, ", \"%s\": ", qnames[q]);
-            output_json_number(out, sim_hist_quantile(h[d], quantiles[q]) / 1e9);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+            fprintf(out, ", \"%s\": ", output_quantile_names[q]);
+            output_json_number(
+                out, sim_hist_quantile(h[d], output_quantiles[q]) / 1e9);
         }
         fputs(", \"max\": ", out);
         output_json_number(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
@@ -259,9 +263,9 @@ static void print_csv(FILE *out, const audit_result *r, const verdicts *v) {
     for (int d = 0; d < NDIST; d++) {
         fprintf(out, "distributions,%s,n,%llu\n", dn[d],
                 (unsigned long long)sim_hist_n(h[d]));
-        for (int q = 0; q < 4; q++) {
-            fprintf(out, "distributions,%s,%s,", dn[d], qnames[q]);
-            csv_num(out, sim_hist_quantile(h[d], quantiles[q]) / 1e9);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+            fprintf(out, "distributions,%s,%s,", dn[d], output_quantile_names[q]);
+            csv_num(out, sim_hist_quantile(h[d], output_quantiles[q]) / 1e9);
             fputc('\n', out);
         }
         fprintf(out, "distributions,%s,max,", dn[d]);
@@ -318,8 +322,8 @@ static void print_text(FILE *out, const char *file, const audit_result *r,
     for (int d = 0; d < NDIST; d++) {
         fprintf(out, "%-20s %9llu", dn[d], (unsigned long long)sim_hist_n(h[d]));
         text_num(out, h[d]->tally.n ? h[d]->tally.mean / 1e9 : NAN);
-        for (int q = 0; q < 4; q++)
-            text_num(out, sim_hist_quantile(h[d], quantiles[q]) / 1e9);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++)
+            text_num(out, sim_hist_quantile(h[d], output_quantiles[q]) / 1e9);
         text_num(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
@@ -357,9 +361,8 @@ static int take_contract(const char *value, cli_overrides *sets) {
                             "max_staleness, quantile, max_stale_fraction)",
                             item);
         snprintf(text, sizeof text, "contract.%s", item);
-        char *argv[2] = {"--set", text};
-        int i = 0;
-        if (cli_take_scenario_flag(2, argv, &i, sets) != 1) return EXIT_INPUT;
+        int code = cli_overrides_add(sets, "--set", text);
+        if (code != EXIT_OK) return code;
     }
     return EXIT_OK;
 }
@@ -375,48 +378,41 @@ int cmd_audit(int argc, char **argv) {
     FILE *in = NULL;
     char err[1024];
     memset(&sc, 0, sizeof sc);
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        if (cli_is_help(o)) {
-            usage_audit(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_audit_spec, argc, argv, NULL);
+    const char *val;
+    for (int id; (id = cli_next(&args, &val)) != CLI_END;) {
+        switch (id) {
+        case CLI_HELP:
+            cli_usage(stdout, &cmd_audit_spec);
             code = EXIT_OK;
             goto out;
-        }
-        int valued = strcmp(o, "--format") == 0 || strcmp(o, "--contract") == 0 ||
-                     strcmp(o, "--scenario") == 0 || strcmp(o, "--warmup") == 0 ||
-                     strcmp(o, "--depth") == 0;
-        if (valued && i + 1 >= argc) {
-            cli_fail(EXIT_INPUT, "%s needs a value", o);
-            goto out;
-        }
-        if (strcmp(o, "--format") == 0) {
-            format_name = argv[++i];
-        } else if (strcmp(o, "--contract") == 0) {
-            if (take_contract(argv[++i], &sets) != EXIT_OK) goto out;
+        case CLI_ERROR: code = cli_error_code(&args); goto out;
+        case AUDIT_OPT_FORMAT: format_name = val; break;
+        case AUDIT_OPT_CONTRACT:
+            if ((code = take_contract(val, &sets)) != EXIT_OK) goto out;
+            code = EXIT_INPUT;
             have_contract = 1;
-        } else if (strcmp(o, "--scenario") == 0) {
-            scen = argv[++i];
-        } else if (strcmp(o, "--warmup") == 0) {
-            warmup = argv[++i];
-        } else if (strcmp(o, "--depth") == 0) {
+            break;
+        case AUDIT_OPT_SCENARIO: scen = val; break;
+        case AUDIT_OPT_WARMUP: warmup = val; break;
+        case AUDIT_OPT_DEPTH: {
             char *end;
             errno = 0;
-            depth = strtol(argv[++i], &end, 10);
+            depth = strtol(val, &end, 10);
             if (errno || *end || depth < 2 || depth > 4096) {
-                cli_fail(EXIT_INPUT, "--depth: '%s' is not an integer in 2..4096",
-                         argv[i]);
+                cli_fail(EXIT_INPUT, "--depth: '%s' is not an integer in "
+                         "2..4096", val);
                 goto out;
             }
-        } else if (o[0] == '-' && o[1]) {
-            cli_fail(EXIT_INPUT, "audit: unknown option '%s' (stalesim audit --help)",
-                     o);
-            goto out;
-        } else if (file) {
-            cli_fail(EXIT_INPUT, "audit: more than one history ('%s', '%s')", file,
-                     o);
-            goto out;
-        } else {
-            file = o;
+            break;
+        }
+        default: /* CLI_OPERAND */
+            if (file) {
+                cli_fail_extra(&cmd_audit_spec, "history", file, val);
+                goto out;
+            }
+            file = val;
         }
     }
     if (!file) {
@@ -430,15 +426,15 @@ int cmd_audit(int argc, char **argv) {
         goto out;
     }
     if (warmup) {
-        char text[300], *av[2] = {"--set", text};
-        int i = 0;
+        char text[300];
         if (strcmp(warmup, "auto") == 0) {
             cli_fail(EXIT_INPUT, "--warmup: give a duration (auto needs "
                                  "replications; audit has one history)");
             goto out;
         }
         snprintf(text, sizeof text, "run.warmup=%s", warmup);
-        if (cli_take_scenario_flag(2, av, &i, &sets) != 1) goto out;
+        if ((code = cli_overrides_add(&sets, "--warmup", text)) != EXIT_OK)
+            goto out;
     }
     code = cli_load_scenario(&sc, scen, &sets);
     if (code != EXIT_OK) goto out;

@@ -105,15 +105,6 @@ static void fmt_consistent(char *buf, size_t len, double x) {
     snprintf(buf, len, "%s%%", num);
 }
 
-static const char *scenario_text(const scenario *sc, const char *section,
-                                 const char *name) {
-    for (size_t i = 0; i < scenario_key_count(); i++)
-        if (strcmp(scenario_key_section(i), section) == 0 &&
-            strcmp(scenario_key_name(i), name) == 0)
-            return sc->text[i];
-    return "?";
-}
-
 /* ---- the clauses ------------------------------------------------------------------- */
 
 typedef enum clause_state {
@@ -228,27 +219,20 @@ static int check_family(const scenario *sc, const run_summary *sum, int f) {
 
 /* ---- the command ------------------------------------------------------------------- */
 
-void usage_check(FILE *out) {
-    fputs("usage: stalesim check [SCENARIO.ini] [--set SECTION.KEY=VALUE]...\n"
-          "                      [--reps N] [--seed S]\n"
-          "\n"
-          "Judges the scenario's [contract] over its replications:\n"
-          "  staleness       at least `quantile` of reads are no staler than\n"
-          "                  `max_staleness` (reads staler than it <= 1 - quantile)\n"
-          "  stale fraction  stale_read_fraction <= `max_stale_fraction`\n"
-          "A clause is met when the one-sided 95% Student-t upper bound of its\n"
-          "per-replication mean is within the allowance; at least 2\n"
-          "replications are needed.  Prints a one-line verdict naming the\n"
-          "deciding figure, one line per clause, the nines of reads consistent\n"
-          "within max_staleness, and how fast stale copies converged.\n"
-          "\n"
-          "exit: 0 met with 95% confidence; 1 violated, or met on the mean but\n"
-          "not demonstrated with 95% confidence; 2 bad input; 3 runtime "
-          "failure\n"
-          "\n",
-          out);
-    cli_usage_scenario_flags(out);
-}
+const cli_spec cmd_check_spec = {
+    "check", "[SCENARIO.ini]", NULL, 1, NULL,
+    "Judges the scenario's [contract] over its replications:\n"
+    "  staleness       at least `quantile` of reads are no staler than\n"
+    "                  `max_staleness` (reads staler than it <= 1 - quantile)\n"
+    "  stale fraction  stale_read_fraction <= `max_stale_fraction`\n"
+    "A clause is met when the one-sided 95% Student-t upper bound of its\n"
+    "per-replication mean is within the allowance; at least 2\n"
+    "replications are needed.  Prints a one-line verdict naming the\n"
+    "deciding figure, one line per clause, the nines of reads consistent\n"
+    "within max_staleness, and how fast stale copies converged.\n",
+    "exit: 0 met with 95% confidence; 1 violated, or met on the mean but\n"
+    "not demonstrated with 95% confidence; 2 bad input; 3 runtime "
+    "failure\n"};
 
 int cmd_check(int argc, char **argv) {
     const char *file = NULL;
@@ -258,26 +242,24 @@ int cmd_check(int argc, char **argv) {
     char err[1024];
     int code = EXIT_INPUT;
     memset(&sc, 0, sizeof sc);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_check(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_check_spec, argc, argv, &sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_check_spec);
             code = EXIT_OK;
             goto out;
         }
-        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
-        if (taken < 0) goto out;
-        if (taken) continue;
-        if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT,
-                     "check: unknown option '%s' (stalesim check --help)", a);
-            goto out;
-        } else if (file) {
-            cli_fail(EXIT_INPUT,
-                     "check: more than one scenario file ('%s', '%s')", file, a);
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
             goto out;
         }
-        file = a;
+        if (file) {
+            cli_fail_extra(&cmd_check_spec, "scenario file", file, v);
+            goto out;
+        }
+        file = v;
     }
     code = cli_load_scenario(&sc, file, &sets);
     if (code != EXIT_OK) goto out;

@@ -283,15 +283,6 @@ static void mark_best(compare_row *rows, size_t n) {
     }
 }
 
-static const char *scenario_text(const scenario *sc, const char *section,
-                                 const char *name) {
-    for (size_t i = 0; i < scenario_key_count(); i++)
-        if (strcmp(scenario_key_section(i), section) == 0 &&
-            strcmp(scenario_key_name(i), name) == 0)
-            return sc->text[i];
-    return "?";
-}
-
 /* The warm-up every row used, as printed: the file's text, or with
  * warmup = auto the longest MSER-5 choice among the patterns. */
 static void warmup_text(char *buf, size_t len, const scenario *sc,
@@ -434,16 +425,14 @@ static void print_table(FILE *out, compare_format f, const scenario *sc,
 
 /* ---- JSON and CSV ------------------------------------------------------------------ */
 
-static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
-static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
-#define NQ 4
 
 
 /* The distribution figures of section 5, seconds; NaN when empty. */
-static void dist_figures(const sim_hist *h, double v[NQ + 2]) {
+static void dist_figures(const sim_hist *h, double v[OUTPUT_NQUANTILES + 2]) {
     v[0] = h->tally.n ? h->tally.mean / 1e9 : NAN;
-    for (int q = 0; q < NQ; q++) v[1 + q] = sim_hist_quantile(h, quantiles[q]) / 1e9;
-    v[NQ + 1] = h->tally.n ? h->tally.max / 1e9 : NAN;
+    for (int q = 0; q < OUTPUT_NQUANTILES; q++)
+        v[1 + q] = sim_hist_quantile(h, output_quantiles[q]) / 1e9;
+    v[OUTPUT_NQUANTILES + 1] = h->tally.n ? h->tally.max / 1e9 : NAN;
 }
 
 /* The distributions of a row: every one for the totals, the family ones
@@ -489,17 +478,17 @@ static void json_pattern(FILE *out, const compare_row *row, size_t i,
     for (int d = 0; d < row_ndists(row); d++) {
         const char *name;
         const sim_hist *h = row_hist(row, d, &name);
-        double v[NQ + 2];
+        double v[OUTPUT_NQUANTILES + 2];
         dist_figures(h, v);
         fprintf(out, "%s\n%s    \"%s\": {\"n\": %llu, \"mean\": ",
                 d ? "," : "", ind, name, (unsigned long long)sim_hist_n(h));
         output_json_number(out, v[0]);
-        for (int q = 0; q < NQ; q++) {
-            fprintf(out, ", \"%s\": ", quantile_names[q]);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+            fprintf(out, ", \"%s\": ", output_quantile_names[q]);
             output_json_number(out, v[1 + q]);
         }
         fputs(", \"max\": ", out);
-        output_json_number(out, v[NQ + 1]);
+        output_json_number(out, v[OUTPUT_NQUANTILES + 1]);
         fputc('}', out);
     }
     fprintf(out, "},\n%s   \"causes\": {", ind);
@@ -609,13 +598,13 @@ static void csv_row(FILE *out, const compare_row *row, const char *family) {
                     h = &s->family_dist[row->family][fd];
         }
         if (!h) {
-            for (int k = 0; k < NQ + 3; k++) fputc(',', out);
+            for (int k = 0; k < OUTPUT_NQUANTILES + 3; k++) fputc(',', out);
             continue;
         }
-        double v[NQ + 2];
+        double v[OUTPUT_NQUANTILES + 2];
         dist_figures(h, v);
         fprintf(out, ",%llu", (unsigned long long)sim_hist_n(h));
-        for (int k = 0; k < NQ + 2; k++) csv_number(out, v[k]);
+        for (int k = 0; k < OUTPUT_NQUANTILES + 2; k++) csv_number(out, v[k]);
     }
     const uint64_t *causes =
         row->family < 0 ? s->causes : s->family_causes[row->family];
@@ -648,7 +637,8 @@ static void print_csv(FILE *out, const scenario *sc, const compare_row *rows,
     for (int d = 0; d < D_COUNT; d++) {
         const char *name = world_dist_name((world_dist)d);
         fprintf(out, ",%s.n,%s.mean", name, name);
-        for (int q = 0; q < NQ; q++) fprintf(out, ",%s.%s", name, quantile_names[q]);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++)
+            fprintf(out, ",%s.%s", name, output_quantile_names[q]);
         fprintf(out, ",%s.max", name);
     }
     for (int c = 0; c < CAUSE_COUNT; c++)
@@ -668,26 +658,26 @@ static void print_csv(FILE *out, const scenario *sc, const compare_row *rows,
 
 /* ---- the command ---------------------------------------------------------------------- */
 
-void usage_compare(FILE *out) {
-    fputs("usage: stalesim compare [SCENARIO.ini] [--patterns a,b,...]\n"
-          "                        [--set SECTION.KEY=VALUE]... [--reps N] "
-          "[--seed S]\n"
-          "                        [--format markdown|text|json|csv]\n"
-          "\n"
-          "Runs the scenario once per caching pattern, changing only\n"
-          "cache.pattern, with the same seed: replication r of every pattern\n"
-          "sees identical arrivals, keys and writes (common random numbers),\n"
-          "so the rows differ by the pattern alone.  Prints one row per\n"
-          "pattern: stale-read fraction with its 95% interval, p99 and max\n"
-          "stale age, p99 stale window, hit ratio, DB reads/s, lost writes and\n"
-          "the top cause of stale reads, the best value per column in bold.\n"
-          "\n"
-          "  --patterns L  comma-separated pattern names, in the order to show\n"
-          "                (default: every pattern, `stalesim patterns`)\n"
-          "  --format F    markdown (default), text, json or csv\n",
-          out);
-    cli_usage_scenario_flags(out);
-}
+enum { COMPARE_PATTERNS = 1, COMPARE_FORMAT };
+
+static const cli_opt compare_opts[] = {
+    {COMPARE_PATTERNS, "--patterns", NULL, "L", 0,
+     "comma-separated pattern names, in the order to show\n"
+     "(default: every pattern, `stalesim patterns`)"},
+    {COMPARE_FORMAT, "--format", NULL, "F", 0,
+     "markdown (default), text, json or csv"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_compare_spec = {
+    "compare", "[SCENARIO.ini]", NULL, 1, compare_opts,
+    "Runs the scenario once per caching pattern, changing only\n"
+    "cache.pattern, with the same seed: replication r of every pattern\n"
+    "sees identical arrivals, keys and writes (common random numbers),\n"
+    "so the rows differ by the pattern alone.  Prints one row per\n"
+    "pattern: stale-read fraction with its 95% interval, p99 and max\n"
+    "stale age, p99 stale window, hit ratio, DB reads/s, lost writes and\n"
+    "the top cause of stale reads, the best value per column in bold.\n",
+    NULL};
 
 /* Parses "a,b,c" into pattern rows (at most `cap`).  Returns the count, or
  * -1 after printing an error. */
@@ -754,37 +744,28 @@ int cmd_compare(int argc, char **argv) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_compare(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_compare_spec, argc, argv, &sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_compare_spec);
             code = EXIT_OK;
             goto out;
         }
-        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
-        if (taken < 0) goto out;
-        if (taken) continue;
-        if (strcmp(a, "--format") == 0 || strcmp(a, "--patterns") == 0) {
-            if (i + 1 >= argc) {
-                cli_fail(EXIT_INPUT, "%s needs a value", a);
-                goto out;
-            }
-            if (strcmp(a, "--format") == 0)
-                format_name = argv[++i];
-            else
-                list = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT,
-                     "compare: unknown option '%s' (stalesim compare --help)",
-                     a);
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
             goto out;
+        }
+        if (id == COMPARE_FORMAT) {
+            format_name = v;
+        } else if (id == COMPARE_PATTERNS) {
+            list = v;
         } else if (file) {
-            cli_fail(EXIT_INPUT,
-                     "compare: more than one scenario file ('%s', '%s')", file,
-                     a);
+            cli_fail_extra(&cmd_compare_spec, "scenario file", file, v);
             goto out;
         } else {
-            file = a;
+            file = v;
         }
     }
     compare_format format;

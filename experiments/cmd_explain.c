@@ -11,22 +11,24 @@
 #include "experiments/explain.h"
 #include "models/world.h"
 
-void usage_explain(FILE *out) {
-    fputs("usage: stalesim explain SCENARIO.ini [--stale N] [--rep R]\n"
-          "                        [--set SECTION.KEY=VALUE]... [--seed S]\n"
-          "\n"
-          "Runs replication R (default 0) until N stale reads (default 3)\n"
-          "have happened and prints each as a Markdown timeline: time, actor,\n"
-          "event, the DB's version and the cache's copy after each step, the\n"
-          "commit the read missed and the cause.\n"
-          "\n"
-          "  --stale N     how many stale reads to explain (1..1000)\n"
-          "  --cause C     only stale reads of this cause, e.g. stale-fill,\n"
-          "                invalidation-failed (as known when the read ends)\n"
-          "  --rep R       which replication to run\n",
-          out);
-    cli_usage_scenario_flags(out);
-}
+enum { EXPLAIN_STALE = 1, EXPLAIN_CAUSE, EXPLAIN_REP };
+
+static const cli_opt explain_opts[] = {
+    {EXPLAIN_STALE, "--stale", NULL, "N", 0,
+     "how many stale reads to explain (1..1000)"},
+    {EXPLAIN_CAUSE, "--cause", NULL, "C", 0,
+     "only stale reads of this cause, e.g. stale-fill,\n"
+     "invalidation-failed (as known when the read ends)"},
+    {EXPLAIN_REP, "--rep", NULL, "R", 0, "which replication to run"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_explain_spec = {
+    "explain", "SCENARIO.ini", NULL, 1, explain_opts,
+    "Runs replication R (default 0) until N stale reads (default 3)\n"
+    "have happened and prints each as a Markdown timeline: time, actor,\n"
+    "event, the DB's version and the cache's copy after each step, the\n"
+    "commit the read missed and the cause.\n",
+    NULL};
 
 typedef struct explain_ctx {
     explainer *e;
@@ -61,53 +63,45 @@ int cmd_explain(int argc, char **argv) {
     world *w = NULL;
     world_result *res = NULL;
     int code = EXIT_INPUT;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_explain(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_explain_spec, argc, argv, &sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_explain_spec);
             code = EXIT_OK;
             goto out;
         }
-        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
-        if (taken < 0) goto out;
-        if (taken) continue;
-        if (strcmp(a, "--stale") == 0 || strcmp(a, "--rep") == 0) {
-            if (i + 1 >= argc) {
-                cli_fail(EXIT_INPUT, "%s needs a value", a);
-                goto out;
-            }
-            int is_stale = strcmp(a, "--stale") == 0;
-            if (parse_count(a, argv[++i], is_stale ? 1000 : 1000000,
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
+            goto out;
+        }
+        if (id == EXPLAIN_STALE || id == EXPLAIN_REP) {
+            int is_stale = id == EXPLAIN_STALE;
+            if (parse_count(is_stale ? "--stale" : "--rep", v,
+                            is_stale ? 1000 : 1000000,
                             is_stale ? &wanted : &rep) != EXIT_OK)
                 goto out;
             if (is_stale && wanted == 0) {
                 cli_fail(EXIT_INPUT, "--stale: must be at least 1");
                 goto out;
             }
-        } else if (strcmp(a, "--cause") == 0) {
-            if (i + 1 >= argc) {
-                cli_fail(EXIT_INPUT, "--cause needs a value");
-                goto out;
-            }
-            const char *name = argv[++i];
+        } else if (id == EXPLAIN_CAUSE) {
             for (int c = 0; c < CAUSE_COUNT; c++)
-                if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0)
+                if (strcmp(v, oracle_cause_name((oracle_cause)c)) == 0)
                     only_cause = c;
             if (only_cause < 0) {
                 cli_fail(EXIT_INPUT,
                          "--cause: unknown cause '%s' (see stalesim explain "
                          "--help)",
-                         name);
+                         v);
                 goto out;
             }
-        } else if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT, "explain: unknown option '%s'", a);
-            goto out;
         } else if (file) {
-            cli_fail(EXIT_INPUT, "explain: more than one scenario file");
+            cli_fail_extra(&cmd_explain_spec, "scenario file", file, v);
             goto out;
         } else {
-            file = a;
+            file = v;
         }
     }
     code = cli_load_scenario(&sc, file, &sets);

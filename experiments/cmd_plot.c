@@ -20,78 +20,77 @@
 #include "plots/kinds.h"
 #include "plots/timeline.h"
 
-void usage_plot(FILE *out) {
-    fputs("usage: stalesim plot DB|RUN.json --kind KIND [-o FILE] [--x KEY] "
-          "[--by KEY]\n"
-          "                     [--where KEY=VALUE]... [--metric NAME] "
-          "[--experiment ID]\n"
-          "                     [--size WxH]\n"
-          "       stalesim plot SCENARIO.ini --kind timeline [--stale N] "
-          "[--rep R]\n"
-          "                     [--cause C] [-o FILE] "
-          "[--set SECTION.KEY=VALUE]... [--seed S]\n"
-          "\n"
-          "Draws one plot with gnuplot, from a sweep database (stalesim sweep "
-          "--db),\n"
-          "a `stalesim run --format json` file, or, for the timeline, a "
-          "scenario.\n"
-          "\n"
-          "kinds:\n"
-          "  window-cdf  CDF of stale-window durations, one curve per group, "
-          "TTL marked\n"
-          "  age-hist    staleness age of stale reads (share per bin), TTL "
-          "and contract\n"
-          "              bound marked\n"
-          "  vs          a metric (--metric, default stale_read_fraction) "
-          "against the\n"
-          "              varied key --x, one line per group, 95% CI bars\n"
-          "  tradeoff    stale-read fraction against a cost (--metric, "
-          "default\n"
-          "              db_reads_per_s, or hit_ratio) as --x varies, one "
-          "curve per group\n"
-          "  causes      stacked bars of stale reads per replication by "
-          "cause\n"
-          "  timeline    the N-th stale read of a replication (stalesim "
-          "explain) as lanes:\n"
-          "              clients, cache, DB, with the stale window shaded\n"
-          "\n"
-          "  -o FILE       .png (pngcairo), .svg or .pdf (pdfcairo); - draws "
-          "text on\n"
-          "                stdout (the dumb terminal), the default when stdout "
-          "is a\n"
-          "                terminal\n"
-          "  --size WxH    pixels (default 900x600); characters with -o -\n"
-          "  --x KEY       vs, tradeoff: the varied key along x (default "
-          "cache.ttl when\n"
-          "                varied, else the first numeric varied key)\n"
-          "  --by KEY      the varied key splitting curves (default "
-          "cache.pattern when\n"
-          "                varied, else one curve per point); --by point: "
-          "one per point;\n"
-          "                --by family: one per key family ([family.NAME]), "
-          "from its\n"
-          "                figures, pooled over the points --where keeps\n"
-          "  --where K=V   only points with this value (V1,V2 for either); "
-          "repeatable\n"
-          "  --experiment ID  which experiment of the database (default: the "
-          "latest)\n"
-          "  --stale N     timeline: which stale read (default 1, as numbered "
-          "by\n"
-          "                stalesim explain); 0: the first whose story shows "
-          "the\n"
-          "                commit it missed, repeated stale reads of a key "
-          "skipped\n"
-          "  --rep R       timeline: which replication (default 0)\n"
-          "  --cause C     timeline: only stale reads of this cause, e.g.\n"
-          "                invalidation-failed (as known when the read ends)\n"
-          "\n"
-          "Axes are logarithmic where the data span two decades or more.  "
-          "Prints what\n"
-          "the plot shows in one sentence.  Exit 0, 2 bad usage or input, 3 "
-          "gnuplot\n"
-          "missing or failing, or I/O.\n",
-          out);
-}
+enum {
+    PLOT_OPT_KIND = 1, PLOT_OPT_OUTPUT, PLOT_OPT_SIZE, PLOT_OPT_X, PLOT_OPT_BY,
+    PLOT_OPT_WHERE, PLOT_OPT_METRIC, PLOT_OPT_EXPERIMENT, PLOT_OPT_STALE,
+    PLOT_OPT_REP, PLOT_OPT_CAUSE
+};
+
+static const cli_opt plot_opts[] = {
+    {PLOT_OPT_KIND, "--kind", NULL, "KIND", CLI_OPT_REQUIRED,
+     "what to draw (the kinds above)"},
+    {PLOT_OPT_OUTPUT, "-o", "--output", "FILE", 0,
+     ".png (pngcairo), .svg or .pdf (pdfcairo); - draws text on\n"
+     "stdout (the dumb terminal), the default when stdout is a\n"
+     "terminal"},
+    {PLOT_OPT_SIZE, "--size", NULL, "WxH", 0,
+     "pixels (default 900x600); characters with -o -"},
+    {PLOT_OPT_X, "--x", NULL, "KEY", 0,
+     "vs, tradeoff: the varied key along x (default cache.ttl when\n"
+     "varied, else the first numeric varied key)"},
+    {PLOT_OPT_BY, "--by", NULL, "KEY", 0,
+     "the varied key splitting curves (default cache.pattern when\n"
+     "varied, else one curve per point); --by point: one per point;\n"
+     "--by family: one per key family ([family.NAME]), from its\n"
+     "figures, pooled over the points --where keeps"},
+    {PLOT_OPT_WHERE, "--where", NULL, "K=V", CLI_OPT_REPEAT,
+     "only points with this value (V1,V2 for either); repeatable"},
+    {PLOT_OPT_METRIC, "--metric", NULL, "NAME", 0,
+     "vs: the metric along y (default stale_read_fraction);\n"
+     "tradeoff: the cost along x (default db_reads_per_s)"},
+    {PLOT_OPT_EXPERIMENT, "--experiment", NULL, "ID", 0,
+     "which experiment of the database (default: the latest)"},
+    {PLOT_OPT_STALE, "--stale", NULL, "N", 0,
+     "timeline: which stale read (default 1, as numbered by\n"
+     "stalesim explain); 0: the first whose story shows the\n"
+     "commit it missed, repeated stale reads of a key skipped"},
+    {PLOT_OPT_REP, "--rep", NULL, "R", 0,
+     "timeline: which replication (default 0)"},
+    {PLOT_OPT_CAUSE, "--cause", NULL, "C", 0,
+     "timeline: only stale reads of this cause, e.g.\n"
+     "invalidation-failed (as known when the read ends)"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_plot_spec = {
+    "plot", "DB|RUN.json", 
+    "       stalesim plot SCENARIO.ini --kind timeline [--stale N] [--rep R]\n"
+    "                     [--cause C] [-o FILE] [--set S.K=V]... [--seed S]\n",
+    1, plot_opts,
+    "Draws one plot with gnuplot, from a sweep database (stalesim sweep --db),\n"
+    "a `stalesim run --format json` file, or, for the timeline, a scenario.\n"
+    "--set, --reps and --seed apply to the timeline of a scenario only.\n"
+    "\n"
+    "kinds:\n"
+    "  window-cdf  CDF of stale-window durations, one curve per group, TTL "
+    "marked\n"
+    "  age-hist    staleness age of stale reads (share per bin), TTL and "
+    "contract\n"
+    "              bound marked\n"
+    "  vs          a metric (--metric, default stale_read_fraction) against "
+    "the\n"
+    "              varied key --x, one line per group, 95% CI bars\n"
+    "  tradeoff    stale-read fraction against a cost (--metric, default\n"
+    "              db_reads_per_s, or hit_ratio) as --x varies, one curve per "
+    "group\n"
+    "  causes      stacked bars of stale reads per replication by cause\n"
+    "  timeline    the N-th stale read of a replication (stalesim explain) "
+    "as lanes:\n"
+    "              clients, cache, DB, with the stale window shaded\n",
+    "Axes are logarithmic where the data span two decades or more.  Prints "
+    "what\n"
+    "the plot shows in one sentence.  Exit 0, 2 bad usage or input, 3 "
+    "gnuplot\n"
+    "missing or failing, or I/O.\n"};
 
 static int parse_count(const char *flag, const char *v, unsigned long lo,
                        unsigned long hi, unsigned long *out) {
@@ -151,65 +150,55 @@ int cmd_plot(int argc, char **argv) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_plot(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_plot_spec, argc, argv, &sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        switch (id) {
+        case CLI_HELP:
+            cli_usage(stdout, &cmd_plot_spec);
             code = EXIT_OK;
             goto out;
-        }
-        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
-        if (taken < 0) goto out;
-        if (taken) continue;
-        static const char *const valued[] = {
-            "--kind", "-o", "--output", "--size", "--x", "--by", "--where",
-            "--metric", "--experiment", "--stale", "--rep", "--cause"};
-        int has_value = 0;
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-            if (strcmp(a, valued[k]) == 0) has_value = 1;
-        if (has_value && i + 1 >= argc) {
-            cli_fail(EXIT_INPUT, "%s needs a value", a);
+        case CLI_ERROR:
+            code = cli_error_code(&args);
             goto out;
-        }
-        if (strcmp(a, "--kind") == 0) kind_name = argv[++i];
-        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
-            output = argv[++i];
-        else if (strcmp(a, "--size") == 0) size = argv[++i];
-        else if (strcmp(a, "--x") == 0) x = argv[++i];
-        else if (strcmp(a, "--by") == 0) by = argv[++i];
-        else if (strcmp(a, "--metric") == 0) metric = argv[++i];
-        else if (strcmp(a, "--where") == 0) where[nwhere++] = argv[++i];
-        else if (strcmp(a, "--experiment") == 0) {
-            if (parse_count(a, argv[++i], 1, 1000000000000UL, &exp_id) !=
+        case PLOT_OPT_KIND: kind_name = v; break;
+        case PLOT_OPT_OUTPUT: output = v; break;
+        case PLOT_OPT_SIZE: size = v; break;
+        case PLOT_OPT_X: x = v; break;
+        case PLOT_OPT_BY: by = v; break;
+        case PLOT_OPT_METRIC: metric = v; break;
+        case PLOT_OPT_WHERE: where[nwhere++] = v; break;
+        case PLOT_OPT_EXPERIMENT:
+            if (parse_count("--experiment", v, 1, 1000000000000UL, &exp_id) !=
                 EXIT_OK)
                 goto out;
             have_exp = 1;
-        } else if (strcmp(a, "--stale") == 0) {
-            if (parse_count(a, argv[++i], 0, 1000, &stale) != EXIT_OK) goto out;
+            break;
+        case PLOT_OPT_STALE:
+            if (parse_count("--stale", v, 0, 1000, &stale) != EXIT_OK) goto out;
             have_stale = 1;
-        } else if (strcmp(a, "--rep") == 0) {
-            if (parse_count(a, argv[++i], 0, 1000000, &rep) != EXIT_OK) goto out;
+            break;
+        case PLOT_OPT_REP:
+            if (parse_count("--rep", v, 0, 1000000, &rep) != EXIT_OK) goto out;
             have_rep = 1;
-        } else if (strcmp(a, "--cause") == 0) {
-            const char *name = argv[++i];
+            break;
+        case PLOT_OPT_CAUSE:
             for (int c = 0; c < CAUSE_COUNT; c++)
-                if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0)
+                if (strcmp(v, oracle_cause_name((oracle_cause)c)) == 0)
                     cause = c;
             if (cause < 0) {
                 cli_fail(EXIT_INPUT, "--cause: unknown cause '%s' (the causes "
-                         "are listed by stalesim explain --help)", name);
+                         "are listed by stalesim explain --help)", v);
                 goto out;
             }
-        } else if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT, "plot: unknown option '%s' (stalesim plot "
-                     "--help)", a);
-            goto out;
-        } else if (input) {
-            cli_fail(EXIT_INPUT, "plot: more than one input ('%s', '%s')",
-                     input, a);
-            goto out;
-        } else {
-            input = a;
+            break;
+        default: /* CLI_OPERAND */
+            if (input) {
+                cli_fail_extra(&cmd_plot_spec, "input", input, v);
+                goto out;
+            }
+            input = v;
         }
     }
     plot_kind kind;

@@ -46,34 +46,35 @@
 #include "plots/kinds.h"
 #include "plots/timeline.h"
 
-void usage_report(FILE *out) {
-    fputs("usage: stalesim report DB -o REVIEW.md [--experiment ID] "
-          "[--size WxH]\n"
-          "\n"
-          "Writes a Markdown design-review document of a sweep: the scenario "
-          "(its\n"
-          "stored text), the freshness-contract verdict of every point (the "
-          "rule of\n"
-          "`stalesim check`, on the stored runs), a comparison table with 95% "
-          "CIs and\n"
-          "the best value of each column in bold, and the plots window-cdf, "
-          "age-hist,\n"
-          "vs, tradeoff, causes and one stale-read timeline, written beside "
-          "it as\n"
-          "PNG files named after it (review.md -> review-window-cdf.png, "
-          "...), each\n"
-          "with one sentence saying what it shows.  With key families, a "
-          "\"Per family\"\nsection gives each family's verdict against its "
-          "own contract and a table\nper point.\n"
-          "\n"
-          "  -o FILE          the document (its directory must exist)\n"
-          "  --experiment ID  which experiment (default: the latest)\n"
-          "  --size WxH       size of the PNG plots (default 900x600)\n"
-          "\n"
-          "Exit 0, 2 bad usage or input, 3 gnuplot missing or failing, or "
-          "I/O.\n",
-          out);
-}
+enum { REPORT_OUTPUT = 1, REPORT_EXPERIMENT, REPORT_SIZE };
+
+static const cli_opt report_opts[] = {
+    {REPORT_OUTPUT, "-o", "--output", "FILE", CLI_OPT_REQUIRED,
+     "the document (its directory must exist)"},
+    {REPORT_EXPERIMENT, "--experiment", NULL, "ID", 0,
+     "which experiment (default: the latest)"},
+    {REPORT_SIZE, "--size", NULL, "WxH", 0,
+     "size of the PNG plots (default 900x600)"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_report_spec = {
+    "report", "DB", NULL, 0, report_opts,
+    "Writes a Markdown design-review document of a sweep: the scenario (its\n"
+    "stored text), the freshness-contract verdict of every point (the rule "
+    "of\n"
+    "`stalesim check`, on the stored runs), a comparison table with 95% CIs "
+    "and\n"
+    "the best value of each column in bold, and the plots window-cdf, "
+    "age-hist,\n"
+    "vs, tradeoff, causes and one stale-read timeline, written beside it as\n"
+    "PNG files named after it (review.md -> review-window-cdf.png, ...), "
+    "each\n"
+    "with one sentence saying what it shows.  With key families, a \"Per "
+    "family\"\n"
+    "section gives each family's verdict against its own contract and a "
+    "table\n"
+    "per point.\n",
+    "Exit 0, 2 bad usage or input, 3 gnuplot missing or failing, or I/O.\n"};
 
 /* ---- the verdicts --------------------------------------------------------------- */
 
@@ -898,45 +899,38 @@ int cmd_report(int argc, char **argv) {
     char err[2048];
     int code = EXIT_INPUT;
     memset(&data, 0, sizeof data);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_report(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_report_spec, argc, argv, NULL);
+    const char *val;
+    for (int id; (id = cli_next(&args, &val)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_report_spec);
             code = EXIT_OK;
             goto out;
         }
-        int has_value = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-                        strcmp(a, "--experiment") == 0 ||
-                        strcmp(a, "--size") == 0;
-        if (has_value && i + 1 >= argc) {
-            cli_fail(EXIT_INPUT, "%s needs a value", a);
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
             goto out;
         }
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            output = argv[++i];
-        } else if (strcmp(a, "--size") == 0) {
-            size = argv[++i];
-        } else if (strcmp(a, "--experiment") == 0) {
-            const char *s = argv[++i];
+        if (id == REPORT_OUTPUT) {
+            output = val;
+        } else if (id == REPORT_SIZE) {
+            size = val;
+        } else if (id == REPORT_EXPERIMENT) {
             char *end;
             errno = 0;
-            exp_id = strtoull(s, &end, 10);
-            if (!*s || *end || errno || s[0] == '-' || exp_id == 0 ||
+            exp_id = strtoull(val, &end, 10);
+            if (!*val || *end || errno || val[0] == '-' || exp_id == 0 ||
                 exp_id > INT64_MAX) {
                 cli_fail(EXIT_INPUT, "--experiment: '%s' is not an experiment "
-                         "id (a whole number from 1)", s);
+                         "id (a whole number from 1)", val);
                 goto out;
             }
-        } else if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT, "report: unknown option '%s' (stalesim "
-                     "report --help)", a);
-            goto out;
         } else if (db_path) {
-            cli_fail(EXIT_INPUT, "report: more than one database ('%s', '%s')",
-                     db_path, a);
+            cli_fail_extra(&cmd_report_spec, "database", db_path, val);
             goto out;
         } else {
-            db_path = a;
+            db_path = val;
         }
     }
     if (!db_path) {

@@ -13,33 +13,32 @@
 #include "models/pattern.h"
 #include "models/scenario.h"
 
-void usage_run(FILE *out) {
-    fputs("usage: stalesim run [SCENARIO.ini] [--set SECTION.KEY=VALUE]...\n"
-          "                    [--reps N] [--seed S] [--format text|json|csv]\n"
-          "\n"
-          "Runs the scenario's replications and prints the stale-read fraction,\n"
-          "hit ratio, DB load, stale age and stale-window distributions and the\n"
-          "cause of every stale read, with 95% Student-t intervals over\n"
-          "replications.  Without a file it runs the built-in default scenario\n"
-          "(every key at its default: `stalesim keys` lists them).\n"
-          "\n"
-          "  --format F    text (default), json or csv\n"
-          "  --history F   write every operation of replication 0 to F as\n"
-          "                JSON lines (docs/history.md; stalesim audit F)\n",
-          out);
-    cli_usage_scenario_flags(out);
-}
+enum { RUN_FORMAT = 1, RUN_HISTORY };
 
-void usage_keys(FILE *out) {
-    fputs("usage: stalesim keys\n\n"
-          "Prints every scenario key, its default and meaning as a Markdown "
-          "table.\n",
-          out);
-}
+static const cli_opt run_opts[] = {
+    {RUN_FORMAT, "--format", NULL, "F", 0, "text (default), json or csv"},
+    {RUN_HISTORY, "--history", NULL, "F", 0,
+     "write every operation of replication 0 to F as\n"
+     "JSON lines (docs/history.md; stalesim audit F)"},
+    {0, NULL, NULL, NULL, 0, NULL}};
 
-void usage_patterns(FILE *out) {
-    fputs("usage: stalesim patterns\n\nLists the caching patterns.\n", out);
-}
+const cli_spec cmd_run_spec = {
+    "run", "[SCENARIO.ini]", NULL, 1, run_opts,
+    "Runs the scenario's replications and prints the stale-read fraction,\n"
+    "hit ratio, DB load, stale age and stale-window distributions and the\n"
+    "cause of every stale read, with 95% Student-t intervals over\n"
+    "replications.  Without a file it runs the built-in default scenario\n"
+    "(every key at its default: `stalesim keys` lists them).\n",
+    NULL};
+
+const cli_spec cmd_keys_spec = {
+    "keys", NULL, NULL, 0, NULL,
+    "Prints every scenario key, its default and meaning as a Markdown "
+    "table.\n",
+    NULL};
+
+const cli_spec cmd_patterns_spec = {"patterns", NULL, NULL, 0, NULL,
+                                    "Lists the caching patterns.\n", NULL};
 
 int cmd_run(int argc, char **argv) {
     const char *file = NULL, *format_name = "text", *history = NULL;
@@ -51,35 +50,28 @@ int cmd_run(int argc, char **argv) {
     char err[1024];
     int code = EXIT_INPUT;
     memset(&sc, 0, sizeof sc);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_run(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_run_spec, argc, argv, &sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_run_spec);
             code = EXIT_OK;
             goto out;
         }
-        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
-        if (taken < 0) goto out;
-        if (taken) continue;
-        if (strcmp(a, "--format") == 0 || strcmp(a, "--history") == 0) {
-            if (i + 1 >= argc) {
-                cli_fail(EXIT_INPUT, "%s needs a value", a);
-                goto out;
-            }
-            if (strcmp(a, "--format") == 0)
-                format_name = argv[++i];
-            else
-                history = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT,
-                     "run: unknown option '%s' (stalesim run --help)", a);
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
             goto out;
+        }
+        if (id == RUN_FORMAT) {
+            format_name = v;
+        } else if (id == RUN_HISTORY) {
+            history = v;
         } else if (file) {
-            cli_fail(EXIT_INPUT,
-                     "run: more than one scenario file ('%s', '%s')", file, a);
+            cli_fail_extra(&cmd_run_spec, "scenario file", file, v);
             goto out;
         } else {
-            file = a;
+            file = v;
         }
     }
     output_format format;
@@ -130,27 +122,33 @@ out:
     return code;
 }
 
-int cmd_keys(int argc, char **argv) {
-    if (argc > 0 && (strcmp(argv[0], "-h") == 0 ||
-                     strcmp(argv[0], "--help") == 0)) {
-        usage_keys(stdout);
+/* The commands without options or operands: help, or an error. */
+static int no_arguments(const cli_spec *spec, int argc, char **argv) {
+    cli_args args;
+    cli_args_init(&args, spec, argc, argv, NULL);
+    const char *v;
+    int id = cli_next(&args, &v);
+    if (id == CLI_HELP) {
+        cli_usage(stdout, spec);
         return EXIT_OK;
     }
-    if (argc > 0) return cli_fail(EXIT_INPUT, "keys: unexpected '%s'", argv[0]);
+    if (id == CLI_ERROR) return cli_error_code(&args);
+    if (id == CLI_OPERAND)
+        return cli_fail(EXIT_INPUT, "%s: unexpected '%s'", spec->name, v);
+    return -1;
+}
+
+int cmd_keys(int argc, char **argv) {
+    int code = no_arguments(&cmd_keys_spec, argc, argv);
+    if (code >= 0) return code;
     scenario_print_reference(stdout);
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
 int cmd_patterns(int argc, char **argv) {
-    if (argc > 0 && (strcmp(argv[0], "-h") == 0 ||
-                     strcmp(argv[0], "--help") == 0)) {
-        usage_patterns(stdout);
-        return EXIT_OK;
-    }
-    if (argc > 0)
-        return cli_fail(EXIT_INPUT, "patterns: unexpected '%s'", argv[0]);
+    int code = no_arguments(&cmd_patterns_spec, argc, argv);
+    if (code >= 0) return code;
     for (size_t i = 0; i < pattern_count(); i++)
         printf("%-14s %s\n", pattern_at(i)->name, pattern_at(i)->summary);
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
-

@@ -30,74 +30,64 @@
 #define DEFAULT_MAX_REPS 100
 #define MAX_MAX_REPS 100000
 
-void usage_sweep(FILE *out) {
-    fputs("usage: stalesim sweep [SCENARIO.ini] --vary SECTION.KEY=LIST "
-          "[--vary ...]\n"
-          "                      [--db FILE] [--reps N | --precision P "
-          "[--max-reps N]]\n"
-          "                      [--jobs N] [--set SECTION.KEY=VALUE]... "
-          "[--seed S]\n"
-          "\n"
-          "Runs every point of the grid (the product of the --vary lists, "
-          "the first\n"
-          "varying slowest), each replicated, and stores every run in a "
-          "SQLite\n"
-          "database.  Replication r of every point uses the same random "
-          "streams, so\n"
-          "points differ by their parameters, not by noise, and results do "
-          "not depend\n"
-          "on --jobs.  Running the same command again resumes: only missing "
-          "runs are\n"
-          "run.  Ctrl-C stops cleanly, keeping every finished run.\n"
-          "\n"
-          "  --vary K=LIST  a scenario key and its values: a list 1s,5s,60s or\n"
-          "                cache-aside,ttl-only; a geometric range A..B*F "
-          "(1s..300s*2 is\n"
-          "                1s,2s,4s,...,256s); an arithmetic range A..B+S\n"
-          "                (0..0.01+0.002).  Values holding commas: separate "
-          "them\n"
-          "                with ';' instead.\n"
-          "  --db FILE     the database (default " DEFAULT_DB "); created "
-          "if absent\n"
-          "  --reps N      replications per point (default: the scenario's "
-          "[run] reps)\n"
-          "  --precision P add replications to a point until the 95% "
-          "half-width of\n"
-          "                stale_read_fraction is at most P times its mean "
-          "(0<P<1;\n"
-          "                at least 3 replications)\n"
-          "  --max-reps N  the cap of --precision (default 100); points "
-          "stopped by it\n"
-          "                are recorded (points.hit_cap)\n"
-          "  --jobs N      worker processes (default: every online core)\n"
-          "  --set S.K=V   override one key after the file, before the "
-          "point's values\n"
-          "  --seed S      seed (same as --set run.seed=S)\n"
-          "\n"
-          "A progress line is drawn on stderr when it is a terminal.  Exit 0 "
-          "done,\n"
-          "2 bad input, 3 failure or interrupted (rerun to resume).\n",
-          out);
-}
+enum { SWEEP_VARY = 1, SWEEP_DB, SWEEP_PRECISION, SWEEP_MAX_REPS, SWEEP_JOBS };
 
-void usage_summarize(FILE *out) {
-    fputs("usage: stalesim summarize DB [--experiment ID] [--by KEY]...\n"
-          "                          [--format text|csv|json|markdown]\n"
-          "\n"
-          "For every point of a sweep (or every group of points sharing the "
-          "values of\n"
-          "the --by keys, their runs pooled): each metric's mean, 95% "
-          "Student-t\n"
-          "half-width and number of runs, and the quantiles p50, p90, p99, "
-          "p999 and\n"
-          "max of every distribution from the stored histogram bins.\n"
-          "\n"
-          "  --experiment ID  which experiment (default: the latest)\n"
-          "  --by KEY      group by this varied key (repeatable, or "
-          "comma-separated)\n"
-          "  --format F    text (default), csv, json or markdown\n",
-          out);
-}
+static const cli_opt sweep_opts[] = {
+    {SWEEP_VARY, "--vary", NULL, "K=LIST", CLI_OPT_REPEAT,
+     "a scenario key and its values: a list 1s,5s,60s or\n"
+     "cache-aside,ttl-only; a geometric range A..B*F (1s..300s*2 is\n"
+     "1s,2s,4s,...,256s); an arithmetic range A..B+S\n"
+     "(0..0.01+0.002).  Values holding commas: separate them\n"
+     "with ';' instead."},
+    {SWEEP_DB, "--db", NULL, "FILE", 0,
+     "the database (default " DEFAULT_DB "); created if absent"},
+    {SWEEP_PRECISION, "--precision", NULL, "P", 0,
+     "add replications to a point until the 95% half-width of\n"
+     "stale_read_fraction is at most P times its mean (0<P<1;\n"
+     "at least 3 replications; excludes --reps)"},
+    {SWEEP_MAX_REPS, "--max-reps", NULL, "N", 0,
+     "the cap of --precision (default 100); points stopped by it\n"
+     "are recorded (points.hit_cap)"},
+    {SWEEP_JOBS, "--jobs", NULL, "N", 0,
+     "worker processes (default: every online core)"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_sweep_spec = {
+    "sweep", "[SCENARIO.ini]", NULL, 1, sweep_opts,
+    "Runs every point of the grid (the product of the --vary lists, the "
+    "first\n"
+    "varying slowest), each replicated, and stores every run in a SQLite\n"
+    "database.  Replication r of every point uses the same random streams, "
+    "so\n"
+    "points differ by their parameters, not by noise, and results do not "
+    "depend\n"
+    "on --jobs.  Running the same command again resumes: only missing runs "
+    "are\n"
+    "run.  Ctrl-C stops cleanly, keeping every finished run.  --set applies\n"
+    "after the file, before each point's values; --reps is per point.\n",
+    "A progress line is drawn on stderr when it is a terminal.  Exit 0 done,\n"
+    "2 bad input, 3 failure or interrupted (rerun to resume).\n"};
+
+enum { SUM_EXPERIMENT = 1, SUM_BY, SUM_FORMAT };
+
+static const cli_opt summarize_opts[] = {
+    {SUM_EXPERIMENT, "--experiment", NULL, "ID", 0,
+     "which experiment (default: the latest)"},
+    {SUM_BY, "--by", NULL, "KEY", CLI_OPT_REPEAT,
+     "group by this varied key (repeatable, or comma-separated)"},
+    {SUM_FORMAT, "--format", NULL, "F", 0,
+     "text (default), csv, json or markdown"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_summarize_spec = {
+    "summarize", "DB", NULL, 0, summarize_opts,
+    "For every point of a sweep (or every group of points sharing the values "
+    "of\n"
+    "the --by keys, their runs pooled): each metric's mean, 95% Student-t\n"
+    "half-width and number of runs, and the quantiles p50, p90, p99, p999 "
+    "and\n"
+    "max of every distribution from the stored histogram bins.\n",
+    NULL};
 
 /* ---- sweep ------------------------------------------------------------------------- */
 
@@ -143,37 +133,28 @@ int cmd_sweep(int argc, char **argv) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_sweep(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_sweep_spec, argc, argv, &sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_sweep_spec);
             code = EXIT_OK;
             goto out;
         }
-        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
-        if (taken < 0) goto out;
-        if (taken) {
-            if (strcmp(a, "--reps") == 0) have_reps = 1;
-            continue;
-        }
-        int has_value = strcmp(a, "--vary") == 0 || strcmp(a, "--db") == 0 ||
-                        strcmp(a, "--precision") == 0 ||
-                        strcmp(a, "--max-reps") == 0 ||
-                        strcmp(a, "--jobs") == 0;
-        if (has_value && i + 1 >= argc) {
-            cli_fail(EXIT_INPUT, "%s needs a value", a);
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
             goto out;
         }
-        if (strcmp(a, "--vary") == 0) {
-            vary[nvary++] = argv[++i];
-        } else if (strcmp(a, "--db") == 0) {
-            db_path = argv[++i];
+        if (id == SWEEP_VARY) {
+            vary[nvary++] = v;
+        } else if (id == SWEEP_DB) {
+            db_path = v;
             if (!*db_path) {
                 cli_fail(EXIT_INPUT, "--db: empty file name");
                 goto out;
             }
-        } else if (strcmp(a, "--precision") == 0) {
-            const char *v = argv[++i];
+        } else if (id == SWEEP_PRECISION) {
             char *end;
             errno = 0;
             precision = strtod(v, &end);
@@ -182,16 +163,14 @@ int cmd_sweep(int argc, char **argv) {
                          "between 0 and 1 (exclusive), e.g. 0.05", v);
                 goto out;
             }
-        } else if (strcmp(a, "--max-reps") == 0) {
-            const char *v = argv[++i];
+        } else if (id == SWEEP_MAX_REPS) {
             max_reps = parse_count(v, SWEEP_MIN_REPS, MAX_MAX_REPS);
             if (max_reps < 0) {
                 cli_fail(EXIT_INPUT, "--max-reps: '%s' is not a whole number "
                          "in %d..%d", v, SWEEP_MIN_REPS, MAX_MAX_REPS);
                 goto out;
             }
-        } else if (strcmp(a, "--jobs") == 0) {
-            const char *v = argv[++i];
+        } else if (id == SWEEP_JOBS) {
             long long n = parse_count(v, 1, TRANSPORT_LOCAL_MAX_JOBS);
             if (n < 0) {
                 cli_fail(EXIT_INPUT, "--jobs: '%s' is not a whole number in "
@@ -199,19 +178,14 @@ int cmd_sweep(int argc, char **argv) {
                 goto out;
             }
             jobs = (int)n;
-        } else if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT,
-                     "sweep: unknown option '%s' (stalesim sweep --help)", a);
-            goto out;
         } else if (file) {
-            cli_fail(EXIT_INPUT,
-                     "sweep: more than one scenario file ('%s', '%s')", file,
-                     a);
+            cli_fail_extra(&cmd_sweep_spec, "scenario file", file, v);
             goto out;
         } else {
-            file = a;
+            file = v;
         }
     }
+    have_reps = cli_overrides_have(&sets, "--reps");
     if (have_reps && !isnan(precision)) {
         cli_fail(EXIT_INPUT, "--reps and --precision exclude each other "
                  "(--precision decides the replications per point)");
@@ -316,9 +290,6 @@ out:
 
 typedef enum sum_format { SF_TEXT, SF_CSV, SF_JSON, SF_MARKDOWN } sum_format;
 
-static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
-static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
-#define NQ 4
 
 /* The pooled runs of a group of points. */
 typedef struct group {
@@ -399,7 +370,7 @@ static double metric_ci(const group *g, int m) {
 }
 
 static double dist_q(const group *g, int d, int q) {
-    return sim_hist_quantile(&g->dist[d], quantiles[q]) / 1e9;
+    return sim_hist_quantile(&g->dist[d], output_quantiles[q]) / 1e9;
 }
 
 static double dist_max(const group *g, int d) {
@@ -520,7 +491,7 @@ static void print_text(FILE *out, const summary *s) {
             fprintf(out, "%-20s %9llu", world_dist_name((world_dist)d),
                     (unsigned long long)sim_hist_n(&g->dist[d]));
             text_num(out, dist_mean(g, d));
-            for (int q = 0; q < NQ; q++) text_num(out, dist_q(g, d, q));
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++) text_num(out, dist_q(g, d, q));
             text_num(out, dist_max(g, d));
             fputc('\n', out);
         }
@@ -569,7 +540,8 @@ static void print_csv(FILE *out, const summary *s) {
     for (int d = 0; d < D_COUNT; d++) {
         const char *n = world_dist_name((world_dist)d);
         fprintf(out, ",%s_n,%s_mean", n, n);
-        for (int q = 0; q < NQ; q++) fprintf(out, ",%s_%s", n, quantile_names[q]);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++)
+            fprintf(out, ",%s_%s", n, output_quantile_names[q]);
         fprintf(out, ",%s_max", n);
     }
     fputc('\n', out);
@@ -588,7 +560,7 @@ static void print_csv(FILE *out, const summary *s) {
         for (int d = 0; d < D_COUNT; d++) {
             fprintf(out, ",%llu", (unsigned long long)sim_hist_n(&g->dist[d]));
             csv_num(out, dist_mean(g, d));
-            for (int q = 0; q < NQ; q++) csv_num(out, dist_q(g, d, q));
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++) csv_num(out, dist_q(g, d, q));
             csv_num(out, dist_max(g, d));
         }
         fputc('\n', out);
@@ -654,8 +626,8 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
                     world_dist_name((world_dist)d),
                     (unsigned long long)sim_hist_n(&g->dist[d]));
             output_json_number(out, dist_mean(g, d));
-            for (int q = 0; q < NQ; q++) {
-                fprintf(out, ", \"%s\": ", quantile_names[q]);
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+                fprintf(out, ", \"%s\": ", output_quantile_names[q]);
                 output_json_number(out, dist_q(g, d, q));
             }
             fputs(", \"max\": ", out);
@@ -707,11 +679,12 @@ static void print_markdown(FILE *out, const summary *s) {
     static const int shown[] = {D_STALE_AGE, D_STALE_WINDOW};
     for (size_t i = 0; i < 2; i++) {
         const char *n = world_dist_name((world_dist)shown[i]);
-        for (int q = 0; q < NQ; q++) fprintf(out, " %s %s |", n, quantile_names[q]);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++)
+            fprintf(out, " %s %s |", n, output_quantile_names[q]);
         fprintf(out, " %s max |", n);
     }
     fputs("\n|", out);
-    size_t cols = s->nby + 1 + M_COUNT + 2 * (NQ + 1);
+    size_t cols = s->nby + 1 + M_COUNT + 2 * (OUTPUT_NQUANTILES + 1);
     for (size_t c = 0; c < cols; c++) fputs(c < s->nby ? "---|" : "---:|", out);
     fputc('\n', out);
     for (size_t i = 0; i < s->ngroups; i++) {
@@ -735,7 +708,7 @@ static void print_markdown(FILE *out, const summary *s) {
             fputs(" |", out);
         }
         for (size_t j = 0; j < 2; j++) {
-            for (int q = 0; q < NQ; q++) {
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
                 fputc(' ', out);
                 md_num(out, dist_q(g, shown[j], q));
                 fputs(" |", out);
@@ -807,41 +780,35 @@ int cmd_summarize(int argc, char **argv) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_summarize(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_summarize_spec, argc, argv, NULL);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_summarize_spec);
             code = EXIT_OK;
             goto out;
         }
-        int has_value = strcmp(a, "--by") == 0 ||
-                        strcmp(a, "--experiment") == 0 ||
-                        strcmp(a, "--format") == 0;
-        if (has_value && i + 1 >= argc) {
-            cli_fail(EXIT_INPUT, "%s needs a value", a);
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
             goto out;
         }
-        if (strcmp(a, "--by") == 0) {
-            by[nby++] = argv[++i];
-        } else if (strcmp(a, "--experiment") == 0) {
-            exp_id = parse_count(argv[++i], 1, INT64_MAX);
+        if (id == SUM_BY) {
+            by[nby++] = v;
+        } else if (id == SUM_EXPERIMENT) {
+            exp_id = parse_count(v, 1, INT64_MAX);
             if (exp_id < 0) {
                 cli_fail(EXIT_INPUT, "--experiment: '%s' is not an experiment "
-                         "id (a whole number from 1)", argv[i]);
+                         "id (a whole number from 1)", v);
                 goto out;
             }
-        } else if (strcmp(a, "--format") == 0) {
-            format_name = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            cli_fail(EXIT_INPUT, "summarize: unknown option '%s' (stalesim "
-                     "summarize --help)", a);
-            goto out;
+        } else if (id == SUM_FORMAT) {
+            format_name = v;
         } else if (db_path) {
-            cli_fail(EXIT_INPUT, "summarize: more than one database ('%s', "
-                     "'%s')", db_path, a);
+            cli_fail_extra(&cmd_summarize_spec, "database", db_path, v);
             goto out;
         } else {
-            db_path = a;
+            db_path = v;
         }
     }
     sum_format fmt;

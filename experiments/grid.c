@@ -16,18 +16,9 @@
 
 #include "models/scenario.h"
 #include "sim/dist.h"
+#include "sim/errf.h"
 
 #define REL_EPS 1e-9 /* "B is reached" tolerance of floating ranges */
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *dup_span(const char *s, size_t n) {
     char *p = malloc(n + 1);
@@ -142,7 +133,7 @@ static int parse_endpoint(const char *s, size_t len, const char *what,
                           endpoint *e, char *err, size_t errlen) {
     char text[64];
     if (len == 0 || len >= sizeof text || scan_endpoint(s, len) != len) {
-        errf(err, errlen, "%s '%.*s' is not a number (with an optional unit)",
+        sim_errf(err, errlen, "%s '%.*s' is not a number (with an optional unit)",
              what, (int)(len < 60 ? len : 60), s);
         return -1;
     }
@@ -150,7 +141,7 @@ static int parse_endpoint(const char *s, size_t len, const char *what,
     text[len] = '\0';
     size_t nlen = scan_number(text, len);
     if (len - nlen >= sizeof e->suffix) {
-        errf(err, errlen, "%s '%s' has a unit that is too long", what, text);
+        sim_errf(err, errlen, "%s '%s' has a unit that is too long", what, text);
         return -1;
     }
     memcpy(e->suffix, text + nlen, len - nlen + 1);
@@ -159,7 +150,7 @@ static int parse_endpoint(const char *s, size_t len, const char *what,
     numtext[nlen] = '\0';
     e->num = strtod(numtext, NULL);
     if (!isfinite(e->num)) {
-        errf(err, errlen, "%s '%s' is not a finite number", what, text);
+        sim_errf(err, errlen, "%s '%s' is not a finite number", what, text);
         return -1;
     }
     e->is_duration = is_time_unit(e->suffix);
@@ -167,7 +158,7 @@ static int parse_endpoint(const char *s, size_t len, const char *what,
     if (e->is_duration) {
         char why[256];
         if (sim_duration_parse(text, &e->ns, why, sizeof why) != 0) {
-            errf(err, errlen, "%s: %s", what, why);
+            sim_errf(err, errlen, "%s: %s", what, why);
             return -1;
         }
     }
@@ -196,7 +187,7 @@ static int expand_range(const char *s, size_t len, vlist *out, char *err,
     size_t rlen = len - alen - 2;
     size_t blen = scan_endpoint(rest, rlen);
     if (blen == 0 || blen >= rlen || (rest[blen] != '*' && rest[blen] != '+')) {
-        errf(err, errlen,
+        sim_errf(err, errlen,
              "range '%.*s' is not A..B*F (geometric) or A..B+S (arithmetic)",
              (int)len, s);
         return -1;
@@ -218,41 +209,41 @@ static int expand_range(const char *s, size_t len, vlist *out, char *err,
         a.is_duration = 1, a.ns = 0;
     int dur = a.is_duration;
     if (a.is_duration != b.is_duration) {
-        errf(err, errlen, "range '%.*s' mixes a duration and a number",
+        sim_errf(err, errlen, "range '%.*s' mixes a duration and a number",
              (int)len, s);
         return -1;
     }
     if (!dur && strcmp(a.suffix, b.suffix) != 0) {
-        errf(err, errlen, "range '%.*s': start and end have different units "
+        sim_errf(err, errlen, "range '%.*s': start and end have different units "
              "('%s' and '%s')", (int)len, s, a.suffix, b.suffix);
         return -1;
     }
     double av = dur ? (double)a.ns : a.num, bv = dur ? (double)b.ns : b.num;
     if (av > bv) {
-        errf(err, errlen, "range '%.*s': the start is greater than the end",
+        sim_errf(err, errlen, "range '%.*s': the start is greater than the end",
              (int)len, s);
         return -1;
     }
 
     if (op == '*') {
         if (st.suffix[0]) {
-            errf(err, errlen, "range '%.*s': the factor F must be a plain "
+            sim_errf(err, errlen, "range '%.*s': the factor F must be a plain "
                  "number", (int)len, s);
             return -1;
         }
         if (!(st.num > 1)) {
-            errf(err, errlen, "range '%.*s': the factor must be greater than "
+            sim_errf(err, errlen, "range '%.*s': the factor must be greater than "
                  "1", (int)len, s);
             return -1;
         }
         if (!(av > 0)) {
-            errf(err, errlen, "range '%.*s': a geometric range must start "
+            sim_errf(err, errlen, "range '%.*s': a geometric range must start "
                  "above 0", (int)len, s);
             return -1;
         }
         double count = floor(log(bv / av) / log(st.num) + REL_EPS) + 1;
         if (!(count <= GRID_MAX_VALUES)) {
-            errf(err, errlen, "range '%.*s' has more than %d values",
+            sim_errf(err, errlen, "range '%.*s' has more than %d values",
                  (int)len, s, GRID_MAX_VALUES);
             return -1;
         }
@@ -270,18 +261,18 @@ static int expand_range(const char *s, size_t len, vlist *out, char *err,
     /* arithmetic */
     if (dur) {
         if (!st.is_duration && !(st.num == 0 && !st.suffix[0])) {
-            errf(err, errlen, "range '%.*s': the step of a duration range "
+            sim_errf(err, errlen, "range '%.*s': the step of a duration range "
                  "needs a unit (e.g. +5s)", (int)len, s);
             return -1;
         }
         if (st.ns <= 0) {
-            errf(err, errlen, "range '%.*s': the step must be greater than 0",
+            sim_errf(err, errlen, "range '%.*s': the step must be greater than 0",
                  (int)len, s);
             return -1;
         }
         sim_time n = (b.ns - a.ns) / st.ns + 1;
         if (n > GRID_MAX_VALUES) {
-            errf(err, errlen, "range '%.*s' has more than %d values",
+            sim_errf(err, errlen, "range '%.*s' has more than %d values",
                  (int)len, s, GRID_MAX_VALUES);
             return -1;
         }
@@ -291,18 +282,18 @@ static int expand_range(const char *s, size_t len, vlist *out, char *err,
         return 0;
     }
     if (st.is_duration || (st.suffix[0] && strcmp(st.suffix, a.suffix) != 0)) {
-        errf(err, errlen, "range '%.*s': the step has another unit than the "
+        sim_errf(err, errlen, "range '%.*s': the step has another unit than the "
              "range", (int)len, s);
         return -1;
     }
     if (!(st.num > 0)) {
-        errf(err, errlen, "range '%.*s': the step must be greater than 0",
+        sim_errf(err, errlen, "range '%.*s': the step must be greater than 0",
              (int)len, s);
         return -1;
     }
     double steps = (bv - av) / st.num;
     if (!(steps + 1 <= GRID_MAX_VALUES + REL_EPS)) {
-        errf(err, errlen, "range '%.*s' has more than %d values", (int)len, s,
+        sim_errf(err, errlen, "range '%.*s' has more than %d values", (int)len, s,
              GRID_MAX_VALUES);
         return -1;
     }
@@ -314,7 +305,7 @@ static int expand_range(const char *s, size_t len, vlist *out, char *err,
     }
     return 0;
 oom:
-    errf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     return -1;
 }
 
@@ -331,7 +322,7 @@ int grid_expand(const char *list, char ***values, size_t *n, char *err,
     char sep = strchr(list, ';') ? ';' : ',';
     const char *p = list;
     if (!*list) {
-        errf(err, errlen, "the list of values is empty");
+        sim_errf(err, errlen, "the list of values is empty");
         return -1;
     }
     for (;;) {
@@ -341,13 +332,13 @@ int grid_expand(const char *list, char ***values, size_t *n, char *err,
         while (len > 0 && isspace((unsigned char)*s)) s++, len--;
         while (len > 0 && isspace((unsigned char)s[len - 1])) len--;
         if (len == 0) {
-            errf(err, errlen, "empty value in the list (two '%c' in a row, or "
+            sim_errf(err, errlen, "empty value in the list (two '%c' in a row, or "
                  "one at an end)", sep);
             goto fail;
         }
         char *item = dup_span(s, len);
         if (!item) {
-            errf(err, errlen, "out of memory");
+            sim_errf(err, errlen, "out of memory");
             goto fail;
         }
         if (is_range(item, len)) {
@@ -355,11 +346,11 @@ int grid_expand(const char *list, char ***values, size_t *n, char *err,
             free(item);
             if (rc != 0) goto fail;
         } else if (vlist_push(&out, item) != 0) {
-            errf(err, errlen, "out of memory");
+            sim_errf(err, errlen, "out of memory");
             goto fail;
         }
         if (out.n > GRID_MAX_VALUES) {
-            errf(err, errlen, "more than %d values", GRID_MAX_VALUES);
+            sim_errf(err, errlen, "more than %d values", GRID_MAX_VALUES);
             goto fail;
         }
         if (!end) break;
@@ -368,7 +359,7 @@ int grid_expand(const char *list, char ***values, size_t *n, char *err,
     for (size_t i = 0; i < out.n; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(out.v[i], out.v[j]) == 0) {
-                errf(err, errlen, "value '%s' appears twice", out.v[i]);
+                sim_errf(err, errlen, "value '%s' appears twice", out.v[i]);
                 goto fail;
             }
     *values = out.v;
@@ -427,7 +418,7 @@ int grid_add(grid *g, const char *arg, char *err, size_t errlen) {
     const char *eq = strchr(arg, '=');
     const char *dot = eq ? memchr(arg, '.', (size_t)(eq - arg)) : NULL;
     if (!eq || !dot || dot == arg || dot + 1 == eq) {
-        errf(err, errlen, "--vary '%s': expected SECTION.KEY=LIST, e.g. "
+        sim_errf(err, errlen, "--vary '%s': expected SECTION.KEY=LIST, e.g. "
              "cache.ttl=1s,5s,60s", arg);
         return -1;
     }
@@ -436,12 +427,12 @@ int grid_add(grid *g, const char *arg, char *err, size_t errlen) {
     if (!ax.key || !ax.spec) goto oom;
     for (size_t i = 0; i < g->naxes; i++)
         if (strcmp(g->axis[i].key, ax.key) == 0) {
-            errf(err, errlen, "--vary '%s': key '%s' is already varied by "
+            sim_errf(err, errlen, "--vary '%s': key '%s' is already varied by "
                  "--vary '%s'", arg, ax.key, g->axis[i].spec);
             goto fail;
         }
     if (grid_expand(eq + 1, &ax.value, &ax.n, why, sizeof why) != 0) {
-        errf(err, errlen, "--vary '%s': %s", arg, why);
+        sim_errf(err, errlen, "--vary '%s': %s", arg, why);
         goto fail;
     }
     if (scenario_init_defaults(&probe, why, sizeof why) != 0) goto oom;
@@ -452,15 +443,15 @@ int grid_add(grid *g, const char *arg, char *err, size_t errlen) {
         int family = strncmp(ax.key, "family.", 7) == 0;
         if (family ? family_key_reason(set_reason(why))
                    : !key_declared(ax.key))
-            errf(err, errlen, "--vary '%s': key '%s': %s", arg, ax.key,
+            sim_errf(err, errlen, "--vary '%s': key '%s': %s", arg, ax.key,
                  set_reason(why));
         else
-            errf(err, errlen, "--vary '%s': value '%s': %s", arg, ax.value[i],
+            sim_errf(err, errlen, "--vary '%s': value '%s': %s", arg, ax.value[i],
                  set_reason(why));
         goto fail;
     }
     if (g->npoints * ax.n > GRID_MAX_POINTS) {
-        errf(err, errlen, "--vary '%s': the grid would have %zu points (the "
+        sim_errf(err, errlen, "--vary '%s': the grid would have %zu points (the "
              "limit is %d)", arg, g->npoints * ax.n, GRID_MAX_POINTS);
         goto fail;
     }
@@ -475,7 +466,7 @@ int grid_add(grid *g, const char *arg, char *err, size_t errlen) {
     scenario_fini(&probe);
     return 0;
 oom:
-    errf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
 fail:
     scenario_fini(&probe);
     axis_fini(&ax);
@@ -501,7 +492,7 @@ int grid_check_families(const grid *g, const scenario *sc, char *err,
                              f ? ", " : "", sc->families.family[f].name);
             if (n > 0) used += (size_t)n;
         }
-        errf(err, errlen, "--vary '%s': no [family.%.*s] in the scenario "
+        sim_errf(err, errlen, "--vary '%s': no [family.%.*s] in the scenario "
              "(its families: %s)", g->axis[a].spec, (int)len, name,
              sc->families.n ? names : "none");
         return -1;

@@ -14,9 +14,6 @@
 #include "sim/dist.h"
 #include "sim/stats.h"
 
-static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
-static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
-#define NQ 4
 
 /* ---- JSON ------------------------------------------------------------------- */
 
@@ -137,9 +134,9 @@ static void json_families(FILE *out, const scenario *sc, const run_summary *s) {
                     world_dist_name(world_family_dist[d]),
                     (unsigned long long)sim_hist_n(h));
             output_json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
-            for (int q = 0; q < NQ; q++) {
-                fprintf(out, ", \"%s\": ", quantile_names[q]);
-                output_json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+                fprintf(out, ", \"%s\": ", output_quantile_names[q]);
+                output_json_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
             }
             fputs(", \"max\": ", out);
             output_json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
@@ -187,10 +184,10 @@ static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
             fprintf(out, "families.%s.distributions,%s,mean,", name, dn);
             csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
             fputc('\n', out);
-            for (int q = 0; q < NQ; q++) {
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
                 fprintf(out, "families.%s.distributions,%s,%s,", name, dn,
-                        quantile_names[q]);
-                csv_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+                        output_quantile_names[q]);
+                csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
                 fputc('\n', out);
             }
             fprintf(out, "families.%s.distributions,%s,max,", name, dn);
@@ -242,8 +239,8 @@ static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
             fprintf(out, "  %-24s %9llu", world_dist_name(world_family_dist[d]),
                     (unsigned long long)sim_hist_n(h));
             text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
-            for (int q = 0; q < NQ; q++)
-                text_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++)
+                text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
             text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
             fputc('\n', out);
         }
@@ -287,9 +284,9 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
                 world_dist_name((world_dist)d),
                 (unsigned long long)sim_hist_n(h));
         output_json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
-        for (int q = 0; q < NQ; q++) {
-            fprintf(out, ", \"%s\": ", quantile_names[q]);
-            output_json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+            fprintf(out, ", \"%s\": ", output_quantile_names[q]);
+            output_json_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
         }
         fputs(", \"max\": ", out);
         output_json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
@@ -327,9 +324,9 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
             fprintf(out, ": {\"n\": %llu, \"mean\": ",
                     (unsigned long long)sim_hist_n(h));
             output_json_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
-            for (int q = 0; q < NQ; q++) {
-                fprintf(out, ", \"%s\": ", quantile_names[q]);
-                output_json_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+                fprintf(out, ", \"%s\": ", output_quantile_names[q]);
+                output_json_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
             }
             fputs(", \"max\": ", out);
             output_json_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
@@ -382,9 +379,9 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "distributions,%s,mean,", name);
         csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
         fputc('\n', out);
-        for (int q = 0; q < NQ; q++) {
-            fprintf(out, "distributions,%s,%s,", name, quantile_names[q]);
-            csv_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+            fprintf(out, "distributions,%s,%s,", name, output_quantile_names[q]);
+            csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
             fputc('\n', out);
         }
         fprintf(out, "distributions,%s,max,", name);
@@ -411,9 +408,9 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "measured_latency,%s,mean,", name);
         csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
         fputc('\n', out);
-        for (int q = 0; q < NQ; q++) {
-            fprintf(out, "measured_latency,%s,%s,", name, quantile_names[q]);
-            csv_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
+            fprintf(out, "measured_latency,%s,%s,", name, output_quantile_names[q]);
+            csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
             fputc('\n', out);
         }
         fprintf(out, "measured_latency,%s,max,", name);
@@ -437,38 +434,29 @@ static void text_number(FILE *out, double x) {
         fprintf(out, " %11.4e", x);
 }
 
-static const char *text_of(const scenario *sc, const char *section,
-                           const char *name) {
-    for (size_t i = 0; i < scenario_key_count(); i++)
-        if (strcmp(scenario_key_section(i), section) == 0 &&
-            strcmp(scenario_key_name(i), name) == 0)
-            return sc->text[i];
-    return "?";
-}
-
 static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
     fprintf(out, "stalesim %s: %s%s\n", STALESIM_VERSION, sc->path,
             s->source ? " (measured: emulation against real servers)" : "");
     if (sc->workload.trace[0])
         fprintf(out, "pattern %s, ttl %s; trace %s (%s) over %s keys\n",
-                sc->cache.pattern, text_of(sc, "cache", "ttl"),
-                sc->workload.trace, text_of(sc, "workload", "trace_format"),
-                text_of(sc, "workload", "keys"));
+                sc->cache.pattern, scenario_text(sc, "cache", "ttl"),
+                sc->workload.trace, scenario_text(sc, "workload", "trace_format"),
+                scenario_text(sc, "workload", "keys"));
     else
     fprintf(out,
             "pattern %s, ttl %s, invalidation %s; %s reads + %s writes over "
             "%s keys (%s)\n",
-            sc->cache.pattern, text_of(sc, "cache", "ttl"),
+            sc->cache.pattern, scenario_text(sc, "cache", "ttl"),
             strcmp(sc->cache.pattern, "cache-aside") == 0
-                ? text_of(sc, "cache", "invalidation")
+                ? scenario_text(sc, "cache", "invalidation")
                 : "none",
-            text_of(sc, "workload", "reads"), text_of(sc, "workload", "writes"),
-            text_of(sc, "workload", "keys"),
-            text_of(sc, "workload", "popularity"));
+            scenario_text(sc, "workload", "reads"), scenario_text(sc, "workload", "writes"),
+            scenario_text(sc, "workload", "keys"),
+            scenario_text(sc, "workload", "popularity"));
     char warm[48];
     sim_duration_format(s->warmup, warm, sizeof warm);
     fprintf(out, "%u replications x %s (warm-up %s%s), seed %llu\n\n",
-            s->reps, text_of(sc, "run", "duration"),
+            s->reps, scenario_text(sc, "run", "duration"),
             sc->run.warmup_auto ? "chosen by MSER-5: " : "", warm,
             (unsigned long long)s->seed);
 
@@ -492,8 +480,8 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "%-20s %9llu", world_dist_name((world_dist)d),
                 (unsigned long long)sim_hist_n(h));
         text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
-        for (int q = 0; q < NQ; q++)
-            text_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+        for (int q = 0; q < OUTPUT_NQUANTILES; q++)
+            text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
         text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
@@ -531,8 +519,8 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
             fprintf(out, "%-20s %9llu", s->measured_name[i],
                     (unsigned long long)sim_hist_n(h));
             text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
-            for (int q = 0; q < NQ; q++)
-                text_number(out, sim_hist_quantile(h, quantiles[q]) / 1e9);
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++)
+                text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
             text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
             fputc('\n', out);
         }
@@ -546,6 +534,10 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
             (unsigned long long)s->events, s->wall_s,
             s->wall_s > 0 ? (double)s->events / s->wall_s / 1e6 : 0.0);
 }
+
+const double output_quantiles[OUTPUT_NQUANTILES] = {0.5, 0.9, 0.99, 0.999};
+const char *const output_quantile_names[OUTPUT_NQUANTILES] = {"p50", "p90",
+                                                            "p99", "p999"};
 
 int output_parse_format(const char *name, output_format *f) {
     if (strcmp(name, "text") == 0) *f = FORMAT_TEXT;

@@ -10,6 +10,12 @@
 
 typedef enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } output_format;
 
+/* The quantiles every output reports of a distribution (p50, p90, p99,
+ * p999), with their names. */
+#define OUTPUT_NQUANTILES 4
+extern const double output_quantiles[OUTPUT_NQUANTILES];
+extern const char *const output_quantile_names[OUTPUT_NQUANTILES];
+
 /* "text", "json" or "csv".  Returns 0, or -1 for another name. */
 int output_parse_format(const char *name, output_format *f);
 

@@ -23,26 +23,20 @@
 
 #include "experiments/version.h"
 #include "sim/stats.h"
-
-void results_errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "sim/errf.h"
+#include "sim/hash.h"
 
 /* Reports the connection's last error; returns RESULTS_EIO. */
 int results_sql_fail(results *r, const char *what, char *err, size_t errlen) {
     int code = r->db ? sqlite3_errcode(r->db) & 0xff : SQLITE_NOMEM;
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
         /* Bad input, not a failure of ours: the file is damaged. */
-        results_errf(err, errlen, "%s: the database file is damaged (sqlite: "
+        sim_errf(err, errlen, "%s: the database file is damaged (sqlite: "
                      "%s, while %s); restore a copy or sweep into a new --db",
                      r->path, sqlite3_errmsg(r->db), what);
         return RESULTS_EINPUT;
     }
-    results_errf(err, errlen, "%s: sqlite: %s (while %s)", r->path,
+    sim_errf(err, errlen, "%s: sqlite: %s (while %s)", r->path,
          r->db ? sqlite3_errmsg(r->db) : "out of memory", what);
     return RESULTS_EIO;
 }
@@ -50,12 +44,7 @@ int results_sql_fail(results *r, const char *what, char *err, size_t errlen) {
 const char *results_path(const results *r) { return r->path; }
 
 void results_hash_text(const char *text, char out[17]) {
-    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 offset basis */
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL; /* FNV prime */
-    }
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    snprintf(out, 17, "%016llx", (unsigned long long)sim_fnv1a(text));
 }
 
 static void now_iso(char *buf, size_t len) {
@@ -236,7 +225,7 @@ static int create_schema(results *r, int *exists, char *err, size_t errlen) {
     }
     char *runs = runs_table_sql();
     if (!runs) {
-        results_errf(err, errlen, "%s: out of memory", r->path);
+        sim_errf(err, errlen, "%s: out of memory", r->path);
         rc = RESULTS_EIO;
         goto fail;
     }
@@ -266,10 +255,10 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
                           char *err, size_t errlen) {
     if (app_id != RESULTS_APPLICATION_ID) {
         if (app_id == 0)
-            results_errf(err, errlen, "%s: not a stalesim database (an SQLite "
+            sim_errf(err, errlen, "%s: not a stalesim database (an SQLite "
                  "database with other tables; left untouched)", r->path);
         else
-            results_errf(err, errlen, "%s: not a stalesim database (SQLite "
+            sim_errf(err, errlen, "%s: not a stalesim database (SQLite "
                  "application_id 0x%08llx; left untouched)", r->path,
                  (unsigned long long)app_id);
         return RESULTS_EINPUT;
@@ -278,7 +267,7 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
     if (sqlite3_prepare_v2(r->db,
                            "SELECT value FROM meta WHERE key = 'application'",
                            -1, &st, NULL) != SQLITE_OK) {
-        results_errf(err, errlen, "%s: not a stalesim database (no meta table: %s)",
+        sim_errf(err, errlen, "%s: not a stalesim database (no meta table: %s)",
              r->path, sqlite3_errmsg(r->db));
         return RESULTS_EINPUT;
     }
@@ -290,12 +279,12 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return results_sql_fail(r, "reading the meta table", err, errlen);
     if (!ok) {
-        results_errf(err, errlen, "%s: not a stalesim database (its meta table does "
+        sim_errf(err, errlen, "%s: not a stalesim database (its meta table does "
              "not name stalesim)", r->path);
         return RESULTS_EINPUT;
     }
     if (version != RESULTS_SCHEMA_VERSION) {
-        results_errf(err, errlen, "%s: stalesim database of schema version %lld; this "
+        sim_errf(err, errlen, "%s: stalesim database of schema version %lld; this "
              "stalesim (%s) reads version %d only (use another --db file)",
              r->path, (long long)version, STALESIM_VERSION,
              RESULTS_SCHEMA_VERSION);
@@ -347,17 +336,17 @@ int results_open(results **out, const char *path, int read_only, char *err,
     struct stat sb;
     if (stat(path, &sb) == 0) {
         if (!S_ISREG(sb.st_mode)) {
-            results_errf(err, errlen, "%s: not a regular file", path);
+            sim_errf(err, errlen, "%s: not a regular file", path);
             return RESULTS_EINPUT;
         }
     } else if (read_only || errno != ENOENT) {
-        results_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        sim_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return RESULTS_EINPUT;
     }
     results *r = calloc(1, sizeof *r);
     if (!r || !(r->path = strdup(path))) {
         free(r);
-        results_errf(err, errlen, "%s: out of memory", path);
+        sim_errf(err, errlen, "%s: out of memory", path);
         return RESULTS_EIO;
     }
     r->read_only = read_only;
@@ -385,13 +374,13 @@ int results_open(results **out, const char *path, int read_only, char *err,
         app_id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         if (prc == SQLITE_OK) sqlite3_finalize(st);
         if ((step & 0xff) == SQLITE_NOTADB) {
-            results_errf(err, errlen, "%s: not a stalesim database (not an SQLite "
+            sim_errf(err, errlen, "%s: not a stalesim database (not an SQLite "
                  "file at all; left untouched)", path);
             rc = RESULTS_EINPUT;
             goto fail;
         }
         if ((step & 0xff) == SQLITE_CORRUPT) {
-            results_errf(err, errlen, "%s: the database file is damaged "
+            sim_errf(err, errlen, "%s: the database file is damaged "
                  "(sqlite: %s, while opening it); restore a copy or sweep "
                  "into a new --db", path, sqlite3_errmsg(r->db));
             rc = RESULTS_EINPUT;
@@ -409,13 +398,13 @@ int results_open(results **out, const char *path, int read_only, char *err,
         if (rc != RESULTS_OK) goto fail;
         if (nobjects == 0 && app_id == 0 && version == 0) {
             if (read_only) {
-                results_errf(err, errlen, "%s: empty database (no stalesim results)",
+                sim_errf(err, errlen, "%s: empty database (no stalesim results)",
                      path);
                 rc = RESULTS_EINPUT;
                 goto fail;
             }
             if (attempt > 0) { /* cannot happen: the schema was committed */
-                results_errf(err, errlen, "%s: the schema just created is missing",
+                sim_errf(err, errlen, "%s: the schema just created is missing",
                      path);
                 rc = RESULTS_EIO;
                 goto fail;
@@ -441,7 +430,7 @@ int results_open(results **out, const char *path, int read_only, char *err,
         sqlite3_finalize(st);
         if (!wal) {
             if (step == SQLITE_ROW)
-                results_errf(err, errlen, "%s: cannot use WAL mode (the file system "
+                sim_errf(err, errlen, "%s: cannot use WAL mode (the file system "
                      "may not support it)", path);
             else
                 results_sql_fail(r, "switching to WAL mode", err, errlen);
@@ -507,7 +496,7 @@ static int load_point_ids(results *r, int64_t id, size_t npoints,
     if (step != SQLITE_DONE) rc = results_sql_fail(r, "reading the points", err, errlen);
     sqlite3_finalize(st);
     if (rc == RESULTS_OK && seen != npoints) {
-        results_errf(err, errlen, "%s: experiment %lld has %zu of its %zu points; the "
+        sim_errf(err, errlen, "%s: experiment %lld has %zu of its %zu points; the "
              "file was changed by hand (use another --db file)", r->path,
              (long long)id, seen, npoints);
         rc = RESULTS_EINPUT;
@@ -606,7 +595,7 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
     results_hash_text(s->scenario_text, hash);
     char *grid_text = grid_describe(s->grid);
     if (!grid_text) {
-        results_errf(err, errlen, "%s: out of memory", r->path);
+        sim_errf(err, errlen, "%s: out of memory", r->path);
         return RESULTS_EIO;
     }
     sqlite3_stmt *st = NULL;
@@ -713,7 +702,7 @@ sqlite3_stmt *results_cached_gen(results *r, int which,
     if (r->st[which]) return results_cached(r, which, NULL, what, err, errlen);
     char *sql = gen(r);
     if (!sql) {
-        results_errf(err, errlen, "%s: out of memory", r->path);
+        sim_errf(err, errlen, "%s: out of memory", r->path);
         return NULL;
     }
     sqlite3_stmt *st = results_cached(r, which, sql, what, err, errlen);
@@ -803,7 +792,7 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
     sqlite3_bind_text(st, col++, when, -1, SQLITE_TRANSIENT);
     if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
     if (sqlite3_changes(r->db) == 0) {
-        results_errf(err, errlen, "%s: run %u of point %lld is already stored",
+        sim_errf(err, errlen, "%s: run %u of point %lld is already stored",
              r->path, rep, (long long)point_id);
         rc = RESULTS_EXISTS;
         goto fail;
@@ -842,7 +831,7 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
     sqlite3_bind_int64(st, 1, point_id);
     if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
     if (sqlite3_changes(r->db) != 1) {
-        results_errf(err, errlen, "%s: point %lld does not exist", r->path,
+        sim_errf(err, errlen, "%s: point %lld does not exist", r->path,
              (long long)point_id);
         rc = RESULTS_EIO;
         goto fail;
@@ -923,7 +912,7 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
     sqlite3_bind_int64(st, 2, rep);
     int step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
-        results_errf(err, errlen, "%s: no run %u of point %lld", r->path, rep,
+        sim_errf(err, errlen, "%s: no run %u of point %lld", r->path, rep,
              (long long)point_id);
         return RESULTS_EINPUT;
     }
@@ -947,7 +936,7 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
         uint64_t c = (uint64_t)sqlite3_column_int64(st, 2);
         if (d < 0) continue; /* a distribution this build does not know */
         if (bin < -1 || bin >= SIM_HIST_BINS) {
-            results_errf(err, errlen, "%s: run %lld has bin %lld of '%s', outside "
+            sim_errf(err, errlen, "%s: run %lld has bin %lld of '%s', outside "
                  "-1..%d", r->path, (long long)run, (long long)bin,
                  (const char *)sqlite3_column_text(st, 0), SIM_HIST_BINS - 1);
             sqlite3_reset(st);
@@ -1031,7 +1020,7 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
                        what, err, errlen);
         if (rc != RESULTS_OK) return rc;
         if (id == 0) {
-            results_errf(err, errlen, "%s: holds no experiment yet", r->path);
+            sim_errf(err, errlen, "%s: holds no experiment yet", r->path);
             return RESULTS_EINPUT;
         }
     }
@@ -1046,7 +1035,7 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
     sqlite3_bind_int64(st, 1, id);
     step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
-        results_errf(err, errlen, "%s: no experiment %lld", r->path, (long long)id);
+        sim_errf(err, errlen, "%s: no experiment %lld", r->path, (long long)id);
         rc = RESULTS_EINPUT;
         goto out;
     }
@@ -1088,7 +1077,7 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
     st = NULL;
 
     if (npoints < 0 || npoints > GRID_MAX_POINTS) {
-        results_errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
+        sim_errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
              (long long)id, (long long)npoints);
         rc = RESULTS_EINPUT;
         goto out;
@@ -1138,7 +1127,7 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
     rc = RESULTS_OK;
     goto out;
 oom:
-    results_errf(err, errlen, "%s: out of memory", r->path);
+    sim_errf(err, errlen, "%s: out of memory", r->path);
     rc = RESULTS_EIO;
 out:
     sqlite3_finalize(st);
@@ -1175,7 +1164,7 @@ int results_each_run(results *r, int64_t point_id, results_result_fn fn,
         reps[n++] = (uint32_t)sqlite3_column_int64(st, 0);
     }
     if (step == SQLITE_NOMEM) {
-        results_errf(err, errlen, "%s: out of memory", r->path);
+        sim_errf(err, errlen, "%s: out of memory", r->path);
         rc = RESULTS_EIO;
     } else if (step != SQLITE_DONE) {
         rc = results_sql_fail(r, what, err, errlen);
@@ -1183,7 +1172,7 @@ int results_each_run(results *r, int64_t point_id, results_result_fn fn,
     sqlite3_finalize(st);
     world_result *res = rc == RESULTS_OK ? malloc(sizeof *res) : NULL;
     if (rc == RESULTS_OK && !res) {
-        results_errf(err, errlen, "%s: out of memory", r->path);
+        sim_errf(err, errlen, "%s: out of memory", r->path);
         rc = RESULTS_EIO;
     }
     for (size_t i = 0; i < n && rc == RESULTS_OK; i++) {

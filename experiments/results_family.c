@@ -89,7 +89,7 @@ int results_family_ensure(results *r, char *err, size_t errlen) {
     if (complete) return RESULTS_OK;
     char *runs = family_runs_table_sql();
     if (!runs) {
-        results_errf(err, errlen, "%s: out of memory", r->path);
+        sim_errf(err, errlen, "%s: out of memory", r->path);
         return RESULTS_EIO;
     }
     int rc = results_exec(r, "BEGIN IMMEDIATE", "adding the family tables", err,
@@ -172,7 +172,7 @@ int results_family_write(results *r, int64_t run, const world_result *res,
     int rc = RESULTS_OK;
     if (res->nfamilies <= 0) return RESULTS_OK;
     if (!r->has_families) {
-        results_errf(err, errlen, "%s: no family tables (opened read-only?)", r->path);
+        sim_errf(err, errlen, "%s: no family tables (opened read-only?)", r->path);
         return RESULTS_EIO;
     }
     for (int f = 0; f < res->nfamilies && f < WORLD_MAX_FAMILIES; f++) {

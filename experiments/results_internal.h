@@ -11,6 +11,7 @@
 
 #include "experiments/results.h"
 #include "sim/stats.h"
+#include "sim/errf.h"
 
 #define BUSY_TIMEOUT_MS 30000
 
@@ -49,8 +50,6 @@ struct results {
 
 /* Helpers of results.c.  Errors fill err with "FILE: sqlite: MSG (while
  * WHAT)" and return a RESULTS_* code. */
-void results_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 int results_sql_fail(results *r, const char *what, char *err, size_t errlen);
 int results_exec(results *r, const char *sql, const char *what, char *err,
                  size_t errlen);

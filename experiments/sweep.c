@@ -28,16 +28,7 @@
 #include "experiments/run.h"
 #include "sim/fileio.h"
 #include "sim/stats.h"
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "sim/errf.h"
 
 /* ---- the job ------------------------------------------------------------------- */
 
@@ -107,7 +98,7 @@ static void blame_vary(const sweep_job *job, size_t p, const char *msg,
             size_t n = strlen(g->axis[a].key);
             if (strncmp(msg + 7, g->axis[a].key, n) == 0 &&
                 strncmp(msg + 7 + n, "': ", 3) == 0) {
-                errf(err, errlen, "--vary '%s': value '%s': %s",
+                sim_errf(err, errlen, "--vary '%s': value '%s': %s",
                      g->axis[a].spec, grid_value(g, p, a), msg + 10 + n);
                 return;
             }
@@ -116,9 +107,9 @@ static void blame_vary(const sweep_job *job, size_t p, const char *msg,
     char label[512];
     grid_point_label(g, p, label, sizeof label);
     if (g->naxes)
-        errf(err, errlen, "%s (at the point %s)", msg, label);
+        sim_errf(err, errlen, "%s (at the point %s)", msg, label);
     else
-        errf(err, errlen, "%s", msg);
+        sim_errf(err, errlen, "%s", msg);
 }
 
 int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
@@ -145,7 +136,7 @@ int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
         errno = 0;
         job->scenario_text = read_text(file, rwhy, sizeof rwhy);
         if (!job->scenario_text) {
-            errf(err, errlen, "%s: cannot open: %s", file, rwhy);
+            sim_errf(err, errlen, "%s: cannot open: %s", file, rwhy);
             return errno == ENOMEM ? SWEEP_EIO : SWEEP_EINPUT;
         }
     } else {
@@ -161,12 +152,12 @@ int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
         scenario *sc = &job->point[p];
         if (scenario_init_defaults(sc, why, sizeof why) != 0) goto oom;
         if (file && scenario_load(sc, file, why, sizeof why) != 0) {
-            errf(err, errlen, "%s", why);
+            sim_errf(err, errlen, "%s", why);
             return SWEEP_EINPUT;
         }
         for (size_t i = 0; i < nsets; i++)
             if (scenario_set(sc, sets[i], why, sizeof why) != 0) {
-                errf(err, errlen, "%s", why);
+                sim_errf(err, errlen, "%s", why);
                 return SWEEP_EINPUT;
             }
         for (size_t a = 0; a < job->grid.naxes; a++) {
@@ -191,14 +182,14 @@ int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
         int same = again && strcmp(again, job->scenario_text) == 0;
         free(again);
         if (!same) {
-            errf(err, errlen, "%s: changed while the sweep was loading it",
+            sim_errf(err, errlen, "%s: changed while the sweep was loading it",
                  file);
             return SWEEP_EINPUT;
         }
     }
     return SWEEP_OK;
 oom:
-    errf(err, errlen, "out of memory building the sweep");
+    sim_errf(err, errlen, "out of memory building the sweep");
     return SWEEP_EIO;
 }
 
@@ -515,7 +506,7 @@ static int handle_fixed(coord *c, const sweep_task *t, const world_result *res) 
 static int extend_prefix(coord *c, const sweep_task *t, const world_result *res) {
     point_state *ps = &c->ps[t->point];
     if (!ps->x && !(ps->x = malloc(ps->target * sizeof *ps->x))) {
-        errf(c->err, c->errlen, "out of memory");
+        sim_errf(c->err, c->errlen, "out of memory");
         return -1;
     }
     if (store_run(c, t, res) != 0) return -1;
@@ -546,7 +537,7 @@ static int handle_precise(coord *c, const sweep_task *t,
             if (!c->hold[i].used) {
                 if (!c->hold[i].res &&
                     !(c->hold[i].res = malloc(sizeof *c->hold[i].res))) {
-                    errf(c->err, c->errlen, "out of memory");
+                    sim_errf(c->err, c->errlen, "out of memory");
                     return -1;
                 }
                 memcpy(c->hold[i].res, res, sizeof *res);
@@ -554,7 +545,7 @@ static int handle_precise(coord *c, const sweep_task *t,
                 c->hold[i].used = 1;
                 return 0;
             }
-        errf(c->err, c->errlen, "no room to hold an early result");
+        sim_errf(c->err, c->errlen, "no room to hold an early result");
         return -1;
     }
     if (extend_prefix(c, t, res) != 0) return -1;
@@ -741,7 +732,7 @@ int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
     status = SWEEP_OK;
     goto out;
 oom:
-    errf(err, errlen, "out of memory running the sweep");
+    sim_errf(err, errlen, "out of memory running the sweep");
     status = SWEEP_EIO;
 out:
     if (tr) tops->stop(tr, 1);

@@ -230,19 +230,18 @@ static char *dup_str(const char *s) {
     return d;
 }
 
-void scenario_err(char *err, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int find_key(const char *section, const char *name) {
     for (size_t i = 0; i < NKEYS; i++)
         if (strcmp(keys[i].section, section) == 0 &&
             strcmp(keys[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+const char *scenario_text(const scenario *sc, const char *section,
+                          const char *name) {
+    int i = find_key(section, name);
+    return i < 0 ? "?" : sc->text[i];
 }
 
 static int known_section(const char *section) {

@@ -252,6 +252,11 @@ const char *scenario_key_doc(size_t i);
 /* 0 for keys of features not simulated yet (only the default is accepted). */
 int scenario_key_built(size_t i);
 
+/* The text of key section.name as resolved in sc (the file's value, an
+ * override's, or the default), or "?" for a key that does not exist. */
+const char *scenario_text(const scenario *sc, const char *section,
+                          const char *name);
+
 /* Prints the key reference (section, key, default, meaning) as Markdown. */
 void scenario_print_reference(FILE *out);
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "models/scenario.h"
+#include "sim/errf.h"
 
 /* A whole-string decimal number (finite). */
 int scenario_parse_double(const char *s, double *out);
@@ -18,8 +19,8 @@ int scenario_parse_bursty(scenario *sc, const char *value, char *err,
 /* The [cache] mitigations list into sc->cache.mitigations. */
 int scenario_parse_mitigations(scenario *sc, const char *value, char *err,
                                size_t errlen);
-/* snprintf into err (NUL-terminated). */
-void scenario_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* The scenario modules' name for sim_errf (sim/errf.h), the one message
+ * formatter. */
+#define scenario_err sim_errf
 
 #endif

@@ -14,6 +14,8 @@
 #include "sim/bigmem.h"
 #include "sim/fileio.h"
 #include "sim/check.h"
+#include "sim/errf.h"
+#include "sim/hash.h"
 
 /* One slot of the Walker alias table for key popularity, packed so that a
  * draw touches one cache line: keep slot i with probability keep/2^32, else
@@ -310,14 +312,6 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
 
 /* ---- traces ---------------------------------------------------------------- */
 
-static void trace_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Names (keys, client ids) to dense indices in order of first appearance:
  * open addressing over FNV-1a hashes, the names kept NUL-terminated in one
  * growing arena. */
@@ -330,12 +324,6 @@ typedef struct name_map {
     char *arena;
     size_t used, acap;
 } name_map;
-
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-    return h;
-}
 
 static void name_map_fini(name_map *m) {
     free(m->slot);
@@ -363,7 +351,7 @@ static int name_map_rehash(name_map *m, size_t cap) {
  * (UINT32_MAX - 1 names), or -1 on ENOMEM. */
 static int name_map_index(name_map *m, const char *name, uint32_t *index) {
     if (!m->slot && name_map_rehash(m, 1024) != 0) return -1;
-    uint64_t h = fnv1a(name);
+    uint64_t h = sim_fnv1a(name);
     size_t j = (size_t)h & (m->cap - 1);
     for (; m->slot[j]; j = (j + 1) & (m->cap - 1)) {
         uint32_t i = m->slot[j] - 1;
@@ -549,7 +537,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
            len == -2) {
         lineno++;
         if (len == -2) {
-            trace_err(err, errlen, "%s:%lu: line longer than %d bytes (not a "
+            sim_errf(err, errlen, "%s:%lu: line longer than %d bytes (not a "
                       "trace)", name, lineno, WORKLOAD_TRACE_LINE_MAX);
             goto out;
         }
@@ -561,7 +549,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
         }
         if (strspn(line, " \t") == (size_t)len) continue; /* blank */
         if ((size_t)len != strlen(line)) {
-            trace_err(err, errlen, "%s:%lu: a NUL byte inside the line", name,
+            sim_errf(err, errlen, "%s:%lu: a NUL byte inside the line", name,
                       lineno);
             goto out;
         }
@@ -571,7 +559,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
             ieq(fld[0], "time") && ieq(fld[1], "key") && ieq(fld[2], "op"))
             continue; /* header */
         if (nf != want) {
-            trace_err(err, errlen,
+            sim_errf(err, errlen,
                       format == TRACE_FORMAT_TWITTER
                           ? "%s:%lu: %zu comma-separated fields, expected 7 "
                             "(timestamp,key,key_size,value_size,client_id,"
@@ -588,7 +576,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
             uint64_t v;
             int wrc = parse_whole(fld[0], TRACE_MAX_SECONDS, &v);
             if (wrc != 0) {
-                trace_err(err, errlen,
+                sim_errf(err, errlen,
                           wrc == -2 ? "%s:%lu: timestamp '%s' is too large "
                                       "(at most 9000000000 seconds)"
                                     : "%s:%lu: timestamp '%s' is not a whole "
@@ -601,7 +589,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
                                                "client id"};
             for (int i = 0; i < 3; i++)
                 if ((wrc = parse_whole(fld[2 + i], UINT64_MAX, &v)) != 0) {
-                    trace_err(err, errlen,
+                    sim_errf(err, errlen,
                               wrc == -2 ? "%s:%lu: %s '%s' is larger than "
                                           "2^64-1"
                                         : "%s:%lu: %s '%s' is not a whole "
@@ -610,7 +598,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
                     goto out;
                 }
             if ((wrc = parse_whole(fld[6], UINT64_MAX, &v)) != 0) {
-                trace_err(err, errlen,
+                sim_errf(err, errlen,
                           wrc == -2 ? "%s:%lu: ttl '%s' is larger than 2^64-1"
                                     : "%s:%lu: ttl '%s' is not a whole number",
                           name, lineno, fld[6]);
@@ -618,7 +606,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
             }
             kind = twitter_kind(fld[5]);
             if (kind == TK_UNKNOWN) {
-                trace_err(err, errlen,
+                sim_errf(err, errlen,
                           "%s:%lu: operation '%s' is not one of get, gets, "
                           "set, add, replace, cas, append, prepend, incr, "
                           "decr, delete",
@@ -633,14 +621,14 @@ int workload_trace_read(FILE *f, const char *name, int format,
             int got = name_map_index(&clients, idtext, &client);
             if (got < 0) goto oom;
             if (got > 0) {
-                trace_err(err, errlen, "%s:%lu: more than %u clients", name,
+                sim_errf(err, errlen, "%s:%lu: more than %u clients", name,
                           lineno, (unsigned)(UINT32_MAX - 1));
                 goto out;
             }
         } else {
             int src = parse_seconds(fld[0], &at);
             if (src != 0) {
-                trace_err(err, errlen,
+                sim_errf(err, errlen,
                           src == -2
                               ? "%s:%lu: time '%s' is too large (at most "
                                 "9000000000 seconds)"
@@ -654,14 +642,14 @@ int workload_trace_read(FILE *f, const char *name, int format,
                    : ieq(fld[2], "write") ? TK_WRITE
                                           : TK_UNKNOWN;
             if (kind == TK_UNKNOWN) {
-                trace_err(err, errlen,
+                sim_errf(err, errlen,
                           "%s:%lu: op '%s' is not read or write", name, lineno,
                           fld[2]);
                 goto out;
             }
         }
         if (!*fld[1]) {
-            trace_err(err, errlen, "%s:%lu: the key is empty", name, lineno);
+            sim_errf(err, errlen, "%s:%lu: the key is empty", name, lineno);
             goto out;
         }
         if (t->n == 0) {
@@ -669,7 +657,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
         } else if (at < last) {
             char prev[40];
             format_seconds(last, prev, sizeof prev);
-            trace_err(err, errlen,
+            sim_errf(err, errlen,
                       "%s:%lu: time goes back: %s s is before the previous "
                       "request's %s s (a trace must be in time order)",
                       name, lineno, fld[0], prev);
@@ -680,7 +668,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
         int got = name_map_index(&keys, fld[1], &key);
         if (got < 0) goto oom;
         if (got > 0) {
-            trace_err(err, errlen, "%s:%lu: more than %u distinct keys", name,
+            sim_errf(err, errlen, "%s:%lu: more than %u distinct keys", name,
                       lineno, (unsigned)(UINT32_MAX - 1));
             goto out;
         }
@@ -692,12 +680,12 @@ int workload_trace_read(FILE *f, const char *name, int format,
         t->deletes += kind == TK_DELETE;
     }
     if (len == -3 || ferror(f)) {
-        trace_err(err, errlen, "%s: read error after line %lu: %s", name,
+        sim_errf(err, errlen, "%s: read error after line %lu: %s", name,
                   lineno, strerror(errno ? errno : EIO));
         goto out;
     }
     if (t->n == 0) {
-        trace_err(err, errlen, "%s: the trace holds no requests", name);
+        sim_errf(err, errlen, "%s: the trace holds no requests", name);
         goto out;
     }
     if (format == TRACE_FORMAT_TWITTER) spread_seconds(t);
@@ -706,7 +694,7 @@ int workload_trace_read(FILE *f, const char *name, int format,
     rc = 0;
     goto out;
 oom:
-    trace_err(err, errlen, "%s:%lu: out of memory reading the trace", name,
+    sim_errf(err, errlen, "%s:%lu: out of memory reading the trace", name,
               lineno);
 out:
     free(line);
@@ -724,7 +712,7 @@ int workload_trace_load(const scenario *sc, workload_trace *t, char *err,
     size_t n = strlen(dir) + strlen(file) + 2;
     char *path = malloc(n);
     if (!path) {
-        trace_err(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return -1;
     }
     if (file[0] == '/' || strcmp(dir, ".") == 0)
@@ -736,7 +724,7 @@ int workload_trace_load(const scenario *sc, workload_trace *t, char *err,
     char why[128];
     FILE *f = sim_file_open_regular(path, why, sizeof why);
     if (!f) {
-        trace_err(err, errlen, "%s: cannot open the trace ([workload] trace): "
+        sim_errf(err, errlen, "%s: cannot open the trace ([workload] trace): "
                                "%s", path, why);
         goto out;
     }
@@ -744,7 +732,7 @@ int workload_trace_load(const scenario *sc, workload_trace *t, char *err,
                              errlen);
     fclose(f);
     if (rc == 0 && t->keys > sc->workload.keys) {
-        trace_err(err, errlen,
+        sim_errf(err, errlen,
                   "%s: the trace has %u distinct keys; set [workload] keys "
                   ">= %u (it is %u)",
                   path, (unsigned)t->keys, (unsigned)t->keys,

@@ -20,18 +20,9 @@
 
 #include "experiments/results.h"
 #include "sim/dist.h"
+#include "sim/errf.h"
 
 #define JSON_MAX_BYTES (256u << 20)
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *dup_str(const char *s) {
     size_t n = strlen(s ? s : "") + 1;
@@ -145,19 +136,19 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
                              char *err, size_t errlen) {
     memset(sc, 0, sizeof *sc);
     if (!d->from_db) {
-        errf(err, errlen, "%s: a RUN.json has no scenario file to rerun",
+        sim_errf(err, errlen, "%s: a RUN.json has no scenario file to rerun",
              d->source);
         return PLOT_EINPUT;
     }
     char e[1024];
     if (scenario_init_defaults(sc, e, sizeof e) != 0) {
-        errf(err, errlen, "%s", e);
+        sim_errf(err, errlen, "%s", e);
         return PLOT_ERUNTIME;
     }
     if (d->scenario_text && d->scenario_text[0] &&
         scenario_load_string(sc, d->scenario_file, d->scenario_text, e,
                              sizeof e) != 0) {
-        errf(err, errlen, "the stored scenario no longer loads: %s", e);
+        sim_errf(err, errlen, "the stored scenario no longer loads: %s", e);
         return PLOT_EINPUT;
     }
     /* Relative paths in the scenario (traces) resolve against the file's
@@ -180,7 +171,7 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
             memcpy(line, o, len);
             line[len] = '\0';
             if (scenario_set(sc, line, e, sizeof e) != 0) {
-                errf(err, errlen, "the stored override no longer applies: %s",
+                sim_errf(err, errlen, "the stored override no longer applies: %s",
                      e);
                 return PLOT_EINPUT;
             }
@@ -194,19 +185,19 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
         snprintf(assign, sizeof assign, "%s=%s", d->key[k],
                  d->point[p].value[k]);
         if (scenario_set(sc, assign, e, sizeof e) != 0) {
-            errf(err, errlen, "the stored point no longer applies: %s", e);
+            sim_errf(err, errlen, "the stored point no longer applies: %s", e);
             return PLOT_EINPUT;
         }
     }
     if (scenario_validate(sc, e, sizeof e) != 0) {
-        errf(err, errlen, "the stored point no longer validates: %s", e);
+        sim_errf(err, errlen, "the stored point no longer validates: %s", e);
         return PLOT_EINPUT;
     }
     if (d->by_family) {
         scenario view;
         if (scenario_family_view(sc, d->point[p].family, &view, e,
                                  sizeof e) != 0) {
-            errf(err, errlen, "the view of family %s no longer builds: %s",
+            sim_errf(err, errlen, "the view of family %s no longer builds: %s",
                  d->family[d->point[p].family], e);
             return PLOT_EINPUT;
         }
@@ -322,7 +313,7 @@ static int load_texts(plot_data *d, const char *path, char *err,
                                "experiments "
                                "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
         rc = damaged(conn) ? PLOT_EINPUT : PLOT_ERUNTIME;
-        errf(err, errlen, "%s: %s%s (while reading the scenario)", path,
+        sim_errf(err, errlen, "%s: %s%s (while reading the scenario)", path,
              damaged(conn) ? "the database file is damaged: sqlite: "
                            : "sqlite: ",
              conn ? sqlite3_errmsg(conn) : "out of memory");
@@ -332,7 +323,7 @@ static int load_texts(plot_data *d, const char *path, char *err,
     int step = sqlite3_step(st);
     if (step != SQLITE_ROW) {
         if (step != SQLITE_DONE && damaged(conn)) rc = PLOT_EINPUT;
-        errf(err, errlen, "%s: %s%s (while reading the scenario)", path,
+        sim_errf(err, errlen, "%s: %s%s (while reading the scenario)", path,
              rc == PLOT_EINPUT ? "the database file is damaged: sqlite: "
                                : "sqlite: ",
              step == SQLITE_DONE ? "no such experiment" : sqlite3_errmsg(conn));
@@ -344,7 +335,7 @@ static int load_texts(plot_data *d, const char *path, char *err,
         "stalesim_version", "started_at", "finished_at"};
     for (int i = 0; i < 7; i++)
         if (sqlite3_column_bytes(st, i) > SCENARIO_FILE_MAX) {
-            errf(err, errlen, "%s: experiment %lld's stored %s is %d bytes "
+            sim_errf(err, errlen, "%s: experiment %lld's stored %s is %d bytes "
                  "(at most %d; not a database stalesim wrote)", path,
                  (long long)d->experiment, column[i],
                  sqlite3_column_bytes(st, i), SCENARIO_FILE_MAX);
@@ -361,7 +352,7 @@ static int load_texts(plot_data *d, const char *path, char *err,
     if (!d->scenario_file || !d->scenario_text || !d->overrides ||
         !d->command_line || !d->version || !d->started_at ||
         !d->finished_at) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         goto out;
     }
     rc = PLOT_OK;
@@ -428,7 +419,7 @@ static int load_db(plot_data *d, const char *path, int64_t id, char *err,
         }
         scenario_fini(&sc);
         if (src == PLOT_ERUNTIME) {
-            errf(err, errlen, "%s", e2);
+            sim_errf(err, errlen, "%s", e2);
             rc = PLOT_ERUNTIME;
             goto out;
         }
@@ -436,7 +427,7 @@ static int load_db(plot_data *d, const char *path, int64_t id, char *err,
     rc = PLOT_OK;
     goto out;
 oom:
-    errf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     rc = PLOT_ERUNTIME;
 out:
     results_experiment_fini(&e);
@@ -449,20 +440,20 @@ out:
 static char *slurp(const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        sim_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || st.st_size < 0 ||
         (unsigned long long)st.st_size > JSON_MAX_BYTES) {
-        errf(err, errlen, "%s: not a RUN.json of a sensible size", path);
+        sim_errf(err, errlen, "%s: not a RUN.json of a sensible size", path);
         fclose(f);
         return NULL;
     }
     size_t n = (size_t)st.st_size;
     char *buf = malloc(n + 1);
     if (!buf) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         fclose(f);
         return NULL;
     }
@@ -470,7 +461,7 @@ static char *slurp(const char *path, char *err, size_t errlen) {
     int bad = ferror(f);
     fclose(f);
     if (bad || got != n) {
-        errf(err, errlen, "%s: read error", path);
+        sim_errf(err, errlen, "%s: read error", path);
         free(buf);
         return NULL;
     }
@@ -498,7 +489,7 @@ static int json_query(sqlite3 *conn, const char *doc, const char *sql,
                       json_row_fn row, void *arg, char *err, size_t errlen) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
-        errf(err, errlen, "sqlite: %s (while reading JSON)", sqlite3_errmsg(conn));
+        sim_errf(err, errlen, "sqlite: %s (while reading JSON)", sqlite3_errmsg(conn));
         return PLOT_ERUNTIME;
     }
     sqlite3_bind_text(st, 1, doc, -1, SQLITE_STATIC);
@@ -506,7 +497,7 @@ static int json_query(sqlite3 *conn, const char *doc, const char *sql,
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         if ((rc = row(arg, st, err, errlen)) != PLOT_OK) break;
     if (rc == PLOT_OK && step != SQLITE_DONE) {
-        errf(err, errlen, "malformed RUN.json: %s", sqlite3_errmsg(conn));
+        sim_errf(err, errlen, "malformed RUN.json: %s", sqlite3_errmsg(conn));
         rc = PLOT_EINPUT;
     }
     sqlite3_finalize(st);
@@ -526,7 +517,7 @@ static int json_head(void *arg, sqlite3_stmt *st, char *err, size_t errlen) {
     const char *dists = (const char *)sqlite3_column_text(st, 1);
     if (!metrics || strcmp(metrics, "object") != 0 || !dists ||
         strcmp(dists, "object") != 0) {
-        errf(err, errlen, "%s: not the JSON of `stalesim run --format json` "
+        sim_errf(err, errlen, "%s: not the JSON of `stalesim run --format json` "
              "(no \"metrics\" and \"distributions\" objects)", c->path);
         return PLOT_EINPUT;
     }
@@ -536,7 +527,7 @@ static int json_head(void *arg, sqlite3_stmt *st, char *err, size_t errlen) {
     const char *maxst = (const char *)sqlite3_column_text(st, 5);
     c->d->scenario_file = dup_str(file ? file : c->path);
     if (!c->d->scenario_file) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return PLOT_ERUNTIME;
     }
     snprintf(c->pt->pattern, sizeof c->pt->pattern, "%s",
@@ -583,7 +574,7 @@ static int json_bin(void *arg, sqlite3_stmt *st, char *err, size_t errlen) {
     if (d < 0) return PLOT_OK;
     double lo = col_real(st, 1), hi = col_real(st, 2), n = col_real(st, 3);
     if (!(n >= 0) || n != floor(n) || !(lo >= 0) || !(hi >= lo)) {
-        errf(err, errlen, "%s: distribution %s: a bin is not [lo_s, hi_s, "
+        sim_errf(err, errlen, "%s: distribution %s: a bin is not [lo_s, hi_s, "
              "count]", c->path, world_dist_name((world_dist)d));
         return PLOT_EINPUT;
     }
@@ -596,14 +587,14 @@ static int json_bin(void *arg, sqlite3_stmt *st, char *err, size_t errlen) {
         long i = lround(log10(lo_ns) * SIM_HIST_PER_DECADE);
         double blo, bhi;
         if (i < 0 || i >= SIM_HIST_BINS) {
-            errf(err, errlen, "%s: distribution %s: bin [%g, %g] is outside "
+            sim_errf(err, errlen, "%s: distribution %s: bin [%g, %g] is outside "
                  "the histogram", c->path, world_dist_name((world_dist)d), lo,
                  hi);
             return PLOT_EINPUT;
         }
         sim_hist_bin_bounds((int)i, &blo, &bhi);
         if (fabs(blo / lo_ns - 1) > 1e-6) {
-            errf(err, errlen, "%s: distribution %s: [%g, %g] is not a bin of "
+            sim_errf(err, errlen, "%s: distribution %s: [%g, %g] is not a bin of "
                  "stalesim's histogram", c->path,
                  world_dist_name((world_dist)d), lo, hi);
             return PLOT_EINPUT;
@@ -634,25 +625,25 @@ static int load_json(plot_data *d, const char *path, char *err,
     sqlite3_stmt *st = NULL;
     int rc = PLOT_ERUNTIME;
     if (sqlite3_open(":memory:", &conn) != SQLITE_OK) {
-        errf(err, errlen, "sqlite: cannot open an in-memory database");
+        sim_errf(err, errlen, "sqlite: cannot open an in-memory database");
         goto out;
     }
     if (sqlite3_prepare_v2(conn, "SELECT json_valid(?1)", -1, &st, NULL) !=
         SQLITE_OK) {
-        errf(err, errlen, "sqlite: %s (JSON functions missing?)",
+        sim_errf(err, errlen, "sqlite: %s (JSON functions missing?)",
              sqlite3_errmsg(conn));
         goto out;
     }
     sqlite3_bind_text(st, 1, doc, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 1) {
-        errf(err, errlen, "%s: neither a stalesim database nor valid JSON",
+        sim_errf(err, errlen, "%s: neither a stalesim database nor valid JSON",
              path);
         rc = PLOT_EINPUT;
         goto out;
     }
     d->point = calloc(1, sizeof *d->point);
     if (!d->point) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         goto out;
     }
     d->npoints = 1;
@@ -737,12 +728,12 @@ int plot_data_load(plot_data *d, const char *path, int64_t experiment,
                    char *err, size_t errlen) {
     memset(d, 0, sizeof *d);
     if (!(d->source = dup_str(path))) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return PLOT_ERUNTIME;
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        sim_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return PLOT_EINPUT;
     }
     char head[16];
@@ -751,7 +742,7 @@ int plot_data_load(plot_data *d, const char *path, int64_t experiment,
     if (n == 16 && memcmp(head, "SQLite format 3", 16) == 0)
         return load_db(d, path, experiment, err, errlen);
     if (experiment != 0) {
-        errf(err, errlen, "--experiment: %s is not a results database", path);
+        sim_errf(err, errlen, "--experiment: %s is not a results database", path);
         return PLOT_EINPUT;
     }
     return load_json(d, path, err, errlen);
@@ -763,12 +754,12 @@ int plot_data_by_family(plot_data *out, const plot_data *d, char *err,
                         size_t errlen) {
     memset(out, 0, sizeof *out);
     if (!d->from_db) {
-        errf(err, errlen, "--by family: %s is a single run; plot a sweep "
+        sim_errf(err, errlen, "--by family: %s is a single run; plot a sweep "
              "database (stalesim sweep ... --db FILE)", d->source);
         return PLOT_EINPUT;
     }
     if (d->nfamilies == 0) {
-        errf(err, errlen, "--by family: experiment %lld has no key families "
+        sim_errf(err, errlen, "--by family: experiment %lld has no key families "
              "(no [family.NAME] section in its scenario)",
              (long long)d->experiment);
         return PLOT_EINPUT;
@@ -844,7 +835,7 @@ int plot_data_by_family(plot_data *out, const plot_data *d, char *err,
     }
     return PLOT_OK;
 oom:
-    errf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     return PLOT_ERUNTIME;
 }
 
@@ -924,10 +915,10 @@ static int bad_key(const plot_data *d, const char *opt, const char *key,
     char keys[1024];
     plot_data_key_list(d, keys, sizeof keys);
     if (!d->from_db)
-        errf(err, errlen, "%s '%s': %s is a single run, nothing was varied "
+        sim_errf(err, errlen, "%s '%s': %s is a single run, nothing was varied "
              "(plot a sweep database for that)", opt, key, d->source);
     else
-        errf(err, errlen, "%s '%s': not a varied key of experiment %lld "
+        sim_errf(err, errlen, "%s '%s': not a varied key of experiment %lld "
              "(varied: %s)", opt, key, (long long)d->experiment, keys);
     return PLOT_EINPUT;
 }
@@ -959,13 +950,13 @@ int plot_select(plot_selection *s, const plot_data *d, const char *const *where,
     int rc = PLOT_EINPUT;
     int wkey[PLOT_MAX_WHERE];
     if (nwhere > PLOT_MAX_WHERE) {
-        errf(err, errlen, "--where: at most %d", PLOT_MAX_WHERE);
+        sim_errf(err, errlen, "--where: at most %d", PLOT_MAX_WHERE);
         return PLOT_EINPUT;
     }
     for (size_t w = 0; w < nwhere; w++) {
         const char *eq = strchr(where[w], '=');
         if (!eq || eq == where[w] || !eq[1]) {
-            errf(err, errlen, "--where '%s': expected KEY=VALUE, e.g. "
+            sim_errf(err, errlen, "--where '%s': expected KEY=VALUE, e.g. "
                  "cache.ttl=30s", where[w]);
             return PLOT_EINPUT;
         }
@@ -989,7 +980,7 @@ int plot_select(plot_selection *s, const plot_data *d, const char *const *where,
                                  used ? ", " : "", v);
                 if (n > 0) used += (size_t)n;
             }
-            errf(err, errlen, "--where '%s': no point has %s = %s (its "
+            sim_errf(err, errlen, "--where '%s': no point has %s = %s (its "
                  "values: %s)", where[w], key, eq + 1, vals);
             return PLOT_EINPUT;
         }
@@ -1002,7 +993,7 @@ int plot_select(plot_selection *s, const plot_data *d, const char *const *where,
         s->by = plot_data_key(d, by);
         if (s->by < 0) return bad_key(d, "--by", by, err, errlen);
         if (s->by == s->x) {
-            errf(err, errlen, "--by '%s': the same key as --x (curves would "
+            sim_errf(err, errlen, "--by '%s': the same key as --x (curves would "
                  "have one point each)", by);
             return PLOT_EINPUT;
         }
@@ -1022,7 +1013,7 @@ int plot_select(plot_selection *s, const plot_data *d, const char *const *where,
         if (w == nwhere) s->point[s->n++] = p;
     }
     if (s->n == 0) {
-        errf(err, errlen, "--where: no point matches every condition");
+        sim_errf(err, errlen, "--where: no point matches every condition");
         goto fail;
     }
     for (size_t i = 0; i < s->n; i++) {
@@ -1057,7 +1048,7 @@ int plot_select(plot_selection *s, const plot_data *d, const char *const *where,
     }
     return PLOT_OK;
 oom:
-    errf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     rc = PLOT_ERUNTIME;
 fail:
     plot_selection_fini(s);

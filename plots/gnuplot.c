@@ -7,6 +7,7 @@
  * print our message and exit with status GP_NO_TERMINAL. */
 #define _DEFAULT_SOURCE /* TIOCGWINSZ, fchmod */
 #include "plots/gnuplot.h"
+#include "sim/errf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -36,16 +37,6 @@ struct gp {
     struct sigaction old_pipe;
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 const char *gp_extensions(void) { return ".png, .svg or .pdf"; }
 
 /* ---- the target ------------------------------------------------------------ */
@@ -71,7 +62,7 @@ int gp_target_parse(gp_target *t, const char *output, const char *size,
     memset(t, 0, sizeof *t);
     if (!output) {
         if (!stdout_is_tty) {
-            errf(err, errlen, "no -o FILE: stdout is not a terminal (give "
+            sim_errf(err, errlen, "no -o FILE: stdout is not a terminal (give "
                  "-o FILE%s to write an image, or -o - for text)",
                  " with .png, .svg or .pdf");
             return GP_EUSAGE;
@@ -92,7 +83,7 @@ int gp_target_parse(gp_target *t, const char *output, const char *size,
     } else {
         for (const unsigned char *p = (const unsigned char *)output; *p; p++)
             if (*p < 0x20 || *p == 0x7f) {
-                errf(err, errlen, "-o: the file name contains a control "
+                sim_errf(err, errlen, "-o: the file name contains a control "
                      "character (byte 0x%02x at offset %zu): refused",
                      *p, (size_t)(p - (const unsigned char *)output));
                 return GP_EUSAGE;
@@ -103,7 +94,7 @@ int gp_target_parse(gp_target *t, const char *output, const char *size,
         else if (dot && strcasecmp(dot, ".svg") == 0) t->format = GP_SVG;
         else if (dot && strcasecmp(dot, ".pdf") == 0) t->format = GP_PDF;
         else {
-            errf(err, errlen, "-o '%s': the extension must be %s (or -o - "
+            sim_errf(err, errlen, "-o '%s': the extension must be %s (or -o - "
                  "for text on stdout)", output, gp_extensions());
             return GP_EUSAGE;
         }
@@ -118,7 +109,7 @@ int gp_target_parse(gp_target *t, const char *output, const char *size,
         int hi = dumb ? 1000 : 10000;
         if (parse_size(size, &w, &h) != 0 || w < lo_w || h < lo_h || w > hi ||
             h > hi) {
-            errf(err, errlen, "--size '%s': expected WIDTHxHEIGHT %s from "
+            sim_errf(err, errlen, "--size '%s': expected WIDTHxHEIGHT %s from "
                  "%dx%d to %dx%d, e.g. %s", size,
                  dumb ? "in characters" : "in pixels", lo_w, lo_h, hi, hi,
                  dumb ? "100x30" : "900x600");
@@ -186,20 +177,20 @@ int gp_guard_feed(gp_guard *s, const char *text, size_t n, char *why,
             if (s->col < 3) s->line[s->col] = (char)c;
             if (++s->col == 3 && memcmp(s->line, "EOD", 3) == 0 &&
                 !s->block_end) {
-                errf(why, whylen, "a data row starts with EOD");
+                sim_errf(why, whylen, "a data row starts with EOD");
                 return -1;
             }
             continue;
         }
         int ident = isalnum(c) || c == '_';
         if (!ident && !s->quote && word_is(s, "system")) {
-            errf(why, whylen, "system() outside a string");
+            sim_errf(why, whylen, "system() outside a string");
             return -1;
         }
         if (!ident || s->quote) s->wlen = 0;
         if (c == '\n') {
             if (s->quote) {
-                errf(why, whylen, "a line break inside a quoted string");
+                sim_errf(why, whylen, "a line break inside a quoted string");
                 return -1;
             }
             s->wlen = 0;
@@ -209,7 +200,7 @@ int gp_guard_feed(gp_guard *s, const char *text, size_t n, char *why,
             if (c == '\'') s->quote = 0; /* '' re-opens on the next quote */
         } else if (s->quote == '"') {
             if (c == '`') {
-                errf(why, whylen, "a backquote in a double-quoted string");
+                sim_errf(why, whylen, "a backquote in a double-quoted string");
                 return -1;
             }
             if (s->escape) s->escape = 0;
@@ -218,7 +209,7 @@ int gp_guard_feed(gp_guard *s, const char *text, size_t n, char *why,
         } else if (c == '\'' || c == '"') {
             s->quote = (int)c;
         } else if (c == '`' || c == '@') {
-            errf(why, whylen, "'%c' outside a single-quoted string", c);
+            sim_errf(why, whylen, "'%c' outside a single-quoted string", c);
             return -1;
         } else if (ident && s->wlen < sizeof s->word) {
             s->word[s->wlen++] = (char)c;
@@ -380,20 +371,20 @@ static char *temp_beside(const char *path, char *err, size_t errlen) {
     size_t len = dirlen + strlen(base) + 32;
     char *tmp = malloc(len);
     if (!tmp) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(tmp, len, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, base);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        errf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        sim_errf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         free(tmp);
         return NULL;
     }
     mode_t mask = umask(0);
     umask(mask);
     if (fchmod(fd, 0666 & ~mask) != 0 || close(fd) != 0) {
-        errf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        sim_errf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         unlink(tmp);
         free(tmp);
         return NULL;
@@ -417,13 +408,13 @@ int gp_open(gp **out, const gp_target *t, char *err, size_t errlen) {
     *out = NULL;
     char prog[4096];
     if (!gp_find_program("gnuplot", prog, sizeof prog)) {
-        errf(err, errlen, "gnuplot not found on PATH: plots are drawn by "
+        sim_errf(err, errlen, "gnuplot not found on PATH: plots are drawn by "
              "gnuplot (Debian/Ubuntu: apt-get install gnuplot-nox)");
         return GP_ERUNTIME;
     }
     gp *g = calloc(1, sizeof *g);
     if (!g) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return GP_ERUNTIME;
     }
     g->t = t;
@@ -432,14 +423,14 @@ int gp_open(gp **out, const gp_target *t, char *err, size_t errlen) {
     size_t elen = strlen(tmpdir) + 40;
     g->err_path = malloc(elen);
     if (!g->err_path) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         gp_free(g);
         return GP_ERUNTIME;
     }
     snprintf(g->err_path, elen, "%s/stalesim-gnuplot-XXXXXX", tmpdir);
     int fd = mkstemp(g->err_path);
     if (fd < 0) {
-        errf(err, errlen, "cannot create a temporary file in %s: %s", tmpdir,
+        sim_errf(err, errlen, "cannot create a temporary file in %s: %s", tmpdir,
              strerror(errno));
         free(g->err_path);
         g->err_path = NULL;
@@ -454,7 +445,7 @@ int gp_open(gp **out, const gp_target *t, char *err, size_t errlen) {
     char qprog[8192], qerr[8192], cmd[16500];
     if (shell_quote(qprog, sizeof qprog, prog) != 0 ||
         shell_quote(qerr, sizeof qerr, g->err_path) != 0) {
-        errf(err, errlen, "path of gnuplot or of the temporary directory too "
+        sim_errf(err, errlen, "path of gnuplot or of the temporary directory too "
              "long");
         gp_free(g);
         return GP_ERUNTIME;
@@ -471,7 +462,7 @@ int gp_open(gp **out, const gp_target *t, char *err, size_t errlen) {
     fflush(stderr);
     g->pipe = popen(cmd, "w");
     if (!g->pipe) {
-        errf(err, errlen, "cannot start gnuplot (%s): %s", prog,
+        sim_errf(err, errlen, "cannot start gnuplot (%s): %s", prog,
              strerror(errno));
         sigaction(SIGPIPE, &g->old_pipe, NULL);
         gp_free(g);
@@ -509,7 +500,7 @@ int gp_open(gp **out, const gp_target *t, char *err, size_t errlen) {
     if (g->tmp_out) {
         char q[8192];
         if (strlen(g->tmp_out) * 7 + 3 > sizeof q) {
-            errf(err, errlen, "output path too long");
+            sim_errf(err, errlen, "output path too long");
             gp_abort(g);
             return GP_ERUNTIME;
         }
@@ -595,33 +586,33 @@ int gp_close(gp *g, char *err, size_t errlen) {
     char why[512];
     first_error_line(g->err_path, why, sizeof why);
     if (g->refused[0]) {
-        errf(err, errlen, "refused to send gnuplot unsafe text (%s); nothing "
+        sim_errf(err, errlen, "refused to send gnuplot unsafe text (%s); nothing "
              "was written", g->refused);
     } else if (status == -1) {
-        errf(err, errlen, "waiting for gnuplot: %s", strerror(errno));
+        sim_errf(err, errlen, "waiting for gnuplot: %s", strerror(errno));
     } else if (WIFSIGNALED(status)) {
-        errf(err, errlen, "gnuplot was killed by signal %d%s%s",
+        sim_errf(err, errlen, "gnuplot was killed by signal %d%s%s",
              WTERMSIG(status), why[0] ? ": " : "", why);
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        errf(err, errlen, "gnuplot could not be started%s%s",
+        sim_errf(err, errlen, "gnuplot could not be started%s%s",
              why[0] ? ": " : "", why);
     } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        errf(err, errlen, "gnuplot failed (exit %d): %s", WEXITSTATUS(status),
+        sim_errf(err, errlen, "gnuplot failed (exit %d): %s", WEXITSTATUS(status),
              why[0] ? why : "no message");
     } else if (g->write_errno) {
-        errf(err, errlen, "writing to gnuplot: %s%s%s",
+        sim_errf(err, errlen, "writing to gnuplot: %s%s%s",
              strerror(g->write_errno), why[0] ? ": " : "", why);
     } else if (g->tmp_out) {
         struct stat st;
         if (stat(g->tmp_out, &st) != 0 || st.st_size == 0) {
-            errf(err, errlen, "gnuplot wrote nothing to '%s'%s%s", g->t->path,
+            sim_errf(err, errlen, "gnuplot wrote nothing to '%s'%s%s", g->t->path,
                  why[0] ? ": " : "", why);
         } else if (!whole_file(g->tmp_out, g->t->format)) {
-            errf(err, errlen, "cannot write '%s': gnuplot left it incomplete "
+            sim_errf(err, errlen, "cannot write '%s': gnuplot left it incomplete "
                  "(disk full or file size limit?)%s%s", g->t->path,
                  why[0] ? ": " : "", why);
         } else if (rename(g->tmp_out, g->t->path) != 0) {
-            errf(err, errlen, "cannot write '%s': %s", g->t->path,
+            sim_errf(err, errlen, "cannot write '%s': %s", g->t->path,
                  strerror(errno));
         } else {
             free(g->tmp_out);

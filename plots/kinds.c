@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "plots/format.h"
+#include "sim/errf.h"
 
 #define COARSE 8 /* age-hist bins per decade (SIM_HIST_PER_DECADE / 8) */
 #define DECADES_FOR_LOG 2.0
@@ -31,16 +32,6 @@ const char *plot_kind_name(plot_kind k) {
 
 const char *plot_kind_list(void) {
     return "window-cdf, age-hist, vs, tradeoff, causes, timeline";
-}
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* Appends to buf (always terminated). */
@@ -146,7 +137,7 @@ static int build_curves(plot_view *v, char *err, size_t errlen) {
     return PLOT_OK;
 oom:
     free(pool);
-    errf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     return PLOT_ERUNTIME;
 }
 
@@ -154,29 +145,29 @@ int plot_view_create(plot_view **out, const plot_data *d,
                      const plot_request *r, char *err, size_t errlen) {
     *out = NULL;
     if (r->kind == PLOT_TIMELINE || r->kind >= PLOT_KIND_COUNT) {
-        errf(err, errlen, "--kind timeline draws from a scenario file");
+        sim_errf(err, errlen, "--kind timeline draws from a scenario file");
         return PLOT_EINPUT;
     }
     int along = r->kind == PLOT_VS || r->kind == PLOT_TRADEOFF;
     if (r->x && !along) {
-        errf(err, errlen, "--x applies to --kind vs and tradeoff, not %s",
+        sim_errf(err, errlen, "--x applies to --kind vs and tradeoff, not %s",
              plot_kind_name(r->kind));
         return PLOT_EINPUT;
     }
     if (r->metric && !along) {
-        errf(err, errlen, "--metric applies to --kind vs and tradeoff, not %s",
+        sim_errf(err, errlen, "--metric applies to --kind vs and tradeoff, not %s",
              plot_kind_name(r->kind));
         return PLOT_EINPUT;
     }
     if (along && !d->from_db) {
-        errf(err, errlen, "--kind %s: %s is a single run; %s draws a sweep "
+        sim_errf(err, errlen, "--kind %s: %s is a single run; %s draws a sweep "
              "(stalesim sweep ... --db FILE, then plot FILE)",
              plot_kind_name(r->kind), d->source, plot_kind_name(r->kind));
         return PLOT_EINPUT;
     }
     plot_view *v = calloc(1, sizeof *v);
     if (!v) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return PLOT_ERUNTIME;
     }
     v->kind = r->kind;
@@ -189,7 +180,7 @@ int plot_view_create(plot_view **out, const plot_data *d,
         if (!x) {
             char keys[512];
             plot_data_key_list(d, keys, sizeof keys);
-            errf(err, errlen, "--kind %s needs --x KEY, a varied key other "
+            sim_errf(err, errlen, "--kind %s needs --x KEY, a varied key other "
                  "than --by (experiment %lld varied: %s)",
                  plot_kind_name(r->kind), (long long)d->experiment, keys);
             rc = PLOT_EINPUT;
@@ -207,14 +198,14 @@ int plot_view_create(plot_view **out, const plot_data *d,
                                                 : "db_reads_per_s";
         v->metric = metric_named(name);
         if (v->metric < 0) {
-            errf(err, errlen, "--metric '%s': not a metric (e.g. "
+            sim_errf(err, errlen, "--metric '%s': not a metric (e.g. "
                  "stale_read_fraction, hit_ratio, db_reads_per_s; all in "
                  "`stalesim run --format json`)", name);
             rc = PLOT_EINPUT;
             goto fail;
         }
         if (r->kind == PLOT_TRADEOFF && v->metric == M_STALE_READ_FRACTION) {
-            errf(err, errlen, "--metric stale_read_fraction: tradeoff already "
+            sim_errf(err, errlen, "--metric stale_read_fraction: tradeoff already "
                  "draws it on the y axis; choose the cost, e.g. "
                  "db_reads_per_s or hit_ratio");
             rc = PLOT_EINPUT;
@@ -225,19 +216,19 @@ int plot_view_create(plot_view **out, const plot_data *d,
     } else {
         v->pool = calloc(v->sel.ngroups + 1, sizeof *v->pool);
         if (!v->pool) {
-            errf(err, errlen, "out of memory");
+            sim_errf(err, errlen, "out of memory");
             rc = PLOT_ERUNTIME;
             goto fail;
         }
         for (size_t g = 0; g < v->sel.ngroups; g++) {
             if (plot_pool_points(&v->pool[g], d, v->sel.group[g].point,
                                  v->sel.group[g].n) != PLOT_OK) {
-                errf(err, errlen, "out of memory");
+                sim_errf(err, errlen, "out of memory");
                 rc = PLOT_ERUNTIME;
                 goto fail;
             }
             if (r->kind != PLOT_CAUSES && !v->pool[g].has_bins) {
-                errf(err, errlen, "--kind %s: %s has no histogram bins (it "
+                sim_errf(err, errlen, "--kind %s: %s has no histogram bins (it "
                      "was written by an older stalesim: run `stalesim run "
                      "--format json` again)", plot_kind_name(r->kind),
                      d->source);

@@ -14,18 +14,9 @@
 #include "plots/data.h"
 #include "plots/format.h"
 #include "plots/kinds.h"
+#include "sim/errf.h"
 
 #define MAX_CLIENT_LANES 5 /* further clients share an "other clients" lane */
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 typedef struct capture_ctx {
     explainer *e;
@@ -71,15 +62,6 @@ void plot_story_fini(plot_story *s) {
     memset(s, 0, sizeof *s);
 }
 
-static const char *text_of(const scenario *sc, const char *section,
-                           const char *name) {
-    for (size_t i = 0; i < scenario_key_count(); i++)
-        if (strcmp(scenario_key_section(i), section) == 0 &&
-            strcmp(scenario_key_name(i), name) == 0)
-            return sc->text[i];
-    return "?";
-}
-
 int plot_story_capture(plot_story *s, const scenario *sc, unsigned nth,
                        int cause, uint32_t rep, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
@@ -91,18 +73,18 @@ int plot_story_capture(plot_story *s, const scenario *sc, unsigned nth,
     uint16_t *seen = nth ? NULL : calloc(sc->workload.keys + 1, sizeof *seen);
     world *w = e && res && (nth || seen) ? world_create(sc, rep) : NULL;
     if (!w) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         goto out;
     }
     capture_ctx ctx = {e, w, seen, sc->workload.keys};
     world_set_tracer(w, on_trace, &ctx);
     if (world_run(w, res) != 0 || explainer_failed(e)) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         goto out;
     }
     if (explainer_count(e) < (nth ? nth : 1)) {
         char d[32];
-        errf(err, errlen, "replication %u of %s has %u stale read%s%s%s in "
+        sim_errf(err, errlen, "replication %u of %s has %u stale read%s%s%s in "
              "%s simulated%s", rep, sc->path,
              explainer_count(e), explainer_count(e) == 1 ? "" : "s",
              cause >= 0 ? " of cause " : "",
@@ -131,7 +113,7 @@ int plot_story_capture(plot_story *s, const scenario *sc, unsigned nth,
     const explain_step *st = explainer_story(e, pick, &n);
     s->step = malloc((n ? n : 1) * sizeof *s->step);
     if (!s->step || !st || n == 0) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         goto out;
     }
     memcpy(s->step, st, n * sizeof *s->step);
@@ -141,7 +123,7 @@ int plot_story_capture(plot_story *s, const scenario *sc, unsigned nth,
     const char *base = strrchr(sc->path, '/');
     snprintf(s->context, sizeof s->context, "%s, %s, TTL %s, replication %u",
              base ? base + 1 : sc->path, sc->cache.pattern,
-             text_of(sc, "cache", "ttl"), rep);
+             scenario_text(sc, "cache", "ttl"), rep);
     rc = PLOT_OK;
 out:
     world_destroy(w);

@@ -31,6 +31,7 @@
 
 #include "sim/check.h"
 #include "sim/fileio.h"
+#include "sim/errf.h"
 
 /* Largest sample, ns: leaves room to add a sample to any clock reading. */
 #define SIM_DIST_CAP (INT64_MAX / 4)
@@ -46,17 +47,6 @@
 #define KIND_LIST "const, exp, uniform, lognormal, pareto, empirical"
 
 /* ---- messages ---------------------------------------------------------- */
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* A printable copy of s[0..len) for quoting in a one-line message: control
  * characters become '?', and text past QUOTE_MAX characters becomes "...". */
@@ -246,22 +236,22 @@ static int parse_duration_span(const char *s, size_t len, const char *what,
     trim(&s, &len);
     quoted q = quote(s, len);
     if (len == 0) {
-        errf(err, errlen, "%s is empty (expected a number and a unit: %s)",
+        sim_errf(err, errlen, "%s is empty (expected a number and a unit: %s)",
              what, UNIT_LIST);
         return -1;
     }
     if (looks_nonfinite(s, len)) {
-        errf(err, errlen, "%s '%s' is not a finite number", what, q.s);
+        sim_errf(err, errlen, "%s '%s' is not a finite number", what, q.s);
         return -1;
     }
     if (s[0] == '-') {
-        errf(err, errlen, "%s '%s' is negative", what, q.s);
+        sim_errf(err, errlen, "%s '%s' is negative", what, q.s);
         return -1;
     }
     decimal dec;
     size_t p = scan_decimal(s, len, &dec);
     if (p == 0) {
-        errf(err, errlen,
+        sim_errf(err, errlen,
              "%s '%s' is not a number with a unit (e.g. 5ms; units %s)", what,
              q.s, UNIT_LIST);
         return -1;
@@ -271,7 +261,7 @@ static int parse_duration_span(const char *s, size_t len, const char *what,
             *out = 0;
             return 0;
         }
-        errf(err, errlen, "%s '%s' needs a unit (%s)", what, q.s, UNIT_LIST);
+        sim_errf(err, errlen, "%s '%s' needs a unit (%s)", what, q.s, UNIT_LIST);
         return -1;
     }
     size_t u = p;
@@ -280,26 +270,26 @@ static int parse_duration_span(const char *s, size_t len, const char *what,
         size_t v = p;
         while (v < len && is_space(s[v])) v++;
         if (v > p && v < len && is_alpha(s[v]))
-            errf(err, errlen, "%s '%s' has a space before its unit", what,
+            sim_errf(err, errlen, "%s '%s' has a space before its unit", what,
                  q.s);
         else
-            errf(err, errlen, "%s '%s' has unexpected text '%s' after the "
+            sim_errf(err, errlen, "%s '%s' has unexpected text '%s' after the "
                  "number", what, q.s, quote(s + p, len - p).s);
         return -1;
     }
     const time_unit *unit = find_unit(s + p, u - p);
     if (!unit) {
-        errf(err, errlen, "%s '%s' has unknown unit '%s' (units: %s)", what,
+        sim_errf(err, errlen, "%s '%s' has unknown unit '%s' (units: %s)", what,
              q.s, quote(s + p, u - p).s, UNIT_LIST);
         return -1;
     }
     if (u != len) {
-        errf(err, errlen, "%s '%s' has unexpected text '%s' after the unit",
+        sim_errf(err, errlen, "%s '%s' has unexpected text '%s' after the unit",
              what, q.s, quote(s + u, len - u).s);
         return -1;
     }
     if (decimal_to_ns(&dec, unit->pow10, unit->mult, out) != 0) {
-        errf(err, errlen,
+        sim_errf(err, errlen,
              "%s '%s' is too large (the limit is 9223372036.854775807s, "
              "about 292 years)", what, q.s);
         return -1;
@@ -368,42 +358,42 @@ int sim_rate_parse(const char *text, double *per_s, char *err, size_t errlen) {
     trim(&s, &len);
     quoted q = quote(s, len);
     if (len == 0) {
-        errf(err, errlen, "rate is empty (expected %s)", RATE_FORMS);
+        sim_errf(err, errlen, "rate is empty (expected %s)", RATE_FORMS);
         return -1;
     }
     if (looks_nonfinite(s, len)) {
-        errf(err, errlen, "rate '%s' is not a finite number", q.s);
+        sim_errf(err, errlen, "rate '%s' is not a finite number", q.s);
         return -1;
     }
     if (s[0] == '-') {
-        errf(err, errlen, "rate '%s' is negative", q.s);
+        sim_errf(err, errlen, "rate '%s' is negative", q.s);
         return -1;
     }
     decimal dec;
     size_t p = scan_decimal(s, len, &dec);
     if (p == 0) {
-        errf(err, errlen, "rate '%s' is not a number per unit (%s)", q.s,
+        sim_errf(err, errlen, "rate '%s' is not a number per unit (%s)", q.s,
              RATE_FORMS);
         return -1;
     }
     if (p == len) {
-        errf(err, errlen, "rate '%s' needs a unit (%s)", q.s, RATE_FORMS);
+        sim_errf(err, errlen, "rate '%s' needs a unit (%s)", q.s, RATE_FORMS);
         return -1;
     }
     if (s[p] != '/') {
-        errf(err, errlen, "rate '%s' has unexpected text '%s' after the "
+        sim_errf(err, errlen, "rate '%s' has unexpected text '%s' after the "
              "number (expected %s)", q.s, quote(s + p, len - p).s, RATE_FORMS);
         return -1;
     }
     const time_unit *unit = find_unit(s + p + 1, len - p - 1);
     if (!unit) {
-        errf(err, errlen, "rate '%s' has unknown unit '%s' (expected %s)", q.s,
+        sim_errf(err, errlen, "rate '%s' has unknown unit '%s' (expected %s)", q.s,
              quote(s + p + 1, len - p - 1).s, RATE_FORMS);
         return -1;
     }
     double v = decimal_to_double(&dec) * ((double)SIM_S / (double)unit->ns);
     if (!isfinite(v)) {
-        errf(err, errlen, "rate '%s' is too large", q.s);
+        sim_errf(err, errlen, "rate '%s' is too large", q.s);
         return -1;
     }
     *per_s = v;
@@ -418,34 +408,34 @@ static int parse_number_span(const char *s, size_t len, const char *what,
     trim(&s, &len);
     quoted q = quote(s, len);
     if (len == 0) {
-        errf(err, errlen, "%s is empty (expected a number)", what);
+        sim_errf(err, errlen, "%s is empty (expected a number)", what);
         return -1;
     }
     if (looks_nonfinite(s, len)) {
-        errf(err, errlen, "%s '%s' is not a finite number", what, q.s);
+        sim_errf(err, errlen, "%s '%s' is not a finite number", what, q.s);
         return -1;
     }
     if (s[0] == '-') {
-        errf(err, errlen, "%s '%s' is negative", what, q.s);
+        sim_errf(err, errlen, "%s '%s' is negative", what, q.s);
         return -1;
     }
     decimal dec;
     size_t p = scan_decimal(s, len, &dec);
     if (p == 0) {
-        errf(err, errlen, "%s '%s' is not a number", what, q.s);
+        sim_errf(err, errlen, "%s '%s' is not a number", what, q.s);
         return -1;
     }
     if (p != len) {
         if (find_unit(s + p, len - p))
-            errf(err, errlen, "%s '%s' is unitless; drop the unit", what, q.s);
+            sim_errf(err, errlen, "%s '%s' is unitless; drop the unit", what, q.s);
         else
-            errf(err, errlen, "%s '%s' has unexpected text '%s' after the "
+            sim_errf(err, errlen, "%s '%s' has unexpected text '%s' after the "
                  "number", what, q.s, quote(s + p, len - p).s);
         return -1;
     }
     double v = decimal_to_double(&dec);
     if (!isfinite(v)) {
-        errf(err, errlen, "%s '%s' is too large", what, q.s);
+        sim_errf(err, errlen, "%s '%s' is too large", what, q.s);
         return -1;
     }
     *out = v;
@@ -494,7 +484,7 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
     size_t baselen = (basedir && name[0] != '/') ? strlen(basedir) : 0;
     path = malloc(baselen + 1 + namelen + 1);
     if (!path) {
-        errf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         goto out;
     }
     path[0] = '\0';
@@ -509,7 +499,7 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
     char whyopen[128];
     f = sim_file_open_regular(path, whyopen, sizeof whyopen);
     if (!f) {
-        errf(err, errlen, "cannot open empirical file '%s': %s", qp.s,
+        sim_errf(err, errlen, "cannot open empirical file '%s': %s", qp.s,
              whyopen);
         goto out;
     }
@@ -519,7 +509,7 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
         ssize_t got = sim_file_getline(&line, &linecap, f,
                                        SIM_DIST_EMPIRICAL_LINE_MAX);
         if (got == -2) {
-            errf(err, errlen, "empirical file '%s' line %lu: longer than %d "
+            sim_errf(err, errlen, "empirical file '%s' line %lu: longer than %d "
                  "bytes (one duration per line)", qp.s, lineno + 1,
                  SIM_DIST_EMPIRICAL_LINE_MAX);
             goto out;
@@ -527,7 +517,7 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
         if (got < 0) break;
         lineno++;
         if (memchr(line, '\0', (size_t)got)) {
-            errf(err, errlen, "empirical file '%s' line %lu: a NUL byte (one "
+            sim_errf(err, errlen, "empirical file '%s' line %lu: a NUL byte (one "
                  "duration per line)", qp.s, lineno);
             goto out;
         }
@@ -538,12 +528,12 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
         sim_time v;
         char why[256];
         if (parse_duration_span(s, len, "duration", &v, why, sizeof why) != 0) {
-            errf(err, errlen, "empirical file '%s' line %lu: %s", qp.s, lineno,
+            sim_errf(err, errlen, "empirical file '%s' line %lu: %s", qp.s, lineno,
                  why);
             goto out;
         }
         if (n == SIM_DIST_EMPIRICAL_MAX_VALUES) {
-            errf(err, errlen, "empirical file '%s': more than %d durations",
+            sim_errf(err, errlen, "empirical file '%s': more than %d durations",
                  qp.s, SIM_DIST_EMPIRICAL_MAX_VALUES);
             goto out;
         }
@@ -553,7 +543,7 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
                                ? NULL
                                : realloc(values, ncap * sizeof *nv);
             if (!nv) {
-                errf(err, errlen, "out of memory reading empirical file '%s'",
+                sim_errf(err, errlen, "out of memory reading empirical file '%s'",
                      qp.s);
                 goto out;
             }
@@ -563,12 +553,12 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
         values[n++] = v;
     }
     if (ferror(f)) {
-        errf(err, errlen, "cannot read empirical file '%s': %s", qp.s,
+        sim_errf(err, errlen, "cannot read empirical file '%s': %s", qp.s,
              strerror(errno ? errno : EIO));
         goto out;
     }
     if (n == 0) {
-        errf(err, errlen, "empirical file '%s' has no durations", qp.s);
+        sim_errf(err, errlen, "empirical file '%s' has no durations", qp.s);
         goto out;
     }
     d->kind = SIM_DIST_EMPIRICAL;
@@ -599,7 +589,7 @@ static int parse_arg(const dist_kind_info *k, const char *what, int unitless,
             return 0;
         }
     }
-    errf(err, errlen, "%s: %s", k->name, why);
+    sim_errf(err, errlen, "%s: %s", k->name, why);
     return -1;
 }
 
@@ -610,7 +600,7 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
     size_t len = strlen(s);
     trim(&s, &len);
     if (len == 0) {
-        errf(err, errlen, "distribution is empty (expected KIND:ARGS with "
+        sim_errf(err, errlen, "distribution is empty (expected KIND:ARGS with "
              "KIND one of %s, or a duration such as 5ms)", KIND_LIST);
         return -1;
     }
@@ -619,11 +609,11 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
         if (is_alpha(s[0])) { /* a word: a kind without arguments, or junk */
             for (size_t i = 0; i < NDIST_KINDS; i++)
                 if (span_eq(s, len, dist_kinds[i].name)) {
-                    errf(err, errlen, "distribution '%s' needs arguments: %s",
+                    sim_errf(err, errlen, "distribution '%s' needs arguments: %s",
                          dist_kinds[i].name, dist_kinds[i].form);
                     return -1;
                 }
-            errf(err, errlen, "unknown distribution '%s' (known: %s, or a "
+            sim_errf(err, errlen, "unknown distribution '%s' (known: %s, or a "
                  "duration such as 5ms)", quote(s, len).s, KIND_LIST);
             return -1;
         }
@@ -642,13 +632,13 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
     for (size_t i = 0; i < NDIST_KINDS; i++)
         if (span_eq(ks, klen, dist_kinds[i].name)) k = &dist_kinds[i];
     if (!k) {
-        errf(err, errlen, "unknown distribution kind '%s' (known: %s, or a "
+        sim_errf(err, errlen, "unknown distribution kind '%s' (known: %s, or a "
              "duration such as 5ms)", quote(ks, klen).s, KIND_LIST);
         return -1;
     }
     if (k->kind == SIM_DIST_EMPIRICAL) {
         if (alen == 0) {
-            errf(err, errlen, "empirical needs a file name: %s", k->form);
+            sim_errf(err, errlen, "empirical needs a file name: %s", k->form);
             return -1;
         }
         if (parse_empirical(d, as, alen, basedir, err, errlen) != 0) {
@@ -661,7 +651,7 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
     int nargs = 1;
     for (size_t i = 0; i < alen; i++) nargs += as[i] == ',';
     if (nargs != k->nargs) {
-        errf(err, errlen, "%s takes %d argument%s (%s), got %d", k->name,
+        sim_errf(err, errlen, "%s takes %d argument%s (%s), got %d", k->name,
              k->nargs, k->nargs == 1 ? "" : "s", k->form, nargs);
         return -1;
     }
@@ -681,23 +671,23 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
             char a[32], b[32];
             sim_duration_format((sim_time)p1, a, sizeof a);
             sim_duration_format((sim_time)p2, b, sizeof b);
-            errf(err, errlen, "uniform: A (%s) is greater than B (%s)", a, b);
+            sim_errf(err, errlen, "uniform: A (%s) is greater than B (%s)", a, b);
             return -1;
         }
         break;
     case SIM_DIST_LOGNORMAL:
         if (p1 <= 0.0) {
-            errf(err, errlen, "lognormal: median must be > 0");
+            sim_errf(err, errlen, "lognormal: median must be > 0");
             return -1;
         }
         break;
     case SIM_DIST_PARETO:
         if (p1 <= 0.0) {
-            errf(err, errlen, "pareto: xm must be > 0");
+            sim_errf(err, errlen, "pareto: xm must be > 0");
             return -1;
         }
         if (p2 <= 0.0) {
-            errf(err, errlen, "pareto: alpha must be > 0");
+            sim_errf(err, errlen, "pareto: alpha must be > 0");
             return -1;
         }
         break;

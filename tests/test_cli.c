@@ -18,6 +18,7 @@
 
 #include <CUnit/CUnit.h>
 
+#include "experiments/commands.h"
 #include "experiments/version.h"
 #include "models/scenario.h"
 #include "models/world.h"
@@ -472,6 +473,62 @@ static void test_patterns(void) {
     testing_run_free(&r);
 }
 
+/* Every option takes its value as `--opt value` and as `--opt=value`; the
+ * two spellings give the same run. */
+static void test_option_forms(void) {
+    cli_run a, b;
+    RUN_OK(&a, "run " CATALOG " --set run.duration=60s --reps 3 --seed 5 "
+               "--format json");
+    RUN_OK(&b, "run " CATALOG " --set=run.duration=60s --reps=3 --seed=5 "
+               "--format=json");
+    EXPECT(strip_wall(a.out) && strip_wall(b.out), "no \"wall_s\" in the JSON");
+    EXPECT(strcmp(a.out, b.out) == 0, "--opt=value differs from --opt value:"
+           "\n%.300s\n---\n%.300s", a.out, b.out);
+    testing_run_free(&a);
+    testing_run_free(&b);
+    EXPECT_ERROR("run --format=xml", "--format", "'xml'");
+    EXPECT_ERROR("run --bogus=1", "unknown option '--bogus'");
+    EXPECT_ERROR("compare --patterns", "--patterns needs a value");
+    EXPECT_ERROR("summarize --experiment=0 x.db", "--experiment: '0'");
+    /* After --, a name starting with '-' is an operand. */
+    EXPECT_ERROR("run -- -no-such.ini", "-no-such.ini", "cannot open");
+}
+
+/* Each command's help names every option of its spec in the usage line and
+ * explains it on a line of its own. */
+static void test_help_lists_options(void) {
+    static const cli_spec *const specs[] = {
+        &cmd_run_spec,     &cmd_sweep_spec,   &cmd_summarize_spec,
+        &cmd_compare_spec, &cmd_check_spec,   &cmd_explain_spec,
+        &cmd_plot_spec,    &cmd_report_spec,  &cmd_keys_spec,
+        &cmd_patterns_spec, &cmd_emulate_spec};
+    for (size_t i = 0; i < COUNT(specs); i++) {
+        char args[64];
+        snprintf(args, sizeof args, "%s --help", specs[i]->name);
+        cli_run r;
+        RUN_OK(&r, args);
+        /* The usage line(s): up to the first blank line. */
+        const char *blank = strstr(r.out, "\n\n");
+        size_t usage_len = blank ? (size_t)(blank - r.out) : strlen(r.out);
+        for (const cli_opt *o = specs[i]->opt; o && o->name; o++) {
+            char needle[64];
+            snprintf(needle, sizeof needle, "%s%s%s", o->name,
+                     o->value ? " " : "", o->value ? o->value : "");
+            const char *u = strstr(r.out, needle);
+            EXPECT(u && (size_t)(u - r.out) < usage_len,
+                   "%s: %s not in the usage line [%.300s]", specs[i]->name,
+                   needle, r.out);
+            snprintf(needle, sizeof needle, "\n  %s", o->name);
+            EXPECT(blank && strstr(blank, needle), "%s: no help line for %s",
+                   specs[i]->name, o->name);
+        }
+        if (specs[i]->scenario_flags)
+            EXPECT_CONTAINS(args, r.out, "[--set S.K=V]...", "\n  --reps N",
+                            "\n  --seed S");
+        testing_run_free(&r);
+    }
+}
+
 static CU_TestInfo tests[] = {
     {"help and usage", test_help},
     {"no arguments", test_no_arguments},
@@ -484,6 +541,8 @@ static CU_TestInfo tests[] = {
     {"run csv", test_csv},
     {"keys", test_keys},
     {"patterns", test_patterns},
+    {"--opt=value and --opt value", test_option_forms},
+    {"help lists every option", test_help_lists_options},
     CU_TEST_INFO_NULL,
 };
 

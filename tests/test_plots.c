@@ -62,7 +62,7 @@ static char db_file[256], ini[256], json[256];
 static char fam_db[256], fam_ini[256]; /* a sweep of two key families */
 
 /* Stale reads quickly: few keys, frequent writes, failing DELs. */
-static const char scenario_text[] =
+static const char sweep_scenario_text[] =
     "; plots test scenario\n"
     "[run]\nduration = 30s\nreps = 2\nseed = 7\n"
     "[workload]\nkeys = 200\npopularity = zipf:0.9\nreads = 400/s\n"
@@ -181,7 +181,7 @@ static int suite_init(void) {
     snprintf(json, sizeof json, "%s/run.json", dir);
     FILE *f = fopen(ini, "w");
     if (!f) return 1;
-    fputs(scenario_text, f);
+    fputs(sweep_scenario_text, f);
     if (fclose(f) != 0) return 1;
     run *r = malloc(sizeof *r);
     if (!r) return 1;
