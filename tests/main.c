@@ -18,6 +18,47 @@ static struct {
 } suites[MAX_SUITES];
 static int nsuites;
 
+#define MAX_NEEDS 32
+
+static struct {
+    const char *suite, *test, *why;
+    testing_need_fn need;
+} needs[MAX_NEEDS];
+static int nneeds;
+
+void testing_add_need(const char *suite, const char *test,
+                      testing_need_fn need, const char *why) {
+    if (nneeds == MAX_NEEDS) {
+        fprintf(stderr, "tests: more than %d needs\n", MAX_NEEDS);
+        exit(2);
+    }
+    needs[nneeds].suite = suite;
+    needs[nneeds].test = test;
+    needs[nneeds].need = need;
+    needs[nneeds].why = why;
+    nneeds++;
+}
+
+/* Makes inactive (skipped) every registered test whose need is not met.
+ * Returns 0, or -1 when a need names a test that does not exist. */
+static int apply_needs(void) {
+    for (int i = 0; i < nneeds; i++) {
+        CU_pSuite s = CU_get_suite(needs[i].suite);
+        if (!s) continue; /* suite filtered out on the command line */
+        CU_pTest t = CU_get_test(s, needs[i].test);
+        if (!t) {
+            fprintf(stderr, "tests: need for unknown test %s/%s\n",
+                    needs[i].suite, needs[i].test);
+            return -1;
+        }
+        if (needs[i].need()) continue;
+        printf("SKIP %s/%s: %s\n", needs[i].suite, needs[i].test,
+               needs[i].why);
+        CU_set_test_active(t, CU_FALSE);
+    }
+    return 0;
+}
+
 void testing_add_suite(const char *name, CU_InitializeFunc init,
                        CU_CleanupFunc clean, CU_TestInfo *tests) {
     if (nsuites == MAX_SUITES) {
@@ -71,6 +112,12 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (apply_needs() != 0) {
+        CU_cleanup_registry();
+        return 2;
+    }
+    /* A skipped (inactive) test is counted as such, not as a failure. */
+    CU_set_fail_on_inactive(CU_FALSE);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() +

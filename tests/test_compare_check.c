@@ -28,21 +28,6 @@
 #include "models/pattern.h"
 #include "tests/testing.h"
 
-/* A CUnit assertion whose failure message shows the values compared. */
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[2048];                                                    \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, __LINE__, m_);       \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 /* A small fault-free cache-aside world: about 36,000 reads per run.  The
  * DB write latency is constant so that a write's commit time is the same
  * under every DB-first pattern (a random one is drawn from the latency

@@ -16,20 +16,6 @@
 #include "sim/dist.h"
 #include "tests/testing.h"
 
-/* A CUnit assertion whose failure message shows the values compared. */
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[768];                                                     \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 #define SEED 20240611UL
 #define CAP (INT64_MAX / 4)
 

@@ -10,19 +10,6 @@
 #include "experiments/grid.h"
 #include "tests/testing.h"
 
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[4096];                                                    \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 /* Expands `list` and requires exactly the values of the NULL-terminated
  * `want` (joined for the message). */
 static void expect_values_(int line, const char *list, const char *const *want) {

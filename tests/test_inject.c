@@ -26,14 +26,6 @@
 #include "experiments/shell.h"
 #include "tests/testing.h"
 
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        char m_[1024];                                                        \
-        snprintf(m_, sizeof m_, __VA_ARGS__);                                 \
-        CU_assertImplementation((cond) ? CU_TRUE : CU_FALSE, __LINE__, m_,    \
-                                __FILE__, "", CU_FALSE);                      \
-    } while (0)
-
 /* Each payload tries to create a file whose name starts with "PWNED". */
 static const char *const hostile[] = {
     "`touch PWNED1`",

@@ -42,20 +42,6 @@
 #include "plots/gnuplot.h"
 #include "tests/testing.h"
 
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[4096];                                                    \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, __LINE__, m_);       \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 static char dir[128];      /* the suite's temporary directory */
 static char bin[PATH_MAX]; /* the stalesim binary, absolute */
 static char db_file[256], ini[256], json[256];

@@ -16,19 +16,6 @@
 #include "models/scenario.h"
 #include "tests/testing.h"
 
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[4096];                                                    \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 static char dir[64];
 
 static int suite_init(void) {

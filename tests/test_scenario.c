@@ -20,20 +20,6 @@
 #include "models/scenario.h"
 #include "tests/testing.h"
 
-/* A CUnit assertion whose failure message shows the values compared. */
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[2048];                                                    \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 #define NAME "t.ini" /* file name for scenario_load_string */
 
 /* ---- helpers ------------------------------------------------------------- */

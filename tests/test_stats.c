@@ -15,20 +15,6 @@
 #include "sim/stats.h"
 #include "tests/testing.h"
 
-/* A CUnit assertion whose failure message shows the values compared. */
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[768];                                                     \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 #define SEED 77UL
 
 /* One bin's width relative to its lower bound: 10^(1/P) - 1. */

@@ -23,21 +23,6 @@
 #include "models/world.h"
 #include "tests/testing.h"
 
-/* A CUnit assertion whose failure message shows the values compared. */
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[1024];                                                    \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            fprintf(stderr, "\n    %s:%d: %s\n", __FILE__, __LINE__, m_);    \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 #define Z999 3.29 /* two-sided 99.9% normal quantile */
 
 /* ---- scenarios --------------------------------------------------------------- */

@@ -8,7 +8,26 @@
 #ifndef STALESIM_TESTS_TESTING_H
 #define STALESIM_TESTS_TESTING_H
 
+#include <stdio.h>
+
 #include <CUnit/CUnit.h>
+
+/* The one assertion of the suites: a CUnit assertion whose failure message
+ * is the condition followed by printf-style text showing the values it
+ * compared (also printed on stderr at once, for long runs). */
+#define EXPECT(cond, ...)                                                     \
+    do {                                                                      \
+        if (cond) {                                                           \
+            CU_PASS(#cond);                                                   \
+        } else {                                                              \
+            char m_[4096];                                                    \
+            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
+            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
+            fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, __LINE__, m_);      \
+            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
+                                    CU_FALSE);                                \
+        }                                                                     \
+    } while (0)
 
 void testing_add_suite(const char *name, CU_InitializeFunc init,
                        CU_CleanupFunc clean, CU_TestInfo *tests);
@@ -37,6 +56,19 @@ void testing_run_free(cli_run *r);
  * test fatally at file:line if it cannot be run or its output read. */
 void testing_run_(const char *file, int line, cli_run *r, const char *args);
 #define RUN(r, args) testing_run_(__FILE__, __LINE__, r, args)
+
+/* A test that needs something a machine may lack (a pty, ...): before the
+ * run, need() is asked; when it returns 0 the test is made inactive, so it
+ * does not run and CUnit's summary counts it in the "Inactive" column, and
+ * the runner prints "SKIP suite/test: why".  Declare at file scope:
+ *   TESTS_NEED("sweep", "progress on a terminal", have_pty, "no pty")  */
+typedef int (*testing_need_fn)(void);
+void testing_add_need(const char *suite, const char *test,
+                      testing_need_fn need, const char *why);
+#define TESTS_NEED(suite, test, need, why)                                    \
+    __attribute__((constructor)) static void tests_need_##need(void) {        \
+        testing_add_need(suite, test, need, why);                             \
+    }
 
 #define TESTS_REGISTER(name, init, clean, tests)                              \
     __attribute__((constructor)) static void tests_register_suite(void) {     \
