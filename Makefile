@@ -24,7 +24,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(filter-out tests/bench.c,$(wildcard tests/*.c))
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test test-asan demo bench validate install clean
+.PHONY: all deps test test-asan demo bench validate install clean docs
 
 all: deps stalesim
 
@@ -102,6 +102,11 @@ install: all
 	install -m 755 stalesim $(DESTDIR)$(PREFIX)/bin/stalesim
 	install -m 644 experiments/scenarios/*.ini $(SHARE)/experiments/scenarios/
 	install -m 644 tests/fixtures/*.trace tests/fixtures/*.csv $(SHARE)/tests/fixtures/
+
+# The references the program knows, regenerated (a test checks they match).
+docs: stalesim
+	{ sed '/^<!-- generated/q' docs/keys.md; ./stalesim keys; } > docs/keys.md.new
+	mv docs/keys.md.new docs/keys.md
 
 clean:
 	rm -rf build build-asan stalesim stalesim-asan

@@ -1,4 +1,5 @@
-/* Explaining stale reads, exporting histories, and MSER-5 warm-up. */
+/* Explaining stale reads, exporting histories, and the warm-up chosen from
+ * the command line (the MSER-5 rule itself: tests/test_warmup.c). */
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,32 +10,6 @@
 
 #include "experiments/warmup.h"
 #include "tests/testing.h"
-
-/* ---- MSER ------------------------------------------------------------------ */
-
-static void test_mser_transient(void) {
-    /* 20 batches of a decaying transient, then 80 of noise around 0.1. */
-    double z[100];
-    unsigned s = 12345;
-    for (int j = 0; j < 100; j++) {
-        s = s * 1103515245u + 12345u;
-        double noise = ((double)(s >> 16 & 0x7fff) / 32768.0 - 0.5) * 0.02;
-        z[j] = 0.1 + noise + (j < 20 ? 0.5 * (20 - j) / 20.0 : 0);
-    }
-    size_t d = warmup_mser(z, 100);
-    if (d < 15 || d > 25) fprintf(stderr, "\n    truncation %zu\n", d);
-    CU_ASSERT(d >= 15 && d <= 25);
-}
-
-static void test_mser_flat(void) {
-    double z[50];
-    for (int j = 0; j < 50; j++) z[j] = 0.25;
-    CU_ASSERT_EQUAL(warmup_mser(z, 50), 0);
-    CU_ASSERT_EQUAL(warmup_mser(z, 3), 0); /* too short to judge */
-    /* Never past half the series, even for a steadily rising one. */
-    for (int j = 0; j < 50; j++) z[j] = j;
-    CU_ASSERT(warmup_mser(z, 50) <= 25);
-}
 
 /* ---- CLI helpers -------------------------------------------------------------- */
 
@@ -210,8 +185,6 @@ static void test_warmup_auto_cli(void) {
 }
 
 static CU_TestInfo tests[] = {
-    {"MSER finds a transient", test_mser_transient},
-    {"MSER on flat and rising series", test_mser_flat},
     {"explain: the stale write-back race", test_explain_race},
     {"explain: a failed delete", test_explain_failed_delete},
     {"explain: nothing to explain, bad flags", test_explain_none},
