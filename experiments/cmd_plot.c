@@ -19,6 +19,7 @@
 #include "plots/gnuplot.h"
 #include "plots/kinds.h"
 #include "plots/timeline.h"
+#include "experiments/story.h"
 
 enum {
     PLOT_OPT_KIND = 1, PLOT_OPT_OUTPUT, PLOT_OPT_SIZE, PLOT_OPT_X, PLOT_OPT_BY,
@@ -115,7 +116,7 @@ static int draw(const gp_target *t, const plot_view *v, const plot_story *s) {
         plot_view_describe(v, sentence, sizeof sentence);
     } else {
         plot_story_draw(s, g);
-        plot_story_describe(s, sentence, sizeof sentence);
+        snprintf(sentence, sizeof sentence, "%s", s->sentence);
     }
     if (gp_close(g, err, sizeof err) != GP_OK)
         return cli_fail(EXIT_RUNTIME, "%s", err);
@@ -240,10 +241,10 @@ int cmd_plot(int argc, char **argv) {
         }
         code = cli_load_scenario(&sc, input, &sets);
         if (code != EXIT_OK) goto out;
-        int rc = plot_story_capture(&story, &sc, (unsigned)stale, cause,
-                                    (uint32_t)rep, err, sizeof err);
-        if (rc != PLOT_OK) {
-            code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+        int rc = story_capture(&story, &sc, (unsigned)stale, cause,
+                               (uint32_t)rep, err, sizeof err);
+        if (rc != STORY_OK) {
+            code = cli_fail(rc == STORY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
                             "%s", err);
             goto out;
         }
@@ -286,9 +287,13 @@ int cmd_plot(int argc, char **argv) {
         size_t p = sel.point[0];
         plot_selection_fini(&sel);
         rc = plot_data_point_scenario(&data, p, &sc, err, sizeof err);
-        if (rc == PLOT_OK)
-            rc = plot_story_capture(&story, &sc, (unsigned)stale, cause,
+        if (rc == PLOT_OK) {
+            int src = story_capture(&story, &sc, (unsigned)stale, cause,
                                     (uint32_t)rep, err, sizeof err);
+            rc = src == STORY_OK       ? PLOT_OK
+                 : src == STORY_EINPUT ? PLOT_EINPUT
+                                       : PLOT_ERUNTIME;
+        }
         if (rc != PLOT_OK) {
             code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
                             "%s", err);
@@ -320,7 +325,6 @@ out:
     plot_view_destroy(view);
     plot_data_fini(&fam_data);
     plot_data_fini(&data);
-    plot_story_fini(&story);
     scenario_fini(&sc);
     cli_overrides_fini(&sets);
     free(where);

@@ -45,6 +45,7 @@
 #include "plots/gnuplot.h"
 #include "plots/kinds.h"
 #include "plots/timeline.h"
+#include "experiments/story.h"
 
 enum { REPORT_OUTPUT = 1, REPORT_EXPERIMENT, REPORT_SIZE };
 
@@ -704,7 +705,7 @@ static int draw_png(const report_ctx *c, const char *kind, const plot_view *v,
         plot_view_describe(v, sentence, len);
     } else {
         plot_story_draw(s, g);
-        plot_story_describe(s, sentence, len);
+        snprintf(sentence, len, "%s", s->sentence);
     }
     if (gp_close(g, err, sizeof err) != GP_OK)
         return cli_fail(EXIT_RUNTIME, "%s: %s", path, err);
@@ -811,27 +812,23 @@ static int section_timeline(const report_ctx *c) {
     int rc = plot_data_point_scenario(d, (size_t)p, &sc, err, sizeof err);
     /* The first replication that has one (the cause is as known at the
      * read, so a replication with stale reads may have none of it). */
-    for (rep = 0; rc == PLOT_OK && rep < pt->nruns; rep++) {
-        plot_story_fini(&story);
-        rc = plot_story_capture(&story, &sc, 0, cause, rep, err, sizeof err);
-        if (rc == PLOT_OK) break;
-        if (rc == PLOT_EINPUT && rep + 1 < pt->nruns) rc = PLOT_OK;
+    int src = rc == PLOT_OK ? STORY_OK : STORY_EINPUT;
+    if (rc == PLOT_ERUNTIME) src = STORY_ERUNTIME;
+    for (rep = 0; src == STORY_OK && rep < pt->nruns; rep++) {
+        src = story_capture(&story, &sc, 0, cause, rep, err, sizeof err);
+        if (src == STORY_OK) break;
+        if (src == STORY_EINPUT && rep + 1 < pt->nruns) src = STORY_OK;
     }
     scenario_fini(&sc);
-    if (rc == PLOT_ERUNTIME) {
-        plot_story_fini(&story);
-        return cli_fail(EXIT_RUNTIME, "%s", err);
-    }
-    if (rc != PLOT_OK) {
+    if (src == STORY_ERUNTIME) return cli_fail(EXIT_RUNTIME, "%s", err);
+    if (src != STORY_OK) {
         fprintf(c->out, "### %s\n\nNot drawn: ", heading);
         md_text(c->out, err);
         fputs("\n\n", c->out);
-        plot_story_fini(&story);
         return EXIT_OK;
     }
     int code = draw_png(c, "timeline", NULL, &story, sentence, sizeof sentence,
                         link, sizeof link);
-    plot_story_fini(&story);
     if (code != EXIT_OK) return code;
     char label[512];
     plot_point_label(d, (size_t)p, -1, -1, label, sizeof label);

@@ -1,51 +1,57 @@
-/* The timeline plot: one stale read, explained by experiments/explain.c,
- * drawn as lanes — the clients involved, the cache, the DB — with each
- * recorded step on its lane, a connector from the client to the server where
- * its operation took effect, and the stale window shaded up to the read.
+/* The timeline plot: one stale read drawn as lanes — the clients involved,
+ * the cache, the DB — with each step on its lane, a connector from the
+ * client to the server where its operation took effect, and the stale
+ * window shaded up to the read.
  *
- * Steps are spaced evenly along x and the x tics give their times relative
- * to the commit the read missed: a fill race lasts milliseconds and the
- * stale read may come minutes later, which no linear time axis shows at
- * once.  The shaded span is where the copy that answered held an older
- * version than the DB (reconstructed by the explainer), labelled with how
- * long it had lasted when the read came. */
+ * The story arrives laid out (experiments/story.c runs the scenario, picks
+ * the read and decides the lanes, labels and times): this file only draws
+ * it.  Steps are spaced evenly along x and the x tics give their times
+ * relative to the commit the read missed: a fill race lasts milliseconds and
+ * the stale read may come minutes later, which no linear time axis shows at
+ * once. */
 #ifndef STALESIM_PLOTS_TIMELINE_H
 #define STALESIM_PLOTS_TIMELINE_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-#include "experiments/explain.h"
-#include "models/scenario.h"
 #include "plots/gnuplot.h"
 
+#define PLOT_STORY_STEPS 64  /* steps drawn at most */
+#define PLOT_STORY_CLIENTS 5 /* client lanes; further clients share one */
+
+/* Lanes along y, bottom up: the DB, the cache, then the client lanes. */
+enum { PLOT_LANE_DB = 0, PLOT_LANE_CACHE = 1, PLOT_LANE_CLIENT0 = 2 };
+
+typedef enum plot_step_kind {
+    PLOT_STEP_CLIENT = 0, /* a client's own step */
+    PLOT_STEP_SERVER = 1, /* an operation taking effect at the cache or DB */
+    PLOT_STEP_COMMIT = 2, /* the commit the read missed */
+    PLOT_STEP_READ = 3    /* the stale read (the last step) */
+} plot_step_kind;
+
+typedef struct plot_story_step {
+    int lane;         /* PLOT_LANE_* or PLOT_LANE_CLIENT0 + client lane */
+    int link;         /* the client lane whose operation this is, drawn as a
+                         connector to `lane`; -1: none */
+    plot_step_kind kind;
+    char text[64];    /* "GET hit v3", "commit v4", "STALE v3" */
+    char time[48];    /* x tic: time relative to the origin, "+4.2ms" */
+} plot_story_step;
+
+/* One story, laid out.  Every string is plain text; the drawing quotes it. */
 typedef struct plot_story {
-    explain_step *step; /* oldest first, the stale read last (owned) */
-    unsigned n;
-    unsigned index;      /* which stale read of the replication, from 1;
-                            0 when picked by nth == 0 */
-    uint32_t rep;
-    char context[512];   /* "account-limits.ini, cache-aside, TTL 300s" */
+    plot_story_step step[PLOT_STORY_STEPS];
+    unsigned n;                      /* steps drawn, the read last */
+    char client[PLOT_STORY_CLIENTS][64]; /* client lane names, bottom up */
+    int nclients;
+    int others;                      /* 1: an "other clients" lane on top */
+    unsigned window_from;            /* first step of the shaded window */
+    char window[200];                /* its legend entry */
+    char title[256];                 /* "Stale read 1, key 42: stale-fill" */
+    char context[512];               /* second title line */
+    char xlabel[160];
+    char sentence[1024];             /* what the plot shows, one sentence */
 } plot_story;
-
-#define PLOT_STORY_SCAN 50 /* stale reads nth == 0 looks through */
-
-/* Runs replication `rep` of sc until its `nth` stale read (from 1) of cause
- * `cause` (an oracle_cause as known when the read ends; -1 any) and keeps
- * that read's story.  nth == 0 picks a telling story: only the first stale
- * read of each cause in a key's window reaches the explainer (a hot key's
- * repeated stale reads would push the commit out of its window), and of the
- * first PLOT_STORY_SCAN captured, the first that holds the commit the read
- * missed (else the first).  Returns PLOT_OK; PLOT_EINPUT when the replication has
- * fewer such stale reads (the message says how many); PLOT_ERUNTIME for
- * memory.  Free with plot_story_fini in every case. */
-int plot_story_capture(plot_story *s, const scenario *sc, unsigned nth,
-                       int cause, uint32_t rep, char *err, size_t errlen);
-void plot_story_fini(plot_story *s);
-
-/* One sentence: "Stale read 1 (key 42, client 17) returned v3 20.5s after
- * v4 committed; cause invalidation-failed: ...". */
-void plot_story_describe(const plot_story *s, char *buf, size_t len);
 
 /* Sends the plot.  Returns 0 or -1 (a write failed; gp_close reports). */
 int plot_story_draw(const plot_story *s, gp *g);
