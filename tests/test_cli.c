@@ -505,7 +505,7 @@ static void test_help_lists_options(void) {
         &cmd_run_spec,     &cmd_sweep_spec,   &cmd_summarize_spec,
         &cmd_compare_spec, &cmd_check_spec,   &cmd_explain_spec,
         &cmd_plot_spec,    &cmd_report_spec,  &cmd_keys_spec,
-        &cmd_patterns_spec, &cmd_emulate_spec};
+        &cmd_patterns_spec, &cmd_emulate_spec, &cmd_audit_spec};
     for (size_t i = 0; i < COUNT(specs); i++) {
         char args[64];
         snprintf(args, sizeof args, "%s --help", specs[i]->name);
