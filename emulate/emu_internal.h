@@ -89,6 +89,11 @@ typedef struct emu_shared {
     uint64_t done, late_starts;
     emu_worker *workers;
     unsigned nworkers;
+    /* The response part of each operation ([cache] get_response, ...,
+     * [db] read_response, write_response) when this build has those keys
+     * (split = 1); else every operation uses [cache] response_latency. */
+    int split;
+    sim_dist response[EMU_OP_COUNT];
 } emu_shared;
 
 /* Host clock, ns from the replication's start. */

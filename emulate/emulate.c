@@ -332,6 +332,33 @@ oom:
     return -1;
 }
 
+/* Reads the per-operation response keys when this build has them. */
+static int response_parts(emu_shared *sh, char *err, size_t errlen) {
+    static const char *const keys[EMU_OP_COUNT][2] = {
+        {"cache", "get_response"}, {"cache", "set_response"},
+        {"cache", "del_response"}, {"db", "read_response"},
+        {"db", "write_response"}};
+    int idx[EMU_OP_COUNT];
+    sh->split = 1;
+    for (int k = 0; k < EMU_OP_COUNT; k++) {
+        idx[k] = -1;
+        for (size_t i = 0; i < scenario_key_count(); i++)
+            if (strcmp(scenario_key_section(i), keys[k][0]) == 0 &&
+                strcmp(scenario_key_name(i), keys[k][1]) == 0)
+                idx[k] = (int)i;
+        sh->split &= idx[k] >= 0;
+    }
+    for (int k = 0; sh->split && k < EMU_OP_COUNT; k++) {
+        char why[512];
+        if (sim_dist_parse(&sh->response[k], sh->sc->text[idx[k]],
+                           sh->sc->basedir, why, sizeof why) != 0) {
+            snprintf(err, errlen, "[%s] %s: %s", keys[k][0], keys[k][1], why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int emu_run(const scenario *sc, const emu_options *opt, emu_result **out,
             char *err, size_t errlen) {
     *out = NULL;
@@ -350,6 +377,11 @@ int emu_run(const scenario *sc, const emu_options *opt, emu_result **out,
     sh.nworkers = sc->workload.clients < EMU_MAX_THREADS ? sc->workload.clients
                                                          : EMU_MAX_THREADS;
     r->threads = sh.nworkers;
+    if (response_parts(&sh, err, errlen) != 0) {
+        for (int k = 0; k < EMU_OP_COUNT; k++) sim_dist_fini(&sh.response[k]);
+        emu_result_destroy(r);
+        return -1;
+    }
     pthread_mutex_init(&sh.mu, NULL);
     pthread_cond_init(&sh.cv, NULL);
     sh.workers = calloc(sh.nworkers, sizeof *sh.workers);
@@ -390,6 +422,7 @@ out:
     }
     free(sh.workers);
     free(sh.late);
+    for (int k = 0; k < EMU_OP_COUNT; k++) sim_dist_fini(&sh.response[k]);
     pthread_mutex_destroy(&sh.mu);
     pthread_cond_destroy(&sh.cv);
     if (rc == 0)

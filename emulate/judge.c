@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "emulate/emu_internal.h"
+#include "experiments/output.h"
 
 static int type_rank(uint8_t t) {
     static const int rank[] = {[FACT_COMMIT] = 0, [FACT_INVAL_FAIL] = 1,
@@ -116,34 +117,99 @@ static long correct_commits(emu_fact *f, size_t n, uint32_t keys,
     return conflicts;
 }
 
-/* ---- history ------------------------------------------------------------------ */
+/* ---- history (docs/history.md, version 1) ------------------------------------ */
 
-static void history_read(FILE *h, const emu_fact *x, oracle_verdict v) {
-    static const char *const verdicts[] = {"fresh", "concurrent", "stale"};
-    fprintf(h,
-            "{\"process\": %" PRIu32 ", \"request\": %" PRIu64
-            ", \"key\": %" PRIu32 ", \"op\": \"read\", \"value\": %" PRIu32
-            ", \"invoke_ns\": %lld, \"complete_ns\": %lld, \"status\": \"ok\", "
-            "\"from\": \"%s\", \"verdict\": \"%s\"}\n",
-            x->client, x->request, x->key, x->version, (long long)x->t2,
-            (long long)x->t, x->arg ? "cache" : "db", verdicts[v.kind]);
+/* One operation line, held until every line is known: the format wants them
+ * in order of position (a read's answer, a write's invocation), writes
+ * first at equal positions. */
+typedef struct hist_line {
+    emu_fact f;
+    sim_time position, committed;
+    uint8_t is_write, verdict, cause;
+} hist_line;
+
+typedef struct hist_lines {
+    hist_line *v;
+    size_t n, cap;
+    int failed; /* out of memory */
+} hist_lines;
+
+static void hist_push(hist_lines *h, const hist_line *l) {
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 1024;
+        hist_line *p = realloc(h->v, cap * sizeof *p);
+        if (!p) {
+            h->failed = 1;
+            return;
+        }
+        h->v = p;
+        h->cap = cap;
+    }
+    h->v[h->n++] = *l;
 }
 
-static void history_write(FILE *h, const emu_fact *x, const oracle *o) {
-    sim_time c = oracle_commit_time(o, x->key, x->version);
+static int hist_cmp(const void *a, const void *b) {
+    const hist_line *x = a, *y = b;
+    if (x->position != y->position) return x->position < y->position ? -1 : 1;
+    if (x->is_write != y->is_write) return x->is_write ? -1 : 1;
+    return x->f.request < y->f.request ? -1 : x->f.request > y->f.request;
+}
+
+static void hist_print(FILE *h, const hist_line *l) {
+    static const char *const verdicts[] = {"fresh", "concurrent", "stale"};
+    const emu_fact *x = &l->f;
     fprintf(h,
             "{\"process\": %" PRIu32 ", \"request\": %" PRIu64
-            ", \"key\": %" PRIu32 ", \"op\": \"write\", \"value\": %" PRIu32
+            ", \"key\": %" PRIu32 ", \"op\": \"%s\", \"value\": %" PRIu32
             ", \"invoke_ns\": %lld, ",
-            x->client, x->request, x->key, x->version, (long long)x->t2);
-    if (x->type == FACT_ACK)
+            x->client, x->request, x->key, l->is_write ? "write" : "read",
+            x->version, (long long)x->t2);
+    if (!l->is_write) {
+        fprintf(h, "\"complete_ns\": %lld, \"status\": \"ok\", \"from\": "
+                   "\"%s\", \"verdict\": \"%s\"",
+                (long long)x->t, x->arg ? "cache" : "db", verdicts[l->verdict]);
+        if (l->verdict == VERDICT_STALE)
+            fprintf(h, ", \"cause\": \"%s\"",
+                    oracle_cause_name((oracle_cause)l->cause));
+        fputs("}\n", h);
+    } else if (x->type == FACT_ACK) {
         fprintf(h, "\"complete_ns\": %lld, \"status\": \"ok\", "
                    "\"committed_ns\": %lld}\n",
-                (long long)x->t, (long long)c);
-    else
+                (long long)x->t, (long long)l->committed);
+    } else {
         fprintf(h, "\"complete_ns\": null, \"status\": \"crashed\", "
                    "\"committed_ns\": %lld}\n",
-                (long long)c);
+                (long long)l->committed);
+    }
+}
+
+static void hist_read(hist_lines *h, const emu_fact *x, oracle_verdict v) {
+    hist_line l = {*x, x->t, 0, 0, (uint8_t)v.kind, (uint8_t)v.cause};
+    hist_push(h, &l);
+}
+
+static void hist_write(hist_lines *h, const emu_fact *x, const oracle *o) {
+    hist_line l = {*x, x->t2, oracle_commit_time(o, x->key, x->version), 1, 0,
+                   0};
+    hist_push(h, &l);
+}
+
+/* Writes the header and every line in the format's order. */
+static void hist_flush(FILE *out, hist_lines *h, const emu_shared *sh,
+                       sim_time end) {
+    qsort(h->v, h->n, sizeof *h->v, hist_cmp);
+    fputs("{\"stalesim_history\": 1, \"source\": \"emulation\", "
+          "\"scenario\": ",
+          out);
+    output_json_string(out, sh->sc->path);
+    fprintf(out,
+            ", \"seed\": %llu, \"replication\": %u, \"warmup_ns\": %lld, "
+            "\"end_ns\": %lld, \"clock\": \"host CLOCK_REALTIME, ns from the "
+            "replication's start; committed_ns from PostgreSQL "
+            "clock_timestamp()\"}\n",
+            (unsigned long long)sh->sc->run.seed, sh->rep,
+            (long long)sh->sc->run.warmup, (long long)end);
+    for (size_t i = 0; i < h->n; i++) hist_print(out, &h->v[i]);
 }
 
 /* ---- the judgement ------------------------------------------------------------ */
@@ -157,6 +223,7 @@ typedef struct judging {
     int batches;   /* 1: fill r's batches (replication 0) */
     sim_time batch; /* ns */
     long skipped;
+    hist_lines *history; /* NULL: none */
 } judging;
 
 static int batch_of(const judging *j, sim_time t) {
@@ -173,7 +240,7 @@ static void lag(judging *j, const emu_fact *x) {
         sim_hist_add(&j->invalidation_lag, x->t - c);
 }
 
-static void judge_read(judging *j, const emu_fact *x, FILE *history) {
+static void judge_read(judging *j, const emu_fact *x) {
     oracle *o = j->o;
     uint32_t latest = oracle_latest(o, x->key);
     uint32_t copy = x->arg ? ORACLE_CACHE : ORACLE_SOURCE;
@@ -185,7 +252,7 @@ static void judge_read(judging *j, const emu_fact *x, FILE *history) {
     }
     oracle_verdict v = oracle_read(o, x->key, x->client, x->t2, x->t,
                                    x->version, copy);
-    if (history) history_read(history, x, v);
+    if (j->history) hist_read(j->history, x, v);
     if (x->t2 < j->sh->sc->run.warmup) return;
     if (copy == ORACLE_CACHE) j->wc.reads_from_cache++;
     sim_hist_add(&j->read_latency, x->t - x->t2);
@@ -197,7 +264,7 @@ static void judge_read(judging *j, const emu_fact *x, FILE *history) {
     }
 }
 
-static void judge_fact(judging *j, const emu_fact *x, FILE *history) {
+static void judge_fact(judging *j, const emu_fact *x) {
     oracle *o = j->o;
     switch ((emu_fact_type)x->type) {
     case FACT_COMMIT:
@@ -229,15 +296,15 @@ static void judge_fact(judging *j, const emu_fact *x, FILE *history) {
         break;
     }
     case FACT_READ:
-        judge_read(j, x, history);
+        judge_read(j, x);
         break;
     case FACT_ACK:
         oracle_ack(o, x->client, x->key, x->version, x->t);
-        if (history) history_write(history, x, o);
+        if (j->history) hist_write(j->history, x, o);
         break;
     case FACT_CRASH:
         oracle_invalidation_failed(o, x->key, x->version, x->t);
-        if (history) history_write(history, x, o);
+        if (j->history) hist_write(j->history, x, o);
         break;
     }
 }
@@ -280,10 +347,15 @@ int emu_judge(emu_shared *sh, emu_result *r, uint32_t rep, FILE *history,
     sim_hist_init(&j.invalidation_lag);
     if (!(j.o = oracle_create(sc->workload.keys, sc->run.warmup))) goto oom;
     oracle_set_bound(j.o, sc->contract.max_staleness);
-    for (size_t i = 0; i < n; i++) judge_fact(&j, &f[i], history);
+    hist_lines lines = {NULL, 0, 0, 0};
+    if (history) j.history = &lines;
+    for (size_t i = 0; i < n; i++) judge_fact(&j, &f[i]);
     sim_time end = sh->end;
     if (n > 0 && f[n - 1].t > end) end = f[n - 1].t;
     oracle_finish(j.o, end);
+    if (history && !lines.failed) hist_flush(history, &lines, sh, end);
+    free(lines.v);
+    if (lines.failed) goto oom;
     r->clock_conflicts += (uint64_t)conflicts + (uint64_t)j.skipped;
 
     for (unsigned i = 0; i < sh->nworkers; i++) {
@@ -318,6 +390,7 @@ int emu_judge(emu_shared *sh, emu_result *r, uint32_t rep, FILE *history,
     return 0;
 oom:
     snprintf(err, errlen, "out of memory judging the history");
+    oracle_destroy(j.o);
     commits_fini(&c);
     free(f);
     return -1;

@@ -70,6 +70,12 @@ static void pause_for(emu_worker *w, const sim_dist *d) {
                                                        SIM_STREAM_LATENCY)));
 }
 
+/* The response part of operation k: a client-side sleep after its reply. */
+static void respond(emu_worker *w, emu_op k) {
+    const emu_shared *sh = w->sh;
+    pause_for(w, sh->split ? &sh->response[k] : &sh->sc->cache.response_latency);
+}
+
 static int fail(emu_worker *w) {
     w->failed = 1;
     pthread_mutex_lock(&w->sh->mu);
@@ -213,7 +219,7 @@ static void serve_read(emu_worker *w, const workload_op *op, uint64_t serial) {
             return;
         }
         measured(w, EMU_GET, issued, effect, emu_now(sh));
-        pause_for(w, &sc->cache.response_latency);
+        respond(w, EMU_GET);
         if (hit) {
             fact(w, FACT_READ, emu_now(sh), s, op, serial, version, 1);
             return;
@@ -235,14 +241,21 @@ static void serve_read(emu_worker *w, const workload_op *op, uint64_t serial) {
     /* The miss: read the DB and fill. */
     sim_time issued = emu_now(sh);
     pause_for(w, &sc->db.read_latency);
-    if (emu_db_read(w->conn, op->key, 0, &version, &effect, w->err,
+    /* [db] read_response is spent inside the query (pg_sleep after the
+     * snapshot), as a slow result set would be. */
+    sim_time in_query =
+        sh->split && !sh->opt->real_latency
+            ? sim_dist_sample(&sh->response[EMU_DB_READ],
+                              sim_rng_stream(&w->rng, SIM_STREAM_LATENCY))
+            : 0;
+    if (emu_db_read(w->conn, op->key, in_query, &version, &effect, w->err,
                     sizeof w->err) != 0) {
         fail(w);
         return;
     }
     measured(w, EMU_DB_READ, issued, effect, emu_now(sh));
     fact(w, FACT_DB_READ, effect - sh->t0, s, op, serial, version, 0);
-    pause_for(w, &sc->cache.response_latency);
+    if (!sh->split) respond(w, EMU_DB_READ);
     int stored = 0;
     issued = emu_now(sh);
     pause_for(w, &sc->cache.set_latency);
@@ -261,7 +274,7 @@ static void serve_read(emu_worker *w, const workload_op *op, uint64_t serial) {
             fact(w, FACT_SET, effect - sh->t0,
                  ttl_ns ? effect - sh->t0 + ttl_ns : SIM_TIME_MAX, op, serial,
                  version, SET_FILL);
-        pause_for(w, &sc->cache.response_latency);
+        respond(w, EMU_SET);
     }
     if (read_through) end_load(w, op->key, stored, version);
     fact(w, FACT_READ, emu_now(sh), s, op, serial, version, 0);
@@ -280,7 +293,7 @@ static int send_del(emu_worker *w, const workload_op *op, uint64_t serial,
         return fail(w);
     measured(w, EMU_DEL, issued, effect, emu_now(sh));
     fact(w, FACT_REMOVE, effect - sh->t0, 0, op, serial, version, 0);
-    pause_for(w, &sh->sc->cache.response_latency);
+    respond(w, EMU_DEL);
     return 0;
 }
 
@@ -384,7 +397,7 @@ static void serve_write(emu_worker *w, const workload_op *op, uint64_t serial) {
     int timed_out = 0, landed = 0;
     if (mode == INVALIDATION_NONE) {
         if (commit(w, op, serial, s, PLAN_NONE_PATTERN, &version) != 0) return;
-        pause_for(w, &sc->cache.response_latency);
+        respond(w, EMU_DB_WRITE);
         fact(w, FACT_ACK, emu_now(sh), s, op, serial, version, 0);
         return;
     }
@@ -405,7 +418,7 @@ static void serve_write(emu_worker *w, const workload_op *op, uint64_t serial) {
         crash(w, op, serial, s, version);
         return;
     }
-    pause_for(w, &sc->cache.response_latency);
+    respond(w, EMU_DB_WRITE);
     sim_time t = emu_now(sh);
     if (mode == INVALIDATION_UPDATE_AFTER_WRITE) {
         sim_time issued = emu_now(sh);
@@ -425,7 +438,7 @@ static void serve_write(emu_worker *w, const workload_op *op, uint64_t serial) {
                 fact(w, FACT_SET, effect - sh->t0,
                      ttl_ns ? effect - sh->t0 + ttl_ns : SIM_TIME_MAX, op,
                      serial, version, SET_UPDATE);
-            pause_for(w, &sc->cache.response_latency);
+            respond(w, EMU_SET);
             landed = 1; /* a refused (older) update is no failure */
         }
         count_invalidation(w, t, landed, 0);
