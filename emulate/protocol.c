@@ -27,9 +27,13 @@
  * is free (it lands late) or never; crash_after_commit ends the write after
  * its commit with no invalidation and no acknowledgement.
  * [x_latency] is a client-side sleep drawn from the scenario before sending
- * (none with --real-latency); the scenario's response_latency is a sleep
- * after each reply.  Each operation's latency is measured from before that
- * sleep to the server's effect instant and from there to the reply. */
+ * (none with --real-latency).  The response part is a sleep after each
+ * reply: per operation ([cache] get_response, set_response, del_response,
+ * [db] write_response) when the build has those keys, else [cache]
+ * response_latency; [db] read_response is spent inside the SELECT by
+ * pg_sleep, after its snapshot.  Each operation's latency is measured from
+ * before the first sleep to the server's effect instant and from there to
+ * the reply. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <inttypes.h>

@@ -60,6 +60,7 @@ static int measured_scenario(const scenario *sc, const emu_result *r,
         {"cache", "del_response"}, {"db", "read_response"},
         {"db", "write_response"}};
     if (scenario_copy(pred, sc) != 0) {
+        memset(pred, 0, sizeof *pred); /* nothing to finalise */
         snprintf(err, errlen, "out of memory");
         return -1;
     }
