@@ -262,12 +262,17 @@ static int run_rep(emu_shared *sh, emu_result *r, uint32_t rep, char *err,
         /* Each thread's own latency and fault streams: derived seeds that
          * no replication of the simulator uses. */
         if (sim_rng_init(&w->rng, sc->run.seed ^ 0x656d756c61746521ULL,
-                         rep * 1000u + i) != 0)
-            goto oom; /* (earlier threads' streams are freed below) */
+                         rep * 1000u + i) != 0) {
+            while (i-- > 0) sim_rng_fini(&sh->workers[i].rng);
+            goto oom_load;
+        }
     }
-    if (sc->cache.pattern[0] && strcmp(sc->cache.pattern, "read-through") == 0 &&
-        !(sh->loads = calloc(sc->workload.keys, sizeof *sh->loads)))
-        goto oom;
+    if (strcmp(sc->cache.pattern, "read-through") == 0 &&
+        !(sh->loads = calloc(sc->workload.keys, sizeof *sh->loads))) {
+        for (unsigned i = 0; i < sh->nworkers; i++)
+            sim_rng_fini(&sh->workers[i].rng);
+        goto oom_load;
+    }
     sh->serial = sh->done = sh->late_starts = 0;
     sh->nlate = 0;
     sh->stop = 0;
@@ -327,6 +332,10 @@ static int run_rep(emu_shared *sh, emu_result *r, uint32_t rep, char *err,
     if (collect_samples(sh, r) != 0) goto oom;
     return emu_judge(sh, r, rep, rep == 0 ? sh->opt->history : NULL, err,
                      errlen);
+oom_load:
+    workload_destroy(sh->load);
+    sh->load = NULL;
+    sim_rng_fini(&sh->arrivals);
 oom:
     snprintf(err, errlen, "out of memory");
     return -1;
