@@ -1,7 +1,7 @@
 /* `stalesim report`: a sweep database turned into a Markdown design-review
  * document, with its plots written beside it as PNG files.
  *
- * Layout (docs-plots.md shows an example):
+ * Layout (docs/plots.md shows an example):
  *   # Design review: SCENARIO           what was run, by which command, when
  *   ## Scenario                         the stored INI text, fenced; the
  *                                       overrides and the varied keys

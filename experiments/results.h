@@ -8,7 +8,7 @@
  * key, so SQL can filter on them), and each replication of a point is one row
  * of `runs` with one REAL column per metric named like world_metric_name(),
  * plus its histogram bins (`distributions`, `dist_stats`) and stale reads by
- * cause (`causes`).  docs-sweep.md documents every table and column.
+ * cause (`causes`).  docs/sweep.md documents every table and column.
  *
  * Durability: the file is in WAL mode with synchronous=FULL, and every run
  * (its runs row, its bins, its causes and the point's counter) is written in

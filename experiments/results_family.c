@@ -9,7 +9,7 @@
 
 #include "experiments/results_internal.h"
 
-/* The per-family tables (key families, docs-families.md).  A file of this
+/* The per-family tables (key families, docs/families.md).  A file of this
  * schema version written before families existed gets them when it is opened
  * for writing (CREATE TABLE IF NOT EXISTS); a reader of a file without them
  * sees no families.  family_runs has one REAL column per metric and per
