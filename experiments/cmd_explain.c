@@ -87,9 +87,7 @@ int cmd_explain(int argc, char **argv) {
                 goto out;
             }
         } else if (id == EXPLAIN_CAUSE) {
-            for (int c = 0; c < CAUSE_COUNT; c++)
-                if (strcmp(v, oracle_cause_name((oracle_cause)c)) == 0)
-                    only_cause = c;
+            only_cause = oracle_cause_parse(v);
             if (only_cause < 0) {
                 cli_fail(EXIT_INPUT,
                          "--cause: unknown cause '%s' (see stalesim explain "

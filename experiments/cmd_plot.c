@@ -185,9 +185,7 @@ int cmd_plot(int argc, char **argv) {
             have_rep = 1;
             break;
         case PLOT_OPT_CAUSE:
-            for (int c = 0; c < CAUSE_COUNT; c++)
-                if (strcmp(v, oracle_cause_name((oracle_cause)c)) == 0)
-                    cause = c;
+            cause = oracle_cause_parse(v);
             if (cause < 0) {
                 cli_fail(EXIT_INPUT, "--cause: unknown cause '%s' (the causes "
                          "are listed by stalesim explain --help)", v);

@@ -102,24 +102,6 @@ static void rel_time(char *buf, size_t len, sim_time t, sim_time origin) {
     snprintf(buf, len, "%s%s", t < origin ? "-" : "+", d);
 }
 
-static const char *cause_gist(int cause) {
-    switch (cause) {
-    case CAUSE_TTL_ONLY: return "writes never invalidate, the TTL alone ends "
-                                "the window";
-    case CAUSE_INVALIDATION_FAILED: return "the write's invalidation never "
-                                           "took effect";
-    case CAUSE_INVALIDATION_MISSING: return "this write path does not "
-                                            "invalidate";
-    case CAUSE_INVALIDATION_LAG: return "the read came between the commit and "
-                                        "its invalidation";
-    case CAUSE_STALE_FILL: return "a fill stored a value read before the "
-                                  "commit, after the invalidation";
-    case CAUSE_OUT_OF_ORDER_UPDATE: return "writers' SETs landed out of "
-                                           "order";
-    default: return "see stalesim explain";
-    }
-}
-
 /* The sentence under the plot. */
 static void describe(const explain_step *st, unsigned n, unsigned index,
                      uint32_t rep, char *buf, size_t len) {
@@ -133,7 +115,7 @@ static void describe(const explain_step *st, unsigned n, unsigned index,
              which, rep, r->key, r->client, r->version,
              r->from == TRACE_FROM_CACHE ? "cache" : "DB", age,
              r->version + 1, oracle_cause_name((oracle_cause)r->cause),
-             cause_gist(r->cause));
+             oracle_cause_gist((oracle_cause)r->cause));
 }
 
 /* Lays the story steps st[0..n-1] (the stale read last) out: client lanes

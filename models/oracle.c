@@ -12,14 +12,27 @@
 #include "sim/bigmem.h"
 #include "sim/check.h"
 
-static const char *const cause_names[CAUSE_COUNT] = {
-    "ttl-only",          "invalidation-failed",   "invalidation-missing",
-    "invalidation-lag",  "stale-fill",            "out-of-order-update",
-    "local-not-invalidated", "bus-lost",          "write-behind-lag",
-    "replica-lag"};
+static const struct {
+    const char *name, *gist;
+} cause_info[CAUSE_COUNT] = {
+#define ORACLE_CAUSE_INFO(id, name, gist) {name, gist},
+    ORACLE_CAUSES(ORACLE_CAUSE_INFO)
+#undef ORACLE_CAUSE_INFO
+};
 
 const char *oracle_cause_name(oracle_cause c) {
-    return (unsigned)c < CAUSE_COUNT ? cause_names[c] : "?";
+    return (unsigned)c < CAUSE_COUNT ? cause_info[c].name : "?";
+}
+
+const char *oracle_cause_gist(oracle_cause c) {
+    return (unsigned)c < CAUSE_COUNT ? cause_info[c].gist
+                                     : "see stalesim explain";
+}
+
+int oracle_cause_parse(const char *name) {
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        if (strcmp(name, cause_info[c].name) == 0) return c;
+    return -1;
 }
 
 typedef struct key_history {

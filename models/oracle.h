@@ -53,22 +53,40 @@
 
 typedef struct oracle oracle;
 
+/* Every cause of a stale window, named once: X(ID, name, gist), the
+ * constant CAUSE_<ID>, its DESIGN.md name, and what it means in a sentence
+ * (the timeline plot and `explain`). */
+#define ORACLE_CAUSES(X)                                                      \
+    X(TTL_ONLY, "ttl-only",                                                   \
+      "writes never invalidate, the TTL alone ends the window")               \
+    X(INVALIDATION_FAILED, "invalidation-failed",                             \
+      "the write's invalidation never took effect")                           \
+    X(INVALIDATION_MISSING, "invalidation-missing",                           \
+      "this write path does not invalidate")                                  \
+    X(INVALIDATION_LAG, "invalidation-lag",                                   \
+      "the read came between the commit and its invalidation")                \
+    X(STALE_FILL, "stale-fill",                                               \
+      "a fill stored a value read before the commit, after the invalidation") \
+    X(OUT_OF_ORDER_UPDATE, "out-of-order-update",                             \
+      "writers' SETs landed out of order")                                    \
+    X(LOCAL_NOT_INVALIDATED, "local-not-invalidated", "see stalesim explain") \
+    X(BUS_LOST, "bus-lost", "see stalesim explain")                           \
+    X(WRITE_BEHIND_LAG, "write-behind-lag", "see stalesim explain")           \
+    X(REPLICA_LAG, "replica-lag", "see stalesim explain")
+
+#define ORACLE_ENUM_CAUSE(id, ...) CAUSE_##id,
 typedef enum oracle_cause {
-    CAUSE_TTL_ONLY,
-    CAUSE_INVALIDATION_FAILED,
-    CAUSE_INVALIDATION_MISSING,
-    CAUSE_INVALIDATION_LAG,
-    CAUSE_STALE_FILL,
-    CAUSE_OUT_OF_ORDER_UPDATE,
-    CAUSE_LOCAL_NOT_INVALIDATED,
-    CAUSE_BUS_LOST,
-    CAUSE_WRITE_BEHIND_LAG,
-    CAUSE_REPLICA_LAG,
+    ORACLE_CAUSES(ORACLE_ENUM_CAUSE)
     CAUSE_COUNT
 } oracle_cause;
+#undef ORACLE_ENUM_CAUSE
 
-/* The DESIGN.md name of a cause, e.g. "stale-fill". */
+/* The DESIGN.md name of a cause, e.g. "stale-fill" ("?" out of range). */
 const char *oracle_cause_name(oracle_cause c);
+/* What the cause means, in a sentence ("see stalesim explain" if none). */
+const char *oracle_cause_gist(oracle_cause c);
+/* The cause named `name`, or -1. */
+int oracle_cause_parse(const char *name);
 
 /* What the write path does about cached copies of a commit. */
 typedef enum oracle_plan {

@@ -27,46 +27,34 @@ static void invalidation_result(world *w, uint32_t key, uint32_t version,
                                 fault_outcome outcome);
 
 static const struct {
-    const char *name, *doc;
+    const char *name, *unit, *label, *brief, *doc;
+    int shown;
 } metric_info[M_COUNT] = {
-    {"stale_read_fraction", "stale reads / all reads (after warm-up)"},
-    {"hit_ratio", "reads answered by a cache copy / all reads"},
-    {"db_reads_per_s", "DB read operations per second"},
-    {"db_writes_per_s", "DB commits per second"},
-    {"reads", "reads answered"},
-    {"writes", "writes issued"},
-    {"stale_reads", "reads that returned a superseded version"},
-    {"concurrent_reads", "reads superseded only while in flight (not stale)"},
-    {"stale_windows", "stale windows that closed"},
-    {"censored_windows", "stale windows still open at the end"},
-    {"invalidations", "invalidations issued after commits"},
-    {"invalidations_failed", "invalidations that never took effect"},
-    {"invalidations_timed_out", "invalidations whose caller timed out"},
-    {"writer_crashes", "writers that died between commit and invalidation"},
-    {"ryw_violations", "reads older than the client's own acknowledged write"},
-    {"lost_writes", "acknowledged writes never made durable"},
-    {"instance_disagreement",
-     "fraction of sampled (key, time) points where instances disagree"},
-    {"over_max_staleness_fraction",
-     "reads staler than [contract] max_staleness / all reads"},
-    {"local_hit_ratio", "reads answered by an instance's local cache / all "
-                        "reads"},
-    {"cache_crashes", "write-behind cache node crashes"},
-    {"failed_reads", "reads that ended with an error (cache outage with "
-                     "outage_fallback = fail)"},
+#define WORLD_METRIC_INFO(id, name, unit, shown, label, brief, doc)           \
+    {name, unit, label, brief, doc, shown},
+    WORLD_METRICS(WORLD_METRIC_INFO)
+#undef WORLD_METRIC_INFO
 };
 
-static const char *const dist_names[D_COUNT] = {
-    "stale_age_s", "stale_window_s", "invalidation_lag_s", "read_latency_s",
-    "durability_lag_s", "convergence_s", "value_age_s"};
+static const struct {
+    const char *name, *doc;
+} dist_info[D_COUNT] = {
+#define WORLD_DIST_INFO(id, name, doc) {name, doc},
+    WORLD_DISTS(WORLD_DIST_INFO)
+#undef WORLD_DIST_INFO
+};
 
 static const char *const family_figure_names[F_COUNT] = {
-    "hits", "misses", "bypass_reads", "invalidations_succeeded",
-    "fallback_db_reads"};
+#define WORLD_FIGURE_NAME(id, name, doc) name,
+    WORLD_FAMILY_FIGURES(WORLD_FIGURE_NAME)
+#undef WORLD_FIGURE_NAME
+};
 
 const world_dist world_family_dist[FD_COUNT] = {
-    D_STALE_AGE,      D_STALE_WINDOW, D_INVALIDATION_LAG, D_READ_LATENCY,
-    D_DURABILITY_LAG, D_CONVERGENCE,  D_VALUE_AGE};
+#define WORLD_FAMILY_DIST(id, ...) D_##id,
+    WORLD_DISTS(WORLD_FAMILY_DIST)
+#undef WORLD_FAMILY_DIST
+};
 
 const char *world_family_figure_name(world_family_figure f) {
     return family_figure_names[f];
@@ -74,7 +62,14 @@ const char *world_family_figure_name(world_family_figure f) {
 
 const char *world_metric_name(world_metric m) { return metric_info[m].name; }
 const char *world_metric_doc(world_metric m) { return metric_info[m].doc; }
-const char *world_dist_name(world_dist d) { return dist_names[d]; }
+const char *world_metric_unit(world_metric m) { return metric_info[m].unit; }
+const char *world_metric_label(world_metric m) { return metric_info[m].label; }
+const char *world_metric_brief(world_metric m) {
+    return metric_info[m].brief ? metric_info[m].brief : metric_info[m].name;
+}
+int world_metric_shown(world_metric m) { return metric_info[m].shown; }
+const char *world_dist_name(world_dist d) { return dist_info[d].name; }
+const char *world_dist_doc(world_dist d) { return dist_info[d].doc; }
 
 /* The families: each one's view, pattern and key range (one implicit
  * family over the base scenario without [family.*]).  Returns 0 or -1. */

@@ -28,6 +28,7 @@
 #include "sim/rng.h"
 #include "sim/sim.h"
 #include "sim/stats.h"
+#include "models/measures.h"
 
 /* One request in flight.  Slots are reused; hold indices, never pointers,
  * across calls that may start requests. */
@@ -63,71 +64,52 @@ enum world_event {
 };
 
 /* Per-replication metrics (DESIGN.md section 5), in output order. */
+#define WORLD_ENUM_METRIC(id, ...) M_##id,
 typedef enum world_metric {
-    M_STALE_READ_FRACTION,
-    M_HIT_RATIO,
-    M_DB_READS_PER_S,
-    M_DB_WRITES_PER_S,
-    M_READS,
-    M_WRITES,
-    M_STALE_READS,
-    M_CONCURRENT_READS,
-    M_STALE_WINDOWS,
-    M_CENSORED_WINDOWS,
-    M_INVALIDATIONS,
-    M_INVALIDATIONS_FAILED,
-    M_INVALIDATIONS_TIMED_OUT,
-    M_WRITER_CRASHES,
-    M_RYW_VIOLATIONS,
-    M_LOST_WRITES,
-    M_INSTANCE_DISAGREEMENT,
-    M_OVER_MAX_STALENESS_FRACTION,
-    M_LOCAL_HIT_RATIO,
-    M_CACHE_CRASHES,
-    M_FAILED_READS,
+    WORLD_METRICS(WORLD_ENUM_METRIC)
     M_COUNT
 } world_metric;
+#undef WORLD_ENUM_METRIC
 
+/* The registry's fields of metric m (models/measures.h). */
 const char *world_metric_name(world_metric m);
 const char *world_metric_doc(world_metric m);
+const char *world_metric_unit(world_metric m);
+/* The axis label, or NULL when the metric has none of its own. */
+const char *world_metric_label(world_metric m);
+/* The name in a sentence ("stale-read fraction"; the name if none). */
+const char *world_metric_brief(world_metric m);
+/* WORLD_SHOWN_SHARE or WORLD_SHOWN_NUMBER. */
+int world_metric_shown(world_metric m);
 
+#define WORLD_ENUM_DIST(id, ...) D_##id,
 typedef enum world_dist {
-    D_STALE_AGE,        /* per stale read: s - commit time of the next version */
-    D_STALE_WINDOW,     /* per closed stale window */
-    D_INVALIDATION_LAG, /* per effective invalidation: commit -> effect */
-    D_READ_LATENCY,     /* per read: invoked -> answered */
-    D_DURABILITY_LAG,   /* write-behind: ack -> the DB applying the write */
-    D_CONVERGENCE,      /* per write: commit -> reflected by every copy */
-    D_VALUE_AGE,        /* per read: invoked -> commit of the value read */
+    WORLD_DISTS(WORLD_ENUM_DIST)
     D_COUNT
 } world_dist;
+#undef WORLD_ENUM_DIST
 
 const char *world_dist_name(world_dist d);
+const char *world_dist_doc(world_dist d);
 
 /* Figures kept per key family only (the seed's observability list), beside
  * the per-family metrics. */
+#define WORLD_ENUM_FIGURE(id, ...) F_##id,
 typedef enum world_family_figure {
-    F_HITS,                    /* reads answered by a cache copy */
-    F_MISSES,                  /* reads answered from the source of truth */
-    F_BYPASS_READS,            /* reads of a bypass family (all to the DB) */
-    F_INVALIDATIONS_SUCCEEDED, /* invalidations issued - failed */
-    F_FALLBACK_DB_READS,       /* cache errors turned into DB reads */
+    WORLD_FAMILY_FIGURES(WORLD_ENUM_FIGURE)
     F_COUNT
 } world_family_figure;
+#undef WORLD_ENUM_FIGURE
 
 const char *world_family_figure_name(world_family_figure f);
 
-/* Distributions kept per family. */
+/* Distributions kept per family: every one, in the same order. */
+#define WORLD_ENUM_FDIST(id, ...) FD_##id,
 enum {
-    FD_STALE_AGE,
-    FD_STALE_WINDOW,
-    FD_INVALIDATION_LAG,
-    FD_READ_LATENCY,
-    FD_DURABILITY_LAG,
-    FD_CONVERGENCE,
-    FD_VALUE_AGE,
+    WORLD_DISTS(WORLD_ENUM_FDIST)
     FD_COUNT /* every distribution: per family as in total */
 };
+#undef WORLD_ENUM_FDIST
 extern const world_dist world_family_dist[FD_COUNT];
 
 #define WORLD_MAX_FAMILIES SCENARIO_MAX_FAMILIES

@@ -663,34 +663,8 @@ static void describe_age_hist(const plot_view *v, char *buf, size_t len) {
 
 /* ---- vs and tradeoff ---------------------------------------------------------------- */
 
-/* "stale-read fraction" etc. for axis labels. */
-static const char *metric_label(int m) {
-    switch (m) {
-    case M_STALE_READ_FRACTION: return "stale-read fraction (of all reads)";
-    case M_HIT_RATIO: return "hit ratio (reads answered by a cache)";
-    case M_DB_READS_PER_S: return "DB reads/s";
-    case M_DB_WRITES_PER_S: return "DB writes/s";
-    case M_OVER_MAX_STALENESS_FRACTION:
-        return "reads staler than the contract bound (fraction)";
-    case M_LOCAL_HIT_RATIO: return "local hit ratio";
-    case M_INSTANCE_DISAGREEMENT: return "instance disagreement (fraction)";
-    default: return NULL;
-    }
-}
-
-/* A metric's name in prose: "stale-read fraction", "DB reads/s". */
-static const char *metric_short(int m) {
-    switch (m) {
-    case M_STALE_READ_FRACTION: return "stale-read fraction";
-    case M_HIT_RATIO: return "hit ratio";
-    case M_DB_READS_PER_S: return "DB reads/s";
-    case M_DB_WRITES_PER_S: return "DB writes/s";
-    default: return world_metric_name((world_metric)m);
-    }
-}
-
 static void metric_axis_label(char *buf, size_t len, int m) {
-    const char *l = metric_label(m);
+    const char *l = world_metric_label((world_metric)m);
     if (l)
         snprintf(buf, len, "%s", l);
     else
@@ -810,7 +784,7 @@ static double clamp_low(double y, double floor_) {
 
 static void draw_vs(const plot_view *v, gp *g) {
     char what[256];
-    snprintf(what, sizeof what, "%s vs %s", metric_short(v->metric),
+    snprintf(what, sizeof what, "%s vs %s", world_metric_brief((world_metric)v->metric),
              v->d->key[v->sel.x]);
     if (what[0] >= 'a' && what[0] <= 'z') what[0] = (char)(what[0] - 'a' + 'A');
     title(g, what, v);
@@ -846,7 +820,7 @@ static void draw_vs(const plot_view *v, gp *g) {
 }
 
 static void fmt_metric(char *buf, size_t len, int m, double y) {
-    if (m == M_HIT_RATIO || m == M_LOCAL_HIT_RATIO)
+    if (world_metric_shown((world_metric)m) == WORLD_SHOWN_SHARE)
         plot_fmt_percent(buf, len, y);
     else
         plot_fmt_sig(buf, len, y, 2);
@@ -855,7 +829,7 @@ static void fmt_metric(char *buf, size_t len, int m, double y) {
 static void describe_vs(const plot_view *v, char *buf, size_t len) {
     int m = v->metric;
     const char *key = v->d->key[v->sel.x];
-    snprintf(buf, len, "%s", metric_short(m));
+    snprintf(buf, len, "%s", world_metric_brief((world_metric)m));
     if (buf[0] >= 'a' && buf[0] <= 'z') buf[0] = (char)(buf[0] - 'a' + 'A');
     int numeric = 1;
     for (size_t k = 0; k < v->sel.ngroups; k++)
@@ -894,7 +868,7 @@ static void draw_tradeoff(const plot_view *v, gp *g) {
     int m = v->metric;
     char what[256];
     snprintf(what, sizeof what, "Trade-off: stale-read fraction vs %s as %s "
-             "varies", metric_short(m), v->d->key[v->sel.x]);
+             "varies", world_metric_brief((world_metric)m), v->d->key[v->sel.x]);
     title(g, what, v);
     double fx, fy;
     metric_axis(v, g, 'x', m, &fx);
@@ -935,7 +909,7 @@ static void draw_tradeoff(const plot_view *v, gp *g) {
 
 static void describe_tradeoff(const plot_view *v, char *buf, size_t len) {
     int m = v->metric;
-    int higher_better = m == M_HIT_RATIO || m == M_LOCAL_HIT_RATIO;
+    int higher_better = world_metric_shown((world_metric)m) == WORLD_SHOWN_SHARE;
     const curve_pt *fresh = NULL, *cheap = NULL;
     size_t fk = 0, ck = 0;
     for (size_t k = 0; k < v->sel.ngroups; k++)
@@ -958,7 +932,7 @@ static void describe_tradeoff(const plot_view *v, char *buf, size_t len) {
         return;
     }
     const char *key = v->d->key[v->sel.x];
-    const char *name = metric_short(m);
+    const char *name = world_metric_brief((world_metric)m);
     char a[32], b[32], c[32], d2[32];
     fmt_metric(a, sizeof a, M_STALE_READ_FRACTION,
                fresh->mean[M_STALE_READ_FRACTION]);

@@ -1,0 +1,101 @@
+/* Every measure a run reports, named once: the per-replication metrics, the
+ * distributions and the per-family figures, each with its output name, unit,
+ * how it is shown, its plot label and its one-line meaning.  world.h builds
+ * its enums from these lists and world.c its tables; output, the results
+ * database, compare, summarize and the plots all take names, labels and
+ * docs from here.  Adding a metric is one line below plus its counter in
+ * world.c (world_finish computes every metric of a replication).
+ *
+ * X(ID, name, unit, shown, label, brief, doc)
+ *   ID     the constant is WORLD_M_<ID>
+ *   name   the name in JSON, CSV and the results database (a column)
+ *   unit   what one unit of the value is
+ *   shown  WORLD_SHOWN_SHARE: a share shown as a percentage, higher is
+ *          better (hit ratios); WORLD_SHOWN_NUMBER: significant digits
+ *   label  a plot axis label, or NULL for "<name> (per replication)"
+ *   brief  the name in a sentence, or NULL for the name itself
+ *   doc    what it counts, one line (docs/output.md) */
+#ifndef STALESIM_MODELS_MEASURES_H
+#define STALESIM_MODELS_MEASURES_H
+
+enum { WORLD_SHOWN_NUMBER, WORLD_SHOWN_SHARE };
+
+#define WORLD_METRICS(X)                                                      \
+    X(STALE_READ_FRACTION, "stale_read_fraction", "fraction of reads",        \
+      WORLD_SHOWN_NUMBER, "stale-read fraction (of all reads)",               \
+      "stale-read fraction", "stale reads / all reads (after warm-up)")       \
+    X(HIT_RATIO, "hit_ratio", "fraction of reads", WORLD_SHOWN_SHARE,         \
+      "hit ratio (reads answered by a cache)", "hit ratio",                   \
+      "reads answered by a cache copy / all reads")                           \
+    X(DB_READS_PER_S, "db_reads_per_s", "1/s", WORLD_SHOWN_NUMBER,            \
+      "DB reads/s", "DB reads/s", "DB read operations per second")            \
+    X(DB_WRITES_PER_S, "db_writes_per_s", "1/s", WORLD_SHOWN_NUMBER,          \
+      "DB writes/s", "DB writes/s", "DB commits per second")                  \
+    X(READS, "reads", "reads", WORLD_SHOWN_NUMBER, NULL, NULL,                \
+      "reads answered")                                                       \
+    X(WRITES, "writes", "writes", WORLD_SHOWN_NUMBER, NULL, NULL,             \
+      "writes issued")                                                        \
+    X(STALE_READS, "stale_reads", "reads", WORLD_SHOWN_NUMBER, NULL, NULL,    \
+      "reads that returned a superseded version")                             \
+    X(CONCURRENT_READS, "concurrent_reads", "reads", WORLD_SHOWN_NUMBER,      \
+      NULL, NULL, "reads superseded only while in flight (not stale)")        \
+    X(STALE_WINDOWS, "stale_windows", "windows", WORLD_SHOWN_NUMBER, NULL,    \
+      NULL, "stale windows that closed")                                      \
+    X(CENSORED_WINDOWS, "censored_windows", "windows", WORLD_SHOWN_NUMBER,    \
+      NULL, NULL, "stale windows still open at the end")                      \
+    X(INVALIDATIONS, "invalidations", "invalidations", WORLD_SHOWN_NUMBER,    \
+      NULL, NULL, "invalidations issued after commits")                       \
+    X(INVALIDATIONS_FAILED, "invalidations_failed", "invalidations",          \
+      WORLD_SHOWN_NUMBER, NULL, NULL, "invalidations that never took effect") \
+    X(INVALIDATIONS_TIMED_OUT, "invalidations_timed_out", "invalidations",    \
+      WORLD_SHOWN_NUMBER, NULL, NULL, "invalidations whose caller timed out") \
+    X(WRITER_CRASHES, "writer_crashes", "writers", WORLD_SHOWN_NUMBER, NULL,  \
+      NULL, "writers that died between commit and invalidation")              \
+    X(RYW_VIOLATIONS, "ryw_violations", "reads", WORLD_SHOWN_NUMBER, NULL,    \
+      NULL, "reads older than the client's own acknowledged write")           \
+    X(LOST_WRITES, "lost_writes", "writes", WORLD_SHOWN_NUMBER, NULL, NULL,   \
+      "acknowledged writes never made durable")                               \
+    X(INSTANCE_DISAGREEMENT, "instance_disagreement", "fraction of samples",  \
+      WORLD_SHOWN_NUMBER, "instance disagreement (fraction)", NULL,           \
+      "fraction of sampled (key, time) points where instances disagree")      \
+    X(OVER_MAX_STALENESS_FRACTION, "over_max_staleness_fraction",             \
+      "fraction of reads", WORLD_SHOWN_NUMBER,                                \
+      "reads staler than the contract bound (fraction)", NULL,                \
+      "reads staler than [contract] max_staleness / all reads")               \
+    X(LOCAL_HIT_RATIO, "local_hit_ratio", "fraction of reads",                \
+      WORLD_SHOWN_SHARE, "local hit ratio", NULL,                             \
+      "reads answered by an instance's local cache / all reads")              \
+    X(CACHE_CRASHES, "cache_crashes", "crashes", WORLD_SHOWN_NUMBER, NULL,    \
+      NULL, "write-behind cache node crashes")                                \
+    X(FAILED_READS, "failed_reads", "reads", WORLD_SHOWN_NUMBER, NULL, NULL,  \
+      "reads that ended with an error (cache outage with outage_fallback = "  \
+      "fail)")
+
+/* X(ID, name, doc): distributions in seconds (kept in ns), WORLD_D_<ID>;
+ * every one is kept per key family too (WORLD_FD_<ID>). */
+#define WORLD_DISTS(X)                                                        \
+    X(STALE_AGE, "stale_age_s",                                               \
+      "per stale read: its start - the commit time of the next version")      \
+    X(STALE_WINDOW, "stale_window_s", "per closed stale window: its length")  \
+    X(INVALIDATION_LAG, "invalidation_lag_s",                                 \
+      "per effective invalidation: commit -> effect")                         \
+    X(READ_LATENCY, "read_latency_s", "per read: invoked -> answered")        \
+    X(DURABILITY_LAG, "durability_lag_s",                                     \
+      "per write: acknowledgement -> the DB applying it")                     \
+    X(CONVERGENCE, "convergence_s",                                           \
+      "per write: commit -> reflected by every copy")                         \
+    X(VALUE_AGE, "value_age_s",                                               \
+      "per read: invoked -> commit of the value read")
+
+/* X(ID, name, doc): figures kept per key family only, WORLD_F_<ID>. */
+#define WORLD_FAMILY_FIGURES(X)                                               \
+    X(HITS, "hits", "reads answered by a cache copy")                         \
+    X(MISSES, "misses", "reads answered from the source of truth")            \
+    X(BYPASS_READS, "bypass_reads",                                           \
+      "reads of a bypass family (all to the DB)")                             \
+    X(INVALIDATIONS_SUCCEEDED, "invalidations_succeeded",                     \
+      "invalidations issued - failed")                                        \
+    X(FALLBACK_DB_READS, "fallback_db_reads",                                 \
+      "cache errors turned into DB reads")
+
+#endif
