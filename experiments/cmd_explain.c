@@ -28,7 +28,9 @@ const cli_spec cmd_explain_spec = {
     "have happened and prints each as a Markdown timeline: time, actor,\n"
     "event, the DB's version and the cache's copy after each step, the\n"
     "commit the read missed and the cause.\n",
-    NULL};
+#define EXPLAIN_CAUSE_LINE(id, name, gist) "  " name "\n"
+    "the causes (--cause):\n" ORACLE_CAUSES(EXPLAIN_CAUSE_LINE)};
+#undef EXPLAIN_CAUSE_LINE
 
 typedef struct explain_ctx {
     explainer *e;
@@ -90,8 +92,8 @@ int cmd_explain(int argc, char **argv) {
             only_cause = oracle_cause_parse(v);
             if (only_cause < 0) {
                 cli_fail(EXIT_INPUT,
-                         "--cause: unknown cause '%s' (see stalesim explain "
-                         "--help)",
+                         "--cause: unknown cause '%s' (the causes are listed "
+                         "by stalesim explain --help)",
                          v);
                 goto out;
             }

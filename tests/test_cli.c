@@ -531,6 +531,17 @@ static void test_help_lists_options(void) {
                             "\n  --seed S");
         testing_run_free(&r);
     }
+    /* explain's help names every cause --cause accepts. */
+    cli_run r;
+    RUN_OK(&r, "explain --help");
+    for (int c = 0; c < CAUSE_COUNT; c++) {
+        char line[64];
+        snprintf(line, sizeof line, "\n  %s\n",
+                 oracle_cause_name((oracle_cause)c));
+        EXPECT(strstr(r.out, line) != NULL, "explain --help lacks %s",
+               oracle_cause_name((oracle_cause)c));
+    }
+    testing_run_free(&r);
 }
 
 static CU_TestInfo tests[] = {
