@@ -14,8 +14,38 @@
 #include "plots/format.h"
 #include "sim/errf.h"
 
-static int server_lane(trace_op op) {
-    switch (op) {
+/* The lanes between the cache and the clients: the copy that answered the
+ * stale read when it is neither the cache nor the DB (an instance's local
+ * cache, a replica, the DB behind a write-behind cache), then the bus when
+ * a step used it. */
+typedef struct lanes {
+    int copy;    /* lane of the answering copy, or -1 */
+    int bus;     /* lane of the invalidation bus, or -1 */
+    int client0; /* the first client lane */
+} lanes;
+
+static int is_bus(trace_op op) {
+    return op == TRACE_BUS_PUBLISH || op == TRACE_BUS_DELIVER ||
+           op == TRACE_BUS_LOST || op == TRACE_BUS_MISSED;
+}
+
+static lanes lay_lanes(const explain_step *st, unsigned n) {
+    const trace_rec *read = &st[n - 1].rec;
+    lanes l = {-1, -1, PLOT_LANE_CLIENT0};
+    if (explain_tracks_copy(read)) l.copy = l.client0++;
+    for (unsigned i = 0; i < n; i++)
+        if (is_bus((trace_op)st[i].rec.op)) {
+            l.bus = l.client0++;
+            break;
+        }
+    return l;
+}
+
+/* The server lane of a step, or -1 for the client's own step. */
+static int server_lane(const trace_rec *r, const trace_rec *read,
+                       const lanes *l) {
+    int own = l->copy >= 0 && explain_same_copy(r, read);
+    switch ((trace_op)r->op) {
     case TRACE_HIT:
     case TRACE_MISS:
     case TRACE_FILL:
@@ -25,10 +55,25 @@ static int server_lane(trace_op op) {
     case TRACE_DEL_LATE:
     case TRACE_UPDATE:
     case TRACE_UPDATE_FAILED:
+    case TRACE_CACHE_EMPTIED:
         return PLOT_LANE_CACHE;
     case TRACE_DB_READ:
+    case TRACE_REPLICA_APPLY:
+    case TRACE_FLUSH_APPLY:
+        return own ? l->copy : PLOT_LANE_DB;
     case TRACE_COMMIT:
         return PLOT_LANE_DB;
+    case TRACE_LOCAL_HIT:
+    case TRACE_LOCAL_MISS:
+    case TRACE_LOCAL_FILL:
+    case TRACE_LOCAL_DROP:
+    case TRACE_LOCAL_RESTART:
+        return own ? l->copy : PLOT_LANE_CACHE;
+    case TRACE_BUS_PUBLISH:
+    case TRACE_BUS_DELIVER:
+    case TRACE_BUS_LOST:
+    case TRACE_BUS_MISSED:
+        return l->bus >= 0 ? l->bus : PLOT_LANE_CACHE;
     default:
         return -1; /* the client's own step */
     }
@@ -59,6 +104,28 @@ static void short_text(const trace_rec *r, char *buf, size_t len) {
             snprintf(buf, len, "got v%u (overtaken)", r->version);
         break;
     case TRACE_WRITE_DONE: snprintf(buf, len, "ack v%u", r->version); break;
+    case TRACE_LOCAL_HIT: snprintf(buf, len, "local hit v%u", r->version);
+        break;
+    case TRACE_LOCAL_MISS: snprintf(buf, len, "local miss"); break;
+    case TRACE_LOCAL_FILL: snprintf(buf, len, "stored v%u", r->version); break;
+    case TRACE_LOCAL_DROP: snprintf(buf, len, "dropped"); break;
+    case TRACE_LOCAL_RESTART: snprintf(buf, len, "restarted"); break;
+    case TRACE_BUS_PUBLISH: snprintf(buf, len, "publish v%u", r->version);
+        break;
+    case TRACE_BUS_DELIVER: snprintf(buf, len, "delivered to %u",
+                                     r->from_rank);
+        break;
+    case TRACE_BUS_LOST: snprintf(buf, len, "LOST to %u", r->from_rank);
+        break;
+    case TRACE_BUS_MISSED: snprintf(buf, len, "%u offline: dropped",
+                                    r->from_rank);
+        break;
+    case TRACE_REPLICA_APPLY: snprintf(buf, len, "applied v%u", r->version);
+        break;
+    case TRACE_FLUSH_APPLY: snprintf(buf, len, "flushed v%u", r->version);
+        break;
+    case TRACE_CACHE_EMPTIED: snprintf(buf, len, "cache emptied"); break;
+    case TRACE_READ_FAILED: snprintf(buf, len, "read failed"); break;
     default: snprintf(buf, len, "?"); break;
     }
 }
@@ -79,7 +146,15 @@ static int missed_commit(const explain_step *st, unsigned n) {
 static unsigned window_start(const explain_step *st, unsigned n) {
     const trace_rec *read = &st[n - 1].rec;
     int commit = missed_commit(st, n);
-    if (read->from == TRACE_FROM_CACHE && n >= 2) {
+    if (explain_tracks_copy(read) && n >= 2) {
+        unsigned j = n - 1;
+        while (j > 0) {
+            const explain_step *p = &st[j - 1];
+            if (!(p->copy_held && p->copy_after < p->db_after)) break;
+            j--;
+        }
+        if (j < n - 1) return j;
+    } else if (read->from == TRACE_FROM_CACHE && n >= 2) {
         unsigned j = n - 1;
         while (j > 0) {
             const explain_step *p = &st[j - 1];
@@ -108,12 +183,12 @@ static void describe(const explain_step *st, unsigned n, unsigned index,
     const trace_rec *r = &st[n - 1].rec;
     char age[32];
     plot_fmt_duration(age, sizeof age, (double)r->age / 1e9);
-    char which[32] = "A stale read";
+    char which[32] = "A stale read", copy[64];
+    trace_copy_text(r, copy, sizeof copy);
     if (index) snprintf(which, sizeof which, "Stale read %u", index);
     snprintf(buf, len, "%s of replication %u (key %u, client %u) "
-             "returned v%u from the %s %s after v%u committed; cause %s: %s.",
-             which, rep, r->key, r->client, r->version,
-             r->from == TRACE_FROM_CACHE ? "cache" : "DB", age,
+             "returned v%u from %s %s after v%u committed; cause %s: %s.",
+             which, rep, r->key, r->client, r->version, copy, age,
              r->version + 1, oracle_cause_name((oracle_cause)r->cause),
              oracle_cause_gist((oracle_cause)r->cause));
 }
@@ -130,6 +205,8 @@ static void lay_out(plot_story *s, const explain_step *st, unsigned nsteps,
     int writes[PLOT_STORY_CLIENTS] = {0}, nclient = 0, others = 0;
     int lane[PLOT_STORY_STEPS];
     int commit = missed_commit(st, nsteps);
+    lanes ln = lay_lanes(st, nsteps);
+    const int client0 = ln.client0;
     client[nclient++] = read->client;
     if (commit >= 0 && st[commit].rec.request &&
         st[commit].rec.client != read->client)
@@ -148,7 +225,7 @@ static void lay_out(plot_story *s, const explain_step *st, unsigned nsteps,
         const trace_rec *r = &st[i].rec;
         plot_story_step *out = &s->step[i];
         out->link = -1;
-        lane[i] = server_lane((trace_op)r->op);
+        lane[i] = server_lane(r, read, &ln);
         if (!r->request) {
             if (lane[i] < 0) lane[i] = PLOT_LANE_CACHE;
         } else {
@@ -157,14 +234,14 @@ static void lay_out(plot_story *s, const explain_step *st, unsigned nsteps,
             if (c < nclient && r->is_write) writes[c] = 1;
             if (c == nclient) others = 1;
             if (lane[i] < 0)
-                lane[i] = PLOT_LANE_CLIENT0 + c; /* c == nclient: others */
+                lane[i] = client0 + c; /* c == nclient: others */
             else
-                out->link = PLOT_LANE_CLIENT0 + c;
+                out->link = client0 + c;
         }
         out->lane = lane[i];
         out->kind = i == n - 1           ? PLOT_STEP_READ
                     : (int)i == commit   ? PLOT_STEP_COMMIT
-                    : lane[i] >= PLOT_LANE_CLIENT0 ? PLOT_STEP_CLIENT
+                    : lane[i] >= client0 ? PLOT_STEP_CLIENT
                                                    : PLOT_STEP_SERVER;
         short_text(r, out->text, sizeof out->text);
         rel_time(out->time, sizeof out->time, r->t, origin);
@@ -177,6 +254,16 @@ static void lay_out(plot_story *s, const explain_step *st, unsigned nsteps,
                                                            : "");
     s->nclients = nclient;
     s->others = others;
+    s->client0 = client0;
+    s->nservers = 0;
+    if (ln.copy >= 0) {
+        char cn[64];
+        trace_copy_text(read, cn, sizeof cn);
+        snprintf(s->server[s->nservers++], sizeof s->server[0], "%s",
+                 strncmp(cn, "the ", 4) == 0 ? cn + 4 : cn);
+    }
+    if (ln.bus >= 0)
+        snprintf(s->server[s->nservers++], sizeof s->server[0], "bus");
     unsigned w0 = window_start(st, nsteps);
     s->window_from = w0;
     char d[32];
@@ -218,6 +305,13 @@ static void on_trace(void *ctx, const trace_rec *rec) {
         case TRACE_DEL_LATE:
         case TRACE_FILL:
         case TRACE_UPDATE:
+        case TRACE_LOCAL_FILL:
+        case TRACE_LOCAL_DROP:
+        case TRACE_LOCAL_RESTART:
+        case TRACE_BUS_DELIVER:
+        case TRACE_REPLICA_APPLY:
+        case TRACE_FLUSH_APPLY:
+        case TRACE_CACHE_EMPTIED:
             c->seen[rec->key] = 0;
             break;
         case TRACE_READ_DONE:

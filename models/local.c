@@ -110,12 +110,15 @@ int local_read(world *w, uint32_t rq) {
     local_caches *l = w->local;
     request *r = world_req(w, rq);
     uint32_t v;
+    uint32_t copy = l->copy0 + r->instance;
     if (store_get(l->cache[r->instance], r->key, world_now(w), &v)) {
         if (r->invoked >= w->sc->run.warmup)
             WORLD_COUNT(w, r->family, local_hits);
-        world_finish_read(w, rq, v, l->copy0 + r->instance);
+        world_trace_copy(w, TRACE_LOCAL_HIT, rq, r->key, v, copy);
+        world_finish_read(w, rq, v, copy);
         return 1;
     }
+    world_trace_copy(w, TRACE_LOCAL_MISS, rq, r->key, 0, copy);
     r->local_miss = 1;
     return 0;
 }
@@ -129,6 +132,8 @@ void local_fill(world *w, uint32_t rq, uint32_t version, uint32_t from) {
     store_set(l->cache[r->instance], r->key, version, exp);
     oracle_copy_fill_from(w->oracle, r->key, l->copy0 + r->instance, version,
                           now, exp, SET_FILL, from);
+    world_trace_copy(w, TRACE_LOCAL_FILL, rq, r->key, version,
+                     l->copy0 + r->instance);
 }
 
 static void drop(world *w, uint32_t instance, uint32_t key) {
@@ -143,7 +148,11 @@ void local_on_commit(world *w, uint32_t rq) {
     request *r = world_req(w, rq);
     if (r->instance == WORLD_NO_INSTANCE) return;
     drop(w, r->instance, r->key);
+    world_trace_copy(w, TRACE_LOCAL_DROP, rq, r->key, r->version,
+                     l->copy0 + r->instance);
     if (sc->local.bus != BUS_PUBSUB) return;
+    world_trace_copy(w, TRACE_BUS_PUBLISH, rq, r->key, r->version,
+                     l->copy0 + r->instance);
     for (uint32_t j = 0; j < l->n; j++) {
         if (j == r->instance) continue;
         int lost = sc->local.bus_loss > 0 &&
@@ -164,9 +173,12 @@ static void deploy(world *w) {
     gsl_ran_shuffle(misc(w), l->order, l->n, sizeof *l->order);
     for (uint32_t i = 0; i < k; i++)
         for (uint32_t key = 0; key < w->sc->workload.keys; key++)
-            if (store_del(l->cache[l->order[i]], key, world_now(w)))
+            if (store_del(l->cache[l->order[i]], key, world_now(w))) {
                 oracle_copy_remove(w->oracle, key, l->copy0 + l->order[i],
                                    world_now(w));
+                world_trace_copy(w, TRACE_LOCAL_RESTART, WORLD_NO_REQUEST, key,
+                                 0, l->copy0 + l->order[i]);
+            }
 }
 
 static void sample(world *w) {
@@ -196,12 +208,20 @@ void local_on_event(world *w, const sim_event *ev) {
         /* A lost message, or one reaching a disconnected instance, is never
          * heard: the copy lives on until its TTL. */
         if (ev->a >> 24 == LOCAL_DELIVER &&
-            world_now(w) >= l->offline_until[instance])
+            world_now(w) >= l->offline_until[instance]) {
             drop(w, instance, key);
-        else
+            world_trace_copy(w, TRACE_BUS_DELIVER, WORLD_NO_REQUEST, key,
+                             version, l->copy0 + instance);
+        } else {
             oracle_copy_invalidation_lost(w->oracle, key, l->copy0 + instance,
                                           version, world_now(w),
                                           CAUSE_BUS_LOST);
+            world_trace_copy(w,
+                             ev->a >> 24 == LOCAL_DELIVER ? TRACE_BUS_MISSED
+                                                          : TRACE_BUS_LOST,
+                             WORLD_NO_REQUEST, key, version,
+                             l->copy0 + instance);
+        }
         break;
     case LOCAL_DISCONNECT: {
         sim_time down = world_latency(w, &sc->local.reconnect_duration);

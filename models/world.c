@@ -22,6 +22,8 @@ enum {
 
 static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
                   uint32_t version);
+static void trace_at(world *w, trace_op op, uint32_t rq, uint32_t key,
+                     uint32_t version, uint32_t copy);
 static void cache_delete(world *w, uint32_t key, uint32_t version);
 static void invalidation_result(world *w, uint32_t key, uint32_t version,
                                 fault_outcome outcome);
@@ -339,8 +341,10 @@ static void cache_outage(world *w, int start) {
     if (start) {
         w->cache_down = 1;
         for (uint32_t k = 0; k < sc->workload.keys; k++)
-            if (store_del(w->cache, k, now))
+            if (store_del(w->cache, k, now)) {
                 oracle_copy_remove(w->oracle, k, ORACLE_CACHE, now);
+                trace(w, TRACE_CACHE_EMPTIED, WORLD_NO_REQUEST, k, 0);
+            }
         sim_time d = sim_dist_sample(&sc->cache.outage_duration, g);
         if (d < left) sim_schedule(&w->sim, d, EV_CACHE_OUTAGE, 0, 0);
         return;
@@ -379,9 +383,12 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
         break;
     case EV_REPLICA_APPLY: {
         uint32_t i = (uint32_t)(ev->b >> 32), v = (uint32_t)ev->b;
-        if (replicas_apply(w->replicas, i, ev->a, v))
+        if (replicas_apply(w->replicas, i, ev->a, v)) {
             oracle_copy_set(w->oracle, ev->a, w->replica_copy + i, v,
                             w->sim.now, SIM_TIME_MAX, SET_UPDATE);
+            trace_at(w, TRACE_REPLICA_APPLY, WORLD_NO_REQUEST, ev->a, v,
+                     w->replica_copy + i);
+        }
         break;
     }
     default:
@@ -409,9 +416,9 @@ void world_respond(world *w, uint32_t rq, uint32_t step) {
 }
 
 /* Emits one trace record about request rq (or about key alone when rq is
- * WORLD_NO_REQUEST). */
-static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
-                  uint32_t version) {
+ * WORLD_NO_REQUEST), naming oracle copy `copy` as the copy it concerns. */
+static void trace_at(world *w, trace_op op, uint32_t rq, uint32_t key,
+                     uint32_t version, uint32_t copy) {
     if (!w->tracer) return;
     trace_rec t;
     memset(&t, 0, sizeof t);
@@ -419,6 +426,8 @@ static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
     t.op = (uint8_t)op;
     t.key = key;
     t.version = version;
+    t.from_kind = (uint8_t)oracle_copy_kind_of(w->oracle, copy);
+    t.from_rank = oracle_copy_rank(w->oracle, copy);
     if (rq != WORLD_NO_REQUEST) {
         const request *r = &w->req[rq];
         t.invoked = r->invoked;
@@ -427,6 +436,19 @@ static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
         t.is_write = r->kind == OP_WRITE;
     }
     w->tracer(w->tracer_ctx, &t);
+}
+
+/* The same about the shared cache (or, for DB steps, the source). */
+static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
+                  uint32_t version) {
+    if (w->tracer)
+        trace_at(w, op, rq, key, version,
+                 op == TRACE_COMMIT ? ORACLE_SOURCE : ORACLE_CACHE);
+}
+
+void world_trace_copy(world *w, trace_op op, uint32_t rq, uint32_t key,
+                      uint32_t version, uint32_t copy) {
+    trace_at(w, op, rq, key, version, copy);
 }
 
 void world_stop(world *w) { sim_stop(&w->sim); }
@@ -584,7 +606,7 @@ uint32_t world_db_read(world *w, uint32_t rq) {
         r->version = db_read(w->db, r->key);
         r->source = w->wb ? write_behind_db_copy(w->wb) : ORACLE_SOURCE;
     }
-    trace(w, TRACE_DB_READ, rq, r->key, r->version);
+    trace_at(w, TRACE_DB_READ, rq, r->key, r->version, r->source);
     return r->version;
 }
 
@@ -597,6 +619,7 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     if (!world_path_invalidates(w, rq)) plan = PLAN_NONE_PATH;
     oracle_commit_path(w->oracle, r->key, r->version, w->sim.now, plan,
                        r->path);
+    trace(w, TRACE_COMMIT, rq, r->key, r->version);
     if (w->sim.now >= w->sc->run.warmup)
         WORLD_COUNT(w, r->family, writes_by_path[r->path]);
     if (w->local && world_path_invalidates(w, rq)) local_on_commit(w, rq);
@@ -605,7 +628,6 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
         sim_schedule(&w->sim, lag, EV_REPLICA_APPLY, r->key,
                      (uint64_t)i << 32 | r->version);
     }
-    trace(w, TRACE_COMMIT, rq, r->key, r->version);
     return r->version;
 }
 
@@ -618,7 +640,7 @@ uint32_t world_cache_commit(world *w, uint32_t rq) {
                        r->path);
     cache_store(w, world_rsc(w, rq), r->key, r->version, SET_UPDATE,
                 ORACLE_SOURCE);
-    trace(w, TRACE_COMMIT, rq, r->key, r->version);
+    trace_at(w, TRACE_COMMIT, rq, r->key, r->version, ORACLE_CACHE);
     if (now >= w->sc->run.warmup)
         WORLD_COUNT(w, r->family, writes_by_path[r->path]);
     if (w->local && world_path_invalidates(w, rq)) local_on_commit(w, rq);

@@ -219,6 +219,11 @@ void world_stop(world *w);
 
 /* Installs a tracer that receives every step of the run (NULL: none). */
 void world_set_tracer(world *w, trace_fn fn, void *ctx);
+/* Emits a trace record of step `op` about oracle copy `copy` (a local
+ * instance, the bus, a replica, the DB behind a write-behind cache), for
+ * request rq or WORLD_NO_REQUEST; nothing without a tracer. */
+void world_trace_copy(world *w, trace_op op, uint32_t rq, uint32_t key,
+                      uint32_t version, uint32_t copy);
 
 /* Runs to the scenario's duration and fills *out.  Returns 0, or -1 if memory
  * ran out (then *out is incomplete). */

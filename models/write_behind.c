@@ -146,9 +146,12 @@ static void apply(world *w, size_t n) {
     sim_time now = world_now(w);
     for (size_t i = 0; i < n; i++) {
         wb_entry x = ring_pop(&b->flying);
-        if (db_apply(w->db, x.key, x.version))
+        if (db_apply(w->db, x.key, x.version)) {
             oracle_copy_set(w->oracle, x.key, b->db_copy, x.version, now,
                             SIM_TIME_MAX, SET_UPDATE);
+            world_trace_copy(w, TRACE_FLUSH_APPLY, WORLD_NO_REQUEST, x.key,
+                             x.version, b->db_copy);
+        }
         if (x.acked_at >= w->sc->run.warmup) {
             sim_hist_add(&w->durability_lag, now - x.acked_at);
             if (w->nfam)
@@ -169,8 +172,11 @@ static void crash(world *w) {
             WORLD_COUNT(w, world_key_family(w, x.key), lost_writes);
     }
     for (uint32_t key = 0; key < w->sc->workload.keys; key++)
-        if (store_del(w->cache, key, now))
+        if (store_del(w->cache, key, now)) {
             oracle_copy_remove(w->oracle, key, ORACLE_CACHE, now);
+            world_trace_copy(w, TRACE_CACHE_EMPTIED, WORLD_NO_REQUEST, key, 0,
+                             ORACLE_CACHE);
+        }
     schedule(w, crash_gap(w), WB_CRASH, 0);
 }
 

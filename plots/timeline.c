@@ -8,7 +8,7 @@
 
 int plot_story_draw(const plot_story *s, gp *g) {
     unsigned n = s->n;
-    double top = PLOT_LANE_CLIENT0 + s->nclients - 1 + s->others + 0.9;
+    double top = s->client0 + s->nclients - 1 + s->others + 0.9;
 
     plot_style_common(g);
     char qt[1700];
@@ -22,13 +22,18 @@ int plot_story_draw(const plot_story *s, gp *g) {
     gp_printf(g, "set grid noxtics ytics\nset border 1\nset key below nobox noopaque "
                  "horizontal\nset ytics scale 0 (");
     gp_printf(g, "'DB' %d, 'cache' %d", PLOT_LANE_DB, PLOT_LANE_CACHE);
+    for (int i = 0; i < s->nservers; i++) {
+        char qs[96];
+        gp_printf(g, ", %s %d", gp_quote(qs, sizeof qs, s->server[i]),
+                  PLOT_LANE_CLIENT0 + i);
+    }
     for (int c = 0; c < s->nclients; c++) {
         char qc[80];
         gp_printf(g, ", %s %d", gp_quote(qc, sizeof qc, s->client[c]),
-                  PLOT_LANE_CLIENT0 + c);
+                  s->client0 + c);
     }
     if (s->others)
-        gp_printf(g, ", 'other clients' %d", PLOT_LANE_CLIENT0 + s->nclients);
+        gp_printf(g, ", 'other clients' %d", s->client0 + s->nclients);
     gp_printf(g, ")\nset xtics %s(", n > 8 && !gp_is_text(g) ? "font ',9' " : "");
     for (unsigned i = 0; i < n; i++) {
         char qt2[64];

@@ -19,7 +19,9 @@
 #define PLOT_STORY_STEPS 64  /* steps drawn at most */
 #define PLOT_STORY_CLIENTS 5 /* client lanes; further clients share one */
 
-/* Lanes along y, bottom up: the DB, the cache, then the client lanes. */
+/* Lanes along y, bottom up: the DB, the cache, then up to two more server
+ * lanes (the copy that answered, the bus; plot_story.server), then the
+ * client lanes from plot_story.client0. */
 enum { PLOT_LANE_DB = 0, PLOT_LANE_CACHE = 1, PLOT_LANE_CLIENT0 = 2 };
 
 typedef enum plot_step_kind {
@@ -30,7 +32,7 @@ typedef enum plot_step_kind {
 } plot_step_kind;
 
 typedef struct plot_story_step {
-    int lane;         /* PLOT_LANE_* or PLOT_LANE_CLIENT0 + client lane */
+    int lane;         /* PLOT_LANE_*, a server lane, or client0 + client */
     int link;         /* the client lane whose operation this is, drawn as a
                          connector to `lane`; -1: none */
     plot_step_kind kind;
@@ -45,6 +47,10 @@ typedef struct plot_story {
     char client[PLOT_STORY_CLIENTS][64]; /* client lane names, bottom up */
     int nclients;
     int others;                      /* 1: an "other clients" lane on top */
+    char server[2][64];              /* lanes PLOT_LANE_CLIENT0 + i: "bus",
+                                        "instance 1's local cache" */
+    int nservers;
+    int client0;                     /* lane of client[0] */
     unsigned window_from;            /* first step of the shaded window */
     char window[200];                /* its legend entry */
     char title[256];                 /* "Stale read 1, key 42: stale-fill" */

@@ -93,6 +93,58 @@ static void test_explain_none(void) {
     free(out);
 }
 
+/* The bus-lost read of local-instances.ini: the lost message is a step, and
+ * it went to the very instance that served the read. */
+static void test_explain_bus_lost(void) {
+    char *out;
+    int rc = run_capture("explain experiments/scenarios/local-instances.ini"
+                         " --cause bus-lost --stale 1", &out);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    expect_has("explain", out, "Cause: **bus-lost**");
+    expect_has("explain", out, "published the invalidation of");
+    expect_has("explain", out, "the invalidation that never arrived");
+    const char *p = strstr(out, "It returned v");
+    unsigned served = 999, lost = 998, v = 0;
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_EQUAL(sscanf(p, "It returned v%u from instance %u's local cache",
+                           &v, &served), 2);
+    const char *q = strstr(out, " LOST |");
+    CU_ASSERT_FATAL(q != NULL);
+    while (q > out && q[-1] != '|') q--;
+    CU_ASSERT_EQUAL(sscanf(q, " bus: message for v%*u to instance %u", &lost),
+                    1);
+    if (served != lost)
+        fprintf(stderr, "\n    served by %u, message lost to %u\n", served,
+                lost);
+    CU_ASSERT_EQUAL(served, lost);
+    char col[32];
+    snprintf(col, sizeof col, "| local.%u | |", served);
+    expect_has("explain", out, col);
+    expect_has("explain", out, "read answered v0 from instance");
+    free(out);
+}
+
+/* Replicas and the DB behind a write-behind cache are named too. */
+static void test_explain_copies(void) {
+    char *out;
+    int rc = run_capture("explain experiments/scenarios/account-limits.ini"
+                         " --set db.replicas=2 --set db.replica_lag=exp:500ms"
+                         " --cause replica-lag --stale 1 --set run.duration=5m",
+                         &out);
+    CU_ASSERT_EQUAL(rc, 0);
+    expect_has("explain", out, "Cause: **replica-lag**");
+    expect_has("explain", out, "from replica ");
+    expect_has("explain", out, "DB read from replica ");
+    free(out);
+    rc = run_capture("explain experiments/scenarios/write-behind-crash.ini"
+                     " --cause write-behind-lag --stale 1", &out);
+    CU_ASSERT_EQUAL(rc, 0);
+    expect_has("explain", out, "from the DB behind the write-behind cache "
+                               "(`db-behind`)");
+    expect_has("explain", out, "the write-behind cache accepted it");
+    free(out);
+}
+
 /* ---- history ---------------------------------------------------------------- */
 
 static double json_metric_mean(const char *json, const char *name) {
@@ -150,6 +202,51 @@ static void test_history(void) {
     CU_ASSERT_EQUAL(hwrites, writes);
 }
 
+/* A history of local-instances.ini names each instance that answered, and
+ * the reads from the shared cache and the local caches make the hit ratio. */
+static void test_history_instances(void) {
+    char path[] = "/tmp/stalesim-test-history-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    char args[512], *out;
+    snprintf(args, sizeof args,
+             "run experiments/scenarios/local-instances.ini --reps 1 "
+             "--set run.duration=10s --format json --history %s",
+             path);
+    CU_ASSERT_EQUAL_FATAL(run_capture(args, &out), 0);
+    double reads = json_metric_mean(out, "reads");
+    double hit = json_metric_mean(out, "hit_ratio");
+    free(out);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_FATAL(f != NULL);
+    char line[1024];
+    double n = 0, cached = 0, local[4] = {0}, other = 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "\"from\": \"");
+        if (!p) continue;
+        p += 9;
+        n++;
+        unsigned i;
+        if (strncmp(p, "cache\"", 6) == 0)
+            cached++;
+        else if (sscanf(p, "local.%u\"", &i) == 1 && i < 4) {
+            local[i]++;
+            cached++;
+        } else if (strncmp(p, "db\"", 3) != 0)
+            other++;
+    }
+    fclose(f);
+    remove(path);
+    CU_ASSERT_EQUAL(n, reads);
+    CU_ASSERT_EQUAL(other, 0);
+    for (int i = 0; i < 4; i++) CU_ASSERT(local[i] > 0);
+    if (fabs(cached / n - hit) > 1e-9)
+        fprintf(stderr, "\n    history hit share %g, run hit_ratio %g\n",
+                cached / n, hit);
+    CU_ASSERT(fabs(cached / n - hit) < 1e-9);
+}
+
 static void test_history_unwritable(void) {
     char *out;
     CU_ASSERT_EQUAL(run_capture("run experiments/scenarios/ttl-only.ini "
@@ -188,7 +285,11 @@ static CU_TestInfo tests[] = {
     {"explain: the stale write-back race", test_explain_race},
     {"explain: a failed delete", test_explain_failed_delete},
     {"explain: nothing to explain, bad flags", test_explain_none},
+    {"explain: a lost bus message and the instance it missed",
+     test_explain_bus_lost},
+    {"explain: replicas and the write-behind DB named", test_explain_copies},
     {"history: one line per operation", test_history},
+    {"history: which instance answered", test_history_instances},
     {"history: unwritable file", test_history_unwritable},
     {"warm-up auto from the CLI", test_warmup_auto_cli},
     CU_TEST_INFO_NULL};

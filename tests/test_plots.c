@@ -260,6 +260,26 @@ static void test_each_kind_png(void) {
     free(r);
 }
 
+/* The timeline of a bus-lost read: a lane for the instance that answered,
+ * one for the bus, the lost message on it. */
+static void test_timeline_copies(void) {
+    run *r = malloc(sizeof *r);
+    char out[300];
+    static char svg[1 << 18];
+    snprintf(out, sizeof out, "%s/timeline-bus.svg", dir);
+    run_cmd(r, NULL, "plot experiments/scenarios/local-instances.ini --kind "
+            "timeline --cause bus-lost -o '%s'", out);
+    EXPECT(r->status == 0, "timeline: exit %d [%.500s]", r->status, r->err);
+    EXPECT(strstr(r->out, "from instance ") != NULL, "stdout [%.500s]",
+           r->out);
+    slurp(out, svg, sizeof svg);
+    EXPECT(strstr(svg, ">bus<") != NULL, "no bus lane in %s", out);
+    EXPECT(strstr(svg, "local cache<") != NULL, "no instance lane in %s", out);
+    EXPECT(strstr(svg, "LOST to ") != NULL, "no lost message in %s", out);
+    EXPECT(strstr(svg, "publish v") != NULL, "no publish in %s", out);
+    free(r);
+}
+
 static void test_svg_pdf(void) {
     run *r = malloc(sizeof *r);
     char out[300], head[64];
@@ -685,6 +705,7 @@ static void test_contract_rule(void) {
 static CU_TestInfo tests[] = {
     {"each kind writes a PNG of the asked size", test_each_kind_png},
     {"svg and pdf", test_svg_pdf},
+    {"timeline: instance and bus lanes", test_timeline_copies},
     {"dumb terminal draws axes on stdout", test_dumb_terminal},
     {"bad usage exits 2 and writes nothing", test_bad_usage},
     {"gnuplot missing: exit 3", test_gnuplot_missing},
