@@ -148,6 +148,50 @@ static void clause_subject(char *buf, size_t len, int staleness, double value,
         snprintf(buf, len, "%s of reads were stale", pct);
 }
 
+/* ---- causes ------------------------------------------------------------------------- */
+
+/* "412 reads: 71% bus-lost, 29% local-not-invalidated" (the three leading
+ * causes, largest first; "none" without a read). */
+static void fmt_causes(char *buf, size_t len, const uint64_t *by_cause) {
+    uint64_t total = 0;
+    int used[CAUSE_COUNT] = {0};
+    for (int c = 0; c < CAUSE_COUNT; c++) total += by_cause[c];
+    if (total == 0) {
+        snprintf(buf, len, "none");
+        return;
+    }
+    size_t at = (size_t)snprintf(buf, len, "%llu read%s:",
+                                 (unsigned long long)total,
+                                 total == 1 ? "" : "s");
+    for (int k = 0; k < 3 && at < len; k++) {
+        int top = -1;
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            if (!used[c] && by_cause[c] &&
+                (top < 0 || by_cause[c] > by_cause[top]))
+                top = c;
+        if (top < 0) break;
+        used[top] = 1;
+        double pct = 100.0 * (double)by_cause[top] / (double)total;
+        at += (size_t)snprintf(buf + at, len - at, "%s %.3g%% %s",
+                               k ? "," : "", pct,
+                               oracle_cause_name((oracle_cause)top));
+    }
+}
+
+/* Two lines: the causes of the reads over the staleness bound (what the
+ * staleness clause counts) and of all stale reads (the stale-fraction
+ * clause's), said apart. */
+static void print_causes(const char *indent, const char *bound,
+                         const uint64_t *over, const uint64_t *all) {
+    char a[512], b[512];
+    fmt_causes(a, sizeof a, over);
+    fmt_causes(b, sizeof b, all);
+    printf("%scauses of reads staler than %s (staleness clause): %s\n", indent,
+           bound, a);
+    printf("%scauses of all stale reads (stale-fraction clause): %s\n",
+           indent, b);
+}
+
 /* ---- key families ---------------------------------------------------------------- */
 
 /* Judges family f against its own contract (its view: the family's
@@ -192,27 +236,14 @@ static int check_family(const scenario *sc, const run_summary *sum, int f) {
            "(%s)\n",
            name, verdict[cl[d].state], subject, upper, allowed, rule[d]);
     /* Why: the pattern it runs and what its stale reads came from. */
-    uint64_t total = 0;
-    int top = -1;
-    for (int c = 0; c < CAUSE_COUNT; c++) {
-        total += sum->family_causes[f][c];
-        if (sum->family_causes[f][c] &&
-            (top < 0 || sum->family_causes[f][c] > sum->family_causes[f][top]))
-            top = c;
-    }
-    printf("  pattern %s%s, ttl %s",
+    printf("  pattern %s%s, ttl %s\n",
            sc->families.family[f].bypass ? "none" : view.cache.pattern,
            sc->families.family[f].bypass ? " (bypass: reads go to the source "
                                            "of truth)"
                                          : "",
            scenario_text(&view, "cache", "ttl"));
-    if (top >= 0)
-        printf("; %llu stale reads, %.0f%% of them %s\n",
-               (unsigned long long)total,
-               100.0 * (double)sum->family_causes[f][top] / (double)total,
-               oracle_cause_name((oracle_cause)top));
-    else
-        printf("; no stale read\n");
+    print_causes("  ", bound, sum->family_over_causes[f],
+                 sum->family_causes[f]);
     scenario_fini(&view);
     return cl[0].state > cl[1].state ? (int)cl[0].state : (int)cl[1].state;
 }
@@ -333,6 +364,8 @@ int cmd_check(int argc, char **argv) {
                clause_name[k], rule[k], subject, upper, allowed,
                state_text[cl[k].state]);
     }
+
+    print_causes("  ", bound, sum->over_causes, sum->causes);
 
     /* Nines of reads consistent within the bound. */
     const clause *a = &cl[0];

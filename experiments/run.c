@@ -118,8 +118,10 @@ run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
         for (int m = 0; m < M_COUNT; m++) s->value[m][r] = res->metric[m];
         for (int d = 0; d < D_COUNT; d++)
             sim_hist_merge(&s->dist[d], &res->dist[d]);
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < CAUSE_COUNT; c++) {
             s->causes[c] += res->stale_by_cause[c];
+            s->over_causes[c] += res->over_bound_by_cause[c];
+        }
         for (int p = 0; p < ORACLE_MAX_PATHS; p++) {
             s->stale_by_path[p] += res->stale_by_path[p];
             s->writes_by_path[p] += res->writes_by_path[p];
@@ -131,8 +133,10 @@ run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
                 s->family_figure[f][g][r] = res->family_figure[f][g];
             for (int d = 0; d < FD_COUNT; d++)
                 sim_hist_merge(&s->family_dist[f][d], &res->family_dist[f][d]);
-            for (int c = 0; c < CAUSE_COUNT; c++)
+            for (int c = 0; c < CAUSE_COUNT; c++) {
                 s->family_causes[f][c] += res->family_causes[f][c];
+                s->family_over_causes[f][c] += res->family_over_causes[f][c];
+            }
         }
         s->events += res->events;
         s->wall_s += res->wall_s;

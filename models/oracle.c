@@ -80,6 +80,14 @@ typedef struct ack_slot {
 } ack_slot;
 #define ACK_EMPTY UINT64_MAX
 
+/* Over-bound reads served from a window still open, by (key, copy id): the
+ * window's cause is final only when it closes, so they are attributed then.
+ * Only windows that served such a read have a slot: no per-key memory. */
+typedef struct over_slot {
+    uint64_t id;          /* key << 32 | copy id; ACK_EMPTY when free */
+    uint32_t total, fam;  /* over the scenario's bound / the family's bound */
+} over_slot;
+
 struct oracle {
     uint32_t nkeys;
     sim_time warmup; /* ns */
@@ -94,6 +102,8 @@ struct oracle {
     uint32_t nnodes, nodes_cap;
     ack_slot *acks;
     size_t nacks, acks_cap; /* acks_cap is a power of two */
+    over_slot *over;        /* [over_cap], NULL until the first one */
+    size_t nover, over_cap; /* over_cap is a power of two */
     oracle_counts counts;
     sim_hist stale_age;
     sim_hist stale_window;
@@ -177,6 +187,7 @@ void oracle_destroy(oracle *o) {
     free(o->fam);
     free(o->nodes);
     free(o->acks);
+    free(o->over);
     free(o);
 }
 
@@ -258,6 +269,65 @@ static void windows_converged(oracle *o, uint32_t key, key_history *h,
     h->pending_from = 0;
 }
 
+static uint64_t mix64(uint64_t x);
+
+static uint64_t over_id(const oracle *o, const copy_state *c) {
+    uint32_t copy = c >= o->cache && c < o->cache + o->nkeys
+                        ? ORACLE_CACHE
+                        : ((const copy_node *)(const void *)c)->copy;
+    return (uint64_t)key_of(o, c) << 32 | copy;
+}
+
+static over_slot *over_find(oracle *o, uint64_t id, int insert) {
+    if (!o->over) return NULL;
+    size_t mask = o->over_cap - 1;
+    for (size_t i = mix64(id) & mask;; i = (i + 1) & mask) {
+        if (o->over[i].id == id) return &o->over[i];
+        if (o->over[i].id == ACK_EMPTY) {
+            if (!insert) return NULL;
+            o->over[i].id = id;
+            o->over[i].total = o->over[i].fam = 0;
+            o->nover++;
+            return &o->over[i];
+        }
+    }
+}
+
+/* Removes slot i, shifting back the slots of its probe run. */
+static void over_remove(oracle *o, over_slot *slot) {
+    size_t mask = o->over_cap - 1, i = (size_t)(slot - o->over);
+    for (size_t j = (i + 1) & mask; o->over[j].id != ACK_EMPTY;
+         j = (j + 1) & mask) {
+        size_t home = mix64(o->over[j].id) & mask;
+        /* j may move to i if its home is not in (i, j] cyclically */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            o->over[i] = o->over[j];
+            i = j;
+        }
+    }
+    o->over[i].id = ACK_EMPTY;
+    o->nover--;
+}
+
+static void over_add(oracle *o, const copy_state *c, int total, int fam) {
+    if ((o->nover + 1) * 2 > o->over_cap) {
+        size_t old_cap = o->over_cap, cap = old_cap ? 2 * old_cap : 64;
+        over_slot *old = o->over, *n = malloc(cap * sizeof *n);
+        SIM_CHECK(n != NULL, "out of memory for %zu over-bound windows",
+                  o->nover);
+        for (size_t i = 0; i < cap; i++) n[i].id = ACK_EMPTY;
+        o->over = n;
+        o->over_cap = cap;
+        o->nover = 0;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].id != ACK_EMPTY) *over_find(o, old[i].id, 1) = old[i];
+        free(old);
+    }
+    over_slot *slot = over_find(o, over_id(o, c), 1);
+    slot->total += (uint32_t)total;
+    slot->fam += (uint32_t)fam;
+}
+
 static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
     SIM_CHECK(c->window && at >= c->window_at, "close at %lld, opened %lld",
               (long long)at, (long long)c->window_at);
@@ -289,6 +359,15 @@ static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
     if (o->nfam) {
         o->fam[c->family].counts.stale_by_cause[c->cause] += c->window_reads;
         o->fam[c->family].counts.stale_by_path[c->path] += c->window_reads;
+    }
+    over_slot *over = c->window_reads && o->nover
+                          ? over_find(o, over_id(o, c), 0)
+                          : NULL;
+    if (over) {
+        o->counts.over_bound_by_cause[c->cause] += over->total;
+        if (o->nfam)
+            o->fam[c->family].counts.over_bound_by_cause[c->cause] += over->fam;
+        over_remove(o, over);
     }
     c->last_cause = c->cause;
     c->last_path = c->path;
@@ -644,17 +723,22 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
                   version);
         copy_state *c = copy_of(o, key, copy);
         settle(o, c, answered);
+        int over = v.age > o->bound, fover = fam && v.age > fam->bound;
         if (c->window && c->version == version) {
             c->window_reads++; /* attributed when the window closes */
+            if (over || fover) over_add(o, c, over, fover);
             v.cause = (oracle_cause)c->cause;
         } else {
             /* The copy changed between the read's effect and its answer: the
              * window it came from has closed and its cause is final. */
             o->counts.stale_by_cause[c->last_cause]++;
             o->counts.stale_by_path[c->last_path]++;
+            o->counts.over_bound_by_cause[c->last_cause] += (uint64_t)over;
             if (fam) {
                 fam->counts.stale_by_cause[c->last_cause]++;
                 fam->counts.stale_by_path[c->last_path]++;
+                fam->counts.over_bound_by_cause[c->last_cause] +=
+                    (uint64_t)fover;
             }
             v.cause = (oracle_cause)c->last_cause;
         }

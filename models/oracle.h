@@ -163,6 +163,8 @@ typedef struct oracle_counts {
     uint64_t windows;          /* closed stale windows */
     uint64_t censored_windows; /* still open at the end */
     uint64_t stale_by_cause[CAUSE_COUNT];  /* final after oracle_finish */
+    /* the over_bound reads by their window's final cause (idem) */
+    uint64_t over_bound_by_cause[CAUSE_COUNT];
     uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* by the opening commit's path */
     uint64_t windows_by_cause[CAUSE_COUNT];
 } oracle_counts;

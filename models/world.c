@@ -774,6 +774,8 @@ static void fill_family(const world *w, int i, double span_s,
     f[F_FALLBACK_DB_READS] = (double)wc->fallback_reads;
     memcpy(out->family_causes[i], of->counts.stale_by_cause,
            sizeof out->family_causes[i]);
+    memcpy(out->family_over_causes[i], of->counts.over_bound_by_cause,
+           sizeof out->family_over_causes[i]);
     out->family_dist[i][FD_STALE_AGE] = of->stale_age;
     out->family_dist[i][FD_STALE_WINDOW] = of->stale_window;
     out->family_dist[i][FD_INVALIDATION_LAG] = w->fam[i].invalidation_lag;
@@ -814,6 +816,8 @@ int world_run(world *w, world_result *out) {
            sizeof out->writes_by_path);
     memcpy(out->stale_by_cause, oc->stale_by_cause,
            sizeof out->stale_by_cause);
+    memcpy(out->over_bound_by_cause, oc->over_bound_by_cause,
+           sizeof out->over_bound_by_cause);
     out->nfamilies = w->nfam;
     for (int i = 0; i < w->nfam; i++) {
         snprintf(out->family_name[i], sizeof out->family_name[i], "%s",

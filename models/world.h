@@ -119,6 +119,8 @@ typedef struct world_result {
     double metric[M_COUNT];
     sim_hist dist[D_COUNT]; /* ns */
     uint64_t stale_by_cause[CAUSE_COUNT];
+    uint64_t over_bound_by_cause[CAUSE_COUNT]; /* stale reads staler than
+                                                   contract.max_staleness */
     uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* by the write path at fault */
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t events;
@@ -129,6 +131,8 @@ typedef struct world_result {
     double family_metric[WORLD_MAX_FAMILIES][M_COUNT];
     double family_figure[WORLD_MAX_FAMILIES][F_COUNT];
     uint64_t family_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT];
+    uint64_t family_over_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT]; /* over
+                                                        the family's bound */
     sim_hist family_dist[WORLD_MAX_FAMILIES][FD_COUNT]; /* ns */
 } world_result;
 

@@ -112,6 +112,22 @@ static void test_check_violated_staleness(void) {
                strstr(line, "contract allows 0.1%") &&
                strstr(line, "(p99.9 <= 1s)"),
            "verdict [%s]", line);
+    /* The causes of the reads over the bound, apart from all stale reads:
+     * only failed DELs leave a copy stale for over a second. */
+    const char *over = strstr(r.out, "causes of reads staler than 1s "
+                                     "(staleness clause): ");
+    const char *all = strstr(r.out, "causes of all stale reads "
+                                    "(stale-fraction clause): ");
+    EXPECT(over && all, "cause lines in [%s]", r.out);
+    if (over && all) {
+        unsigned long n_over = strtoul(strchr(over, ':') + 2, NULL, 10);
+        unsigned long n_all = strtoul(strchr(all, ':') + 2, NULL, 10);
+        EXPECT(n_over > 0 && n_over <= n_all, "over %lu, all %lu", n_over,
+               n_all);
+        EXPECT(strncmp(strstr(over, "reads: "), "reads: 100% "
+                       "invalidation-failed\n", 32) == 0,
+               "over-bound causes [%.120s]", over);
+    }
     testing_run_free(&r);
     testing_remove_temp(f);
 }

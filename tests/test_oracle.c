@@ -98,6 +98,39 @@ static void test_window_invalidation_failed(void) {
     oracle_destroy(o);
 }
 
+/* Over-bound reads are attributed to their window's final cause, apart from
+ * the stale reads within the bound; many open windows at once exercise the
+ * side table (growth, removal with backward shift). */
+static void test_over_bound_causes(void) {
+    enum { N = 300 };
+    oracle *o = oracle_create(N, 0);
+    oracle_set_bound(o, 20 * MS);
+    for (uint32_t k = 0; k < N; k++) {
+        oracle_copy_set(o, k, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
+        oracle_commit(o, k, 1, 10 * MS, PLAN_PENDING);
+        oracle_read(o, k, 1, 12 * MS, 12 * MS, 0, ORACLE_CACHE); /* 2 ms */
+        oracle_read(o, k, 1, 40 * MS, 40 * MS, 0, ORACLE_CACHE); /* 30 ms */
+    }
+    for (uint32_t k = 0; k < N; k++) {
+        if (k % 3 == 0) /* the DEL fails: the window becomes -failed */
+            oracle_invalidation_failed(o, k, 1, 50 * MS);
+        else /* it lands late: the window stays invalidation-lag */
+            oracle_copy_remove(o, k, ORACLE_CACHE, 60 * MS + k);
+    }
+    oracle_finish(o, 200 * MS);
+    const oracle_counts *c = oracle_get_counts(o);
+    expect_u64("over bound", c->over_bound, N);
+    expect_u64("over bound, failed",
+               c->over_bound_by_cause[CAUSE_INVALIDATION_FAILED], N / 3);
+    expect_u64("over bound, lag",
+               c->over_bound_by_cause[CAUSE_INVALIDATION_LAG], N - N / 3);
+    expect_u64("all stale, failed",
+               c->stale_by_cause[CAUSE_INVALIDATION_FAILED], 2 * (N / 3));
+    expect_u64("all stale, lag", c->stale_by_cause[CAUSE_INVALIDATION_LAG],
+               2 * (N - N / 3));
+    oracle_destroy(o);
+}
+
 /* A failure fact for a later commit does not change a window opened by an
  * earlier one. */
 static void test_failure_of_other_commit(void) {
@@ -374,6 +407,7 @@ static CU_TestInfo tests[] = {
     {"verdicts, age and lag", test_verdicts},
     {"window closed by a late DEL", test_window_invalidation_lag},
     {"window of a failed DEL", test_window_invalidation_failed},
+    {"over-bound reads by final cause", test_over_bound_causes},
     {"failure of a later commit", test_failure_of_other_commit},
     {"stale fill, censored", test_stale_fill_censored},
     {"out-of-order update", test_out_of_order_update},
