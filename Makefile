@@ -102,6 +102,10 @@ install: all
 	install -m 755 stalesim $(DESTDIR)$(PREFIX)/bin/stalesim
 	install -m 644 experiments/scenarios/*.ini $(SHARE)/experiments/scenarios/
 	install -m 644 tests/fixtures/*.trace tests/fixtures/*.csv $(SHARE)/tests/fixtures/
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/stalesim"
+	@if [ -z "$(DESTDIR)" ]; then case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; \
+	  *) echo "note: $(PREFIX)/bin is not on PATH: add it, or run ./stalesim from here" >&2 ;; \
+	  esac; fi
 
 # The references the program knows, regenerated (a test checks they match).
 docs: stalesim
