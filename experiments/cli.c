@@ -225,6 +225,16 @@ void cli_usage(FILE *out, const cli_spec *spec) {
     if (spec->after) fprintf(out, "\n%s", spec->after);
 }
 
+int cli_parse_jobs(const char *v, int *jobs) {
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || v[0] == '-' || n < 1 || n > 256)
+        return cli_fail(EXIT_INPUT,
+                        "--jobs: '%s' is not a whole number in 1..256", v);
+    *jobs = (int)n;
+    return EXIT_OK;
+}
+
 int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
     char err[1024];
     if (scenario_init_defaults(sc, err, sizeof err) != 0)

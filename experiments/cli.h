@@ -44,6 +44,13 @@ int cli_overrides_add(cli_overrides *o, const char *flag, const char *text);
 /* 1 if the overrides hold one given by `flag` (e.g. "--reps"). */
 int cli_overrides_have(const cli_overrides *o, const char *flag);
 
+/* The value of --jobs (worker processes for the replications): 1..256 into
+ * *jobs, EXIT_OK; else an error printed and EXIT_INPUT. */
+int cli_parse_jobs(const char *v, int *jobs);
+#define CLI_JOBS_HELP                                                         \
+    "worker processes for the replications (default: every\n"                \
+    "online core); the results are the same for any N"
+
 /* Defaults, then FILE (NULL: the built-in default), then the overrides, then
  * validation.  Returns EXIT_OK, or an exit code after printing the error; in
  * every case call scenario_fini afterwards. */

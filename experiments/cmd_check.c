@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
@@ -250,8 +251,14 @@ static int check_family(const scenario *sc, const run_summary *sum, int f) {
 
 /* ---- the command ------------------------------------------------------------------- */
 
+enum { CHECK_JOBS = 1 };
+
+static const cli_opt check_opts[] = {
+    {CHECK_JOBS, "--jobs", NULL, "N", 0, CLI_JOBS_HELP},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
 const cli_spec cmd_check_spec = {
-    "check", "[SCENARIO.ini]", NULL, 1, NULL,
+    "check", "[SCENARIO.ini]", NULL, 1, check_opts,
     "Judges the scenario's [contract] over its replications:\n"
     "  staleness       at least `quantile` of reads are no staler than\n"
     "                  `max_staleness` (reads staler than it <= 1 - quantile)\n"
@@ -268,6 +275,7 @@ const cli_spec cmd_check_spec = {
 int cmd_check(int argc, char **argv) {
     const char *file = NULL;
     cli_overrides sets = {0};
+    int jobs = 0;
     scenario sc;
     run_summary *sum = NULL;
     char err[1024];
@@ -286,6 +294,10 @@ int cmd_check(int argc, char **argv) {
             code = cli_error_code(&args);
             goto out;
         }
+        if (id == CHECK_JOBS) {
+            if (cli_parse_jobs(v, &jobs) != EXIT_OK) goto out;
+            continue;
+        }
         if (file) {
             cli_fail_extra(&cmd_check_spec, "scenario file", file, v);
             goto out;
@@ -302,7 +314,9 @@ int cmd_check(int argc, char **argv) {
                         sc.run.reps);
         goto out;
     }
-    sum = run_scenario(&sc, err, sizeof err);
+    run_options ro = {jobs ? jobs : run_default_jobs(),
+                      isatty(STDERR_FILENO) ? stderr : NULL, "check"};
+    sum = run_scenario_opts(&sc, NULL, NULL, &ro, err, sizeof err);
     if (!sum) {
         code = cli_fail(EXIT_RUNTIME, "%s", err);
         goto out;

@@ -658,7 +658,7 @@ static void print_csv(FILE *out, const scenario *sc, const compare_row *rows,
 
 /* ---- the command ---------------------------------------------------------------------- */
 
-enum { COMPARE_PATTERNS = 1, COMPARE_FORMAT };
+enum { COMPARE_PATTERNS = 1, COMPARE_FORMAT, COMPARE_JOBS };
 
 static const cli_opt compare_opts[] = {
     {COMPARE_PATTERNS, "--patterns", NULL, "L", 0,
@@ -666,6 +666,7 @@ static const cli_opt compare_opts[] = {
      "(default: every pattern, `stalesim patterns`)"},
     {COMPARE_FORMAT, "--format", NULL, "F", 0,
      "markdown (default), text, json or csv"},
+    {COMPARE_JOBS, "--jobs", NULL, "N", 0, CLI_JOBS_HELP},
     {0, NULL, NULL, NULL, 0, NULL}};
 
 const cli_spec cmd_compare_spec = {
@@ -730,6 +731,7 @@ static int set_pattern(scenario *sc, const char *name, char *err, size_t len) {
 int cmd_compare(int argc, char **argv) {
     const char *file = NULL, *format_name = "markdown", *list = NULL;
     cli_overrides sets = {0};
+    int jobs = 0;
     scenario sc;
     size_t cap = pattern_count(), n = 0;
     const pattern_ops **chosen = calloc(cap ? cap : 1, sizeof *chosen);
@@ -757,7 +759,9 @@ int cmd_compare(int argc, char **argv) {
             code = cli_error_code(&args);
             goto out;
         }
-        if (id == COMPARE_FORMAT) {
+        if (id == COMPARE_JOBS) {
+            if (cli_parse_jobs(v, &jobs) != EXIT_OK) goto out;
+        } else if (id == COMPARE_FORMAT) {
             format_name = v;
         } else if (id == COMPARE_PATTERNS) {
             list = v;
@@ -797,6 +801,8 @@ int cmd_compare(int argc, char **argv) {
      * pattern it does not apply to is skipped and named under the table,
      * while a pattern named in --patterns must apply. */
     int progress = isatty(STDERR_FILENO);
+    /* compare draws its own progress line (which pattern) */
+    run_options ro = {jobs ? jobs : run_default_jobs(), NULL, "compare"};
     size_t nrun = 0;
     for (size_t i = 0; i < n; i++) {
         if (set_pattern(&sc, chosen[i]->name, err, sizeof err) != 0 ||
@@ -817,7 +823,8 @@ int cmd_compare(int argc, char **argv) {
                     chosen[i]->name, i + 1, n);
         rows[nrun].pattern = chosen[i];
         rows[nrun].family = -1;
-        rows[nrun].sum = run_scenario(&sc, err, sizeof err);
+        rows[nrun].sum =
+            run_scenario_opts(&sc, NULL, NULL, &ro, err, sizeof err);
         if (!rows[nrun].sum) {
             if (progress) fputs("\r\033[K", stderr);
             code = cli_fail(EXIT_RUNTIME, "%s", err);
@@ -851,7 +858,8 @@ int cmd_compare(int argc, char **argv) {
             if (progress)
                 fprintf(stderr, "\rcompare: %s again from the common warm-up"
                                 "...\033[K", rows[i].pattern->name);
-            run_summary *again = run_scenario(&fixed, err, sizeof err);
+            run_summary *again =
+                run_scenario_opts(&fixed, NULL, NULL, &ro, err, sizeof err);
             if (!again) {
                 if (progress) fputs("\r\033[K", stderr);
                 code = cli_fail(EXIT_RUNTIME, "%s", err);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "experiments/cli.h"
 #include "experiments/history.h"
@@ -13,13 +14,18 @@
 #include "models/pattern.h"
 #include "models/scenario.h"
 
-enum { RUN_FORMAT = 1, RUN_HISTORY };
+enum { RUN_FORMAT = 1, RUN_HISTORY, RUN_JSON, RUN_CSV, RUN_JOBS };
 
 static const cli_opt run_opts[] = {
     {RUN_FORMAT, "--format", NULL, "F", 0, "text (default), json or csv"},
     {RUN_HISTORY, "--history", NULL, "F", 0,
      "write every operation of replication 0 to F as\n"
      "JSON lines (docs/history.md; stalesim audit F)"},
+    {RUN_JSON, "--json", NULL, "FILE", 0,
+     "also write the JSON of the same run to FILE"},
+    {RUN_CSV, "--csv", NULL, "FILE", 0,
+     "also write the CSV of the same run to FILE"},
+    {RUN_JOBS, "--jobs", NULL, "N", 0, CLI_JOBS_HELP},
     {0, NULL, NULL, NULL, 0, NULL}};
 
 const cli_spec cmd_run_spec = {
@@ -42,6 +48,8 @@ const cli_spec cmd_patterns_spec = {"patterns", NULL, NULL, 0, NULL,
 
 int cmd_run(int argc, char **argv) {
     const char *file = NULL, *format_name = "text", *history = NULL;
+    const char *json_file = NULL, *csv_file = NULL;
+    int jobs = 0;
     FILE *hist = NULL;
     history_writer *hw = NULL;
     cli_overrides sets = {0};
@@ -67,6 +75,12 @@ int cmd_run(int argc, char **argv) {
             format_name = v;
         } else if (id == RUN_HISTORY) {
             history = v;
+        } else if (id == RUN_JSON) {
+            json_file = v;
+        } else if (id == RUN_CSV) {
+            csv_file = v;
+        } else if (id == RUN_JOBS) {
+            if (cli_parse_jobs(v, &jobs) != EXIT_OK) goto out;
         } else if (file) {
             cli_fail_extra(&cmd_run_spec, "scenario file", file, v);
             goto out;
@@ -92,8 +106,10 @@ int cmd_run(int argc, char **argv) {
         cli_fail(EXIT_RUNTIME, "--history: out of memory");
         goto out;
     }
-    sum = run_scenario_traced(&sc, hw ? history_writer_trace : NULL, hw, err,
-                              sizeof err);
+    run_options ro = {jobs ? jobs : run_default_jobs(),
+                      isatty(STDERR_FILENO) ? stderr : NULL, "run"};
+    sum = run_scenario_opts(&sc, hw ? history_writer_trace : NULL, hw, &ro,
+                            err, sizeof err);
     if (!sum) {
         cli_fail(EXIT_RUNTIME, "%s", err);
         goto out;
@@ -111,6 +127,20 @@ int cmd_run(int argc, char **argv) {
     if (output_summary(stdout, format, &sc, sum) != 0) {
         cli_fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
         goto out;
+    }
+    /* The same run in further formats, without simulating it again. */
+    const char *extra[2] = {json_file, csv_file};
+    const output_format extra_format[2] = {FORMAT_JSON, FORMAT_CSV};
+    for (int k = 0; k < 2; k++) {
+        if (!extra[k]) continue;
+        FILE *f = fopen(extra[k], "w");
+        int bad = !f || output_summary(f, extra_format[k], &sc, sum) != 0;
+        if (f) bad |= fclose(f) != 0;
+        if (bad) {
+            cli_fail(EXIT_RUNTIME, "%s: writing '%s' failed: %s",
+                     k ? "--csv" : "--json", extra[k], strerror(errno));
+            goto out;
+        }
     }
     code = EXIT_OK;
 out:

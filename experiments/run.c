@@ -8,6 +8,10 @@
 
 #include <gsl/gsl_statistics_double.h>
 
+#include <time.h>
+#include <unistd.h>
+
+#include "experiments/transport.h"
 #include "experiments/warmup.h"
 #include "sim/stats.h"
 
@@ -19,6 +23,143 @@ void run_summary_destroy(run_summary *s) {
         for (int g = 0; g < F_COUNT; g++) free(s->family_figure[f][g]);
     }
     free(s);
+}
+
+/* ---- pooling, progress, workers ----------------------------------------------- */
+
+/* Adds replication r's result to the summary (in replication order, so the
+ * pooled figures are the same however the replications were run). */
+static void pool(run_summary *s, uint32_t r, const world_result *res) {
+    for (int m = 0; m < M_COUNT; m++) s->value[m][r] = res->metric[m];
+    for (int d = 0; d < D_COUNT; d++) sim_hist_merge(&s->dist[d], &res->dist[d]);
+    for (int c = 0; c < CAUSE_COUNT; c++) {
+        s->causes[c] += res->stale_by_cause[c];
+        s->over_causes[c] += res->over_bound_by_cause[c];
+    }
+    for (int p = 0; p < ORACLE_MAX_PATHS; p++) {
+        s->stale_by_path[p] += res->stale_by_path[p];
+        s->writes_by_path[p] += res->writes_by_path[p];
+    }
+    for (int f = 0; f < s->nfamilies && f < res->nfamilies; f++) {
+        for (int m = 0; m < M_COUNT; m++)
+            s->family_value[f][m][r] = res->family_metric[f][m];
+        for (int g = 0; g < F_COUNT; g++)
+            s->family_figure[f][g][r] = res->family_figure[f][g];
+        for (int d = 0; d < FD_COUNT; d++)
+            sim_hist_merge(&s->family_dist[f][d], &res->family_dist[f][d]);
+        for (int c = 0; c < CAUSE_COUNT; c++) {
+            s->family_causes[f][c] += res->family_causes[f][c];
+            s->family_over_causes[f][c] += res->family_over_causes[f][c];
+        }
+    }
+    s->events += res->events;
+    s->wall_s += res->wall_s;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int run_default_jobs(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > TRANSPORT_LOCAL_MAX_JOBS ? TRANSPORT_LOCAL_MAX_JOBS
+                                                     : (int)n;
+}
+
+typedef struct progress_line {
+    FILE *out;        /* NULL: none */
+    const char *what;
+    double t0, last;  /* s, monotonic */
+    int drawn;
+} progress_line;
+
+/* "\rrun: [#####.....] 5/10 replications  12.3s  ETA 12s", first drawn
+ * once 2 s have passed, at most every 0.2 s; `final` ends a drawn line. */
+static void progress_draw(progress_line *p, uint32_t done, uint32_t total,
+                          int final) {
+    if (!p->out) return;
+    double t = now_s(), elapsed = t - p->t0;
+    if (final) {
+        if (p->drawn) fputc('\n', p->out);
+        fflush(p->out);
+        return;
+    }
+    if (elapsed < 2 || (p->drawn && t - p->last < 0.2)) return;
+    p->last = t;
+    p->drawn = 1;
+    char bar[21];
+    int filled = total ? (int)(20.0 * done / total) : 20;
+    for (int i = 0; i < 20; i++) bar[i] = i < filled ? '#' : '.';
+    bar[20] = 0;
+    double eta = done ? elapsed * (double)(total - done) / (double)done : NAN;
+    fprintf(p->out, "\r%s: [%s] %u/%u replications  %.1fs", p->what ? p->what
+            : "run", bar, done, total, elapsed);
+    if (isfinite(eta)) fprintf(p->out, "  ETA %.0fs", eta);
+    fputs("\033[K", p->out);
+    fflush(p->out);
+}
+
+static int run_work(void *arg, const sweep_task *task, world_result *out) {
+    return run_replication((const scenario *)arg, task->rep, out);
+}
+
+/* Replications first..reps-1 on `jobs` forked workers, pooled in order: a
+ * result that arrives early waits in a slot until those before it are in
+ * (at most `capacity` results are in flight or waiting).  Returns 0, or -1
+ * with a message. */
+static int run_parallel(const scenario *sc, run_summary *s, uint32_t first,
+                        int jobs, world_result *res, progress_line *pl,
+                        char *err, size_t errlen) {
+    volatile sig_atomic_t stop = 0;
+    uint32_t left = s->reps - first;
+    if ((uint32_t)jobs > left) jobs = (int)left;
+    transport *tr = transport_local.start(jobs, run_work, (void *)sc, &stop,
+                                          err, errlen);
+    if (!tr) return -1;
+    int cap = transport_local.capacity(tr), rc = -1;
+    world_result *held = calloc((size_t)cap, sizeof *held);
+    uint8_t *have = calloc((size_t)cap, 1);
+    if (!held || !have) {
+        snprintf(err, errlen, "out of memory running %s", sc->path);
+        goto out;
+    }
+    uint32_t next_submit = first, next_pool = first;
+    int busy = 0; /* in flight or held */
+    while (next_pool < s->reps) {
+        while (busy < cap && next_submit < s->reps) {
+            sweep_task t = {0, next_submit++};
+            if (transport_local.submit(tr, &t, err, errlen) != 0) goto out;
+            busy++;
+        }
+        sweep_task t;
+        int got = transport_local.receive(tr, &t, res, err, errlen);
+        if (got <= 0) {
+            if (got == 0) snprintf(err, errlen, "interrupted");
+            goto out;
+        }
+        if (t.rep != next_pool) {
+            held[t.rep % (uint32_t)cap] = *res;
+            have[t.rep % (uint32_t)cap] = 1;
+            continue;
+        }
+        pool(s, next_pool++, res);
+        busy--;
+        while (next_pool < s->reps && have[next_pool % (uint32_t)cap]) {
+            have[next_pool % (uint32_t)cap] = 0;
+            pool(s, next_pool, &held[next_pool % (uint32_t)cap]);
+            next_pool++;
+            busy--;
+        }
+        progress_draw(pl, next_pool, s->reps, 0);
+    }
+    rc = 0;
+out:
+    transport_local.stop(tr, rc != 0);
+    free(held);
+    free(have);
+    return rc;
 }
 
 static int replicate(const scenario *sc, uint32_t rep, world_result *out,
@@ -82,6 +223,12 @@ static sim_time choose_warmup(const scenario *sc, world_result *res) {
 
 run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
                                  char *err, size_t errlen) {
+    return run_scenario_opts(sc, fn, ctx, NULL, err, errlen);
+}
+
+run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
+                               const run_options *opt, char *err,
+                               size_t errlen) {
     scenario fixed; /* a shallow copy with the chosen warm-up; not finalised */
     run_summary *s = calloc(1, sizeof *s);
     world_result *res = malloc(sizeof *res);
@@ -113,34 +260,27 @@ run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
                 goto oom;
         for (int d = 0; d < FD_COUNT; d++) sim_hist_init(&s->family_dist[f][d]);
     }
-    for (uint32_t r = 0; r < s->reps; r++) {
-        if (replicate(sc, r, res, r == 0 ? fn : NULL, ctx) != 0) goto oom;
-        for (int m = 0; m < M_COUNT; m++) s->value[m][r] = res->metric[m];
-        for (int d = 0; d < D_COUNT; d++)
-            sim_hist_merge(&s->dist[d], &res->dist[d]);
-        for (int c = 0; c < CAUSE_COUNT; c++) {
-            s->causes[c] += res->stale_by_cause[c];
-            s->over_causes[c] += res->over_bound_by_cause[c];
+    progress_line pl = {opt ? opt->progress : NULL, opt ? opt->what : NULL,
+                        now_s(), 0, 0};
+    uint32_t first = 0;
+    if (fn || opt == NULL || opt->jobs <= 1 || s->reps < 2) {
+        /* In this process: every replication, or only the traced one. */
+        uint32_t upto = fn && opt && opt->jobs > 1 ? 1 : s->reps;
+        for (uint32_t r = 0; r < upto; r++) {
+            if (replicate(sc, r, res, r == 0 ? fn : NULL, ctx) != 0) goto oom;
+            pool(s, r, res);
+            progress_draw(&pl, r + 1, s->reps, 0);
         }
-        for (int p = 0; p < ORACLE_MAX_PATHS; p++) {
-            s->stale_by_path[p] += res->stale_by_path[p];
-            s->writes_by_path[p] += res->writes_by_path[p];
-        }
-        for (int f = 0; f < s->nfamilies && f < res->nfamilies; f++) {
-            for (int m = 0; m < M_COUNT; m++)
-                s->family_value[f][m][r] = res->family_metric[f][m];
-            for (int g = 0; g < F_COUNT; g++)
-                s->family_figure[f][g][r] = res->family_figure[f][g];
-            for (int d = 0; d < FD_COUNT; d++)
-                sim_hist_merge(&s->family_dist[f][d], &res->family_dist[f][d]);
-            for (int c = 0; c < CAUSE_COUNT; c++) {
-                s->family_causes[f][c] += res->family_causes[f][c];
-                s->family_over_causes[f][c] += res->family_over_causes[f][c];
-            }
-        }
-        s->events += res->events;
-        s->wall_s += res->wall_s;
+        first = upto;
     }
+    if (first < s->reps &&
+        run_parallel(sc, s, first, opt->jobs, res, &pl, err, errlen) != 0) {
+        progress_draw(&pl, 0, s->reps, 1);
+        free(res);
+        run_summary_destroy(s);
+        return NULL;
+    }
+    progress_draw(&pl, s->reps, s->reps, 1);
     free(res);
     return s;
 oom:

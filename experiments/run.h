@@ -61,6 +61,24 @@ run_summary *run_scenario(const scenario *sc, char *err, size_t errlen);
 /* The same, with a tracer receiving every step of replication 0. */
 run_summary *run_scenario_traced(const scenario *sc, trace_fn fn, void *ctx,
                                  char *err, size_t errlen);
+
+/* How a command runs its replications. */
+typedef struct run_options {
+    int jobs;       /* worker processes (forked, the sweep's local
+                       transport); <= 1: in this process */
+    FILE *progress; /* a progress line once a run passes 2 s; NULL: none */
+    const char *what; /* the progress line's label, e.g. "run" */
+} run_options;
+
+/* Online cores: the default number of jobs. */
+int run_default_jobs(void);
+
+/* run_scenario_traced with options.  The summary is the same whatever the
+ * number of jobs (results are pooled in replication order; only wall_s
+ * differs).  Replication 0 runs in this process when fn is given. */
+run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
+                               const run_options *opt, char *err,
+                               size_t errlen);
 void run_summary_destroy(run_summary *s);
 
 /* Mean, CI half-width (NaN for one replication), min and max of metric m. */

@@ -375,6 +375,58 @@ static void test_determinism(void) {
     testing_run_free(&c);
 }
 
+/* The same results whatever --jobs is (5 replications on 1 and 3 workers:
+ * results arriving out of order are pooled in order), and one run writes
+ * text plus --json FILE and --csv FILE equal to --format json/csv. */
+static void test_jobs_and_files(void) {
+    cli_run a, b, c, d;
+    char *jf = testing_temp_file(""), *cf = testing_temp_file("");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(jf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cf);
+    RUN_OK(&a, "run " CATALOG " --set run.duration=20s --reps 5 --jobs 1 "
+               "--format json");
+    char args[1024];
+    snprintf(args, sizeof args, "run " CATALOG " --set run.duration=20s "
+             "--reps 5 --jobs 3 --json '%s' --csv '%s'", jf, cf);
+    RUN_OK(&b, args);
+    RUN_OK(&c, "run " CATALOG " --set run.duration=20s --reps 5 --jobs 2 "
+               "--format csv");
+    RUN_OK(&d, "run " CATALOG " --set run.duration=20s --reps 5 --jobs 1");
+    char *j = testing_slurp(jf), *csv = testing_slurp(cf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    EXPECT(strip_wall(a.out) && strip_wall(j), "no wall_s in the JSON");
+    EXPECT(strcmp(a.out, j) == 0, "--jobs 1 and --jobs 3 differ:\n%.300s\n"
+           "---\n%.300s", a.out, j);
+    /* CSV: everything before the run,wall_s line. */
+    char *w1 = strstr(c.out, "run,wall_s"), *w2 = strstr(csv, "run,wall_s");
+    EXPECT(w1 && w2, "no run,wall_s in the CSV");
+    if (w1 && w2) {
+        *w1 = *w2 = 0;
+        EXPECT(strcmp(c.out, csv) == 0, "--csv FILE differs from --format "
+               "csv");
+    }
+    /* Text on stdout as usual, the same figures. */
+    char *m1 = strstr(b.out, "stale_read_fraction"),
+         *m2 = strstr(d.out, "stale_read_fraction");
+    EXPECT(m1 && m2 && strncmp(m1, m2, 120) == 0, "text differs:\n%.200s\n"
+           "---\n%.200s", m1 ? m1 : b.out, m2 ? m2 : d.out);
+    free(j);
+    free(csv);
+    testing_remove_temp(jf);
+    testing_remove_temp(cf);
+    testing_run_free(&a);
+    testing_run_free(&b);
+    testing_run_free(&c);
+    testing_run_free(&d);
+    /* Bad --jobs: exit 2. */
+    cli_run e;
+    RUN(&e, "run " CATALOG " --jobs 0");
+    EXPECT(e.status == 2 && strstr(e.err, "--jobs"), "--jobs 0: exit %d [%s]",
+           e.status, e.err);
+    testing_run_free(&e);
+}
+
 /* Number of commas outside double quotes on one CSV line. */
 static int csv_commas(const char *line, const char *end) {
     int n = 0, quoted = 0;
@@ -552,6 +604,7 @@ static CU_TestInfo tests[] = {
     {"run the built-in default", test_run_default},
     {"run text", test_run_text},
     {"run json", test_json},
+    {"run --jobs: same results; --json and --csv files", test_jobs_and_files},
     {"determinism", test_determinism},
     {"run csv", test_csv},
     {"keys", test_keys},
