@@ -263,6 +263,10 @@ int cmd_sweep(int argc, char **argv) {
            rep.wall_s > 0 ? (double)rep.runs_run / rep.wall_s : 0.0,
            rep.workers, rep.workers == 1 ? "" : "s",
            (unsigned long long)rep.runs_skipped);
+    if (rep.runs_reused)
+        printf("  %llu of them reused from points of the same configuration "
+               "(scenario, overrides, values, seed, version)\n",
+               (unsigned long long)rep.runs_reused);
     if (rep.runs_elsewhere)
         printf("  %llu runs were stored meanwhile by another sweep of the "
                "same experiment\n", (unsigned long long)rep.runs_elsewhere);

@@ -112,6 +112,18 @@ void results_rollback(results *r);
 int results_experiment_finished(results *r, int64_t id, char *err,
                                 size_t errlen);
 
+/* Reuse by configuration (results_reuse.c).  A point's configuration key
+ * (from sweep: a hash of the version, the scenario text and every resolved
+ * key) is recorded with results_point_config; results_reuse_runs then copies
+ * into the point every replication rep < reps it lacks that another point
+ * of the same configuration holds (any experiment of the database), and
+ * counts them in *copied.  Each copy is written like a computed run. */
+int results_point_config(results *r, int64_t point_id, const char *config,
+                         char *err, size_t errlen);
+int results_reuse_runs(results *r, int64_t point_id, const char *config,
+                       uint32_t reps, uint64_t *copied, char *err,
+                       size_t errlen);
+
 /* Reads one stored run back into *out exactly as it was written (wall_s and
  * events included).  RESULTS_EINPUT if there is no such run. */
 int results_read_run(results *r, int64_t point_id, uint32_t rep,

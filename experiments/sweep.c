@@ -26,6 +26,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "experiments/run.h"
+#include "experiments/version.h"
 #include "sim/fileio.h"
 #include "sim/stats.h"
 #include "sim/errf.h"
@@ -345,6 +346,86 @@ static void point_decided(coord *c, point_state *ps) {
     ps->x = NULL;
 }
 
+/* ---- reuse by configuration -------------------------------------------------------- */
+
+/* Point p's configuration key: the version, the scenario's text, the --set
+ * texts and every resolved key but run.reps (which does not change a
+ * replication), hashed; "VERSION/HASH/LENGTH". */
+static int point_config(const sweep_job *job, size_t p, char *out,
+                        size_t outlen) {
+    const scenario *sc = &job->point[p];
+    size_t len = strlen(STALESIM_VERSION) + strlen(job->scenario_text) +
+                 strlen(job->overrides) + 16;
+    for (size_t i = 0; i < scenario_key_count(); i++)
+        len += strlen(scenario_key_section(i)) + strlen(scenario_key_name(i)) +
+               (sc->text[i] ? strlen(sc->text[i]) : 0) + 3;
+    char *text = malloc(len), *at = text;
+    if (!text) return -1;
+    at += sprintf(at, "%s\n%s\n", STALESIM_VERSION, job->scenario_text);
+    /* --set lines, run.reps left out */
+    for (const char *l = job->overrides; *l;) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        if (strncmp(l, "run.reps=", 9) != 0) {
+            memcpy(at, l, n);
+            at += n;
+            *at++ = '\n';
+        }
+        l += n + (e != NULL);
+    }
+    for (size_t i = 0; i < scenario_key_count(); i++) {
+        if (strcmp(scenario_key_section(i), "run") == 0 &&
+            strcmp(scenario_key_name(i), "reps") == 0)
+            continue;
+        at += sprintf(at, "%s.%s=%s\n", scenario_key_section(i),
+                      scenario_key_name(i), sc->text[i] ? sc->text[i] : "");
+    }
+    char hash[17];
+    results_hash_text(text, hash);
+    snprintf(out, outlen, "%s/%s/%zu", STALESIM_VERSION, hash,
+             (size_t)(at - text));
+    free(text);
+    return 0;
+}
+
+/* Records every point's configuration (one transaction), then copies in
+ * the runs that points of the same configuration already hold (each copy
+ * its own transaction, as a computed run).  Returns 0, or -1 with a
+ * message. */
+static int reuse_runs(const sweep_job *job, results *rdb, coord *c,
+                      sweep_report *report, char *err, size_t errlen) {
+    char (*config)[96] = calloc(c->np ? c->np : 1, sizeof *config);
+    if (!config) {
+        errf(err, errlen, "out of memory running the sweep");
+        return -1;
+    }
+    int rc = -1;
+    for (size_t p = 0; p < c->np; p++)
+        if (point_config(job, p, config[p], sizeof config[p]) != 0) {
+            errf(err, errlen, "out of memory running the sweep");
+            goto out;
+        }
+    if (results_begin(rdb, err, errlen) != RESULTS_OK) goto out;
+    for (size_t p = 0; p < c->np; p++)
+        if (results_point_config(rdb, c->point_id[p], config[p], err,
+                                 errlen) != RESULTS_OK) {
+            results_rollback(rdb);
+            goto out;
+        }
+    if (results_commit(rdb, err, errlen) != RESULTS_OK) goto out;
+    for (size_t p = 0; p < c->np; p++) {
+        uint64_t copied = 0;
+        if (results_reuse_runs(rdb, c->point_id[p], config[p], c->ps[p].target,
+                               &copied, err, errlen) != RESULTS_OK)
+            goto out;
+        report->runs_reused += copied;
+    }
+    rc = 0;
+out:
+    free(config);
+    return rc;
+}
+
 /* ---- progress --------------------------------------------------------------------- */
 
 static void format_eta(double s, char *buf, size_t len) {
@@ -651,6 +732,7 @@ int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
         status = rc == RESULTS_EINPUT ? SWEEP_EINPUT : SWEEP_EIO;
         goto out;
     }
+    if (reuse_runs(job, rdb, &c, report, err, errlen) != 0) goto out;
     if (results_each_stored_run(rdb, report->experiment, on_stored_run, &c, err,
                                 errlen) != RESULTS_OK)
         goto out;

@@ -87,7 +87,11 @@ typedef struct sweep_report {
     size_t points, points_done, points_capped;
     uint64_t runs_stored;     /* runs of this experiment now in the database */
     uint64_t runs_run;        /* runs computed and stored by this call */
-    uint64_t runs_skipped;    /* found already stored at the start */
+    uint64_t runs_skipped;    /* found already stored at the start (the
+                                 reused ones included) */
+    uint64_t runs_reused;     /* copied from another point of the same
+                                 configuration (this or another experiment)
+                                 instead of computed */
     uint64_t runs_discarded;  /* speculative runs past a precision decision */
     int workers;              /* workers started (0: nothing to run) */
     uint64_t runs_elsewhere;  /* computed, but stored meanwhile by another

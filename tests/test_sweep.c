@@ -366,6 +366,58 @@ static void test_jobs_identical(void) {
            db_int(db2, "SELECT count(*) FROM runs"));
 }
 
+/* A sweep reuses stored runs by configuration, across experiments: one more
+ * TTL runs only the new point's replications, more --reps only the missing
+ * ones, and the copies equal the runs they came from. */
+static void test_reuse(void) {
+    const char *rdb = in_dir("reuse.db");
+    proc p;
+    run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,2s", "--reps", "3",
+        "--db", rdb, NULL);
+    EXPECT_EXIT(&p, 0);
+    EXPECT_CONTAINS(p.out, "6 runs run");
+    proc_free(&p);
+    run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,2s,4s", "--reps", "3",
+        "--db", rdb, NULL);
+    EXPECT_EXIT(&p, 0);
+    EXPECT_CONTAINS(p.out, "experiment 2 (new)");
+    EXPECT_CONTAINS(p.out, "3 runs run");
+    EXPECT_CONTAINS(p.out, "6 of them reused");
+    proc_free(&p);
+    run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,2s,4s", "--reps", "4",
+        "--db", rdb, NULL);
+    EXPECT_EXIT(&p, 0);
+    EXPECT_CONTAINS(p.out, "3 runs run");
+    EXPECT_CONTAINS(p.out, "9 of them reused");
+    proc_free(&p);
+    /* another seed is another configuration: nothing reused */
+    run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s", "--reps", "2",
+        "--seed", "99", "--db", rdb, NULL);
+    EXPECT_EXIT(&p, 0);
+    EXPECT_CONTAINS(p.out, "2 runs run");
+    EXPECT(!strstr(p.out, "reused"), "reused with another seed: [%.300s]",
+           p.out);
+    proc_free(&p);
+    /* ordered pairs of runs of one configuration and replication: 1s and
+     * 2s reps 0-2 on 3 points (6 pairs each), 4s reps 0-2 on 2 (2 each) */
+    EXPECT(db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
+                      "b.rep AND a.point != b.point JOIN point_configs pa ON "
+                      "pa.point = a.point JOIN point_configs pb ON pb.point = "
+                      "b.point AND pb.config = pa.config") == 42,
+           "pairs of the same configuration %lld",
+           db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
+                      "b.rep AND a.point != b.point JOIN point_configs pa ON "
+                      "pa.point = a.point JOIN point_configs pb ON pb.point = "
+                      "b.point AND pb.config = pa.config"));
+    EXPECT(db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
+                      "b.rep AND a.point != b.point JOIN point_configs pa ON "
+                      "pa.point = a.point JOIN point_configs pb ON pb.point = "
+                      "b.point AND pb.config = pa.config WHERE a.seed != b.seed "
+                      "OR a.reads != b.reads OR a.stale_reads != b.stale_reads "
+                      "OR a.events != b.events") == 0,
+           "a copy differs from its source");
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -845,6 +897,7 @@ static void test_precision(void) {
 
 static CU_TestInfo tests[] = {
     {"--jobs 1 and 2 store the same runs", test_jobs_identical},
+    {"reuse by configuration across experiments", test_reuse},
     {"kill -9 and resume", test_kill9_resume},
     {"SIGINT stops cleanly", test_sigint},
     {"progress on a terminal", test_progress_on_terminal},
