@@ -321,6 +321,7 @@ int cmd_check(int argc, char **argv) {
         code = cli_fail(EXIT_RUNTIME, "%s", err);
         goto out;
     }
+    run_warn_short(&sc, sum, stderr);
 
     size_t n = sum->reps;
     char bound[64], q[32];

@@ -408,6 +408,13 @@ static void print_table(FILE *out, compare_format f, const scenario *sc,
     print_grid(out, f, rows, n);
     fputc('\n', out);
     print_held_equal(out, sc, rows);
+    if (sc->local.instances > 0)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(rows[i].pattern->name, "none") == 0)
+                fprintf(out, "\nnone: the no-cache baseline, without the "
+                             "scenario's %u local instance caches either "
+                             "(every other row keeps them).\n",
+                        sc->local.instances);
     for (size_t i = 0; i < nskipped; i++)
         fprintf(out, "%s%s (%s)",
                 i ? "; " : "\nNot run, the scenario does not apply: ",
@@ -804,8 +811,16 @@ int cmd_compare(int argc, char **argv) {
     /* compare draws its own progress line (which pattern) */
     run_options ro = {jobs ? jobs : run_default_jobs(), NULL, "compare"};
     size_t nrun = 0;
+    /* The none row is the true no-cache baseline: no shared cache and no
+     * instance caches either; every other row keeps the scenario's [local]. */
+    char instances[64];
+    snprintf(instances, sizeof instances, "local.instances=%s",
+             scenario_text(&sc, "local", "instances"));
     for (size_t i = 0; i < n; i++) {
-        if (set_pattern(&sc, chosen[i]->name, err, sizeof err) != 0 ||
+        int baseline = strcmp(chosen[i]->name, "none") == 0;
+        if (scenario_set(&sc, baseline ? "local.instances=0" : instances, err,
+                         sizeof err) != 0 ||
+            set_pattern(&sc, chosen[i]->name, err, sizeof err) != 0 ||
             scenario_validate(&sc, err, sizeof err) != 0) {
             if (list) {
                 code = cli_fail(EXIT_INPUT, "compare: pattern '%s': %s",

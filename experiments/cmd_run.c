@@ -124,6 +124,7 @@ int cmd_run(int argc, char **argv) {
             goto out;
         }
     }
+    run_warn_short(&sc, sum, stderr);
     if (output_summary(stdout, format, &sc, sum) != 0) {
         cli_fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
         goto out;

@@ -117,12 +117,14 @@ int results_experiment_finished(results *r, int64_t id, char *err,
  * key) is recorded with results_point_config; results_reuse_runs then copies
  * into the point every replication rep < reps it lacks that another point
  * of the same configuration holds (any experiment of the database), and
- * counts them in *copied.  Each copy is written like a computed run. */
+ * counts them in *copied.  Each copy is written like a computed run.  With
+ * `families` (the scenario has key families) only runs stored with their
+ * family rows are taken. */
 int results_point_config(results *r, int64_t point_id, const char *config,
                          char *err, size_t errlen);
 int results_reuse_runs(results *r, int64_t point_id, const char *config,
-                       uint32_t reps, uint64_t *copied, char *err,
-                       size_t errlen);
+                       uint32_t reps, int families, uint64_t *copied,
+                       char *err, size_t errlen);
 
 /* Reads one stored run back into *out exactly as it was written (wall_s and
  * events included).  RESULTS_EINPUT if there is no such run. */

@@ -49,8 +49,8 @@ int results_point_config(results *r, int64_t point_id, const char *config,
 }
 
 int results_reuse_runs(results *r, int64_t point_id, const char *config,
-                       uint32_t reps, uint64_t *copied, char *err,
-                       size_t errlen) {
+                       uint32_t reps, int families, uint64_t *copied,
+                       char *err, size_t errlen) {
     *copied = 0;
     sqlite3_stmt *st = NULL;
     world_result *res = malloc(sizeof *res);
@@ -66,13 +66,18 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
         "JOIN point_configs pc ON pc.point = src.point "
         "WHERE pc.config = ? AND src.point != ? AND src.rep < ? "
         "AND NOT EXISTS (SELECT 1 FROM runs mine WHERE mine.point = ? "
-        "AND mine.rep = src.rep) GROUP BY src.rep ORDER BY src.rep",
+        "AND mine.rep = src.rep) "
+        /* a run stored without its family rows (a file from before the
+         * family tables) is not whole: computed again instead */
+        "AND (? = 0 OR EXISTS (SELECT 1 FROM family_runs f WHERE f.run = "
+        "src.id)) GROUP BY src.rep ORDER BY src.rep",
         &st, "looking for reusable runs", err, errlen);
     if (rc != RESULTS_OK) goto out;
     sqlite3_bind_text(st, 1, config, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, point_id);
     sqlite3_bind_int64(st, 3, reps);
     sqlite3_bind_int64(st, 4, point_id);
+    sqlite3_bind_int(st, 5, families != 0);
     /* Gather first: the copies write to the tables being read. */
     size_t n = 0, cap = 0;
     struct src { uint32_t rep; int64_t point; uint64_t seed; } *srcs = NULL;

@@ -313,3 +313,34 @@ static run_stat stat_of(const double *x, size_t n) {
     st.max = gsl_stats_max(x, 1, n);
     return st;
 }
+
+int run_warn_short(const scenario *sc, const run_summary *s, FILE *out) {
+    int n = 0;
+    sim_time span = sc->run.duration - s->warmup;
+    const char *pattern = sc->cache.pattern;
+    struct { const char *key; sim_time ttl; int applies; } ttl[2] = {
+        {"cache.ttl", sc->cache.ttl, strcmp(pattern, "none") != 0},
+        {"local.ttl", sc->local.ttl, sc->local.instances > 0}};
+    for (int i = 0; i < 2; i++) {
+        if (!ttl[i].applies || ttl[i].ttl <= 0 || span >= ttl[i].ttl) continue;
+        fprintf(out, "stalesim: warning: %s: the measured span (run.duration "
+                "%.6g s after a warm-up of %.6g s) is shorter than %s (%.6g s):"
+                " stale windows that the TTL would end are cut off and the "
+                "cache is still filling; run longer\n",
+                sc->path, sim_time_to_s(span), sim_time_to_s(s->warmup),
+                ttl[i].key, sim_time_to_s(ttl[i].ttl));
+        n++;
+    }
+    uint64_t stale = 0;
+    for (int c = 0; c < CAUSE_COUNT; c++) stale += s->causes[c];
+    if (stale > 0 && stale < RUN_MIN_STALE) {
+        fprintf(out, "stalesim: warning: %s: only %llu stale read%s over %u "
+                "replication%s: the stale-age and window percentiles and the "
+                "stale fraction's CI rest on too few values (want %d or "
+                "more); run longer or more replications\n",
+                sc->path, (unsigned long long)stale, stale == 1 ? "" : "s",
+                s->reps, s->reps == 1 ? "" : "s", RUN_MIN_STALE);
+        n++;
+    }
+    return n;
+}

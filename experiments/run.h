@@ -81,6 +81,15 @@ run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
                                size_t errlen);
 void run_summary_destroy(run_summary *s);
 
+/* Warnings (not errors) about a run too short for what it measures, one
+ * "stalesim: warning: ..." line each on `out`: a measured span (duration
+ * after the warm-up) shorter than cache.ttl or local.ttl (windows the TTL
+ * ends are cut off, the cache is still filling), and fewer than
+ * RUN_MIN_STALE stale reads while some exist (percentiles and CIs rest on
+ * too few values).  Returns how many it printed. */
+#define RUN_MIN_STALE 30
+int run_warn_short(const scenario *sc, const run_summary *s, FILE *out);
+
 /* Mean, CI half-width (NaN for one replication), min and max of metric m. */
 typedef struct run_stat {
     double mean, ci95, min, max;

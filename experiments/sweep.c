@@ -416,7 +416,8 @@ static int reuse_runs(const sweep_job *job, results *rdb, coord *c,
     for (size_t p = 0; p < c->np; p++) {
         uint64_t copied = 0;
         if (results_reuse_runs(rdb, c->point_id[p], config[p], c->ps[p].target,
-                               &copied, err, errlen) != RESULTS_OK)
+                               job->point[p].families.n > 0, &copied, err,
+                               errlen) != RESULTS_OK)
             goto out;
         report->runs_reused += copied;
     }

@@ -45,10 +45,22 @@ static const char *const dist_names[] = {"stale_age_s", "stale_window_s",
 /* ---- running the binary ------------------------------------------------------ */
 
 
-/* Runs `stalesim ARGS` and requires exit 0 with nothing on stderr. */
+/* 1 if every line of s is a "stalesim: warning: " line (or s is empty). */
+static int only_warnings(const char *s) {
+    while (*s) {
+        if (strncmp(s, "stalesim: warning: ", 19) != 0) return 0;
+        const char *eol = strchr(s, '\n');
+        if (!eol) break;
+        s = eol + 1;
+    }
+    return 1;
+}
+
+/* Runs `stalesim ARGS` and requires exit 0 with nothing on stderr but
+ * warnings (runs shorter than the TTL, on purpose in these tests). */
 static void run_ok_(int line, cli_run *r, const char *args) {
     testing_run_(__FILE__, line, r, args);
-    if (r->status != 0 || r->err[0] != '\0') {
+    if (r->status != 0 || !only_warnings(r->err)) {
         char m[1536];
         snprintf(m, sizeof m, "stalesim %s: exit %d, stderr [%.600s]", args,
                  r->status, r->err);
