@@ -55,7 +55,7 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
     sqlite3_stmt *st = NULL;
     world_result *res = malloc(sizeof *res);
     if (!res) {
-        results_errf(err, errlen, "%s: out of memory", r->path);
+        sim_errf(err, errlen, "%s: out of memory", r->path);
         return RESULTS_EIO;
     }
     /* For every replication below `reps` this point lacks, one point of the
@@ -88,7 +88,7 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
             struct src *p = realloc(srcs, cap * sizeof *p);
             if (!p) {
                 free(srcs);
-                results_errf(err, errlen, "%s: out of memory", r->path);
+                sim_errf(err, errlen, "%s: out of memory", r->path);
                 rc = RESULTS_EIO;
                 goto out;
             }

@@ -396,13 +396,13 @@ static int reuse_runs(const sweep_job *job, results *rdb, coord *c,
                       sweep_report *report, char *err, size_t errlen) {
     char (*config)[96] = calloc(c->np ? c->np : 1, sizeof *config);
     if (!config) {
-        errf(err, errlen, "out of memory running the sweep");
+        sim_errf(err, errlen, "out of memory running the sweep");
         return -1;
     }
     int rc = -1;
     for (size_t p = 0; p < c->np; p++)
         if (point_config(job, p, config[p], sizeof config[p]) != 0) {
-            errf(err, errlen, "out of memory running the sweep");
+            sim_errf(err, errlen, "out of memory running the sweep");
             goto out;
         }
     if (results_begin(rdb, err, errlen) != RESULTS_OK) goto out;
