@@ -379,7 +379,7 @@ static void update_failed(world *w, uint32_t rq) {
         trace_only(w, rq, TRACE_UPDATE_FAILED); /* the relay's DEL follows */
     else
         world_cache_update(w, rq, 0);
-    world_respond(w, rq, W_DONE);
+    world_respond_op(w, rq, W_DONE, WORLD_OP_SET);
 }
 
 /* The commit answered: update-SET, the DEL after the write, or (delete-
@@ -422,7 +422,7 @@ static void update_lands(world *w, uint32_t rq) {
         if (m->lease) store_lease_void(w->cache, r->key);
         world_cache_update(w, rq, 1);
     }
-    world_respond(w, rq, W_DONE);
+    world_respond_op(w, rq, W_DONE, WORLD_OP_SET);
 }
 
 /* ---- steps ------------------------------------------------------------------- */
@@ -493,7 +493,7 @@ void cache_family_step(world *w, const cache_variant *v, uint32_t rq,
     case D_OK:
         if (w->cache_down) { /* the server went away: nothing deleted */
             attempt_lost(w, rq, arg, FAULT_FAIL);
-            world_respond(w, rq, CACHE_STEP(D_NEXT, arg));
+            world_respond_op(w, rq, CACHE_STEP(D_NEXT, arg), WORLD_OP_DEL);
             break;
         }
         world_cache_invalidate(w, rq, r->version);
@@ -502,7 +502,7 @@ void cache_family_step(world *w, const cache_variant *v, uint32_t rq,
         break;
     case D_FAILED:
         attempt_lost(w, rq, arg, FAULT_FAIL);
-        world_respond(w, rq, CACHE_STEP(D_NEXT, arg));
+        world_respond_op(w, rq, CACHE_STEP(D_NEXT, arg), WORLD_OP_DEL);
         break;
     case D_GAVE_UP:
         if (!(arg & DEL_LANDS)) attempt_lost(w, rq, arg, FAULT_TIMEOUT_LOST);

@@ -133,6 +133,8 @@ typedef struct scenario {
     struct {
         sim_dist read_latency;  /* request latency of a DB read */
         sim_dist write_latency; /* request latency of a DB write (to commit) */
+        sim_dist read_response;  /* DB read: its effect -> the caller resumes */
+        sim_dist write_response; /* DB write: the commit -> the caller resumes */
         uint32_t replicas;
         sim_dist replica_lag;   /* commit -> a replica applies it */
     } db;
@@ -141,6 +143,9 @@ typedef struct scenario {
         sim_time ttl;           /* ns from the SET's effect; 0 = never expires */
         int sliding_ttl;        /* 1: a hit restarts the TTL */
         sim_dist get_latency, set_latency, del_latency;
+        sim_dist get_response, set_response, del_response; /* effect ->
+                                                caller resumes (0: see
+                                                response_latency) */
         sim_dist response_latency; /* every remote op: effect -> caller resumes */
         sim_time timeout;       /* ns a caller waits before giving up */
         scenario_invalidation invalidation;

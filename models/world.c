@@ -73,6 +73,23 @@ int world_metric_shown(world_metric m) { return metric_info[m].shown; }
 const char *world_dist_name(world_dist d) { return dist_info[d].name; }
 const char *world_dist_doc(world_dist d) { return dist_info[d].doc; }
 
+/* Each operation's response part in family f: its own *_response, else
+ * the scenario-wide response_latency (so a scenario with only
+ * response_latency runs as before). */
+static void resolve_responses(world_family *f) {
+    const scenario *sc = f->sc;
+    const sim_dist *own[WORLD_OP_COUNT] = {
+        &sc->cache.get_response, &sc->cache.set_response,
+        &sc->cache.del_response, &sc->db.read_response,
+        &sc->db.write_response};
+    f->zero_response = 1;
+    for (int op = 0; op < WORLD_OP_COUNT; op++) {
+        f->response[op] = sim_dist_is_zero(own[op]) ? &sc->cache.response_latency
+                                                    : own[op];
+        f->zero_response &= sim_dist_is_zero(f->response[op]);
+    }
+}
+
 /* The families: each one's view, pattern and key range (one implicit
  * family over the base scenario without [family.*]).  Returns 0 or -1. */
 static int setup_families(world *w, const scenario *sc) {
@@ -83,7 +100,7 @@ static int setup_families(world *w, const scenario *sc) {
         f->pattern = pattern_find(sc->cache.pattern);
         SIM_CHECK(f->pattern != NULL, "pattern '%s'", sc->cache.pattern);
         f->nkeys = sc->workload.keys;
-        f->zero_response = sim_dist_is_zero(&sc->cache.response_latency);
+        resolve_responses(f);
         w->sc = sc;
         return 0;
     }
@@ -116,7 +133,7 @@ static int setup_families(world *w, const scenario *sc) {
         f->first_key = r.first_key;
         f->nkeys = r.nkeys;
         f->bypass = sc->families.family[i].bypass;
-        f->zero_response = sim_dist_is_zero(&f->sc->cache.response_latency);
+        resolve_responses(f);
         sim_hist_init(&f->invalidation_lag);
         sim_hist_init(&f->read_latency);
         sim_hist_init(&f->durability_lag);
@@ -406,13 +423,16 @@ void world_after(world *w, sim_time delay, uint32_t rq, uint32_t step) {
     sim_schedule(&w->sim, delay, EV_STEP, rq, step);
 }
 
-void world_respond(world *w, uint32_t rq, uint32_t step) {
+void world_respond_op(world *w, uint32_t rq, uint32_t step, world_op op) {
     const world_family *f = &w->fam[w->req[rq].family];
-    if (f->zero_response)
+    if (f->zero_response || sim_dist_is_zero(f->response[op]))
         f->pattern->on_step(w, rq, step);
     else
-        world_after(w, world_latency(w, &f->sc->cache.response_latency), rq,
-                    step);
+        world_after(w, world_latency(w, f->response[op]), rq, step);
+}
+
+void world_respond(world *w, uint32_t rq, uint32_t step) {
+    world_respond_op(w, rq, step, (world_op)w->req[rq].last_op);
 }
 
 /* Emits one trace record about request rq (or about key alone when rq is
@@ -462,6 +482,7 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
     sim_time now = w->sim.now;
     uint32_t key = w->req[rq].key;
     int hit = store_get(w->cache, key, now, version);
+    w->req[rq].last_op = WORLD_OP_GET;
     const scenario *sc = world_rsc(w, rq);
     if (hit && sc->cache.sliding_ttl && sc->cache.ttl > 0) {
         sim_time exp = now + sc->cache.ttl;
@@ -493,6 +514,7 @@ static void cache_store(world *w, const scenario *sc, uint32_t key,
 
 void world_cache_fill(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
+    r->last_op = WORLD_OP_SET;
     if (ok)
         cache_store(w, world_rsc(w, rq), r->key, r->version, SET_FILL,
                     r->source);
@@ -501,6 +523,7 @@ void world_cache_fill(world *w, uint32_t rq, int ok) {
 
 void world_cache_update(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
+    r->last_op = WORLD_OP_SET;
     if (ok) {
         cache_store(w, world_rsc(w, rq), r->key, r->version, SET_UPDATE,
                     ORACLE_SOURCE);
@@ -534,6 +557,7 @@ static void cache_delete(world *w, uint32_t key, uint32_t version) {
 }
 
 void world_cache_invalidate(world *w, uint32_t rq, uint32_t version) {
+    w->req[rq].last_op = WORLD_OP_DEL;
     cache_delete(w, w->req[rq].key, version);
     trace(w, TRACE_DEL, rq, w->req[rq].key, version);
 }
@@ -596,6 +620,7 @@ int world_path_invalidates(const world *w, uint32_t rq) {
 
 uint32_t world_db_read(world *w, uint32_t rq) {
     request *r = &w->req[rq];
+    r->last_op = WORLD_OP_DB_READ;
     if (w->sim.now >= w->sc->run.warmup) WORLD_COUNT(w, r->family, db_reads);
     if (w->replicas) {
         uint32_t i = (uint32_t)gsl_rng_uniform_int(
@@ -612,6 +637,7 @@ uint32_t world_db_read(world *w, uint32_t rq) {
 
 uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     request *r = &w->req[rq];
+    r->last_op = WORLD_OP_DB_WRITE;
     r->version = db_commit(w->db, r->key);
     r->commit_at = w->sim.now;
     /* A write path that forgets leaves every copy stale for that reason,
@@ -633,6 +659,7 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
 
 uint32_t world_cache_commit(world *w, uint32_t rq) {
     request *r = &w->req[rq];
+    r->last_op = WORLD_OP_SET; /* write-behind: the cache accepts the write */
     sim_time now = w->sim.now;
     r->version = oracle_latest(w->oracle, r->key) + 1;
     r->commit_at = now;

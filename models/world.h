@@ -32,6 +32,18 @@
 
 /* One request in flight.  Slots are reused; hold indices, never pointers,
  * across calls that may start requests. */
+/* The remote operations whose answer travels back to the caller: each has
+ * a request part (its *_latency, ending at the effect) and a response part
+ * (its *_response, from the effect to the caller resuming; docs/latency.md). */
+typedef enum world_op {
+    WORLD_OP_GET,
+    WORLD_OP_SET,
+    WORLD_OP_DEL,
+    WORLD_OP_DB_READ,
+    WORLD_OP_DB_WRITE,
+    WORLD_OP_COUNT
+} world_op;
+
 typedef struct request {
     sim_time invoked;      /* ns: s, when the client issued it */
     sim_time commit_at;    /* ns: write: when it committed */
@@ -44,6 +56,7 @@ typedef struct request {
     uint8_t path;          /* write path (index in sc->paths), 0 if none */
     uint8_t local_miss;    /* 1: its instance's local cache missed */
     uint8_t family;        /* key family of its key (0 without families) */
+    uint8_t last_op;       /* world_op of its latest effect (the response) */
     uint32_t instance;     /* application instance serving it, or NONE */
     uint32_t source;       /* oracle copy its DB read came from */
     uint64_t serial;       /* 1, 2, ...: the request's number in the run */
@@ -167,7 +180,9 @@ typedef struct world_family {
     const pattern_ops *pattern; /* `none` for a bypass family */
     uint32_t first_key, nkeys;
     int bypass;
-    int zero_response;          /* its response latency is const 0 */
+    int zero_response;          /* every response part is const 0 */
+    const sim_dist *response[WORLD_OP_COUNT]; /* each op's response part:
+                                   its *_response, else response_latency */
     world_counts counts;        /* families only: its share of the counts */
     sim_hist invalidation_lag;  /* families only */
     sim_hist read_latency;      /* families only */
@@ -261,8 +276,12 @@ static inline sim_time world_now(const world *w) { return w->sim.now; }
 sim_time world_latency(world *w, const sim_dist *d);
 /* Continues request rq at `step` after `delay` ns. */
 void world_after(world *w, sim_time delay, uint32_t rq, uint32_t step);
-/* Continues rq at `step` after a response latency (inline when it is 0). */
+/* Continues rq at `step` after the response part of its latest remote
+ * operation (inline when that part is 0). */
 void world_respond(world *w, uint32_t rq, uint32_t step);
+/* The same after operation `op` (a failure path that reached no effect
+ * helper); world_respond uses the request's latest effect. */
+void world_respond_op(world *w, uint32_t rq, uint32_t step, world_op op);
 
 /* Cache effects at the current instant, for request rq (the store, the
  * oracle and the trace agree).  The key is the request's. */
