@@ -274,6 +274,8 @@ static const struct {
      "judge a recorded history (JSON lines) with the same oracle"},
     {&cmd_explain_spec, cmd_explain,
      "timelines of the first stale reads: what happened, step by step"},
+    {&cmd_tune_spec, cmd_tune,
+     "the largest value, or cheapest design, that meets the contract"},
     {&cmd_plot_spec, cmd_plot,
      "one plot of a sweep, a run or a stale read, drawn by gnuplot"},
     {&cmd_report_spec, cmd_report,

@@ -47,4 +47,8 @@ extern const cli_spec cmd_emulate_spec;
 int cmd_audit(int argc, char **argv);
 extern const cli_spec cmd_audit_spec;
 
+/* experiments/cmd_tune.c, experiments/cmd_sensitivity.c */
+int cmd_tune(int argc, char **argv);
+void usage_tune(FILE *out);
+
 #endif

@@ -10,14 +10,26 @@ double contract_resolution(double reads) {
     return reads >= 1 ? -expm1(log(0.05) / reads) : 1;
 }
 
+void contract_bounds(const double *x, size_t n, double conf, double least,
+                     double *mean, double *lower, double *upper) {
+    *mean = n ? gsl_stats_mean(x, 1, n) : NAN;
+    if (n < 2) {
+        *lower = -INFINITY;
+        *upper = INFINITY;
+        return;
+    }
+    double sd = gsl_stats_sd_m(x, 1, n, *mean);
+    double h = gsl_cdf_tdist_Pinv(conf, (double)(n - 1)) * sd / sqrt((double)n);
+    *lower = *mean - h;
+    *upper = *mean + h;
+    if (*upper < least) *upper = least;
+}
+
 contract_clause contract_judge(const double *x, size_t n, double allowed,
                                double least) {
     contract_clause c;
-    c.mean = gsl_stats_mean(x, 1, n);
-    double sd = gsl_stats_sd_m(x, 1, n, c.mean);
-    c.upper = c.mean + gsl_cdf_tdist_Pinv(0.95, (double)(n - 1)) * sd /
-                           sqrt((double)n);
-    if (c.upper < least) c.upper = least;
+    double lower;
+    contract_bounds(x, n, 0.95, least, &c.mean, &lower, &c.upper);
     c.allowed = allowed;
     c.state = c.upper <= allowed  ? CONTRACT_MET
               : c.mean <= allowed ? CONTRACT_UNDEMONSTRATED

@@ -35,4 +35,11 @@ double contract_resolution(double reads);
 contract_clause contract_judge(const double *x, size_t n, double allowed,
                                double least);
 
+/* The same bounds at any one-sided confidence conf in (0.5, 1) (tune and
+ * sensitivity use stricter levels when they judge many values): the mean of
+ * x[0..n-1] and mean -/+ t(conf, n-1) s / sqrt(n), the upper one floored at
+ * `least`.  n >= 2; with n < 2 the bounds are -inf and +inf. */
+void contract_bounds(const double *x, size_t n, double conf, double least,
+                     double *mean, double *lower, double *upper);
+
 #endif

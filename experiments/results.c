@@ -442,6 +442,7 @@ int results_open(results **out, const char *path, int read_only, char *err,
         if (rc != RESULTS_OK) goto fail;
         rc = add_metric_columns(r, err, errlen);
         if (rc == RESULTS_OK) rc = results_family_ensure(r, err, errlen);
+        if (rc == RESULTS_OK) rc = results_study_ensure(r, err, errlen);
         if (rc != RESULTS_OK) goto fail;
     }
     *out = r;

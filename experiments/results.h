@@ -164,4 +164,56 @@ typedef int (*results_result_fn)(void *arg, uint32_t rep,
 int results_each_run(results *r, int64_t point_id, results_result_fn fn,
                      void *arg, char *err, size_t errlen);
 
+/* ---- design answers (tune, sensitivity; experiments/results_study.c) ---- */
+
+/* Finds the study of this kind whose spec text (a canonical text of
+ * everything that decides its answer) is `spec`, or creates it.  Sets *id
+ * and *resumed (1 found, 0 created). */
+int results_study_open(results *r, const char *kind, const char *spec,
+                       const char *scenario_file, const char *command_line,
+                       int64_t *id, int *resumed, char *err, size_t errlen);
+
+/* Calls fn for every stored value of configuration `config` of study id:
+ * replication, family (-1 the totals), metric name, value (NaN: NULL). */
+typedef int (*results_study_value_fn)(void *arg, uint32_t rep, int family,
+                                      const char *metric, double value);
+int results_study_load_config(results *r, int64_t id, const char *config,
+                              results_study_value_fn fn, void *arg, char *err,
+                              size_t errlen);
+
+/* Stores replication `rep` of a configuration: every metric of the totals
+ * and of each family, in one transaction (replacing what was there). */
+int results_study_write_run(results *r, int64_t id, const char *config,
+                            uint32_t rep, const world_result *res, char *err,
+                            size_t errlen);
+
+/* One ranked input of a sensitivity study (method "oat" or "sobol"). */
+typedef struct results_study_input {
+    char *method, *key;
+    char *low, *base, *high; /* value texts (Sobol: the range's ends) */
+    double y_low, y_base, y_high; /* the metric's means (NaN for Sobol) */
+    double effect, effect_ci; /* OAT: the swing y_high - y_low; Sobol: the
+                                 first-order index; 95% half-widths */
+    double total, total_ci;   /* OAT: elasticity; Sobol: total index */
+    uint64_t runs;            /* replications it took */
+} results_study_input;
+
+/* Stores the answer (its text as printed and its JSON) and the ranked
+ * inputs, and stamps finished_at. */
+int results_study_finish(results *r, int64_t id, const char *text,
+                         const char *json, const results_study_input *in,
+                         size_t nin, char *err, size_t errlen);
+
+/* The finished studies of the file, oldest first, with their inputs. */
+typedef struct results_study {
+    int64_t id;
+    char *kind, *scenario_file, *command_line, *finished_at;
+    char *answer_text, *answer_json;
+    results_study_input *input;
+    size_t ninputs;
+} results_study;
+int results_study_list(results *r, results_study **out, size_t *n, char *err,
+                       size_t errlen);
+void results_study_list_free(results_study *s, size_t n);
+
 #endif

@@ -83,4 +83,7 @@ int results_family_write(results *r, int64_t run, const world_result *res,
 int results_family_read(results *r, int64_t run, world_result *out,
                         char *err, size_t errlen);
 
+/* results_study.c: the study tables, created when opened for writing. */
+int results_study_ensure(results *r, char *err, size_t errlen);
+
 #endif

@@ -234,6 +234,19 @@ const char *scenario_key_default(size_t i) { return keys[i].def; }
 const char *scenario_key_doc(size_t i) { return keys[i].doc; }
 int scenario_key_built(size_t i) { return keys[i].built; }
 
+scenario_num_kind scenario_key_num_kind(size_t i) {
+    switch (keys[i].type) {
+    case KT_DURATION: return SCENARIO_NUM_DURATION;
+    case KT_RATE: return SCENARIO_NUM_RATE;
+    case KT_PROB: return SCENARIO_NUM_PROB;
+    case KT_FRACTION: return SCENARIO_NUM_FRACTION;
+    case KT_COUNT: return SCENARIO_NUM_COUNT;
+    case KT_U32: return SCENARIO_NUM_COUNT1;
+    case KT_DIST: return SCENARIO_NUM_DIST;
+    default: return SCENARIO_NUM_NONE;
+    }
+}
+
 static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);

@@ -262,6 +262,22 @@ int scenario_key_built(size_t i);
 const char *scenario_text(const scenario *sc, const char *section,
                           const char *name);
 
+/* What kind of number key i holds, for the commands that search or scale
+ * a key (tune, sensitivity): durations (ns), rates (per s), probabilities,
+ * whole numbers (>= 1 or >= 0), distributions; SCENARIO_NUM_NONE for names,
+ * booleans, files, lists. */
+typedef enum scenario_num_kind {
+    SCENARIO_NUM_NONE,
+    SCENARIO_NUM_DURATION,
+    SCENARIO_NUM_RATE,
+    SCENARIO_NUM_PROB,     /* [0,1] */
+    SCENARIO_NUM_FRACTION, /* (0,1) */
+    SCENARIO_NUM_COUNT,    /* whole number >= 0 */
+    SCENARIO_NUM_COUNT1,   /* whole number >= 1 */
+    SCENARIO_NUM_DIST      /* a distribution: scaled through its text */
+} scenario_num_kind;
+scenario_num_kind scenario_key_num_kind(size_t i);
+
 /* Prints the key reference (section, key, default, meaning) as Markdown. */
 void scenario_print_reference(FILE *out);
 
