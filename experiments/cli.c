@@ -276,6 +276,8 @@ static const struct {
      "timelines of the first stale reads: what happened, step by step"},
     {&cmd_tune_spec, cmd_tune,
      "the largest value, or cheapest design, that meets the contract"},
+    {&cmd_sensitivity_spec, cmd_sensitivity,
+     "which inputs move staleness most: tornado and Sobol indices"},
     {&cmd_plot_spec, cmd_plot,
      "one plot of a sweep, a run or a stale read, drawn by gnuplot"},
     {&cmd_report_spec, cmd_report,

@@ -50,5 +50,7 @@ extern const cli_spec cmd_audit_spec;
 /* experiments/cmd_tune.c, experiments/cmd_sensitivity.c */
 int cmd_tune(int argc, char **argv);
 void usage_tune(FILE *out);
+int cmd_sensitivity(int argc, char **argv);
+void usage_sensitivity(FILE *out);
 
 #endif
