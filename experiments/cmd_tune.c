@@ -314,6 +314,7 @@ int cmd_tune(int argc, char **argv) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
+    o.overrides = overrides;
     spec = study_spec(o.key ? "tune find" : "tune choose", file, overrides,
                       opts, err, sizeof err);
     if (!spec) {

@@ -14,6 +14,7 @@
 #define STALESIM_EXPERIMENTS_TUNE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "experiments/grid.h"
 #include "experiments/output.h"
@@ -31,6 +32,7 @@ typedef struct tune_options {
     int minimize;           /* --minimize: a world_metric */
     output_format format;   /* text or json */
     const char *scenario_file; /* for the output, "(built-in default)" */
+    const char *overrides;  /* the --set texts, one a line (confirm lines) */
 } tune_options;
 
 /* The kind of --find's key; -1 with a message for an unknown key, a [run]
@@ -51,5 +53,10 @@ int tune_choose(study *s, const tune_options *o);
  * fraction metric) or "0.47 +- 0.01". */
 void tune_fmt_metric(char *buf, size_t len, const study_config *c, int family,
                      int m);
+
+/* "  confirm: stalesim check FILE --set ... --reps N": the command that
+ * checks the answer (the study's overrides, then the answer's settings). */
+void tune_confirm_line(FILE *out, const tune_options *o,
+                       const char *const *settings, size_t n, uint32_t reps);
 
 #endif

@@ -190,11 +190,16 @@ static void text_scope(FILE *out, const chooser *ch, int scope,
     tune_fmt_metric(c2, sizeof c2, s->c, scope, ch->o->minimize);
     double d, h;
     paired(ch, r.best, r.second, scope, &d, &h);
-    fprintf(out, "%srunner-up: %s: %s %s (costs %.3g +- %.2g more, paired "
-            "95%%)\n", indent, s->label, metric, c2, d, h);
+    if (d == 0 && h == 0)
+        fprintf(out, "%srunner-up: %s: %s %s (the same cost on every "
+                "replication: a tie, the first listed is named)\n", indent,
+                s->label, metric, c2);
+    else
+        fprintf(out, "%srunner-up: %s: %s %s (costs %.3g +- %.2g more, "
+                "paired 95%%)\n", indent, s->label, metric, c2, d, h);
 }
 
-static void write_text(FILE *out, const chooser *ch, const char *file) {
+static void write_text(FILE *out, const chooser *ch) {
     const tune_options *o = ch->o;
     const char *metric = world_metric_name((world_metric)o->minimize);
     fprintf(out, "tune --choose: the cheapest of %zu alternatives (minimize "
@@ -216,17 +221,15 @@ static void write_text(FILE *out, const chooser *ch, const char *file) {
     }
     ranking r = rank_scope(ch, STUDY_SCOPE_ALL);
     if (r.best >= 0) {
-        fputs("  confirm: stalesim check ", out);
-        shell_word(out, file);
         const grid *g = o->choose;
-        for (size_t k = 0; k < g->naxes; k++) {
-            char set[512];
-            snprintf(set, sizeof set, "%s=%s", g->axis[k].key,
+        char set[16][512];
+        const char *sets[16];
+        for (size_t k = 0; k < g->naxes && k < 16; k++) {
+            snprintf(set[k], sizeof set[k], "%s=%s", g->axis[k].key,
                      grid_value(g, (size_t)r.best, k));
-            fputs(" --set ", out);
-            shell_word(out, set);
+            sets[k] = set[k];
         }
-        fprintf(out, " --reps %u\n", ch->a[r.best].c->n);
+        tune_confirm_line(out, o, sets, g->naxes, ch->a[r.best].c->n);
     }
     fprintf(out, "  (%llu replications run, %llu found stored; seed %llu; "
             "common random numbers across alternatives)\n",
@@ -304,7 +307,7 @@ int tune_choose(study *s, const tune_options *o) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    write_text(ts, &ch, o->scenario_file);
+    write_text(ts, &ch);
     write_json(js, &ch);
     if (fclose(ts) != 0 || fclose(js) != 0) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");

@@ -318,13 +318,10 @@ static void write_text(FILE *out, const finder *f, const tried *met,
         fprintf(out, "    %-12s %4u reps  stale fraction %-22s %-17s %s\n",
                 t->text, t->c->n, sf, state_name(t->state), t->why);
     }
-    fprintf(out, "  confirm: stalesim check ");
-    shell_word(out, o->scenario_file);
     char set[512];
     snprintf(set, sizeof set, "%s=%s", o->key, met->text);
-    fputs(" --set ", out);
-    shell_word(out, set);
-    fprintf(out, " --reps %u\n", met->c->n);
+    const char *sets[1] = {set};
+    tune_confirm_line(out, o, sets, 1, met->c->n);
     fprintf(out, "  (%llu replications run, %llu found stored; seed %llu; "
             "each look judged at one-sided %.4g%%: %s over at most %d values "
             "x %d looks, Bonferroni)\n",
@@ -332,6 +329,29 @@ static void write_text(FILE *out, const finder *f, const tried *met,
             (unsigned long long)study_runs_loaded(f->s),
             (unsigned long long)study_base(f->s)->run.seed,
             100 * f->conf_look, conf, f->budget, f->looks);
+}
+
+void tune_confirm_line(FILE *out, const tune_options *o,
+                       const char *const *settings, size_t n, uint32_t reps) {
+    fputs("  confirm: stalesim check ", out);
+    shell_word(out, o->scenario_file);
+    for (const char *p = o->overrides ? o->overrides : ""; *p;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)len, p);
+        /* run.reps is given last, as the answer's */
+        if (len && strncmp(line, "run.reps=", 9) != 0) {
+            fputs(" --set ", out);
+            shell_word(out, line);
+        }
+        p = end ? end + 1 : p + len;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fputs(" --set ", out);
+        shell_word(out, settings[i]);
+    }
+    fprintf(out, " --reps %u\n", reps);
 }
 
 /* The budget D and the looks K (see the file comment). */

@@ -153,7 +153,8 @@ static const key_def keys[] = {
      "each TTL is drawn uniformly in ttl*(1 +- jitter)", 1, NULL},
     {"cache", "mitigations", KT_MITIGATIONS, OFF(cache.mitigations), "",
      "comma-separated: `lease`, `lease:herd=D`, `versioned-set`, "
-     "`double-delete:D`, `retry-delete:N`, `outbox:DIST`", 1, NULL},
+     "`double-delete:D`, `retry-delete:N`, `outbox:DIST`; `none` (or empty) "
+     "for none", 1, NULL},
     {"cache", "lease_retry", KT_DURATION, OFF(cache.lease_retry), "10ms",
      "with lease:herd, how long a miss without a lease waits before "
      "retrying", 1, NULL},

@@ -116,6 +116,9 @@ int scenario_parse_mitigations(scenario *sc, const char *value, char *err,
         p = c + 1;
     }
     char why[160];
+    /* "none" alone: no mitigation (so a --vary or --choose list can offer
+     * it beside the others). */
+    if (n == 1 && strcmp(items[0], "none") == 0) n = 0;
     for (int i = 0; i < n; i++) {
         char *t = items[i];
         size_t len = strlen(t);

@@ -202,6 +202,52 @@ static void tune_choose(void) {
     testing_remove_temp(f);
 }
 
+/* The report of a database holding a --find and a sensitivity study (and
+ * no sweep): a Recommendation with the bracket and the tornado beside it. */
+static void tune_report(void) {
+    char *f = testing_temp_file(CLOSED_FORM), args[768];
+    char dir[] = "/tmp/stalesim-tune-report-XXXXXX", db[96], md[96], png[96];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/r.db", dir);
+    snprintf(md, sizeof md, "%s/review.md", dir);
+    snprintf(png, sizeof png, "%s/review-tornado.png", dir);
+    cli_run r;
+    snprintf(args, sizeof args, "tune %s --find cache.ttl --range 1s..4s "
+             "--db %s", f, db);
+    RUN(&r, args);
+    EXPECT(r.status == 0, "tune: exit %d: %s", r.status, r.err);
+    testing_run_free(&r);
+    snprintf(args, sizeof args, "sensitivity %s --keys cache.ttl,"
+             "workload.writes --reps 3 --db %s", f, db);
+    RUN(&r, args);
+    EXPECT(r.status == 0, "sensitivity: exit %d: %s", r.status, r.err);
+    testing_run_free(&r);
+    snprintf(args, sizeof args, "report %s -o %s", db, md);
+    RUN(&r, args);
+    EXPECT(r.status == 0, "report: exit %d: %s", r.status, r.err);
+    testing_run_free(&r);
+    char *doc = testing_slurp(md);
+    EXPECT(doc && strstr(doc, "## Recommendation") &&
+               strstr(doc, "Boundary of the contract over cache.ttl") &&
+               strstr(doc, "with 95% confidence") &&
+               strstr(doc, "![tornado](review-tornado.png)") &&
+               strstr(doc, "stalesim tune "),
+           "%s", doc ? doc : "(no document)");
+    EXPECT(access(png, R_OK) == 0, "no %s", png);
+    free(doc);
+    char side[128];
+    static const char *const ends[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(side, sizeof side, "%s%s", db, ends[i]);
+        unlink(side);
+    }
+    unlink(md);
+    unlink(png);
+    rmdir(dir);
+    testing_remove_temp(f);
+}
+
 /* make validate: the bracket's coverage over 100 seeds. */
 static void tune_coverage(void) {
     if (!testing_validate()) return;
@@ -231,6 +277,7 @@ static CU_TestInfo tests[] = {
     {"refusals", tune_refusals},
     {"resume from the database", tune_resume},
     {"choose the cheapest that meets", tune_choose},
+    {"report: the recommendation and the tornado", tune_report},
     {"validate: bracket coverage over 100 seeds", tune_coverage},
     CU_TEST_INFO_NULL,
 };
