@@ -15,42 +15,45 @@
 #include "experiments/transport.h"
 #include "plots/gnuplot.h"
 
-void usage_sensitivity(FILE *out) {
-    fputs(
-        "usage: stalesim sensitivity [SCENARIO.ini] [--metric M] [--factor F]\n"
-        "                            [--keys K1,K2,...] [-o TORNADO.png]\n"
-        "       stalesim sensitivity [SCENARIO.ini] --vary KEY=LO..HI "
-        "[--vary ...]\n"
-        "                            [--samples N] [--metric M]\n"
-        "       common: [--db FILE] [--jobs N] [--format text|json]\n"
-        "               [--set SECTION.KEY=VALUE]... [--reps N] [--seed S]\n"
-        "\n"
-        "Which inputs move a metric most.  Without --vary: one at a time, on\n"
-        "common random numbers: every numeric input the scenario sets (in\n"
-        "the file or by --set, outside [run] and [contract], not zero), or\n"
-        "those of --keys, divided and multiplied by --factor; ranked by the\n"
-        "swing metric(up) - metric(down), with its 95% interval over paired\n"
-        "replications and the elasticity; -o draws the tornado plot.\n"
-        "With --vary: global Sobol indices (first order and total, 95%\n"
-        "bootstrap intervals) over the ranges, from GSL's quasi-random Sobol\n"
-        "sequence; N rows cost N x (inputs + 2) configurations.\n"
-        "\n"
-        "  --metric M      the metric (default stale_read_fraction)\n"
-        "  --factor F      one at a time: the scale (default 2)\n"
-        "  --keys LIST     one at a time: these keys only\n"
-        "  -o FILE         one at a time: the tornado plot (.png, .svg, .pdf,\n"
-        "                  - for text)\n"
-        "  --vary K=LO..HI Sobol: a range (log-uniform when LO > 0 and\n"
-        "                  HI/LO >= 10, else uniform); 1 to 20 of them\n"
-        "  --samples N     Sobol: rows N (default 64)\n"
-        "  --db FILE       store the replications and the answer (resumable;\n"
-        "                  the report's Recommendation shows it)\n"
-        "  --jobs N        worker processes (default 1)\n"
-        "  --format F      text (default) or json\n"
-        "\n",
-        out);
-    cli_usage_scenario_flags(out);
-}
+enum {
+    S_METRIC = 1, S_FACTOR, S_KEYS, S_VARY, S_SAMPLES, S_DB, S_JOBS, S_FORMAT,
+    S_OUTPUT
+};
+
+static const cli_opt sens_opts[] = {
+    {S_METRIC, "--metric", NULL, "M", 0,
+     "the metric (default stale_read_fraction)"},
+    {S_FACTOR, "--factor", NULL, "F", 0,
+     "one at a time: the scale (default 2)"},
+    {S_KEYS, "--keys", NULL, "LIST", 0,
+     "one at a time: these keys only (comma-separated)"},
+    {S_OUTPUT, "--output", "-o", "FILE", 0,
+     "one at a time: the tornado plot (.png, .svg, .pdf, - for\n"
+     "text)"},
+    {S_VARY, "--vary", NULL, "K=LO..HI", CLI_OPT_REPEAT,
+     "Sobol: a range (log-uniform when LO > 0 and HI/LO >= 10,\n"
+     "else uniform); 1 to 20 of them"},
+    {S_SAMPLES, "--samples", NULL, "N", 0, "Sobol: rows N (default 64)"},
+    {S_DB, "--db", NULL, "FILE", 0,
+     "store the replications and the answer (resumable; the\n"
+     "report's Recommendation shows it)"},
+    {S_JOBS, "--jobs", NULL, "N", 0, "worker processes (default 1)"},
+    {S_FORMAT, "--format", NULL, "F", 0, "text (default) or json"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_sensitivity_spec = {
+    "sensitivity", "[SCENARIO.ini]", NULL, 1, sens_opts,
+    "Which inputs move a metric most.  Without --vary: one at a time, on\n"
+    "common random numbers: every numeric input the scenario sets (in\n"
+    "the file or by --set, outside [run] and [contract], not zero), or\n"
+    "those of --keys, divided and multiplied by --factor; ranked by the\n"
+    "swing metric(up) - metric(down), with its 95% interval over paired\n"
+    "replications and the elasticity; -o draws the tornado plot.\n"
+    "With --vary: global Sobol indices (first order and total, 95%\n"
+    "bootstrap intervals) over the ranges, from GSL's quasi-random Sobol\n"
+    "sequence; N rows cost N x (inputs + 2) configurations.\n",
+    "exit: 0 an answer; 2 bad input (nothing to vary, a key that cannot\n"
+    "be scaled, a bad range); 3 runtime failure\n"};
 
 static int parse_count(const char *flag, const char *s, unsigned long max,
                        unsigned long *out) {
@@ -110,45 +113,31 @@ int cmd_sensitivity(int argc, char **argv) {
     memset(&sc, 0, sizeof sc);
     study *st = NULL;
     int code = EXIT_INPUT;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_sensitivity(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_sensitivity_spec, argc, argv, &sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_sensitivity_spec);
             code = EXIT_OK;
             goto out;
         }
-        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
-        if (taken < 0) goto out;
-        if (taken) continue;
-        static const char *const valued[] = {
-            "--metric", "--factor", "--keys", "--vary", "--samples", "--db",
-            "--jobs", "--format", "-o", "--output"};
-        int which = -1;
-        for (int k = 0; k < (int)(sizeof valued / sizeof valued[0]); k++)
-            if (strcmp(a, valued[k]) == 0) which = k;
-        if (which < 0) {
-            if (a[0] == '-' && a[1]) {
-                cli_fail(EXIT_INPUT, "sensitivity: unknown option '%s' "
-                         "(stalesim sensitivity --help)", a);
-                goto out;
-            }
-            if (file) {
-                cli_fail(EXIT_INPUT, "sensitivity: more than one scenario "
-                         "file ('%s', '%s')", file, a);
-                goto out;
-            }
-            file = a;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            cli_fail(EXIT_INPUT, "%s needs a value", a);
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
             goto out;
         }
-        const char *v = argv[++i];
         char *end;
-        switch (which) {
-        case 0: metric = v; break;
-        case 1:
+        switch (id) {
+        case CLI_OPERAND:
+            if (file) {
+                cli_fail_extra(&cmd_sensitivity_spec, "scenario file", file,
+                               v);
+                goto out;
+            }
+            file = v;
+            break;
+        case S_METRIC: metric = v; break;
+        case S_FACTOR:
             errno = 0;
             o.factor = strtod(v, &end);
             if (!*v || *end || errno || !(o.factor > 1 && o.factor <= 1000)) {
@@ -158,8 +147,8 @@ int cmd_sensitivity(int argc, char **argv) {
             }
             have_factor = 1;
             break;
-        case 2: keys_arg = v; break;
-        case 3:
+        case S_KEYS: keys_arg = v; break;
+        case S_VARY:
             if (nrange >= SENS_MAX_SOBOL) {
                 cli_fail(EXIT_INPUT, "--vary: at most %d ranges (Sobol "
                          "sequences of GSL have at most 40 dimensions)",
@@ -179,23 +168,25 @@ int cmd_sensitivity(int argc, char **argv) {
                 }
             nrange++;
             break;
-        case 4:
-            if (parse_count(a, v, 100000, &samples) != EXIT_OK) goto out;
+        case S_SAMPLES:
+            if (parse_count("--samples", v, 100000, &samples) != EXIT_OK)
+                goto out;
             have_samples = 1;
             break;
-        case 5: db_path = v; break;
-        case 6:
-            if (parse_count(a, v, TRANSPORT_LOCAL_MAX_JOBS, &jobs) != EXIT_OK)
+        case S_DB: db_path = v; break;
+        case S_JOBS:
+            if (parse_count("--jobs", v, TRANSPORT_LOCAL_MAX_JOBS, &jobs) !=
+                EXIT_OK)
                 goto out;
             break;
-        case 7:
+        case S_FORMAT:
             if (output_parse_format(v, &o.format) != 0 ||
                 o.format == FORMAT_CSV) {
                 cli_fail(EXIT_INPUT, "--format: '%s' is not text or json", v);
                 goto out;
             }
             break;
-        default: o.plot = v; break;
+        case S_OUTPUT: o.plot = v; break;
         }
     }
     if (nrange && (keys_arg || have_factor || o.plot)) {

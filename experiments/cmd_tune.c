@@ -18,52 +18,52 @@
 #include "experiments/transport.h"
 #include "experiments/tune.h"
 
-void usage_tune(FILE *out) {
-    fputs(
-        "usage: stalesim tune [SCENARIO.ini] --find SECTION.KEY [--range LO..HI]\n"
-        "                     [--tolerance R] [--confidence C] [--max-reps N]\n"
-        "       stalesim tune [SCENARIO.ini] --choose SECTION.KEY=LIST "
-        "[--choose ...]\n"
-        "                     [--minimize METRIC] [--max-reps N]\n"
-        "       common: [--db FILE] [--jobs N] [--format text|json]\n"
-        "               [--set SECTION.KEY=VALUE]... [--reps N] [--seed S]\n"
-        "\n"
-        "Answers design questions from the scenario's [contract], judged as\n"
-        "`stalesim check` judges it, on common random numbers (replication r\n"
-        "of every value uses the same random streams).\n"
-        "\n"
-        "  --find KEY       the boundary of the contract over a numeric key\n"
-        "                   (a duration, rate, probability or count): the\n"
-        "                   largest value that meets it (or the smallest, when\n"
-        "                   it is met above and violated below), as a bracket\n"
-        "                   [meets, violated] that holds the boundary with\n"
-        "                   --confidence.  Bisection on a log scale with\n"
-        "                   sequential stopping (docs/tune.md).\n"
-        "  --range LO..HI   where to search (default: the key's value / 10 to\n"
-        "                   x 10), e.g. --range 1s..600s\n"
-        "  --tolerance R    stop when high / low <= 1 + R (default 0.05)\n"
-        "  --confidence C   of the bracket (default 0.95)\n"
-        "  --choose K=LIST  discrete alternatives, as --vary in sweeps (repeat\n"
-        "                   for a product): the cheapest that meets the\n"
-        "                   contract, the runner-up, why the others fail; per\n"
-        "                   key family too\n"
-        "  --minimize M     the cost metric of --choose (default "
-        "db_reads_per_s)\n"
-        "  --max-reps N     replications a value may get (default 8 x reps);\n"
-        "                   each starts with the scenario's reps (--reps)\n"
-        "  --db FILE        store every replication and the answer (resumable:\n"
-        "                   the same command again reuses what is stored; the\n"
-        "                   report shows the answer)\n"
-        "  --jobs N         worker processes (default 1)\n"
-        "  --format F       text (default) or json\n"
-        "\n"
-        "exit: 0 an answer; 1 (--choose) no alternative meets the contract;\n"
-        "      2 bad input, or no boundary in the range (met everywhere, no\n"
-        "      feasible point); 3 runtime failure\n"
-        "\n",
-        out);
-    cli_usage_scenario_flags(out);
-}
+enum {
+    T_FIND = 1, T_CHOOSE, T_RANGE, T_TOLERANCE, T_CONFIDENCE, T_MAX_REPS,
+    T_MINIMIZE, T_DB, T_JOBS, T_FORMAT
+};
+
+static const cli_opt tune_opts[] = {
+    {T_FIND, "--find", NULL, "KEY", 0,
+     "the boundary of the contract over a numeric key (a\n"
+     "duration, rate, probability or count): the largest value\n"
+     "that meets it (or the smallest, when it is met above and\n"
+     "violated below), as a bracket [meets, violated] that holds\n"
+     "the boundary with --confidence.  Bisection on a log scale\n"
+     "with sequential stopping (docs/tune.md)."},
+    {T_RANGE, "--range", NULL, "LO..HI", 0,
+     "where --find searches (default: the key's value / 10 to\n"
+     "x 10), e.g. --range 1s..600s"},
+    {T_TOLERANCE, "--tolerance", NULL, "R", 0,
+     "--find stops when high / low <= 1 + R (default 0.05)"},
+    {T_CONFIDENCE, "--confidence", NULL, "C", 0,
+     "of --find's bracket (default 0.95)"},
+    {T_CHOOSE, "--choose", NULL, "K=LIST", CLI_OPT_REPEAT,
+     "discrete alternatives, as --vary in sweeps (repeat for a\n"
+     "product): the cheapest that meets the contract, the\n"
+     "runner-up, why the others fail; per key family too"},
+    {T_MINIMIZE, "--minimize", NULL, "METRIC", 0,
+     "the cost of --choose (default db_reads_per_s)"},
+    {T_MAX_REPS, "--max-reps", NULL, "N", 0,
+     "replications a value may get (default 8 x reps); each\n"
+     "starts with the scenario's reps (--reps)"},
+    {T_DB, "--db", NULL, "FILE", 0,
+     "store every replication and the answer (resumable: the\n"
+     "same command again reuses what is stored; the report\n"
+     "shows the answer)"},
+    {T_JOBS, "--jobs", NULL, "N", 0, "worker processes (default 1)"},
+    {T_FORMAT, "--format", NULL, "F", 0, "text (default) or json"},
+    {0, NULL, NULL, NULL, 0, NULL}};
+
+const cli_spec cmd_tune_spec = {
+    "tune", "[SCENARIO.ini]", NULL, 1, tune_opts,
+    "Answers design questions from the scenario's [contract], judged as\n"
+    "`stalesim check` judges it, on common random numbers (replication r\n"
+    "of every value uses the same random streams).  Give --find KEY or\n"
+    "--choose KEY=LIST.\n",
+    "exit: 0 an answer; 1 (--choose) no alternative meets the contract;\n"
+    "      2 bad input, or no boundary in the range (met everywhere, no\n"
+    "      feasible point); 3 runtime failure\n"};
 
 static int parse_uint(const char *flag, const char *s, unsigned long max,
                       unsigned long *out) {
@@ -148,43 +148,31 @@ int cmd_tune(int argc, char **argv) {
     size_t optslen = 0;
     char err[1024];
     int code = EXIT_INPUT;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage_tune(stdout);
+    cli_args args;
+    cli_args_init(&args, &cmd_tune_spec, argc, argv, &sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_tune_spec);
             code = EXIT_OK;
             goto out;
         }
-        int taken = cli_take_scenario_flag(argc, argv, &i, &sets);
-        if (taken < 0) goto out;
-        if (taken) continue;
-        static const char *const valued[] = {
-            "--find", "--choose", "--range", "--tolerance", "--confidence",
-            "--max-reps", "--minimize", "--db", "--jobs", "--format"};
-        int which = -1;
-        for (int k = 0; k < (int)(sizeof valued / sizeof valued[0]); k++)
-            if (strcmp(a, valued[k]) == 0) which = k;
-        if (which < 0) {
-            if (a[0] == '-' && a[1]) {
-                cli_fail(EXIT_INPUT, "tune: unknown option '%s' (stalesim "
-                         "tune --help)", a);
-                goto out;
-            }
-            if (file) {
-                cli_fail(EXIT_INPUT, "tune: more than one scenario file ('%s', "
-                         "'%s')", file, a);
-                goto out;
-            }
-            file = a;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            cli_fail(EXIT_INPUT, "%s needs a value", a);
+        if (id == CLI_ERROR) {
+            code = cli_error_code(&args);
             goto out;
         }
-        const char *v = argv[++i];
-        switch (which) {
-        case 0:
+        const char *a = "";
+        for (const cli_opt *op = tune_opts; op->name; op++)
+            if (op->id == id) a = op->name;
+        switch (id) {
+        case CLI_OPERAND:
+            if (file) {
+                cli_fail_extra(&cmd_tune_spec, "scenario file", file, v);
+                goto out;
+            }
+            file = v;
+            break;
+        case T_FIND:
             if (o.key) {
                 cli_fail(EXIT_INPUT, "--find: given twice ('%s', '%s'); tune "
                          "finds one key at a time", o.key, v);
@@ -192,7 +180,7 @@ int cmd_tune(int argc, char **argv) {
             }
             o.key = v;
             break;
-        case 1:
+        case T_CHOOSE:
             if (choose.naxes >= 16) {
                 cli_fail(EXIT_INPUT, "--choose: at most 16 keys");
                 goto out;
@@ -205,23 +193,23 @@ int cmd_tune(int argc, char **argv) {
                 goto out;
             }
             break;
-        case 2: o.range = v; break;
-        case 3:
+        case T_RANGE: o.range = v; break;
+        case T_TOLERANCE:
             if (parse_real(a, v, 0, 10, &o.tolerance) != EXIT_OK) goto out;
             break;
-        case 4:
+        case T_CONFIDENCE:
             if (parse_real(a, v, 0.5, 1, &o.confidence) != EXIT_OK) goto out;
             break;
-        case 5:
+        case T_MAX_REPS:
             if (parse_uint(a, v, 100000, &max_reps) != EXIT_OK) goto out;
             break;
-        case 6: minimize = v; break;
-        case 7: db_path = v; break;
-        case 8:
+        case T_MINIMIZE: minimize = v; break;
+        case T_DB: db_path = v; break;
+        case T_JOBS:
             if (parse_uint(a, v, TRANSPORT_LOCAL_MAX_JOBS, &jobs) != EXIT_OK)
                 goto out;
             break;
-        case 9:
+        case T_FORMAT:
             if (output_parse_format(v, &o.format) != 0 ||
                 o.format == FORMAT_CSV) {
                 cli_fail(EXIT_INPUT, "--format: '%s' is not text or json", v);

@@ -49,8 +49,8 @@ extern const cli_spec cmd_audit_spec;
 
 /* experiments/cmd_tune.c, experiments/cmd_sensitivity.c */
 int cmd_tune(int argc, char **argv);
-void usage_tune(FILE *out);
+extern const cli_spec cmd_tune_spec;
 int cmd_sensitivity(int argc, char **argv);
-void usage_sensitivity(FILE *out);
+extern const cli_spec cmd_sensitivity_spec;
 
 #endif

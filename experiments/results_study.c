@@ -289,7 +289,7 @@ static int load_inputs(results *r, results_study *s, char *err,
             realloc(s->input, (s->ninputs + 1) * sizeof *p);
         if (!p) {
             rc = RESULTS_EIO;
-            results_errf(err, errlen, "%s: out of memory", r->path);
+            sim_errf(err, errlen, "%s: out of memory", r->path);
             break;
         }
         s->input = p;
@@ -310,7 +310,7 @@ static int load_inputs(results *r, results_study *s, char *err,
         x->runs = (uint64_t)sqlite3_column_int64(st, 12);
         if (!x->method || !x->key || !x->low || !x->base || !x->high) {
             rc = RESULTS_EIO;
-            results_errf(err, errlen, "%s: out of memory", r->path);
+            sim_errf(err, errlen, "%s: out of memory", r->path);
             break;
         }
     }
@@ -355,7 +355,7 @@ int results_study_list(results *r, results_study **out, size_t *n, char *err,
         }
     }
     if (rc == RESULTS_EIO)
-        results_errf(err, errlen, "%s: out of memory", r->path);
+        sim_errf(err, errlen, "%s: out of memory", r->path);
     else if (step != SQLITE_DONE)
         rc = results_sql_fail(r, "reading the studies", err, errlen);
     sqlite3_finalize(st);

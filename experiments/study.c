@@ -15,6 +15,7 @@
 #include "experiments/run.h"
 #include "experiments/transport.h"
 #include "models/workload.h"
+#include "sim/errf.h"
 #include "sim/stats.h"
 
 struct study {
@@ -115,7 +116,7 @@ int study_open(study **out, const scenario *base, const study_options *o,
                char *err, size_t errlen) {
     *out = NULL;
     if (base->run.warmup_auto) {
-        snprintf(err, errlen, "%s: key 'warmup': %s cannot use [run] warmup = "
+        sim_errf(err, errlen, "%s: key 'warmup': %s cannot use [run] warmup = "
                  "auto (every configuration must count reads from the same "
                  "moment); give a duration, e.g. --set run.warmup=5m",
                  base->path, o->kind);
@@ -124,7 +125,7 @@ int study_open(study **out, const scenario *base, const study_options *o,
     study *s = calloc(1, sizeof *s);
     if (!s || scenario_copy(&s->base, base) != 0) {
         free(s);
-        snprintf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return STUDY_EIO;
     }
     s->jobs = o->jobs > 0 ? o->jobs : 1;
@@ -255,20 +256,20 @@ int study_config_get(study *s, const char *const *settings, size_t n,
     char why[1024];
     for (size_t i = 0; i < n; i++)
         if (scenario_set(&c->sc, settings[i], why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s", why);
+            sim_errf(err, errlen, "%s", why);
             config_free(c);
             return STUDY_EINPUT;
         }
     if (scenario_validate(&c->sc, why, sizeof why) != 0 ||
         workload_trace_check(&c->sc, why, sizeof why) != 0) {
-        snprintf(err, errlen, "%s: %s", label, why);
+        sim_errf(err, errlen, "%s: %s", label, why);
         config_free(c);
         return STUDY_EINPUT;
     }
     for (int f = 0; f < c->sc.families.n; f++) {
         if (scenario_family_view(&c->sc, f, &c->view[f], why, sizeof why) !=
             0) {
-            snprintf(err, errlen, "%s: %s", label, why);
+            sim_errf(err, errlen, "%s: %s", label, why);
             config_free(c);
             return STUDY_EINPUT;
         }
@@ -286,7 +287,7 @@ int study_config_get(study *s, const char *const *settings, size_t n,
     *out = c;
     return STUDY_OK;
 oom:
-    snprintf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     return STUDY_EIO;
 }
 
@@ -305,7 +306,7 @@ static int batch_work(void *arg, const sweep_task *t, world_result *out) {
 static int take(study *s, study_config *c, uint32_t rep,
                 const world_result *res, char *err, size_t errlen) {
     if (config_reserve(c, rep + 1) != 0) {
-        snprintf(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return STUDY_EIO;
     }
     for (int m = 0; m < M_COUNT; m++) {
@@ -367,7 +368,7 @@ int study_run(study *s, study_config *const *c, size_t nc, uint32_t reps,
             inflight--;
             done++;
             if (t.point >= nc) {
-                snprintf(err, errlen, "a worker answered an unknown task");
+                sim_errf(err, errlen, "a worker answered an unknown task");
                 goto out;
             }
             if ((rc = take(s, c[t.point], t.rep, res, err, errlen)) !=
@@ -382,7 +383,7 @@ int study_run(study *s, study_config *const *c, size_t nc, uint32_t reps,
     rc = STUDY_OK;
     goto out;
 oom:
-    snprintf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     rc = STUDY_EIO;
 out:
     if (tr) transport_local.stop(tr, 1);
@@ -531,7 +532,7 @@ char *study_spec(const char *kind, const char *file, const char *overrides,
     if (file) {
         FILE *f = fopen(file, "rb");
         if (!f) {
-            snprintf(err, errlen, "%s: cannot read: %s", file, strerror(errno));
+            sim_errf(err, errlen, "%s: cannot read: %s", file, strerror(errno));
             return NULL;
         }
         FILE *m = open_memstream(&text, &tlen);
@@ -543,7 +544,7 @@ char *study_spec(const char *kind, const char *file, const char *overrides,
         fclose(f);
         if (!m || fclose(m) != 0 || bad) {
             free(text);
-            snprintf(err, errlen, "%s: cannot read it", file);
+            sim_errf(err, errlen, "%s: cannot read it", file);
             return NULL;
         }
     }
@@ -558,6 +559,6 @@ char *study_spec(const char *kind, const char *file, const char *overrides,
 oom:
     free(text);
     free(spec);
-    snprintf(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     return NULL;
 }

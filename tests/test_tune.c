@@ -27,20 +27,6 @@
 
 #include "tests/testing.h"
 
-#define EXPECT(cond, ...)                                                     \
-    do {                                                                      \
-        if (cond) {                                                           \
-            CU_PASS(#cond);                                                   \
-        } else {                                                              \
-            char m_[2048];                                                    \
-            int n_ = snprintf(m_, sizeof m_, "%s: ", #cond);                  \
-            snprintf(m_ + n_, sizeof m_ - (size_t)n_, __VA_ARGS__);           \
-            fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, __LINE__, m_);       \
-            CU_assertImplementation(CU_FALSE, __LINE__, m_, __FILE__, "",     \
-                                    CU_FALSE);                                \
-        }                                                                     \
-    } while (0)
-
 #define CLOSED_FORM                                                           \
     "[run]\nduration = 1000s\nreps = 10\nseed = 1\n"                          \
     "[workload]\nkeys = 1\nreads = 10/s\nwrites = 0.1/s\n"                    \
