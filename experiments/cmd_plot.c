@@ -17,6 +17,7 @@
 #include "models/oracle.h"
 #include "plots/data.h"
 #include "plots/gnuplot.h"
+#include "experiments/recommend.h"
 #include "plots/kinds.h"
 #include "plots/timeline.h"
 #include "experiments/story.h"
@@ -86,7 +87,9 @@ const cli_spec cmd_plot_spec = {
     "  causes      stacked bars of stale reads per replication by cause\n"
     "  timeline    the N-th stale read of a replication (stalesim explain) "
     "as lanes:\n"
-    "              clients, cache, DB, with the stale window shaded\n",
+    "              clients, cache, DB, with the stale window shaded\n"
+    "  tornado     the latest one-at-a-time sensitivity stored in DB\n"
+    "              (stalesim sensitivity --db): one bar per input\n",
     "Axes are logarithmic where the data span two decades or more.  Prints "
     "what\n"
     "the plot shows in one sentence.  Exit 0, 2 bad usage or input, 3 "
@@ -200,14 +203,34 @@ int cmd_plot(int argc, char **argv) {
             input = v;
         }
     }
+    if (kind_name && strcmp(kind_name, "tornado") == 0) {
+        /* A sensitivity study's tornado (experiments/recommend.c). */
+        if (!input || have_stale || have_rep || cause >= 0 || sets.n > 0 ||
+            x || by || metric || nwhere || have_exp) {
+            cli_fail(EXIT_INPUT, input ? "--kind tornado takes a database, "
+                     "-o and --size only" : "plot: which database? "
+                     "(stalesim plot DB --kind tornado)");
+            goto out;
+        }
+        gp_target tt;
+        if (gp_target_parse(&tt, output, size, isatty(STDOUT_FILENO), err,
+                            sizeof err) != GP_OK) {
+            cli_fail(EXIT_INPUT, "%s", err);
+            goto out;
+        }
+        code = recommend_plot_tornado(input, &tt);
+        goto out;
+    }
     plot_kind kind;
     if (!kind_name) {
-        cli_fail(EXIT_INPUT, "plot: --kind KIND is required (one of: %s)",
+        cli_fail(EXIT_INPUT,
+                 "plot: --kind KIND is required (one of: %s, tornado)",
                  plot_kind_list());
         goto out;
     }
     if (plot_kind_parse(kind_name, &kind) != 0) {
-        cli_fail(EXIT_INPUT, "--kind '%s': not a plot kind (one of: %s)",
+        cli_fail(EXIT_INPUT,
+                 "--kind '%s': not a plot kind (one of: %s, tornado)",
                  kind_name, plot_kind_list());
         goto out;
     }

@@ -116,10 +116,13 @@ static void fmt_y(char *buf, size_t len, int fraction, double y) {
         plot_fmt_sig(buf, len, y, 3);
 }
 
-static int tornado_png(const recommend_target *t, const results_study *s,
-                       const char *metric, double factor, char *link,
-                       size_t linklen, char *sentence, size_t slen) {
-    char path[4096], err[1024], title[160], sub[512];
+/* The tornado of study s drawn to target tg; the sentence into sentence. */
+static int tornado_draw(const results_study *s, const gp_target *tg,
+                        char *sentence, size_t slen) {
+    char err[1024], title[160], sub[512], metric[64];
+    json_str(s->answer_json, "metric", metric, sizeof metric);
+    const char *fp = strstr(s->answer_json, "\"factor\": ");
+    double factor = fp ? strtod(fp + 10, NULL) : 2;
     size_t n = 0;
     for (size_t i = 0; i < s->ninputs; i++)
         n += strcmp(s->input[i].method, "oat") == 0;
@@ -147,22 +150,67 @@ static int tornado_png(const recommend_target *t, const results_study *s,
              s->scenario_file, factor);
     plot_tornado pt = {title, sub, metric, is_fraction(metric), base, factor,
                        bar, k};
-    snprintf(link, linklen, "%s-tornado.png", t->prefix);
-    snprintf(path, sizeof path, "%s%s", t->dir, link);
-    gp_target tg;
     gp *g;
-    if (gp_target_parse(&tg, path, t->size, 0, err, sizeof err) != GP_OK)
-        code = cli_fail(EXIT_INPUT, "%s", err);
-    else if (gp_open(&g, &tg, err, sizeof err) != GP_OK)
+    if (gp_open(&g, tg, err, sizeof err) != GP_OK)
         code = cli_fail(EXIT_RUNTIME, "%s", err);
     else {
         plot_tornado_draw(g, &pt);
         if (gp_close(g, err, sizeof err) != GP_OK)
-            code = cli_fail(EXIT_RUNTIME, "%s: %s", path, err);
+            code = cli_fail(EXIT_RUNTIME, "%s: %s",
+                            tg->path ? tg->path : "gnuplot", err);
     }
     plot_tornado_describe(&pt, sentence, slen);
     free(bar);
     free(label);
+    return code;
+}
+
+static int tornado_png(const recommend_target *t, const results_study *s,
+                       char *link, size_t linklen, char *sentence,
+                       size_t slen) {
+    char path[4096], err[1024];
+    snprintf(link, linklen, "%s-tornado.png", t->prefix);
+    snprintf(path, sizeof path, "%s%s", t->dir, link);
+    gp_target tg;
+    if (gp_target_parse(&tg, path, t->size, 0, err, sizeof err) != GP_OK)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    return tornado_draw(s, &tg, sentence, slen);
+}
+
+int recommend_plot_tornado(const char *db_path, const gp_target *tg) {
+    results *r;
+    char err[1024], sentence[1024];
+    int rc = results_open(&r, db_path, 1, err, sizeof err);
+    if (rc != RESULTS_OK)
+        return cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+                        err);
+    results_study *s;
+    size_t n;
+    rc = results_study_list(r, &s, &n, err, sizeof err);
+    results_close(r);
+    if (rc != RESULTS_OK) return cli_fail(EXIT_RUNTIME, "%s", err);
+    const results_study *pick = NULL;
+    for (size_t i = n; i-- > 0 && !pick;)
+        if (strcmp(s[i].kind, "sensitivity") == 0 && s[i].ninputs &&
+            strcmp(s[i].input[0].method, "oat") == 0)
+            pick = &s[i];
+    int code;
+    if (!pick)
+        code = cli_fail(EXIT_INPUT, "%s: no one-at-a-time sensitivity study "
+                        "stored (stalesim sensitivity SCENARIO --db %s)",
+                        db_path, db_path);
+    else {
+        code = tornado_draw(pick, tg, sentence, sizeof sentence);
+        if (code == EXIT_OK) {
+            if (tg->path)
+                printf("%s: %s\n", tg->path, sentence);
+            else
+                printf("%s\n", sentence);
+            if (fflush(stdout) != 0)
+                code = cli_fail(EXIT_RUNTIME, "writing to stdout failed");
+        }
+    }
+    results_study_list_free(s, n);
     return code;
 }
 
@@ -206,7 +254,7 @@ static int oat_section(const recommend_target *t, const results_study *s) {
     }
     fputc('\n', out);
     if (rank == 0) return EXIT_OK;
-    int code = tornado_png(t, s, metric, factor, link, sizeof link, sentence,
+    int code = tornado_png(t, s, link, sizeof link, sentence,
                            sizeof sentence);
     if (code != EXIT_OK) return code;
     fprintf(out, "![tornado](%s)\n\n", link);

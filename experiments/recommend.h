@@ -26,4 +26,9 @@ int recommend_count(const char *db_path);
  * an exit code (EXIT_OK, or after printing an error). */
 int recommend_section(const recommend_target *t);
 
+/* `stalesim plot DB --kind tornado`: the latest one-at-a-time study's
+ * tornado to tg; prints the sentence.  Returns an exit code. */
+struct gp_target;
+int recommend_plot_tornado(const char *db_path, const struct gp_target *tg);
+
 #endif

@@ -222,6 +222,18 @@ static void tune_report(void) {
            "%s", doc ? doc : "(no document)");
     EXPECT(access(png, R_OK) == 0, "no %s", png);
     free(doc);
+    /* the same tornado as a plot kind */
+    char svg[128];
+    snprintf(svg, sizeof svg, "%s/t.svg", dir);
+    snprintf(args, sizeof args, "plot %s --kind tornado -o %s", db, svg);
+    RUN(&r, args);
+    char *pic = testing_slurp(svg);
+    EXPECT(r.status == 0 && pic && strstr(pic, "<svg") &&
+               strstr(r.out, "moves stale_read_fraction most"),
+           "exit %d: %s%s", r.status, r.out, r.err);
+    free(pic);
+    testing_run_free(&r);
+    unlink(svg);
     char side[128];
     static const char *const ends[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
