@@ -146,8 +146,9 @@ static int tornado_draw(const results_study *s, const gp_target *tg,
         k++;
     }
     snprintf(title, sizeof title, "Sensitivity of %s", metric);
-    snprintf(sub, sizeof sub, "%s; each input divided and multiplied by %g",
-             s->scenario_file, factor);
+    const char *slash = strrchr(s->scenario_file, '/');
+    snprintf(sub, sizeof sub, "%s; each input / and x %g",
+             slash ? slash + 1 : s->scenario_file, factor);
     plot_tornado pt = {title, sub, metric, is_fraction(metric), base, factor,
                        bar, k};
     gp *g;

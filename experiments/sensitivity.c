@@ -175,8 +175,9 @@ static int draw_tornado(const sens_options *o, const oat_input *in, size_t n,
         bar[i] = (plot_tornado_bar){label[i], in[i].y[0], in[i].y[2]};
     }
     const char *metric = world_metric_name((world_metric)o->metric);
-    snprintf(sub, sizeof sub, "%s; each input divided and multiplied by %g",
-             o->scenario_file, o->factor);
+    const char *slash = strrchr(o->scenario_file, '/');
+    snprintf(sub, sizeof sub, "%s; each input / and x %g",
+             slash ? slash + 1 : o->scenario_file, o->factor);
     char title[128];
     snprintf(title, sizeof title, "Sensitivity of %s", metric);
     plot_tornado t = {title, sub, metric, is_fraction(o->metric), base,

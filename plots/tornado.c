@@ -41,26 +41,32 @@ int plot_tornado_draw(gp *g, const plot_tornado *t) {
     gp_printf(g, "set arrow 1 from %.17g, graph 0 to %.17g, graph 1 nohead "
                  "dt 2 lw 1.5 lc rgb '#333333'\n",
               axis(t, t->base), axis(t, t->base));
-    /* Rows: height, centre and half-width of the "down" bar, of the "up"
-     * bar (computed here: the script holds no column arithmetic). */
+    /* Rows: height, centre, half-width and colour of one bar; the longer
+     * of an input's two bars first, so that the shorter one, drawn over
+     * it, stays visible when both lie on the same side of the base. */
+    static const unsigned down_rgb = 0x1f77b4, up_rgb = 0xd62728;
     gp_block_begin(g, "tornado");
     double base = axis(t, t->base);
     for (size_t i = 0; i < n; i++) {
         double a = axis(t, t->bar[i].y_low), b = axis(t, t->bar[i].y_high);
         if (!isfinite(a)) a = base;
         if (!isfinite(b)) b = base;
-        gp_printf(g, "%zu %.17g %.17g %.17g %.17g\n", n - 1 - i,
-                  (a + base) / 2, fabs(a - base) / 2, (b + base) / 2,
-                  fabs(b - base) / 2);
+        int up_first = fabs(b - base) > fabs(a - base);
+        for (int k = 0; k < 2; k++) {
+            int up = k == 0 ? up_first : !up_first;
+            double y = up ? b : a;
+            gp_printf(g, "%zu %.17g %.17g %u\n", n - 1 - i, (y + base) / 2,
+                      fabs(y - base) / 2, up ? up_rgb : down_rgb);
+        }
     }
     gp_block_end(g);
     char down[64], up[64], qd[160], qu[160];
     snprintf(down, sizeof down, "input / %g", t->factor);
     snprintf(up, sizeof up, "input x %g", t->factor);
-    return gp_printf(g, "plot $tornado using 2:1:3:(0.35) with boxxyerror "
-                        "lc rgb '#1f77b4' title %s, $tornado using "
-                        "4:1:5:(0.35) with boxxyerror lc rgb '#d62728' "
-                        "title %s\n",
+    return gp_printf(g, "plot $tornado using 2:1:3:(0.35):4 with boxxyerror "
+                        "lc rgb variable notitle, keyentry with boxes "
+                        "lc rgb '#1f77b4' title %s, keyentry with boxes "
+                        "lc rgb '#d62728' title %s\n",
                      gp_quote(qd, sizeof qd, down), gp_quote(qu, sizeof qu, up));
 }
 
