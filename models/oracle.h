@@ -69,10 +69,13 @@ typedef struct oracle oracle;
       "a fill stored a value read before the commit, after the invalidation") \
     X(OUT_OF_ORDER_UPDATE, "out-of-order-update",                             \
       "writers' SETs landed out of order")                                    \
-    X(LOCAL_NOT_INVALIDATED, "local-not-invalidated", "see stalesim explain") \
-    X(BUS_LOST, "bus-lost", "see stalesim explain")                           \
-    X(WRITE_BEHIND_LAG, "write-behind-lag", "see stalesim explain")           \
-    X(REPLICA_LAG, "replica-lag", "see stalesim explain")
+    X(LOCAL_NOT_INVALIDATED, "local-not-invalidated",                         \
+      "the instance's local copy outlived the change")                        \
+    X(BUS_LOST, "bus-lost",                                                   \
+      "the invalidation message to the answering instance never arrived")     \
+    X(WRITE_BEHIND_LAG, "write-behind-lag",                                   \
+      "the DB was behind writes the cache had acknowledged")                  \
+    X(REPLICA_LAG, "replica-lag", "the replica had not applied the commit")
 
 #define ORACLE_ENUM_CAUSE(id, ...) CAUSE_##id,
 typedef enum oracle_cause {

@@ -270,8 +270,9 @@ static void test_timeline_copies(void) {
     run_cmd(r, NULL, "plot experiments/scenarios/local-instances.ini --kind "
             "timeline --cause bus-lost -o '%s'", out);
     EXPECT(r->status == 0, "timeline: exit %d [%.500s]", r->status, r->err);
-    EXPECT(strstr(r->out, "from instance ") != NULL, "stdout [%.500s]",
-           r->out);
+    EXPECT(strstr(r->out, "from instance ") != NULL &&
+               strstr(r->out, "cause bus-lost: the invalidation message"),
+           "stdout [%.500s]", r->out);
     slurp(out, svg, sizeof svg);
     EXPECT(strstr(svg, ">bus<") != NULL, "no bus lane in %s", out);
     EXPECT(strstr(svg, "local cache<") != NULL, "no instance lane in %s", out);
