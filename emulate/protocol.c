@@ -29,9 +29,9 @@
  * [x_latency] is a client-side sleep drawn from the scenario before sending
  * (none with --real-latency).  The response part is a sleep after each
  * reply: per operation ([cache] get_response, set_response, del_response,
- * [db] write_response) when the build has those keys, else [cache]
- * response_latency; [db] read_response is spent inside the SELECT by
- * pg_sleep, after its snapshot.  Each operation's latency is measured from
+ * [db] write_response) when the build has those keys and they are not 0,
+ * else [cache] response_latency; the DB read's ([db] read_response) is
+ * spent inside the SELECT by pg_sleep, after its snapshot.  Each operation's latency is measured from
  * before the first sleep to the server's effect instant and from there to
  * the reply. */
 #define _DEFAULT_SOURCE
@@ -75,9 +75,16 @@ static void pause_for(emu_worker *w, const sim_dist *d) {
 }
 
 /* The response part of operation k: a client-side sleep after its reply. */
+static const sim_dist *response_of(const emu_shared *sh, emu_op k) {
+    /* An operation's own response key, else (when 0 or absent) the
+     * scenario's response_latency, as the simulator reads them. */
+    if (sh->split && !sim_dist_is_zero(&sh->response[k]))
+        return &sh->response[k];
+    return &sh->sc->cache.response_latency;
+}
+
 static void respond(emu_worker *w, emu_op k) {
-    const emu_shared *sh = w->sh;
-    pause_for(w, sh->split ? &sh->response[k] : &sh->sc->cache.response_latency);
+    pause_for(w, response_of(w->sh, k));
 }
 
 static int fail(emu_worker *w) {
@@ -247,11 +254,11 @@ static void serve_read(emu_worker *w, const workload_op *op, uint64_t serial) {
     pause_for(w, &sc->db.read_latency);
     /* [db] read_response is spent inside the query (pg_sleep after the
      * snapshot), as a slow result set would be. */
+    const sim_dist *rd = response_of(sh, EMU_DB_READ);
     sim_time in_query =
-        sh->split && !sh->opt->real_latency
-            ? sim_dist_sample(&sh->response[EMU_DB_READ],
-                              sim_rng_stream(&w->rng, SIM_STREAM_LATENCY))
-            : 0;
+        sh->opt->real_latency || sim_dist_is_zero(rd)
+            ? 0
+            : sim_dist_sample(rd, sim_rng_stream(&w->rng, SIM_STREAM_LATENCY));
     if (emu_db_read(w->conn, op->key, in_query, &version, &effect, w->err,
                     sizeof w->err) != 0) {
         fail(w);
@@ -259,7 +266,6 @@ static void serve_read(emu_worker *w, const workload_op *op, uint64_t serial) {
     }
     measured(w, EMU_DB_READ, issued, effect, emu_now(sh));
     fact(w, FACT_DB_READ, effect - sh->t0, s, op, serial, version, 0);
-    if (!sh->split) respond(w, EMU_DB_READ);
     int stored = 0;
     issued = emu_now(sh);
     pause_for(w, &sc->cache.set_latency);
