@@ -332,6 +332,7 @@ static void test_catalog(void) {
     } cat[] = {{"ttl-only", 1},
                {"failed-deletes", 1},
                {"stale-fill-late-snapshot", 0},
+               {"stale-fill-early-snapshot", 0},
                {"write-through-race", 0},
                {"lease", 0},
                {"stale-fill-slow", 0}};
