@@ -38,6 +38,7 @@
 #include "experiments/cli.h"
 #include "plots/format.h"
 #include "experiments/commands.h"
+#include "models/pattern.h"
 #include "experiments/contract.h"
 #include "experiments/run.h"
 #include "models/scenario.h"
@@ -238,7 +239,8 @@ static int check_family(const scenario *sc, const run_summary *sum, int f) {
            name, verdict[cl[d].state], subject, upper, allowed, rule[d]);
     /* Why: the pattern it runs and what its stale reads came from. */
     printf("  pattern %s%s, ttl %s\n",
-           sc->families.family[f].bypass ? "none" : view.cache.pattern,
+           sc->families.family[f].bypass ? pattern_no_cache()->name
+                                         : view.cache.pattern,
            sc->families.family[f].bypass ? " (bypass: reads go to the source "
                                            "of truth)"
                                          : "",

@@ -38,6 +38,7 @@
 
 #include "experiments/cli.h"
 #include "experiments/commands.h"
+#include "models/pattern.h"
 #include "experiments/contract.h"
 #include "experiments/recommend.h"
 #include "experiments/shell.h"
@@ -578,7 +579,7 @@ static int section_families(FILE *out, const plot_data *d) {
             fputs("Pattern `", out);
             fputs(first->pattern, out);
             fputs("`", out);
-            if (strcmp(first->pattern, "none") == 0)
+            if (strcmp(first->pattern, pattern_no_cache()->name) == 0)
                 fputs(" (reads go to the source of truth)", out);
             fputs(".  ", out);
         }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "experiments/version.h"
+#include "models/pattern.h"
 #include "sim/dist.h"
 #include "sim/stats.h"
 
@@ -81,7 +82,7 @@ void output_json_scenario(FILE *out, const scenario *sc) {
 /* Family f's pattern as simulated: `none` when it bypasses the cache. */
 static const char *family_pattern(const scenario *sc, int f) {
     const scenario_family *fam = &sc->families.family[f];
-    if (fam->bypass) return "none";
+    if (fam->bypass) return pattern_no_cache()->name;
     for (int j = 0; j < fam->noverrides; j++) {
         size_t k = (size_t)fam->override[j].key;
         if (strcmp(scenario_key_section(k), "cache") == 0 &&
@@ -434,6 +435,13 @@ static void text_number(FILE *out, double x) {
         fprintf(out, " %11.4e", x);
 }
 
+/* 1 if sc's pattern honours [cache] invalidation (the summary line shows
+ * it; for the other patterns it says none). */
+static int pattern_follows_invalidation(const scenario *sc) {
+    const pattern_ops *p = pattern_find(sc->cache.pattern);
+    return p && (p->flags & PATTERN_FOLLOWS_INVALIDATION);
+}
+
 static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
     fprintf(out, "stalesim %s: %s%s\n", STALESIM_VERSION, sc->path,
             s->source ? " (measured: emulation against real servers)" : "");
@@ -447,7 +455,7 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
             "pattern %s, ttl %s, invalidation %s; %s reads + %s writes over "
             "%s keys (%s)\n",
             sc->cache.pattern, scenario_text(sc, "cache", "ttl"),
-            strcmp(sc->cache.pattern, "cache-aside") == 0
+            pattern_follows_invalidation(sc)
                 ? scenario_text(sc, "cache", "invalidation")
                 : "none",
             scenario_text(sc, "workload", "reads"), scenario_text(sc, "workload", "writes"),

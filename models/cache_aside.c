@@ -521,6 +521,8 @@ void cache_family_step(world *w, const cache_variant *v, uint32_t rq,
 static const cache_variant cache_aside = {0, 0, NULL, NULL, NULL};
 static const cache_variant ttl_only = {1, 0, NULL, NULL, NULL};
 
+extern const pattern_ops pattern_ttl_only;
+
 static const cache_variant *variant(const world *w, uint32_t rq) {
     return world_rpattern(w, rq) == &pattern_ttl_only ? &ttl_only
                                                        : &cache_aside;
@@ -539,11 +541,20 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
 }
 
 const pattern_ops pattern_cache_aside = {
-    "cache-aside",
-    "read: GET, on a miss read the DB and SET; write: commit and invalidate",
-    on_read, on_write, on_step};
+    .name = "cache-aside",
+    .summary = "read: GET, on a miss read the DB and SET; write: commit and "
+               "invalidate",
+    .flags = PATTERN_FOLLOWS_INVALIDATION,
+    .on_read = on_read,
+    .on_write = on_write,
+    .on_step = on_step,
+};
 
 const pattern_ops pattern_ttl_only = {
-    "ttl-only",
-    "cache-aside reads; writes commit and never invalidate (TTL alone)",
-    on_read, on_write, on_step};
+    .name = "ttl-only",
+    .summary = "cache-aside reads; writes commit and never invalidate (TTL "
+               "alone)",
+    .on_read = on_read,
+    .on_write = on_write,
+    .on_step = on_step,
+};

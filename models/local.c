@@ -47,6 +47,10 @@ local_caches *local_create(world *w) {
         }
         uint32_t id = oracle_add_copy(
             w->oracle, sc->local.bus == BUS_PUBSUB ? COPY_LOCAL_BUS : COPY_LOCAL);
+        if (id == ORACLE_NO_COPY) { /* out of memory */
+            local_destroy(l);
+            return NULL;
+        }
         if (i == 0) l->copy0 = id;
         SIM_CHECK(id == l->copy0 + i, "copy ids not consecutive: %u", id);
     }

@@ -34,5 +34,10 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
 }
 
 const pattern_ops pattern_none = {
-    "none", "no cache: reads and writes go to the DB", on_read, on_write,
-    on_step};
+    .name = "none",
+    .summary = "no cache: reads and writes go to the DB",
+    .flags = PATTERN_NO_CACHE,
+    .on_read = on_read,
+    .on_write = on_write,
+    .on_step = on_step,
+};

@@ -111,6 +111,7 @@ struct oracle {
     sim_hist value_age;   /* per read: invoked -> commit of the value read */
     sim_tally censored;
     int finished;
+    int failed; /* memory ran out: facts since are ignored (oracle_failed) */
     /* Key families (oracle_set_families): counted apart as well. */
     int nfam;                 /* 0: none */
     uint8_t *key_family;      /* [nkeys] when nfam > 0 */
@@ -191,12 +192,14 @@ void oracle_destroy(oracle *o) {
     free(o);
 }
 
+int oracle_failed(const oracle *o) { return o->failed; }
+
 uint32_t oracle_add_copy(oracle *o, oracle_copy_kind kind) {
     SIM_CHECK(o->ncopies < ORACLE_MAX_COPIES, "more than %d copies", ORACLE_MAX_COPIES);
     SIM_CHECK(kind != COPY_SOURCE && kind != COPY_SHARED, "kind %d", kind);
     if (!o->head) {
         o->head = sim_big_calloc(o->nkeys, sizeof *o->head);
-        SIM_CHECK(o->head != NULL, "out of memory for %u keys", o->nkeys);
+        if (!o->head) return ORACLE_NO_COPY;
         for (uint32_t k = 0; k < o->nkeys; k++) o->head[k] = NO_NODE;
     }
     if (kind == COPY_DB_BEHIND || kind == COPY_REPLICA) o->has_always = 1;
@@ -208,7 +211,8 @@ static int always_present(oracle_copy_kind k) {
     return k == COPY_DB_BEHIND || k == COPY_REPLICA;
 }
 
-/* The node of (key, copy), or NULL; created when `create`. */
+/* The node of (key, copy), or NULL; created when `create` (NULL then only
+ * when memory ran out: o->failed is set). */
 static copy_state *node_of(oracle *o, uint32_t key, uint32_t copy,
                            int create) {
     if (!o->head) return NULL;
@@ -217,8 +221,12 @@ static copy_state *node_of(oracle *o, uint32_t key, uint32_t copy,
     if (!create) return NULL;
     if (o->nnodes == o->nodes_cap) {
         uint32_t cap = o->nodes_cap ? 2 * o->nodes_cap : 1024;
-        copy_node *p = realloc(o->nodes, cap * sizeof *p);
-        SIM_CHECK(p != NULL, "out of memory for %u copies", cap);
+        copy_node *p = cap > o->nodes_cap ? realloc(o->nodes, cap * sizeof *p)
+                                          : NULL;
+        if (!p) {
+            o->failed = 1;
+            return NULL;
+        }
         o->nodes = p;
         o->nodes_cap = cap;
     }
@@ -445,6 +453,7 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
                         oracle_plan plan, unsigned path) {
     SIM_CHECK(key < o->nkeys, "key %u", key);
     SIM_CHECK(path < ORACLE_MAX_PATHS, "path %u", path);
+    if (o->failed) return;
     key_history *h = &o->hist[key];
     SIM_CHECK(version == h->latest + 1, "key %u commits version %u after %u",
               key, version, h->latest);
@@ -460,13 +469,17 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
      * up to date with the commits before this one. */
     if (o->has_always)
         for (uint32_t c = 2; c < o->ncopies; c++)
-            if (always_present((oracle_copy_kind)o->kind[c]))
-                node_of(o, key, c, 1);
+            if (always_present((oracle_copy_kind)o->kind[c]) &&
+                !node_of(o, key, c, 1))
+                return; /* out of memory: o->failed */
     if (h->latest == h->cap) {
         uint32_t cap = h->cap ? h->cap * 2 : 2;
-        sim_time *p = realloc(h->commit_at, cap * sizeof *p);
-        SIM_CHECK(p != NULL, "out of memory for %u commits of key %u", cap,
-                  key);
+        sim_time *p = cap > h->cap ? realloc(h->commit_at, cap * sizeof *p)
+                                   : NULL;
+        if (!p) {
+            o->failed = 1;
+            return;
+        }
         h->commit_at = p;
         h->cap = cap;
     }
@@ -500,6 +513,7 @@ void oracle_invalidation_failed(oracle *o, uint32_t key, uint32_t version,
 void oracle_copy_invalidation_lost(oracle *o, uint32_t key, uint32_t copy,
                                    uint32_t version, sim_time t,
                                    oracle_cause cause) {
+    if (o->failed) return;
     copy_state *c = copy == ORACLE_CACHE ? &o->cache[key]
                                          : node_of(o, key, copy, 0);
     if (!c) return;
@@ -536,8 +550,10 @@ void oracle_copy_set(oracle *o, uint32_t key, uint32_t copy, uint32_t version,
 void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
                            uint32_t version, sim_time t, sim_time expires_at,
                            oracle_set_kind kind, uint32_t from) {
+    if (o->failed) return;
     int inherited = inherited_cause(o, key, from, version, t);
     copy_state *c = copy_of(o, key, copy);
+    if (!c) return; /* out of memory: o->failed */
     settle(o, c, t);
     /* An update that replaces a newer value is out of order. */
     int replaced_newer = c->present && c->version > version;
@@ -569,6 +585,7 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
 }
 
 void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t) {
+    if (o->failed) return;
     copy_state *c = copy == ORACLE_CACHE ? copy_of(o, key, copy)
                                          : node_of(o, key, copy, 0);
     if (!c) return;
@@ -602,22 +619,28 @@ static ack_slot *ack_find(oracle *o, uint64_t id, int insert) {
     }
 }
 
-static void ack_grow(oracle *o) {
+/* Doubles the acknowledgement table; -1 (nothing changed) on ENOMEM. */
+static int ack_grow(oracle *o) {
     ack_slot *old = o->acks;
     size_t old_cap = o->acks_cap;
     ack_slot *n = malloc(2 * old_cap * sizeof *n);
-    SIM_CHECK(n != NULL, "out of memory for %zu acknowledgements", o->nacks);
+    if (!n) return -1;
     o->acks = n;
     o->acks_cap = 2 * old_cap;
     for (size_t i = 0; i < o->acks_cap; i++) n[i].id = ACK_EMPTY;
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].id != ACK_EMPTY) *ack_find(o, old[i].id, 1) = old[i];
     free(old);
+    return 0;
 }
 
 void oracle_ack(oracle *o, uint32_t client, uint32_t key, uint32_t version,
                 sim_time t) {
-    if ((o->nacks + 1) * 4 > o->acks_cap * 3) ack_grow(o);
+    if (o->failed) return;
+    if ((o->nacks + 1) * 4 > o->acks_cap * 3 && ack_grow(o) != 0) {
+        o->failed = 1;
+        return;
+    }
     ack_slot *a = ack_find(o, (uint64_t)client << 32 | key, 1);
     if (version <= a->ver_new) return; /* an older write acked late */
     a->ver_old = a->ver_new;
@@ -675,6 +698,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
     SIM_CHECK(version <= h->latest, "key %u read version %u, latest %u", key,
               version, h->latest);
     oracle_verdict v = {VERDICT_FRESH, 0, 0, 0, CAUSE_TTL_ONLY};
+    if (o->failed) return v; /* nothing is counted any more */
     int counted = invoked >= o->warmup;
     sim_time superseded = /* commit of version+1 */
         version < h->latest ? h->commit_at[version] : SIM_TIME_MAX;
@@ -722,6 +746,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
                   "key %u: the source of truth served stale version %u", key,
                   version);
         copy_state *c = copy_of(o, key, copy);
+        if (!c) return v; /* out of memory: o->failed */
         settle(o, c, answered);
         int over = v.age > o->bound, fover = fam && v.age > fam->bound;
         if (c->window && c->version == version) {

@@ -201,14 +201,24 @@ int oracle_set_families(oracle *o, int n, const uint32_t *first_key,
 /* Family f's figures, or NULL without families. */
 const oracle_family *oracle_get_family(const oracle *o, int f);
 
-/* Registers a further copy of every key; returns its id.  Copies that are
- * always present (a write-behind DB, replicas) start up to date. */
+/* Registers a further copy of every key; returns its id, or ORACLE_NO_COPY
+ * if memory ran out (nothing registered).  Copies that are always present
+ * (a write-behind DB, replicas) start up to date. */
+#define ORACLE_NO_COPY UINT32_MAX
 uint32_t oracle_add_copy(oracle *o, oracle_copy_kind kind);
 
 /* What copy `copy` is, and its rank among the copies of that kind (local
  * instance N, replica N; 0 for the source and the shared cache). */
 oracle_copy_kind oracle_copy_kind_of(const oracle *o, uint32_t copy);
 uint32_t oracle_copy_rank(const oracle *o, uint32_t copy);
+
+/* Running out of memory while recording a fact (a key's commit history, a
+ * further copy's state, the acknowledgement table growing) is an outside
+ * fault, as in the kernel (sim/sim.h): the fact is dropped, the oracle is
+ * marked failed and stays so, and every later fact is ignored.  The caller
+ * checks oracle_failed and reports the run as failed (its figures are
+ * incomplete); nothing aborts. */
+int oracle_failed(const oracle *o);
 
 void oracle_commit(oracle *o, uint32_t key, uint32_t version, sim_time t,
                    oracle_plan plan);

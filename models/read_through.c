@@ -74,7 +74,11 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
 }
 
 const pattern_ops pattern_read_through = {
-    "read-through",
-    "the cache loads on a miss; concurrent misses of a key share one load; "
-    "writes invalidate as cache-aside",
-    on_read, on_write, on_step};
+    .name = "read-through",
+    .summary = "the cache loads on a miss; concurrent misses of a key share "
+               "one load; writes invalidate as cache-aside",
+    .flags = PATTERN_FOLLOWS_INVALIDATION,
+    .on_read = on_read,
+    .on_write = on_write,
+    .on_step = on_step,
+};

@@ -24,6 +24,7 @@
 #include "sim/fileio.h"
 #include "models/pattern.h"
 #include "models/scenario_values.h"
+#include "sim/check.h"
 
 static int apply_family(scenario *sc, const char *fname, const char *name,
                         const char *value, int line, char *err,
@@ -31,36 +32,7 @@ static int apply_family(scenario *sc, const char *fname, const char *name,
 static scenario_family *family_declare(scenario *sc, const char *fname,
                                        int line, char *err, size_t errlen);
 
-typedef enum key_type {
-    KT_DURATION,   /* sim_time, >= 0 */
-    KT_WARMUP,     /* duration; "auto" refused until MSER-5 lands */
-    KT_DIST,       /* sim_dist */
-    KT_RATE,       /* double per s, >= 0 */
-    KT_PROB,       /* double in [0,1] */
-    KT_FRACTION,   /* double in (0,1) */
-    KT_U32,        /* uint32 >= 1 */
-    KT_U64,        /* uint64 */
-    KT_BOOL,       /* yes/no/true/false/1/0 */
-    KT_POPULARITY, /* uniform | zipf:S */
-    KT_ARRIVALS,   /* poisson | constant */
-    KT_PATTERN,    /* a name in the pattern table */
-    KT_INVALIDATION,
-    KT_COUNT,      /* uint32 >= 0 */
-    KT_ENUM,       /* int: index in `choices` */
-    KT_PATH,       /* char[SCENARIO_PATH_MAX]: a file name, may be empty */
-    KT_MITIGATIONS /* scenario_mitigations */
-} key_type;
 
-typedef struct key_def {
-    const char *section;
-    const char *name;
-    key_type type;
-    size_t offset; /* into struct scenario */
-    const char *def;
-    const char *doc;
-    int built;     /* 0: the model ignores it yet, so only `def` is accepted */
-    const char *const *choices; /* KT_ENUM: NULL-terminated */
-} key_def;
 
 static const char *const routing_choices[] = {"random", "round-robin",
                                               "sticky", NULL};
@@ -72,178 +44,209 @@ static const char *const trace_format_choices[] = {"twitter", "csv", NULL};
 #define OFF(field) offsetof(scenario, field)
 #define LINE_MAX_BYTES 200 /* inih's INI_MAX_LINE as packaged */
 
-/* Rows: section, key, type, field, default, meaning, built (, choices). */
-static const key_def keys[] = {
-    {"run", "duration", KT_DURATION, OFF(run.duration), "1h",
+/* Rows: section, key, type, field, default, meaning, built (, choices).
+ * The key order is the order of `stalesim keys` and of the JSON echo. */
+static const scenario_key head_keys[] = {
+    {"run", "duration", SCENARIO_KT_DURATION, OFF(run.duration), "1h",
      "simulated time per replication", 1, NULL},
-    {"run", "warmup", KT_WARMUP, OFF(run.warmup), "0s",
+    {"run", "warmup", SCENARIO_KT_WARMUP, OFF(run.warmup), "0s",
      "reads invoked before this are simulated but not counted; `auto`: "
      "chosen by MSER-5", 1, NULL},
-    {"run", "reps", KT_U32, OFF(run.reps), "10",
+    {"run", "reps", SCENARIO_KT_U32, OFF(run.reps), "10",
      "independent replications; CIs are over them", 1, NULL},
-    {"run", "seed", KT_U64, OFF(run.seed), "1",
+    {"run", "seed", SCENARIO_KT_U64, OFF(run.seed), "1",
      "replication r of seed S always sees the same arrivals", 1, NULL},
-    {"workload", "keys", KT_U32, OFF(workload.keys), "10000",
+    {"workload", "keys", SCENARIO_KT_U32, OFF(workload.keys), "10000",
      "number of distinct keys", 1, NULL},
-    {"workload", "popularity", KT_POPULARITY, OFF(workload.zipf_s), "uniform",
+    {"workload", "popularity", SCENARIO_KT_POPULARITY, OFF(workload.zipf_s), "uniform",
      "`uniform` or `zipf:S` (key i has weight 1/(i+1)^S)", 1, NULL},
-    {"workload", "reads", KT_RATE, OFF(workload.reads), "1000/s",
+    {"workload", "reads", SCENARIO_KT_RATE, OFF(workload.reads), "1000/s",
      "total read rate over all keys", 1, NULL},
-    {"workload", "writes", KT_RATE, OFF(workload.writes), "10/s",
+    {"workload", "writes", SCENARIO_KT_RATE, OFF(workload.writes), "10/s",
      "total write rate over all keys", 1, NULL},
-    {"workload", "arrivals", KT_ARRIVALS, OFF(workload.arrivals), "poisson",
+    {"workload", "arrivals", SCENARIO_KT_ARRIVALS, OFF(workload.arrivals), "poisson",
      "`poisson`, `constant` (evenly spaced) or `bursty:ON,OFF,FACTOR` "
      "(exponential on/off periods of mean ON and OFF; the rate is FACTOR "
      "times higher when on, the long-run mean unchanged)", 1, NULL},
-    {"workload", "clients", KT_U32, OFF(workload.clients), "100",
+    {"workload", "clients", SCENARIO_KT_U32, OFF(workload.clients), "100",
      "clients issuing requests (read-your-writes is checked per client)", 1, NULL},
-    {"workload", "read_after_write", KT_PROB, OFF(workload.read_after_write),
+    {"workload", "read_after_write", SCENARIO_KT_PROB, OFF(workload.read_after_write),
      "0", "P(a writer reads its key back after its ack: a session's "
      "read-your-writes check)", 1, NULL},
-    {"workload", "read_after_write_delay", KT_DIST,
+    {"workload", "read_after_write_delay", SCENARIO_KT_DIST,
      OFF(workload.read_after_write_delay), "exp:100ms",
      "from the ack to that read", 1, NULL},
-    {"workload", "trace", KT_PATH, OFF(workload.trace), "",
+    {"workload", "trace", SCENARIO_KT_PATH, OFF(workload.trace), "",
      "replay this trace instead of the synthetic arrivals (relative to the "
      "scenario's folder)", 1, NULL},
-    {"workload", "trace_format", KT_ENUM, OFF(workload.trace_format),
+    {"workload", "trace_format", SCENARIO_KT_ENUM, OFF(workload.trace_format),
      "twitter", "`twitter` (Twitter cache trace) or `csv` (time,key,op)", 1,
      trace_format_choices},
-    {"db", "read_latency", KT_DIST, OFF(db.read_latency), "exp:5ms",
+    {"db", "read_latency", SCENARIO_KT_DIST, OFF(db.read_latency), "exp:5ms",
      "DB read request latency", 1, NULL},
-    {"db", "write_latency", KT_DIST, OFF(db.write_latency), "exp:10ms",
+    {"db", "write_latency", SCENARIO_KT_DIST, OFF(db.write_latency), "exp:10ms",
      "DB write request latency (the commit is at its end)", 1, NULL},
-    {"db", "read_response", KT_DIST, OFF(db.read_response), "0",
+    {"db", "read_response", SCENARIO_KT_DIST, OFF(db.read_response), "0",
      "DB read: from its snapshot (effect) to the caller resuming", 1, NULL},
-    {"db", "write_response", KT_DIST, OFF(db.write_response), "0",
+    {"db", "write_response", SCENARIO_KT_DIST, OFF(db.write_response), "0",
      "DB write: from its commit to the caller resuming", 1, NULL},
-    {"db", "replicas", KT_COUNT, OFF(db.replicas), "0",
+    {"db", "replicas", SCENARIO_KT_COUNT, OFF(db.replicas), "0",
      "read replicas; fills read from a random one", 1, NULL},
-    {"db", "replica_lag", KT_DIST, OFF(db.replica_lag), "exp:50ms",
+    {"db", "replica_lag", SCENARIO_KT_DIST, OFF(db.replica_lag), "exp:50ms",
      "from a commit to a replica applying it", 1, NULL},
-    {"cache", "pattern", KT_PATTERN, OFF(cache.pattern), "cache-aside",
-     "`none`, `ttl-only`, `cache-aside`, `read-through`, `write-through` "
-     "or `write-behind` (`stalesim patterns`)", 1, NULL},
-    {"cache", "ttl", KT_DURATION, OFF(cache.ttl), "300s",
+    {"cache", "pattern", SCENARIO_KT_PATTERN, OFF(cache.pattern),
+     PATTERN_DEFAULT,
+     "a row of the pattern table, `stalesim patterns`:", 1, NULL},
+    {"cache", "ttl", SCENARIO_KT_DURATION, OFF(cache.ttl), "300s",
      "time to live from the SET's effect; `0` never expires", 1, NULL},
-    {"cache", "sliding_ttl", KT_BOOL, OFF(cache.sliding_ttl), "no",
+    {"cache", "sliding_ttl", SCENARIO_KT_BOOL, OFF(cache.sliding_ttl), "no",
      "`yes`: a hit restarts the TTL", 1, NULL},
-    {"cache", "get_latency", KT_DIST, OFF(cache.get_latency), "exp:0.5ms",
+    {"cache", "get_latency", SCENARIO_KT_DIST, OFF(cache.get_latency), "exp:0.5ms",
      "cache GET request latency", 1, NULL},
-    {"cache", "set_latency", KT_DIST, OFF(cache.set_latency), "exp:0.5ms",
+    {"cache", "set_latency", SCENARIO_KT_DIST, OFF(cache.set_latency), "exp:0.5ms",
      "cache SET request latency", 1, NULL},
-    {"cache", "del_latency", KT_DIST, OFF(cache.del_latency), "exp:0.5ms",
+    {"cache", "del_latency", SCENARIO_KT_DIST, OFF(cache.del_latency), "exp:0.5ms",
      "cache DEL request latency", 1, NULL},
-    {"cache", "get_response", KT_DIST, OFF(cache.get_response), "0",
+    {"cache", "get_response", SCENARIO_KT_DIST, OFF(cache.get_response), "0",
      "cache GET: from its effect to the caller resuming", 1, NULL},
-    {"cache", "set_response", KT_DIST, OFF(cache.set_response), "0",
+    {"cache", "set_response", SCENARIO_KT_DIST, OFF(cache.set_response), "0",
      "cache SET: from its effect to the caller resuming", 1, NULL},
-    {"cache", "del_response", KT_DIST, OFF(cache.del_response), "0",
+    {"cache", "del_response", SCENARIO_KT_DIST, OFF(cache.del_response), "0",
      "cache DEL: from its effect to the caller resuming", 1, NULL},
-    {"cache", "response_latency", KT_DIST, OFF(cache.response_latency), "0",
+    {"cache", "response_latency", SCENARIO_KT_DIST, OFF(cache.response_latency), "0",
      "the response part of every operation whose own *_response is 0",
      1, NULL},
-    {"cache", "timeout", KT_DURATION, OFF(cache.timeout), "100ms",
+    {"cache", "timeout", SCENARIO_KT_DURATION, OFF(cache.timeout), "100ms",
      "how long a caller waits on a timed-out operation", 1, NULL},
-    {"cache", "invalidation", KT_INVALIDATION, OFF(cache.invalidation),
+    {"cache", "invalidation", SCENARIO_KT_INVALIDATION, OFF(cache.invalidation),
      "delete-after-write",
      "`delete-after-write`, `delete-before-write`, `update-after-write` or "
      "`none`", 1, NULL},
-    {"cache", "ttl_jitter", KT_PROB, OFF(cache.ttl_jitter), "0",
+    {"cache", "ttl_jitter", SCENARIO_KT_PROB, OFF(cache.ttl_jitter), "0",
      "each TTL is drawn uniformly in ttl*(1 +- jitter)", 1, NULL},
-    {"cache", "mitigations", KT_MITIGATIONS, OFF(cache.mitigations), "",
+    {"cache", "mitigations", SCENARIO_KT_MITIGATIONS, OFF(cache.mitigations), "",
      "comma-separated: `lease`, `lease:herd=D`, `versioned-set`, "
      "`double-delete:D`, `retry-delete:N`, `outbox:DIST`; `none` (or empty) "
      "for none", 1, NULL},
-    {"cache", "lease_retry", KT_DURATION, OFF(cache.lease_retry), "10ms",
+    {"cache", "lease_retry", SCENARIO_KT_DURATION, OFF(cache.lease_retry), "10ms",
      "with lease:herd, how long a miss without a lease waits before "
      "retrying", 1, NULL},
-    {"cache", "outage_rate", KT_RATE, OFF(cache.outage_rate), "0/s",
+    {"cache", "outage_rate", SCENARIO_KT_RATE, OFF(cache.outage_rate), "0/s",
      "cache outages start as a Poisson process", 1, NULL},
-    {"cache", "outage_duration", KT_DIST, OFF(cache.outage_duration),
+    {"cache", "outage_duration", SCENARIO_KT_DIST, OFF(cache.outage_duration),
      "exp:30s", "how long an outage lasts (the cache is emptied)", 1, NULL},
-    {"cache", "outage_fallback", KT_ENUM, OFF(cache.outage_fallback), "db",
+    {"cache", "outage_fallback", SCENARIO_KT_ENUM, OFF(cache.outage_fallback), "db",
      "during an outage reads go to the `db` or `fail`", 1,
      fallback_choices},
-    {"local", "instances", KT_COUNT, OFF(local.instances), "0",
+    {"local", "instances", SCENARIO_KT_COUNT, OFF(local.instances), "0",
      "application instances with an in-process cache (0: none)", 1, NULL},
-    {"local", "ttl", KT_DURATION, OFF(local.ttl), "5s",
+    {"local", "ttl", SCENARIO_KT_DURATION, OFF(local.ttl), "5s",
      "TTL of the local caches", 1, NULL},
-    {"local", "routing", KT_ENUM, OFF(local.routing), "random",
+    {"local", "routing", SCENARIO_KT_ENUM, OFF(local.routing), "random",
      "`random`, `round-robin` or `sticky` (by client)", 1, routing_choices},
-    {"local", "tier", KT_ENUM, OFF(local.tier), "shared",
+    {"local", "tier", SCENARIO_KT_ENUM, OFF(local.tier), "shared",
      "`alone` (local caches over the DB) or `shared` (in front of the "
      "[cache] pattern)", 1, tier_choices},
-    {"local", "bus", KT_ENUM, OFF(local.bus), "none",
+    {"local", "bus", SCENARIO_KT_ENUM, OFF(local.bus), "none",
      "invalidation bus between instances: `none` or `pubsub`", 1, bus_choices},
-    {"local", "bus_loss", KT_PROB, OFF(local.bus_loss), "0",
+    {"local", "bus_loss", SCENARIO_KT_PROB, OFF(local.bus_loss), "0",
      "P(an invalidation message is lost)", 1, NULL},
-    {"local", "bus_latency", KT_DIST, OFF(local.bus_latency), "exp:1ms",
+    {"local", "bus_latency", SCENARIO_KT_DIST, OFF(local.bus_latency), "exp:1ms",
      "publish to delivery", 1, NULL},
-    {"local", "reconnect_rate", KT_RATE, OFF(local.reconnect_rate), "0/s",
+    {"local", "reconnect_rate", SCENARIO_KT_RATE, OFF(local.reconnect_rate), "0/s",
      "per instance: bus disconnections (messages are lost until it "
      "reconnects)", 1, NULL},
-    {"local", "reconnect_duration", KT_DIST, OFF(local.reconnect_duration),
+    {"local", "reconnect_duration", SCENARIO_KT_DIST, OFF(local.reconnect_duration),
      "exp:2s", "how long a disconnection lasts", 1, NULL},
-    {"local", "deploy_interval", KT_DURATION, OFF(local.deploy_interval),
+    {"local", "deploy_interval", SCENARIO_KT_DURATION, OFF(local.deploy_interval),
      "0", "a deploy every this long restarts instances (0: never)", 1, NULL},
-    {"local", "deploy_fraction", KT_PROB, OFF(local.deploy_fraction), "0.5",
+    {"local", "deploy_fraction", SCENARIO_KT_PROB, OFF(local.deploy_fraction), "0.5",
      "share of instances a deploy restarts (their caches are emptied)", 1, NULL},
-    {"local", "sample_interval", KT_DURATION, OFF(local.sample_interval),
+    {"local", "sample_interval", SCENARIO_KT_DURATION, OFF(local.sample_interval),
      "100ms", "how often instance_disagreement samples a key", 1, NULL},
-    {"write_behind", "flush_interval", KT_DURATION,
-     OFF(write_behind.flush_interval), "1s",
-     "the flusher writes queued writes to the DB this often", 1, NULL},
-    {"write_behind", "batch", KT_COUNT, OFF(write_behind.batch), "0",
-     "writes per flush (0: all pending)", 1, NULL},
-    {"write_behind", "flush_latency", KT_DIST,
-     OFF(write_behind.flush_latency), "exp:10ms",
-     "from a flush starting to the DB applying it", 1, NULL},
-    {"write_behind", "crash_rate", KT_RATE, OFF(write_behind.crash_rate),
-     "0/s", "cache node crashes (losing unflushed writes and its contents)", 1, NULL},
-    {"write_behind", "db_readers", KT_PROB, OFF(write_behind.db_readers),
-     "0", "share of reads that go to the DB directly", 1, NULL},
-    {"faults", "del_fail", KT_PROB, OFF(faults.del_fail), "0",
+};
+
+/* Then the patterns' keys, in table order (models/pattern.h), then these. */
+static const scenario_key tail_keys[] = {
+    {"faults", "del_fail", SCENARIO_KT_PROB, OFF(faults.del_fail), "0",
      "P(a DEL errors and has no effect)", 1, NULL},
-    {"faults", "del_timeout", KT_PROB, OFF(faults.del_timeout), "0",
+    {"faults", "del_timeout", SCENARIO_KT_PROB, OFF(faults.del_timeout), "0",
      "P(a DEL times out: the caller gives up after `timeout`)", 1, NULL},
-    {"faults", "del_timeout_applies", KT_PROB,
+    {"faults", "del_timeout_applies", SCENARIO_KT_PROB,
      OFF(faults.del_timeout_applies), "0",
      "P(a timed-out DEL still takes effect, at its normal time)", 1, NULL},
-    {"faults", "set_fail", KT_PROB, OFF(faults.set_fail), "0",
+    {"faults", "set_fail", SCENARIO_KT_PROB, OFF(faults.set_fail), "0",
      "P(a SET errors and has no effect)", 1, NULL},
-    {"faults", "crash_after_commit", KT_PROB, OFF(faults.crash_after_commit),
+    {"faults", "crash_after_commit", SCENARIO_KT_PROB, OFF(faults.crash_after_commit),
      "0", "P(a writer dies between its commit and its invalidation)", 1, NULL},
-    {"contract", "max_staleness", KT_DURATION, OFF(contract.max_staleness),
+    {"contract", "max_staleness", SCENARIO_KT_DURATION, OFF(contract.max_staleness),
      "5s",
      "freshness contract: staleness bound at `quantile` (`stalesim check`)", 1, NULL},
-    {"contract", "quantile", KT_FRACTION, OFF(contract.quantile), "0.999",
+    {"contract", "quantile", SCENARIO_KT_FRACTION, OFF(contract.quantile), "0.999",
      "freshness contract: quantile of reads the bound covers", 1, NULL},
-    {"contract", "max_stale_fraction", KT_PROB,
+    {"contract", "max_stale_fraction", SCENARIO_KT_PROB,
      OFF(contract.max_stale_fraction), "1e-4",
      "freshness contract: largest acceptable stale-read fraction", 1, NULL},
 };
 
-#define NKEYS (sizeof keys / sizeof keys[0])
-_Static_assert(sizeof keys / sizeof keys[0] <= SCENARIO_MAX_KEYS,
-               "raise SCENARIO_MAX_KEYS");
+#define NHEAD (sizeof head_keys / sizeof head_keys[0])
+#define NTAIL (sizeof tail_keys / sizeof tail_keys[0])
+
+/* Every declared key: the head rows, each pattern's rows, the tail rows. */
+static size_t key_total(void) {
+    size_t n = NHEAD + NTAIL;
+    for (size_t p = 0; p < pattern_count(); p++) n += pattern_at(p)->nkeys;
+    SIM_CHECK(n <= SCENARIO_MAX_KEYS, "%zu keys: raise SCENARIO_MAX_KEYS", n);
+    return n;
+}
+#define NKEYS key_total()
+
+/* Key i, and the pattern whose block holds its field (-1: struct scenario). */
+static const scenario_key *key_find_row(size_t i, int *pattern) {
+    *pattern = -1;
+    if (i < NHEAD) return &head_keys[i];
+    i -= NHEAD;
+    for (size_t p = 0; p < pattern_count(); p++) {
+        const pattern_ops *ops = pattern_at(p);
+        if (i < ops->nkeys) {
+            *pattern = (int)p;
+            return &ops->keys[i];
+        }
+        i -= ops->nkeys;
+    }
+    SIM_CHECK(i < NTAIL, "key index %zu past the table", i);
+    return &tail_keys[i];
+}
+
+static const scenario_key *key_at(size_t i) {
+    int p;
+    return key_find_row(i, &p);
+}
+
+/* Where key i's value lives in sc. */
+static char *key_field(const scenario *sc, size_t i) {
+    int p;
+    const scenario_key *k = key_find_row(i, &p);
+    char *base = p < 0 ? (char *)sc : (char *)sc->pattern[p].bytes;
+    return base + k->offset;
+}
 
 size_t scenario_key_count(void) { return NKEYS; }
-const char *scenario_key_section(size_t i) { return keys[i].section; }
-const char *scenario_key_name(size_t i) { return keys[i].name; }
-const char *scenario_key_default(size_t i) { return keys[i].def; }
-const char *scenario_key_doc(size_t i) { return keys[i].doc; }
-int scenario_key_built(size_t i) { return keys[i].built; }
+const char *scenario_key_section(size_t i) { return key_at(i)->section; }
+const char *scenario_key_name(size_t i) { return key_at(i)->name; }
+const char *scenario_key_default(size_t i) { return key_at(i)->def; }
+const char *scenario_key_doc(size_t i) { return key_at(i)->doc; }
+int scenario_key_built(size_t i) { return key_at(i)->built; }
 
 scenario_num_kind scenario_key_num_kind(size_t i) {
-    switch (keys[i].type) {
-    case KT_DURATION: return SCENARIO_NUM_DURATION;
-    case KT_RATE: return SCENARIO_NUM_RATE;
-    case KT_PROB: return SCENARIO_NUM_PROB;
-    case KT_FRACTION: return SCENARIO_NUM_FRACTION;
-    case KT_COUNT: return SCENARIO_NUM_COUNT;
-    case KT_U32: return SCENARIO_NUM_COUNT1;
-    case KT_DIST: return SCENARIO_NUM_DIST;
+    switch (key_at(i)->type) {
+    case SCENARIO_KT_DURATION: return SCENARIO_NUM_DURATION;
+    case SCENARIO_KT_RATE: return SCENARIO_NUM_RATE;
+    case SCENARIO_KT_PROB: return SCENARIO_NUM_PROB;
+    case SCENARIO_KT_FRACTION: return SCENARIO_NUM_FRACTION;
+    case SCENARIO_KT_COUNT: return SCENARIO_NUM_COUNT;
+    case SCENARIO_KT_U32: return SCENARIO_NUM_COUNT1;
+    case SCENARIO_KT_DIST: return SCENARIO_NUM_DIST;
     default: return SCENARIO_NUM_NONE;
     }
 }
@@ -256,9 +259,9 @@ static char *dup_str(const char *s) {
 }
 
 static int find_key(const char *section, const char *name) {
-    for (size_t i = 0; i < NKEYS; i++)
-        if (strcmp(keys[i].section, section) == 0 &&
-            strcmp(keys[i].name, name) == 0)
+    for (size_t i = 0, n = NKEYS; i < n; i++)
+        if (strcmp(key_at(i)->section, section) == 0 &&
+            strcmp(key_at(i)->name, name) == 0)
             return (int)i;
     return -1;
 }
@@ -270,8 +273,8 @@ const char *scenario_text(const scenario *sc, const char *section,
 }
 
 static int known_section(const char *section) {
-    for (size_t i = 0; i < NKEYS; i++)
-        if (strcmp(keys[i].section, section) == 0) return 1;
+    for (size_t i = 0, n = NKEYS; i < n; i++)
+        if (strcmp(key_at(i)->section, section) == 0) return 1;
     return 0;
 }
 
@@ -337,9 +340,10 @@ static int apply_path(scenario *sc, const char *pname, const char *name,
 
 /* Converts `value` for key k and stores it in sc.  Returns 0, or -1 with the
  * reason (without location) in err. */
-static int apply_value(scenario *sc, const key_def *k, const char *value,
+static int apply_value(scenario *sc, size_t ki, const char *value,
                        char *err, size_t errlen) {
-    char *field = (char *)sc + k->offset;
+    const scenario_key *k = key_at(ki);
+    char *field = key_field(sc, ki);
     if (!k->built && strcmp(value, k->def) != 0) {
         scenario_err(err, errlen,
                 "this build does not simulate [%s] %s yet; only the default "
@@ -348,16 +352,16 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         return -1;
     }
     switch (k->type) {
-    case KT_WARMUP:
+    case SCENARIO_KT_WARMUP:
         sc->run.warmup_auto = strcmp(value, "auto") == 0;
         if (sc->run.warmup_auto) {
             *(sim_time *)field = 0;
             return 0;
         }
         return sim_duration_parse(value, (sim_time *)field, err, errlen);
-    case KT_DURATION:
+    case SCENARIO_KT_DURATION:
         return sim_duration_parse(value, (sim_time *)field, err, errlen);
-    case KT_DIST: {
+    case SCENARIO_KT_DIST: {
         sim_dist d;
         if (sim_dist_parse(&d, value, sc->basedir, err, errlen) != 0)
             return -1;
@@ -365,28 +369,38 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         *(sim_dist *)field = d;
         return 0;
     }
-    case KT_RATE:
+    case SCENARIO_KT_RATE:
         return sim_rate_parse(value, (double *)field, err, errlen);
-    case KT_PROB:
-    case KT_FRACTION: {
+    case SCENARIO_KT_POSITIVE: {
+        double x;
+        if (scenario_parse_double(value, &x) != 0 || !(x > 0) || isinf(x)) {
+            scenario_err(err, errlen, "'%s' is not a number greater than 0",
+                         value);
+            return -1;
+        }
+        *(double *)field = x;
+        return 0;
+    }
+    case SCENARIO_KT_PROB:
+    case SCENARIO_KT_FRACTION: {
         double p;
         if (scenario_parse_double(value, &p) != 0) {
             scenario_err(err, errlen, "'%s' is not a number", value);
             return -1;
         }
-        if (k->type == KT_PROB && (p < 0 || p > 1)) {
+        if (k->type == SCENARIO_KT_PROB && (p < 0 || p > 1)) {
             scenario_err(err, errlen, "probability %s is outside [0,1]", value);
             return -1;
         }
-        if (k->type == KT_FRACTION && (p <= 0 || p >= 1)) {
+        if (k->type == SCENARIO_KT_FRACTION && (p <= 0 || p >= 1)) {
             scenario_err(err, errlen, "%s must lie strictly between 0 and 1", value);
             return -1;
         }
         *(double *)field = p;
         return 0;
     }
-    case KT_U32:
-    case KT_U64: {
+    case SCENARIO_KT_U32:
+    case SCENARIO_KT_U64: {
         char *end;
         if (!isdigit((unsigned char)value[0])) {
             scenario_err(err, errlen, "'%s' is not a whole number", value);
@@ -400,11 +414,11 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         }
         if (errno == ERANGE) {
             scenario_err(err, errlen, "%s is too large (at most %llu)", value,
-                         k->type == KT_U32 ? (unsigned long long)UINT32_MAX
+                         k->type == SCENARIO_KT_U32 ? (unsigned long long)UINT32_MAX
                                            : (unsigned long long)UINT64_MAX);
             return -1;
         }
-        if (k->type == KT_U32) {
+        if (k->type == SCENARIO_KT_U32) {
             if (v < 1 || v > UINT32_MAX) {
                 scenario_err(err, errlen, "%s is outside [1, %u]", value,
                         (unsigned)UINT32_MAX);
@@ -416,13 +430,13 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         }
         return 0;
     }
-    case KT_BOOL:
+    case SCENARIO_KT_BOOL:
         if (scenario_parse_bool(value, (int *)field) != 0) {
             scenario_err(err, errlen, "'%s' is not yes or no", value);
             return -1;
         }
         return 0;
-    case KT_POPULARITY:
+    case SCENARIO_KT_POPULARITY:
         if (strcmp(value, "uniform") == 0) {
             *(double *)field = 0;
             return 0;
@@ -440,7 +454,7 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         }
         scenario_err(err, errlen, "'%s' is not uniform or zipf:S", value);
         return -1;
-    case KT_ARRIVALS:
+    case SCENARIO_KT_ARRIVALS:
         if (strcmp(value, "poisson") == 0)
             *(scenario_arrivals *)field = ARRIVALS_POISSON;
         else if (strcmp(value, "constant") == 0)
@@ -454,7 +468,7 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
             return -1;
         }
         return 0;
-    case KT_COUNT: {
+    case SCENARIO_KT_COUNT: {
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
@@ -470,7 +484,7 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         *(uint32_t *)field = (uint32_t)v;
         return 0;
     }
-    case KT_ENUM: {
+    case SCENARIO_KT_ENUM: {
         char list[256] = "";
         for (int i = 0; k->choices[i]; i++) {
             if (strcmp(value, k->choices[i]) == 0) {
@@ -483,7 +497,7 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         scenario_err(err, errlen, "'%s' is not one of %s", value, list);
         return -1;
     }
-    case KT_PATH:
+    case SCENARIO_KT_PATH:
         if (strlen(value) >= SCENARIO_PATH_MAX) {
             scenario_err(err, errlen, "file name longer than %d bytes",
                     SCENARIO_PATH_MAX - 1);
@@ -491,9 +505,9 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         }
         snprintf(field, SCENARIO_PATH_MAX, "%s", value);
         return 0;
-    case KT_MITIGATIONS:
+    case SCENARIO_KT_MITIGATIONS:
         return scenario_parse_mitigations(sc, value, err, errlen);
-    case KT_PATTERN: {
+    case SCENARIO_KT_PATTERN: {
         const pattern_ops *p = pattern_find(value);
         if (!p) {
             char names[256];
@@ -505,7 +519,7 @@ static int apply_value(scenario *sc, const key_def *k, const char *value,
         snprintf(field, sizeof sc->cache.pattern, "%s", p->name);
         return 0;
     }
-    case KT_INVALIDATION: {
+    case SCENARIO_KT_INVALIDATION: {
         static const char *names[] = {"delete-after-write",
                                       "delete-before-write",
                                       "update-after-write", "none"};
@@ -543,14 +557,15 @@ int scenario_init_defaults(scenario *sc, char *err, size_t errlen) {
         scenario_err(err, errlen, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < NKEYS; i++) {
+    for (size_t i = 0, n = NKEYS; i < n; i++) {
         char why[256];
-        if (apply_value(sc, &keys[i], keys[i].def, why, sizeof why) != 0) {
+        const scenario_key *k = key_at(i);
+        if (apply_value(sc, i, k->def, why, sizeof why) != 0) {
             scenario_err(err, errlen, "internal: default of %s.%s: %s",
-                    keys[i].section, keys[i].name, why);
+                    k->section, k->name, why);
             return -1;
         }
-        if (remember(sc, i, keys[i].def, 0) != 0) {
+        if (remember(sc, i, k->def, 0) != 0) {
             scenario_err(err, errlen, "out of memory");
             return -1;
         }
@@ -747,7 +762,7 @@ static int on_pair(void *user, const char *section, const char *name,
     }
     ps->seen[i] = ps->line;
     char why[256];
-    if (apply_value(ps->sc, &keys[i], v, why, sizeof why) != 0) {
+    if (apply_value(ps->sc, (size_t)i, v, why, sizeof why) != 0) {
         scenario_err(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->name, ps->line,
                 name, why);
         ps->failed = 1;
@@ -923,7 +938,7 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
         return -1;
     }
     char why[256];
-    if (apply_value(sc, &keys[i], value, why, sizeof why) != 0) {
+    if (apply_value(sc, (size_t)i, value, why, sizeof why) != 0) {
         scenario_err(err, errlen, "--set '%s.%s': %s", section, name, why);
         return -1;
     }
@@ -934,9 +949,8 @@ int scenario_set(scenario *sc, const char *assignment, char *err,
     return 0;
 }
 
-/* "FILE:LINE: key 'K'" for key i, honest about where the value came from. */
-static void where(const scenario *sc, const char *section, const char *name,
-                  char *buf, size_t len) {
+void scenario_key_where(const scenario *sc, const char *section,
+                        const char *name, char *buf, size_t len) {
     int i = find_key(section, name);
     int line = i >= 0 ? sc->line[i] : 0;
     if (line > 0)
@@ -949,26 +963,33 @@ static void where(const scenario *sc, const char *section, const char *name,
 
 static int validate_families(const scenario *sc, char *err, size_t errlen);
 
+/* Oracle copies sc's pattern registers beside the source and the shared
+ * cache (write-behind's DB). */
+static unsigned pattern_copies(const scenario *sc) {
+    const pattern_ops *p = pattern_find(sc->cache.pattern);
+    return p ? p->oracle_copies : 0;
+}
+
 int scenario_validate(const scenario *sc, char *err, size_t errlen) {
     char at[512];
     if (sc->run.duration <= 0) {
-        where(sc, "run", "duration", at, sizeof at);
+        scenario_key_where(sc, "run", "duration", at, sizeof at);
         scenario_err(err, errlen, "%s: duration must be greater than 0", at);
         return -1;
     }
     if (sc->run.reps > SCENARIO_MAX_REPS) {
-        where(sc, "run", "reps", at, sizeof at);
+        scenario_key_where(sc, "run", "reps", at, sizeof at);
         scenario_err(err, errlen, "%s: %u replications is more than the limit "
                      "of %d", at, (unsigned)sc->run.reps, SCENARIO_MAX_REPS);
         return -1;
     }
     if (sc->run.warmup >= sc->run.duration) {
-        where(sc, "run", "warmup", at, sizeof at);
+        scenario_key_where(sc, "run", "warmup", at, sizeof at);
         scenario_err(err, errlen, "%s: warmup must be shorter than duration", at);
         return -1;
     }
     if (!sc->workload.trace[0] && sc->workload.reads + sc->workload.writes <= 0) {
-        where(sc, "workload", "reads", at, sizeof at);
+        scenario_key_where(sc, "workload", "reads", at, sizeof at);
         scenario_err(err, errlen, "%s: reads and writes are both 0: nothing to "
                              "simulate", at);
         return -1;
@@ -997,10 +1018,10 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
      * that the oracle tracks; it has room for ORACLE_MAX_COPIES. */
     uint64_t copies = 2 + (uint64_t)sc->db.replicas +
                       (uint64_t)sc->local.instances +
-                      (strcmp(sc->cache.pattern, "write-behind") == 0);
+                      pattern_copies(sc);
     if (copies > ORACLE_MAX_COPIES) {
         int inst = sc->local.instances >= sc->db.replicas;
-        where(sc, inst ? "local" : "db", inst ? "instances" : "replicas", at,
+        scenario_key_where(sc, inst ? "local" : "db", inst ? "instances" : "replicas", at,
               sizeof at);
         scenario_err(err, errlen,
                 "%s: local.instances (%u) + db.replicas (%u) make %llu "
@@ -1009,32 +1030,34 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
                 at, (unsigned)sc->local.instances, (unsigned)sc->db.replicas,
                 (unsigned long long)copies, ORACLE_MAX_COPIES,
                 copies - 2 - sc->db.replicas - sc->local.instances
-                    ? ", write-behind's DB" : "",
+                    ? ", the pattern's own copy" : "",
                 ORACLE_MAX_COPIES - 2 -
                     (int)(copies - 2 - sc->db.replicas - sc->local.instances));
         return -1;
     }
     if (sc->cache.ttl_jitter >= 1) {
-        where(sc, "cache", "ttl_jitter", at, sizeof at);
+        scenario_key_where(sc, "cache", "ttl_jitter", at, sizeof at);
         scenario_err(err, errlen, "%s: ttl_jitter must be below 1", at);
         return -1;
     }
     if (sc->faults.del_fail + sc->faults.del_timeout > 1) {
-        where(sc, "faults", "del_timeout", at, sizeof at);
+        scenario_key_where(sc, "faults", "del_timeout", at, sizeof at);
         scenario_err(err, errlen,
                 "%s: del_fail + del_timeout exceed 1 (they are exclusive "
                 "outcomes of one DEL)",
                 at);
         return -1;
     }
+    const pattern_ops *p = pattern_find(sc->cache.pattern);
+    if (p && p->validate && p->validate(sc, err, errlen) != 0) return -1;
     return validate_families(sc, err, errlen);
 }
 
 void scenario_fini(scenario *sc) {
     if (!sc) return;
-    for (size_t i = 0; i < NKEYS; i++) {
-        if (keys[i].type == KT_DIST)
-            sim_dist_fini((sim_dist *)((char *)sc + keys[i].offset));
+    for (size_t i = 0, n = NKEYS; i < n; i++) {
+        if (key_at(i)->type == SCENARIO_KT_DIST)
+            sim_dist_fini((sim_dist *)key_field(sc, i));
         free(sc->text[i]);
         sc->text[i] = NULL;
     }
@@ -1049,7 +1072,10 @@ void scenario_fini(scenario *sc) {
 /* The keys a family may override: whatever a request reads ([cache] and
  * [faults] keys, the [local] keys used per request, the contract).  The
  * cache outage process and the local instances' layout are world-wide. */
-static int family_overridable(const key_def *k) {
+static int family_overridable(size_t i) {
+    int p;
+    const scenario_key *k = key_find_row(i, &p);
+    if (p >= 0) return pattern_at((size_t)p)->keys_per_family;
     if (strcmp(k->section, "cache") == 0)
         return strcmp(k->name, "outage_rate") != 0 &&
                strcmp(k->name, "outage_duration") != 0;
@@ -1174,7 +1200,8 @@ static int override_key(const char *name, char *err, size_t errlen) {
             if (j < 0) continue;
             if (i >= 0) {
                 scenario_err(err, errlen, "ambiguous: write %s.%s or %s.%s",
-                        keys[i].section, name, keys[j].section, name);
+                        key_at((size_t)i)->section, name,
+                        key_at((size_t)j)->section, name);
                 return -1;
             }
             i = j;
@@ -1186,9 +1213,10 @@ static int override_key(const char *name, char *err, size_t errlen) {
                 "bypass, contract.*, or a [cache], [local] or [faults] key)");
         return -1;
     }
-    if (!family_overridable(&keys[i])) {
+    if (!family_overridable((size_t)i)) {
         scenario_err(err, errlen, "%s.%s cannot vary per family (it is "
-                             "world-wide)", keys[i].section, keys[i].name);
+                             "world-wide)", key_at((size_t)i)->section,
+                key_at((size_t)i)->name);
         return -1;
     }
     return i;
@@ -1196,7 +1224,7 @@ static int override_key(const char *name, char *err, size_t errlen) {
 
 /* Checks `value` for key k on a scratch scenario (with sc's folder, for
  * empirical distributions). */
-static int check_value(const scenario *sc, const key_def *k,
+static int check_value(const scenario *sc, size_t k,
                        const char *value, char *err, size_t errlen) {
     scenario *tmp = malloc(sizeof *tmp);
     char why[256];
@@ -1258,13 +1286,14 @@ static int apply_family(scenario *sc, const char *fname, const char *name,
                 SCENARIO_VALUE_MAX - 1);
         return -1;
     }
-    if (check_value(sc, &keys[k], value, err, errlen) != 0) return -1;
+    if (check_value(sc, (size_t)k, value, err, errlen) != 0) return -1;
     scenario_override *o = NULL;
     for (int j = 0; j < f->noverrides; j++)
         if (f->override[j].key == k) o = &f->override[j];
     if (o && line > 0 && o->line > 0) {
         scenario_err(err, errlen, "%s.%s given twice in [family.%s] (first at "
-                             "line %d)", keys[k].section, keys[k].name,
+                             "line %d)", key_at((size_t)k)->section,
+                key_at((size_t)k)->name,
                 fname, o->line);
         return -1;
     }
@@ -1326,20 +1355,20 @@ void scenario_family_resolve(const scenario *sc, int f,
 
 int scenario_copy(scenario *dst, const scenario *src) {
     *dst = *src;
-    for (size_t i = 0; i < NKEYS; i++) {
+    size_t nkeys = NKEYS;
+    for (size_t i = 0; i < nkeys; i++) {
         dst->text[i] = NULL;
-        if (keys[i].type == KT_DIST)
-            ((sim_dist *)((char *)dst + keys[i].offset))->values = NULL;
+        if (key_at(i)->type == SCENARIO_KT_DIST)
+            ((sim_dist *)key_field(dst, i))->values = NULL;
     }
     dst->cache.mitigations.outbox_lag.values = NULL;
     dst->path = dst->basedir = NULL;
     int ok = 1;
-    for (size_t i = 0; i < NKEYS; i++) {
+    for (size_t i = 0; i < nkeys; i++) {
         if (src->text[i] && !(dst->text[i] = dup_str(src->text[i]))) ok = 0;
-        if (keys[i].type == KT_DIST &&
-            sim_dist_copy((sim_dist *)((char *)dst + keys[i].offset),
-                          (const sim_dist *)((const char *)src +
-                                             keys[i].offset)) != 0)
+        if (key_at(i)->type == SCENARIO_KT_DIST &&
+            sim_dist_copy((sim_dist *)key_field(dst, i),
+                          (const sim_dist *)key_field(src, i)) != 0)
             ok = 0;
     }
     if (sim_dist_copy(&dst->cache.mitigations.outbox_lag,
@@ -1363,9 +1392,9 @@ int scenario_family_view(const scenario *base, int family, scenario *out,
     const scenario_family *f = &base->families.family[family];
     for (int j = 0; j < f->noverrides; j++) {
         const scenario_override *o = &f->override[j];
-        const key_def *k = &keys[o->key];
+        const scenario_key *k = key_at((size_t)o->key);
         char why[256];
-        if (apply_value(out, k, o->value, why, sizeof why) != 0) {
+        if (apply_value(out, (size_t)o->key, o->value, why, sizeof why) != 0) {
             if (o->line > 0)
                 scenario_err(err, errlen, "%s:%d: key '%s.%s': %s", base->path,
                         o->line, k->section, k->name, why);
@@ -1382,7 +1411,7 @@ int scenario_family_view(const scenario *base, int family, scenario *out,
         }
     }
     if (f->bypass) snprintf(out->cache.pattern, sizeof out->cache.pattern,
-                            "%s", "none");
+                            "%s", pattern_no_cache()->name);
     scenario_family_range r;
     scenario_family_resolve(base, family, &r);
     out->workload.keys = scenario_total_keys(base);
@@ -1405,7 +1434,9 @@ static int validate_families(const scenario *sc, char *err, size_t errlen) {
     }
     double rate = 0;
     uint64_t total = 0;
-    int base_wb = strcmp(sc->cache.pattern, "write-behind") == 0;
+    /* A pattern whose cache takes the commits owns every key's truth. */
+    const pattern_ops *base_p = pattern_find(sc->cache.pattern);
+    int base_owns = base_p && (base_p->flags & PATTERN_CACHE_COMMITS);
     for (int i = 0; i < sc->families.n; i++) {
         const scenario_family *f = &sc->families.family[i];
         if (!f->keys.given) {
@@ -1436,18 +1467,20 @@ static int validate_families(const scenario *sc, char *err, size_t errlen) {
         }
         char why[512];
         int rc = scenario_validate(v, why, sizeof why);
-        int wb = strcmp(v->cache.pattern, "write-behind") == 0;
+        const pattern_ops *fam_p = pattern_find(v->cache.pattern);
+        int owns = fam_p && (fam_p->flags & PATTERN_CACHE_COMMITS);
         scenario_fini(v);
         free(v);
         if (rc != 0) {
             scenario_err(err, errlen, "[family.%s]: %s", f->name, why);
             return -1;
         }
-        if (wb != base_wb) {
+        if (owns != base_owns) {
             scenario_err(err, errlen,
-                    "%s:%d: [family.%s]: write-behind cannot be mixed with "
+                    "%s:%d: [family.%s]: %s cannot be mixed with "
                     "other patterns (or bypass) across families",
-                    sc->path, f->line, f->name);
+                    sc->path, f->line, f->name,
+                    (owns ? fam_p : base_p)->name);
             return -1;
         }
     }
@@ -1468,12 +1501,13 @@ void scenario_print_reference(FILE *out) {
     const char *section = "";
     fprintf(out, "| section | key | default | meaning |\n");
     fprintf(out, "|---|---|---|---|\n");
-    for (size_t i = 0; i < NKEYS; i++) {
-        int first = strcmp(section, keys[i].section) != 0;
-        section = keys[i].section;
+    for (size_t i = 0, n = NKEYS; i < n; i++) {
+        const scenario_key *k = key_at(i);
+        int first = strcmp(section, k->section) != 0;
+        section = k->section;
         fprintf(out, "| %s%s%s | `%s` | `%s` | %s%s |\n", first ? "[" : "",
-                first ? section : "", first ? "]" : "", keys[i].name,
-                *keys[i].def ? keys[i].def : "(empty)", keys[i].doc,
-                keys[i].built ? "" : " (not simulated yet: default only)");
+                first ? section : "", first ? "]" : "", k->name,
+                *k->def ? k->def : "(empty)", k->doc,
+                k->built ? "" : " (not simulated yet: default only)");
     }
 }

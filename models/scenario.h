@@ -107,6 +107,52 @@ typedef struct scenario_family_range {
     double zipf_s;
 } scenario_family_range;
 
+/* The type of a key's value: how its text is parsed and what its field
+ * holds. */
+typedef enum scenario_key_type {
+    SCENARIO_KT_DURATION,   /* sim_time, >= 0 */
+    SCENARIO_KT_WARMUP,     /* duration or "auto" (run.warmup only) */
+    SCENARIO_KT_DIST,       /* sim_dist */
+    SCENARIO_KT_RATE,       /* double per s, >= 0 */
+    SCENARIO_KT_PROB,       /* double in [0,1] */
+    SCENARIO_KT_FRACTION,   /* double in (0,1) */
+    SCENARIO_KT_U32,        /* uint32 >= 1 */
+    SCENARIO_KT_U64,        /* uint64 */
+    SCENARIO_KT_BOOL,       /* int: yes/no/true/false/1/0 */
+    SCENARIO_KT_POPULARITY, /* double: uniform | zipf:S (workload only) */
+    SCENARIO_KT_ARRIVALS,   /* poisson | constant | bursty (workload only) */
+    SCENARIO_KT_PATTERN,    /* char[32]: a name in the pattern table */
+    SCENARIO_KT_INVALIDATION, /* scenario_invalidation */
+    SCENARIO_KT_COUNT,      /* uint32 >= 0 */
+    SCENARIO_KT_ENUM,       /* int: index in `choices` */
+    SCENARIO_KT_PATH,       /* char[SCENARIO_PATH_MAX]: may be empty */
+    SCENARIO_KT_MITIGATIONS, /* scenario_mitigations (cache only) */
+    SCENARIO_KT_POSITIVE    /* double > 0 (a plain number: a factor) */
+} scenario_key_type;
+
+/* One declared key.  The table in scenario.c holds the world's keys; each
+ * pattern declares its own (models/pattern.h), with offsets into its
+ * parameter block instead of struct scenario. */
+typedef struct scenario_key {
+    const char *section;
+    const char *name;
+    scenario_key_type type;
+    size_t offset; /* into struct scenario, or the pattern's block */
+    const char *def;
+    const char *doc;
+    int built;     /* 0: the model ignores it yet, so only `def` is accepted */
+    const char *const *choices; /* SCENARIO_KT_ENUM: NULL-terminated */
+} scenario_key;
+
+/* Pattern parameter blocks (models/pattern.h): one per row of the pattern
+ * table, each at most SCENARIO_PATTERN_BYTES. */
+#define SCENARIO_MAX_PATTERNS 16
+#define SCENARIO_PATTERN_BYTES 128
+typedef union scenario_pattern_block {
+    max_align_t align;
+    unsigned char bytes[SCENARIO_PATTERN_BYTES];
+} scenario_pattern_block;
+
 /* Fields are read-only outside scenario.c once parsed. */
 typedef struct scenario {
     struct {
@@ -169,13 +215,6 @@ typedef struct scenario {
         sim_time sample_interval; /* ns */
     } local;
     struct {
-        sim_time flush_interval; /* ns */
-        uint32_t batch;          /* 0: everything pending */
-        sim_dist flush_latency;
-        double crash_rate;       /* per s */
-        double db_readers;       /* share of reads going to the DB directly */
-    } write_behind;
-    struct {
         int n;                   /* 0: one implicit path that invalidates */
         scenario_path path[SCENARIO_MAX_PATHS];
     } paths;
@@ -195,6 +234,9 @@ typedef struct scenario {
         double quantile;
         double max_stale_fraction;
     } contract;
+    /* The patterns' own keys (models/pattern.h): one block per row of the
+     * pattern table, laid out by the pattern; pattern_params reads it. */
+    scenario_pattern_block pattern[SCENARIO_MAX_PATTERNS];
 
     /* Provenance of every key, indexed like the key table: the text of its
      * value as given, and where: line > 0 in `path`, 0 default, -1 --set. */
@@ -277,6 +319,12 @@ typedef enum scenario_num_kind {
     SCENARIO_NUM_DIST      /* a distribution: scaled through its text */
 } scenario_num_kind;
 scenario_num_kind scenario_key_num_kind(size_t i);
+
+/* "FILE:LINE: key 'K'" for key section.name of sc, honest about where the
+ * value came from (the file, --set, or the default): for messages of
+ * validation hooks. */
+void scenario_key_where(const scenario *sc, const char *section,
+                        const char *name, char *buf, size_t len);
 
 /* Prints the key reference (section, key, default, meaning) as Markdown. */
 void scenario_print_reference(FILE *out);

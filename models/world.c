@@ -12,6 +12,12 @@
 #include "models/local.h"
 #include "sim/check.h"
 
+/* The scenario's limits must fit the oracle's (one place to raise them). */
+_Static_assert(SCENARIO_MAX_PATHS <= ORACLE_MAX_PATHS,
+               "raise ORACLE_MAX_PATHS with SCENARIO_MAX_PATHS");
+_Static_assert(SCENARIO_MAX_FAMILIES <= ORACLE_MAX_FAMILIES,
+               "raise ORACLE_MAX_FAMILIES with SCENARIO_MAX_FAMILIES");
+
 /* Events of this file beyond world.h's list (another module taking the same
  * number would be a duplicate case in dispatch, a compile error). */
 enum {
@@ -142,6 +148,23 @@ static int setup_families(world *w, const scenario *sc) {
     return 0;
 }
 
+/* The private state of every pattern the families use (one per pattern),
+ * and what the world takes from their rows.  Returns 0, or -1 on ENOMEM. */
+static int create_patterns(world *w) {
+    w->db_copy = ORACLE_SOURCE;
+    int nfam = w->nfam ? w->nfam : 1;
+    for (int i = 0; i < nfam; i++) {
+        const pattern_ops *p = w->fam[i].pattern;
+        size_t idx = pattern_index(p);
+        if (p->flags & PATTERN_OWN_FAILURES) w->own_failures = 1;
+        if (!p->create || w->pstate[idx]) continue;
+        w->pstate[idx] = p->create(w);
+        if (!w->pstate[idx]) return -1;
+        if (p->db_copy) w->db_copy = p->db_copy(w->pstate[idx]);
+    }
+    return 0;
+}
+
 static world *create(const scenario *sc, uint32_t rep, workload *load) {
     world *w = calloc(1, sizeof *w);
     if (!w) {
@@ -197,14 +220,15 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
         }
         w->replica_copy = oracle_add_copy(w->oracle, COPY_REPLICA);
         for (uint32_t i = 1; i < sc->db.replicas; i++)
-            oracle_add_copy(w->oracle, COPY_REPLICA);
-    }
-    if (w->pattern == &pattern_write_behind) {
-        w->wb = write_behind_create(w);
-        if (!w->wb) {
+            oracle_add_copy(w->oracle, COPY_REPLICA); /* ids consecutive */
+        if (w->replica_copy == ORACLE_NO_COPY) {
             world_destroy(w);
             return NULL;
         }
+    }
+    if (create_patterns(w) != 0) {
+        world_destroy(w);
+        return NULL;
     }
     if (sc->local.instances > 0) {
         w->local = local_create(w);
@@ -214,9 +238,9 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
         }
         /* Alone, the instances sit directly over the DB. */
         if (sc->local.tier == TIER_ALONE) {
-            w->pattern = &pattern_none;
+            w->pattern = pattern_no_cache();
             for (int i = 0; i < WORLD_MAX_FAMILIES; i++)
-                w->fam[i].pattern = &pattern_none;
+                w->fam[i].pattern = pattern_no_cache();
         }
     }
     return w;
@@ -247,7 +271,8 @@ void world_destroy(world *w) {
     free(w->key_family);
     replicas_destroy(w->replicas);
     local_destroy(w->local);
-    write_behind_destroy(w->wb);
+    for (size_t i = 0; i < pattern_count(); i++)
+        if (w->pstate[i]) pattern_at(i)->destroy(w->pstate[i]);
     workload_destroy(w->load);
     db_destroy(w->db);
     store_destroy(w->cache);
@@ -357,11 +382,7 @@ static void cache_outage(world *w, int start) {
     sim_time now = w->sim.now, left = sc->run.duration - now;
     if (start) {
         w->cache_down = 1;
-        for (uint32_t k = 0; k < sc->workload.keys; k++)
-            if (store_del(w->cache, k, now)) {
-                oracle_copy_remove(w->oracle, k, ORACLE_CACHE, now);
-                trace(w, TRACE_CACHE_EMPTIED, WORLD_NO_REQUEST, k, 0);
-            }
+        world_cache_clear(w);
         sim_time d = sim_dist_sample(&sc->cache.outage_duration, g);
         if (d < left) sim_schedule(&w->sim, d, EV_CACHE_OUTAGE, 0, 0);
         return;
@@ -395,9 +416,11 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
     case EV_LOCAL:
         local_on_event(w, ev);
         break;
-    case EV_WRITE_BEHIND:
-        write_behind_on_event(w, ev);
+    case EV_PATTERN: {
+        size_t i = ev->a >> 24;
+        pattern_at(i)->on_event(w, w->pstate[i], ev->a & 0xffffffu, ev->b);
         break;
+    }
     case EV_REPLICA_APPLY: {
         uint32_t i = (uint32_t)(ev->b >> 32), v = (uint32_t)ev->b;
         if (replicas_apply(w->replicas, i, ev->a, v)) {
@@ -478,6 +501,49 @@ void world_set_tracer(world *w, trace_fn fn, void *ctx) {
     w->tracer_ctx = ctx;
 }
 
+/* ---- helpers for a pattern's lifecycle ------------------------------------- */
+
+void world_pattern_schedule_at(world *w, const pattern_ops *p, sim_time at,
+                               uint32_t a, uint64_t b) {
+    SIM_CHECK(a < 1u << 24 && p->on_event, "pattern '%s' event a = %u",
+              p->name, a);
+    sim_schedule_at(&w->sim, at, EV_PATTERN,
+                    (uint32_t)pattern_index(p) << 24 | a, b);
+}
+
+void world_pattern_schedule(world *w, const pattern_ops *p, sim_time delay,
+                            uint32_t a, uint64_t b) {
+    SIM_CHECK(delay >= 0, "delay %lld ns", (long long)delay);
+    world_pattern_schedule_at(w, p, w->sim.now + delay, a, b);
+}
+
+gsl_rng *world_pattern_rng(world *w) {
+    return sim_rng_stream(&w->rng, SIM_STREAM_PATTERN);
+}
+
+void world_cache_clear(world *w) {
+    sim_time now = w->sim.now;
+    for (uint32_t k = 0; k < w->sc->workload.keys; k++)
+        if (store_del(w->cache, k, now)) {
+            oracle_copy_remove(w->oracle, k, ORACLE_CACHE, now);
+            world_trace_copy(w, TRACE_CACHE_EMPTIED, WORLD_NO_REQUEST, k, 0,
+                             ORACLE_CACHE);
+        }
+}
+
+void world_durable(world *w, uint32_t key, sim_time acked_at) {
+    if (acked_at < w->sc->run.warmup) return;
+    sim_hist_add(&w->durability_lag, w->sim.now - acked_at);
+    if (w->nfam)
+        sim_hist_add(&w->fam[w->key_family[key]].durability_lag,
+                     w->sim.now - acked_at);
+}
+
+void world_out_of_memory(world *w) {
+    w->sim.failed = 1;
+    sim_stop(&w->sim);
+}
+
 int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
     sim_time now = w->sim.now;
     uint32_t key = w->req[rq].key;
@@ -491,6 +557,12 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
                         SET_FILL);
     }
     trace(w, hit ? TRACE_HIT : TRACE_MISS, rq, key, hit ? *version : 0);
+    const pattern_ops *p = world_rpattern(w, rq);
+    if (hit && p->on_hit) {
+        sim_time exp;
+        store_peek(w->cache, key, now, NULL, &exp);
+        p->on_hit(w, w->pstate[pattern_index(p)], rq, *version, exp);
+    }
     return hit;
 }
 
@@ -629,7 +701,7 @@ uint32_t world_db_read(world *w, uint32_t rq) {
         r->source = w->replica_copy + i;
     } else {
         r->version = db_read(w->db, r->key);
-        r->source = w->wb ? write_behind_db_copy(w->wb) : ORACLE_SOURCE;
+        r->source = w->db_copy;
     }
     trace_at(w, TRACE_DB_READ, rq, r->key, r->version, r->source);
     return r->version;
@@ -816,11 +888,13 @@ int world_run(world *w, world_result *out) {
     double t0 = wall_now();
     schedule_arrival(w);
     if (w->local) local_start(w);
-    if (w->wb) write_behind_start(w);
-    if (w->sc->cache.outage_rate > 0 && !w->wb) cache_outage(w, 0);
+    for (size_t i = 0; i < pattern_count(); i++)
+        if (w->pstate[i] && pattern_at(i)->start)
+            pattern_at(i)->start(w, w->pstate[i]);
+    if (w->sc->cache.outage_rate > 0 && !w->own_failures) cache_outage(w, 0);
     sim_time end = w->sc->run.duration;
     int rc = sim_run(&w->sim, end, dispatch, w);
-    if (rc != 0 || w->sim.failed) return -1;
+    if (rc != 0 || w->sim.failed || oracle_failed(w->oracle)) return -1;
     if (w->sim.now < end) end = w->sim.now; /* stopped early (world_stop) */
     oracle_finish(w->oracle, end);
 

@@ -72,7 +72,7 @@ enum world_event {
     EV_DEL_LATE,      /* a = key, b = commit version: a timed-out DEL lands */
     EV_REPLICA_APPLY, /* a = key, b = replica << 32 | version */
     EV_LOCAL,         /* local caches: a, b theirs (models/local.c) */
-    EV_WRITE_BEHIND,  /* write-behind: a, b theirs (models/write_behind.c) */
+    EV_PATTERN,       /* a pattern's own: a = table index << 24 | its a */
     EV_WORLD_COUNT    /* further events of other modules start here */
 };
 
@@ -190,7 +190,6 @@ typedef struct world_family {
 } world_family;
 
 struct local_caches;
-struct write_behind;
 
 struct world {
     const scenario *sc;         /* the base scenario (world-wide events) */
@@ -218,7 +217,13 @@ struct world {
     struct replicas *replicas; /* NULL: reads go to the primary */
     uint32_t replica_copy;     /* oracle copy id of replica 0 */
     struct local_caches *local; /* NULL: no instance caches */
-    struct write_behind *wb;    /* NULL unless the pattern is write-behind */
+    /* Private state of each pattern in use, by pattern table index (NULL:
+     * not in use, or stateless). */
+    void *pstate[SCENARIO_MAX_PATTERNS];
+    uint32_t db_copy;     /* oracle copy DB reads come from (a pattern's
+                             db_copy hook), else ORACLE_SOURCE */
+    int own_failures;     /* a pattern in use models the cache's failures:
+                             no [cache] outages (PATTERN_OWN_FAILURES) */
     sim_hist durability_lag;
     trace_fn tracer;      /* NULL: no trace */
     void *tracer_ctx;
@@ -320,12 +325,30 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan);
  * holds the new version from this instant.  Returns the version. */
 uint32_t world_cache_commit(world *w, uint32_t rq);
 
-/* models/write_behind.c: the flusher, crashes, and the DB copy. */
-struct write_behind *write_behind_create(world *w);
-void write_behind_destroy(struct write_behind *b);
-void write_behind_start(world *w);
-void write_behind_on_event(world *w, const sim_event *ev);
-uint32_t write_behind_db_copy(const struct write_behind *b);
+/* ---- helpers for a pattern's lifecycle (models/pattern.h) ------------- */
+
+/* Pattern p's private state in w (NULL if p is not in use or stateless). */
+static inline void *world_pattern_state(const world *w, const pattern_ops *p) {
+    return w->pstate[pattern_index(p)];
+}
+/* Schedules an event of pattern p `delay` ns from now (or at absolute time
+ * `at`): p->on_event receives a (< 2^24) and b. */
+void world_pattern_schedule(world *w, const pattern_ops *p, sim_time delay,
+                            uint32_t a, uint64_t b);
+void world_pattern_schedule_at(world *w, const pattern_ops *p, sim_time at,
+                               uint32_t a, uint64_t b);
+/* The random stream of the patterns' own draws (its draws leave every other
+ * stream, so every other pattern's run, unchanged). */
+gsl_rng *world_pattern_rng(world *w);
+/* Empties the shared cache now (a crash or an outage): every live entry is
+ * removed, its copy in the oracle too. */
+void world_cache_clear(world *w);
+/* A write acknowledged at `acked_at` reached the DB now (write-behind's
+ * durability lag, counted after the warm-up). */
+void world_durable(world *w, uint32_t key, sim_time acked_at);
+/* Ends the run at the next event with an out-of-memory failure (world_run
+ * returns -1). */
+void world_out_of_memory(world *w);
 
 /* Ends a read that returns `version` taken from `copy` (ORACLE_CACHE, or
  * ORACLE_SOURCE for "where its DB read went", r->source). */

@@ -17,6 +17,7 @@
  * flushes (flush_latency 0) and no batch limit: a crash falls uniformly in a
  * flush cycle, so the queue holds the writes of the last F/2 on average:
  * W * F / 2 (tests/test_models.c checks it). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,12 +39,47 @@ typedef struct wb_ring {
     size_t head, len, cap; /* cap is a power of two */
 } wb_ring;
 
-struct write_behind {
+/* [write_behind] keys (its parameter block in the scenario). */
+typedef struct wb_params {
+    sim_time flush_interval; /* ns */
+    uint32_t batch;          /* 0: everything pending */
+    sim_dist flush_latency;
+    double crash_rate;       /* per s */
+    double db_readers;       /* share of reads going to the DB directly */
+} wb_params;
+_Static_assert(sizeof(wb_params) <= SCENARIO_PATTERN_BYTES,
+               "write-behind parameters overflow their block");
+
+#define P(field) offsetof(wb_params, field)
+static const scenario_key wb_keys[] = {
+    {"write_behind", "flush_interval", SCENARIO_KT_DURATION,
+     P(flush_interval), "1s",
+     "the flusher writes queued writes to the DB this often", 1, NULL},
+    {"write_behind", "batch", SCENARIO_KT_COUNT, P(batch), "0",
+     "writes per flush (0: all pending)", 1, NULL},
+    {"write_behind", "flush_latency", SCENARIO_KT_DIST, P(flush_latency),
+     "exp:10ms", "from a flush starting to the DB applying it", 1, NULL},
+    {"write_behind", "crash_rate", SCENARIO_KT_RATE, P(crash_rate), "0/s",
+     "cache node crashes (losing unflushed writes and its contents)", 1,
+     NULL},
+    {"write_behind", "db_readers", SCENARIO_KT_PROB, P(db_readers), "0",
+     "share of reads that go to the DB directly", 1, NULL},
+};
+#undef P
+
+extern const pattern_ops pattern_write_behind;
+
+static const wb_params *params(const scenario *sc) {
+    return pattern_params(sc, &pattern_write_behind);
+}
+
+typedef struct write_behind {
     wb_ring pending;     /* acknowledged, not yet flushed */
     wb_ring flying;      /* flushed, not yet applied by the DB */
     sim_time last_apply; /* ns: batches land in order */
     uint32_t db_copy;    /* oracle copy id of the DB */
-};
+    const wb_params *p;  /* the base scenario's (world-wide processes) */
+} write_behind;
 
 enum wb_event { WB_FLUSH, WB_APPLY, WB_CRASH };
 
@@ -83,66 +119,67 @@ static wb_entry ring_pop(wb_ring *r) {
     return x;
 }
 
-struct write_behind *write_behind_create(world *w) {
-    struct write_behind *b = calloc(1, sizeof *b);
+static void *wb_create(world *w) {
+    write_behind *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->db_copy = oracle_add_copy(w->oracle, COPY_DB_BEHIND);
+    b->p = params(w->sc);
+    if (b->db_copy == ORACLE_NO_COPY) {
+        free(b);
+        return NULL;
+    }
     return b;
 }
 
-void write_behind_destroy(struct write_behind *b) {
+static void wb_destroy(void *state) {
+    write_behind *b = state;
     if (!b) return;
     free(b->pending.e);
     free(b->flying.e);
     free(b);
 }
 
-uint32_t write_behind_db_copy(const struct write_behind *b) {
-    return b->db_copy;
+static uint32_t wb_db_copy(const void *state) {
+    return ((const write_behind *)state)->db_copy;
 }
 
 static void schedule(world *w, sim_time delay, enum wb_event kind,
                      uint64_t arg) {
-    sim_schedule(&w->sim, delay, EV_WRITE_BEHIND, kind, arg);
+    world_pattern_schedule(w, &pattern_write_behind, delay, kind, arg);
 }
 
-static sim_time crash_gap(world *w) {
+static sim_time crash_gap(world *w, const write_behind *b) {
     return (sim_time)(gsl_ran_exponential(
                           sim_rng_stream(&w->rng, SIM_STREAM_FAULTS),
-                          1.0 / w->sc->write_behind.crash_rate) *
+                          1.0 / b->p->crash_rate) *
                       1e9);
 }
 
-void write_behind_start(world *w) {
-    if (w->sc->write_behind.flush_interval > 0)
-        schedule(w, w->sc->write_behind.flush_interval, WB_FLUSH, 0);
-    if (w->sc->write_behind.crash_rate > 0)
-        schedule(w, crash_gap(w), WB_CRASH, 0);
+static void wb_start(world *w, void *state) {
+    write_behind *b = state;
+    if (b->p->flush_interval > 0)
+        schedule(w, b->p->flush_interval, WB_FLUSH, 0);
+    if (b->p->crash_rate > 0) schedule(w, crash_gap(w, b), WB_CRASH, 0);
 }
 
-static void flush(world *w) {
-    struct write_behind *b = w->wb;
+static void flush(world *w, write_behind *b) {
     size_t n = b->pending.len;
-    if (w->sc->write_behind.batch > 0 && n > w->sc->write_behind.batch)
-        n = w->sc->write_behind.batch;
+    if (b->p->batch > 0 && n > b->p->batch) n = b->p->batch;
     if (n > 0) {
         for (size_t i = 0; i < n; i++)
             if (ring_push(&b->flying, ring_pop(&b->pending)) != 0) {
-                w->sim.failed = 1;
-                sim_stop(&w->sim);
+                world_out_of_memory(w);
                 return;
             }
-        sim_time at = world_now(w) +
-                      world_latency(w, &w->sc->write_behind.flush_latency);
+        sim_time at = world_now(w) + world_latency(w, &b->p->flush_latency);
         if (at < b->last_apply) at = b->last_apply;
         b->last_apply = at;
-        sim_schedule_at(&w->sim, at, EV_WRITE_BEHIND, WB_APPLY, n);
+        world_pattern_schedule_at(w, &pattern_write_behind, at, WB_APPLY, n);
     }
-    schedule(w, w->sc->write_behind.flush_interval, WB_FLUSH, 0);
+    schedule(w, b->p->flush_interval, WB_FLUSH, 0);
 }
 
-static void apply(world *w, size_t n) {
-    struct write_behind *b = w->wb;
+static void apply(world *w, write_behind *b, size_t n) {
     sim_time now = world_now(w);
     for (size_t i = 0; i < n; i++) {
         wb_entry x = ring_pop(&b->flying);
@@ -152,18 +189,12 @@ static void apply(world *w, size_t n) {
             world_trace_copy(w, TRACE_FLUSH_APPLY, WORLD_NO_REQUEST, x.key,
                              x.version, b->db_copy);
         }
-        if (x.acked_at >= w->sc->run.warmup) {
-            sim_hist_add(&w->durability_lag, now - x.acked_at);
-            if (w->nfam)
-                sim_hist_add(&w->fam[w->key_family[x.key]].durability_lag,
-                             now - x.acked_at);
-        }
+        world_durable(w, x.key, x.acked_at);
     }
 }
 
 /* The node dies and restarts empty: queued writes are gone for good. */
-static void crash(world *w) {
-    struct write_behind *b = w->wb;
+static void crash(world *w, write_behind *b) {
     sim_time now = world_now(w);
     if (now >= w->sc->run.warmup) w->counts.cache_crashes++;
     while (b->pending.len) {
@@ -171,27 +202,23 @@ static void crash(world *w) {
         if (x.acked_at >= w->sc->run.warmup)
             WORLD_COUNT(w, world_key_family(w, x.key), lost_writes);
     }
-    for (uint32_t key = 0; key < w->sc->workload.keys; key++)
-        if (store_del(w->cache, key, now)) {
-            oracle_copy_remove(w->oracle, key, ORACLE_CACHE, now);
-            world_trace_copy(w, TRACE_CACHE_EMPTIED, WORLD_NO_REQUEST, key, 0,
-                             ORACLE_CACHE);
-        }
-    schedule(w, crash_gap(w), WB_CRASH, 0);
+    world_cache_clear(w);
+    schedule(w, crash_gap(w, b), WB_CRASH, 0);
 }
 
-void write_behind_on_event(world *w, const sim_event *ev) {
-    switch ((enum wb_event)ev->a) {
-    case WB_FLUSH: flush(w); break;
-    case WB_APPLY: apply(w, (size_t)ev->b); break;
-    case WB_CRASH: crash(w); break;
+static void wb_on_event(world *w, void *state, uint32_t a, uint64_t arg) {
+    write_behind *b = state;
+    switch ((enum wb_event)a) {
+    case WB_FLUSH: flush(w, b); break;
+    case WB_APPLY: apply(w, b, (size_t)arg); break;
+    case WB_CRASH: crash(w, b); break;
     }
 }
 
 /* ---- the pattern ------------------------------------------------------------ */
 
 static void on_read(world *w, uint32_t rq) {
-    double direct = world_rsc(w, rq)->write_behind.db_readers;
+    double direct = params(world_rsc(w, rq))->db_readers;
     if (direct > 0 &&
         gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC)) < direct)
         world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq,
@@ -241,9 +268,9 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
     case W_SET: {
         world_cache_commit(w, rq);
         wb_entry x = {world_now(w), r->key, r->version};
-        if (ring_push(&w->wb->pending, x) != 0) {
-            w->sim.failed = 1;
-            sim_stop(&w->sim);
+        write_behind *b = world_pattern_state(w, &pattern_write_behind);
+        if (ring_push(&b->pending, x) != 0) {
+            world_out_of_memory(w);
             return;
         }
         world_respond(w, rq, W_DONE);
@@ -256,6 +283,19 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
 }
 
 const pattern_ops pattern_write_behind = {
-    "write-behind",
-    "writes are acknowledged by the cache and flushed to the DB later",
-    on_read, on_write, on_step};
+    .name = "write-behind",
+    .summary = "writes are acknowledged by the cache and flushed to the DB "
+               "later",
+    .flags = PATTERN_CACHE_COMMITS | PATTERN_OWN_FAILURES,
+    .oracle_copies = 1, /* the DB behind the cache */
+    .on_read = on_read,
+    .on_write = on_write,
+    .on_step = on_step,
+    .create = wb_create,
+    .destroy = wb_destroy,
+    .start = wb_start,
+    .on_event = wb_on_event,
+    .db_copy = wb_db_copy,
+    .keys = wb_keys,
+    .nkeys = sizeof wb_keys / sizeof wb_keys[0],
+};

@@ -28,7 +28,10 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
 }
 
 const pattern_ops pattern_write_through = {
-    "write-through",
-    "cache-aside reads; a write commits, then SETs the new value (SETs can "
-    "land out of order)",
-    on_read, on_write, on_step};
+    .name = "write-through",
+    .summary = "cache-aside reads; a write commits, then SETs the new value "
+               "(SETs can land out of order)",
+    .on_read = on_read,
+    .on_write = on_write,
+    .on_step = on_step,
+};

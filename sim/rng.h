@@ -21,6 +21,7 @@ typedef enum sim_stream_id {
     SIM_STREAM_MISC,         /* anything else a model needs (routing, jitter) */
     SIM_STREAM_SESSIONS,     /* read-after-write: whether and when a writer
                                 reads its key back */
+    SIM_STREAM_PATTERN,      /* a pattern's own draws (models/pattern.h) */
     SIM_STREAM_COUNT
 } sim_stream_id;
 
