@@ -321,8 +321,9 @@ int world_path_invalidates(const world *w, uint32_t rq);
  * r->source names it); a commit records version and commit time. */
 uint32_t world_db_read(world *w, uint32_t rq);
 uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan);
-/* Write-behind: the cache accepting rq's write is its commit; the cache
- * holds the new version from this instant.  Returns the version. */
+/* For a pattern whose cache takes the commits (PATTERN_CACHE_COMMITS): the
+ * cache accepting rq's write is its commit; the cache holds the new version
+ * from this instant.  Returns the version. */
 uint32_t world_cache_commit(world *w, uint32_t rq);
 
 /* ---- helpers for a pattern's lifecycle (models/pattern.h) ------------- */
