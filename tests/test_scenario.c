@@ -759,7 +759,7 @@ static void test_not_simulated_keys(void) {
             strcmp(scenario_key_name(i), "flush_interval") == 0)
             wb = i;
     EXPECT(wb < scenario_key_count() && strcmp(sc.text[wb], "2s") == 0 &&
-               sc.line[wb] == 5,
+               sc.line[wb] == 6,
            "write_behind.flush_interval at %zu", wb);
     scenario_fini(&sc);
 }
