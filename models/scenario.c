@@ -1505,9 +1505,14 @@ void scenario_print_reference(FILE *out) {
         const scenario_key *k = key_at(i);
         int first = strcmp(section, k->section) != 0;
         section = k->section;
-        fprintf(out, "| %s%s%s | `%s` | `%s` | %s%s |\n", first ? "[" : "",
+        fprintf(out, "| %s%s%s | `%s` | `%s` | %s", first ? "[" : "",
                 first ? section : "", first ? "]" : "", k->name,
-                *k->def ? k->def : "(empty)", k->doc,
+                *k->def ? k->def : "(empty)", k->doc);
+        if (k->type == SCENARIO_KT_PATTERN) { /* the names, from the table */
+            for (size_t p = 0; p < pattern_count(); p++)
+                fprintf(out, "%s`%s`", p ? ", " : " ", pattern_at(p)->name);
+        }
+        fprintf(out, "%s |\n",
                 k->built ? "" : " (not simulated yet: default only)");
     }
 }
