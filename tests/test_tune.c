@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
+#include <jansson.h>
 
 #include "tests/testing.h"
 
@@ -188,6 +189,64 @@ static void tune_choose(void) {
     testing_remove_temp(f);
 }
 
+/* Two families of one key each with the ttl-only closed form: "calm" is
+ * written at 0.01/s, "busy" at 0.19/s (reads 10/s each).  Against a 10%
+ * stale fraction: calm meets at 5 s (f = 2.4%), busy only at 1 s (f(1 s) =
+ * 8.1%, f(1.5 s) = 12.2%).  --choose answers each family on its own figures
+ * and contract, and the overall answer is the one every family meets. */
+#define TWO_FAMILIES                                                          \
+    "[run]\nduration = 1000s\nreps = 10\nseed = 1\n"                          \
+    "[workload]\nkeys = 2\nreads = 20/s\nwrites = 0.2/s\n"                    \
+    "[db]\nread_latency = 0\nwrite_latency = 0\n"                             \
+    "[cache]\npattern = ttl-only\nttl = 2s\nget_latency = 0\n"                \
+    "set_latency = 0\ndel_latency = 0\n"                                      \
+    "[contract]\nmax_staleness = 1h\nmax_stale_fraction = 0.1\n"              \
+    "[family.calm]\nkeys = 0.5\nreads = 0.5\nwrites = 0.05\n"                 \
+    "[family.busy]\nkeys = 0.5\nreads = 0.5\nwrites = 0.95\n"
+
+/* The cache.ttl of OBJ's "answer" (NULL when there is none). */
+static const char *answer_ttl(json_t *obj) {
+    json_t *set = json_object_get(json_object_get(obj, "answer"), "settings");
+    return json_string_value(json_object_get(set, "cache.ttl"));
+}
+
+static void tune_choose_families(void) {
+    char *f = testing_temp_file(TWO_FAMILIES), args[512];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    snprintf(args, sizeof args, "tune %s --choose cache.ttl=1s,1.5s,5s "
+             "--format json", f);
+    cli_run r;
+    RUN(&r, args);
+    EXPECT(r.status == 0, "exit %d: %s", r.status, r.err);
+    json_error_t jerr;
+    json_t *d = json_loads(r.out, 0, &jerr);
+    EXPECT(d != NULL, "json: line %d: %s", jerr.line, jerr.text);
+    if (d) {
+        const char *all = answer_ttl(d);
+        EXPECT(all && strcmp(all, "1s") == 0, "overall answer %s",
+               all ? all : "(none)");
+        json_t *fams = json_object_get(d, "families"), *fam;
+        size_t i, seen = 0;
+        EXPECT(json_array_size(fams) == 2, "%zu families",
+               json_array_size(fams));
+        json_array_foreach(fams, i, fam) {
+            const char *name = json_string_value(json_object_get(fam, "family"));
+            const char *ttl = answer_ttl(fam);
+            const char *want = name && strcmp(name, "calm") == 0   ? "5s"
+                               : name && strcmp(name, "busy") == 0 ? "1s"
+                                                                   : NULL;
+            EXPECT(want && ttl && strcmp(ttl, want) == 0,
+                   "family %s answered %s, want %s", name ? name : "?",
+                   ttl ? ttl : "(none)", want ? want : "?");
+            seen += want != NULL;
+        }
+        EXPECT(seen == 2, "%zu of the two families answered", seen);
+        json_decref(d);
+    }
+    testing_run_free(&r);
+    testing_remove_temp(f);
+}
+
 /* The report of a database holding a --find and a sensitivity study (and
  * no sweep): a Recommendation with the bracket and the tornado beside it. */
 static void tune_report(void) {
@@ -275,6 +334,7 @@ static CU_TestInfo tests[] = {
     {"refusals", tune_refusals},
     {"resume from the database", tune_resume},
     {"choose the cheapest that meets", tune_choose},
+    {"choose: each family its own answer", tune_choose_families},
     {"report: the recommendation and the tornado", tune_report},
     {"validate: bracket coverage over 100 seeds", tune_coverage},
     CU_TEST_INFO_NULL,
