@@ -250,7 +250,7 @@ int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
         return cli_fail(EXIT_INPUT, "%s", err);
     }
     if (scenario_validate(sc, err, sizeof err) != 0 ||
-        workload_trace_check(sc, err, sizeof err) != 0)
+        workload_trace_attach(sc, NULL, err, sizeof err) != 0)
         return cli_fail(EXIT_INPUT, "%s", err);
     return EXIT_OK;
 }

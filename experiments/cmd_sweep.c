@@ -220,7 +220,8 @@ int cmd_sweep(int argc, char **argv) {
     }
     for (int i = 0; i < sets.n; i++) set_texts[i] = sets.item[i].text;
     int rc = sweep_job_build(&job, file, set_texts, (size_t)sets.n, &g,
-                             precision, (uint32_t)max_reps, err, sizeof err);
+                             precision, (uint32_t)max_reps, &base, err,
+                             sizeof err);
     if (rc != SWEEP_OK) {
         code = cli_fail(rc == SWEEP_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
                         err);

@@ -261,7 +261,7 @@ int study_config_get(study *s, const char *const *settings, size_t n,
             return STUDY_EINPUT;
         }
     if (scenario_validate(&c->sc, why, sizeof why) != 0 ||
-        workload_trace_check(&c->sc, why, sizeof why) != 0) {
+        workload_trace_attach(&c->sc, &s->base, why, sizeof why) != 0) {
         sim_errf(err, errlen, "%s: %s", label, why);
         config_free(c);
         return STUDY_EINPUT;

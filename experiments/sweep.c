@@ -27,6 +27,7 @@
 
 #include "experiments/run.h"
 #include "experiments/version.h"
+#include "models/workload.h"
 #include "sim/fileio.h"
 #include "sim/stats.h"
 #include "sim/errf.h"
@@ -115,7 +116,7 @@ static void blame_vary(const sweep_job *job, size_t p, const char *msg,
 
 int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
                     size_t nsets, grid *g, double precision, uint32_t max_reps,
-                    char *err, size_t errlen) {
+                    const scenario *loaded, char *err, size_t errlen) {
     memset(job, 0, sizeof *job);
     job->grid = *g;
     grid_init(g);
@@ -171,6 +172,13 @@ int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
             }
         }
         if (scenario_validate(sc, why, sizeof why) != 0) {
+            blame_vary(job, p, why, err, errlen);
+            return SWEEP_EINPUT;
+        }
+        /* The trace is read once and shared by the points that replay it
+         * (and, copy-on-write, by the workers forked later). */
+        if (workload_trace_attach(sc, p ? &job->point[p - 1] : loaded, why,
+                                  sizeof why) != 0) {
             blame_vary(job, p, why, err, errlen);
             return SWEEP_EINPUT;
         }

@@ -65,10 +65,13 @@ typedef struct sweep_job {
  * applied after the file; *g is moved into the job (left empty).  precision
  * NaN selects fixed mode.  Returns SWEEP_OK, SWEEP_EINPUT (the message names
  * the file, the --set or the --vary and value at fault) or SWEEP_EIO.  Call
- * sweep_job_fini in every case. */
+ * sweep_job_fini in every case.  The points' trace ([workload] trace) is
+ * read once and shared by every point that replays it; `loaded` (may be
+ * NULL) is a scenario the caller already loaded whose attached trace the
+ * points share instead of reading the file again. */
 int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
                     size_t nsets, grid *g, double precision, uint32_t max_reps,
-                    char *err, size_t errlen);
+                    const scenario *loaded, char *err, size_t errlen);
 void sweep_job_fini(sweep_job *job);
 
 /* The worker side: computes one task of the job (a sweep_work_fn). */

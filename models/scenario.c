@@ -24,6 +24,7 @@
 #include "sim/fileio.h"
 #include "models/pattern.h"
 #include "models/scenario_values.h"
+#include "models/workload.h"
 #include "sim/check.h"
 
 static int apply_family(scenario *sc, const char *fname, const char *name,
@@ -1065,6 +1066,8 @@ void scenario_fini(scenario *sc) {
     free(sc->path);
     free(sc->basedir);
     sc->path = sc->basedir = NULL;
+    workload_trace_shared_release(sc->trace_shared);
+    sc->trace_shared = NULL;
 }
 
 /* ---- key families ------------------------------------------------------- */
@@ -1376,6 +1379,7 @@ int scenario_copy(scenario *dst, const scenario *src) {
         ok = 0;
     if (src->path && !(dst->path = dup_str(src->path))) ok = 0;
     if (src->basedir && !(dst->basedir = dup_str(src->basedir))) ok = 0;
+    workload_trace_shared_retain(dst->trace_shared);
     if (!ok) {
         scenario_fini(dst);
         return -1;

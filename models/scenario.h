@@ -154,6 +154,8 @@ typedef union scenario_pattern_block {
 } scenario_pattern_block;
 
 /* Fields are read-only outside scenario.c once parsed. */
+struct workload_trace_shared; /* models/workload.h */
+
 typedef struct scenario {
     struct {
         sim_time duration; /* ns, > 0 */
@@ -244,6 +246,11 @@ typedef struct scenario {
     int line[SCENARIO_MAX_KEYS];
     char *path;    /* scenario file, or "(built-in default)" */
     char *basedir; /* directory of the file, for relative paths */
+    /* [workload] trace read once and shared read-only by every copy of
+     * this scenario, every replication and (copy-on-write) every forked
+     * worker (workload_trace_attach); NULL: each workload_create reads it.
+     * scenario_copy takes a reference, scenario_fini drops one. */
+    struct workload_trace_shared *trace_shared;
 } scenario;
 
 /* Fills *sc with every default (the built-in scenario).  Returns 0, or -1 with

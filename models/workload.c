@@ -70,6 +70,7 @@ struct workload {
     /* scripted */
     workload_op *script;
     size_t nscript, next;
+    workload_trace_shared *shared; /* non-NULL: script is its ops (borrowed) */
 };
 
 static workload *create_traced(const scenario *sc);
@@ -199,7 +200,8 @@ void workload_destroy(workload *w) {
     sim_big_free(w->zipf, w->nkeys, sizeof *w->zipf);
     for (int i = 0; i < w->nfam; i++)
         sim_big_free(w->fam[i].zipf, w->fam[i].nkeys, sizeof *w->fam[i].zipf);
-    free(w->script);
+    if (w->shared) workload_trace_shared_release(w->shared);
+    else free(w->script);
     free(w);
 }
 
@@ -704,22 +706,30 @@ out:
     return rc;
 }
 
-int workload_trace_load(const scenario *sc, workload_trace *t, char *err,
-                        size_t errlen) {
-    memset(t, 0, sizeof *t);
+/* The trace's path: [workload] trace relative to sc->basedir unless
+ * absolute.  Returns a malloc'd string or NULL on ENOMEM. */
+static char *trace_path(const scenario *sc) {
     const char *file = sc->workload.trace;
     const char *dir = sc->basedir && *sc->basedir ? sc->basedir : ".";
     size_t n = strlen(dir) + strlen(file) + 2;
     char *path = malloc(n);
-    if (!path) {
-        sim_errf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!path) return NULL;
     if (file[0] == '/' || strcmp(dir, ".") == 0)
         snprintf(path, n, "%s", file);
     else
         snprintf(path, n, "%s%s%s", dir,
                  dir[strlen(dir) - 1] == '/' ? "" : "/", file);
+    return path;
+}
+
+int workload_trace_load(const scenario *sc, workload_trace *t, char *err,
+                        size_t errlen) {
+    memset(t, 0, sizeof *t);
+    char *path = trace_path(sc);
+    if (!path) {
+        sim_errf(err, errlen, "out of memory");
+        return -1;
+    }
     int rc = -1;
     char why[128];
     FILE *f = sim_file_open_regular(path, why, sizeof why);
@@ -745,6 +755,66 @@ out:
     return rc;
 }
 
+struct workload_trace_shared {
+    size_t refs;
+    char *path;      /* the file it was read from (trace_path) */
+    int format;      /* TRACE_FORMAT_* */
+    workload_trace t;
+};
+
+void workload_trace_shared_retain(workload_trace_shared *s) {
+    if (s) s->refs++;
+}
+
+void workload_trace_shared_release(workload_trace_shared *s) {
+    if (!s || --s->refs > 0) return;
+    workload_trace_fini(&s->t);
+    free(s->path);
+    free(s);
+}
+
+/* s holds sc's trace: same file, same format, and within [workload] keys. */
+static int shared_matches(const workload_trace_shared *s, const scenario *sc) {
+    if (!s || !sc->workload.trace[0] || s->format != sc->workload.trace_format
+        || s->t.keys > sc->workload.keys)
+        return 0;
+    char *path = trace_path(sc);
+    int same = path && strcmp(path, s->path) == 0;
+    free(path);
+    return same;
+}
+
+int workload_trace_attach(scenario *sc, const scenario *peer, char *err,
+                          size_t errlen) {
+    if (!sc->workload.trace[0]) {
+        workload_trace_shared_release(sc->trace_shared);
+        sc->trace_shared = NULL;
+        return 0;
+    }
+    if (shared_matches(sc->trace_shared, sc)) return 0;
+    workload_trace_shared *s = NULL;
+    if (peer && shared_matches(peer->trace_shared, sc)) {
+        s = peer->trace_shared;
+        s->refs++;
+    } else {
+        s = calloc(1, sizeof *s);
+        if (!s || !(s->path = trace_path(sc))) {
+            free(s);
+            sim_errf(err, errlen, "out of memory");
+            return -1;
+        }
+        s->refs = 1;
+        s->format = sc->workload.trace_format;
+        if (workload_trace_load(sc, &s->t, err, errlen) != 0) {
+            workload_trace_shared_release(s);
+            return -1;
+        }
+    }
+    workload_trace_shared_release(sc->trace_shared);
+    sc->trace_shared = s;
+    return 0;
+}
+
 int workload_trace_check(const scenario *sc, char *err, size_t errlen) {
     if (!sc->workload.trace[0]) return 0;
     workload_trace t;
@@ -753,8 +823,19 @@ int workload_trace_check(const scenario *sc, char *err, size_t errlen) {
     return rc;
 }
 
-/* A workload replaying the scenario's trace; it takes over the ops array. */
+/* A workload replaying the scenario's trace: the attached copy's ops
+ * (borrowed, read-only) when it matches, else a fresh read whose ops it
+ * takes over. */
 static workload *create_traced(const scenario *sc) {
+    if (shared_matches(sc->trace_shared, sc)) {
+        workload *w = calloc(1, sizeof *w);
+        if (!w) return NULL;
+        w->shared = sc->trace_shared;
+        w->shared->refs++;
+        w->script = w->shared->t.ops;
+        w->nscript = w->shared->t.n;
+        return w;
+    }
     workload_trace t;
     if (workload_trace_load(sc, &t, NULL, 0) != 0) return NULL;
     workload *w = calloc(1, sizeof *w);

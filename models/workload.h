@@ -94,7 +94,30 @@ int workload_trace_check(const scenario *sc, char *err, size_t errlen);
 
 void workload_trace_fini(workload_trace *t);
 
-/* The scenario's workload: its trace if [workload] trace is set, else the
+/* A trace read once per command and shared read-only: every replication of
+ * a run, every forked worker (copy-on-write) and every scenario copied from
+ * it replays the same ops instead of parsing the file again.  It remembers
+ * the file (resolved path) and format it was read from; a scenario whose
+ * [workload] trace or trace_format differs (a --set, a sweep axis) does not
+ * use it.  Reference counts are not atomic: attach, copy and finalise
+ * scenarios in one thread. */
+typedef struct workload_trace_shared workload_trace_shared;
+
+/* Reads the scenario's trace once and attaches it to sc->trace_shared
+ * (dropping a previous one that no longer matches), checking [workload]
+ * keys as workload_trace_load does.  If `peer` (may be NULL) holds the same
+ * trace, its copy is shared instead of reading the file again.  Nothing
+ * happens for a scenario without a trace.  Returns 0, or -1 with
+ * workload_trace_load's message. */
+int workload_trace_attach(scenario *sc, const scenario *peer, char *err,
+                          size_t errlen);
+
+/* Reference counting for scenario_copy and scenario_fini (NULL: nothing). */
+void workload_trace_shared_retain(workload_trace_shared *s);
+void workload_trace_shared_release(workload_trace_shared *s);
+
+/* The scenario's workload: its trace if [workload] trace is set (the
+ * attached copy when it matches, else read from the file), else the
  * synthetic arrivals.  Returns NULL on ENOMEM, or when the trace cannot be
  * loaded (workload_trace_check says why). */
 workload *workload_create(const scenario *sc);

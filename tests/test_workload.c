@@ -834,6 +834,54 @@ static void test_trace_run(void) {
     remove_temp_dir(dir, names, 2);
 }
 
+/* The trace is read once and shared: after workload_trace_attach the file
+ * may vanish and every replication, and a copy of the scenario, still
+ * replays it with the same results; a --set naming another trace is not
+ * served from the attached copy. */
+static void test_trace_shared(void) {
+    static const char *const names[] = {"t.csv", "s.ini"};
+    char *dir = temp_dir_with("t.csv", "0,a,read\n1,a,write\n2,a,read\n"
+                                       "3,b,read\n3.5,b,read\n4,a,write\n");
+    scenario sc;
+    load_ini(&sc, dir,
+             "[run]\nduration = 50s\nreps = 3\n"
+             "[workload]\ntrace = t.csv\ntrace_format = csv\nkeys = 2\n"
+             "[faults]\ndel_fail = 0.5\n");
+    run_summary *fresh = run_or_fail(&sc); /* read at each replication */
+    char err[512] = "";
+    EXPECT(workload_trace_attach(&sc, NULL, err, sizeof err) == 0, "%s", err);
+    EXPECT(sc.trace_shared != NULL, "nothing attached");
+    char path[256];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    unlink(path);
+    run_summary *shared = run_or_fail(&sc);
+    scenario copy;
+    CU_ASSERT_FATAL(scenario_copy(&copy, &sc) == 0);
+    EXPECT(copy.trace_shared == sc.trace_shared, "the copy reads it again");
+    run_summary *copied = run_or_fail(&copy);
+    for (int m = 0; m < M_COUNT; m++)
+        for (uint32_t r = 0; r < 3; r++)
+            EXPECT(fresh->value[m][r] == shared->value[m][r] &&
+                       fresh->value[m][r] == copied->value[m][r],
+                   "metric %d rep %u: %g fresh, %g shared, %g copied", m, r,
+                   fresh->value[m][r], shared->value[m][r],
+                   copied->value[m][r]);
+    /* Another file: not the attached trace (it no longer exists). */
+    apply_all(&copy, SETS("workload.trace=other.csv"));
+    world *w = world_create(&copy, 0);
+    EXPECT(w == NULL, "world_create replayed the attached trace for other.csv");
+    world_destroy(w);
+    EXPECT(workload_trace_attach(&copy, &sc, err, sizeof err) == -1 &&
+               strstr(err, "other.csv: cannot open the trace"),
+           "%s", err);
+    run_summary_destroy(fresh);
+    run_summary_destroy(shared);
+    run_summary_destroy(copied);
+    scenario_fini(&copy);
+    scenario_fini(&sc);
+    remove_temp_dir(dir, names, 2);
+}
+
 /* ---- the catalog's trace scenario through the binary ------------------------------ */
 
 /* Runs `stalesim ARGS` from the repository root; returns the exit code (-1 if
@@ -949,6 +997,7 @@ static CU_TestInfo tests[] = {
     {"trace: relative path, key count, missing file", test_trace_load},
     {"trace: a run counts every request, faults make it stale", test_trace_run},
     {"trace: the catalog scenario through the binary", test_trace_scenario_cli},
+    {"trace: read once, shared by replications and copies", test_trace_shared},
     CU_TEST_INFO_NULL};
 
 TESTS_REGISTER("workload", NULL, NULL, tests)
