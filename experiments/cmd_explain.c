@@ -28,7 +28,7 @@ const cli_spec cmd_explain_spec = {
     "have happened and prints each as a Markdown timeline: time, actor,\n"
     "event, the DB's version and the cache's copy after each step, the\n"
     "commit the read missed and the cause.\n",
-#define EXPLAIN_CAUSE_LINE(id, name, gist) "  " name "\n"
+#define EXPLAIN_CAUSE_LINE(id, name, gist, story) "  " name "\n"
     "the causes (--cause):\n" ORACLE_CAUSES(EXPLAIN_CAUSE_LINE)};
 #undef EXPLAIN_CAUSE_LINE
 

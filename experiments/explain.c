@@ -238,10 +238,12 @@ static void describe(const trace_rec *r, char *buf, size_t len) {
                      r->version);
         break;
     case TRACE_FILL:
-        snprintf(buf, len, "fill: SET v%u took effect", r->version);
+        snprintf(buf, len, "%s: SET v%u took effect",
+                 r->background ? "refresh" : "fill", r->version);
         break;
     case TRACE_FILL_FAILED:
-        snprintf(buf, len, "fill: SET v%u failed, nothing stored", r->version);
+        snprintf(buf, len, "%s: SET v%u failed, nothing stored",
+                 r->background ? "refresh" : "fill", r->version);
         break;
     case TRACE_COMMIT:
         if (r->from_kind == COPY_SHARED)
@@ -332,48 +334,13 @@ static void describe(const trace_rec *r, char *buf, size_t len) {
     }
 }
 
-static const char *why(oracle_cause c) {
-    switch (c) {
-    case CAUSE_INVALIDATION_FAILED:
-        return "the write committed, but its invalidation never took effect "
-               "(failed, timed out, or the writer died), so the cache kept the "
-               "old value until it expired";
-    case CAUSE_STALE_FILL:
-        return "a reader fetched the old value from the DB before the commit "
-               "and stored it in the cache after the invalidation: the stale "
-               "write-back race";
-    case CAUSE_INVALIDATION_LAG:
-        return "the read came between the commit and its invalidation taking "
-               "effect";
-    case CAUSE_TTL_ONLY:
-        return "writes never invalidate this cache: the old value is served "
-               "until its TTL runs out";
-    case CAUSE_OUT_OF_ORDER_UPDATE:
-        return "writers' cache updates landed out of order, leaving an older "
-               "version on top";
-    case CAUSE_INVALIDATION_MISSING:
-        return "the write path does not invalidate the cache";
-    case CAUSE_LOCAL_NOT_INVALIDATED:
-        return "the instance's local copy outlived the change: nothing tells "
-               "an instance about another's writes, so only its local TTL "
-               "ends the window";
-    case CAUSE_BUS_LOST:
-        return "the invalidation message to the instance that answered was "
-               "lost (or arrived while it was disconnected), so its local "
-               "copy lived on until its TTL";
-    case CAUSE_WRITE_BEHIND_LAG:
-        return "the DB (or a fill from it) was behind writes the write-behind "
-               "cache had already acknowledged";
-    case CAUSE_REPLICA_LAG:
-        return "the read went to a replica that had not applied the commit "
-               "yet";
-    default:
-        return "see the steps above";
-    }
-}
-
 /* Who performed step r, for the actor column. */
 static void actor_of(const trace_rec *r, char *buf, size_t len) {
+    if (r->request && r->background) {
+        snprintf(buf, len, "background refresh (#%llu)",
+                 (unsigned long long)r->request);
+        return;
+    }
     if (r->request) {
         snprintf(buf, len, "client %u (%s #%llu)", r->client,
                  r->is_write ? "write" : "read",
@@ -439,7 +406,7 @@ static int print_story(const story *st, unsigned index, unsigned total,
                       : "");
     fprintf(out, "Cause: **%s**: %s.\n\n",
             oracle_cause_name((oracle_cause)read->cause),
-            why((oracle_cause)read->cause));
+            oracle_cause_story((oracle_cause)read->cause));
     if (tracked) {
         /* Behind a write-behind cache the truth is not the DB's content. */
         fprintf(out, "| time (s) | actor | event | %s | cache | %s | |\n",

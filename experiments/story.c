@@ -86,7 +86,10 @@ static void short_text(const trace_rec *r, char *buf, size_t len) {
     case TRACE_HIT: snprintf(buf, len, "GET hit v%u", r->version); break;
     case TRACE_MISS: snprintf(buf, len, "GET miss"); break;
     case TRACE_DB_READ: snprintf(buf, len, "DB read v%u", r->version); break;
-    case TRACE_FILL: snprintf(buf, len, "fill SET v%u", r->version); break;
+    case TRACE_FILL:
+        snprintf(buf, len, "%s SET v%u", r->background ? "refresh" : "fill",
+                 r->version);
+        break;
     case TRACE_FILL_FAILED: snprintf(buf, len, "fill failed"); break;
     case TRACE_COMMIT: snprintf(buf, len, "commit v%u", r->version); break;
     case TRACE_DEL: snprintf(buf, len, "DEL"); break;

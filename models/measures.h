@@ -69,7 +69,11 @@ enum { WORLD_SHOWN_NUMBER, WORLD_SHOWN_SHARE };
       NULL, "write-behind cache node crashes")                                \
     X(FAILED_READS, "failed_reads", "reads", WORLD_SHOWN_NUMBER, NULL, NULL,  \
       "reads that ended with an error (cache outage with outage_fallback = "  \
-      "fail)")
+      "fail)")                                                                \
+    X(CACHE_OPS_PER_S, "cache_ops_per_s", "1/s", WORLD_SHOWN_NUMBER,          \
+      "cache operations/s", "cache operations/s",                             \
+      "shared-cache operations per second: GETs, SETs (fills, updates, "      \
+      "refreshes, write-behind commits) and DELs, failed ones included")
 
 /* X(ID, name, doc): distributions in seconds (kept in ns), WORLD_D_<ID>;
  * every one is kept per key family too (WORLD_FD_<ID>). */

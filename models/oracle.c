@@ -13,9 +13,9 @@
 #include "sim/check.h"
 
 static const struct {
-    const char *name, *gist;
+    const char *name, *gist, *story;
 } cause_info[CAUSE_COUNT] = {
-#define ORACLE_CAUSE_INFO(id, name, gist) {name, gist},
+#define ORACLE_CAUSE_INFO(id, name, gist, story) {name, gist, story},
     ORACLE_CAUSES(ORACLE_CAUSE_INFO)
 #undef ORACLE_CAUSE_INFO
 };
@@ -27,6 +27,11 @@ const char *oracle_cause_name(oracle_cause c) {
 const char *oracle_cause_gist(oracle_cause c) {
     return (unsigned)c < CAUSE_COUNT ? cause_info[c].gist
                                      : "see stalesim explain";
+}
+
+const char *oracle_cause_story(oracle_cause c) {
+    return (unsigned)c < CAUSE_COUNT ? cause_info[c].story
+                                     : "see the steps above";
 }
 
 int oracle_cause_parse(const char *name) {
@@ -579,6 +584,7 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
             : inherited >= 0                       ? (oracle_cause)inherited
             : c->inval_pending                     ? CAUSE_INVALIDATION_LAG
             : kind == SET_FILL                     ? CAUSE_STALE_FILL
+            : kind == SET_REFRESH                  ? CAUSE_REFRESH_RACE
                                                    : CAUSE_OUT_OF_ORDER_UPDATE;
         open_window(c, t, cause, 0);
     }

@@ -30,8 +30,8 @@
  *     invalidation-failed, stale-fill for delete-before-write refills, or
  *     invalidation-lag, which turns into invalidation-failed if an inval-fail
  *     fact for the opening commit arrives).  A window opened by a SET of an
- *     already superseded version is stale-fill (a fill) or out-of-order-update
- *     (a writer's update).  Because the cause of a window can still change while
+ *     already superseded version is stale-fill (a fill), refresh-race (a
+ *     background refresh) or out-of-order-update (a writer's update).  Because the cause of a window can still change while
  *     it is open, stale reads are attributed to causes when their window
  *     closes; the age of each stale read is recorded at once.
  *   - a read-your-writes violation is a read by client c returning a version
@@ -53,29 +53,58 @@
 
 typedef struct oracle oracle;
 
-/* Every cause of a stale window, named once: X(ID, name, gist), the
- * constant CAUSE_<ID>, its DESIGN.md name, and what it means in a sentence
- * (the timeline plot and `explain`). */
+/* Every cause of a stale window, named once: X(ID, name, gist, story), the
+ * constant CAUSE_<ID>, its DESIGN.md name, what it means in a sentence (the
+ * timeline plot, `stalesim explain`'s list) and its story (the paragraph
+ * `stalesim explain` prints under a stale read of that cause).  Adding a
+ * cause is one line here and the rule that assigns it (oracle.c). */
 #define ORACLE_CAUSES(X)                                                      \
     X(TTL_ONLY, "ttl-only",                                                   \
-      "writes never invalidate, the TTL alone ends the window")               \
+      "writes never invalidate, the TTL alone ends the window",               \
+      "writes never invalidate this cache: the old value is served until "    \
+      "its TTL runs out")                                                     \
     X(INVALIDATION_FAILED, "invalidation-failed",                             \
-      "the write's invalidation never took effect")                           \
+      "the write's invalidation never took effect",                           \
+      "the write committed, but its invalidation never took effect "          \
+      "(failed, timed out, or the writer died), so the cache kept the old "   \
+      "value until it expired")                                               \
     X(INVALIDATION_MISSING, "invalidation-missing",                           \
-      "this write path does not invalidate")                                  \
+      "this write path does not invalidate",                                  \
+      "the write path does not invalidate the cache")                         \
     X(INVALIDATION_LAG, "invalidation-lag",                                   \
-      "the read came between the commit and its invalidation")                \
+      "the read came between the commit and its invalidation",                \
+      "the read came between the commit and its invalidation taking effect")  \
     X(STALE_FILL, "stale-fill",                                               \
-      "a fill stored a value read before the commit, after the invalidation") \
+      "a fill stored a value read before the commit, after the invalidation", \
+      "a reader fetched the old value from the DB before the commit and "     \
+      "stored it in the cache after the invalidation: the stale write-back "  \
+      "race")                                                                 \
     X(OUT_OF_ORDER_UPDATE, "out-of-order-update",                             \
-      "writers' SETs landed out of order")                                    \
+      "writers' SETs landed out of order",                                    \
+      "writers' cache updates landed out of order, leaving an older version " \
+      "on top")                                                               \
     X(LOCAL_NOT_INVALIDATED, "local-not-invalidated",                         \
-      "the instance's local copy outlived the change")                        \
+      "the instance's local copy outlived the change",                        \
+      "the instance's local copy outlived the change: nothing tells an "      \
+      "instance about another's writes, so only its local TTL ends the "      \
+      "window")                                                               \
     X(BUS_LOST, "bus-lost",                                                   \
-      "the invalidation message to the answering instance never arrived")     \
+      "the invalidation message to the answering instance never arrived",     \
+      "the invalidation message to the instance that answered was lost (or "  \
+      "arrived while it was disconnected), so its local copy lived on until " \
+      "its TTL")                                                              \
     X(WRITE_BEHIND_LAG, "write-behind-lag",                                   \
-      "the DB was behind writes the cache had acknowledged")                  \
-    X(REPLICA_LAG, "replica-lag", "the replica had not applied the commit")
+      "the DB was behind writes the cache had acknowledged",                  \
+      "the DB (or a fill from it) was behind writes the write-behind cache "  \
+      "had already acknowledged")                                             \
+    X(REPLICA_LAG, "replica-lag", "the replica had not applied the commit",   \
+      "the read went to a replica that had not applied the commit yet")       \
+    X(REFRESH_RACE, "refresh-race",                                           \
+      "a background refresh stored a value read before the commit, after "    \
+      "the invalidation",                                                     \
+      "a background refresh (no client waiting) read the DB just before the " \
+      "commit and stored the old value after the invalidation, with a whole " \
+      "new TTL: the refresh's own stale write-back race")
 
 #define ORACLE_ENUM_CAUSE(id, ...) CAUSE_##id,
 typedef enum oracle_cause {
@@ -88,6 +117,8 @@ typedef enum oracle_cause {
 const char *oracle_cause_name(oracle_cause c);
 /* What the cause means, in a sentence ("see stalesim explain" if none). */
 const char *oracle_cause_gist(oracle_cause c);
+/* Its story for `stalesim explain` ("see the steps above" if none). */
+const char *oracle_cause_story(oracle_cause c);
 /* The cause named `name`, or -1. */
 int oracle_cause_parse(const char *name);
 
@@ -102,7 +133,9 @@ typedef enum oracle_plan {
 
 typedef enum oracle_set_kind {
     SET_FILL,  /* a reader's miss path storing what it read */
-    SET_UPDATE /* a writer storing the value it committed */
+    SET_UPDATE, /* a writer storing the value it committed */
+    SET_REFRESH /* a background refresh (no client waiting) storing what it
+                   read: a superseded value opens a refresh-race window */
 } oracle_set_kind;
 
 /* Copy identifiers: the source of truth and the shared cache are fixed;

@@ -13,6 +13,7 @@ extern const pattern_ops pattern_cache_aside;
 extern const pattern_ops pattern_read_through;
 extern const pattern_ops pattern_write_through;
 extern const pattern_ops pattern_write_behind;
+extern const pattern_ops pattern_refresh_ahead;
 
 static const pattern_ops *const table[] = {
     &pattern_none,
@@ -21,6 +22,7 @@ static const pattern_ops *const table[] = {
     &pattern_read_through,
     &pattern_write_through,
     &pattern_write_behind,
+    &pattern_refresh_ahead,
 };
 
 #define NPATTERNS (sizeof table / sizeof table[0])

@@ -15,10 +15,13 @@
  *              family that uses the pattern) and destroy frees it; start runs
  *              once before the first event and schedules the pattern's own
  *              processes (a flusher, a crash process), whose events come back
- *              through on_event.  The state reaches the pattern as an
+ *              through on_event; its background requests (a refresh that
+ *              answers no client: world_start_background) run through
+ *              on_step like the others.  The state reaches the pattern as an
  *              argument of these hooks, or through world_pattern_state.
  *   hooks      on_hit: a GET of the shared cache hit (world_cache_get), with
- *              the entry's version and expiry.  db_copy: the oracle copy the
+ *              the entry's version and expiry.  on_fill: a reader's fill
+ *              stored its value (world_cache_fill).  db_copy: the oracle copy the
  *              world's DB reads come from, when the pattern puts a copy
  *              between the truth and the DB (write-behind).
  *   scenario   `keys`: the pattern's own scenario keys (one INI section,
@@ -82,6 +85,10 @@ typedef struct pattern_ops {
      * inside world_cache_get, before the pattern's step goes on. */
     void (*on_hit)(world *w, void *state, uint32_t rq, uint32_t version,
                    sim_time expires_at);
+    /* A fill SET by rq stored r->version in the shared cache at the current
+     * instant, until `expires_at` (inside world_cache_fill; rq->invoked
+     * tells how long the read's recompute took). */
+    void (*on_fill)(world *w, void *state, uint32_t rq, sim_time expires_at);
     /* The oracle copy DB reads come from (ORACLE_SOURCE when NULL). */
     uint32_t (*db_copy)(const void *state);
 

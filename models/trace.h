@@ -66,6 +66,8 @@ typedef struct trace_rec {
     uint32_t version;  /* the version read, stored, committed or acked */
     uint8_t op;        /* trace_op */
     uint8_t is_write;  /* the request is a write */
+    uint8_t background; /* the request is a pattern's background work (a
+                           refresh), no client's */
     /* from_kind/from_rank also name the copy of TRACE_DB_READ (the DB, a
      * replica, the DB behind a write-behind cache) and of the local, bus,
      * replica and flush steps. */

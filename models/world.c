@@ -335,6 +335,8 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     r->path = 0;
     r->local_miss = 0;
     r->family = (uint8_t)world_key_family(w, key);
+    r->background = 0;
+    r->pattern_mark = 0;
     r->instance = WORLD_NO_INSTANCE;
     r->source = ORACLE_SOURCE;
     r->serial = ++w->serial;
@@ -477,6 +479,7 @@ static void trace_at(world *w, trace_op op, uint32_t rq, uint32_t key,
         t.request = r->serial;
         t.client = r->client;
         t.is_write = r->kind == OP_WRITE;
+        t.background = r->background;
     }
     w->tracer(w->tracer_ctx, &t);
 }
@@ -539,6 +542,12 @@ void world_durable(world *w, uint32_t key, sim_time acked_at) {
                      w->sim.now - acked_at);
 }
 
+/* One more shared-cache operation by rq (after the warm-up). */
+static void count_cache_op(world *w, uint32_t rq) {
+    if (w->sim.now >= w->sc->run.warmup)
+        WORLD_COUNT(w, w->req[rq].family, cache_ops);
+}
+
 void world_out_of_memory(world *w) {
     w->sim.failed = 1;
     sim_stop(&w->sim);
@@ -549,6 +558,7 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
     uint32_t key = w->req[rq].key;
     int hit = store_get(w->cache, key, now, version);
     w->req[rq].last_op = WORLD_OP_GET;
+    count_cache_op(w, rq);
     const scenario *sc = world_rsc(w, rq);
     if (hit && sc->cache.sliding_ttl && sc->cache.ttl > 0) {
         sim_time exp = now + sc->cache.ttl;
@@ -587,8 +597,27 @@ static void cache_store(world *w, const scenario *sc, uint32_t key,
 void world_cache_fill(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
     r->last_op = WORLD_OP_SET;
+    count_cache_op(w, rq);
     if (ok)
         cache_store(w, world_rsc(w, rq), r->key, r->version, SET_FILL,
+                    r->source);
+    trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
+    const pattern_ops *p = world_rpattern(w, rq);
+    if (ok && p->on_fill) {
+        sim_time exp;
+        store_peek(w->cache, r->key, w->sim.now, NULL, &exp);
+        p->on_fill(w, w->pstate[pattern_index(p)], rq, exp);
+    }
+}
+
+void world_cache_refresh(world *w, uint32_t rq, int ok) {
+    request *r = &w->req[rq];
+    SIM_CHECK(r->background, "request %u refreshes but is no background "
+              "request", rq);
+    r->last_op = WORLD_OP_SET;
+    count_cache_op(w, rq);
+    if (ok)
+        cache_store(w, world_rsc(w, rq), r->key, r->version, SET_REFRESH,
                     r->source);
     trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
 }
@@ -596,6 +625,7 @@ void world_cache_fill(world *w, uint32_t rq, int ok) {
 void world_cache_update(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
     r->last_op = WORLD_OP_SET;
+    count_cache_op(w, rq);
     if (ok) {
         cache_store(w, world_rsc(w, rq), r->key, r->version, SET_UPDATE,
                     ORACLE_SOURCE);
@@ -630,6 +660,7 @@ static void cache_delete(world *w, uint32_t key, uint32_t version) {
 
 void world_cache_invalidate(world *w, uint32_t rq, uint32_t version) {
     w->req[rq].last_op = WORLD_OP_DEL;
+    count_cache_op(w, rq);
     cache_delete(w, w->req[rq].key, version);
     trace(w, TRACE_DEL, rq, w->req[rq].key, version);
 }
@@ -662,6 +693,7 @@ static void invalidation_result(world *w, uint32_t key, uint32_t version,
 
 void world_cache_del_failed(world *w, uint32_t rq, uint32_t version) {
     uint32_t key = w->req[rq].key;
+    count_cache_op(w, rq);
     trace(w, TRACE_DEL_FAILED, rq, key, version);
     invalidation_result(w, key, version, FAULT_FAIL);
 }
@@ -669,6 +701,7 @@ void world_cache_del_failed(world *w, uint32_t rq, uint32_t version) {
 void world_cache_del_timeout(world *w, uint32_t rq, uint32_t version,
                              int lands_later) {
     uint32_t key = w->req[rq].key;
+    count_cache_op(w, rq);
     trace(w, TRACE_DEL_TIMEOUT, rq, key, version);
     invalidation_result(w, key, version,
                         lands_later ? FAULT_TIMEOUT_APPLIED
@@ -732,6 +765,7 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
 uint32_t world_cache_commit(world *w, uint32_t rq) {
     request *r = &w->req[rq];
     r->last_op = WORLD_OP_SET; /* write-behind: the cache accepts the write */
+    count_cache_op(w, rq);
     sim_time now = w->sim.now;
     r->version = oracle_latest(w->oracle, r->key) + 1;
     r->commit_at = now;
@@ -780,6 +814,35 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
         t.age = v.age;
         w->tracer(w->tracer_ctx, &t);
     }
+    release(w, rq);
+}
+
+uint32_t world_start_background(world *w, uint32_t key, uint32_t step) {
+    if (w->nfree == 0 && grow_pool(w) != 0) {
+        world_out_of_memory(w);
+        return WORLD_NO_REQUEST;
+    }
+    uint32_t rq = w->free_slots[--w->nfree];
+    request *r = &w->req[rq];
+    memset(r, 0, sizeof *r);
+    r->invoked = w->sim.now;
+    r->del_effect_at = SIM_TIME_MAX;
+    r->key = key;
+    r->client = UINT32_MAX; /* nobody's */
+    r->kind = OP_READ;
+    r->plan = PLAN_PENDING;
+    r->family = (uint8_t)world_key_family(w, key);
+    r->background = 1;
+    r->instance = WORLD_NO_INSTANCE;
+    r->source = ORACLE_SOURCE;
+    r->serial = ++w->serial;
+    w->fam[r->family].pattern->on_step(w, rq, step);
+    return rq;
+}
+
+void world_finish_background(world *w, uint32_t rq) {
+    SIM_CHECK(w->req[rq].background, "request %u is no background request",
+              rq);
     release(w, rq);
 }
 
@@ -854,6 +917,7 @@ void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,
     m[M_INSTANCE_DISAGREEMENT] = disagreement;
     m[M_OVER_MAX_STALENESS_FRACTION] =
         reads > 0 ? (double)oc->over_bound / reads : 0;
+    m[M_CACHE_OPS_PER_S] = (double)wc->cache_ops / span_s;
 }
 
 /* Family i's metrics, figures, causes and distributions into out. */

@@ -57,6 +57,10 @@ typedef struct request {
     uint8_t local_miss;    /* 1: its instance's local cache missed */
     uint8_t family;        /* key family of its key (0 without families) */
     uint8_t last_op;       /* world_op of its latest effect (the response) */
+    uint8_t background;    /* 1: a pattern's background request (no client
+                              waits for it: world_start_background) */
+    uint8_t pattern_mark;  /* private to the pattern serving it; 0 when the
+                              request starts */
     uint32_t instance;     /* application instance serving it, or NONE */
     uint32_t source;       /* oracle copy its DB read came from */
     uint64_t serial;       /* 1, 2, ...: the request's number in the run */
@@ -170,6 +174,7 @@ struct world_counts {
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t fallback_reads;   /* families only: outage reads sent to the DB */
     uint64_t bypass_reads;     /* families only: reads of a bypass family */
+    uint64_t cache_ops;        /* shared-cache operations after warm-up */
 };
 
 /* One key family as the world runs it.  Without [family.*] there is one
@@ -350,6 +355,23 @@ void world_durable(world *w, uint32_t key, sim_time acked_at);
 /* Ends the run at the next event with an out-of-memory failure (world_run
  * returns -1). */
 void world_out_of_memory(world *w);
+
+/* Background requests: work a pattern does on a key that answers no client
+ * (a refresh: a DB read and a SET).  world_start_background takes a request
+ * slot for `key` now, served by the pattern of the key's family (its on_step
+ * receives `step` at once, inside this call); it returns the slot, or
+ * WORLD_NO_REQUEST when memory ran out (the run then fails).  Call it from
+ * an event of its own (on_event), never from inside another request's step
+ * that still holds a request pointer: the pool may move.  The request uses
+ * the effect helpers like any other (its DB reads count as DB reads, its
+ * cache operations as cache operations) and ends with
+ * world_finish_background; the oracle never judges it. */
+uint32_t world_start_background(world *w, uint32_t key, uint32_t step);
+/* The background request's SET of r->version (what its DB read returned)
+ * took effect (ok) or errored (!ok): stored with a fresh TTL; a superseded
+ * value opens a refresh-race window. */
+void world_cache_refresh(world *w, uint32_t rq, int ok);
+void world_finish_background(world *w, uint32_t rq);
 
 /* Ends a read that returns `version` taken from `copy` (ORACLE_CACHE, or
  * ORACLE_SOURCE for "where its DB read went", r->source). */

@@ -37,6 +37,7 @@ static const struct {
     {"read-through", {10143, 1011, 147, 1, 842, 4, 50, 0, 0}, 25934},
     {"write-through", {10143, 1011, 2, 0, 956, 0, 0, 0, 0}, 24246},
     {"write-behind", {10142, 1011, 919, 1, 897, 69, 0, 96, 5}, 24636},
+    {"refresh-ahead", {10144, 1011, 167, 4, 841, 5, 50, 0, 0}, 25986},
 };
 #define NPINS (sizeof pins / sizeof pins[0])
 
