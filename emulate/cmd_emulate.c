@@ -13,6 +13,7 @@
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/output.h"
+#include "sim/fileio.h"
 
 enum {
     EMU_OPT_DURATION = 1, EMU_OPT_SCALE, EMU_OPT_REAL_LATENCY, EMU_OPT_REDIS,
@@ -168,7 +169,9 @@ int cmd_emulate(int argc, char **argv) {
     memset(&sc, 0, sizeof sc);
     emu_servers *servers = NULL;
     emu_result *res = NULL;
-    FILE *hist = NULL;
+    FILE *hist = NULL; /* histf.f while it is being written */
+    sim_outfile histf;
+    memset(&histf, 0, sizeof histf);
     char err[1024];
     struct sigaction sa, old_int, old_term;
     int caught = 0;
@@ -193,11 +196,12 @@ int cmd_emulate(int argc, char **argv) {
     code = cli_load_scenario(&sc, fl.file, &sets);
     if (code != EXIT_OK) goto out;
     if ((code = adjust(&sc, &fl, &sets)) != EXIT_OK) goto out;
-    if (fl.history && !(hist = fopen(fl.history, "w"))) {
-        code = cli_fail(EXIT_RUNTIME, "--history: cannot create '%s': %s",
-                        fl.history, strerror(errno));
+    /* Written under a temporary name, renamed only once whole. */
+    char why[256];
+    if (fl.history &&
+        (code = cli_open_output(&histf, "--history", fl.history)) != EXIT_OK)
         goto out;
-    }
+    hist = histf.f;
     stop_flag = 0;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -240,11 +244,10 @@ int cmd_emulate(int argc, char **argv) {
         goto out;
     }
     if (hist) {
-        int bad = ferror(hist) | (fclose(hist) != 0);
         hist = NULL;
-        if (bad) {
-            cli_fail(EXIT_RUNTIME, "--history: writing '%s' failed",
-                     fl.history);
+        if (sim_outfile_commit(&histf, why, sizeof why) != 0) {
+            cli_fail(EXIT_RUNTIME, "--history: writing '%s' failed: %s",
+                     fl.history, why);
             goto out;
         }
     }
@@ -274,7 +277,7 @@ out:
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
     }
-    if (hist) fclose(hist);
+    sim_outfile_abort(&histf);
     emu_result_destroy(res);
     scenario_fini(&sc);
     cli_overrides_fini(&sets);

@@ -6,6 +6,7 @@
 #include "experiments/cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +17,51 @@
 #include "experiments/commands.h"
 #include "models/workload.h"
 #include "experiments/version.h"
+#include "experiments/shell.h"
 
 int cli_fail(int code, const char *fmt, ...) {
     va_list ap;
+    char *msg = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&msg, &len);
+    if (m) {
+        va_start(ap, fmt);
+        vfprintf(m, fmt, ap);
+        va_end(ap);
+    }
+    if (!m || fclose(m) != 0) {
+        free(msg);
+        fputs("stalesim: error: out of memory\n", stderr);
+        return code;
+    }
+    /* One line whatever the message quotes: a control character (a newline
+     * in a file name, an escape sequence) is shown as \n, \t or \xHH. */
     fputs("stalesim: error: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
+    for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+        if (*c == '\n') fputs("\\n", stderr);
+        else if (*c == '\t') fputs("\\t", stderr);
+        else if (*c < 0x20 || *c == 0x7f) fprintf(stderr, "\\x%02x", *c);
+        else fputc(*c, stderr);
+    }
     fputc('\n', stderr);
+    free(msg);
     return code;
+}
+
+int cli_open_output(sim_outfile *o, const char *flag, const char *path) {
+    char why[256];
+    if (shell_has_control(path))
+        return cli_fail(EXIT_INPUT, "%s '%s': the file name holds a control "
+                        "character: refused", flag, path);
+    if (!*path)
+        return cli_fail(EXIT_INPUT, "%s: an empty file name", flag);
+    if (sim_file_check_regular(path, why, sizeof why) != 0 && errno != ENOENT)
+        return cli_fail(errno == 0 ? EXIT_INPUT : EXIT_RUNTIME,
+                        "%s '%s': %s", flag, path, why);
+    if (sim_outfile_open(o, path, why, sizeof why) != 0)
+        return cli_fail(EXIT_RUNTIME, "%s '%s': cannot write: %s", flag, path,
+                        why);
+    return EXIT_OK;
 }
 
 void cli_overrides_fini(cli_overrides *o) {
@@ -313,6 +350,10 @@ int cli_main(int argc, char **argv) {
     /* GSL's default handler aborts; every GSL call we make checks its result
      * (an allocation returning NULL becomes exit 3). */
     gsl_set_error_handler_off();
+    /* A file size limit (RLIMIT_FSIZE) makes a write fail with EFBIG, which
+     * every writer reports (exit 3, the destination untouched), instead of
+     * killing the process in the middle of a file. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage_main(stderr);
         return EXIT_INPUT;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "models/scenario.h"
+#include "sim/fileio.h"
 
 /* Exit codes (DESIGN.md section 3). */
 enum cli_exit {
@@ -22,6 +23,12 @@ int cli_main(int argc, char **argv);
 /* Prints "stalesim: error: ..." to stderr; returns `code`. */
 int cli_fail(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Opens the output file `path` given by `flag` ("--json") all or nothing
+ * (sim/fileio.h: a temporary name beside it, renamed on commit).  Returns
+ * EXIT_OK, or after printing "FLAG 'PATH': ..." EXIT_INPUT (a control
+ * character, an empty name, a directory) or EXIT_RUNTIME (cannot create). */
+int cli_open_output(sim_outfile *o, const char *flag, const char *path);
 
 /* Scenario overrides gathered from --set, --reps and --seed, in order. */
 typedef struct cli_override {

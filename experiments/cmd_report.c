@@ -47,6 +47,7 @@
 #include "plots/gnuplot.h"
 #include "plots/kinds.h"
 #include "plots/timeline.h"
+#include "sim/fileio.h"
 #include "experiments/story.h"
 
 enum { REPORT_OUTPUT = 1, REPORT_EXPERIMENT, REPORT_SIZE };
@@ -887,38 +888,31 @@ static int section_timeline(const report_ctx *c) {
 
 /* ---- the command ------------------------------------------------------------------- */
 
-/* Writes `doc` (len bytes) to `output` atomically: a temporary file beside
- * it, renamed.  Returns an exit code. */
-static int write_document(const char *output, const char *dir,
-                          const char *base, const char *doc, size_t len) {
-    size_t tl = strlen(dir) + strlen(base) + 32;
-    char *tmp = malloc(tl);
-    if (!tmp) return cli_fail(EXIT_RUNTIME, "out of memory");
-    snprintf(tmp, tl, "%s%s.tmp-XXXXXX", dir, base);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return cli_fail(EXIT_RUNTIME, "cannot write '%s': %s", output,
-                        strerror(errno));
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    FILE *f = fdopen(fd, "w");
-    int bad = !f;
-    if (f) {
-        bad = fwrite(doc, 1, len, f) != len || fflush(f) != 0 ||
-              fchmod(fd, 0666 & ~mask) != 0;
-        if (fclose(f) != 0) bad = 1;
-    } else {
-        close(fd);
-    }
-    if (bad || rename(tmp, output) != 0) {
-        int e = errno;
-        unlink(tmp);
-        free(tmp);
-        return cli_fail(EXIT_RUNTIME, "cannot write '%s': %s", output,
-                        strerror(e));
-    }
+/* Writes `doc` (len bytes) to `output` all or nothing (sim/fileio.h).
+ * Returns an exit code. */
+static int write_document(const char *output, const char *doc, size_t len) {
+    char why[256];
+    if (sim_file_write_atomic(output, doc, len, why, sizeof why) != 0)
+        return cli_fail(EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
+                        why);
+    return EXIT_OK;
+}
+
+/* Before any work: `output` can be created (a temporary file beside it is
+ * made and removed) and is not a directory.  Returns an exit code naming
+ * the argument. */
+static int check_output(const char *output) {
+    char why[256];
+    struct stat st;
+    if (stat(output, &st) == 0 && !S_ISREG(st.st_mode))
+        return cli_fail(EXIT_INPUT, "-o '%s': %s", output,
+                        S_ISDIR(st.st_mode) ? "is a directory, not a file"
+                                            : "is not a regular file");
+    char *tmp = sim_file_temp_beside(output, why, sizeof why);
+    if (!tmp)
+        return cli_fail(EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
+                        why);
+    unlink(tmp);
     free(tmp);
     return EXIT_OK;
 }
@@ -926,7 +920,7 @@ static int write_document(const char *output, const char *dir,
 /* The review of a database that holds design answers and no sweep. */
 static int report_studies_only(const char *db_path, const char *output,
                                const char *dir, const char *prefix,
-                               const char *base, const char *size) {
+                               const char *size) {
     char *doc = NULL, *repro = NULL;
     size_t doclen = 0, reprolen = 0;
     FILE *out = open_memstream(&doc, &doclen);
@@ -961,7 +955,7 @@ static int report_studies_only(const char *db_path, const char *output,
         goto out;
     }
     out = NULL;
-    code = write_document(output, dir, base, doc, doclen);
+    code = write_document(output, doc, doclen);
     if (code == EXIT_OK) {
         printf("%s: design review of the answers stored in %s\n", output,
                db_path);
@@ -980,7 +974,7 @@ int cmd_report(int argc, char **argv) {
     unsigned long long exp_id = 0;
     plot_data data;
     verdict *v = NULL;
-    char *doc = NULL, *repro = NULL, *dir = NULL, *prefix = NULL, *tmp = NULL;
+    char *doc = NULL, *repro = NULL, *dir = NULL, *prefix = NULL;
     size_t doclen = 0, reprolen = 0;
     FILE *out = NULL, *rf = NULL;
     char err[2048];
@@ -1044,12 +1038,10 @@ int cmd_report(int argc, char **argv) {
     if (blen > 3 && strcmp(base + blen - 3, ".md") == 0) blen -= 3;
     dir = malloc(dlen + 1);
     prefix = malloc(blen + 1);
-    tmp = malloc(strlen(output) + 32);
-    if (!dir || !prefix || !tmp) {
+    if (!dir || !prefix) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    tmp[0] = '\0';
     memcpy(dir, output, dlen);
     dir[dlen] = '\0';
     memcpy(prefix, base, blen);
@@ -1070,6 +1062,9 @@ int cmd_report(int argc, char **argv) {
                         dir);
         goto out;
     }
+    code = check_output(output);
+    if (code != EXIT_OK) goto out;
+    code = EXIT_INPUT;
 
     int rc = plot_data_load(&data, db_path, (int64_t)exp_id, err, sizeof err);
     /* A database of design answers only (tune, sensitivity): a review of
@@ -1077,7 +1072,7 @@ int cmd_report(int argc, char **argv) {
     int studies = rc == PLOT_EINPUT && exp_id == 0 ? recommend_count(db_path)
                                                     : 0;
     if (studies > 0) {
-        code = report_studies_only(db_path, output, dir, prefix, base, size);
+        code = report_studies_only(db_path, output, dir, prefix, size);
         goto out;
     }
     if (rc != PLOT_OK) {
@@ -1145,45 +1140,20 @@ int cmd_report(int argc, char **argv) {
     out = NULL;
 
     /* The document, atomically. */
-    snprintf(tmp, strlen(output) + 32, "%s%s.tmp-XXXXXX", dir, base);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        cli_fail(EXIT_RUNTIME, "cannot write '%s': %s", output,
-                 strerror(errno));
-        tmp[0] = '\0';
-        goto out;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        cli_fail(EXIT_RUNTIME, "cannot write '%s': %s", output,
-                 strerror(errno));
-        goto out;
-    }
-    size_t wrote = fwrite(doc, 1, doclen, f);
-    int bad = wrote != doclen || fflush(f) != 0 || fchmod(fd, 0666 & ~mask) != 0;
-    if (fclose(f) != 0) bad = 1;
-    if (bad || rename(tmp, output) != 0) {
-        cli_fail(EXIT_RUNTIME, "cannot write '%s': %s", output,
-                 strerror(errno));
-        goto out;
-    }
-    tmp[0] = '\0';
+    code = write_document(output, doc, doclen);
+    if (code != EXIT_OK) goto out;
+    code = EXIT_RUNTIME;
     printf("%s: design review of experiment %lld (%zu point%s) with its plots "
            "beside it (%s%s-*.png)\n", output, (long long)data.experiment,
            data.npoints, data.npoints == 1 ? "" : "s", dir, prefix);
     code = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 out:
-    if (tmp && tmp[0]) unlink(tmp);
     if (out) fclose(out);
     if (rf) fclose(rf);
     free(doc);
     free(repro);
     free(dir);
     free(prefix);
-    free(tmp);
     free(v);
     plot_data_fini(&data);
     return code;

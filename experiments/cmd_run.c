@@ -13,6 +13,7 @@
 #include "experiments/run.h"
 #include "models/pattern.h"
 #include "models/scenario.h"
+#include "sim/fileio.h"
 
 enum { RUN_FORMAT = 1, RUN_HISTORY, RUN_JSON, RUN_CSV, RUN_JOBS };
 
@@ -50,7 +51,10 @@ int cmd_run(int argc, char **argv) {
     const char *file = NULL, *format_name = "text", *history = NULL;
     const char *json_file = NULL, *csv_file = NULL;
     int jobs = 0;
-    FILE *hist = NULL;
+    /* Every output file is written under a temporary name and renamed only
+     * once whole (sim/fileio.h): [0] --history, [1] --json, [2] --csv. */
+    sim_outfile outf[3];
+    memset(outf, 0, sizeof outf);
     history_writer *hw = NULL;
     cli_overrides sets = {0};
     scenario sc;
@@ -97,12 +101,20 @@ int cmd_run(int argc, char **argv) {
     code = cli_load_scenario(&sc, file, &sets);
     if (code != EXIT_OK) goto out;
     code = EXIT_RUNTIME;
-    if (history && !(hist = fopen(history, "w"))) {
-        cli_fail(EXIT_RUNTIME, "--history: cannot create '%s': %s", history,
-                 strerror(errno));
-        goto out;
+    /* Created before the run, so a path that cannot be written fails at
+     * once rather than after the simulation. */
+    const char *outname[3] = {history, json_file, csv_file};
+    static const char *const outflag[3] = {"--history", "--json", "--csv"};
+    char why[256];
+    for (int k = 0; k < 3; k++) {
+        if (outname[k] &&
+            (code = cli_open_output(&outf[k], outflag[k], outname[k])) !=
+                EXIT_OK)
+            goto out;
     }
-    if (hist && !(hw = history_writer_create(hist, &sc, "simulation"))) {
+    code = EXIT_RUNTIME;
+    if (history &&
+        !(hw = history_writer_create(outf[0].f, &sc, "simulation"))) {
         cli_fail(EXIT_RUNTIME, "--history: out of memory");
         goto out;
     }
@@ -114,39 +126,38 @@ int cmd_run(int argc, char **argv) {
         cli_fail(EXIT_RUNTIME, "%s", err);
         goto out;
     }
-    if (hist) {
-        int bad = history_writer_finish(hw) != 0;
-        bad |= ferror(hist);
-        bad |= fclose(hist) != 0;
-        hist = NULL;
-        if (bad) {
-            cli_fail(EXIT_RUNTIME, "--history: writing '%s' failed", history);
+    if (history && history_writer_finish(hw) != 0) {
+        cli_fail(EXIT_RUNTIME, "--history: writing '%s' failed: %s", history,
+                 strerror(errno ? errno : EIO));
+        goto out;
+    }
+    run_warn_short(&sc, sum, stderr);
+    /* The same run in further formats, without simulating it again. */
+    static const output_format extra_format[3] = {0, FORMAT_JSON, FORMAT_CSV};
+    for (int k = 1; k < 3; k++) {
+        if (outname[k] &&
+            output_summary(outf[k].f, extra_format[k], &sc, sum) != 0) {
+            cli_fail(EXIT_RUNTIME, "%s: writing '%s' failed: %s", outflag[k],
+                     outname[k], strerror(errno ? errno : EIO));
             goto out;
         }
     }
-    run_warn_short(&sc, sum, stderr);
+    /* All or nothing: a failure leaves every destination as it was. */
+    for (int k = 0; k < 3; k++) {
+        if (outname[k] && sim_outfile_commit(&outf[k], why, sizeof why) != 0) {
+            cli_fail(EXIT_RUNTIME, "%s: writing '%s' failed: %s", outflag[k],
+                     outname[k], why);
+            goto out;
+        }
+    }
     if (output_summary(stdout, format, &sc, sum) != 0) {
         cli_fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
         goto out;
     }
-    /* The same run in further formats, without simulating it again. */
-    const char *extra[2] = {json_file, csv_file};
-    const output_format extra_format[2] = {FORMAT_JSON, FORMAT_CSV};
-    for (int k = 0; k < 2; k++) {
-        if (!extra[k]) continue;
-        FILE *f = fopen(extra[k], "w");
-        int bad = !f || output_summary(f, extra_format[k], &sc, sum) != 0;
-        if (f) bad |= fclose(f) != 0;
-        if (bad) {
-            cli_fail(EXIT_RUNTIME, "%s: writing '%s' failed: %s",
-                     k ? "--csv" : "--json", extra[k], strerror(errno));
-            goto out;
-        }
-    }
     code = EXIT_OK;
 out:
-    if (hist) fclose(hist);
     history_writer_destroy(hw);
+    for (int k = 0; k < 3; k++) sim_outfile_abort(&outf[k]);
     run_summary_destroy(sum);
     scenario_fini(&sc);
     cli_overrides_fini(&sets);

@@ -8,6 +8,7 @@
 #define _DEFAULT_SOURCE /* TIOCGWINSZ, fchmod */
 #include "plots/gnuplot.h"
 #include "sim/errf.h"
+#include "sim/fileio.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -362,33 +363,11 @@ static const char *terminal_name(gp_format f) {
     return "dumb";
 }
 
-/* Creates the temporary output file beside path, mode as a new file would
- * get (mkstemp makes it 0600). */
+/* The temporary output file beside path (sim/fileio.h). */
 static char *temp_beside(const char *path, char *err, size_t errlen) {
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    const char *base = slash ? slash + 1 : path;
-    size_t len = dirlen + strlen(base) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) {
-        sim_errf(err, errlen, "out of memory");
-        return NULL;
-    }
-    snprintf(tmp, len, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, base);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        sim_errf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        free(tmp);
-        return NULL;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || close(fd) != 0) {
-        sim_errf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return NULL;
-    }
+    char why[256];
+    char *tmp = sim_file_temp_beside(path, why, sizeof why);
+    if (!tmp) sim_errf(err, errlen, "cannot write '%s': %s", path, why);
     return tmp;
 }
 

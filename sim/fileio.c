@@ -61,6 +61,7 @@ int sim_file_check_regular(const char *path, char *why, size_t whylen) {
     const char *bad = not_regular(st.st_mode);
     if (bad) {
         say(why, whylen, bad);
+        errno = 0;
         return -1;
     }
     return 0;
@@ -114,6 +115,11 @@ char *sim_file_temp_beside(const char *path, char *why, size_t whylen) {
         say(why, whylen, "names a directory, not a file");
         return NULL;
     }
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) {
+            say(why, whylen, "the name holds a control character");
+            return NULL;
+        }
     size_t n = dirlen + 1 + strlen(base) + sizeof ".tmp-XXXXXX";
     char *tmp = malloc(n);
     if (!tmp) {
@@ -199,4 +205,16 @@ int sim_outfile_commit(sim_outfile *o, char *why, size_t whylen) {
     free(o->path);
     memset(o, 0, sizeof *o);
     return 0;
+}
+
+int sim_file_write_atomic(const char *path, const void *data, size_t len,
+                          char *why, size_t whylen) {
+    sim_outfile o;
+    if (sim_outfile_open(&o, path, why, whylen) != 0) return -1;
+    if (len && fwrite(data, 1, len, o.f) != len) {
+        say(why, whylen, strerror(errno ? errno : EIO));
+        sim_outfile_abort(&o);
+        return -1;
+    }
+    return sim_outfile_commit(&o, why, whylen);
 }

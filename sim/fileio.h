@@ -24,7 +24,8 @@
 FILE *sim_file_open_regular(const char *path, char *why, size_t whylen);
 
 /* 0 if `path` is a regular file (following symlinks), else -1 with the
- * reason in why (for files other libraries open, such as SQLite). */
+ * reason in why (for files other libraries open, such as SQLite); errno is
+ * then stat's error, or 0 when the file exists but is not regular. */
 int sim_file_check_regular(const char *path, char *why, size_t whylen);
 
 /* Reads one line of at most `max` bytes (the newline excluded; the newline
@@ -59,7 +60,15 @@ void sim_outfile_abort(sim_outfile *o);
 
 /* A temporary path beside `path` for writers that do not use a FILE (a
  * child process such as gnuplot): "DIR/.NAME.tmp-XXXXXX", created empty
- * with mkstemp.  Returns the malloc'd name or NULL with the reason. */
+ * with mkstemp.  A path holding a control character (a newline, ESC, ...)
+ * is refused: it could split a line of a script or a log that names it.
+ * Returns the malloc'd name or NULL with the reason. */
 char *sim_file_temp_beside(const char *path, char *why, size_t whylen);
+
+/* Writes data[0..len-1] to `path` all or nothing (sim_outfile).  Returns 0,
+ * or -1 with the reason (without the path) in why; the destination is then
+ * untouched. */
+int sim_file_write_atomic(const char *path, const void *data, size_t len,
+                          char *why, size_t whylen);
 
 #endif
