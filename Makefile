@@ -7,7 +7,10 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 PKGS    := gsl sqlite3 cunit inih hiredis libpq jansson
 DEBS    := libgsl-dev libsqlite3-dev libcunit1-dev libinih-dev gnuplot-nox pkg-config \
-           redis-server libhiredis-dev postgresql libpq-dev libjansson-dev
+           redis-server libhiredis-dev postgresql libpq-dev libjansson-dev \
+           sqlite3
+# `make fuzz` only: afl++ (it brings clang, which afl-clang-fast drives).
+FUZZ_DEBS := afl++
 
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
@@ -21,10 +24,10 @@ BUILD   ?= build
 LIB_SRC := $(wildcard sim/*.c models/*.c plots/*.c emulate/*.c) \
            $(filter-out experiments/main.c,$(wildcard experiments/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-TEST_SRC := $(filter-out tests/bench.c,$(wildcard tests/*.c))
+TEST_SRC := $(filter-out tests/bench.c,$(wildcard tests/*.c)) tests/fuzz/harness.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test test-asan demo bench validate install clean docs
+.PHONY: all deps test test-asan demo bench validate install clean docs fuzz fuzz-deps
 
 all: deps stalesim
 
@@ -46,7 +49,7 @@ $(BUILD)/libstalesim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard sim/*.h models/*.h experiments/*.h plots/*.h emulate/*.h tests/*.h)
+$(BUILD)/%.o: %.c $(wildcard sim/*.h models/*.h experiments/*.h plots/*.h emulate/*.h tests/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -65,6 +68,25 @@ test-asan: deps
 	STALESIM=./stalesim-asan build-asan/run_tests
 
 stalesim-asan: $(BUILD)/experiments/main.o $(BUILD)/libstalesim.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+# Fuzzing (docs/hardening.md): the harnesses of tests/fuzz/ built with
+# afl-clang-fast (persistent mode) in build-fuzz/, then each run by afl-fuzz
+# for FUZZ_SECONDS, one after the other, under nice; a table of executions,
+# crashes and hangs per harness at the end (exit 1 if any).  FUZZ=NAMES picks
+# harnesses.  The corpus in build-fuzz/out/ is kept, so a second run goes on.
+FUZZ_SECONDS ?= 60
+FUZZ ?= scenario vary twitter csv db runjson
+fuzz-deps:
+	@dpkg -s $(FUZZ_DEBS) >/dev/null 2>&1 || $(MAKE) deps DEBS="$(FUZZ_DEBS)"
+
+fuzz: deps fuzz-deps stalesim
+	$(MAKE) BUILD=build-fuzz CC=afl-clang-fast EXTRA_CFLAGS=-Wno-error \
+	  build-fuzz/fuzz-afl
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ)
+
+$(BUILD)/fuzz-afl: $(BUILD)/tests/fuzz/afl_main.o $(BUILD)/tests/fuzz/harness.o \
+                   $(BUILD)/libstalesim.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 # The demo: the account-limits scenario run once, then a small sweep of it
@@ -113,4 +135,4 @@ docs: stalesim
 	mv docs/keys.md.new docs/keys.md
 
 clean:
-	rm -rf build build-asan stalesim stalesim-asan
+	rm -rf build build-asan build-fuzz stalesim stalesim-asan
