@@ -14,6 +14,7 @@ extern const pattern_ops pattern_read_through;
 extern const pattern_ops pattern_write_through;
 extern const pattern_ops pattern_write_behind;
 extern const pattern_ops pattern_refresh_ahead;
+extern const pattern_ops pattern_adaptive;
 
 static const pattern_ops *const table[] = {
     &pattern_none,
@@ -23,6 +24,7 @@ static const pattern_ops *const table[] = {
     &pattern_write_through,
     &pattern_write_behind,
     &pattern_refresh_ahead,
+    &pattern_adaptive,
 };
 
 #define NPATTERNS (sizeof table / sizeof table[0])

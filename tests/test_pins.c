@@ -38,6 +38,7 @@ static const struct {
     {"write-through", {10143, 1011, 2, 0, 956, 0, 0, 0, 0}, 24246},
     {"write-behind", {10142, 1011, 919, 1, 897, 69, 0, 96, 5}, 24636},
     {"refresh-ahead", {10144, 1011, 167, 4, 841, 5, 50, 0, 0}, 25986},
+    {"adaptive", {10144, 1011, 13, 0, 954, 0, 4, 0, 0}, 24305},
 };
 #define NPINS (sizeof pins / sizeof pins[0])
 
