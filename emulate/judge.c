@@ -365,6 +365,7 @@ int emu_judge(emu_shared *sh, emu_result *r, uint32_t rep, FILE *history,
         j.wc.invalidations_failed += w->invalidations_failed;
         j.wc.invalidations_timed_out += w->invalidations_timed_out;
         j.wc.writer_crashes += w->writer_crashes;
+        j.wc.cache_ops += w->cache_ops;
     }
     const oracle_counts *oc = oracle_get_counts(j.o);
     double m[M_COUNT];

@@ -136,6 +136,8 @@ static void measured(emu_worker *w, emu_op k, sim_time issued,
                      int64_t effect_abs, sim_time replied) {
     sim_time effect = effect_abs - w->sh->t0;
     if (issued < w->sh->sc->run.warmup) return;
+    /* Every GET, SET and DEL that reached Redis (cache_ops_per_s). */
+    if (k == EMU_GET || k == EMU_SET || k == EMU_DEL) w->counts.cache_ops++;
     /* Clocks read on both sides: clamp the effect into [issued, replied]. */
     if (effect < issued) effect = issued;
     if (effect > replied) effect = replied;
