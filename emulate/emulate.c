@@ -68,6 +68,9 @@ int emu_check_scenario(const scenario *sc, char *err, size_t errlen) {
     if (sc->cache.sliding_ttl)
         REFUSE("emulate cannot run [cache] sliding_ttl = yes: not emulated "
                "yet");
+    if (sc->cache.capacity > 0)
+        REFUSE("emulate cannot run [cache] capacity: a bounded Redis "
+               "(maxmemory) is not emulated yet");
     if (sc->run.warmup_auto)
         REFUSE("emulate cannot run [run] warmup = auto: give the warm-up as "
                "a duration");

@@ -99,7 +99,8 @@ static void apply(key_log *l, const trace_rec *r) {
     case TRACE_UPDATE: l->cached = 1; l->cache = r->version; break;
     case TRACE_DEL:
     case TRACE_DEL_LATE:
-    case TRACE_CACHE_EMPTIED: l->cached = 0; break;
+    case TRACE_CACHE_EMPTIED:
+    case TRACE_EVICTED: l->cached = 0; break;
     default: break;
     }
 }
@@ -323,6 +324,14 @@ static void describe(const trace_rec *r, char *buf, size_t len) {
         break;
     case TRACE_CACHE_EMPTIED:
         snprintf(buf, len, "the cache crashed or went down: entry gone");
+        break;
+    case TRACE_EVICTED:
+        snprintf(buf, len, "the full cache evicted v%u to make room: entry "
+                 "gone", r->version);
+        break;
+    case TRACE_SET_REFUSED:
+        snprintf(buf, len, "the full cache refused the SET of v%u (OOM "
+                 "error): it keeps what it held", r->version);
         break;
     case TRACE_READ_FAILED:
         snprintf(buf, len, "read failed: an error, no value");

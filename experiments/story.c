@@ -56,6 +56,8 @@ static int server_lane(const trace_rec *r, const trace_rec *read,
     case TRACE_UPDATE:
     case TRACE_UPDATE_FAILED:
     case TRACE_CACHE_EMPTIED:
+    case TRACE_EVICTED:
+    case TRACE_SET_REFUSED:
         return PLOT_LANE_CACHE;
     case TRACE_DB_READ:
     case TRACE_REPLICA_APPLY:
@@ -128,6 +130,10 @@ static void short_text(const trace_rec *r, char *buf, size_t len) {
     case TRACE_FLUSH_APPLY: snprintf(buf, len, "flushed v%u", r->version);
         break;
     case TRACE_CACHE_EMPTIED: snprintf(buf, len, "cache emptied"); break;
+    case TRACE_EVICTED: snprintf(buf, len, "evicted v%u", r->version); break;
+    case TRACE_SET_REFUSED: snprintf(buf, len, "SET v%u refused (OOM)",
+                                     r->version);
+        break;
     case TRACE_READ_FAILED: snprintf(buf, len, "read failed"); break;
     default: snprintf(buf, len, "?"); break;
     }
@@ -315,6 +321,7 @@ static void on_trace(void *ctx, const trace_rec *rec) {
         case TRACE_REPLICA_APPLY:
         case TRACE_FLUSH_APPLY:
         case TRACE_CACHE_EMPTIED:
+        case TRACE_EVICTED:
             c->seen[rec->key] = 0;
             break;
         case TRACE_READ_DONE:

@@ -220,7 +220,7 @@ static void fill_lands(world *w, const cache_variant *v, uint32_t rq,
     int ok = !w->cache_down;
     if (ok && m->lease) ok = store_lease_redeem(w->cache, r->key, token);
     if (ok && m->versioned_set) ok = !holds_at_least(w, r->key, r->version);
-    world_cache_fill(w, rq, ok);
+    ok = world_cache_fill(w, rq, ok);
     if (v->end_load) v->end_load(w, rq, ok);
     world_respond(w, rq, R_FILLED);
 }

@@ -73,7 +73,13 @@ enum { WORLD_SHOWN_NUMBER, WORLD_SHOWN_SHARE };
     X(CACHE_OPS_PER_S, "cache_ops_per_s", "1/s", WORLD_SHOWN_NUMBER,          \
       "cache operations/s", "cache operations/s",                             \
       "shared-cache operations per second: GETs, SETs (fills, updates, "      \
-      "refreshes, write-behind commits) and DELs, failed ones included")
+      "refreshes, write-behind commits) and DELs, failed ones included")      \
+    X(EVICTIONS, "evictions", "entries", WORLD_SHOWN_NUMBER, NULL, NULL,      \
+      "live entries the shared cache evicted to make room ([cache] "          \
+      "capacity)")                                                            \
+    X(OOM_ERRORS, "oom_errors", "SETs", WORLD_SHOWN_NUMBER, NULL, NULL,       \
+      "SETs a full shared cache refused (eviction = noeviction, or "          \
+      "volatile-ttl with no key to evict): the old value stays")
 
 /* X(ID, name, doc): distributions in seconds (kept in ns), WORLD_D_<ID>;
  * every one is kept per key family too (WORLD_FD_<ID>). */

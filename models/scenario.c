@@ -32,6 +32,7 @@ static int apply_family(scenario *sc, const char *fname, const char *name,
                         size_t errlen);
 static scenario_family *family_declare(scenario *sc, const char *fname,
                                        int line, char *err, size_t errlen);
+static int validate_capacity(const scenario *sc, char *err, size_t errlen);
 
 
 
@@ -41,6 +42,8 @@ static const char *const bus_choices[] = {"none", "pubsub", NULL};
 static const char *const tier_choices[] = {"alone", "shared", NULL};
 static const char *const fallback_choices[] = {"db", "fail", NULL};
 static const char *const trace_format_choices[] = {"twitter", "csv", NULL};
+static const char *const eviction_choices[] = {"lru", "lfu", "volatile-ttl",
+                                               "noeviction", NULL};
 
 #define OFF(field) offsetof(scenario, field)
 #define LINE_MAX_BYTES 200 /* inih's INI_MAX_LINE as packaged */
@@ -139,6 +142,17 @@ static const scenario_key head_keys[] = {
     {"cache", "outage_fallback", SCENARIO_KT_ENUM, OFF(cache.outage_fallback), "db",
      "during an outage reads go to the `db` or `fail`", 1,
      fallback_choices},
+    {"cache", "capacity", SCENARIO_KT_CAPACITY, OFF(cache.capacity), "0",
+     "the shared cache's size: `0` unbounded, a whole number of entries, or "
+     "a size (`64MB`, `1GiB`) of values drawn from value_size "
+     "(docs/capacity.md)", 1, NULL},
+    {"cache", "eviction", SCENARIO_KT_ENUM, OFF(cache.eviction), "lru",
+     "when a SET does not fit: `lru`, `lfu`, `volatile-ttl` (evict) or "
+     "`noeviction` (the SET fails: oom_errors), as Redis's maxmemory-policy",
+     1, eviction_choices},
+    {"cache", "value_size", SCENARIO_KT_SIZE_DIST, OFF(cache.value_size), "0",
+     "bytes of each stored value (a distribution of sizes: `const:2KB`, "
+     "`lognormal:1KB,1`); needed by a capacity in bytes", 1, NULL},
     {"local", "instances", SCENARIO_KT_COUNT, OFF(local.instances), "0",
      "application instances with an in-process cache (0: none)", 1, NULL},
     {"local", "ttl", SCENARIO_KT_DURATION, OFF(local.ttl), "5s",
@@ -250,6 +264,11 @@ scenario_num_kind scenario_key_num_kind(size_t i) {
     case SCENARIO_KT_DIST: return SCENARIO_NUM_DIST;
     default: return SCENARIO_NUM_NONE;
     }
+}
+
+/* Keys whose field is a sim_dist (owning an empirical table). */
+static int is_dist(scenario_key_type t) {
+    return t == SCENARIO_KT_DIST || t == SCENARIO_KT_SIZE_DIST;
 }
 
 static char *dup_str(const char *s) {
@@ -508,6 +527,41 @@ static int apply_value(scenario *sc, size_t ki, const char *value,
         return 0;
     case SCENARIO_KT_MITIGATIONS:
         return scenario_parse_mitigations(sc, value, err, errlen);
+    case SCENARIO_KT_CAPACITY: {
+        /* A whole number is entries; a size with its unit is bytes. */
+        const char *v = value;
+        while (isdigit((unsigned char)*v)) v++;
+        if (v != value && *v == '\0') {
+            errno = 0;
+            unsigned long long n = strtoull(value, NULL, 10);
+            if (errno == ERANGE || n > UINT32_MAX) {
+                scenario_err(err, errlen, "%s entries is more than %u", value,
+                             (unsigned)UINT32_MAX);
+                return -1;
+            }
+            sc->cache.capacity = n;
+            sc->cache.capacity_bytes = 0;
+            return 0;
+        }
+        uint64_t bytes;
+        char why[200];
+        if (sim_size_parse(value, &bytes, why, sizeof why) != 0) {
+            scenario_err(err, errlen, "'%s' is not 0, a number of entries or "
+                         "a size such as 64MB (%s)", value, why);
+            return -1;
+        }
+        sc->cache.capacity = bytes;
+        sc->cache.capacity_bytes = bytes > 0;
+        return 0;
+    }
+    case SCENARIO_KT_SIZE_DIST: {
+        sim_dist d;
+        if (sim_dist_parse_size(&d, value, sc->basedir, err, errlen) != 0)
+            return -1;
+        sim_dist_fini((sim_dist *)field);
+        *(sim_dist *)field = d;
+        return 0;
+    }
     case SCENARIO_KT_PATTERN: {
         const pattern_ops *p = pattern_find(value);
         if (!p) {
@@ -1041,6 +1095,7 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
         scenario_err(err, errlen, "%s: ttl_jitter must be below 1", at);
         return -1;
     }
+    if (validate_capacity(sc, err, errlen) != 0) return -1;
     if (sc->faults.del_fail + sc->faults.del_timeout > 1) {
         scenario_key_where(sc, "faults", "del_timeout", at, sizeof at);
         scenario_err(err, errlen,
@@ -1054,10 +1109,43 @@ int scenario_validate(const scenario *sc, char *err, size_t errlen) {
     return validate_families(sc, err, errlen);
 }
 
+/* [cache] capacity, eviction and value_size agree with each other and with
+ * the pattern. */
+static int validate_capacity(const scenario *sc, char *err, size_t errlen) {
+    char at[SCENARIO_PATH_MAX + 64];
+    int sized = !sim_dist_is_zero(&sc->cache.value_size);
+    if (sc->cache.capacity_bytes && !sized) {
+        scenario_key_where(sc, "cache", "capacity", at, sizeof at);
+        scenario_err(err, errlen, "%s: a capacity in bytes needs [cache] "
+                     "value_size (the size of each value, e.g. const:1KB)", at);
+        return -1;
+    }
+    if (sized && sc->cache.capacity > 0 && !sc->cache.capacity_bytes) {
+        scenario_key_where(sc, "cache", "value_size", at, sizeof at);
+        scenario_err(err, errlen, "%s: value_size counts only against a "
+                     "capacity in bytes, and capacity is %llu entries (write "
+                     "it with a unit, e.g. 64MB, or drop value_size)", at,
+                     (unsigned long long)sc->cache.capacity);
+        return -1;
+    }
+    const pattern_ops *p = pattern_find(sc->cache.pattern);
+    if (sc->cache.capacity > 0 && p && (p->flags & PATTERN_CACHE_COMMITS) &&
+        (sc->cache.eviction == SCENARIO_EVICT_NOEVICTION ||
+         sc->cache.eviction == SCENARIO_EVICT_VOLATILE_TTL)) {
+        scenario_key_where(sc, "cache", "eviction", at, sizeof at);
+        scenario_err(err, errlen, "%s: with %s the cache accepts the writes; "
+                     "a full cache refusing one (%s) is not simulated: use lru "
+                     "or lfu", at, p->name,
+                     eviction_choices[sc->cache.eviction]);
+        return -1;
+    }
+    return 0;
+}
+
 void scenario_fini(scenario *sc) {
     if (!sc) return;
     for (size_t i = 0, n = NKEYS; i < n; i++) {
-        if (key_at(i)->type == SCENARIO_KT_DIST)
+        if (is_dist(key_at(i)->type))
             sim_dist_fini((sim_dist *)key_field(sc, i));
         free(sc->text[i]);
         sc->text[i] = NULL;
@@ -1081,7 +1169,10 @@ static int family_overridable(size_t i) {
     if (p >= 0) return pattern_at((size_t)p)->keys_per_family;
     if (strcmp(k->section, "cache") == 0)
         return strcmp(k->name, "outage_rate") != 0 &&
-               strcmp(k->name, "outage_duration") != 0;
+               strcmp(k->name, "outage_duration") != 0 &&
+               strcmp(k->name, "capacity") != 0 &&
+               strcmp(k->name, "eviction") != 0 &&
+               strcmp(k->name, "value_size") != 0;
     if (strcmp(k->section, "local") == 0)
         return strcmp(k->name, "ttl") == 0 ||
                strcmp(k->name, "bus_loss") == 0 ||
@@ -1361,7 +1452,7 @@ int scenario_copy(scenario *dst, const scenario *src) {
     size_t nkeys = NKEYS;
     for (size_t i = 0; i < nkeys; i++) {
         dst->text[i] = NULL;
-        if (key_at(i)->type == SCENARIO_KT_DIST)
+        if (is_dist(key_at(i)->type))
             ((sim_dist *)key_field(dst, i))->values = NULL;
     }
     dst->cache.mitigations.outbox_lag.values = NULL;
@@ -1369,7 +1460,7 @@ int scenario_copy(scenario *dst, const scenario *src) {
     int ok = 1;
     for (size_t i = 0; i < nkeys; i++) {
         if (src->text[i] && !(dst->text[i] = dup_str(src->text[i]))) ok = 0;
-        if (key_at(i)->type == SCENARIO_KT_DIST &&
+        if (is_dist(key_at(i)->type) &&
             sim_dist_copy((sim_dist *)key_field(dst, i),
                           (const sim_dist *)key_field(src, i)) != 0)
             ok = 0;

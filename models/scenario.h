@@ -30,6 +30,13 @@ enum { BUS_NONE, BUS_PUBSUB };
 enum { TIER_ALONE, TIER_SHARED };
 enum { FALLBACK_DB, FALLBACK_FAIL };
 enum { TRACE_FORMAT_TWITTER, TRACE_FORMAT_CSV };
+/* [cache] eviction, in the order of store_eviction (models/store.h). */
+enum {
+    SCENARIO_EVICT_LRU,
+    SCENARIO_EVICT_LFU,
+    SCENARIO_EVICT_VOLATILE_TTL,
+    SCENARIO_EVICT_NOEVICTION
+};
 
 #define SCENARIO_PATH_MAX 512 /* bytes of a file name */
 #define SCENARIO_MAX_PATHS 8  /* [path.NAME] sections */
@@ -127,7 +134,9 @@ typedef enum scenario_key_type {
     SCENARIO_KT_ENUM,       /* int: index in `choices` */
     SCENARIO_KT_PATH,       /* char[SCENARIO_PATH_MAX]: may be empty */
     SCENARIO_KT_MITIGATIONS, /* scenario_mitigations (cache only) */
-    SCENARIO_KT_POSITIVE    /* double > 0 (a plain number: a factor) */
+    SCENARIO_KT_POSITIVE,   /* double > 0 (a plain number: a factor) */
+    SCENARIO_KT_CAPACITY,   /* scenario_capacity ([cache] capacity only) */
+    SCENARIO_KT_SIZE_DIST   /* sim_dist over sizes in bytes */
 } scenario_key_type;
 
 /* One declared key.  The table in scenario.c holds the world's keys; each
@@ -203,6 +212,11 @@ typedef struct scenario {
         double outage_rate;     /* per s */
         sim_dist outage_duration;
         int outage_fallback;
+        uint64_t capacity;      /* 0: unbounded; else entries, or bytes
+                                   when capacity_bytes */
+        int capacity_bytes;     /* 1: capacity counts value bytes */
+        int eviction;           /* SCENARIO_EVICT_* (store_eviction order) */
+        sim_dist value_size;    /* bytes of each stored value */
     } cache;
     struct {
         uint32_t instances;     /* 0: no local caches */

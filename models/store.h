@@ -10,11 +10,18 @@
  * allocated on first use:
  *   leases (memcache semantics): 4 bytes per key, plus 8 with lease:herd;
  *   read-through loads in flight (single-flight): 4 bytes per key, plus 4
- *   per request slot that ever waited. */
+ *   per request slot that ever waited.
+ *
+ * Capacity ([cache] capacity, docs/capacity.md) is the third: a bounded store
+ * keeps its resident entries in slots (the slot number lives in the entry, so
+ * an unbounded store pays nothing), 40 to 70 bytes per resident entry by
+ * policy (docs/capacity.md), never per key. */
 #ifndef STALESIM_MODELS_STORE_H
 #define STALESIM_MODELS_STORE_H
 
 #include <stdint.h>
+
+#include <gsl/gsl_rng.h>
 
 #include "sim/simtime.h"
 
@@ -34,8 +41,50 @@ int store_get(store *s, uint32_t key, sim_time t, uint32_t *version);
 int store_peek(const store *s, uint32_t key, sim_time t, uint32_t *version,
                sim_time *expires_at);
 
-/* Stores version until expires_at (SIM_TIME_MAX: never), replacing any entry. */
+/* Stores version until expires_at (SIM_TIME_MAX: never), replacing any
+ * entry.  Unbounded stores only (a bounded one takes store_put). */
 void store_set(store *s, uint32_t key, uint32_t version, sim_time expires_at);
+
+/* ---- capacity and eviction --------------------------------------------------
+ * A bounded store holds at most `capacity` units: entries, or (bytes) the sum
+ * of the stored values' sizes.  Only live entries count: an entry frees its
+ * room the instant it expires (as if Redis's active expiry were immediate).
+ * A SET that does not fit evicts live entries by the policy until it fits,
+ * each reported to the eviction callback before the SET stores; or is
+ * refused (Redis's OOM error), the cache keeping what it held:
+ *   lru           the least recently used entry (GET hit or SET), exactly;
+ *   lfu           the lowest Redis LFU counter (logarithmic 8-bit counter,
+ *                 log factor 10, start 5, minus one per idle minute), found
+ *                 exactly rather than by sampling; ties: least recently used;
+ *   volatile-ttl  the entry nearest its expiry among those with a TTL;
+ *                 refused when none has one;
+ *   noeviction    refused.
+ * A value larger than the whole capacity is refused without evicting. */
+typedef enum store_eviction {
+    STORE_EVICT_LRU,
+    STORE_EVICT_LFU,
+    STORE_EVICT_VOLATILE_TTL,
+    STORE_EVICT_NOEVICTION
+} store_eviction;
+
+/* Called for every live entry evicted (key, the version it held), at the
+ * instant of the SET, after the entry is gone. */
+typedef void (*store_evict_fn)(void *ctx, uint32_t key, uint32_t version);
+
+/* Bounds an empty store (capacity >= 1; bytes: capacity counts value bytes).
+ * `rng` draws lfu's increments (it must outlive the store).  Returns 0, or
+ * -1 if memory is exhausted. */
+int store_bound(store *s, uint64_t capacity, int bytes, store_eviction policy,
+                gsl_rng *rng, store_evict_fn evicted, void *ctx);
+
+/* A SET of a `size`-byte value (bytes capacity; ignored otherwise) taking
+ * effect at t: 1 if stored (as store_set), 0 if refused (nothing changed but
+ * the entries evicted before the refusal), -1 if memory is exhausted. */
+int store_put(store *s, uint32_t key, uint32_t version, sim_time expires_at,
+              sim_time t, uint32_t size);
+
+/* Units in use now by live entries (0 for an unbounded store). */
+uint64_t store_used(store *s, sim_time t);
 
 /* Moves the expiry of a live entry (sliding TTL). */
 void store_touch(store *s, uint32_t key, sim_time expires_at);

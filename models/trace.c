@@ -12,7 +12,7 @@ static const char *const names[TRACE_OP_COUNT] = {
     "read-done", "write-done", "read-failed",
     "local-hit", "local-miss", "local-fill", "local-drop", "local-restart",
     "bus-publish", "bus-deliver", "bus-lost", "bus-missed",
-    "replica-apply", "flush-apply", "cache-emptied"};
+    "replica-apply", "flush-apply", "cache-emptied", "evicted", "set-refused"};
 
 const char *trace_op_name(trace_op op) {
     return (unsigned)op < TRACE_OP_COUNT ? names[op] : "?";

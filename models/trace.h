@@ -50,6 +50,10 @@ typedef enum trace_op {
     TRACE_FLUSH_APPLY,   /* the DB behind a write-behind cache applied it */
     TRACE_CACHE_EMPTIED, /* the shared cache crashed or went down: the
                             entry is gone */
+    TRACE_EVICTED,       /* the full shared cache evicted the entry (of
+                            `version`) to make room for another SET */
+    TRACE_SET_REFUSED,   /* the full shared cache refused the SET of
+                            `version` (noeviction): an OOM error */
     TRACE_OP_COUNT
 } trace_op;
 

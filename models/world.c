@@ -148,6 +148,18 @@ static int setup_families(world *w, const scenario *sc) {
     return 0;
 }
 
+/* The full shared cache evicted key's entry (holding version) now, to make
+ * room for a SET: the copy is gone, as for a DEL, and any stale window it
+ * had closes here. */
+static void on_evicted(void *ctx, uint32_t key, uint32_t version) {
+    world *w = ctx;
+    sim_time now = w->sim.now;
+    oracle_copy_remove(w->oracle, key, ORACLE_CACHE, now);
+    trace_at(w, TRACE_EVICTED, WORLD_NO_REQUEST, key, version, ORACLE_CACHE);
+    if (now >= w->sc->run.warmup)
+        WORLD_COUNT(w, world_key_family(w, key), evictions);
+}
+
 /* The private state of every pattern the families use (one per pattern),
  * and what the world takes from their rows.  Returns 0, or -1 on ENOMEM. */
 static int create_patterns(world *w) {
@@ -225,6 +237,14 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
             world_destroy(w);
             return NULL;
         }
+    }
+    if (sc->cache.capacity > 0 &&
+        store_bound(w->cache, sc->cache.capacity, sc->cache.capacity_bytes,
+                    (store_eviction)sc->cache.eviction,
+                    sim_rng_stream(&w->rng, SIM_STREAM_EVICTION), on_evicted,
+                    w) != 0) {
+        world_destroy(w);
+        return NULL;
     }
     if (create_patterns(w) != 0) {
         world_destroy(w);
@@ -576,9 +596,12 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
     return hit;
 }
 
-static void cache_store(world *w, const scenario *sc, uint32_t key,
-                        uint32_t version, oracle_set_kind kind,
-                        uint32_t from) {
+/* Stores version of key in the shared cache now.  Returns 1, or 0 when a
+ * full cache refused it (counted in oom_errors and traced for rq; the cache
+ * keeps what it held). */
+static int cache_store(world *w, const scenario *sc, uint32_t rq,
+                       uint32_t key, uint32_t version, oracle_set_kind kind,
+                       uint32_t from) {
     sim_time now = w->sim.now;
     sim_time ttl = sc->cache.ttl;
     double jitter = sc->cache.ttl_jitter;
@@ -589,18 +612,36 @@ static void cache_store(world *w, const scenario *sc, uint32_t key,
     }
     sim_time exp = ttl > 0 && ttl < SIM_TIME_MAX - now ? now + ttl
                                                        : SIM_TIME_MAX;
-    store_set(w->cache, key, version, exp);
+    uint32_t size = 1;
+    if (w->sc->cache.capacity_bytes) { /* VALUE_SIZE stream */
+        sim_time b = sim_dist_sample(&w->sc->cache.value_size,
+                                     sim_rng_stream(&w->rng,
+                                                    SIM_STREAM_VALUE_SIZE));
+        size = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
+    }
+    int stored = store_put(w->cache, key, version, exp, now, size);
+    if (stored < 0) {
+        world_out_of_memory(w);
+        return 0;
+    }
+    if (!stored) {
+        if (now >= w->sc->run.warmup)
+            WORLD_COUNT(w, world_key_family(w, key), oom_errors);
+        trace(w, TRACE_SET_REFUSED, rq, key, version);
+        return 0;
+    }
     oracle_copy_fill_from(w->oracle, key, ORACLE_CACHE, version, now, exp, kind,
                           from);
+    return 1;
 }
 
-void world_cache_fill(world *w, uint32_t rq, int ok) {
+int world_cache_fill(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
     r->last_op = WORLD_OP_SET;
     count_cache_op(w, rq);
-    if (ok)
-        cache_store(w, world_rsc(w, rq), r->key, r->version, SET_FILL,
-                    r->source);
+    if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
+                           SET_FILL, r->source))
+        return 0; /* refused: traced as such */
     trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
     const pattern_ops *p = world_rpattern(w, rq);
     if (ok && p->on_fill) {
@@ -608,6 +649,7 @@ void world_cache_fill(world *w, uint32_t rq, int ok) {
         store_peek(w->cache, r->key, w->sim.now, NULL, &exp);
         p->on_fill(w, w->pstate[pattern_index(p)], rq, exp);
     }
+    return ok;
 }
 
 void world_cache_refresh(world *w, uint32_t rq, int ok) {
@@ -616,9 +658,9 @@ void world_cache_refresh(world *w, uint32_t rq, int ok) {
               "request", rq);
     r->last_op = WORLD_OP_SET;
     count_cache_op(w, rq);
-    if (ok)
-        cache_store(w, world_rsc(w, rq), r->key, r->version, SET_REFRESH,
-                    r->source);
+    if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
+                           SET_REFRESH, r->source))
+        return; /* refused: traced as such */
     trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
 }
 
@@ -626,9 +668,13 @@ void world_cache_update(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
     r->last_op = WORLD_OP_SET;
     count_cache_op(w, rq);
+    if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
+                           SET_UPDATE, ORACLE_SOURCE)) {
+        /* A full cache refused it: the old value stays, as after an error. */
+        invalidation_result(w, r->key, r->version, FAULT_FAIL);
+        return;
+    }
     if (ok) {
-        cache_store(w, world_rsc(w, rq), r->key, r->version, SET_UPDATE,
-                    ORACLE_SOURCE);
         if (r->commit_at >= w->sc->run.warmup) {
             sim_hist_add(&w->invalidation_lag, w->sim.now - r->commit_at);
             if (w->nfam)
@@ -771,8 +817,13 @@ uint32_t world_cache_commit(world *w, uint32_t rq) {
     r->commit_at = now;
     oracle_commit_path(w->oracle, r->key, r->version, now, PLAN_NONE_PATTERN,
                        r->path);
-    cache_store(w, world_rsc(w, rq), r->key, r->version, SET_UPDATE,
-                ORACLE_SOURCE);
+    if (!cache_store(w, world_rsc(w, rq), rq, r->key, r->version, SET_UPDATE,
+                     ORACLE_SOURCE)) {
+        /* A value larger than the whole cache: it passes to the DB behind,
+         * and the cache keeps no older copy of the key. */
+        if (store_del(w->cache, r->key, now))
+            oracle_copy_remove(w->oracle, r->key, ORACLE_CACHE, now);
+    }
     trace_at(w, TRACE_COMMIT, rq, r->key, r->version, ORACLE_CACHE);
     if (now >= w->sc->run.warmup)
         WORLD_COUNT(w, r->family, writes_by_path[r->path]);
@@ -913,6 +964,8 @@ void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,
     m[M_LOST_WRITES] = (double)wc->lost_writes;
     m[M_CACHE_CRASHES] = (double)wc->cache_crashes;
     m[M_FAILED_READS] = (double)wc->failed_reads;
+    m[M_EVICTIONS] = (double)wc->evictions;
+    m[M_OOM_ERRORS] = (double)wc->oom_errors;
     m[M_LOCAL_HIT_RATIO] = reads > 0 ? (double)wc->local_hits / reads : 0;
     m[M_INSTANCE_DISAGREEMENT] = disagreement;
     m[M_OVER_MAX_STALENESS_FRACTION] =

@@ -171,6 +171,8 @@ struct world_counts {
     uint64_t lost_writes;      /* acknowledged, never durable */
     uint64_t cache_crashes;
     uint64_t failed_reads;     /* reads ended by an error (cache outage) */
+    uint64_t evictions;        /* live shared-cache entries evicted */
+    uint64_t oom_errors;       /* SETs a full shared cache refused */
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t fallback_reads;   /* families only: outage reads sent to the DB */
     uint64_t bypass_reads;     /* families only: reads of a bypass family */
@@ -296,10 +298,13 @@ void world_respond_op(world *w, uint32_t rq, uint32_t step, world_op op);
 /* Cache effects at the current instant, for request rq (the store, the
  * oracle and the trace agree).  The key is the request's. */
 int world_cache_get(world *w, uint32_t rq, uint32_t *version);
-/* The fill SET of r->version took effect (ok) or errored (!ok). */
-void world_cache_fill(world *w, uint32_t rq, int ok);
+/* The fill SET of r->version took effect (ok) or errored (!ok).  Returns
+ * whether it stored: 0 also when a full cache refused it ([cache]
+ * capacity; counted in oom_errors). */
+int world_cache_fill(world *w, uint32_t rq, int ok);
 /* The writer's update-SET of its committed r->version took effect or
- * errored (an error is a failed invalidation). */
+ * errored (an error, or a full cache refusing it, is a failed
+ * invalidation). */
 void world_cache_update(world *w, uint32_t rq, int ok);
 /* The DEL took effect: the entry is gone.  `version` is the commit it
  * invalidates, or 0 when issued before the commit. */

@@ -348,6 +348,100 @@ void sim_duration_format(sim_time t, char *buf, size_t len) {
              dec_units[k].name);
 }
 
+/* ---- sizes -------------------------------------------------------------- */
+
+typedef struct size_unit {
+    const char *name;
+    double bytes;
+} size_unit;
+
+static const size_unit size_units[] = {
+    {"B", 1.0},          {"KB", 1e3},           {"MB", 1e6},
+    {"GB", 1e9},         {"TB", 1e12},          {"KiB", 1024.0},
+    {"MiB", 1048576.0},  {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+};
+#define NSIZE_UNITS (sizeof size_units / sizeof size_units[0])
+#define SIZE_UNIT_LIST "B, KB, MB, GB, TB, KiB, MiB, GiB, TiB"
+/* Largest size, bytes: exact in a double and far above any cache. */
+#define SIZE_MAX_BYTES 9007199254740992.0 /* 2^53 */
+
+/* Parses a size in s[0..len) (a number and a unit; a bare 0 is 0 bytes),
+ * rounded to whole bytes.  *out is written only on success. */
+static int parse_size_span(const char *s, size_t len, const char *what,
+                           double *out, char *err, size_t errlen) {
+    trim(&s, &len);
+    quoted q = quote(s, len);
+    if (len == 0) {
+        sim_errf(err, errlen, "%s is empty (expected a number and a unit: %s)",
+                 what, SIZE_UNIT_LIST);
+        return -1;
+    }
+    if (looks_nonfinite(s, len)) {
+        sim_errf(err, errlen, "%s '%s' is not a finite number", what, q.s);
+        return -1;
+    }
+    if (s[0] == '-') {
+        sim_errf(err, errlen, "%s '%s' is negative", what, q.s);
+        return -1;
+    }
+    decimal dec;
+    size_t p = scan_decimal(s, len, &dec);
+    if (p == 0) {
+        sim_errf(err, errlen, "%s '%s' is not a size (e.g. 4KB; units %s)",
+                 what, q.s, SIZE_UNIT_LIST);
+        return -1;
+    }
+    if (p == len) {
+        if (dec.ndigits == 0) {
+            *out = 0;
+            return 0;
+        }
+        sim_errf(err, errlen, "%s '%s' needs a unit (%s)", what, q.s,
+                 SIZE_UNIT_LIST);
+        return -1;
+    }
+    const size_unit *unit = NULL;
+    for (size_t i = 0; i < NSIZE_UNITS; i++)
+        if (span_eq(s + p, len - p, size_units[i].name)) unit = &size_units[i];
+    if (!unit) {
+        sim_errf(err, errlen, "%s '%s' has unknown unit '%s' (units: %s)", what,
+                 q.s, quote(s + p, len - p).s, SIZE_UNIT_LIST);
+        return -1;
+    }
+    double v = round(decimal_to_double(&dec) * unit->bytes);
+    if (!(v <= SIZE_MAX_BYTES)) {
+        sim_errf(err, errlen, "%s '%s' is too large (at most 8PiB)", what, q.s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int sim_size_parse(const char *text, uint64_t *bytes, char *err,
+                   size_t errlen) {
+    if (!text) text = "";
+    double v;
+    if (parse_size_span(text, strlen(text), "size", &v, err, errlen) != 0)
+        return -1;
+    *bytes = (uint64_t)v;
+    return 0;
+}
+
+void sim_size_format(uint64_t bytes, char *buf, size_t len) {
+    if (!buf || len == 0) return;
+    static const struct {
+        const char *name;
+        uint64_t bytes;
+    } u[] = {{"TB", 1000000000000u}, {"GB", 1000000000u}, {"MB", 1000000u},
+             {"KB", 1000u}};
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
+        if (bytes >= u[i].bytes && bytes % u[i].bytes == 0) {
+            snprintf(buf, len, "%" PRIu64 "%s", bytes / u[i].bytes, u[i].name);
+            return;
+        }
+    snprintf(buf, len, "%" PRIu64 "B", bytes);
+}
+
 /* ---- rates ------------------------------------------------------------- */
 
 #define RATE_FORMS "N/s, N/ms, N/m, N/h; also N/us, N/ns"
@@ -471,10 +565,22 @@ static void set_const_zero(sim_dist *d) {
     d->nvalues = 0;
 }
 
+/* A duration (ns) or, with `sizes`, a size (bytes) in s[0..len). */
+static int parse_quantity(int sizes, const char *s, size_t len,
+                          const char *what, double *out, char *err,
+                          size_t errlen) {
+    if (sizes) return parse_size_span(s, len, what, out, err, errlen);
+    sim_time t;
+    if (parse_duration_span(s, len, what, &t, err, errlen) != 0) return -1;
+    *out = (double)t;
+    return 0;
+}
+
 /* Reads the durations of an empirical file into d.  `name` is the file as
  * written, `basedir` the directory a relative name is taken from. */
 static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
-                           const char *basedir, char *err, size_t errlen) {
+                           const char *basedir, int sizes, char *err,
+                           size_t errlen) {
     int rc = -1;
     char *path = NULL, *line = NULL;
     size_t linecap = 0, cap = 0, n = 0;
@@ -525,9 +631,10 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
         size_t len = (size_t)got;
         trim(&s, &len);
         if (len == 0 || s[0] == '#') continue;
-        sim_time v;
+        double q;
         char why[256];
-        if (parse_duration_span(s, len, "duration", &v, why, sizeof why) != 0) {
+        if (parse_quantity(sizes, s, len, sizes ? "size" : "duration", &q, why,
+                           sizeof why) != 0) {
             sim_errf(err, errlen, "empirical file '%s' line %lu: %s", qp.s, lineno,
                  why);
             goto out;
@@ -550,7 +657,7 @@ static int parse_empirical(sim_dist *d, const char *name, size_t namelen,
             values = nv;
             cap = ncap;
         }
-        values[n++] = v;
+        values[n++] = (sim_time)q;
     }
     if (ferror(f)) {
         sim_errf(err, errlen, "cannot read empirical file '%s': %s", qp.s,
@@ -577,31 +684,29 @@ out:
 /* Parses argument `what` of `kind` from s[0..len) into *v, as a duration in
  * ns or, when unitless, a plain number. */
 static int parse_arg(const dist_kind_info *k, const char *what, int unitless,
-                     const char *s, size_t len, double *v, char *err,
-                     size_t errlen) {
+                     int sizes, const char *s, size_t len, double *v,
+                     char *err, size_t errlen) {
     char why[256];
     if (unitless) {
         if (parse_number_span(s, len, what, v, why, sizeof why) == 0) return 0;
-    } else {
-        sim_time t;
-        if (parse_duration_span(s, len, what, &t, why, sizeof why) == 0) {
-            *v = (double)t;
-            return 0;
-        }
+    } else if (parse_quantity(sizes, s, len, what, v, why, sizeof why) == 0) {
+        return 0;
     }
     sim_errf(err, errlen, "%s: %s", k->name, why);
     return -1;
 }
 
-int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
-                   char *err, size_t errlen) {
+/* sim_dist_parse over durations, or with `sizes` over sizes in bytes. */
+static int dist_parse(sim_dist *d, const char *text, const char *basedir,
+                      int sizes, char *err, size_t errlen) {
+    const char *plain = sizes ? "a size such as 4KB" : "a duration such as 5ms";
     set_const_zero(d);
     const char *s = text ? text : "";
     size_t len = strlen(s);
     trim(&s, &len);
     if (len == 0) {
         sim_errf(err, errlen, "distribution is empty (expected KIND:ARGS with "
-             "KIND one of %s, or a duration such as 5ms)", KIND_LIST);
+             "KIND one of %s, or %s)", KIND_LIST, plain);
         return -1;
     }
     const char *colon = memchr(s, ':', len);
@@ -613,14 +718,15 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
                          dist_kinds[i].name, dist_kinds[i].form);
                     return -1;
                 }
-            sim_errf(err, errlen, "unknown distribution '%s' (known: %s, or a "
-                 "duration such as 5ms)", quote(s, len).s, KIND_LIST);
+            sim_errf(err, errlen, "unknown distribution '%s' (known: %s, or "
+                 "%s)", quote(s, len).s, KIND_LIST, plain);
             return -1;
         }
-        sim_time t;
-        if (parse_duration_span(s, len, "duration", &t, err, errlen) != 0)
+        double v;
+        if (parse_quantity(sizes, s, len, sizes ? "size" : "duration", &v, err,
+                           errlen) != 0)
             return -1;
-        d->p1 = (double)t;
+        d->p1 = v;
         return 0;
     }
 
@@ -632,8 +738,8 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
     for (size_t i = 0; i < NDIST_KINDS; i++)
         if (span_eq(ks, klen, dist_kinds[i].name)) k = &dist_kinds[i];
     if (!k) {
-        sim_errf(err, errlen, "unknown distribution kind '%s' (known: %s, or a "
-             "duration such as 5ms)", quote(ks, klen).s, KIND_LIST);
+        sim_errf(err, errlen, "unknown distribution kind '%s' (known: %s, or "
+             "%s)", quote(ks, klen).s, KIND_LIST, plain);
         return -1;
     }
     if (k->kind == SIM_DIST_EMPIRICAL) {
@@ -641,7 +747,7 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
             sim_errf(err, errlen, "empirical needs a file name: %s", k->form);
             return -1;
         }
-        if (parse_empirical(d, as, alen, basedir, err, errlen) != 0) {
+        if (parse_empirical(d, as, alen, basedir, sizes, err, errlen) != 0) {
             set_const_zero(d);
             return -1;
         }
@@ -657,11 +763,11 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
     }
     const char *comma = k->nargs == 2 ? memchr(as, ',', alen) : as + alen;
     double p1 = 0.0, p2 = 0.0;
-    if (parse_arg(k, k->arg1, 0, as, (size_t)(comma - as), &p1, err,
+    if (parse_arg(k, k->arg1, 0, sizes, as, (size_t)(comma - as), &p1, err,
                   errlen) != 0)
         return -1;
     if (k->nargs == 2 &&
-        parse_arg(k, k->arg2, k->arg2_unitless, comma + 1,
+        parse_arg(k, k->arg2, k->arg2_unitless, sizes, comma + 1,
                   alen - (size_t)(comma - as) - 1, &p2, err, errlen) != 0)
         return -1;
 
@@ -669,8 +775,13 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
     case SIM_DIST_UNIFORM:
         if (p1 > p2) {
             char a[32], b[32];
-            sim_duration_format((sim_time)p1, a, sizeof a);
-            sim_duration_format((sim_time)p2, b, sizeof b);
+            if (sizes) {
+                sim_size_format((uint64_t)p1, a, sizeof a);
+                sim_size_format((uint64_t)p2, b, sizeof b);
+            } else {
+                sim_duration_format((sim_time)p1, a, sizeof a);
+                sim_duration_format((sim_time)p2, b, sizeof b);
+            }
             sim_errf(err, errlen, "uniform: A (%s) is greater than B (%s)", a, b);
             return -1;
         }
@@ -698,6 +809,16 @@ int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
     d->p1 = p1;
     d->p2 = p2;
     return 0;
+}
+
+int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
+                   char *err, size_t errlen) {
+    return dist_parse(d, text, basedir, 0, err, errlen);
+}
+
+int sim_dist_parse_size(sim_dist *d, const char *text, const char *basedir,
+                        char *err, size_t errlen) {
+    return dist_parse(d, text, basedir, 1, err, errlen);
 }
 
 int sim_dist_copy(sim_dist *dst, const sim_dist *src) {

@@ -20,6 +20,7 @@
 #define SIM_DIST_EMPIRICAL_LINE_MAX 1024
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -49,6 +50,13 @@ typedef struct sim_dist {
 int sim_dist_parse(sim_dist *d, const char *text, const char *basedir,
                    char *err, size_t errlen);
 
+/* The same over sizes in bytes instead of durations: every argument but
+ * sigma and alpha is a size with a unit (B, KB, MB, GB, TB = powers of 1000;
+ * KiB, MiB, GiB, TiB = powers of 1024), an empirical file lists one size per
+ * line, and samples are whole bytes. */
+int sim_dist_parse_size(sim_dist *d, const char *text, const char *basedir,
+                        char *err, size_t errlen);
+
 /* A deep copy (the empirical table is duplicated).  Returns 0 or -1 on ENOMEM. */
 int sim_dist_copy(sim_dist *dst, const sim_dist *src);
 void sim_dist_fini(sim_dist *d);
@@ -69,6 +77,15 @@ int sim_duration_parse(const char *text, sim_time *out, char *err,
 /* Formats ns in the largest unit that keeps it exact-ish: 300000000000 ->
  * "300s", 1500000 -> "1.5ms".  Always NUL-terminates. */
 void sim_duration_format(sim_time t, char *buf, size_t len);
+
+/* "512B", "4KB", "1.5MB", "2GiB", "0" -> bytes (a unit is required but on
+ * 0; at most 2^53).  Returns 0 or -1 + reason. */
+int sim_size_parse(const char *text, uint64_t *bytes, char *err,
+                   size_t errlen);
+
+/* Formats bytes exactly in the largest power-of-1000 unit: 64000000 ->
+ * "64MB", 1536 -> "1536B".  Always NUL-terminates. */
+void sim_size_format(uint64_t bytes, char *buf, size_t len);
 
 /* "1000/s", "60/m", "5/h", "2.5/ms" -> events per second (>= 0).
  * Returns 0 or -1 + reason (a negative rate, a missing unit). */

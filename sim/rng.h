@@ -22,6 +22,9 @@ typedef enum sim_stream_id {
     SIM_STREAM_SESSIONS,     /* read-after-write: whether and when a writer
                                 reads its key back */
     SIM_STREAM_PATTERN,      /* a pattern's own draws (models/pattern.h) */
+    SIM_STREAM_VALUE_SIZE,   /* [cache] value_size: each stored value's bytes */
+    SIM_STREAM_EVICTION,     /* [cache] eviction = lfu: the counter's
+                                logarithmic increments */
     SIM_STREAM_COUNT
 } sim_stream_id;
 

@@ -169,31 +169,51 @@ static void bench_queue(void) {
     }
 }
 
-/* Peak resident memory of this process so far, bytes. */
+/* Peak resident memory of this process so far (since the last
+ * reset_peak_rss), bytes: VmHWM of /proc/self/status, else ru_maxrss. */
 static double peak_rss_bytes(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lf kB", &kib) == 1) break;
+    if (f) fclose(f);
+    if (kib >= 0) return kib * 1024.0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss * 1024.0; /* Linux: KiB */
 }
 
-/* The cache-aside model on a million keys with Zipf 0.99 popularity:
+/* Resets the peak to the current resident set (Linux: "5" into
+ * /proc/self/clear_refs).  Returns 1 on success. */
+static int reset_peak_rss(void) {
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f) return 0;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+/* The cache-aside model (with `extra1`, `extra2` settings, either NULL) on
+ * a million keys with Zipf 0.99 popularity:
  * 200,000 reads/s and 2,000 writes/s (1% writes), 300 s TTL, the default
  * latencies, 1% of DELs failing, one replication of 120 simulated seconds
  * starting cold.  Events/s and simulated requests/s count the whole
  * replication.  Memory per key is the growth of the peak resident set over
  * the run (every per-key array, the alias table, the commit history, the
  * queue and the request pool) divided by the keys. */
-static int bench_cache_aside(void) {
-    static const char *const sets[] = {
+static int bench_cache_aside_with(const char *label, const char *mem_label,
+                                   const char *extra1, const char *extra2) {
+    const char *const sets[] = {
         "workload.keys=1000000", "workload.popularity=zipf:0.99",
         "workload.reads=200000/s", "workload.writes=2000/s",
         "cache.ttl=300s", "faults.del_fail=0.01", "run.duration=120s",
-        "run.reps=1"};
+        "run.reps=1", extra1, extra2};
     scenario sc;
     char err[512];
     if (scenario_init_defaults(&sc, err, sizeof err) != 0) goto bad;
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
-        if (scenario_set(&sc, sets[i], err, sizeof err) != 0) goto bad;
+        if (sets[i] && scenario_set(&sc, sets[i], err, sizeof err) != 0)
+            goto bad;
     if (scenario_validate(&sc, err, sizeof err) != 0) goto bad;
 
     double rss0 = peak_rss_bytes();
@@ -207,13 +227,13 @@ static int bench_cache_aside(void) {
     }
     double rss1 = peak_rss_bytes();
     double requests = res->metric[M_READS] + res->metric[M_WRITES];
-    printf("cache-aside, 1e6 keys zipf 0.99  %6.1f M events/s   "
-           "%5.2f M requests/s   (%.0f M events, %.1f s)\n",
+    printf("%-32s %6.1f M events/s   "
+           "%5.2f M requests/s   (%.0f M events, %.1f s)\n", label,
            (double)res->events / res->wall_s / 1e6,
            requests / res->wall_s / 1e6, (double)res->events / 1e6,
            res->wall_s);
-    printf("cache-aside memory               %6.0f bytes/key (peak RSS "
-           "growth %.0f MiB over %u keys)\n",
+    printf("%-32s %6.0f bytes/key (peak RSS "
+           "growth %.0f MiB over %u keys)\n", mem_label,
            (rss1 - rss0) / sc.workload.keys, (rss1 - rss0) / 1048576.0,
            sc.workload.keys);
     world_destroy(w);
@@ -226,18 +246,46 @@ bad:
     return 1;
 }
 
+/* The same with the shared cache bounded to a tenth of the keys (LRU, then
+ * LFU).  Each run measures from a reset peak (the kernel's clear_refs), so
+ * the previous run's peak does not hide this one's. */
+static int bench_capacity(void) {
+    static const char *const policy[][2] = {
+        {"capacity 1e5 of 1e6 keys, lru", "cache.eviction=lru"},
+        {"capacity 1e5 of 1e6 keys, lfu", "cache.eviction=lfu"}};
+    for (size_t i = 0; i < 2; i++) {
+        if (!reset_peak_rss()) {
+            printf("%-32s (no /proc/self/clear_refs: not measured)\n",
+                   policy[i][0]);
+            continue;
+        }
+        if (bench_cache_aside_with(policy[i][0], "  memory",
+                                   "cache.capacity=100000",
+                                   policy[i][1]) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int bench_cache_aside(void) {
+    return bench_cache_aside_with("cache-aside, 1e6 keys zipf 0.99",
+                                  "cache-aside memory", NULL, NULL);
+}
+
 /* One line per pattern of the table (and local caches, replicas): 100,000
  * keys with Zipf 0.99, 100,000 reads/s and 1,000 writes/s, 60 simulated
  * seconds, default latencies. */
 static int bench_patterns(void) {
-    static const char *const extra[][2] = {
-        {"local caches (4, pub/sub)", "local.instances=4"},
-        {"replicas (2)", "db.replicas=2"}};
+    static const char *const extra[][3] = {
+        {"local caches (4, pub/sub)", "local.instances=4", NULL},
+        {"replicas (2)", "db.replicas=2", NULL},
+        {"capacity 1e4 lru", "cache.capacity=10000", NULL},
+        {"capacity 1e4 lfu", "cache.capacity=10000", "cache.eviction=lfu"}};
     size_t n = pattern_count() + sizeof extra / sizeof extra[0];
     for (size_t i = 0; i < n; i++) {
         scenario sc;
         char err[512], pat[64];
-        const char *label, *setting;
+        const char *label, *setting, *setting2 = NULL;
         if (i < pattern_count()) {
             label = pattern_at(i)->name;
             snprintf(pat, sizeof pat, "cache.pattern=%s", label);
@@ -245,15 +293,18 @@ static int bench_patterns(void) {
         } else {
             label = extra[i - pattern_count()][0];
             setting = extra[i - pattern_count()][1];
+            setting2 = extra[i - pattern_count()][2];
         }
         const char *sets[] = {"workload.keys=100000",
                               "workload.popularity=zipf:0.99",
                               "workload.reads=100000/s",
                               "workload.writes=1000/s", "run.duration=60s",
-                              "run.reps=1", setting, "local.bus=pubsub"};
+                              "run.reps=1", setting, "local.bus=pubsub",
+                              setting2};
         if (scenario_init_defaults(&sc, err, sizeof err) != 0) goto bad;
         for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
-            if (scenario_set(&sc, sets[k], err, sizeof err) != 0) goto bad;
+            if (sets[k] && scenario_set(&sc, sets[k], err, sizeof err) != 0)
+                goto bad;
         if (scenario_validate(&sc, err, sizeof err) != 0) goto bad;
         world_result *res = malloc(sizeof *res);
         world *w = res ? world_create(&sc, 0) : NULL;
@@ -284,5 +335,6 @@ int main(void) {
     bench_queue();
     bench_kernel();
     if (bench_cache_aside() != 0) return 1;
+    if (bench_capacity() != 0) return 1;
     return bench_patterns();
 }

@@ -693,7 +693,61 @@ static void test_dist_is_zero(void) {
     }
 }
 
+/* Sizes and distributions of sizes ([cache] capacity and value_size). */
+static void test_sizes(void) {
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } ok[] = {{"0", 0},          {"512B", 512},        {"4KB", 4000},
+              {"1.5MB", 1500000}, {"2KiB", 2048},       {"1.5GiB", 1610612736},
+              {"64MB", 64000000}, {"1e3B", 1000},       {" 7TB ", 7000000000000}};
+    char err[256];
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        uint64_t b = 0;
+        int rc = sim_size_parse(ok[i].text, &b, err, sizeof err);
+        EXPECT(rc == 0 && b == ok[i].bytes, "'%s': %s %llu, want %llu",
+               ok[i].text, rc ? err : "ok", (unsigned long long)b,
+               (unsigned long long)ok[i].bytes);
+    }
+    static const struct {
+        const char *text, *why;
+    } bad[] = {{"5", "needs a unit"},       {"-1KB", "negative"},
+               {"3kb", "unknown unit 'kb'"}, {"2ms", "unknown unit 'ms'"},
+               {"1e20TB", "too large"},      {"", "empty"},
+               {"4 KB", "unknown unit ' KB'"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t b = 0;
+        err[0] = 0;
+        int rc = sim_size_parse(bad[i].text, &b, err, sizeof err);
+        EXPECT(rc != 0 && strstr(err, bad[i].why), "'%s': [%s], want [%s]",
+               bad[i].text, rc ? err : "accepted", bad[i].why);
+    }
+    char buf[32];
+    sim_size_format(64000000, buf, sizeof buf);
+    EXPECT(strcmp(buf, "64MB") == 0, "64000000 -> %s", buf);
+    sim_size_format(1536, buf, sizeof buf);
+    EXPECT(strcmp(buf, "1536B") == 0, "1536 -> %s", buf);
+
+    sim_dist d;
+    EXPECT(sim_dist_parse_size(&d, "lognormal:2KB,0.5", ".", err,
+                               sizeof err) == 0 &&
+           d.kind == SIM_DIST_LOGNORMAL && d.p1 == 2000 && d.p2 == 0.5,
+           "lognormal sizes: %s", err);
+    sim_dist_fini(&d);
+    EXPECT(sim_dist_parse_size(&d, "1KiB", ".", err, sizeof err) == 0 &&
+           d.kind == SIM_DIST_CONST && d.p1 == 1024, "a bare size: %s", err);
+    sim_dist_fini(&d);
+    EXPECT(sim_dist_parse_size(&d, "uniform:4KB,1KB", ".", err,
+                               sizeof err) != 0 &&
+           strstr(err, "A (4KB) is greater than B (1KB)"), "[%s]", err);
+    EXPECT(sim_dist_parse_size(&d, "exp:5ms", ".", err, sizeof err) != 0 &&
+           strstr(err, "unknown unit 'ms'"), "[%s]", err);
+    EXPECT(sim_dist_parse(&d, "exp:5KB", ".", err, sizeof err) != 0,
+           "a duration took a size");
+}
+
 static CU_TestInfo tests[] = {
+    {"sizes", test_sizes},
     {"duration parse", test_duration_parse},
     {"duration errors", test_duration_errors},
     {"duration format", test_duration_format},

@@ -1,8 +1,11 @@
 /* The cache store (models/store.c): hits and misses around the expiry
  * instant, SET replacing, DEL's answer, sliding expiry, lease tokens voided
- * by deletes and herd control, and read-through loads in flight with their
- * waiters in arrival order. */
+ * by deletes and herd control, read-through loads in flight with their
+ * waiters in arrival order, and capacity: each eviction policy's victim,
+ * refusals, bytes, and room freed by expiry. */
 #include <stdint.h>
+
+#include <gsl/gsl_rng.h>
 
 #include "models/store.h"
 #include "tests/testing.h"
@@ -78,10 +81,185 @@ static void test_loads(void) {
     store_destroy(s);
 }
 
+/* What the eviction callback saw. */
+typedef struct evictions {
+    uint32_t key[16], version[16];
+    int n;
+} evictions;
+
+static void note_eviction(void *ctx, uint32_t key, uint32_t version) {
+    evictions *ev = ctx;
+    if (ev->n < 16) {
+        ev->key[ev->n] = key;
+        ev->version[ev->n] = version;
+    }
+    ev->n++;
+}
+
+static void test_lru(void) {
+    store *s = store_create(8);
+    evictions ev = {{0}, {0}, 0};
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    EXPECT(store_bound(s, 3, 0, STORE_EVICT_LRU, NULL, note_eviction, &ev) ==
+           0, "bound");
+    uint32_t v;
+    for (uint32_t k = 0; k < 3; k++)
+        EXPECT(store_put(s, k, 10 + k, SIM_TIME_MAX, k, 1) == 1, "put %u", k);
+    EXPECT(store_get(s, 0, 5, &v) == 1, "hit on 0"); /* 1 is now the LRU */
+    EXPECT(store_put(s, 2, 20, SIM_TIME_MAX, 6, 1) == 1 && ev.n == 0,
+           "an overwrite evicted (%d)", ev.n);
+    EXPECT(store_put(s, 3, 13, SIM_TIME_MAX, 7, 1) == 1, "put 3");
+    EXPECT(ev.n == 1 && ev.key[0] == 1 && ev.version[0] == 11,
+           "evicted %d: key %u v%u, want key 1 v11", ev.n, ev.key[0],
+           ev.version[0]);
+    EXPECT(store_get(s, 1, 8, &v) == 0, "evicted key 1 still hits");
+    EXPECT(store_used(s, 8) == 3, "used %llu",
+           (unsigned long long)store_used(s, 8));
+    /* The order is 3, 2, 0 (most recent first): 0 goes next, then 2. */
+    store_put(s, 4, 14, SIM_TIME_MAX, 9, 1);
+    store_put(s, 5, 15, SIM_TIME_MAX, 10, 1);
+    EXPECT(ev.n == 3 && ev.key[1] == 0 && ev.key[2] == 2,
+           "evicted %d: %u, %u; want 0, 2", ev.n, ev.key[1], ev.key[2]);
+    /* A DEL frees its room: no eviction for the next new key. */
+    EXPECT(store_del(s, 3, 11) == 1, "DEL");
+    store_put(s, 6, 16, SIM_TIME_MAX, 12, 1);
+    EXPECT(ev.n == 3, "a DEL's room was not reused (%d evictions)", ev.n);
+    store_destroy(s);
+}
+
+static void test_expired_room(void) {
+    store *s = store_create(8);
+    evictions ev = {{0}, {0}, 0};
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    store_bound(s, 2, 0, STORE_EVICT_LRU, NULL, note_eviction, &ev);
+    store_put(s, 0, 1, 100, 0, 1); /* expires at 100 */
+    store_put(s, 1, 1, SIM_TIME_MAX, 1, 1);
+    EXPECT(store_used(s, 99) == 2 && store_used(s, 100) == 1,
+           "an expired entry still takes room");
+    store_put(s, 2, 1, SIM_TIME_MAX, 150, 1);
+    EXPECT(ev.n == 0, "an expired entry was counted as an eviction (%d)",
+           ev.n);
+    /* Lazy expiry through a GET frees the room too. */
+    store_put(s, 1, 2, 300, 200, 1);
+    uint32_t v;
+    EXPECT(store_get(s, 1, 300, &v) == 0, "hit at the expiry instant");
+    store_put(s, 3, 1, SIM_TIME_MAX, 301, 1);
+    EXPECT(ev.n == 0 && store_used(s, 301) == 2, "evictions %d, used %llu",
+           ev.n, (unsigned long long)store_used(s, 301));
+    /* Sliding expiry moves the entry's place in the expiry order. */
+    store_del(s, 2, 302);
+    store_put(s, 4, 1, 400, 302, 1);
+    store_touch(s, 4, 1000);
+    EXPECT(store_used(s, 500) == 2, "a touched entry expired at its old time");
+    store_destroy(s);
+}
+
+static void test_volatile_ttl_and_noeviction(void) {
+    evictions ev = {{0}, {0}, 0};
+    store *s = store_create(8);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    store_bound(s, 3, 0, STORE_EVICT_VOLATILE_TTL, NULL, note_eviction, &ev);
+    store_put(s, 0, 1, 900, 0, 1);
+    store_put(s, 1, 1, SIM_TIME_MAX, 0, 1); /* no TTL: never a victim */
+    store_put(s, 2, 1, 500, 0, 1);
+    EXPECT(store_put(s, 3, 1, 800, 10, 1) == 1 && ev.n == 1 && ev.key[0] == 2,
+           "volatile-ttl evicted %d (key %u), want key 2", ev.n, ev.key[0]);
+    EXPECT(store_put(s, 4, 1, SIM_TIME_MAX, 11, 1) == 1 && ev.key[1] == 3,
+           "volatile-ttl evicted key %u, want 3 (expires first)", ev.key[1]);
+    EXPECT(store_put(s, 5, 1, 700, 12, 1) == 1 && ev.key[2] == 0,
+           "volatile-ttl evicted key %u, want 0", ev.key[2]);
+    /* Now 1, 4 have no TTL and 5 has one: 5 goes, then nothing can. */
+    EXPECT(store_put(s, 6, 1, SIM_TIME_MAX, 13, 1) == 1 && ev.key[3] == 5,
+           "evicted key %u, want 5", ev.key[3]);
+    EXPECT(store_put(s, 7, 1, 100, 14, 1) == 0 && ev.n == 4,
+           "a SET with nothing volatile to evict was not refused");
+    uint32_t v;
+    EXPECT(store_get(s, 6, 15, &v) == 1 && store_get(s, 7, 15, &v) == 0,
+           "a refused SET changed the cache");
+    /* An overwrite needs no new room, even when full. */
+    EXPECT(store_put(s, 6, 2, SIM_TIME_MAX, 16, 1) == 1 &&
+           store_get(s, 6, 17, &v) == 1 && v == 2, "overwrite refused");
+    store_destroy(s);
+
+    ev.n = 0;
+    s = store_create(4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    store_bound(s, 2, 0, STORE_EVICT_NOEVICTION, NULL, note_eviction, &ev);
+    store_put(s, 0, 1, SIM_TIME_MAX, 0, 1);
+    store_put(s, 1, 1, 50, 0, 1);
+    EXPECT(store_put(s, 2, 1, SIM_TIME_MAX, 10, 1) == 0, "full cache took a "
+           "new key under noeviction");
+    EXPECT(store_put(s, 0, 2, SIM_TIME_MAX, 11, 1) == 1, "noeviction refused "
+           "an overwrite that fits");
+    EXPECT(store_put(s, 2, 1, SIM_TIME_MAX, 50, 1) == 1 && ev.n == 0,
+           "the room of an expired entry was not free (evictions %d)", ev.n);
+    store_destroy(s);
+}
+
+static void test_bytes(void) {
+    evictions ev = {{0}, {0}, 0};
+    store *s = store_create(8);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    store_bound(s, 1000, 1, STORE_EVICT_LRU, NULL, note_eviction, &ev);
+    store_put(s, 0, 1, SIM_TIME_MAX, 0, 400);
+    store_put(s, 1, 1, SIM_TIME_MAX, 1, 400);
+    EXPECT(store_used(s, 2) == 800, "used %llu bytes",
+           (unsigned long long)store_used(s, 2));
+    /* 700 bytes need both out (LRU: 0 first, then 1). */
+    EXPECT(store_put(s, 2, 1, SIM_TIME_MAX, 3, 700) == 1 && ev.n == 2 &&
+           ev.key[0] == 0 && ev.key[1] == 1, "evicted %d", ev.n);
+    EXPECT(store_put(s, 3, 1, SIM_TIME_MAX, 4, 1001) == 0 && ev.n == 2,
+           "a value larger than the cache was stored or evicted");
+    /* Growing an entry in place evicts others, never itself. */
+    store_put(s, 4, 1, SIM_TIME_MAX, 5, 300);
+    EXPECT(store_put(s, 2, 2, SIM_TIME_MAX, 6, 900) == 1 && ev.n == 3 &&
+           ev.key[2] == 4 && store_used(s, 7) == 900,
+           "evicted %d (last key %u), used %llu", ev.n, ev.key[2],
+           (unsigned long long)store_used(s, 7));
+    store_destroy(s);
+}
+
+static void test_lfu(void) {
+    evictions ev = {{0}, {0}, 0};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    store *s = store_create(200);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    store_bound(s, 2, 0, STORE_EVICT_LFU, r, note_eviction, &ev);
+    uint32_t v;
+    store_put(s, 0, 1, SIM_TIME_MAX, 0, 1);
+    store_put(s, 1, 1, SIM_TIME_MAX, 1, 1);
+    /* Key 0 read often: its counter climbs (from 5, by 1/(10(c-5)+1)). */
+    for (int i = 0; i < 200; i++) store_get(s, 0, 2 + i, &v);
+    store_put(s, 2, 1, SIM_TIME_MAX, 300, 1);
+    EXPECT(ev.n == 1 && ev.key[0] == 1, "lfu evicted key %u, want the "
+           "rarely read 1", ev.key[0]);
+    /* Equal counters: the least recently used goes. */
+    store_put(s, 3, 1, SIM_TIME_MAX, 301, 1);
+    EXPECT(ev.n == 2 && ev.key[1] == 2, "lfu evicted key %u, want 2",
+           ev.key[1]);
+    /* Idle minutes decay a counter: after an hour key 0's is 0, below a
+     * new key's 5. */
+    sim_time later = 301 + 60 * SIM_MIN;
+    store_put(s, 4, 1, SIM_TIME_MAX, later, 1);
+    EXPECT(ev.n == 3 && ev.key[2] == 3, "lfu evicted key %u, want 3 "
+           "(counter 5 - 60 idle minutes, stamped earlier than 0's)",
+           ev.key[2]);
+    store_put(s, 5, 1, SIM_TIME_MAX, later + 1, 1);
+    EXPECT(ev.n == 4 && ev.key[3] == 0, "lfu evicted key %u, want the "
+           "decayed 0", ev.key[3]);
+    store_destroy(s);
+    gsl_rng_free(r);
+}
+
 static CU_TestInfo tests[] = {
     {"get, set, expiry, delete, touch", test_get_set_expiry},
     {"leases and herd control", test_leases},
     {"read-through loads in flight", test_loads},
+    {"capacity: lru order, overwrites, DEL", test_lru},
+    {"capacity: expired entries free their room", test_expired_room},
+    {"capacity: volatile-ttl and noeviction", test_volatile_ttl_and_noeviction},
+    {"capacity: bytes", test_bytes},
+    {"capacity: lfu counter, ties and decay", test_lfu},
     CU_TEST_INFO_NULL,
 };
 
