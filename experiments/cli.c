@@ -301,6 +301,8 @@ static const struct {
      "simulate a scenario: stale reads, windows, causes, with 95% CIs"},
     {&cmd_sweep_spec, cmd_sweep,
      "run a grid of scenario variations into a SQLite database"},
+    {&cmd_merge_spec, cmd_merge,
+     "put the shards of a sweep (sweep --shard I/N) into one database"},
     {&cmd_summarize_spec, cmd_summarize,
      "means, CIs and quantiles per point of a sweep database"},
     {&cmd_compare_spec, cmd_compare,

@@ -30,7 +30,16 @@
 #define DEFAULT_MAX_REPS 100
 #define MAX_MAX_REPS 100000
 
-enum { SWEEP_VARY = 1, SWEEP_DB, SWEEP_PRECISION, SWEEP_MAX_REPS, SWEEP_JOBS };
+enum {
+    SWEEP_VARY = 1,
+    SWEEP_DB,
+    SWEEP_PRECISION,
+    SWEEP_MAX_REPS,
+    SWEEP_JOBS,
+    SWEEP_SHARD
+};
+
+#define MAX_SHARDS 1000000
 
 static const cli_opt sweep_opts[] = {
     {SWEEP_VARY, "--vary", NULL, "K=LIST", CLI_OPT_REPEAT,
@@ -50,6 +59,11 @@ static const cli_opt sweep_opts[] = {
      "are recorded (points.hit_cap)"},
     {SWEEP_JOBS, "--jobs", NULL, "N", 0,
      "worker processes (default: every online core)"},
+    {SWEEP_SHARD, "--shard", NULL, "I/N", 0,
+     "compute only the I-th of N disjoint slices of the grid\n"
+     "(1 <= I <= N; by run, or by point with --precision), to\n"
+     "put back together with `stalesim merge`\n"
+     "(docs/sweeps-at-scale.md)"},
     {0, NULL, NULL, NULL, 0, NULL}};
 
 const cli_spec cmd_sweep_spec = {
@@ -102,6 +116,21 @@ static long long parse_count(const char *text, long long lo, long long hi) {
     return v;
 }
 
+/* "I/N" with 1 <= I <= N <= MAX_SHARDS into 0-based *shard and *n. */
+static int parse_shard(const char *text, uint32_t *shard, uint32_t *n) {
+    const char *slash = strchr(text, '/');
+    if (!slash || slash == text || slash - text > 15) return -1;
+    char first[16];
+    memcpy(first, text, (size_t)(slash - text));
+    first[slash - text] = '\0';
+    long long i = parse_count(first, 1, MAX_SHARDS);
+    long long of = parse_count(slash + 1, 1, MAX_SHARDS);
+    if (i < 0 || of < 0 || i > of) return -1;
+    *shard = (uint32_t)(i - 1);
+    *n = (uint32_t)of;
+    return 0;
+}
+
 static int default_jobs(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1) n = 1;
@@ -113,6 +142,7 @@ int cmd_sweep(int argc, char **argv) {
     const char *file = NULL, *db_path = DEFAULT_DB;
     const char **vary = NULL;
     int nvary = 0, jobs = 0, have_reps = 0;
+    uint32_t shard = 0, nshards = 0;
     double precision = NAN;
     long long max_reps = -1;
     cli_overrides sets = {0};
@@ -178,6 +208,12 @@ int cmd_sweep(int argc, char **argv) {
                 goto out;
             }
             jobs = (int)n;
+        } else if (id == SWEEP_SHARD) {
+            if (parse_shard(v, &shard, &nshards) != 0) {
+                cli_fail(EXIT_INPUT, "--shard: '%s' is not I/N with 1 <= I "
+                         "<= N <= %d (e.g. 2/8)", v, MAX_SHARDS);
+                goto out;
+            }
         } else if (file) {
             cli_fail_extra(&cmd_sweep_spec, "scenario file", file, v);
             goto out;
@@ -235,6 +271,8 @@ int cmd_sweep(int argc, char **argv) {
     }
     sweep_options opt = {
         .jobs = jobs,
+        .shard = shard,
+        .nshards = nshards,
         .transport = &transport_local,
         .progress = isatty(STDERR_FILENO) ? stderr : NULL,
         .command_line = cmdline,
@@ -271,6 +309,11 @@ int cmd_sweep(int argc, char **argv) {
     if (rep.runs_elsewhere)
         printf("  %llu runs were stored meanwhile by another sweep of the "
                "same experiment\n", (unsigned long long)rep.runs_elsewhere);
+    if (nshards > 1)
+        printf("  shard %u/%u complete (%s); put the shards together with "
+               "`stalesim merge OUT.db SHARD.db...`\n",
+               shard + 1, nshards,
+               isnan(precision) ? "its runs" : "its points");
     if (!isnan(precision))
         printf("  precision %g: %zu of %zu points hit the cap of %lld reps; "
                "%llu speculative runs discarded\n",

@@ -21,6 +21,10 @@ extern const cli_spec cmd_sweep_spec;
 int cmd_summarize(int argc, char **argv);
 extern const cli_spec cmd_summarize_spec;
 
+/* experiments/cmd_merge.c */
+int cmd_merge(int argc, char **argv);
+extern const cli_spec cmd_merge_spec;
+
 /* experiments/cmd_compare.c */
 int cmd_compare(int argc, char **argv);
 extern const cli_spec cmd_compare_spec;

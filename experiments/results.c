@@ -771,7 +771,11 @@ int results_write_dist(results *r, int64_t run, const char *family,
 int results_write_run(results *r, int64_t point_id, uint32_t rep,
                       uint64_t seed, const world_result *res, char *err,
                       size_t errlen) {
-    int rc = results_exec(r, "BEGIN IMMEDIATE", "starting to store a run", err, errlen);
+    /* Inside a caller's transaction (a merge batching runs) the run is a
+     * savepoint of it, still all or nothing. */
+    int nested = !sqlite3_get_autocommit(r->db);
+    int rc = results_exec(r, nested ? "SAVEPOINT write_run" : "BEGIN IMMEDIATE",
+                          "starting to store a run", err, errlen);
     if (rc != RESULTS_OK) return rc;
     const char *what = "storing a run";
     sqlite3_stmt *st = results_cached_gen(r, ST_INSERT_RUN, insert_run_sql, what, err,
@@ -837,9 +841,16 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
         rc = RESULTS_EIO;
         goto fail;
     }
+    if (nested)
+        return results_exec(r, "RELEASE write_run", "storing a run", err,
+                            errlen);
     return results_exec(r, "COMMIT", "committing a run", err, errlen);
 fail:
-    rollback(r);
+    if (nested)
+        sqlite3_exec(r->db, "ROLLBACK TO write_run; RELEASE write_run", NULL,
+                     NULL, NULL);
+    else
+        rollback(r);
     return rc;
 }
 

@@ -99,6 +99,36 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
                       uint64_t seed, const world_result *res, char *err,
                       size_t errlen);
 
+/* ---- merging shards (results_merge.c) ----------------------------------- */
+
+typedef struct results_merge_report {
+    int64_t experiment;      /* in the output file */
+    int resumed;             /* it existed there before */
+    size_t points, points_done;
+    uint64_t runs_copied;    /* written by this merge */
+    uint64_t runs_duplicate; /* already in the output, or in an earlier
+                                shard: taken once */
+    uint64_t runs_stored;    /* the experiment's runs now in the output */
+} results_merge_report;
+
+/* Puts the shards of one sweep (`stalesim sweep --shard I/N`) back
+ * together: the latest experiment of each shard file must be the same
+ * experiment (scenario text, overrides, grid, mode) made by the same
+ * stalesim version, or RESULTS_EINPUT names the first shard that differs
+ * and how, before anything is written.  The experiment is found in `out`
+ * (same identity and version; another version is refused) or created with
+ * its points; every run a shard holds and `out` lacks is copied (batched
+ * transactions, each run whole), duplicates are taken once; a point is
+ * marked done when a shard marked it done (precision mode: its decision)
+ * or, in fixed mode, when all its replications are there, and the
+ * experiment finished when every point is done.  Running it again after an
+ * interruption copies what is still missing. */
+int results_merge(results *out, results *const *shard, size_t nshards,
+                  results_merge_report *report, char *err, size_t errlen);
+/* The shards' part of those checks alone (before the output is opened). */
+int results_merge_check(results *const *shard, size_t nshards, char *err,
+                        size_t errlen);
+
 /* Marks a point complete: hit_cap (precision mode stopped at --max-reps) and
  * the relative half-width reached (NaN: not recorded). */
 int results_point_done(results *r, int64_t point_id, int hit_cap,

@@ -224,6 +224,15 @@ int sweep_precision_met(const double *x, size_t n, double p,
     return n >= SWEEP_MIN_REPS && hw <= p * mean;
 }
 
+int sweep_shard_owns(const sweep_job *job, uint32_t shard, uint32_t nshards,
+                     size_t point, uint32_t rep) {
+    if (nshards <= 1) return 1;
+    if (!isnan(job->precision)) return point % nshards == shard;
+    uint64_t index = rep;
+    for (size_t p = 0; p < point; p++) index += job->reps_target[p];
+    return index % nshards == shard;
+}
+
 /* ---- signals -------------------------------------------------------------------- */
 
 static volatile sig_atomic_t interrupted;
@@ -262,7 +271,8 @@ static void signals_restore(signal_state *s) {
 
 /* ---- coordinator state --------------------------------------------------------- */
 
-enum { REP_MISSING = 0, REP_STORED = 1, REP_PENDING = 2 };
+/* REP_FOREIGN: missing, and another shard's to compute. */
+enum { REP_MISSING = 0, REP_STORED = 1, REP_PENDING = 2, REP_FOREIGN = 3 };
 
 typedef struct point_state {
     uint32_t target;   /* fixed: reps to run; precision: max_reps */
@@ -271,6 +281,7 @@ typedef struct point_state {
     uint32_t next;     /* precision: next rep to hand out */
     uint32_t inflight; /* dispatched, not yet received */
     int decided, hit_cap, active;
+    int foreign;       /* precision mode, sharded: another shard's point */
     double rel_hw;
     double *x;         /* precision: stale_read_fraction of the prefix */
     uint8_t *rep;      /* REP_* of each rep < target */
@@ -300,7 +311,8 @@ typedef struct coord {
     size_t nactive;
     held *hold;
     int nhold;
-    uint64_t runs_total; /* fixed mode */
+    uint64_t runs_total; /* fixed mode: runs this process may store */
+    size_t points_mine;  /* points not foreign */
     /* progress */
     double t0, last_draw;
     int drawn;
@@ -464,15 +476,17 @@ static void progress(coord *c, int final) {
     double frac, eta;
     char runs[64];
     if (c->precise) {
-        frac = r->points ? (double)r->points_done / (double)r->points : 1;
+        frac = c->points_mine ? (double)r->points_done / (double)c->points_mine
+                              : 1;
         snprintf(runs, sizeof runs, "runs %llu",
                  (unsigned long long)(r->runs_run + r->runs_skipped));
         /* points still to decide, at the pace of those decided so far */
         size_t now_done = r->points_done;
         eta = NAN;
-        if (r->runs_run > 0 && now_done > 0 && now_done < r->points)
-            eta = elapsed * (double)(r->points - now_done) / (double)now_done;
-        else if (now_done == r->points)
+        if (r->runs_run > 0 && now_done > 0 && now_done < c->points_mine)
+            eta = elapsed * (double)(c->points_mine - now_done) /
+                  (double)now_done;
+        else if (now_done >= c->points_mine)
             eta = 0;
     } else {
         uint64_t have = r->runs_run + r->runs_skipped;
@@ -487,7 +501,8 @@ static void progress(coord *c, int final) {
     bar[20] = '\0';
     format_eta(eta, etas, sizeof etas);
     fprintf(out, "\r[%s] points %zu/%zu  %s  %.1f runs/s  ETA %s\033[K", bar,
-            r->points_done, r->points, runs, rate, etas);
+            r->points_done, c->precise ? c->points_mine : r->points, runs,
+            rate, etas);
     if (final) fputc('\n', out);
     fflush(out);
 }
@@ -537,7 +552,7 @@ static int next_precise(coord *c, sweep_task *t) {
     while (c->next_point < c->np) {
         size_t p = c->next_point++;
         point_state *ps = &c->ps[p];
-        if (ps->decided) continue;
+        if (ps->decided || ps->foreign) continue;
         ps->active = 1;
         c->active[c->nactive++] = p;
         if (take_rep(ps, p, t)) return 1;
@@ -707,7 +722,6 @@ int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
         c.ps[p].rel_hw = NAN;
         c.ps[p].rep = calloc(c.ps[p].target ? c.ps[p].target : 1, 1);
         if (!c.ps[p].rep) goto oom;
-        c.runs_total += c.ps[p].target;
     }
 
     /* The experiment, and what it already holds. */
@@ -770,11 +784,37 @@ int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
         if (results_commit(rdb, err, errlen) != RESULTS_OK) goto out;
     }
 
+    /* A shard leaves the others' runs (fixed) or points (precision). */
+    c.points_mine = c.np;
+    if (opt->nshards > 1) {
+        uint64_t index = 0; /* the run index of sweep_shard_owns */
+        for (size_t p = 0; p < c.np; p++) {
+            point_state *ps = &c.ps[p];
+            if (c.precise) {
+                ps->foreign = p % opt->nshards != opt->shard;
+                if (ps->foreign) c.points_mine--;
+                continue;
+            }
+            for (uint32_t r = 0; r < ps->target; r++, index++)
+                if (index % opt->nshards == opt->shard)
+                    report->runs_shard++;
+                else if (ps->rep[r] == REP_MISSING)
+                    ps->rep[r] = REP_FOREIGN;
+        }
+    }
+
     /* Work, if any is left. */
     int jobs = opt->jobs < 1 ? 1 : opt->jobs;
     uint64_t missing = 0;
-    for (size_t p = 0; p < c.np; p++)
-        if (!c.ps[p].decided) missing += c.ps[p].target - c.ps[p].stored;
+    c.runs_total = 0;
+    for (size_t p = 0; p < c.np; p++) {
+        const point_state *ps = &c.ps[p];
+        for (uint32_t r = 0; r < ps->target; r++) {
+            if (ps->rep[r] != REP_FOREIGN) c.runs_total++;
+            if (!ps->decided && !ps->foreign && ps->rep[r] == REP_MISSING)
+                missing++;
+        }
+    }
     if (missing > 0) {
         if ((uint64_t)jobs > missing) jobs = (int)missing;
         signals_catch(&sig);

@@ -79,6 +79,10 @@ int sweep_work(void *job, const sweep_task *task, world_result *out);
 
 typedef struct sweep_options {
     int jobs;                       /* workers, >= 1 */
+    uint32_t shard, nshards;        /* this process computes only slice
+                                       `shard` (0-based) of `nshards`
+                                       (sweep_shard_owns); nshards 0 or 1:
+                                       the whole grid */
     const transport_ops *transport; /* NULL: transport_local */
     FILE *progress;                 /* progress line target, NULL: none */
     const char *command_line;       /* recorded with the experiment */
@@ -97,10 +101,25 @@ typedef struct sweep_report {
                                  instead of computed */
     uint64_t runs_discarded;  /* speculative runs past a precision decision */
     int workers;              /* workers started (0: nothing to run) */
+    uint64_t runs_shard;      /* sharded, fixed mode: runs this shard owns */
     uint64_t runs_elsewhere;  /* computed, but stored meanwhile by another
                                  process running the same sweep */
     double wall_s;
 } sweep_report;
+
+/* Shards.  A sharded sweep computes one of N deterministic, disjoint
+ * slices of the experiment and stores them as the same experiment (the
+ * shard is not part of its identity), so `stalesim merge` can put the
+ * slices of N databases back together.  Fixed mode slices by run: the run
+ * (point p, rep r) has index sum(reps of points < p) + r and belongs to
+ * shard index mod N, so every shard gets about 1/N of every point.
+ * Precision mode slices by point (p mod N): the stopping rule needs a point's
+ * whole prefix of replications in one place, so each point is decided,
+ * exactly as in an unsharded sweep, by the one shard that owns it.  A point
+ * is marked done only when the database holds all it needs, so a shard's
+ * points are done only when the whole point lies in it. */
+int sweep_shard_owns(const sweep_job *job, uint32_t shard, uint32_t nshards,
+                     size_t point, uint32_t rep);
 
 /* Runs the job into rdb.  Returns a sweep_status; *report is filled in every
  * case (as far as it got) and err holds the message of a failure. */

@@ -155,157 +155,6 @@ static void run(proc *p, ...) {
 #define EXPECT_CONTAINS(text, needle)                                         \
     EXPECT(strstr(text, needle) != NULL, "no '%s' in [%.1500s]", needle, text)
 
-/* ---- reading databases ------------------------------------------------------------- */
-
-static sqlite3 *open_db(const char *path) {
-    sqlite3 *conn = NULL;
-    if (sqlite3_open_v2(path, &conn, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        sqlite3_close(conn);
-        return NULL;
-    }
-    sqlite3_busy_timeout(conn, 5000);
-    return conn;
-}
-
-/* One integer from a query; -1 on any failure (no file, no table yet). */
-static long long db_int(const char *path, const char *sql) {
-    sqlite3 *conn = open_db(path);
-    long long v = -1;
-    sqlite3_stmt *st;
-    if (conn && sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(conn);
-    return v;
-}
-
-/* Appends every row of `sql` to a growing text, each value exact (REAL with
- * 17 digits, NULL as NULL). */
-typedef struct text {
-    char *s;
-    size_t len, cap;
-    int bad;
-} text;
-
-static void text_add(text *t, const char *fmt, ...) {
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(t->s ? t->s + t->len : NULL,
-                          t->s ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->bad = 1;
-            return;
-        }
-        if (t->s && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap ? t->cap * 2 : 65536;
-        while (cap < t->len + (size_t)n + 1) cap *= 2;
-        char *p = realloc(t->s, cap);
-        if (!p) {
-            t->bad = 1;
-            return;
-        }
-        t->s = p;
-        t->cap = cap;
-    }
-}
-
-static void dump_query(text *t, sqlite3 *conn, const char *sql) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
-        text_add(t, "ERROR %s: %s\n", sql, sqlite3_errmsg(conn));
-        t->bad = 1;
-        return;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(st); i++) {
-            switch (sqlite3_column_type(st, i)) {
-            case SQLITE_INTEGER:
-                text_add(t, "%lld", (long long)sqlite3_column_int64(st, i));
-                break;
-            case SQLITE_FLOAT:
-                text_add(t, "%.17g", sqlite3_column_double(st, i));
-                break;
-            case SQLITE_NULL: text_add(t, "NULL"); break;
-            default: text_add(t, "%s", sqlite3_column_text(st, i));
-            }
-            text_add(t, i + 1 < sqlite3_column_count(st) ? "|" : "\n");
-        }
-    }
-    sqlite3_finalize(st);
-}
-
-/* Everything a sweep stored that must not depend on --jobs, interruption or
- * completion order, keyed by point values and replication (not by row ids,
- * wall time or timestamps).  NULL if the database cannot be read. */
-static char *dump_results(const char *path) {
-    sqlite3 *conn = open_db(path);
-    if (!conn) return NULL;
-    text t = {0};
-    char sql[4096];
-    int n = snprintf(sql, sizeof sql,
-                     "SELECT (SELECT group_concat(key || '=' || value, ' ') FROM "
-                     "(SELECT key, value FROM point_values WHERE point = p.id "
-                     "ORDER BY key)), r.rep, r.seed, r.events");
-    for (int m = 0; m < M_COUNT; m++)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, ", r.\"%s\"",
-                      world_metric_name((world_metric)m));
-    snprintf(sql + n, sizeof sql - (size_t)n,
-             " FROM runs r JOIN points p ON p.id = r.point ORDER BY 1, 2");
-    text_add(&t, "runs:\n");
-    dump_query(&t, conn, sql);
-    text_add(&t, "points:\n");
-    dump_query(&t, conn, "SELECT label, reps_target, reps_done, done, hit_cap, "
-                         "rel_halfwidth FROM points ORDER BY label");
-    text_add(&t, "distributions:\n");
-    dump_query(&t, conn, "SELECT p.label, r.rep, d.name, d.bin, d.lo_s, "
-                         "d.hi_s, d.count FROM distributions d JOIN runs r ON "
-                         "r.id = d.run JOIN points p ON p.id = r.point ORDER "
-                         "BY 1, 2, 3, 4");
-    text_add(&t, "dist_stats:\n");
-    dump_query(&t, conn, "SELECT p.label, r.rep, s.name, s.n, s.mean_ns, "
-                         "s.m2_ns2, s.min_ns, s.max_ns FROM dist_stats s JOIN "
-                         "runs r ON r.id = s.run JOIN points p ON p.id = "
-                         "r.point ORDER BY 1, 2, 3");
-    text_add(&t, "causes:\n");
-    dump_query(&t, conn, "SELECT p.label, r.rep, c.cause, c.stale_reads FROM "
-                         "causes c JOIN runs r ON r.id = c.run JOIN points p "
-                         "ON p.id = r.point ORDER BY 1, 2, 3");
-    sqlite3_close(conn);
-    if (t.bad) {
-        free(t.s);
-        return NULL;
-    }
-    return t.s;
-}
-
-/* Requires two dumps to be equal, showing the first difference. */
-static void expect_same_dump_(int line, const char *what, const char *a,
-                              const char *b) {
-    char m[2048];
-    if (!a || !b) {
-        snprintf(m, sizeof m, "%s: cannot dump a database", what);
-    } else if (strcmp(a, b) == 0) {
-        CU_PASS(what);
-        return;
-    } else {
-        size_t i = 0;
-        while (a[i] && a[i] == b[i]) i++;
-        size_t from = i > 200 ? i - 200 : 0;
-        snprintf(m, sizeof m, "%s differ at byte %zu:\n[...%.400s]\nvs\n"
-                 "[...%.400s]", what, i, a + from, b + from);
-    }
-    fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, line, m);
-    CU_assertImplementation(CU_FALSE, (unsigned)line, m, __FILE__, "",
-                            CU_FALSE);
-}
-
-#define EXPECT_SAME_DUMP(what, a, b) expect_same_dump_(__LINE__, what, a, b)
 
 /* ---- tests ------------------------------------------------------------------------ */
 
@@ -328,16 +177,16 @@ static void test_jobs_identical(void) {
     EXPECT_EXIT(&p, 0);
     EXPECT(p.err[0] == '\0', "stderr [%.300s]", p.err);
     proc_free(&p);
-    EXPECT(db_int(db1, "SELECT count(*) FROM runs") == 12, "runs %lld",
-           db_int(db1, "SELECT count(*) FROM runs"));
-    EXPECT(db_int(db1, "SELECT sum(stale_reads) FROM runs") > 0,
+    EXPECT(testing_db_int(db1, "SELECT count(*) FROM runs") == 12, "runs %lld",
+           testing_db_int(db1, "SELECT count(*) FROM runs"));
+    EXPECT(testing_db_int(db1, "SELECT sum(stale_reads) FROM runs") > 0,
            "a sweep without stale reads tests little");
-    EXPECT(db_int(db1, "SELECT count(*) FROM points WHERE done = 1 AND "
+    EXPECT(testing_db_int(db1, "SELECT count(*) FROM points WHERE done = 1 AND "
                        "reps_done = 3 AND reps_target = 3") == 4,
            "points complete");
-    EXPECT(db_int(db1, "SELECT count(*) FROM experiments WHERE finished_at "
+    EXPECT(testing_db_int(db1, "SELECT count(*) FROM experiments WHERE finished_at "
                        "IS NOT NULL") == 1, "finished_at");
-    char *a = dump_results(db1), *b = dump_results(db2);
+    char *a = testing_dump_results(db1), *b = testing_dump_results(db2);
     EXPECT_SAME_DUMP("--jobs 1 and --jobs 2 results", a, b);
     /* the dumps are about something */
     EXPECT(a && strstr(a, "cache.pattern=cache-aside cache.ttl=4s|2|1|"),
@@ -359,11 +208,11 @@ static void test_jobs_identical(void) {
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "experiment 2 (new)");
     proc_free(&p);
-    EXPECT(db_int(db2, "SELECT count(*) FROM experiments") == 2 &&
-               db_int(db2, "SELECT count(*) FROM runs") == 20,
+    EXPECT(testing_db_int(db2, "SELECT count(*) FROM experiments") == 2 &&
+               testing_db_int(db2, "SELECT count(*) FROM runs") == 20,
            "experiments %lld, runs %lld",
-           db_int(db2, "SELECT count(*) FROM experiments"),
-           db_int(db2, "SELECT count(*) FROM runs"));
+           testing_db_int(db2, "SELECT count(*) FROM experiments"),
+           testing_db_int(db2, "SELECT count(*) FROM runs"));
 }
 
 /* A sweep reuses stored runs by configuration, across experiments: one more
@@ -400,16 +249,16 @@ static void test_reuse(void) {
     proc_free(&p);
     /* ordered pairs of runs of one configuration and replication: 1s and
      * 2s reps 0-2 on 3 points (6 pairs each), 4s reps 0-2 on 2 (2 each) */
-    EXPECT(db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
+    EXPECT(testing_db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
                       "b.rep AND a.point != b.point JOIN point_configs pa ON "
                       "pa.point = a.point JOIN point_configs pb ON pb.point = "
                       "b.point AND pb.config = pa.config") == 42,
            "pairs of the same configuration %lld",
-           db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
+           testing_db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
                       "b.rep AND a.point != b.point JOIN point_configs pa ON "
                       "pa.point = a.point JOIN point_configs pb ON pb.point = "
                       "b.point AND pb.config = pa.config"));
-    EXPECT(db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
+    EXPECT(testing_db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
                       "b.rep AND a.point != b.point JOIN point_configs pa ON "
                       "pa.point = a.point JOIN point_configs pb ON pb.point = "
                       "b.point AND pb.config = pa.config WHERE a.seed != b.seed "
@@ -441,7 +290,7 @@ static int wait_for_runs(proc *p, const char *dbf, long long min_runs,
     double t0 = now_s();
     *seen = 0;
     while (now_s() - t0 < 60) {
-        long long n = db_int(dbf, "SELECT count(*) FROM runs");
+        long long n = testing_db_int(dbf, "SELECT count(*) FROM runs");
         if (n > *seen) *seen = n;
         if (n >= min_runs) return 0;
         int st;
@@ -467,12 +316,12 @@ static void test_kill9_resume(void) {
            "the sweep was to be killed mid-run (caught %d, status %d, %lld "
            "runs seen)", caught, p.status, seen);
     proc_free(&p);
-    long long n = db_int(killed, "SELECT count(*) FROM runs");
+    long long n = testing_db_int(killed, "SELECT count(*) FROM runs");
     EXPECT(n >= 3 && n < LONG_TOTAL, "%lld runs survived the kill", n);
-    EXPECT(db_int(killed, "SELECT count(*) FROM runs r WHERE NOT EXISTS "
+    EXPECT(testing_db_int(killed, "SELECT count(*) FROM runs r WHERE NOT EXISTS "
                           "(SELECT 1 FROM dist_stats s WHERE s.run = r.id)") == 0,
            "a run without its distributions survived");
-    EXPECT(db_int(killed, "SELECT sum(reps_done) FROM points") == n,
+    EXPECT(testing_db_int(killed, "SELECT sum(reps_done) FROM points") == n,
            "points.reps_done does not count the stored runs");
 
     /* the same command resumes and runs only what is missing */
@@ -485,21 +334,21 @@ static void test_kill9_resume(void) {
     snprintf(want, sizeof want, "%lld already stored", n);
     EXPECT_CONTAINS(p.out, want);
     proc_free(&p);
-    EXPECT(db_int(killed, "SELECT count(*) FROM runs") == LONG_TOTAL &&
-               db_int(killed, "SELECT count(DISTINCT point || '/' || rep) "
+    EXPECT(testing_db_int(killed, "SELECT count(*) FROM runs") == LONG_TOTAL &&
+               testing_db_int(killed, "SELECT count(DISTINCT point || '/' || rep) "
                               "FROM runs") == LONG_TOTAL &&
-               db_int(killed, "SELECT count(*) FROM experiments") == 1,
+               testing_db_int(killed, "SELECT count(*) FROM experiments") == 1,
            "runs %lld, distinct %lld, experiments %lld",
-           db_int(killed, "SELECT count(*) FROM runs"),
-           db_int(killed, "SELECT count(DISTINCT point || '/' || rep) FROM "
+           testing_db_int(killed, "SELECT count(*) FROM runs"),
+           testing_db_int(killed, "SELECT count(DISTINCT point || '/' || rep) FROM "
                           "runs"),
-           db_int(killed, "SELECT count(*) FROM experiments"));
+           testing_db_int(killed, "SELECT count(*) FROM experiments"));
 
     /* ... into exactly what an uninterrupted sweep stores */
     run(&p, LONG_SWEEP(whole), NULL);
     EXPECT_EXIT(&p, 0);
     proc_free(&p);
-    char *a = dump_results(killed), *b = dump_results(whole);
+    char *a = testing_dump_results(killed), *b = testing_dump_results(whole);
     EXPECT_SAME_DUMP("killed-and-resumed vs uninterrupted", a, b);
     free(a);
     free(b);
@@ -517,7 +366,7 @@ static void test_sigint(void) {
     EXPECT(caught, "the sweep ended before it could be interrupted");
     if (!caught) return;
     EXPECT_EXIT(&p, 3);
-    long long n = db_int(dbf, "SELECT count(*) FROM runs");
+    long long n = testing_db_int(dbf, "SELECT count(*) FROM runs");
     char want[256];
     snprintf(want, sizeof want, "interrupted: %lld runs saved in %s; run the "
              "same command again to resume\n", n, dbf);
@@ -770,8 +619,8 @@ static void test_errors(void) {
     run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s", "--db", other,
         NULL);
     EXPECT_ERROR(&p, "other.db: not a stalesim database");
-    EXPECT(db_int(other, "SELECT count(*) FROM sqlite_master") == 1 &&
-               db_int(other, "SELECT x FROM t") == 42,
+    EXPECT(testing_db_int(other, "SELECT count(*) FROM sqlite_master") == 1 &&
+               testing_db_int(other, "SELECT x FROM t") == 42,
            "other.db was changed");
 
     /* summarize's own errors */
@@ -802,7 +651,7 @@ static void test_errors(void) {
 /* Reads the stored stale_read_fraction of a point's reps, in rep order. */
 static size_t point_fractions(const char *dbf, const char *label, double *x,
                               size_t cap, long long *max_rep) {
-    sqlite3 *conn = open_db(dbf);
+    sqlite3 *conn = testing_db_open(dbf);
     size_t n = 0;
     *max_rep = -1;
     sqlite3_stmt *st;
@@ -842,7 +691,7 @@ static void test_precision(void) {
         "8", "--jobs", "2", "--db", db2, NULL);
     EXPECT_EXIT(&p, 0);
     proc_free(&p);
-    char *a = dump_results(db1), *b = dump_results(db2);
+    char *a = testing_dump_results(db1), *b = testing_dump_results(db2);
     EXPECT_SAME_DUMP("--precision with --jobs 1 and 2", a, b);
     free(a);
     free(b);
@@ -858,7 +707,7 @@ static void test_precision(void) {
         snprintf(sql, sizeof sql, "SELECT reps_done * 10 + hit_cap + 100 * done "
                  "+ 1000 * reps_target FROM points WHERE label = '%s'",
                  labels[i]);
-        long long v = db_int(db2, sql);
+        long long v = testing_db_int(db2, sql);
         long long done = v / 100 % 10, reps = v / 10 % 10, hit = v % 10,
                   target = v / 1000;
         double x[16];
@@ -886,12 +735,12 @@ static void test_precision(void) {
     /* this grid has points of both kinds (ttl-only is steady, cache-aside's
      * few stale reads are noisy) */
     EXPECT(capped > 0 && met > 0, "%d capped, %d met", capped, met);
-    EXPECT(db_int(db2, "SELECT count(*) FROM points WHERE hit_cap = 0 AND "
+    EXPECT(testing_db_int(db2, "SELECT count(*) FROM points WHERE hit_cap = 0 AND "
                        "rel_halfwidth > 0.2") == 0 &&
-               db_int(db2, "SELECT count(*) FROM points WHERE hit_cap = 1 AND "
+               testing_db_int(db2, "SELECT count(*) FROM points WHERE hit_cap = 1 AND "
                            "rel_halfwidth <= 0.2") == 0,
            "rel_halfwidth disagrees with hit_cap");
-    EXPECT(db_int(db2, "SELECT count(*) FROM experiments WHERE mode = "
+    EXPECT(testing_db_int(db2, "SELECT count(*) FROM experiments WHERE mode = "
                        "'precision 0.2 max-reps 8'") == 1, "mode text");
 }
 

@@ -70,6 +70,21 @@ void testing_add_need(const char *suite, const char *test,
         testing_add_need(suite, test, need, why);                             \
     }
 
+/* Sweep databases (tests/testing_db.c).  testing_db_open: read-only, NULL
+ * on failure.  testing_db_int: one integer from a query, -1 on any failure.
+ * testing_dump_results: every stored run (metrics, seed, events),
+ * point, bin, tally and cause, keyed by point values and replication, not
+ * by row ids, wall time or timestamps (malloc'd; NULL if unreadable). */
+struct sqlite3;
+struct sqlite3 *testing_db_open(const char *path);
+long long testing_db_int(const char *path, const char *sql);
+char *testing_dump_results(const char *path);
+/* Requires two dumps to be equal, showing the first difference. */
+void testing_expect_same_dump_(int line, const char *what, const char *a,
+                               const char *b);
+#define EXPECT_SAME_DUMP(what, a, b)                                          \
+    testing_expect_same_dump_(__LINE__, what, a, b)
+
 #define TESTS_REGISTER(name, init, clean, tests)                              \
     __attribute__((constructor)) static void tests_register_suite(void) {     \
         testing_add_suite(name, init, clean, tests);                          \
