@@ -8,16 +8,25 @@ PREFIX  ?= /usr/local
 PKGS    := gsl sqlite3 cunit inih hiredis libpq jansson
 DEBS    := libgsl-dev libsqlite3-dev libcunit1-dev libinih-dev gnuplot-nox pkg-config \
            redis-server libhiredis-dev postgresql libpq-dev libjansson-dev \
-           sqlite3
+           sqlite3 openmpi-bin libopenmpi-dev
 # `make fuzz` only: afl++ (it brings clang, which afl-clang-fast drives).
 FUZZ_DEBS := afl++
+
+# MPI=1 (default): compiled by OpenMPI's mpicc with the MPI transport of
+# sweeps (mpirun -n N stalesim sweep ...).  MPI=0: plain $(CC), no MPI.
+# Switching rebuilds every object (the stamp file below).
+MPI     ?= 1
+ifeq ($(MPI),1)
+CC      := mpicc
+MPI_DEFS := -DSTALESIM_MPI
+endif
 
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
 DEFS    := -D_POSIX_C_SOURCE=200809L
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS_ALL = $(OPT) $(WARN) $(DEFS) -pthread -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+CFLAGS_ALL = $(OPT) $(WARN) $(DEFS) $(MPI_DEFS) -pthread -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LIBS_ALL   = $(PKG_LIBS) -lm -pthread $(EXTRA_LDFLAGS)
 
 BUILD   ?= build
@@ -49,7 +58,14 @@ $(BUILD)/libstalesim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard sim/*.h models/*.h experiments/*.h plots/*.h emulate/*.h tests/*.h tests/fuzz/*.h)
+# Objects of the other MPI setting are rebuilt.
+MPI_STAMP := $(BUILD)/.mpi-$(MPI)
+$(MPI_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/.mpi-*
+	@touch $@
+
+$(BUILD)/%.o: %.c $(wildcard sim/*.h models/*.h experiments/*.h plots/*.h emulate/*.h tests/*.h tests/fuzz/*.h) $(MPI_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -81,7 +97,7 @@ fuzz-deps:
 	@dpkg -s $(FUZZ_DEBS) >/dev/null 2>&1 || $(MAKE) deps DEBS="$(FUZZ_DEBS)"
 
 fuzz: deps fuzz-deps stalesim
-	$(MAKE) BUILD=build-fuzz CC=afl-clang-fast EXTRA_CFLAGS=-Wno-error \
+	$(MAKE) BUILD=build-fuzz CC=afl-clang-fast MPI=0 EXTRA_CFLAGS=-Wno-error \
 	  build-fuzz/fuzz-afl
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ)
 

@@ -36,7 +36,8 @@ enum {
     SWEEP_PRECISION,
     SWEEP_MAX_REPS,
     SWEEP_JOBS,
-    SWEEP_SHARD
+    SWEEP_SHARD,
+    SWEEP_TRANSPORT
 };
 
 #define MAX_SHARDS 1000000
@@ -64,6 +65,11 @@ static const cli_opt sweep_opts[] = {
      "(1 <= I <= N; by run, or by point with --precision), to\n"
      "put back together with `stalesim merge`\n"
      "(docs/sweeps-at-scale.md)"},
+    {SWEEP_TRANSPORT, "--transport", NULL, "T", 0,
+     "how workers are reached: local (forked processes, --jobs)\n"
+     "or mpi (mpirun -n N stalesim sweep ...: rank 0 coordinates\n"
+     "and writes, ranks 1..N-1 compute).  Default: mpi when\n"
+     "started by mpirun or srun, else local"},
     {0, NULL, NULL, NULL, 0, NULL}};
 
 const cli_spec cmd_sweep_spec = {
@@ -79,8 +85,9 @@ const cli_spec cmd_sweep_spec = {
     "are\n"
     "run.  Ctrl-C stops cleanly, keeping every finished run.  --set applies\n"
     "after the file, before each point's values; --reps is per point.\n",
-    "A progress line is drawn on stderr when it is a terminal.  Exit 0 done,\n"
-    "2 bad input, 3 failure or interrupted (rerun to resume).\n"};
+    "A progress line is drawn on stderr when it is a terminal (under mpirun,\n"
+    "a line every 10 s).  Exit 0 done, 2 bad input, 3 failure or interrupted\n"
+    "(rerun to resume).\n"};
 
 enum { SUM_EXPERIMENT = 1, SUM_BY, SUM_FORMAT };
 
@@ -143,6 +150,8 @@ int cmd_sweep(int argc, char **argv) {
     const char **vary = NULL;
     int nvary = 0, jobs = 0, have_reps = 0;
     uint32_t shard = 0, nshards = 0;
+    const char *transport_name = NULL;
+    int use_mpi = 0, mpi_started = 0, rank = 0, ranks = 1;
     double precision = NAN;
     long long max_reps = -1;
     cli_overrides sets = {0};
@@ -208,6 +217,13 @@ int cmd_sweep(int argc, char **argv) {
                 goto out;
             }
             jobs = (int)n;
+        } else if (id == SWEEP_TRANSPORT) {
+            if (strcmp(v, "local") != 0 && strcmp(v, "mpi") != 0) {
+                cli_fail(EXIT_INPUT, "--transport: '%s' is not local or mpi",
+                         v);
+                goto out;
+            }
+            transport_name = v;
         } else if (id == SWEEP_SHARD) {
             if (parse_shard(v, &shard, &nshards) != 0) {
                 cli_fail(EXIT_INPUT, "--shard: '%s' is not I/N with 1 <= I "
@@ -232,6 +248,25 @@ int cmd_sweep(int argc, char **argv) {
         goto out;
     }
     if (max_reps < 0) max_reps = DEFAULT_MAX_REPS;
+    use_mpi = transport_name ? strcmp(transport_name, "mpi") == 0
+                             : transport_mpi_launched();
+    if (use_mpi && !transport_mpi_built()) {
+        cli_fail(EXIT_INPUT, "%s: this stalesim was built without MPI "
+                 "(rebuild with OpenMPI's mpicc present, or give "
+                 "--transport local)",
+                 transport_name ? "--transport mpi" : "started by mpirun");
+        goto out;
+    }
+    if (use_mpi && !transport_mpi_launched()) {
+        cli_fail(EXIT_INPUT, "--transport mpi: not started by an MPI "
+                 "launcher (mpirun -n N stalesim sweep ...)");
+        goto out;
+    }
+    if (use_mpi && jobs != 0) {
+        cli_fail(EXIT_INPUT, "--jobs does not apply to the MPI transport: "
+                 "its workers are ranks 1..N-1 (mpirun -n N)");
+        goto out;
+    }
     if (jobs == 0) jobs = default_jobs();
 
     code = cli_load_scenario(&base, file, &sets);
@@ -263,6 +298,27 @@ int cmd_sweep(int argc, char **argv) {
                         err);
         goto out;
     }
+    if (use_mpi) {
+        /* Every rank built the same job; rank 0 alone opens the database. */
+        if (transport_mpi_init(&rank, &ranks, err, sizeof err) != 0) {
+            code = cli_fail(EXIT_RUNTIME, "%s", err);
+            goto out;
+        }
+        mpi_started = 1;
+        if (rank > 0) {
+            code = transport_mpi_serve(sweep_work, &job, err, sizeof err) == 0
+                       ? EXIT_OK
+                       : cli_fail(EXIT_RUNTIME, "rank %d: %s", rank, err);
+            goto out;
+        }
+        if (ranks < 2) {
+            cli_fail(EXIT_INPUT, "an MPI job of 1 rank has no workers: rank "
+                     "0 coordinates, ranks 1..N-1 compute (mpirun -n 2 or "
+                     "more)");
+            goto out;
+        }
+        jobs = ranks - 1;
+    }
     rc = results_open(&rdb, db_path, 0, err, sizeof err);
     if (rc != RESULTS_OK) {
         code = cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
@@ -273,8 +329,10 @@ int cmd_sweep(int argc, char **argv) {
         .jobs = jobs,
         .shard = shard,
         .nshards = nshards,
-        .transport = &transport_local,
-        .progress = isatty(STDERR_FILENO) ? stderr : NULL,
+        .transport = use_mpi ? &transport_mpi : &transport_local,
+        /* rank 0's stderr is mpirun's pipe: a line every 10 s instead */
+        .progress = use_mpi || isatty(STDERR_FILENO) ? stderr : NULL,
+        .progress_every = use_mpi && !isatty(STDERR_FILENO) ? 10 : 0,
         .command_line = cmdline,
     };
     sweep_report rep;
@@ -296,11 +354,12 @@ int cmd_sweep(int argc, char **argv) {
            (long long)rep.experiment, rep.resumed ? "resumed" : "new",
            db_path, rep.points, rep.points == 1 ? "" : "s",
            (unsigned long long)rep.runs_stored);
-    printf("  %llu runs run in %.1f s (%.2f runs/s, %d worker%s), %llu "
+    int workers = use_mpi && rep.workers ? ranks - 1 : rep.workers;
+    printf("  %llu runs run in %.1f s (%.2f runs/s, %d worker%s%s), %llu "
            "already stored\n",
            (unsigned long long)rep.runs_run, rep.wall_s,
            rep.wall_s > 0 ? (double)rep.runs_run / rep.wall_s : 0.0,
-           rep.workers, rep.workers == 1 ? "" : "s",
+           workers, use_mpi ? " rank" : "", workers == 1 ? "" : "s",
            (unsigned long long)rep.runs_skipped);
     if (rep.runs_reused)
         printf("  %llu of them reused from points of the same configuration "
@@ -324,6 +383,7 @@ int cmd_sweep(int argc, char **argv) {
     code = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 out:
     results_close(rdb);
+    if (mpi_started) code = transport_mpi_finalize(code);
     sweep_job_fini(&job);
     grid_fini(&g);
     scenario_fini(&base);

@@ -8,8 +8,9 @@
  * such work exists the next point is activated; only when the grid is
  * exhausted are idle workers given speculative replications of undecided
  * points.  A result is stored only when it extends the point's contiguous
- * prefix; later ones wait in a buffer (at most one per worker) until the gap
- * fills, and are dropped if the point is decided first.
+ * prefix; later ones wait in a buffer (which grows: a slow early replication
+ * may leave several later ones waiting) until the gap fills, and are dropped
+ * if the point is decided first.
  *
  * The only mutable global is the signal flag, which a handler must reach. */
 #define _DEFAULT_SOURCE /* sigaction flags on every libc */
@@ -316,6 +317,7 @@ typedef struct coord {
     /* progress */
     double t0, last_draw;
     int drawn;
+    unsigned lines_drawn; /* progress_every > 0: lines printed */
     char *err;
     size_t errlen;
 } coord;
@@ -467,7 +469,20 @@ static void progress(coord *c, int final) {
     FILE *out = c->opt->progress;
     if (!out) return;
     double t = now_s();
-    if (!final && c->drawn && t - c->last_draw < 0.1) return;
+    if (c->opt->progress_every > 0) {
+        /* lines: the first after `every` seconds, the last only if there
+         * was a first */
+        if (!c->drawn) {
+            c->drawn = 1;
+            c->last_draw = t;
+            return;
+        }
+        if (final ? !c->lines_drawn : t - c->last_draw < c->opt->progress_every)
+            return;
+        c->lines_drawn++;
+    } else if (!final && c->drawn && t - c->last_draw < 0.1) {
+        return;
+    }
     c->last_draw = t;
     c->drawn = 1;
     const sweep_report *r = c->rep;
@@ -500,10 +515,12 @@ static void progress(coord *c, int final) {
     for (int i = 0; i < 20; i++) bar[i] = i < filled ? '#' : '.';
     bar[20] = '\0';
     format_eta(eta, etas, sizeof etas);
-    fprintf(out, "\r[%s] points %zu/%zu  %s  %.1f runs/s  ETA %s\033[K", bar,
-            r->points_done, c->precise ? c->points_mine : r->points, runs,
-            rate, etas);
-    if (final) fputc('\n', out);
+    int lines = c->opt->progress_every > 0;
+    fprintf(out, "%s[%s] points %zu/%zu  %s  %.1f runs/s  ETA %s%s",
+            lines ? "" : "\r", bar, r->points_done,
+            c->precise ? c->points_mine : r->points, runs, rate, etas,
+            lines ? "\n" : "\033[K");
+    if (final && !lines) fputc('\n', out);
     fflush(out);
 }
 
@@ -637,8 +654,24 @@ static int handle_precise(coord *c, const sweep_task *t,
             c->rep->runs_discarded++;
             return 0;
         }
-        /* a gap before it: hold it */
-        for (int i = 0; i < c->nhold; i++)
+        /* A gap before it: hold it.  The buffer grows: while an early
+         * replication is slow, speculation may finish any number of later
+         * ones (bounded by the point's max_reps). */
+        int free_slot = 0;
+        while (free_slot < c->nhold && c->hold[free_slot].used) free_slot++;
+        if (free_slot == c->nhold) {
+            int more = c->nhold ? 2 * c->nhold : 4;
+            held *bigger = realloc(c->hold, (size_t)more * sizeof *bigger);
+            if (!bigger) {
+                sim_errf(c->err, c->errlen, "out of memory");
+                return -1;
+            }
+            memset(bigger + c->nhold, 0,
+                   (size_t)(more - c->nhold) * sizeof *bigger);
+            c->hold = bigger;
+            c->nhold = more;
+        }
+        for (int i = free_slot; i < c->nhold; i++)
             if (!c->hold[i].used) {
                 if (!c->hold[i].res &&
                     !(c->hold[i].res = malloc(sizeof *c->hold[i].res))) {

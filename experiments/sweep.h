@@ -85,6 +85,10 @@ typedef struct sweep_options {
                                        the whole grid */
     const transport_ops *transport; /* NULL: transport_local */
     FILE *progress;                 /* progress line target, NULL: none */
+    double progress_every;          /* 0: one line redrawn in place (a
+                                       terminal); > 0: a new line at most
+                                       every this many seconds (a pipe or
+                                       log, e.g. through mpirun) */
     const char *command_line;       /* recorded with the experiment */
 } sweep_options;
 

@@ -62,4 +62,28 @@ typedef struct transport_ops {
 #define TRANSPORT_LOCAL_MAX_JOBS 256
 extern const transport_ops transport_local;
 
+/* MPI ranks (transport_mpi.c): rank 0 coordinates through this table,
+ * ranks 1..N-1 serve.  TRANSPORT_MPI_DEPTH: tasks a worker rank holds at
+ * most (the one it computes and the next). */
+#define TRANSPORT_MPI_DEPTH 2
+extern const transport_ops transport_mpi;
+
+/* 1 when this process was started by an MPI launcher (mpirun, srun):
+ * decided from the launcher's environment, without calling MPI. */
+int transport_mpi_launched(void);
+/* 1 when this binary was built with MPI (make with mpicc present). */
+int transport_mpi_built(void);
+/* MPI_Init (once) and this process's rank and the job's size.  0, or -1
+ * with a message (built without MPI, MPI_Init failed). */
+int transport_mpi_init(int *rank, int *size, char *err, size_t errlen);
+/* A worker rank's life: computes the tasks rank 0 sends until it is
+ * released.  0, or -1 with a message. */
+int transport_mpi_serve(sweep_work_fn work, void *arg, char *err,
+                        size_t errlen);
+/* Ends MPI in this process (nothing when it was never started) and returns
+ * `code`.  On rank 0 it first releases every idle worker; if workers still
+ * hold tasks (the sweep was interrupted or failed) it aborts the MPI job
+ * with `code` instead, which does not return. */
+int transport_mpi_finalize(int code);
+
 #endif

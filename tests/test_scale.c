@@ -7,7 +7,14 @@
  * idempotent and incremental (a missing shard leaves points incomplete, a
  * later merge completes them, a run held twice is taken once); shards of
  * another grid, scenario text, mode or stalesim version are refused with one
- * line and exit 2, writing nothing; bad --shard values exit 2. */
+ * line and exit 2, writing nothing; bad --shard values exit 2.  Through
+ * `mpirun -n 3 --oversubscribe` (skipped where mpirun is absent): the same
+ * tables as --jobs 1, fixed and precision mode; a worker rank killed with
+ * SIGKILL mid-sweep ends the job non-zero with every stored run whole, and
+ * the same command completes it running only what was missing, into the
+ * table of an uninterrupted sweep; SIGTERM to rank 0 stops it with the
+ * resume hint; --jobs under MPI, a 1-rank job and --transport mpi without
+ * mpirun are refused. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
@@ -93,6 +100,9 @@ static void start_argv(proc *p, const char **argv) {
     p->pid = fork();
     if (p->pid == 0) {
         setpgid(0, 0);
+        /* a sanitizer build (make test-asan) would count MPI's own
+         * allocations that live until exit as leaks */
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
         int o = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int e = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int in = open("/dev/null", O_RDONLY);
@@ -345,10 +355,225 @@ static void test_merge_refusals(void) {
     }
 }
 
+/* ---- MPI -------------------------------------------------------------------------- */
+
+static int have_mpirun(void) {
+    return system("command -v mpirun >/dev/null 2>&1") == 0;
+}
+
+/* one need function per test (TESTS_NEED names its constructor after it) */
+static int have_mpirun_1(void) { return have_mpirun(); }
+static int have_mpirun_2(void) { return have_mpirun(); }
+static int have_mpirun_3(void) { return have_mpirun(); }
+TESTS_NEED("scale", "mpirun -n 3 equals --jobs 1", have_mpirun_1,
+           "no mpirun")
+TESTS_NEED("scale", "a rank killed with -9, then the same command",
+           have_mpirun_2, "no mpirun")
+TESTS_NEED("scale", "MPI: Ctrl-C and refusals", have_mpirun_3, "no mpirun")
+
+/* Starts `mpirun -n N [flags] stalesim ARGS...` (NULL-terminated). */
+static void start_mpi(proc *p, int n, ...) {
+    const char *argv[MAX_ARGS + 8];
+    static char ranks[16];
+    int k = 0;
+    snprintf(ranks, sizeof ranks, "%d", n);
+    argv[k++] = "mpirun";
+    argv[k++] = "-n";
+    argv[k++] = ranks;
+    argv[k++] = "--oversubscribe";
+    if (geteuid() == 0) argv[k++] = "--allow-run-as-root";
+    argv[k++] = testing_stalesim();
+    va_list ap;
+    va_start(ap, n);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && k < MAX_ARGS)
+        argv[k++] = a;
+    va_end(ap);
+    argv[k] = NULL;
+    start_argv(p, argv);
+}
+
+static void test_mpi_identical(void) {
+    const char *ref = reference_db(), *dbf = in_dir("mpi.db");
+    proc p;
+    start_mpi(&p, 3, "sweep", ini_path, GRID, "--reps", "3", "--db", dbf,
+              NULL);
+    finish(&p);
+    EXPECT_EXIT(&p, 0);
+    EXPECT_CONTAINS(p.out, "4 points, 12 runs stored");
+    EXPECT_CONTAINS(p.out, "2 worker ranks");
+    proc_free(&p);
+    char *a = testing_dump_results(ref), *b = testing_dump_results(dbf);
+    EXPECT_SAME_DUMP("--jobs 1 against mpirun -n 3", a, b);
+    free(a);
+    free(b);
+    /* the same command again: nothing to run, the workers released */
+    start_mpi(&p, 3, "sweep", ini_path, GRID, "--reps", "3", "--db", dbf,
+              NULL);
+    finish(&p);
+    EXPECT_EXIT(&p, 0);
+    EXPECT_CONTAINS(p.out, "0 runs run");
+    proc_free(&p);
+    /* precision mode through MPI decides like --jobs 1 */
+    const char *one = in_dir("prec-one.db"), *pm = in_dir("prec-mpi.db");
+    if (testing_db_int(one, "SELECT count(*) FROM runs") <= 0) {
+        run(&p, "sweep", ini_path, GRID, "--precision", "0.2", "--max-reps",
+            "6", "--jobs", "1", "--db", one, NULL);
+        proc_free(&p);
+    }
+    start_mpi(&p, 3, "sweep", ini_path, GRID, "--precision", "0.2",
+              "--max-reps", "6", "--db", pm, NULL);
+    finish(&p);
+    EXPECT_EXIT(&p, 0);
+    proc_free(&p);
+    a = testing_dump_results(one);
+    b = testing_dump_results(pm);
+    EXPECT_SAME_DUMP("--precision: --jobs 1 against mpirun -n 3", a, b);
+    free(a);
+    free(b);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The pid of MPI rank `rank` among the children of `parent`; -1 if none. */
+static pid_t rank_pid(pid_t parent, int rank) {
+    char want[64];
+    int wlen = snprintf(want, sizeof want, "OMPI_COMM_WORLD_RANK=%d", rank);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "ps -o pid= --ppid %d 2>/dev/null", (int)parent);
+    FILE *ps = popen(cmd, "r");
+    if (!ps) return -1;
+    pid_t found = -1;
+    int pid;
+    while (found < 0 && fscanf(ps, "%d", &pid) == 1) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/environ", pid);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        char buf[65536];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+            if (strncmp(buf + i, want, (size_t)wlen) == 0 &&
+                buf[i + (size_t)wlen] == '\0')
+                found = pid;
+    }
+    pclose(ps);
+    return found;
+}
+
+#define LONG_MPI_SWEEP(dbf)                                                    \
+    "sweep", ini_path, "--set", "run.duration=20m", "--vary",                  \
+        "cache.ttl=1s,2s,4s", "--reps", "6", "--db", dbf
+#define LONG_TOTAL 18
+
+static void test_mpi_kill9_resume(void) {
+    const char *killed = in_dir("mpi-killed.db"), *whole = in_dir("whole.db");
+    proc p;
+    start_mpi(&p, 3, LONG_MPI_SWEEP(killed), NULL);
+    double t0 = now_s();
+    long long n = 0;
+    while (now_s() - t0 < 60 &&
+           (n = testing_db_int(killed, "SELECT count(*) FROM runs")) < 3)
+        sleep_ms(5);
+    pid_t victim = rank_pid(p.pid, 1);
+    EXPECT(n >= 3 && n < LONG_TOTAL && victim > 0,
+           "runs %lld before the kill, rank 1 pid %d", n, (int)victim);
+    if (victim > 0) kill(victim, SIGKILL);
+    finish(&p);
+    EXPECT(p.status != 0, "mpirun exit %d after a rank was killed", p.status);
+    proc_free(&p);
+    /* nothing half-written, the counters agree, no rank left behind */
+    n = testing_db_int(killed, "SELECT count(*) FROM runs");
+    EXPECT(n >= 3 && n < LONG_TOTAL, "%lld runs survived: the kill was to "
+           "come mid-sweep", n);
+    EXPECT(testing_db_int(killed, "SELECT count(*) FROM runs r WHERE NOT "
+                                  "EXISTS (SELECT 1 FROM dist_stats s WHERE "
+                                  "s.run = r.id)") == 0,
+           "a run without its distributions survived");
+    EXPECT(testing_db_int(killed, "SELECT sum(reps_done) FROM points") == n,
+           "points.reps_done does not count the stored runs");
+    EXPECT(rank_pid(p.pid, 0) < 0, "a rank outlived mpirun");
+
+    /* the same command completes it, running only what is missing */
+    start_mpi(&p, 3, LONG_MPI_SWEEP(killed), NULL);
+    finish(&p);
+    EXPECT_EXIT(&p, 0);
+    char want[96];
+    snprintf(want, sizeof want, "%lld runs run", LONG_TOTAL - n);
+    EXPECT_CONTAINS(p.out, want);
+    snprintf(want, sizeof want, "%lld already stored", n);
+    EXPECT_CONTAINS(p.out, want);
+    proc_free(&p);
+    EXPECT(testing_db_int(killed, "SELECT count(*) FROM runs") == LONG_TOTAL &&
+               testing_db_int(killed, "SELECT count(DISTINCT point || '/' || "
+                                      "rep) FROM runs") == LONG_TOTAL,
+           "runs %lld", testing_db_int(killed, "SELECT count(*) FROM runs"));
+    run(&p, LONG_MPI_SWEEP(whole), "--jobs", "2", NULL);
+    EXPECT_EXIT(&p, 0);
+    proc_free(&p);
+    char *a = testing_dump_results(killed), *b = testing_dump_results(whole);
+    EXPECT_SAME_DUMP("MPI killed-and-resumed against --jobs 2", a, b);
+    free(a);
+    free(b);
+}
+
+static void test_mpi_interrupt_and_refusals(void) {
+    const char *dbf = in_dir("mpi-int.db");
+    proc p;
+    /* SIGTERM to the coordinator: it stops, keeps every finished run, says
+     * so and exits non-zero; the same command then resumes */
+    start_mpi(&p, 3, LONG_MPI_SWEEP(dbf), NULL);
+    double t0 = now_s();
+    while (now_s() - t0 < 60 &&
+           testing_db_int(dbf, "SELECT count(*) FROM runs") < 1)
+        sleep_ms(5);
+    pid_t coord = rank_pid(p.pid, 0);
+    EXPECT(coord > 0, "no rank 0 under mpirun %d", (int)p.pid);
+    if (coord > 0) kill(coord, SIGTERM);
+    finish(&p);
+    EXPECT(p.status != 0, "exit %d", p.status);
+    EXPECT_CONTAINS(p.err, "stalesim: interrupted:");
+    EXPECT_CONTAINS(p.err, "run the same command again to resume");
+    proc_free(&p);
+    long long n = testing_db_int(dbf, "SELECT count(*) FROM runs");
+    EXPECT(n >= 1 && n < LONG_TOTAL, "%lld runs kept", n);
+
+    /* refusals */
+    start_mpi(&p, 3, "sweep", ini_path, "--jobs", "2", "--db", dbf, NULL);
+    finish(&p);
+    EXPECT(p.status == 2 && strstr(p.err, "--jobs does not apply"),
+           "exit %d, stderr [%.300s]", p.status, p.err);
+    proc_free(&p);
+    start_mpi(&p, 1, "sweep", ini_path, "--db", dbf, NULL);
+    finish(&p);
+    EXPECT(p.status == 2 && strstr(p.err, "has no workers"),
+           "exit %d, stderr [%.300s]", p.status, p.err);
+    proc_free(&p);
+    run(&p, "sweep", ini_path, "--transport", "mpi", "--db", dbf, NULL);
+    EXPECT_ERROR(&p, "not started by an MPI launcher");
+    run(&p, "sweep", ini_path, "--transport", "carrier-pigeon", "--db", dbf,
+        NULL);
+    EXPECT_ERROR(&p, "--transport: 'carrier-pigeon'");
+}
+
 static CU_TestInfo tests[] = {
     {"3 merged shards equal --jobs 1", test_shards_merged_identical},
     {"shards by point with --precision", test_shards_precision},
     {"merge refuses other sweeps and versions", test_merge_refusals},
+    {"mpirun -n 3 equals --jobs 1", test_mpi_identical},
+    {"a rank killed with -9, then the same command", test_mpi_kill9_resume},
+    {"MPI: Ctrl-C and refusals", test_mpi_interrupt_and_refusals},
     CU_TEST_INFO_NULL};
 
 TESTS_REGISTER("scale", suite_init, suite_clean, tests)
