@@ -23,7 +23,8 @@ endif
 
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
-DEFS    := -D_POSIX_C_SOURCE=200809L
+# HAVE_INLINE: GSL's generator calls (gsl_rng_get, _uniform, _uniform_int) inline.
+DEFS    := -D_POSIX_C_SOURCE=200809L -DHAVE_INLINE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS_ALL = $(OPT) $(WARN) $(DEFS) $(MPI_DEFS) -pthread -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)

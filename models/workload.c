@@ -211,7 +211,10 @@ static void draw_ahead(workload *w, gsl_rng *keys, unsigned i) {
     __builtin_prefetch(&w->zipf[w->ahead[i].slot]);
 }
 
+/* The key of the next arrival.  One key draws nothing: the KEYS stream
+ * feeds only key draws, so leaving it untouched changes no other draw. */
 static uint32_t draw_key(workload *w, gsl_rng *keys) {
+    if (w->nkeys == 1) return 0;
     if (!w->zipf) return (uint32_t)gsl_rng_uniform_int(keys, w->nkeys);
     if (!w->ahead_primed) {
         for (unsigned i = 0; i < KEY_AHEAD; i++) draw_ahead(w, keys, i);
@@ -230,7 +233,7 @@ static uint32_t draw_key(workload *w, gsl_rng *keys) {
 static sim_time period_length(gsl_rng *arr, double mean) {
     double len = gsl_ran_exponential(arr, mean);
     if (len >= 9e18) return (sim_time)9e18;
-    sim_time l = (sim_time)llround(len);
+    sim_time l = sim_time_round(len);
     return l > 0 ? l : 1;
 }
 
@@ -251,7 +254,7 @@ static sim_time bursty_next(workload *w, gsl_rng *arr, sim_time now) {
         double rate = w->burst_on ? w->rate_on : w->rate_off;
         double gap = gsl_ran_exponential(arr, 1.0 / rate);
         if ((double)t + gap <= (double)w->burst_end) {
-            sim_time at = t + (sim_time)llround(gap);
+            sim_time at = t + sim_time_round(gap);
             return at < w->burst_end ? at : w->burst_end;
         }
         t = w->burst_end;
@@ -280,7 +283,7 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
         } else {
             gap = 1.0 / w->rate + w->carry;
         }
-        sim_time step = (sim_time)llround(gap);
+        sim_time step = sim_time_round(gap);
         if (w->arrivals == ARRIVALS_CONSTANT) w->carry = gap - (double)step;
         op->at = now + step;
     }

@@ -114,24 +114,35 @@ static int bin_of_log10(double x) {
 
 /* The hot path: the same bin without a logarithm.  Durations are integer
  * ns, so the bin of v is the largest i with edge[i] <= v, edge[i] being the
- * smallest integer >= lo(i).  v's position among powers of two and 1/16ths
- * of them (its leading five bits) picks the first candidate from `first`;
- * an octave slice spans less than 2 bins (64 * log10(17/16) = 1.7), so at
- * most two comparisons follow.  Both tables are computed once, before
- * main, from bin_bounds and the reference, and never change: bin_of_ns
- * gives bin_of_log10's bin for every v (checked in the stats suite). */
-#define SLICE_BITS 4
+ * smallest integer >= lo(i).  v's position among powers of two and 1/64ths
+ * of them (its leading seven bits) picks a slice; a slice spans at most a
+ * factor 65/64, less than one bin (64 * log10(65/64) = 0.43), so it holds
+ * at most one bin edge and one comparison with it settles the bin (no
+ * branch).  Values below 64 ns have a slice each.  Both tables are computed
+ * once, before main, from bin_bounds and the reference, and never change:
+ * bin_of_ns gives bin_of_log10's bin for every v (checked in the stats
+ * suite; the constructor checks the one-edge property). */
+#define SLICE_BITS 6
+#define SLICE_MASK ((1u << SLICE_BITS) - 1)
 #define SLICES (64 << SLICE_BITS)
-static int64_t edge[SIM_HIST_BINS + 1]; /* ns; edge[BINS] past the range */
-static uint16_t first[SLICES];
+static uint64_t edge[SIM_HIST_BINS + 1]; /* ns; edge[BINS] = UINT64_MAX,
+                                           past every duration */
+static uint16_t first[SLICES];          /* lowest bin the slice touches */
 
-static int bin_of_ns_lookup(uint64_t v) {
+static inline int bin_of_ns_lookup(uint64_t v) {
     int e = 63 - __builtin_clzll(v);
-    unsigned k = e >= SLICE_BITS ? (unsigned)(v >> (e - SLICE_BITS)) & 15u
-                                 : (unsigned)(v << (SLICE_BITS - e)) & 15u;
-    int i = first[(e << SLICE_BITS) | (int)k];
-    while (i < SIM_HIST_BINS - 1 && (int64_t)v >= edge[i + 1]) i++;
-    return i;
+    unsigned k = e >= SLICE_BITS ? (unsigned)(v >> (e - SLICE_BITS))
+                                 : (unsigned)(v << (SLICE_BITS - e));
+    int i = first[((unsigned)e << SLICE_BITS) | (k & SLICE_MASK)];
+    return i + (v >= edge[i + 1]);
+}
+
+/* The smallest value of slice s (exponent s >> SLICE_BITS, 1/64th s & 63);
+ * slices below 64 ns hold one integer, or none. */
+static uint64_t slice_start(int s) {
+    int e = s >> SLICE_BITS;
+    uint64_t k = (uint64_t)(s & SLICE_MASK) | (1u << SLICE_BITS);
+    return e >= SLICE_BITS ? k << (e - SLICE_BITS) : k >> (SLICE_BITS - e);
 }
 
 __attribute__((constructor)) static void hist_tables(void) {
@@ -143,17 +154,22 @@ __attribute__((constructor)) static void hist_tables(void) {
         int64_t n = lo < 9.2e18 ? (int64_t)ceil(lo) : INT64_MAX;
         while (n > 1 && bin_of_log10((double)(n - 1)) >= i) n--;
         while (n < INT64_MAX && bin_of_log10((double)n) < i) n++;
-        edge[i] = i == 0 ? 1 : n;
+        edge[i] = i == 0 ? 1 : (uint64_t)n;
     }
-    edge[SIM_HIST_BINS] = INT64_MAX;
+    edge[SIM_HIST_BINS] = UINT64_MAX;
+    int i = 0; /* slice starts never decrease: each search goes on from
+                  the previous slice's bin */
     for (int s = 0; s < SLICES; s++) {
-        int e = s >> SLICE_BITS, k = s & 15;
-        uint64_t v = e >= SLICE_BITS ? ((uint64_t)(16 + k) << (e - SLICE_BITS))
-                                     : (uint64_t)(16 + k) >> (SLICE_BITS - e);
-        if (v == 0 || e >= 63) v = e >= 63 ? (uint64_t)1 << 62 : 1;
-        int i = 0;
-        while (i < SIM_HIST_BINS - 1 && (int64_t)v >= edge[i + 1]) i++;
+        uint64_t v = slice_start(s);
+        if (v == 0) v = 1; /* an empty slice below 64 ns: never looked up */
+        while (i < SIM_HIST_BINS - 1 && v >= edge[i + 1]) i++;
         first[s] = (uint16_t)i;
+        /* The slice's last value must not reach past edge[i + 1]'s bin. */
+        uint64_t last = s + 1 < SLICES && slice_start(s + 1) > v
+                            ? slice_start(s + 1) - 1
+                            : v;
+        SIM_CHECK(i + 1 >= SIM_HIST_BINS || last < edge[i + 2],
+                  "histogram slice %d spans two bin edges", s);
     }
 }
 

@@ -10,7 +10,12 @@
  * after an exponential delay read from a precomputed table, so the measured
  * cost is the queue plus the run loop and nothing else.  A real model can
  * only be slower; the gap between this line and a model's line is the
- * model's own cost. */
+ * model's own cost.
+ *
+ * Memory: each model run resets the process's peak resident set first
+ * (/proc/self/clear_refs), so an earlier run's peak does not hide its
+ * growth; the 1e7-key run has a process of its own. */
+#define _DEFAULT_SOURCE /* wait4 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,7 +23,10 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "models/pattern.h"
 #include "models/scenario.h"
@@ -96,12 +104,13 @@ out:
 }
 
 /* `count` hold operations on the bare queue: pop the earliest event, push it
- * back after the next table delay.  Returns 0, or -1 if a push failed. */
+ * back after the next table delay.  Returns 0, or -1 if a push failed (or
+ * the queue was empty). */
 static int queue_hold(sim_queue *q, const sim_time *delay, size_t *next,
                       uint64_t count) {
     for (uint64_t k = 0; k < count; k++) {
         sim_event ev;
-        sim_queue_pop(q, &ev);
+        if (!sim_queue_pop(q, &ev)) return -1;
         sim_time d = delay[(*next)++ & (DELAY_TABLE_SIZE - 1)];
         if (sim_queue_push(q, ev.at + d, ev.type, ev.a, ev.b) != 0) return -1;
     }
@@ -145,7 +154,7 @@ out:
     return rate;
 }
 
-static void bench_kernel(void) {
+static int bench_kernel(void) {
     static const size_t pending[] = {1000, 10000};
     for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++) {
         double rate = kernel_rate(pending[i]);
@@ -155,9 +164,10 @@ static void bench_kernel(void) {
                rate / 1e6, pending[i]);
         fflush(stdout);
     }
+    return 0;
 }
 
-static void bench_queue(void) {
+static int bench_queue(void) {
     static const size_t pending[] = {1000, 10000};
     for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++) {
         double rate = queue_rate(pending[i]);
@@ -167,6 +177,7 @@ static void bench_queue(void) {
                rate / 1e6, pending[i]);
         fflush(stdout);
     }
+    return 0;
 }
 
 /* Peak resident memory of this process so far (since the last
@@ -193,57 +204,117 @@ static int reset_peak_rss(void) {
     return fclose(f) == 0 && ok;
 }
 
-/* The cache-aside model (with `extra1`, `extra2` settings, either NULL) on
- * a million keys with Zipf 0.99 popularity:
- * 200,000 reads/s and 2,000 writes/s (1% writes), 300 s TTL, the default
- * latencies, 1% of DELs failing, one replication of 120 simulated seconds
- * starting cold.  Events/s and simulated requests/s count the whole
- * replication.  Memory per key is the growth of the peak resident set over
- * the run (every per-key array, the alias table, the commit history, the
- * queue and the request pool) divided by the keys. */
-static int bench_cache_aside_with(const char *label, const char *mem_label,
-                                   const char *extra1, const char *extra2) {
-    const char *const sets[] = {
-        "workload.keys=1000000", "workload.popularity=zipf:0.99",
-        "workload.reads=200000/s", "workload.writes=2000/s",
-        "cache.ttl=300s", "faults.del_fail=0.01", "run.duration=120s",
-        "run.reps=1", extra1, extra2};
+/* CPU time of this process, s: on a shared machine the rate per CPU second
+ * is the steadier figure (time spent waiting for a core is not counted). */
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What one model run measured. */
+typedef struct model_run {
+    double events, requests; /* requests: reads + writes */
+    double wall_s, cpu_s;    /* of world_run alone */
+    double rss_growth;       /* bytes: peak RSS growth over create + run */
+    uint32_t keys;
+} model_run;
+
+/* Runs replication 0 of the default scenario with `sets` applied (NULL
+ * entries skipped).  Returns 0, or 1 after a one-line error on stderr. */
+static int run_model(const char *label, const char *const *sets, size_t n,
+                     model_run *out) {
     scenario sc;
     char err[512];
     if (scenario_init_defaults(&sc, err, sizeof err) != 0) goto bad;
-    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+    for (size_t i = 0; i < n; i++)
         if (sets[i] && scenario_set(&sc, sets[i], err, sizeof err) != 0)
             goto bad;
     if (scenario_validate(&sc, err, sizeof err) != 0) goto bad;
 
+    reset_peak_rss(); /* without it the growth may read low, not high */
     double rss0 = peak_rss_bytes();
     world_result *res = malloc(sizeof *res);
     world *w = res ? world_create(&sc, 0) : NULL;
+    double cpu0 = cpu_seconds();
     if (!w || world_run(w, res) != 0) {
         snprintf(err, sizeof err, "out of memory");
         world_destroy(w);
         free(res);
         goto bad;
     }
-    double rss1 = peak_rss_bytes();
-    double requests = res->metric[M_READS] + res->metric[M_WRITES];
-    printf("%-32s %6.1f M events/s   "
-           "%5.2f M requests/s   (%.0f M events, %.1f s)\n", label,
-           (double)res->events / res->wall_s / 1e6,
-           requests / res->wall_s / 1e6, (double)res->events / 1e6,
-           res->wall_s);
-    printf("%-32s %6.0f bytes/key (peak RSS "
-           "growth %.0f MiB over %u keys)\n", mem_label,
-           (rss1 - rss0) / sc.workload.keys, (rss1 - rss0) / 1048576.0,
-           sc.workload.keys);
+    out->cpu_s = cpu_seconds() - cpu0;
+    out->rss_growth = peak_rss_bytes() - rss0;
+    out->events = (double)res->events;
+    out->requests = res->metric[M_READS] + res->metric[M_WRITES];
+    out->wall_s = res->wall_s;
+    out->keys = sc.workload.keys;
     world_destroy(w);
     free(res);
     scenario_fini(&sc);
     return 0;
 bad:
-    fprintf(stderr, "stalesim-bench: %s\n", err);
+    fprintf(stderr, "stalesim-bench: %s: %s\n", label, err);
     scenario_fini(&sc);
     return 1;
+}
+
+/* The single-key race: cache-aside on one key, 200 reads/s and 20 writes/s,
+ * every latency at its exponential default (cache 0.5 ms, DB read 5 ms,
+ * write 10 ms), no faults: fills race with commits and deletes all the
+ * time.  One replication of 24 simulated hours (about 45 M events); the
+ * target is 20 M events/s on one core. */
+static int bench_race(void) {
+    static const char *const sets[] = {
+        "workload.keys=1", "workload.reads=200/s", "workload.writes=20/s",
+        "run.duration=24h", "run.reps=1"};
+    model_run m;
+    if (run_model("race", sets, sizeof sets / sizeof sets[0], &m) != 0)
+        return 1;
+    printf("single-key race (200 r/s, 20 w/s)  %6.1f M events/s   "
+           "(%.1f M per CPU s; %.0f M events, %.1f s)\n",
+           m.events / m.wall_s / 1e6, m.events / m.cpu_s / 1e6,
+           m.events / 1e6, m.wall_s);
+    return 0;
+}
+
+/* The cache-aside model on a million keys with Zipf 0.99 popularity:
+ * 200,000 reads/s and 2,000 writes/s (1% writes), 300 s TTL, the default
+ * latencies, 1% of DELs failing, one replication of 120 simulated seconds
+ * starting cold.  Events/s and simulated requests/s count the whole
+ * replication.  Memory per key is the growth of the peak resident set over
+ * the run (every per-key array, the alias table, the commit history, the
+ * queue and the request pool) divided by the keys.  Targets: 12 M events/s,
+ * at most 128 bytes/key. */
+static const char *const zipf_sets[] = {
+    "workload.keys=1000000", "workload.popularity=zipf:0.99",
+    "workload.reads=200000/s", "workload.writes=2000/s",
+    "cache.ttl=300s", "faults.del_fail=0.01", "run.duration=120s",
+    "run.reps=1"};
+#define NZIPF (sizeof zipf_sets / sizeof zipf_sets[0])
+
+/* That world with `extra1`, `extra2` settings (either NULL). */
+static int bench_cache_aside_with(const char *label, const char *mem_label,
+                                  const char *extra1, const char *extra2) {
+    const char *sets[NZIPF + 2];
+    for (size_t i = 0; i < NZIPF; i++) sets[i] = zipf_sets[i];
+    sets[NZIPF] = extra1;
+    sets[NZIPF + 1] = extra2;
+    model_run m;
+    if (run_model(label, sets, NZIPF + 2, &m) != 0) return 1;
+    printf("%-32s %6.1f M events/s   %5.2f M requests/s   "
+           "(%.1f M per CPU s; %.0f M events, %.1f s)\n",
+           label, m.events / m.wall_s / 1e6, m.requests / m.wall_s / 1e6,
+           m.events / m.cpu_s / 1e6, m.events / 1e6, m.wall_s);
+    printf("%-32s %6.0f bytes/key (peak RSS growth %.0f MiB over %u keys)\n",
+           mem_label, m.rss_growth / m.keys, m.rss_growth / 1048576.0,
+           m.keys);
+    return 0;
+}
+
+static int bench_cache_aside(void) {
+    return bench_cache_aside_with("cache-aside, 1e6 keys zipf 0.99",
+                                  "cache-aside memory", NULL, NULL);
 }
 
 /* The same with the shared cache bounded to a tenth of the keys (LRU, then
@@ -267,9 +338,40 @@ static int bench_capacity(void) {
     return 0;
 }
 
-static int bench_cache_aside(void) {
-    return bench_cache_aside_with("cache-aside, 1e6 keys zipf 0.99",
-                                  "cache-aside memory", NULL, NULL);
+/* The same world on ten million keys for 60 simulated seconds, in a child
+ * process so that its peak resident set is its own: the target is a run in
+ * under 1.5 GB.  The figure is the child's whole peak (program, alias table
+ * construction, every per-key array, history, queue). */
+static int bench_ten_million(void) {
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("stalesim-bench: fork");
+        return 1;
+    }
+    if (pid == 0) {
+        const char *sets[NZIPF + 2];
+        for (size_t i = 0; i < NZIPF; i++) sets[i] = zipf_sets[i];
+        sets[NZIPF] = "workload.keys=10000000";
+        sets[NZIPF + 1] = "run.duration=60s";
+        model_run m;
+        if (run_model("1e7", sets, NZIPF + 2, &m) != 0) _exit(1);
+        printf("cache-aside, 1e7 keys zipf 0.99  %6.1f M events/s   "
+               "(%.0f M events, %.1f s)\n",
+               m.events / m.wall_s / 1e6, m.events / 1e6, m.wall_s);
+        fflush(stdout);
+        _exit(0);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "stalesim-bench: 1e7: the run failed\n");
+        return 1;
+    }
+    printf("cache-aside 1e7 keys memory      %6.0f MiB peak RSS (%.0f "
+           "bytes/key)\n",
+           (double)ru.ru_maxrss / 1024.0, (double)ru.ru_maxrss * 1024.0 / 1e7);
+    return 0;
 }
 
 /* One line per pattern of the table (and local caches, replicas): 100,000
@@ -283,8 +385,7 @@ static int bench_patterns(void) {
         {"capacity 1e4 lfu", "cache.capacity=10000", "cache.eviction=lfu"}};
     size_t n = pattern_count() + sizeof extra / sizeof extra[0];
     for (size_t i = 0; i < n; i++) {
-        scenario sc;
-        char err[512], pat[64];
+        char pat[64];
         const char *label, *setting, *setting2 = NULL;
         if (i < pattern_count()) {
             label = pattern_at(i)->name;
@@ -301,40 +402,47 @@ static int bench_patterns(void) {
                               "workload.writes=1000/s", "run.duration=60s",
                               "run.reps=1", setting, "local.bus=pubsub",
                               setting2};
-        if (scenario_init_defaults(&sc, err, sizeof err) != 0) goto bad;
-        for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
-            if (sets[k] && scenario_set(&sc, sets[k], err, sizeof err) != 0)
-                goto bad;
-        if (scenario_validate(&sc, err, sizeof err) != 0) goto bad;
-        world_result *res = malloc(sizeof *res);
-        world *w = res ? world_create(&sc, 0) : NULL;
-        if (!w || world_run(w, res) != 0) {
-            snprintf(err, sizeof err, "out of memory");
-            world_destroy(w);
-            free(res);
-            goto bad;
-        }
+        model_run m;
+        if (run_model(label, sets, sizeof sets / sizeof sets[0], &m) != 0)
+            return 1;
         printf("pattern %-26s %6.1f M events/s   %5.2f M requests/s\n", label,
-               (double)res->events / res->wall_s / 1e6,
-               (res->metric[M_READS] + res->metric[M_WRITES]) / res->wall_s /
-                   1e6);
-        world_destroy(w);
-        free(res);
-        scenario_fini(&sc);
-        continue;
-    bad:
-        fprintf(stderr, "stalesim-bench: %s: %s\n", label, err);
-        scenario_fini(&sc);
-        return 1;
+               m.events / m.wall_s / 1e6, m.requests / m.wall_s / 1e6);
     }
     return 0;
 }
 
-int main(void) {
+/* The sections, in the order `make bench` runs them; `stalesim-bench NAME...`
+ * runs only the named ones, still in this order (e.g.
+ * `build/stalesim-bench race zipf`). */
+static const struct {
+    const char *name;
+    int (*run)(void);
+} sections[] = {
+    {"queue", bench_queue},       {"kernel", bench_kernel},
+    {"zipf", bench_cache_aside},  {"capacity", bench_capacity},
+    {"race", bench_race},         {"1e7", bench_ten_million},
+    {"patterns", bench_patterns},
+};
+#define NSECTIONS (sizeof sections / sizeof sections[0])
+
+int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    bench_queue();
-    bench_kernel();
-    if (bench_cache_aside() != 0) return 1;
-    if (bench_capacity() != 0) return 1;
-    return bench_patterns();
+    for (int a = 1; a < argc; a++) {
+        size_t i = 0;
+        while (i < NSECTIONS && strcmp(argv[a], sections[i].name) != 0) i++;
+        if (i == NSECTIONS) {
+            fprintf(stderr, "stalesim-bench: unknown section '%s' (queue, "
+                            "kernel, zipf, capacity, race, 1e7, patterns)\n",
+                    argv[a]);
+            return 2;
+        }
+    }
+    int rc = 0;
+    for (size_t i = 0; i < NSECTIONS; i++) {
+        int wanted = argc == 1;
+        for (int a = 1; a < argc; a++)
+            if (strcmp(argv[a], sections[i].name) == 0) wanted = 1;
+        if (wanted && sections[i].run() != 0) rc = 1;
+    }
+    return rc;
 }
