@@ -15,10 +15,10 @@
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "models/oracle.h"
-#include "plots/data.h"
+#include "experiments/plotdata.h"
 #include "plots/gnuplot.h"
 #include "experiments/recommend.h"
-#include "plots/kinds.h"
+#include "experiments/plotview.h"
 #include "plots/timeline.h"
 #include "experiments/story.h"
 

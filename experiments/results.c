@@ -63,15 +63,15 @@ int results_exec(results *r, const char *sql, const char *what, char *err,
     return RESULTS_OK;
 }
 
-static void rollback(results *r) {
+void results_rollback(results *r) {
     /* Best effort: after a failed statement SQLite may already have rolled
      * back, and then ROLLBACK reports "no transaction is active". */
     if (!sqlite3_get_autocommit(r->db))
         sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int prepare(results *r, const char *sql, sqlite3_stmt **st,
-                   const char *what, char *err, size_t errlen) {
+int results_prepare(results *r, const char *sql, sqlite3_stmt **st,
+                    const char *what, char *err, size_t errlen) {
     if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK) {
         *st = NULL;
         return results_sql_fail(r, what, err, errlen);
@@ -83,18 +83,17 @@ static int prepare(results *r, const char *sql, sqlite3_stmt **st,
 sqlite3_stmt *results_cached(results *r, int which, const char *sql,
                             const char *what, char *err, size_t errlen) {
     if (!r->st[which] &&
-        prepare(r, sql, &r->st[which], what, err, errlen) != RESULTS_OK)
+        results_prepare(r, sql, &r->st[which], what, err, errlen) != RESULTS_OK)
         return NULL;
     sqlite3_reset(r->st[which]);
     sqlite3_clear_bindings(r->st[which]);
     return r->st[which];
 }
 
-/* One integer from a single-row query (0 when it has no row). */
-static int query_int(results *r, const char *sql, int64_t *out,
-                     const char *what, char *err, size_t errlen) {
+int results_query_int(results *r, const char *sql, int64_t *out,
+                      const char *what, char *err, size_t errlen) {
     sqlite3_stmt *st;
-    int rc = prepare(r, sql, &st, what, err, errlen);
+    int rc = results_prepare(r, sql, &st, what, err, errlen);
     if (rc != RESULTS_OK) return rc;
     int step = sqlite3_step(st);
     *out = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -216,8 +215,8 @@ static int create_schema(results *r, int *exists, char *err, size_t errlen) {
                   errlen);
     if (rc != RESULTS_OK) return rc;
     int64_t n;
-    rc = query_int(r, "SELECT count(*) FROM sqlite_master", &n,
-                   "reading the schema", err, errlen);
+    rc = results_query_int(r, "SELECT count(*) FROM sqlite_master", &n,
+                           "reading the schema", err, errlen);
     if (rc != RESULTS_OK) goto fail;
     if (n > 0) {
         *exists = 1;
@@ -246,7 +245,7 @@ static int create_schema(results *r, int *exists, char *err, size_t errlen) {
     if (rc != RESULTS_OK) goto fail;
     return results_exec(r, "COMMIT", "committing the schema", err, errlen);
 fail:
-    rollback(r);
+    results_rollback(r);
     return rc;
 }
 
@@ -323,7 +322,7 @@ static int add_metric_columns(results *r, char *err, size_t errlen) {
     if (rc == RESULTS_OK)
         rc = results_exec(r, "COMMIT", "adding metric columns", err, errlen);
     if (rc != RESULTS_OK) {
-        rollback(r);
+        results_rollback(r);
         return rc;
     }
     for (int m = 0; m < M_COUNT; m++) r->has_metric[m] = 1;
@@ -390,11 +389,11 @@ int results_open(results **out, const char *path, int read_only, char *err,
             rc = results_sql_fail(r, "reading the application id", err, errlen);
             goto fail;
         }
-        rc = query_int(r, "PRAGMA user_version", &version,
-                       "reading the schema version", err, errlen);
+        rc = results_query_int(r, "PRAGMA user_version", &version,
+                               "reading the schema version", err, errlen);
         if (rc == RESULTS_OK)
-            rc = query_int(r, "SELECT count(*) FROM sqlite_master", &nobjects,
-                           "reading the schema", err, errlen);
+            rc = results_query_int(r, "SELECT count(*) FROM sqlite_master", &nobjects,
+                                   "reading the schema", err, errlen);
         if (rc != RESULTS_OK) goto fail;
         if (nobjects == 0 && app_id == 0 && version == 0) {
             if (read_only) {
@@ -421,8 +420,8 @@ int results_open(results **out, const char *path, int read_only, char *err,
     if (!read_only) {
         /* Only now that the file is known to be ours may it be changed. */
         sqlite3_stmt *st;
-        rc = prepare(r, "PRAGMA journal_mode = WAL", &st,
-                     "switching to WAL mode", err, errlen);
+        rc = results_prepare(r, "PRAGMA journal_mode = WAL", &st,
+                             "switching to WAL mode", err, errlen);
         if (rc != RESULTS_OK) goto fail;
         int step = sqlite3_step(st);
         int wal = step == SQLITE_ROW && sqlite3_column_text(st, 0) &&
@@ -480,8 +479,8 @@ int results_step_done(results *r, sqlite3_stmt *st, const char *what, char *err,
 static int load_point_ids(results *r, int64_t id, size_t npoints,
                           int64_t *point_id, char *err, size_t errlen) {
     sqlite3_stmt *st;
-    int rc = prepare(r, "SELECT idx, id FROM points WHERE experiment = ?",
-                     &st, "reading the points", err, errlen);
+    int rc = results_prepare(r, "SELECT idx, id FROM points WHERE experiment = ?",
+                             &st, "reading the points", err, errlen);
     if (rc != RESULTS_OK) return rc;
     size_t seen = 0;
     for (size_t p = 0; p < npoints; p++) point_id[p] = 0;
@@ -513,12 +512,12 @@ static int insert_experiment(results *r, const results_experiment_spec *s,
     char when[32];
     now_iso(when, sizeof when);
     const grid *g = s->grid;
-    int rc = prepare(r,
-                     "INSERT INTO experiments(scenario_file, scenario_text, "
-                     "scenario_hash, overrides, grid, mode, precision, "
-                     "max_reps, points, command_line, stalesim_version, "
-                     "started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                     &st, "recording the experiment", err, errlen);
+    int rc = results_prepare(r,
+                             "INSERT INTO experiments(scenario_file, scenario_text, "
+                             "scenario_hash, overrides, grid, mode, precision, "
+                             "max_reps, points, command_line, stalesim_version, "
+                             "started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                             &st, "recording the experiment", err, errlen);
     if (rc != RESULTS_OK) return rc;
     results_bind_text(st, 1, s->scenario_file);
     results_bind_text(st, 2, s->scenario_text);
@@ -539,9 +538,9 @@ static int insert_experiment(results *r, const results_experiment_spec *s,
     if (rc != RESULTS_OK) return rc;
     *id = sqlite3_last_insert_rowid(r->db);
 
-    rc = prepare(r, "INSERT INTO vary(experiment, position, key, spec, "
-                    "n_values) VALUES (?,?,?,?,?)",
-                 &st, "recording the grid", err, errlen);
+    rc = results_prepare(r, "INSERT INTO vary(experiment, position, key, spec, "
+                            "n_values) VALUES (?,?,?,?,?)",
+                         &st, "recording the grid", err, errlen);
     if (rc != RESULTS_OK) return rc;
     for (size_t a = 0; a < g->naxes && rc == RESULTS_OK; a++) {
         sqlite3_reset(st);
@@ -556,13 +555,13 @@ static int insert_experiment(results *r, const results_experiment_spec *s,
     if (rc != RESULTS_OK) return rc;
 
     sqlite3_stmt *pv = NULL;
-    rc = prepare(r, "INSERT INTO points(experiment, idx, label, reps_target) "
-                    "VALUES (?,?,?,?)",
-                 &st, "recording the points", err, errlen);
+    rc = results_prepare(r, "INSERT INTO points(experiment, idx, label, reps_target) "
+                            "VALUES (?,?,?,?)",
+                         &st, "recording the points", err, errlen);
     if (rc == RESULTS_OK)
-        rc = prepare(r, "INSERT INTO point_values(point, key, value, "
-                        "value_num) VALUES (?,?,?,?)",
-                     &pv, "recording the point values", err, errlen);
+        rc = results_prepare(r, "INSERT INTO point_values(point, key, value, "
+                                "value_num) VALUES (?,?,?,?)",
+                             &pv, "recording the point values", err, errlen);
     char label[2048];
     for (size_t p = 0; p < g->npoints && rc == RESULTS_OK; p++) {
         grid_point_label(g, p, label, sizeof label);
@@ -605,11 +604,11 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
         free(grid_text);
         return rc;
     }
-    rc = prepare(r,
-                 "SELECT id, points FROM experiments WHERE scenario_hash = ? "
-                 "AND scenario_text = ? AND overrides = ? AND grid = ? AND "
-                 "mode = ? ORDER BY id DESC LIMIT 1",
-                 &st, "looking for the experiment", err, errlen);
+    rc = results_prepare(r,
+                         "SELECT id, points FROM experiments WHERE scenario_hash = ? "
+                         "AND scenario_text = ? AND overrides = ? AND grid = ? AND "
+                         "mode = ? ORDER BY id DESC LIMIT 1",
+                         &st, "looking for the experiment", err, errlen);
     if (rc != RESULTS_OK) goto out;
     results_bind_text(st, 1, hash);
     results_bind_text(st, 2, s->scenario_text);
@@ -632,7 +631,7 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
     if (rc == RESULTS_OK)
         rc = results_exec(r, "COMMIT", "committing the experiment", err, errlen);
 out:
-    if (rc != RESULTS_OK) rollback(r);
+    if (rc != RESULTS_OK) results_rollback(r);
     free(grid_text);
     return rc;
 }
@@ -640,11 +639,11 @@ out:
 int results_each_stored_run(results *r, int64_t id, results_run_fn fn,
                             void *arg, char *err, size_t errlen) {
     sqlite3_stmt *st;
-    int rc = prepare(r,
-                     "SELECT p.idx, r.rep, r.stale_read_fraction FROM runs r "
-                     "JOIN points p ON p.id = r.point WHERE p.experiment = ? "
-                     "ORDER BY p.idx, r.rep",
-                     &st, "reading the stored runs", err, errlen);
+    int rc = results_prepare(r,
+                             "SELECT p.idx, r.rep, r.stale_read_fraction FROM runs r "
+                             "JOIN points p ON p.id = r.point WHERE p.experiment = ? "
+                             "ORDER BY p.idx, r.rep",
+                             &st, "reading the stored runs", err, errlen);
     if (rc != RESULTS_OK) return rc;
     sqlite3_bind_int64(st, 1, id);
     int step;
@@ -677,22 +676,6 @@ static char *insert_run_sql(const results *r) {
     p += sprintf(p, ", events, wall_s, finished_at) VALUES (?, ?, ?");
     for (int m = 0; m < M_COUNT; m++) p += sprintf(p, ", ?");
     sprintf(p, ", ?, ?, ?) ON CONFLICT (point, rep) DO NOTHING");
-    return s;
-}
-
-/* SELECT of a run; metrics the file has no column for read as NULL. */
-static char *select_run_sql(const results *r) {
-    size_t len = 256;
-    for (int m = 0; m < M_COUNT; m++)
-        len += strlen(world_metric_name((world_metric)m)) + 8;
-    char *s = malloc(len), *p = s;
-    if (!s) return NULL;
-    p += sprintf(p, "SELECT id, events, wall_s");
-    for (int m = 0; m < M_COUNT; m++)
-        p += r->has_metric[m]
-                 ? sprintf(p, ", \"%s\"", world_metric_name((world_metric)m))
-                 : sprintf(p, ", NULL");
-    sprintf(p, " FROM runs WHERE point = ? AND rep = ?");
     return s;
 }
 
@@ -850,16 +833,16 @@ fail:
         sqlite3_exec(r->db, "ROLLBACK TO write_run; RELEASE write_run", NULL,
                      NULL, NULL);
     else
-        rollback(r);
+        results_rollback(r);
     return rc;
 }
 
 int results_point_done(results *r, int64_t point_id, int hit_cap,
                        double rel_halfwidth, char *err, size_t errlen) {
     sqlite3_stmt *st;
-    int rc = prepare(r, "UPDATE points SET done = 1, hit_cap = ?, "
-                        "rel_halfwidth = ? WHERE id = ?",
-                     &st, "marking a point done", err, errlen);
+    int rc = results_prepare(r, "UPDATE points SET done = 1, hit_cap = ?, "
+                                "rel_halfwidth = ? WHERE id = ?",
+                             &st, "marking a point done", err, errlen);
     if (rc != RESULTS_OK) return rc;
     sqlite3_bind_int(st, 1, hit_cap ? 1 : 0);
     sqlite3_bind_double(st, 2, rel_halfwidth); /* NaN -> NULL */
@@ -875,18 +858,17 @@ int results_begin(results *r, char *err, size_t errlen) {
 
 int results_commit(results *r, char *err, size_t errlen) {
     int rc = results_exec(r, "COMMIT", "committing", err, errlen);
-    if (rc != RESULTS_OK) rollback(r);
+    if (rc != RESULTS_OK) results_rollback(r);
     return rc;
 }
 
-void results_rollback(results *r) { rollback(r); }
 
 int results_experiment_finished(results *r, int64_t id, char *err,
                                 size_t errlen) {
     sqlite3_stmt *st;
-    int rc = prepare(r, "UPDATE experiments SET finished_at = ? WHERE id = ? "
-                    "AND finished_at IS NULL",
-                     &st, "marking the experiment finished", err, errlen);
+    int rc = results_prepare(r, "UPDATE experiments SET finished_at = ? WHERE id = ? "
+                            "AND finished_at IS NULL",
+                             &st, "marking the experiment finished", err, errlen);
     if (rc != RESULTS_OK) return rc;
     char when[32];
     now_iso(when, sizeof when);
@@ -894,304 +876,5 @@ int results_experiment_finished(results *r, int64_t id, char *err,
     sqlite3_bind_int64(st, 2, id);
     rc = results_step_done(r, st, "marking the experiment finished", err, errlen);
     sqlite3_finalize(st);
-    return rc;
-}
-
-int results_dist_index(const char *name) {
-    for (int d = 0; d < D_COUNT; d++)
-        if (strcmp(name, world_dist_name((world_dist)d)) == 0) return d;
-    return -1;
-}
-
-int results_cause_index(const char *name) {
-    for (int c = 0; c < CAUSE_COUNT; c++)
-        if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0) return c;
-    return -1;
-}
-
-double results_column_real(sqlite3_stmt *st, int i) {
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? NAN : sqlite3_column_double(st, i);
-}
-
-int results_read_run(results *r, int64_t point_id, uint32_t rep,
-                     world_result *out, char *err, size_t errlen) {
-    const char *what = "reading a run";
-    sqlite3_stmt *st = results_cached_gen(r, ST_SELECT_RUN, select_run_sql, what, err,
-                                  errlen);
-    if (!st) return RESULTS_EIO;
-    sqlite3_bind_int64(st, 1, point_id);
-    sqlite3_bind_int64(st, 2, rep);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        sim_errf(err, errlen, "%s: no run %u of point %lld", r->path, rep,
-             (long long)point_id);
-        return RESULTS_EINPUT;
-    }
-    if (step != SQLITE_ROW) return results_sql_fail(r, what, err, errlen);
-    int64_t run = sqlite3_column_int64(st, 0);
-    out->events = (uint64_t)sqlite3_column_int64(st, 1);
-    out->wall_s = sqlite3_column_double(st, 2);
-    for (int m = 0; m < M_COUNT; m++) out->metric[m] = results_column_real(st, 3 + m);
-    sqlite3_reset(st);
-    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&out->dist[d]);
-    memset(out->stale_by_cause, 0, sizeof out->stale_by_cause);
-
-    st = results_cached(r, ST_SELECT_BINS,
-                "SELECT name, bin, count FROM distributions WHERE run = ?",
-                what, err, errlen);
-    if (!st) return RESULTS_EIO;
-    sqlite3_bind_int64(st, 1, run);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int d = results_dist_index((const char *)sqlite3_column_text(st, 0));
-        int64_t bin = sqlite3_column_int64(st, 1);
-        uint64_t c = (uint64_t)sqlite3_column_int64(st, 2);
-        if (d < 0) continue; /* a distribution this build does not know */
-        if (bin < -1 || bin >= SIM_HIST_BINS) {
-            sim_errf(err, errlen, "%s: run %lld has bin %lld of '%s', outside "
-                 "-1..%d", r->path, (long long)run, (long long)bin,
-                 (const char *)sqlite3_column_text(st, 0), SIM_HIST_BINS - 1);
-            sqlite3_reset(st);
-            return RESULTS_EINPUT;
-        }
-        if (bin < 0) out->dist[d].zeros = c;
-        else out->dist[d].bins[bin] = c;
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
-
-    st = results_cached(r, ST_SELECT_STATS,
-                "SELECT name, n, mean_ns, m2_ns2, min_ns, max_ns FROM "
-                "dist_stats WHERE run = ?",
-                what, err, errlen);
-    if (!st) return RESULTS_EIO;
-    sqlite3_bind_int64(st, 1, run);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int d = results_dist_index((const char *)sqlite3_column_text(st, 0));
-        if (d < 0) continue; /* a distribution this build does not know */
-        sim_tally *t = &out->dist[d].tally;
-        t->n = (uint64_t)sqlite3_column_int64(st, 1);
-        t->mean = sqlite3_column_double(st, 2);
-        t->m2 = sqlite3_column_double(st, 3);
-        t->min = results_column_real(st, 4);
-        t->max = results_column_real(st, 5);
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
-
-    st = results_cached(r, ST_SELECT_CAUSES,
-                "SELECT cause, stale_reads FROM causes WHERE run = ?", what,
-                err, errlen);
-    if (!st) return RESULTS_EIO;
-    sqlite3_bind_int64(st, 1, run);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int c = results_cause_index((const char *)sqlite3_column_text(st, 0));
-        if (c >= 0)
-            out->stale_by_cause[c] = (uint64_t)sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
-    return results_family_read(r, run, out, err, errlen);
-}
-
-/* ---- reading experiments ------------------------------------------------------ */
-
-static char *column_dup(sqlite3_stmt *st, int i) {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return strdup(t ? (const char *)t : "");
-}
-
-void results_experiment_fini(results_experiment *e) {
-    if (!e) return;
-    free(e->scenario_file);
-    free(e->scenario_hash);
-    free(e->mode);
-    free(e->command_line);
-    free(e->version);
-    free(e->started_at);
-    free(e->finished_at);
-    for (size_t k = 0; k < e->nkeys; k++) free(e->key[k]);
-    free(e->key);
-    for (size_t p = 0; p < e->npoints; p++) {
-        for (size_t k = 0; e->point[p].value && k < e->nkeys; k++)
-            free(e->point[p].value[k]);
-        free(e->point[p].value);
-    }
-    free(e->point);
-    memset(e, 0, sizeof *e);
-}
-
-int results_experiment_load(results *r, int64_t id, results_experiment *e,
-                            char *err, size_t errlen) {
-    memset(e, 0, sizeof *e);
-    sqlite3_stmt *st = NULL;
-    int rc = RESULTS_OK, step;
-    const char *what = "reading the experiment";
-    if (id == 0) {
-        rc = query_int(r, "SELECT coalesce(max(id), 0) FROM experiments", &id,
-                       what, err, errlen);
-        if (rc != RESULTS_OK) return rc;
-        if (id == 0) {
-            sim_errf(err, errlen, "%s: holds no experiment yet", r->path);
-            return RESULTS_EINPUT;
-        }
-    }
-    /* One read transaction, so a sweep writing meanwhile cannot tear it. */
-    rc = results_exec(r, "BEGIN", what, err, errlen);
-    if (rc != RESULTS_OK) return rc;
-    rc = prepare(r, "SELECT scenario_file, scenario_hash, mode, command_line, "
-                    "stalesim_version, started_at, coalesce(finished_at, ''), "
-                    "points FROM experiments WHERE id = ?",
-                 &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        sim_errf(err, errlen, "%s: no experiment %lld", r->path, (long long)id);
-        rc = RESULTS_EINPUT;
-        goto out;
-    }
-    if (step != SQLITE_ROW) {
-        rc = results_sql_fail(r, what, err, errlen);
-        goto out;
-    }
-    e->id = id;
-    e->scenario_file = column_dup(st, 0);
-    e->scenario_hash = column_dup(st, 1);
-    e->mode = column_dup(st, 2);
-    e->command_line = column_dup(st, 3);
-    e->version = column_dup(st, 4);
-    e->started_at = column_dup(st, 5);
-    e->finished_at = column_dup(st, 6);
-    int64_t npoints = sqlite3_column_int64(st, 7);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (!e->scenario_file || !e->scenario_hash || !e->mode ||
-        !e->command_line || !e->version || !e->started_at || !e->finished_at)
-        goto oom;
-
-    rc = prepare(r, "SELECT key FROM vary WHERE experiment = ? ORDER BY "
-                    "position", &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        char **k = realloc(e->key, (e->nkeys + 1) * sizeof *k);
-        if (!k) goto oom;
-        e->key = k;
-        if (!(e->key[e->nkeys] = column_dup(st, 0))) goto oom;
-        e->nkeys++;
-    }
-    if (step != SQLITE_DONE) {
-        rc = results_sql_fail(r, what, err, errlen);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-
-    if (npoints < 0 || npoints > GRID_MAX_POINTS) {
-        sim_errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
-             (long long)id, (long long)npoints);
-        rc = RESULTS_EINPUT;
-        goto out;
-    }
-    e->point = calloc((size_t)npoints + 1, sizeof *e->point);
-    if (!e->point) goto oom;
-    rc = prepare(r, "SELECT id, idx, reps_target, reps_done, done, hit_cap "
-                    "FROM points WHERE experiment = ? ORDER BY idx",
-                 &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && e->npoints < (size_t)npoints) {
-        results_point *p = &e->point[e->npoints++];
-        p->id = sqlite3_column_int64(st, 0);
-        p->index = (uint32_t)sqlite3_column_int64(st, 1);
-        p->reps_target = (uint32_t)sqlite3_column_int64(st, 2);
-        p->reps_done = (uint32_t)sqlite3_column_int64(st, 3);
-        p->done = sqlite3_column_int(st, 4);
-        p->hit_cap = sqlite3_column_int(st, 5);
-        p->value = calloc(e->nkeys + 1, sizeof *p->value);
-        if (!p->value) goto oom;
-    }
-    if (step != SQLITE_DONE && step != SQLITE_ROW) {
-        rc = results_sql_fail(r, what, err, errlen);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-
-    rc = prepare(r, "SELECT value FROM point_values WHERE point = ? AND "
-                    "key = ?", &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
-    for (size_t p = 0; p < e->npoints; p++)
-        for (size_t k = 0; k < e->nkeys; k++) {
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, e->point[p].id);
-            sqlite3_bind_text(st, 2, e->key[k], -1, SQLITE_STATIC);
-            step = sqlite3_step(st);
-            if (step != SQLITE_ROW && step != SQLITE_DONE) {
-                rc = results_sql_fail(r, what, err, errlen);
-                goto out;
-            }
-            e->point[p].value[k] =
-                step == SQLITE_ROW ? column_dup(st, 0) : strdup("?");
-            if (!e->point[p].value[k]) goto oom;
-        }
-    rc = RESULTS_OK;
-    goto out;
-oom:
-    sim_errf(err, errlen, "%s: out of memory", r->path);
-    rc = RESULTS_EIO;
-out:
-    sqlite3_finalize(st);
-    if (rc == RESULTS_OK) {
-        rc = results_exec(r, "COMMIT", what, err, errlen);
-    } else {
-        rollback(r);
-    }
-    if (rc != RESULTS_OK) results_experiment_fini(e);
-    return rc;
-}
-
-int results_each_run(results *r, int64_t point_id, results_result_fn fn,
-                     void *arg, char *err, size_t errlen) {
-    const char *what = "reading the runs of a point";
-    sqlite3_stmt *st;
-    int rc = prepare(r, "SELECT rep FROM runs WHERE point = ? ORDER BY rep",
-                     &st, what, err, errlen);
-    if (rc != RESULTS_OK) return rc;
-    sqlite3_bind_int64(st, 1, point_id);
-    uint32_t *reps = NULL;
-    size_t n = 0, cap = 0;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            uint32_t *p = realloc(reps, cap * sizeof *p);
-            if (!p) {
-                step = SQLITE_NOMEM;
-                break;
-            }
-            reps = p;
-        }
-        reps[n++] = (uint32_t)sqlite3_column_int64(st, 0);
-    }
-    if (step == SQLITE_NOMEM) {
-        sim_errf(err, errlen, "%s: out of memory", r->path);
-        rc = RESULTS_EIO;
-    } else if (step != SQLITE_DONE) {
-        rc = results_sql_fail(r, what, err, errlen);
-    }
-    sqlite3_finalize(st);
-    world_result *res = rc == RESULTS_OK ? malloc(sizeof *res) : NULL;
-    if (rc == RESULTS_OK && !res) {
-        sim_errf(err, errlen, "%s: out of memory", r->path);
-        rc = RESULTS_EIO;
-    }
-    for (size_t i = 0; i < n && rc == RESULTS_OK; i++) {
-        rc = results_read_run(r, point_id, reps[i], res, err, errlen);
-        if (rc == RESULTS_OK && fn(arg, reps[i], res) != 0) break;
-    }
-    free(res);
-    free(reps);
     return rc;
 }

@@ -175,6 +175,7 @@ typedef struct results_experiment {
     int64_t id;
     char *scenario_file, *scenario_hash, *mode, *command_line, *version;
     char *started_at, *finished_at; /* finished_at "" while incomplete */
+    char *scenario_text, *overrides; /* NULL until results_experiment_texts */
     size_t nkeys;
     char **key;          /* varied keys in --vary order */
     size_t npoints;
@@ -186,6 +187,13 @@ typedef struct results_experiment {
 int results_experiment_load(results *r, int64_t id, results_experiment *out,
                             char *err, size_t errlen);
 void results_experiment_fini(results_experiment *e);
+
+/* Reads what results_experiment_load leaves NULL: the scenario's INI text
+ * and the --set overrides (one a line) of loaded experiment e.
+ * RESULTS_EINPUT when a stored text of the experiment is longer than a
+ * scenario file may be (not a database stalesim wrote). */
+int results_experiment_texts(results *r, results_experiment *e, char *err,
+                             size_t errlen);
 
 /* Calls fn for every stored run of a point, in rep order, with the run read
  * back as by results_read_run. */

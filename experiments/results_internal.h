@@ -1,6 +1,7 @@
-/* Internals of the SQLite results store shared by its two files:
- * results.c (schema, experiments, runs, reads) and results_family.c (the
- * per-family tables).  Not for use outside experiments/results*.c. */
+/* Internals of the SQLite results store shared by its files: results.c
+ * (schema, experiments, writing runs), results_read.c (reading them back),
+ * results_family.c (the per-family tables), results_reuse.c and
+ * results_study.c.  Not for use outside experiments/results*.c. */
 #ifndef STALESIM_EXPERIMENTS_RESULTS_INTERNAL_H
 #define STALESIM_EXPERIMENTS_RESULTS_INTERNAL_H
 
@@ -53,6 +54,12 @@ struct results {
 int results_sql_fail(results *r, const char *what, char *err, size_t errlen);
 int results_exec(results *r, const char *sql, const char *what, char *err,
                  size_t errlen);
+/* A statement of one's own (finalize it); *st NULL on failure. */
+int results_prepare(results *r, const char *sql, sqlite3_stmt **st,
+                    const char *what, char *err, size_t errlen);
+/* One integer from a single-row query (0 when it has no row). */
+int results_query_int(results *r, const char *sql, int64_t *out,
+                      const char *what, char *err, size_t errlen);
 /* Statement `which`, prepared from sql on first use (NULL on failure). */
 sqlite3_stmt *results_cached(results *r, int which, const char *sql,
                              const char *what, char *err, size_t errlen);

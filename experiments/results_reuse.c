@@ -20,23 +20,16 @@ static const char configs_sql[] =
     "CREATE INDEX IF NOT EXISTS point_configs_by_config "
     "ON point_configs(config);\n";
 
-static int prepare(results *r, const char *sql, sqlite3_stmt **st,
-                   const char *what, char *err, size_t errlen) {
-    if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK)
-        return results_sql_fail(r, what, err, errlen);
-    return RESULTS_OK;
-}
-
 int results_point_config(results *r, int64_t point_id, const char *config,
                          char *err, size_t errlen) {
     int rc = results_exec(r, configs_sql, "adding table point_configs", err,
                           errlen);
     if (rc != RESULTS_OK) return rc;
     sqlite3_stmt *st;
-    rc = prepare(r,
-                 "INSERT INTO point_configs(point, config) VALUES (?, ?) "
-                 "ON CONFLICT(point) DO UPDATE SET config = excluded.config",
-                 &st, "recording a point's configuration", err, errlen);
+    rc = results_prepare(r,
+                         "INSERT INTO point_configs(point, config) VALUES (?, ?) "
+                         "ON CONFLICT(point) DO UPDATE SET config = excluded.config",
+                         &st, "recording a point's configuration", err, errlen);
     if (rc != RESULTS_OK) return rc;
     sqlite3_bind_int64(st, 1, point_id);
     results_bind_text(st, 2, config);
@@ -60,18 +53,18 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
     }
     /* For every replication below `reps` this point lacks, one point of the
      * same configuration that has it. */
-    int rc = prepare(
-        r,
-        "SELECT src.rep, MIN(src.point), MIN(src.seed) FROM runs src "
-        "JOIN point_configs pc ON pc.point = src.point "
-        "WHERE pc.config = ? AND src.point != ? AND src.rep < ? "
-        "AND NOT EXISTS (SELECT 1 FROM runs mine WHERE mine.point = ? "
-        "AND mine.rep = src.rep) "
-        /* a run stored without its family rows (a file from before the
-         * family tables) is not whole: computed again instead */
-        "AND (? = 0 OR EXISTS (SELECT 1 FROM family_runs f WHERE f.run = "
-        "src.id)) GROUP BY src.rep ORDER BY src.rep",
-        &st, "looking for reusable runs", err, errlen);
+    int rc = results_prepare(
+                r,
+                "SELECT src.rep, MIN(src.point), MIN(src.seed) FROM runs src "
+                "JOIN point_configs pc ON pc.point = src.point "
+                "WHERE pc.config = ? AND src.point != ? AND src.rep < ? "
+                "AND NOT EXISTS (SELECT 1 FROM runs mine WHERE mine.point = ? "
+                "AND mine.rep = src.rep) "
+                /* a run stored without its family rows (a file from before the
+                 * family tables) is not whole: computed again instead */
+                "AND (? = 0 OR EXISTS (SELECT 1 FROM family_runs f WHERE f.run = "
+                "src.id)) GROUP BY src.rep ORDER BY src.rep",
+                &st, "looking for reusable runs", err, errlen);
     if (rc != RESULTS_OK) goto out;
     sqlite3_bind_text(st, 1, config, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, point_id);

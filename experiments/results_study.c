@@ -70,16 +70,6 @@ int results_study_ensure(results *r, char *err, size_t errlen) {
     return rc;
 }
 
-/* A one-shot statement (not cached: studies write little). */
-static int prep(results *r, const char *sql, sqlite3_stmt **st,
-                const char *what, char *err, size_t errlen) {
-    if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK) {
-        *st = NULL;
-        return results_sql_fail(r, what, err, errlen);
-    }
-    return RESULTS_OK;
-}
-
 int results_study_open(results *r, const char *kind, const char *spec,
                        const char *scenario_file, const char *command_line,
                        int64_t *id, int *resumed, char *err, size_t errlen) {
@@ -88,8 +78,8 @@ int results_study_open(results *r, const char *kind, const char *spec,
     sqlite3_stmt *st = NULL;
     int rc = results_exec(r, "BEGIN IMMEDIATE", "opening a study", err, errlen);
     if (rc != RESULTS_OK) return rc;
-    rc = prep(r, "SELECT id FROM studies WHERE kind = ? AND spec_hash = ? "
-                 "AND spec = ?", &st, "finding the study", err, errlen);
+    rc = results_prepare(r, "SELECT id FROM studies WHERE kind = ? AND spec_hash = ? "
+                            "AND spec = ?", &st, "finding the study", err, errlen);
     if (rc != RESULTS_OK) goto fail;
     results_bind_text(st, 1, kind);
     results_bind_text(st, 2, hash);
@@ -106,11 +96,11 @@ int results_study_open(results *r, const char *kind, const char *spec,
     st = NULL;
     if (step == SQLITE_DONE) {
         *resumed = 0;
-        rc = prep(r, "INSERT INTO studies(kind, spec_hash, spec, "
-                     "scenario_file, command_line, version, started_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?, "
-                     "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                  &st, "creating the study", err, errlen);
+        rc = results_prepare(r, "INSERT INTO studies(kind, spec_hash, spec, "
+                                "scenario_file, command_line, version, started_at) "
+                                "VALUES (?, ?, ?, ?, ?, ?, "
+                                "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                             &st, "creating the study", err, errlen);
         if (rc != RESULTS_OK) goto fail;
         results_bind_text(st, 1, kind);
         results_bind_text(st, 2, hash);
@@ -137,9 +127,9 @@ int results_study_load_config(results *r, int64_t id, const char *config,
                               size_t errlen) {
     if (!has_study_tables(r)) return RESULTS_OK;
     sqlite3_stmt *st;
-    int rc = prep(r, "SELECT rep, family, metric, value FROM study_runs "
-                     "WHERE study = ? AND config = ?",
-                  &st, "reading stored runs", err, errlen);
+    int rc = results_prepare(r, "SELECT rep, family, metric, value FROM study_runs "
+                                "WHERE study = ? AND config = ?",
+                             &st, "reading stored runs", err, errlen);
     if (rc != RESULTS_OK) return rc;
     sqlite3_bind_int64(st, 1, id);
     results_bind_text(st, 2, config);
@@ -167,9 +157,9 @@ int results_study_write_run(results *r, int64_t id, const char *config,
     sqlite3_stmt *st = NULL;
     int rc = results_exec(r, "BEGIN IMMEDIATE", "storing a run", err, errlen);
     if (rc != RESULTS_OK) return rc;
-    rc = prep(r, "INSERT OR REPLACE INTO study_runs(study, config, rep, "
-                 "family, metric, value) VALUES (?, ?, ?, ?, ?, ?)",
-              &st, "storing a run", err, errlen);
+    rc = results_prepare(r, "INSERT OR REPLACE INTO study_runs(study, config, rep, "
+                            "family, metric, value) VALUES (?, ?, ?, ?, ?, ?)",
+                         &st, "storing a run", err, errlen);
     for (int f = -1; f < res->nfamilies && rc == RESULTS_OK; f++)
         for (int m = 0; m < M_COUNT && rc == RESULTS_OK; m++) {
             sqlite3_reset(st);
@@ -195,9 +185,9 @@ int results_study_finish(results *r, int64_t id, const char *text,
     int rc = results_exec(r, "BEGIN IMMEDIATE", "storing the answer", err,
                           errlen);
     if (rc != RESULTS_OK) return rc;
-    rc = prep(r, "UPDATE studies SET answer_text = ?, answer_json = ?, "
-                 "finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                 "WHERE id = ?", &st, "storing the answer", err, errlen);
+    rc = results_prepare(r, "UPDATE studies SET answer_text = ?, answer_json = ?, "
+                            "finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                            "WHERE id = ?", &st, "storing the answer", err, errlen);
     if (rc == RESULTS_OK) {
         results_bind_text(st, 1, text);
         results_bind_text(st, 2, json);
@@ -207,8 +197,8 @@ int results_study_finish(results *r, int64_t id, const char *text,
     sqlite3_finalize(st);
     st = NULL;
     if (rc == RESULTS_OK) {
-        rc = prep(r, "DELETE FROM study_inputs WHERE study = ?", &st,
-                  "storing the inputs", err, errlen);
+        rc = results_prepare(r, "DELETE FROM study_inputs WHERE study = ?", &st,
+                             "storing the inputs", err, errlen);
         if (rc == RESULTS_OK) {
             sqlite3_bind_int64(st, 1, id);
             rc = results_step_done(r, st, "storing the inputs", err, errlen);
@@ -217,11 +207,11 @@ int results_study_finish(results *r, int64_t id, const char *text,
         st = NULL;
     }
     if (rc == RESULTS_OK && nin > 0)
-        rc = prep(r, "INSERT INTO study_inputs(study, method, rank, key, low, "
-                     "base, high, y_low, y_base, y_high, effect, effect_ci, "
-                     "total, total_ci, runs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                     "?, ?, ?, ?, ?, ?, ?)",
-                  &st, "storing the inputs", err, errlen);
+        rc = results_prepare(r, "INSERT INTO study_inputs(study, method, rank, key, low, "
+                                "base, high, y_low, y_base, y_high, effect, effect_ci, "
+                                "total, total_ci, runs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                                "?, ?, ?, ?, ?, ?, ?)",
+                             &st, "storing the inputs", err, errlen);
     for (size_t i = 0; i < nin && rc == RESULTS_OK; i++) {
         const results_study_input *x = &in[i];
         sqlite3_reset(st);
@@ -277,10 +267,10 @@ void results_study_list_free(results_study *s, size_t n) {
 static int load_inputs(results *r, results_study *s, char *err,
                        size_t errlen) {
     sqlite3_stmt *st;
-    int rc = prep(r, "SELECT method, key, low, base, high, y_low, y_base, "
-                     "y_high, effect, effect_ci, total, total_ci, runs FROM "
-                     "study_inputs WHERE study = ? ORDER BY method, rank",
-                  &st, "reading the inputs", err, errlen);
+    int rc = results_prepare(r, "SELECT method, key, low, base, high, y_low, y_base, "
+                                "y_high, effect, effect_ci, total, total_ci, runs FROM "
+                                "study_inputs WHERE study = ? ORDER BY method, rank",
+                             &st, "reading the inputs", err, errlen);
     if (rc != RESULTS_OK) return rc;
     sqlite3_bind_int64(st, 1, s->id);
     int step;
@@ -326,10 +316,10 @@ int results_study_list(results *r, results_study **out, size_t *n, char *err,
     *n = 0;
     if (!has_study_tables(r)) return RESULTS_OK;
     sqlite3_stmt *st;
-    int rc = prep(r, "SELECT id, kind, scenario_file, command_line, "
-                     "finished_at, answer_text, answer_json FROM studies "
-                     "WHERE finished_at IS NOT NULL ORDER BY id",
-                  &st, "reading the studies", err, errlen);
+    int rc = results_prepare(r, "SELECT id, kind, scenario_file, command_line, "
+                                "finished_at, answer_text, answer_json FROM studies "
+                                "WHERE finished_at IS NOT NULL ORDER BY id",
+                             &st, "reading the studies", err, errlen);
     if (rc != RESULTS_OK) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {

@@ -1,30 +1,32 @@
-/* The plots of a sweep or a run: what each kind draws, from which data, and
- * the one sentence that says what it shows.
+/* The plots of a sweep or a run, drawn from plain series: what each kind
+ * draws and how.
  *
- *   window-cdf  the CDF of stale-window durations, one curve per group, the
- *               TTL of the plotted points marked by a vertical line;
- *   age-hist    the staleness age of stale reads (share of a group's stale
- *               reads per bin, 8 bins a decade), TTL and contract bound
+ *   window-cdf  the CDF of stale-window durations, one curve per series, the
+ *               TTLs marked by vertical lines;
+ *   age-hist    the staleness age of stale reads (share of a series' stale
+ *               reads per bin, 8 bins a decade), TTLs and contract bounds
  *               marked;
- *   vs          a metric (default stale_read_fraction) against a varied key,
- *               one line per group, 95% CI error bars;
- *   tradeoff    stale-read fraction against a cost metric (default
- *               db_reads_per_s, or hit_ratio) as a varied key changes along
- *               each curve, points labelled with the key's value;
+ *   vs          a metric against a varied key, one line per series, 95% CI
+ *               error bars;
+ *   tradeoff    stale-read fraction against a cost metric as a varied key
+ *               changes along each curve, points labelled with the key's
+ *               value;
  *   causes      stacked bars of stale reads per replication by cause.
  * (timeline, a single explained stale read, lives in timeline.h.)
  *
- * Axes are logarithmic where the values drawn span two decades or more and
- * are all positive (decided from the data, per plot); durations are labelled
- * in human units.  A view is built (and every option checked) before any
- * gnuplot starts, so bad usage never leaves a file behind. */
+ * What to draw is decided elsewhere (experiments/plotview.c picks the
+ * points, pools their runs and names the series); this file decides only how:
+ * axes are logarithmic where the values drawn span two decades or more and
+ * are all positive (decided from the data, per plot), durations are labelled
+ * in human units, and every text reaches gnuplot quoted (gnuplot.h). */
 #ifndef STALESIM_PLOTS_KINDS_H
 #define STALESIM_PLOTS_KINDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#include "plots/data.h"
 #include "plots/gnuplot.h"
+#include "sim/stats.h"
 
 typedef enum plot_kind {
     PLOT_WINDOW_CDF,
@@ -42,34 +44,52 @@ const char *plot_kind_name(plot_kind k);
 /* "window-cdf, age-hist, vs, tradeoff, causes, timeline" */
 const char *plot_kind_list(void);
 
-/* What the command line asked for. */
-typedef struct plot_request {
-    plot_kind kind;         /* not PLOT_TIMELINE */
-    const char *x;          /* --x: varied key (vs, tradeoff); NULL default */
-    const char *by;         /* --by: key splitting curves; NULL default */
-    const char *metric;     /* --metric: vs y axis / tradeoff cost axis */
-    const char *const *where; /* --where KEY=VALUE[,VALUE...] */
-    size_t nwhere;
-} plot_request;
+/* One point of a vs or tradeoff curve: a value of the varied key and the
+ * means (with 95% half-widths, NaN when unknown) at it. */
+typedef struct plot_curve_pt {
+    const char *xtext;         /* the value as given to --vary, "30s" */
+    double x;                  /* its number (seconds for a duration); NaN
+                                  for a name */
+    double metric, metric_ci;  /* the metric: vs's y, tradeoff's x */
+    double stale, stale_ci;    /* stale-read fraction: tradeoff's y */
+} plot_curve_pt;
 
-typedef struct plot_view plot_view;
+/* One curve, histogram or bar, with its legend label.  Which fields a kind
+ * reads is said per field. */
+typedef struct plot_series {
+    const char *label;
+    const sim_hist *hist;   /* window-cdf: stale-window durations; age-hist:
+                               stale ages; ns */
+    uint64_t open;          /* window-cdf: windows still open at the end */
+    const double *per_run;  /* causes: stale reads per replication by cause,
+                               plot_figure.ncauses of them */
+    size_t n;               /* vs, tradeoff: the curve's points, in x order */
+    const plot_curve_pt *pt;
+} plot_series;
 
-/* Checks the request against the data and computes what will be drawn.
- * PLOT_EINPUT (message names the option) for a key not varied, a kind the
- * data cannot give (vs from a RUN.json, histograms without bins), an unknown
- * metric; PLOT_ERUNTIME for memory.  *out is NULL on failure. */
-int plot_view_create(plot_view **out, const plot_data *d,
-                     const plot_request *r, char *err, size_t errlen);
-void plot_view_destroy(plot_view *v);
-
-/* The sentence under the plot in a report: what it shows, computed from the
- * same numbers (e.g. "The longest p99 stale window is 21.7s for ttl-only;
- * the shortest 1.95ms for cache-aside."). */
-void plot_view_describe(const plot_view *v, char *buf, size_t len);
+/* A whole plot.  Every string is plain text; the drawing quotes it. */
+typedef struct plot_figure {
+    plot_kind kind;          /* not PLOT_TIMELINE */
+    const char *context;     /* the title's second line */
+    size_t nseries;
+    const plot_series *series;
+    const double *ttl;       /* window-cdf, age-hist: TTLs to mark, s (0,
+                                NaN: none; repeats drawn once) */
+    size_t nttl;
+    const double *bound;     /* age-hist: contract bounds to mark, s */
+    size_t nbound;
+    const char *xkey;        /* vs, tradeoff: the varied key */
+    const char *metric_brief; /* vs, tradeoff: the metric in the title */
+    const char *metric_label; /* ... and on its axis */
+    const char *stale_label;  /* tradeoff: the stale-read fraction's axis */
+    size_t ncauses;           /* causes: the cause names, in order */
+    const char *const *cause;
+    int single_run;           /* causes: from one run's summary (RUN.json) */
+} plot_figure;
 
 /* Sends the whole plot to gnuplot.  Returns 0, or -1 if a write failed (gp
  * keeps the error; gp_close reports it). */
-int plot_view_draw(const plot_view *v, gp *g);
+int plot_figure_draw(const plot_figure *f, gp *g);
 
 /* Shared with timeline.c: title, grid and key style every plot uses. */
 void plot_style_common(gp *g);

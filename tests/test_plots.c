@@ -37,7 +37,7 @@
 #include <CUnit/CUnit.h>
 
 #include "experiments/contract.h"
-#include "plots/data.h"
+#include "experiments/plotdata.h"
 #include "plots/format.h"
 #include "plots/gnuplot.h"
 #include "tests/testing.h"

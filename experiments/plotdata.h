@@ -12,9 +12,13 @@
  * defaults, the stored scenario text, the stored --set overrides, the point's
  * values (plot_data_point_scenario).
  *
+ * This is where experiments/ decides what a plot draws; plots/ only draws
+ * the plain series it is handed (plotview.h).  The database is read through
+ * results.h alone (the schema is known there only).
+ *
  * Functions return PLOT_OK or a negative status with a one-line message. */
-#ifndef STALESIM_PLOTS_DATA_H
-#define STALESIM_PLOTS_DATA_H
+#ifndef STALESIM_EXPERIMENTS_PLOTDATA_H
+#define STALESIM_EXPERIMENTS_PLOTDATA_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +91,14 @@ int plot_data_load(plot_data *d, const char *path, int64_t experiment,
                    char *err, size_t errlen);
 void plot_data_fini(plot_data *d);
 
+/* Loads a RUN.json (plotdata_json.c): what plot_data_load does for a file
+ * that is not a database.  Call plot_data_fini in every case. */
+int plot_data_load_json(plot_data *d, const char *path, char *err,
+                        size_t errlen);
+
+/* An empty point: no runs, empty histograms, NaN means, TTL and bound. */
+void plot_point_init(plot_point *pt);
+
 /* One point per (point, key family) of d, in point order then declaration
  * order, with the varied keys plus a last key "family" (the family's name):
  * each point's runs, histograms and causes are the family's, its TTL,
@@ -115,6 +127,10 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
 /* The numeric reading of a value: seconds for a duration, the number for a
  * number (a unit suffix like "/s" ignored); NaN for a name. */
 double plot_value_number(const char *text);
+
+/* Mean and 95% half-width of the non-NaN values of x[0..n-1]; NaN mean
+ * without values, NaN half-width below two. */
+void plot_mean_ci(const double *x, size_t n, double *mean, double *ci);
 
 /* ---- selections and groups ---------------------------------------------------- */
 
