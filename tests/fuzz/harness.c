@@ -24,8 +24,8 @@
 #include "experiments/recommend.h"
 #include "models/scenario.h"
 #include "models/workload.h"
-#include "plots/data.h"
-#include "plots/kinds.h"
+#include "experiments/plotdata.h"
+#include "experiments/plotview.h"
 
 #define FUZZ_MAX_SETS 32  /* --set lines read from one input */
 #define FUZZ_MAX_VARY 8   /* --vary lines read from one input */
