@@ -6,6 +6,7 @@
 #include "experiments/cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "experiments/commands.h"
+#include "models/rare.h"
 #include "models/workload.h"
 #include "experiments/version.h"
 #include "experiments/shell.h"
@@ -79,6 +81,8 @@ int cli_overrides_have(const cli_overrides *o, const char *flag) {
 /* ---- options ------------------------------------------------------------ */
 
 enum { OPT_SET = 1000001, OPT_REPS, OPT_SEED };
+enum { OPT_RARE = CLI_OPT_RARE, OPT_BOOST = CLI_OPT_BOOST };
+_Static_assert((int)OPT_SEED < (int)OPT_RARE, "option ids");
 
 /* The scenario flags every scenario-taking command shares. */
 static const cli_opt scenario_opts[] = {
@@ -88,6 +92,7 @@ static const cli_opt scenario_opts[] = {
      "replications (same as --set run.reps=N)"},
     {OPT_SEED, "--seed", NULL, "S", 0, "seed (same as --set run.seed=S)"},
     {0, NULL, NULL, NULL, 0, NULL}};
+
 
 void cli_args_init(cli_args *p, const cli_spec *spec, int argc, char **argv,
                    cli_overrides *sets) {
@@ -168,6 +173,10 @@ int cli_next(cli_args *p, const char **value) {
             return CLI_ERROR;
         }
         if (!o->value) {
+            if (!eq && o->id == OPT_RARE) {
+                p->sets->rare = 1;
+                continue;
+            }
             if (!eq) return o->id;
             p->code = cli_fail(EXIT_INPUT, "%s takes no value", o->name);
             return CLI_ERROR;
@@ -181,6 +190,20 @@ int cli_next(cli_args *p, const char **value) {
             return CLI_ERROR;
         }
         if (o->id < OPT_SET) return o->id;
+        if (o->id == OPT_BOOST) {
+            char *end;
+            errno = 0;
+            double b = strtod(*value, &end);
+            if (!**value || *end || errno || !isfinite(b) || b < 1) {
+                p->code = cli_fail(EXIT_INPUT,
+                                   "--boost: '%s' is not a number >= 1",
+                                   *value);
+                return CLI_ERROR;
+            }
+            p->sets->rare = 1;
+            p->sets->boost = b;
+            continue;
+        }
         if (add_override(p, o, *value) != EXIT_OK) return CLI_ERROR;
     }
 }
@@ -289,6 +312,8 @@ int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
     if (scenario_validate(sc, err, sizeof err) != 0 ||
         workload_trace_attach(sc, NULL, err, sizeof err) != 0)
         return cli_fail(EXIT_INPUT, "%s", err);
+    if (o && o->rare)
+        sc->rare_boost = o->boost > 0 ? o->boost : rare_auto_boost(sc);
     return EXIT_OK;
 }
 

@@ -39,6 +39,11 @@ typedef struct cli_override {
 typedef struct cli_overrides {
     cli_override *item;
     int n, cap;
+    /* --rare and --boost (commands with CLI_RARE_OPTS): importance
+     * sampling of fault draws (models/rare.h).  boost 0: chosen by
+     * rare_auto_boost. */
+    int rare;
+    double boost;
 } cli_overrides;
 
 void cli_overrides_fini(cli_overrides *o);
@@ -59,7 +64,7 @@ int cli_parse_jobs(const char *v, int *jobs);
     "online core); the results are the same for any N"
 
 /* Defaults, then FILE (NULL: the built-in default), then the overrides, then
- * validation.  Returns EXIT_OK, or an exit code after printing the error; in
+ * validation, then --rare/--boost (sc->rare_boost).  Returns EXIT_OK, or an exit code after printing the error; in
  * every case call scenario_fini afterwards. */
 int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o);
 
@@ -91,6 +96,21 @@ typedef struct cli_spec {
     const char *after;    /* text after the options, or NULL */
 } cli_spec;
 
+/* --rare and --boost, for the option table of a command that runs
+ * replications (run, check, sweep, compare): cli_next puts them into the
+ * overrides (rare, boost) and never returns them; cli_load_scenario applies
+ * them. */
+#define CLI_OPT_RARE 1000004
+#define CLI_OPT_BOOST 1000005
+#define CLI_RARE_OPTS                                                         \
+    {CLI_OPT_RARE, "--rare", NULL, NULL, 0,                                   \
+     "rare-event estimation: faults drawn at boosted probabilities,\n"        \
+     "stale reads weighted by their likelihood ratio\n"                       \
+     "(docs/rare-events.md)"},                                                \
+    {CLI_OPT_BOOST, "--boost", NULL, "B", 0,                                  \
+     "the boost of --rare (implies it): fault probabilities times B\n"        \
+     "(>= 1; default: the most likely fault on 1% of its draws)"}
+
 /* Prints the usage line (naming every option), the other forms, the about
  * text, every option with its help, and the closing text. */
 void cli_usage(FILE *out, const cli_spec *spec);
@@ -117,8 +137,8 @@ enum cli_next_kind {
 };
 
 /* The next option's id with its value in *value (NULL for a switch), or a
- * cli_next_kind.  --set, --reps and --seed go into p->sets and are never
- * returned.  After CLI_ERROR (message printed: unknown option, missing
+ * cli_next_kind.  --set, --reps and --seed (and --rare, --boost) go into
+ * p->sets and are never returned.  After CLI_ERROR (message printed: unknown option, missing
  * value, out of memory) cli_error_code(p) is the exit code. */
 int cli_next(cli_args *p, const char **value);
 

@@ -40,6 +40,7 @@
 #include "experiments/commands.h"
 #include "models/pattern.h"
 #include "experiments/contract.h"
+#include "experiments/output.h"
 #include "experiments/run.h"
 #include "models/scenario.h"
 #include "sim/stats.h"
@@ -124,6 +125,14 @@ typedef struct clause {
 /* The rule itself is shared with `stalesim report` (experiments/contract.h),
  * so both give the same verdict on the same numbers; the enums agree. */
 static double resolution(double reads) { return contract_resolution(reads); }
+
+/* The floor of a run's upper bounds: the reads' resolution, divided by the
+ * boost under --rare (docs/rare-events.md): with every boosted fault b times
+ * likelier, none seen in N reads bounds their true rate b times lower. */
+static double floor_of(const run_summary *sum, double reads) {
+    double least = resolution(reads);
+    return sum->rare_boost > 1 ? least / sum->rare_boost : least;
+}
 
 static clause judge(const double *x, size_t n, double allowed, double least) {
     contract_clause k = contract_judge(x, n, allowed, least);
@@ -211,7 +220,7 @@ static int check_family(const scenario *sc, const run_summary *sum, int f) {
     size_t n = sum->reps;
     double reads = 0;
     for (size_t r = 0; r < n; r++) reads += sum->family_value[f][M_READS][r];
-    double least = resolution(reads);
+    double least = floor_of(sum, reads);
     clause cl[2];
     cl[0] = judge(sum->family_value[f][M_OVER_MAX_STALENESS_FRACTION], n,
                   1 - view.contract.quantile, least);
@@ -257,6 +266,7 @@ enum { CHECK_JOBS = 1 };
 
 static const cli_opt check_opts[] = {
     {CHECK_JOBS, "--jobs", NULL, "N", 0, CLI_JOBS_HELP},
+    CLI_RARE_OPTS,
     {0, NULL, NULL, NULL, 0, NULL}};
 
 const cli_spec cmd_check_spec = {
@@ -324,6 +334,7 @@ int cmd_check(int argc, char **argv) {
         goto out;
     }
     run_warn_short(&sc, sum, stderr);
+    run_warn_rare(&sc, sum, stderr);
 
     size_t n = sum->reps;
     char bound[64], q[32];
@@ -331,7 +342,7 @@ int cmd_check(int argc, char **argv) {
     fmt_quantile(q, sizeof q, sc.contract.quantile);
     double reads = 0;
     for (size_t r = 0; r < n; r++) reads += sum->value[M_READS][r];
-    double least = resolution(reads);
+    double least = floor_of(sum, reads);
     clause cl[2];
     cl[0] = judge(sum->value[M_OVER_MAX_STALENESS_FRACTION], n,
                   1 - sc.contract.quantile, least);
@@ -383,6 +394,7 @@ int cmd_check(int argc, char **argv) {
     }
 
     print_causes("  ", bound, sum->over_causes, sum->causes);
+    output_text_rare(stdout, "  ", sum);
 
     /* Nines of reads consistent within the bound. */
     const clause *a = &cl[0];
@@ -433,6 +445,12 @@ int cmd_check(int argc, char **argv) {
            sc.run.warmup_auto ? " (auto)" : "",
            (unsigned long long)sc.run.seed, reads, n - 1,
            gsl_cdf_tdist_Pinv(0.95, (double)(n - 1)), upper);
+    if (sum->rare_boost > 1)
+        printf("  (--rare: the fractions, bounds and nines are importance-"
+               "sampling estimates at the true fault rates; the floor is "
+               "divided by the boost %.4g; the cause counts are of the "
+               "boosted run)\n",
+               sum->rare_boost);
 
     if (fflush(stdout) != 0 || ferror(stdout)) {
         code = cli_fail(EXIT_RUNTIME, "writing the verdict: %s",

@@ -27,6 +27,7 @@ static const cli_opt run_opts[] = {
     {RUN_CSV, "--csv", NULL, "FILE", 0,
      "also write the CSV of the same run to FILE"},
     {RUN_JOBS, "--jobs", NULL, "N", 0, CLI_JOBS_HELP},
+    CLI_RARE_OPTS,
     {0, NULL, NULL, NULL, 0, NULL}};
 
 const cli_spec cmd_run_spec = {
@@ -132,6 +133,7 @@ int cmd_run(int argc, char **argv) {
         goto out;
     }
     run_warn_short(&sc, sum, stderr);
+    run_warn_rare(&sc, sum, stderr);
     /* The same run in further formats, without simulating it again. */
     static const output_format extra_format[3] = {0, FORMAT_JSON, FORMAT_CSV};
     for (int k = 1; k < 3; k++) {

@@ -253,6 +253,34 @@ static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
     }
 }
 
+void output_json_rare(FILE *out, const char *prefix, const run_summary *s) {
+    if (s->rare_boost <= 0) return;
+    fprintf(out, "%s\"rare\": {\"boost\": ", prefix);
+    output_json_number(out, s->rare_boost);
+    fputs(", \"ess\": ", out);
+    output_json_number(out, run_summary_ess(s));
+    fprintf(out,
+            ", \"faults\": %llu, \"weighted_stale_reads\": %llu, "
+            "\"overlaps\": %llu, \"overlap_stale_reads\": %llu}",
+            (unsigned long long)s->rare_faults,
+            (unsigned long long)s->rare_weighted,
+            (unsigned long long)s->rare_overlaps,
+            (unsigned long long)s->rare_overlap_stale);
+}
+
+void output_text_rare(FILE *out, const char *indent, const run_summary *s) {
+    if (s->rare_boost <= 0) return;
+    fprintf(out,
+            "%srare-event estimation (--rare): fault probabilities boosted "
+            "x%.4g; stale_read_fraction and over_max_staleness_fraction are "
+            "importance-sampling estimates at the true rates; %llu boosted "
+            "faults, %llu weighted stale reads, effective sample size %.4g, "
+            "%llu overlaps\n",
+            indent, s->rare_boost, (unsigned long long)s->rare_faults,
+            (unsigned long long)s->rare_weighted, run_summary_ess(s),
+            (unsigned long long)s->rare_overlaps);
+}
+
 static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
     fprintf(out, "{\"stalesim\": \"%s\",\n", STALESIM_VERSION);
     if (s->source) {
@@ -262,9 +290,11 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
     }
     fputs(" \"scenario\": ", out);
     output_json_scenario(out, sc);
-    fprintf(out, ",\n \"reps\": %u, \"seed\": %llu, \"warmup_s\": %.10g,\n"
-                 " \"metrics\": {",
+    fprintf(out, ",\n \"reps\": %u, \"seed\": %llu, \"warmup_s\": %.10g,\n",
             s->reps, (unsigned long long)s->seed, (double)s->warmup / 1e9);
+    output_json_rare(out, " ", s);
+    if (s->rare_boost > 0) fputs(",\n", out);
+    fputs(" \"metrics\": {", out);
     for (int m = 0; m < M_COUNT; m++) {
         run_stat st = run_summary_stat(s, (world_metric)m);
         fprintf(out, "%s\n  \"%s\": {\"mean\": ", m ? "," : "",
@@ -361,6 +391,18 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
     }
     fprintf(out, "run,reps,value,%u\nrun,seed,value,%llu\nrun,warmup_s,value,%.10g\n",
             s->reps, (unsigned long long)s->seed, (double)s->warmup / 1e9);
+    if (s->rare_boost > 0) {
+        fprintf(out, "rare,boost,value,%.10g\nrare,ess,value,", s->rare_boost);
+        csv_number(out, run_summary_ess(s));
+        fprintf(out,
+                "\nrare,faults,value,%llu\nrare,weighted_stale_reads,value,"
+                "%llu\nrare,overlaps,value,%llu\n"
+                "rare,overlap_stale_reads,value,%llu\n",
+                (unsigned long long)s->rare_faults,
+                (unsigned long long)s->rare_weighted,
+                (unsigned long long)s->rare_overlaps,
+                (unsigned long long)s->rare_overlap_stale);
+    }
     static const char *const fields[] = {"mean", "ci95", "min", "max"};
     for (int m = 0; m < M_COUNT; m++) {
         run_stat st = run_summary_stat(s, (world_metric)m);
@@ -467,6 +509,10 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
             s->reps, scenario_text(sc, "run", "duration"),
             sc->run.warmup_auto ? "chosen by MSER-5: " : "", warm,
             (unsigned long long)s->seed);
+    if (s->rare_boost > 0) {
+        output_text_rare(out, "", s);
+        fputc('\n', out);
+    }
 
     fprintf(out, "%-26s %11s %11s %11s %11s\n", "metric", "mean", "+-95%",
             "min", "max");

@@ -31,4 +31,12 @@ void output_json_number(FILE *out, double x);
 /* The resolved scenario as a JSON object: {"file": ..., "run": {...}, ...}. */
 void output_json_scenario(FILE *out, const scenario *sc);
 
+/* Under --rare (s->rare_boost > 0; nothing otherwise), what importance
+ * sampling did (docs/rare-events.md): output_json_rare writes the member
+ * `"rare": {"boost": B, "ess": E, "faults": N, "weighted_stale_reads": N,
+ * "overlaps": N, "overlap_stale_reads": N}` preceded by `prefix` (e.g.
+ * ",\n "); output_text_rare writes one line, each preceded by `indent`. */
+void output_json_rare(FILE *out, const char *prefix, const run_summary *s);
+void output_text_rare(FILE *out, const char *indent, const run_summary *s);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "experiments/transport.h"
 #include "experiments/warmup.h"
+#include "models/rare.h"
 #include "sim/stats.h"
 
 void run_summary_destroy(run_summary *s) {
@@ -52,6 +53,12 @@ static void pool(run_summary *s, uint32_t r, const world_result *res) {
             s->family_over_causes[f][c] += res->family_over_causes[f][c];
         }
     }
+    s->rare_stale_w += res->rare_stale_w;
+    s->rare_stale_w2 += res->rare_stale_w2;
+    s->rare_weighted += res->rare_weighted;
+    s->rare_overlap_stale += res->rare_overlap_stale;
+    s->rare_faults += res->rare_faults;
+    s->rare_overlaps += res->rare_overlaps;
     s->events += res->events;
     s->wall_s += res->wall_s;
 }
@@ -235,6 +242,7 @@ run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
     if (!s || !res) goto oom;
     s->reps = sc->run.reps;
     s->seed = sc->run.seed;
+    s->rare_boost = sc->rare_boost > 0 ? sc->rare_boost : 0;
     s->warmup = sc->run.warmup;
     if (sc->run.warmup_auto) {
         sim_time w = choose_warmup(sc, res);
@@ -340,6 +348,47 @@ int run_warn_short(const scenario *sc, const run_summary *s, FILE *out) {
                 "more); run longer or more replications\n",
                 sc->path, (unsigned long long)stale, stale == 1 ? "" : "s",
                 s->reps, s->reps == 1 ? "" : "s", RUN_MIN_STALE);
+        n++;
+    }
+    return n;
+}
+
+double run_summary_ess(const run_summary *s) {
+    return s->rare_stale_w2 > 0
+               ? s->rare_stale_w * s->rare_stale_w / s->rare_stale_w2
+               : 0;
+}
+
+int run_warn_rare(const scenario *sc, const run_summary *s, FILE *out) {
+    if (s->rare_boost <= 0) return 0;
+    int n = 0;
+    if (rare_max_fault_prob(sc) <= 0) {
+        fprintf(out, "stalesim: warning: %s: --rare: the scenario has no "
+                "fault that --rare boosts (docs/rare-events.md): the "
+                "estimate is plain Monte Carlo\n", sc->path);
+        return 1;
+    }
+    if (s->rare_faults < RUN_MIN_STALE) {
+        fprintf(out, "stalesim: warning: %s: --rare: only %llu boosted "
+                "fault%s over %u replication%s (boost %.6g): the weighted "
+                "estimate and its CI rest on too few; run longer, more "
+                "replications, or a larger --boost\n",
+                sc->path, (unsigned long long)s->rare_faults,
+                s->rare_faults == 1 ? "" : "s", s->reps,
+                s->reps == 1 ? "" : "s", s->rare_boost);
+        n++;
+    }
+    if ((double)s->rare_overlaps >
+        RUN_RARE_OVERLAP_SHARE * (double)s->rare_faults) {
+        fprintf(out, "stalesim: warning: %s: --rare: %llu of %llu boosted "
+                "faults overlapped a window an earlier commit's fault kept "
+                "open (%llu stale reads kept stale by both); the estimate "
+                "assumes the windows of different faults rarely meet "
+                "(docs/rare-events.md); a smaller --boost makes them "
+                "rarer\n",
+                sc->path, (unsigned long long)s->rare_overlaps,
+                (unsigned long long)s->rare_faults,
+                (unsigned long long)s->rare_overlap_stale);
         n++;
     }
     return n;

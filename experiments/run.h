@@ -26,6 +26,12 @@ typedef struct run_summary {
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t events;
     double wall_s;
+    /* Importance sampling (--rare; models/rare.h): the boost used (0: off;
+     * 1: --rare found nothing to boost)
+     * and the replications' rare_* figures summed (world_result). */
+    double rare_boost;
+    double rare_stale_w, rare_stale_w2;
+    uint64_t rare_weighted, rare_overlap_stale, rare_faults, rare_overlaps;
     sim_time warmup; /* ns: the warm-up used (chosen by MSER-5 if auto) */
     /* Key families ([family.NAME], in declaration order); 0 without.  The
      * same figures per family, pooled the same way. */
@@ -89,6 +95,20 @@ void run_summary_destroy(run_summary *s);
  * too few values).  Returns how many it printed. */
 #define RUN_MIN_STALE 30
 int run_warn_short(const scenario *sc, const run_summary *s, FILE *out);
+
+/* Kish's effective sample size of the stale reads' weights, (sum w)^2 /
+ * sum w^2 (0 without a stale read); the stale-read count when no weight
+ * differs from 1. */
+double run_summary_ess(const run_summary *s);
+
+/* Under --rare, warnings about the importance-sampling estimate on `out`
+ * (one "stalesim: warning: ..." line each): no fault to boost; fewer than
+ * RUN_MIN_STALE boosted faults; more than RUN_RARE_OVERLAP_SHARE of the
+ * boosted faults overlapping the open window of an earlier commit's fault
+ * (the estimator's approximation, docs/rare-events.md; the output always
+ * gives the count).  Returns how many it printed (0 without --rare). */
+#define RUN_RARE_OVERLAP_SHARE 0.05
+int run_warn_rare(const scenario *sc, const run_summary *s, FILE *out);
 
 /* Mean, CI half-width (NaN for one replication), min and max of metric m. */
 typedef struct run_stat {

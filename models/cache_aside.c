@@ -271,7 +271,16 @@ static void issue_del(world *w, uint32_t rq, uint32_t arg) {
         return;
     }
     sim_time lat = world_latency(w, &world_rsc(w, rq)->cache.del_latency);
-    switch (faults_del(world_rsc(w, rq), &w->rng)) {
+    /* Boosted under --rare once the commit is known (models/rare.h): a DEL
+     * that never lands keeps the copy from the instant it would have. */
+    double lr = 1;
+    fault_outcome outcome =
+        r->version ? faults_del_lr(world_rsc(w, rq), &w->rng, &lr)
+                   : faults_del(world_rsc(w, rq), &w->rng);
+    if (outcome == FAULT_FAIL || outcome == FAULT_TIMEOUT_LOST)
+        world_fault_mark(w, rq, ORACLE_CACHE, r->version, world_now(w) + lat,
+                         lr);
+    switch (outcome) {
     case FAULT_OK:
         world_after(w, lat, rq, CACHE_STEP(D_OK, arg));
         break;
@@ -367,7 +376,9 @@ static void commit(world *w, const cache_variant *v, uint32_t rq) {
         world_respond(w, rq, W_DONE);
         return;
     }
-    if (faults_crash_after_commit(sc, &w->rng)) {
+    double lr = 1;
+    if (faults_crash_after_commit_lr(sc, &w->rng, &lr)) {
+        world_fault_mark(w, rq, ORACLE_CACHE, r->version, world_now(w), lr);
         world_writer_crash(w, rq);
         return;
     }
@@ -394,7 +405,11 @@ static void invalidate_after(world *w, const cache_variant *v, uint32_t rq) {
             return;
         }
         sim_time lat = world_latency(w, &world_rsc(w, rq)->cache.set_latency);
-        int ok = faults_set(world_rsc(w, rq), &w->rng) == FAULT_OK;
+        double lr = 1;
+        int ok = faults_set_lr(world_rsc(w, rq), &w->rng, &lr) == FAULT_OK;
+        if (!ok)
+            world_fault_mark(w, rq, ORACLE_CACHE, world_req(w, rq)->version,
+                             world_now(w) + lat, lr);
         world_after(w, lat, rq, ok ? W_UPD : W_UPD_FAILED);
         break;
     }

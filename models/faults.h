@@ -21,9 +21,24 @@ typedef enum fault_outcome {
     FAULT_TIMEOUT_LOST     /* caller times out; no effect ever */
 } fault_outcome;
 
+/* Draws at the scenario's true probabilities. */
 fault_outcome faults_del(const scenario *sc, const sim_rng *r);
 fault_outcome faults_set(const scenario *sc, const sim_rng *r);
 /* 1 if the writer dies right after its commit. */
 int faults_crash_after_commit(const scenario *sc, const sim_rng *r);
+
+/* The same draws at the probabilities boosted by sc->rare_boost
+ * (models/rare.h; the true ones when it is <= 1, with the same use of the
+ * stream).  *lr receives the likelihood ratio p/p' of the outcome drawn when
+ * it is a fault (a failed or timed-out DEL, a failed SET, a crash), 1
+ * otherwise.  del_timeout_applies is not boosted.  faults_set_lr is for a
+ * writer's update-SET, whose failure leaves a stale value; fills use
+ * faults_set. */
+fault_outcome faults_del_lr(const scenario *sc, const sim_rng *r, double *lr);
+fault_outcome faults_set_lr(const scenario *sc, const sim_rng *r, double *lr);
+int faults_crash_after_commit_lr(const scenario *sc, const sim_rng *r,
+                                 double *lr);
+/* A lost bus message (local.bus_loss), boosted the same way. */
+int faults_bus_lost_lr(const scenario *sc, const sim_rng *r, double *lr);
 
 #endif

@@ -159,11 +159,13 @@ void local_on_commit(world *w, uint32_t rq) {
                      l->copy0 + r->instance);
     for (uint32_t j = 0; j < l->n; j++) {
         if (j == r->instance) continue;
-        int lost = sc->local.bus_loss > 0 &&
-                   gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_FAULTS)) <
-                       sc->local.bus_loss;
-        schedule(w, world_latency(w, &sc->local.bus_latency),
-                 lost ? LOCAL_DELIVER_LOST : LOCAL_DELIVER, j, r->key,
+        double lr = 1; /* boosted under --rare (models/rare.h) */
+        int lost = faults_bus_lost_lr(sc, &w->rng, &lr);
+        sim_time lat = world_latency(w, &sc->local.bus_latency);
+        if (lost)
+            world_fault_mark(w, rq, l->copy0 + j, r->version,
+                             world_now(w) + lat, lr);
+        schedule(w, lat, lost ? LOCAL_DELIVER_LOST : LOCAL_DELIVER, j, r->key,
                  r->version);
     }
 }

@@ -93,6 +93,18 @@ typedef struct over_slot {
     uint32_t total, fam;  /* over the scenario's bound / the family's bound */
 } over_slot;
 
+/* A boosted fault's mark on (key, copy id) (oracle_fault_mark): reads of
+ * versions < v served at or after `from` weigh w; the mark it replaced while
+ * that one still held is kept as prev (reads between the two instants). */
+typedef struct fault_mark {
+    uint64_t id;            /* key << 32 | copy id; ACK_EMPTY when free */
+    sim_time from, prev_from; /* ns */
+    double w, prev_w;       /* likelihood ratios (products when chained) */
+    uint32_t v, prev_v;     /* commits whose invalidation was lost; prev_v
+                               0: no previous mark */
+    uint8_t overlap, prev_overlap; /* chained across different commits */
+} fault_mark;
+
 struct oracle {
     uint32_t nkeys;
     sim_time warmup; /* ns */
@@ -109,6 +121,8 @@ struct oracle {
     size_t nacks, acks_cap; /* acks_cap is a power of two */
     over_slot *over;        /* [over_cap], NULL until the first one */
     size_t nover, over_cap; /* over_cap is a power of two */
+    fault_mark *marks;       /* [marks_cap], NULL until the first mark */
+    size_t nmarks, marks_cap; /* marks_cap is a power of two */
     oracle_counts counts;
     sim_hist stale_age;
     sim_hist stale_window;
@@ -194,6 +208,7 @@ void oracle_destroy(oracle *o) {
     free(o->nodes);
     free(o->acks);
     free(o->over);
+    free(o->marks);
     free(o);
 }
 
@@ -283,6 +298,14 @@ static void windows_converged(oracle *o, uint32_t key, key_history *h,
 }
 
 static uint64_t mix64(uint64_t x);
+static fault_mark *mark_find(oracle *o, uint64_t id, int insert);
+static double mark_weight(oracle *o, uint32_t key, uint32_t copy,
+                          const copy_state *c, uint32_t version, sim_time t,
+                          int *overlap);
+static void mark_set(oracle *o, uint32_t key, uint32_t copy,
+                     const copy_state *c, uint32_t version, sim_time from,
+                     double lr);
+static void settle(oracle *o, copy_state *c, sim_time t);
 
 static uint64_t over_id(const oracle *o, const copy_state *c) {
     uint32_t copy = c >= o->cache && c < o->cache + o->nkeys
@@ -557,6 +580,19 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
                            oracle_set_kind kind, uint32_t from) {
     if (o->failed) return;
     int inherited = inherited_cause(o, key, from, version, t);
+    /* A superseded value taken from a marked copy carries its weight on. */
+    double passed = 1;
+    uint32_t passed_v = 0;
+    if (o->nmarks && from != ORACLE_SOURCE && inherited >= 0) {
+        copy_state *f = from == ORACLE_CACHE ? &o->cache[key]
+                                             : node_of(o, key, from, 0);
+        fault_mark *m = mark_find(o, (uint64_t)key << 32 | from, 0);
+        int overlap;
+        if (f && m && f->window && f->version == version) {
+            passed = mark_weight(o, key, from, f, version, t, &overlap);
+            passed_v = m->v;
+        }
+    }
     copy_state *c = copy_of(o, key, copy);
     if (!c) return; /* out of memory: o->failed */
     settle(o, c, t);
@@ -587,6 +623,7 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
             : kind == SET_REFRESH                  ? CAUSE_REFRESH_RACE
                                                    : CAUSE_OUT_OF_ORDER_UPDATE;
         open_window(c, t, cause, 0);
+        if (passed != 1) mark_set(o, key, copy, c, passed_v, t, passed);
     }
 }
 
@@ -599,6 +636,108 @@ void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t) {
     if (c->present && c->window) close_window(o, c, t, 0);
     c->present = 0;
     c->inval_pending = 0; /* a removal after the commit is its invalidation */
+}
+
+/* ---- importance-sampling marks -------------------------------------------- */
+
+static fault_mark *mark_find(oracle *o, uint64_t id, int insert) {
+    if (!o->marks) return NULL;
+    size_t mask = o->marks_cap - 1;
+    for (size_t i = mix64(id) & mask;; i = (i + 1) & mask) {
+        if (o->marks[i].id == id) return &o->marks[i];
+        if (o->marks[i].id == ACK_EMPTY) {
+            if (!insert) return NULL;
+            memset(&o->marks[i], 0, sizeof o->marks[i]);
+            o->marks[i].id = id;
+            o->nmarks++;
+            return &o->marks[i];
+        }
+    }
+}
+
+/* Room for one more mark; -1 (o->failed set) when memory ran out. */
+static int marks_reserve(oracle *o) {
+    if ((o->nmarks + 1) * 2 <= o->marks_cap) return 0;
+    size_t old_cap = o->marks_cap, cap = old_cap ? 2 * old_cap : 64;
+    fault_mark *old = o->marks, *n = malloc(cap * sizeof *n);
+    if (!n) {
+        o->failed = 1;
+        return -1;
+    }
+    for (size_t i = 0; i < cap; i++) n[i].id = ACK_EMPTY;
+    o->marks = n;
+    o->marks_cap = cap;
+    o->nmarks = 0;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].id != ACK_EMPTY) *mark_find(o, old[i].id, 1) = old[i];
+    free(old);
+    return 0;
+}
+
+/* The weight of a stale read of `version` served at t from copy state c
+ * (whose open window holds it) of (key, copy); *overlap set when the weight
+ * chains faults of different commits. */
+static double mark_weight(oracle *o, uint32_t key, uint32_t copy,
+                          const copy_state *c, uint32_t version, sim_time t,
+                          int *overlap) {
+    *overlap = 0;
+    fault_mark *m = o->nmarks ? mark_find(o, (uint64_t)key << 32 | copy, 0)
+                              : NULL;
+    if (!m) return 1;
+    if (version < m->v && t >= m->from && c->window_at <= m->from) {
+        *overlap = m->overlap;
+        return m->w;
+    }
+    if (m->prev_v && version < m->prev_v && t >= m->prev_from &&
+        c->window_at <= m->prev_from) {
+        *overlap = m->prev_overlap;
+        return m->prev_w;
+    }
+    return 1;
+}
+
+/* Sets the mark of (key, copy); c is the copy's state (NULL: none yet). */
+static void mark_set(oracle *o, uint32_t key, uint32_t copy,
+                     const copy_state *c, uint32_t version, sim_time from,
+                     double lr) {
+    if (marks_reserve(o) != 0) return;
+    fault_mark *m = mark_find(o, (uint64_t)key << 32 | copy, 1);
+    /* The previous mark still holds while the copy keeps a value older than
+     * its commit, in a window it covers. */
+    int holds = m->v && c && c->present && c->version < m->v &&
+                c->window_at <= m->from;
+    if (holds) {
+        int overlap = m->v != version;
+        o->counts.overlaps += (uint64_t)overlap;
+        m->prev_from = m->from;
+        m->prev_w = m->w;
+        m->prev_v = m->v;
+        m->prev_overlap = m->overlap;
+        m->w *= lr;
+        m->overlap = (uint8_t)(m->overlap || overlap);
+        if (version > m->v) m->v = version;
+    } else {
+        m->prev_v = 0;
+        m->w = lr;
+        m->overlap = 0;
+        m->v = version;
+    }
+    m->from = from;
+}
+
+void oracle_fault_mark(oracle *o, uint32_t key, uint32_t copy,
+                       uint32_t version, sim_time now, sim_time from,
+                       double lr) {
+    SIM_CHECK(key < o->nkeys && copy != ORACLE_SOURCE && copy < o->ncopies,
+              "mark of key %u copy %u", key, copy);
+    SIM_CHECK(from >= now && lr > 0, "mark from %lld at %lld, ratio %g",
+              (long long)from, (long long)now, lr);
+    if (o->failed) return;
+    copy_state *c = copy == ORACLE_CACHE ? &o->cache[key]
+                                         : node_of(o, key, copy, 0);
+    if (c) settle(o, c, now);
+    o->counts.fault_marks++;
+    mark_set(o, key, copy, c, version, from, lr);
 }
 
 /* ---- read-your-writes ---------------------------------------------------- */
@@ -755,6 +894,23 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
         if (!c) return v; /* out of memory: o->failed */
         settle(o, c, answered);
         int over = v.age > o->bound, fover = fam && v.age > fam->bound;
+        int overlap = 0;
+        double wt = c->window && c->version == version
+                        ? mark_weight(o, key, copy, c, version, answered,
+                                      &overlap)
+                        : 1;
+        o->counts.stale_w += wt;
+        o->counts.stale_w2 += wt * wt;
+        o->counts.over_bound_w += over ? wt : 0;
+        o->counts.weighted_stale += (uint64_t)(wt != 1);
+        o->counts.overlap_stale += (uint64_t)overlap;
+        if (fam) {
+            fam->counts.stale_w += wt;
+            fam->counts.stale_w2 += wt * wt;
+            fam->counts.over_bound_w += fover ? wt : 0;
+            fam->counts.weighted_stale += (uint64_t)(wt != 1);
+            fam->counts.overlap_stale += (uint64_t)overlap;
+        }
         if (c->window && c->version == version) {
             c->window_reads++; /* attributed when the window closes */
             if (over || fover) over_add(o, c, over, fover);

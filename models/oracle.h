@@ -203,6 +203,19 @@ typedef struct oracle_counts {
     uint64_t over_bound_by_cause[CAUSE_COUNT];
     uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* by the opening commit's path */
     uint64_t windows_by_cause[CAUSE_COUNT];
+    /* Importance sampling (oracle_fault_mark): every counted stale read
+     * weighs the likelihood ratio of the boosted faults that kept its
+     * window open, 1 when none did.  Without marks stale_w == stale and
+     * over_bound_w == over_bound exactly. */
+    double stale_w;       /* sum of the stale reads' weights */
+    double stale_w2;      /* sum of their squares (effective sample size) */
+    double over_bound_w;  /* sum of the over_bound reads' weights */
+    uint64_t weighted_stale; /* stale reads whose weight is not 1 */
+    uint64_t overlap_stale;  /* ... of them, kept stale by faults of two or
+                                more commits (the approximation's limit) */
+    uint64_t fault_marks;    /* boosted faults reported (all of the run) */
+    uint64_t overlaps;       /* of them, made while an earlier commit's
+                                fault still kept the copy stale */
 } oracle_counts;
 
 /* What the oracle measured about one key family (oracle_set_families):
@@ -274,6 +287,19 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
                            uint32_t version, sim_time t, sim_time expires_at,
                            oracle_set_kind kind, uint32_t from);
 void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t);
+/* Importance sampling (models/rare.h): a boosted fault drawn at `now` left
+ * copy `copy` of `key` holding a value older than `version` (the commit whose
+ * invalidation it lost) from `from` (ns, >= now: when the invalidation would
+ * have taken effect) on; lr is the likelihood ratio of its draw.  Every
+ * stale read of a version < `version` that this copy serves at or after
+ * `from`, from a window opened no later than `from`, weighs lr.  A second
+ * mark on the same copy while the first still holds (the copy still holds a
+ * value older than its commit) multiplies the ratios: a retry of the same
+ * commit's invalidation, or an overlap when the commits differ (counted).
+ * A fill from a marked copy passes the mark on to the copy filled. */
+void oracle_fault_mark(oracle *o, uint32_t key, uint32_t copy,
+                       uint32_t version, sim_time now, sim_time from,
+                       double lr);
 void oracle_ack(oracle *o, uint32_t client, uint32_t key, uint32_t version,
                 sim_time t);
 oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,

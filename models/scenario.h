@@ -254,6 +254,13 @@ typedef struct scenario {
      * pattern table, laid out by the pattern; pattern_params reads it. */
     scenario_pattern_block pattern[SCENARIO_MAX_PATTERNS];
 
+    /* Importance sampling of fault draws (models/rare.h): the boost b of
+     * the boosted fault probabilities, >= 1 under --rare or --boost (1:
+     * nothing to boost); 0: off.  Up to 1 every fault is drawn at its true
+     * probability.  Not a key: set by the
+     * command line, copied into family views, never echoed. */
+    double rare_boost;
+
     /* Provenance of every key, indexed like the key table: the text of its
      * value as given, and where: line > 0 in `path`, 0 default, -1 --set. */
     char *text[SCENARIO_MAX_KEYS];

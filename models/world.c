@@ -754,6 +754,13 @@ void world_cache_del_timeout(world *w, uint32_t rq, uint32_t version,
                                     : FAULT_TIMEOUT_LOST);
 }
 
+void world_fault_mark(world *w, uint32_t rq, uint32_t copy, uint32_t version,
+                      sim_time at, double lr) {
+    if (lr == 1 || version == 0) return;
+    oracle_fault_mark(w->oracle, w->req[rq].key, copy, version, w->sim.now,
+                      at, lr);
+}
+
 void world_invalidation_issued(world *w, uint32_t rq) {
     if (w->sim.now >= w->sc->run.warmup)
         WORLD_COUNT(w, w->req[rq].family, invalidations);
@@ -946,7 +953,9 @@ void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,
                          double span_s, double disagreement, double *m) {
     double reads = (double)oc->reads;
     memset(m, 0, M_COUNT * sizeof *m);
-    m[M_STALE_READ_FRACTION] = reads > 0 ? (double)oc->stale / reads : 0;
+    /* stale_w is the count of stale reads unless importance sampling
+     * weighted some (models/rare.h): the estimate at the true rates. */
+    m[M_STALE_READ_FRACTION] = reads > 0 ? oc->stale_w / reads : 0;
     m[M_HIT_RATIO] = reads > 0 ? (double)wc->reads_from_cache / reads : 0;
     m[M_DB_READS_PER_S] = (double)wc->db_reads / span_s;
     m[M_DB_WRITES_PER_S] = (double)oc->commits / span_s;
@@ -969,7 +978,7 @@ void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,
     m[M_LOCAL_HIT_RATIO] = reads > 0 ? (double)wc->local_hits / reads : 0;
     m[M_INSTANCE_DISAGREEMENT] = disagreement;
     m[M_OVER_MAX_STALENESS_FRACTION] =
-        reads > 0 ? (double)oc->over_bound / reads : 0;
+        reads > 0 ? oc->over_bound_w / reads : 0;
     m[M_CACHE_OPS_PER_S] = (double)wc->cache_ops / span_s;
 }
 
@@ -1042,6 +1051,12 @@ int world_run(world *w, world_result *out) {
                  w->sc->families.family[i].name);
         fill_family(w, i, span_s, out);
     }
+    out->rare_stale_w = oc->stale_w;
+    out->rare_stale_w2 = oc->stale_w2;
+    out->rare_weighted = oc->weighted_stale;
+    out->rare_overlap_stale = oc->overlap_stale;
+    out->rare_faults = oc->fault_marks;
+    out->rare_overlaps = oc->overlaps;
     out->events = w->sim.events;
     out->wall_s = wall_now() - t0;
     return 0;

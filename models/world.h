@@ -142,6 +142,12 @@ typedef struct world_result {
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t events;
     double wall_s;
+    /* Importance sampling (models/rare.h; all 1-weights without a boost):
+     * the stale reads' weights summed and squared-summed, how many weighed
+     * other than 1, how many chained faults of two commits, and the boosted
+     * faults and overlapping faults reported. */
+    double rare_stale_w, rare_stale_w2;
+    uint64_t rare_weighted, rare_overlap_stale, rare_faults, rare_overlaps;
     /* Per key family ([family.NAME]); nfamilies = 0 without families. */
     int nfamilies;
     char family_name[WORLD_MAX_FAMILIES][32]; /* [family.NAME] names */
@@ -317,6 +323,13 @@ void world_cache_del_timeout(world *w, uint32_t rq, uint32_t version,
 /* A timed-out DEL lands at now + delay, whatever its request does. */
 void world_cache_invalidate_late(world *w, uint32_t rq, uint32_t version,
                                  sim_time delay);
+/* Importance sampling (models/rare.h): a boosted fault of likelihood ratio
+ * lr, drawn now by rq, leaves copy `copy` of rq's key holding a value older
+ * than commit `version` from `at` (ns, >= now: when the lost invalidation
+ * would have taken effect) on.  Nothing when lr is 1 (no boost, or no
+ * fault) or version is 0 (before the commit: not boosted). */
+void world_fault_mark(world *w, uint32_t rq, uint32_t copy, uint32_t version,
+                      sim_time at, double lr);
 /* Counts an invalidation attempt (a DEL or an update-SET) by rq. */
 void world_invalidation_issued(world *w, uint32_t rq);
 /* Counts a read that a cache error sent to the DB (outage_fallback = db). */

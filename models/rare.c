@@ -1,0 +1,49 @@
+/* The boost of importance sampling: boosted probabilities and the automatic
+ * choice (models/rare.h, docs/rare-events.md). */
+#include "models/rare.h"
+
+#include <string.h>
+
+double rare_prob(double p, double boost) {
+    if (boost <= 1 || p <= 0) return p;
+    double q = boost * p;
+    if (q > RARE_P_MAX) q = RARE_P_MAX;
+    return q > p ? q : p;
+}
+
+/* The largest boosted fault probability of one view (no families). */
+static double view_max(const scenario *sc) {
+    double m = sc->faults.del_fail;
+    if (sc->faults.del_timeout > m) m = sc->faults.del_timeout;
+    if (sc->faults.crash_after_commit > m) m = sc->faults.crash_after_commit;
+    /* set_fail is boosted on writers' update-SETs only. */
+    if ((sc->cache.invalidation == INVALIDATION_UPDATE_AFTER_WRITE ||
+         strcmp(sc->cache.pattern, "write-through") == 0) &&
+        sc->faults.set_fail > m)
+        m = sc->faults.set_fail;
+    if (sc->local.instances > 0 && sc->local.bus == BUS_PUBSUB &&
+        sc->local.bus_loss > m)
+        m = sc->local.bus_loss;
+    return m;
+}
+
+double rare_max_fault_prob(const scenario *sc) {
+    double m = view_max(sc);
+    for (int f = 0; f < sc->families.n; f++) {
+        scenario view;
+        char err[256];
+        if (scenario_family_view(sc, f, &view, err, sizeof err) != 0)
+            continue; /* validated before: only memory can fail here */
+        double v = view_max(&view);
+        if (v > m) m = v;
+        scenario_fini(&view);
+    }
+    return m;
+}
+
+double rare_auto_boost(const scenario *sc) {
+    double m = rare_max_fault_prob(sc);
+    if (m <= 0) return 1;
+    double b = RARE_AUTO_SHARE / m;
+    return b > 1 ? b : 1;
+}
