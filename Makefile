@@ -126,7 +126,8 @@ demo: deps stalesim
 $(BUILD)/stalesim-bench: $(BUILD)/tests/bench.o $(BUILD)/libstalesim.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
-bench: deps $(BUILD)/stalesim-bench
+# The sweep lines run ./stalesim (and mpirun when present).
+bench: deps stalesim $(BUILD)/stalesim-bench
 	$(BUILD)/stalesim-bench
 
 # Long statistical validations: tight closed-form checks with many replications.

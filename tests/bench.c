@@ -12,13 +12,22 @@
  * only be slower; the gap between this line and a model's line is the
  * model's own cost.
  *
+ * The sweep lines (bench_scale) run ./stalesim and mpirun: the coordinator's
+ * capacity (finished runs received and committed per second, with a
+ * scenario so short that workers are never the bottleneck) as SQLite commits
+ * alone, with 2 local workers and with 2 MPI worker ranks; the merge rate;
+ * the cost of a typical run; and one small sweep done with --jobs 2 and with
+ * mpirun -n 3, one after the other.
+ *
  * Memory: each model run resets the process's peak resident set first
  * (/proc/self/clear_refs), so an earlier run's peak does not hide its
  * growth; the 1e7-key run has a process of its own. */
 #define _DEFAULT_SOURCE /* wait4 */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -28,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "experiments/results.h"
 #include "models/pattern.h"
 #include "models/scenario.h"
 #include "models/world.h"
@@ -411,6 +421,168 @@ static int bench_patterns(void) {
     return 0;
 }
 
+/* ---- sweeps at scale -------------------------------------------------------------- */
+
+#define SCALE_DIR_TEMPLATE "/tmp/stalesim-bench-XXXXXX"
+#define CAPACITY_RUNS 400
+
+/* Runs a shell command, its stdout into out (NUL-terminated); its exit
+ * status, -1 if it could not run. */
+static int capture(const char *cmd, char *out, size_t outlen) {
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = fread(out, 1, outlen - 1, p);
+    out[n] = '\0';
+    return pclose(p);
+}
+
+/* Runs a sweep command; *runs_per_s from its "(R runs/s" and *wall_s the
+ * whole command's wall time (process and MPI start included).  0 or -1. */
+static int timed_sweep(const char *cmd, double *runs_per_s, double *wall_s) {
+    char out[8192];
+    double t0 = wall_seconds();
+    int st = capture(cmd, out, sizeof out);
+    *wall_s = wall_seconds() - t0;
+    const char *at = strstr(out, " runs run in ");
+    double secs;
+    if (st != 0 || !at || sscanf(at, " runs run in %lf s (%lf runs/s", &secs,
+                                 runs_per_s) != 2) {
+        fprintf(stderr, "stalesim-bench: '%s' failed (status %d): %s\n", cmd,
+                st, out);
+        return -1;
+    }
+    return 0;
+}
+
+/* SQLite commits alone: one stored run written again CAPACITY_RUNS times as
+ * new replications, each in its own transaction. */
+static int commit_rate(const char *path, double *rate) {
+    results *r = NULL;
+    results_experiment e;
+    memset(&e, 0, sizeof e);
+    world_result *res = malloc(sizeof *res);
+    char err[1024];
+    int ok = -1;
+    if (!res || results_open(&r, path, 0, err, sizeof err) != RESULTS_OK ||
+        results_experiment_load(r, 0, &e, err, sizeof err) != RESULTS_OK ||
+        results_read_run(r, e.point[0].id, 0, res, err, sizeof err) !=
+            RESULTS_OK) {
+        fprintf(stderr, "stalesim-bench: %s\n", res ? err : "out of memory");
+        goto out;
+    }
+    double t0 = wall_seconds();
+    for (uint32_t i = 0; i < CAPACITY_RUNS; i++)
+        if (results_write_run(r, e.point[0].id, 1000 + i, 1, res, err,
+                              sizeof err) != RESULTS_OK) {
+            fprintf(stderr, "stalesim-bench: %s\n", err);
+            goto out;
+        }
+    *rate = CAPACITY_RUNS / (wall_seconds() - t0);
+    ok = 0;
+out:
+    results_experiment_fini(&e);
+    results_close(r);
+    free(res);
+    return ok;
+}
+
+static int bench_scale(void) {
+    char dir[] = SCALE_DIR_TEMPLATE;
+    if (!mkdtemp(dir)) {
+        perror("stalesim-bench: mkdtemp");
+        return 1;
+    }
+    int have_mpi = system("command -v mpirun >/dev/null 2>&1") == 0;
+    const char *mpirun = geteuid() == 0
+                             ? "mpirun --oversubscribe --allow-run-as-root"
+                             : "mpirun --oversubscribe";
+    char ini[128], cmd[1024];
+    snprintf(ini, sizeof ini, "%s/trivial.ini", dir);
+    FILE *f = fopen(ini, "w");
+    if (!f) {
+        perror("stalesim-bench: trivial.ini");
+        return 1;
+    }
+    /* well under a millisecond per replication */
+    fputs("[run]\nduration = 1s\nreps = 1\n[workload]\nkeys = 10\n"
+          "reads = 20/s\nwrites = 1/s\nclients = 2\n", f);
+    fclose(f);
+    int rc = 1;
+    double rate, wall, commit = 0, local2 = 0, mpi2 = 0;
+
+    char cdb[160];
+    snprintf(cdb, sizeof cdb, "%s/c.db", dir);
+    snprintf(cmd, sizeof cmd, "./stalesim sweep %s --jobs 1 --db %s", ini,
+             cdb);
+    if (timed_sweep(cmd, &rate, &wall) != 0 || commit_rate(cdb, &commit) != 0)
+        goto out;
+    printf("sweep coordinator: commit only     %6.0f runs/s   (one SQLite "
+           "transaction per run, synchronous=FULL)\n", commit);
+    snprintf(cmd, sizeof cmd, "./stalesim sweep %s --reps %d --jobs 2 --db "
+             "%s/l.db", ini, CAPACITY_RUNS, dir);
+    if (timed_sweep(cmd, &local2, &wall) != 0) goto out;
+    printf("sweep coordinator: 2 local workers %6.0f runs/s   (%d trivial "
+           "runs received and committed)\n", local2, CAPACITY_RUNS);
+    if (have_mpi) {
+        snprintf(cmd, sizeof cmd, "%s -n 3 ./stalesim sweep %s --reps %d "
+                 "--db %s/m.db 2>/dev/null", mpirun, ini, CAPACITY_RUNS, dir);
+        if (timed_sweep(cmd, &mpi2, &wall) != 0) goto out;
+        printf("sweep coordinator: 2 MPI ranks     %6.0f runs/s   (mpirun -n "
+               "3, same runs)\n", mpi2);
+    } else {
+        printf("sweep coordinator: MPI             (no mpirun: skipped)\n");
+    }
+    /* merge: two shards of the trivial sweep into a new file */
+    for (int i = 1; i <= 2; i++) {
+        snprintf(cmd, sizeof cmd, "./stalesim sweep %s --reps %d --jobs 2 "
+                 "--shard %d/2 --db %s/s%d.db", ini, CAPACITY_RUNS, i, dir, i);
+        if (timed_sweep(cmd, &rate, &wall) != 0) goto out;
+    }
+    snprintf(cmd, sizeof cmd, "./stalesim merge %s/merged.db %s/s1.db "
+             "%s/s2.db >/dev/null", dir, dir, dir);
+    double t0 = wall_seconds();
+    if (system(cmd) != 0) {
+        fprintf(stderr, "stalesim-bench: '%s' failed\n", cmd);
+        goto out;
+    }
+    printf("merge of 2 shards                  %6.0f runs/s   (%d runs, "
+           "512 per transaction)\n",
+           CAPACITY_RUNS / (wall_seconds() - t0), CAPACITY_RUNS);
+
+    /* a typical run: the account-limits scenario as shipped (1 h) */
+    snprintf(cmd, sizeof cmd, "./stalesim sweep experiments/scenarios/"
+             "account-limits.ini --reps 2 --jobs 1 --db %s/t.db", dir);
+    if (timed_sweep(cmd, &rate, &wall) != 0) goto out;
+    double typical = 1 / rate;
+    double cap = mpi2 > 0 ? mpi2 : local2;
+    printf("typical run (account-limits, 1 h)  %6.2f s        -> one "
+           "coordinator keeps up with ~%.0f workers at that cost\n",
+           typical, cap * typical);
+
+    /* the same small sweep, --jobs 2 against mpirun -n 3 */
+    const char *small =
+        "experiments/scenarios/account-limits.ini --vary "
+        "cache.pattern=cache-aside,ttl-only --set run.duration=10m --reps 6";
+    double lr, lw, mr = 0, mw = 0;
+    snprintf(cmd, sizeof cmd, "./stalesim sweep %s --jobs 2 --db %s/j2.db",
+             small, dir);
+    if (timed_sweep(cmd, &lr, &lw) != 0) goto out;
+    printf("small sweep (12 runs of 10 min):  --jobs 2    %5.2f runs/s, "
+           "%5.1f s wall\n", lr, lw);
+    if (have_mpi) {
+        snprintf(cmd, sizeof cmd, "%s -n 3 ./stalesim sweep %s --db %s/m3.db "
+                 "2>/dev/null", mpirun, small, dir);
+        if (timed_sweep(cmd, &mr, &mw) != 0) goto out;
+        printf("small sweep (12 runs of 10 min):  mpirun -n 3 %5.2f runs/s, "
+               "%5.1f s wall (MPI start included)\n", mr, mw);
+    }
+    rc = 0;
+out:
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "stalesim-bench: cannot remove %s\n", dir);
+    return rc;
+}
+
 /* The sections, in the order `make bench` runs them; `stalesim-bench NAME...`
  * runs only the named ones, still in this order (e.g.
  * `build/stalesim-bench race zipf`). */
@@ -421,7 +593,7 @@ static const struct {
     {"queue", bench_queue},       {"kernel", bench_kernel},
     {"zipf", bench_cache_aside},  {"capacity", bench_capacity},
     {"race", bench_race},         {"1e7", bench_ten_million},
-    {"patterns", bench_patterns},
+    {"patterns", bench_patterns}, {"sweep", bench_scale},
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
@@ -432,7 +604,7 @@ int main(int argc, char **argv) {
         while (i < NSECTIONS && strcmp(argv[a], sections[i].name) != 0) i++;
         if (i == NSECTIONS) {
             fprintf(stderr, "stalesim-bench: unknown section '%s' (queue, "
-                            "kernel, zipf, capacity, race, 1e7, patterns)\n",
+                            "kernel, zipf, capacity, race, 1e7, patterns, sweep)\n",
                     argv[a]);
             return 2;
         }
