@@ -64,8 +64,8 @@ extern const transport_ops transport_local;
 
 /* MPI ranks (transport_mpi.c): rank 0 coordinates through this table,
  * ranks 1..N-1 serve.  TRANSPORT_MPI_DEPTH: tasks a worker rank holds at
- * most (the one it computes and the next). */
-#define TRANSPORT_MPI_DEPTH 2
+ * most (1: the one it computes; it asks for the next by returning it). */
+#define TRANSPORT_MPI_DEPTH 1
 extern const transport_ops transport_mpi;
 
 /* 1 when this process was started by an MPI launcher (mpirun, srun):

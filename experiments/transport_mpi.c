@@ -9,11 +9,13 @@
  * Ranks of one job run the same binary, so the bytes mean the same thing.
  *
  * Load balancing is dynamic: a worker holds at most TRANSPORT_MPI_DEPTH
- * tasks (the one it computes and the next, so it never waits for the
- * coordinator between two runs), and its result is its request for more:
- * the coordinator hands the next task to the worker with the fewest in
- * hand.  Runs whose costs differ by orders of magnitude keep every rank
- * busy until the grid runs out.
+ * tasks and its result is its request for more: the coordinator hands the
+ * next task to the worker with the fewest in hand.  Runs whose costs differ
+ * by orders of magnitude keep every rank busy until the grid runs out.  A
+ * depth of 1 (no task queued behind the one computed) costs a worker the
+ * coordinator's commit, a few ms, between runs; a depth of 2 hid that but
+ * left the last runs of a sweep queued behind slow ones on some ranks while
+ * others idled (measured slower on a small sweep).
  *
  * Waiting.  Blocking MPI receives spin a core; on a machine shared by the
  * ranks that steals the workers' time.  Both sides instead poll with
