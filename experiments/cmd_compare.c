@@ -38,6 +38,7 @@
 #include "experiments/run.h"
 #include "experiments/version.h"
 #include "models/pattern.h"
+#include "models/rare.h"
 #include "models/scenario.h"
 #include "sim/stats.h"
 
@@ -423,6 +424,15 @@ static void print_table(FILE *out, compare_format f, const scenario *sc,
                  "writes; highest hit ratio (ties all marked). ± is the 95%% "
                  "Student-t half-width over replications.\n",
             md ? "Bold: best per column" : "*: best per column");
+    if (rows[0].sum->rare_boost > 0) {
+        /* --rare: each pattern's boost, its faults and overlaps. */
+        fputc('\n', out);
+        for (size_t i = 0; i < n; i++) {
+            char indent[64];
+            snprintf(indent, sizeof indent, "%s: ", rows[i].pattern->name);
+            output_text_rare(out, indent, rows[i].sum);
+        }
+    }
     if (sc->families.n > 0) {
         fprintf(out, "\nPer key family (the same runs; a family's own "
                      "pattern, bypass and overrides are kept):\n");
@@ -518,9 +528,14 @@ static void json_pattern(FILE *out, const compare_row *row, size_t i,
     for (int col = 0; col < NCOLS; col++)
         if (row->cells[col].best)
             fprintf(out, "%s\"%s\"", k++ ? ", " : "", columns[col].id);
-    if (row->family < 0)
-        fprintf(out, "],\n%s   \"events\": %llu, \"wall_s\": %.3f}", ind,
+    if (row->family < 0) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, ",\n%s   ", ind);
+        fputc(']', out);
+        output_json_rare(out, prefix, s);
+        fprintf(out, ",\n%s   \"events\": %llu, \"wall_s\": %.3f}", ind,
                 (unsigned long long)s->events, s->wall_s);
+    }
     else
         fputs("]}", out);
 }
@@ -674,6 +689,7 @@ static const cli_opt compare_opts[] = {
     {COMPARE_FORMAT, "--format", NULL, "F", 0,
      "markdown (default), text, json or csv"},
     {COMPARE_JOBS, "--jobs", NULL, "N", 0, CLI_JOBS_HELP},
+    CLI_RARE_OPTS,
     {0, NULL, NULL, NULL, 0, NULL}};
 
 const cli_spec cmd_compare_spec = {
@@ -833,6 +849,9 @@ int cmd_compare(int argc, char **argv) {
             nskipped++;
             continue;
         }
+        /* --rare without --boost: each pattern's own automatic boost (its
+         * boosted faults differ: update-SETs fail only where it updates). */
+        if (sets.rare && sets.boost <= 0) sc.rare_boost = rare_auto_boost(&sc);
         if (progress)
             fprintf(stderr, "\rcompare: %s (%zu/%zu)...\033[K",
                     chosen[i]->name, i + 1, n);
@@ -845,6 +864,7 @@ int cmd_compare(int argc, char **argv) {
             code = cli_fail(EXIT_RUNTIME, "%s", err);
             goto out;
         }
+        run_warn_rare(&sc, rows[nrun].sum, stderr);
         nrun++;
     }
     if (nrun == 0) {

@@ -280,6 +280,18 @@ static void test_cli(void) {
                                           "fault probabilities boosted x1000;"),
            "exit %d: %.400s", r.status, r.out);
     testing_run_free(&r);
+    /* compare: each pattern's entry says what --rare did. */
+    RUN(&r, "compare experiments/scenarios/permission-nines.ini --rare "
+            "--patterns cache-aside,write-through --set run.duration=1m "
+            "--reps 2 --format json");
+    {
+        const char *a = strstr(r.out, "\"pattern\": \"cache-aside\"");
+        const char *b = a ? strstr(a, "\"rare\": {\"boost\": 10000000,") : NULL;
+        const char *c = b ? strstr(b, "\"pattern\": \"write-through\"") : NULL;
+        EXPECT(r.status == 0 && c && strstr(c, "\"rare\": {\"boost\": "),
+               "exit %d: %s", r.status, r.err);
+    }
+    testing_run_free(&r);
     RUN(&r, "run --boost 0.5");
     EXPECT(r.status == 2 && strstr(r.err, "--boost: '0.5' is not a number >= 1"),
            "exit %d: %s", r.status, r.err);
