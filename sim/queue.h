@@ -121,7 +121,13 @@ static inline size_t sim_queue_earliest_of_few(const sim_event *h,
 }
 
 /* Removes the earliest event into *out.  Returns 1, or 0 if the queue is
- * empty. */
+ * empty.
+ *
+ * Sift down bottom-up (Floyd): the hole left at the root moves down along
+ * the earliest children to a leaf without comparing them with the record
+ * that will fill it (the last one, which usually belongs near the bottom),
+ * then that record moves up from the leaf to its place.  Every key (at, seq)
+ * is unique, so the heap pops the same order whatever its shape. */
 static inline int sim_queue_pop(sim_queue *q, sim_event *out) {
     if (q->len == 0) return 0;
     sim_event *h = q->heap;
@@ -129,27 +135,26 @@ static inline int sim_queue_pop(sim_queue *q, sim_event *out) {
     size_t n = --q->len;
     if (n == 0) return 1;
 
-    /* Sift down: the last record fills the hole left at the root, moving down
-     * while its earliest child fires before it. */
     const sim_event last = h[n];
-    size_t i = 0;
-    for (;;) {
-        size_t first = SIM_QUEUE_ARITY * i + 1;
-        size_t c;
-        sim_time c_at;
-        if (first + SIM_QUEUE_ARITY <= n) {
-            c = sim_queue_earliest_of_four(h, first, &c_at);
-        } else if (first < n) {
-            c = sim_queue_earliest_of_few(h, first, n - first);
-            c_at = h[c].at;
-        } else {
-            break;
-        }
-        /* Stop once the child does not fire before `last` (seqs are unique,
-         * so equal times are settled by seq). */
-        if (c_at > last.at || (c_at == last.at && h[c].seq > last.seq)) break;
+    size_t i = 0, first = 1;
+    sim_time c_at;
+    while (first + SIM_QUEUE_ARITY <= n) {
+        size_t c = sim_queue_earliest_of_four(h, first, &c_at);
         h[i] = h[c];
         i = c;
+        first = SIM_QUEUE_ARITY * i + 1;
+    }
+    if (first < n) {
+        size_t c = sim_queue_earliest_of_few(h, first, n - first);
+        h[i] = h[c];
+        i = c;
+    }
+    /* Up from the leaf: past every parent that fires after `last`. */
+    while (i > 0) {
+        size_t parent = (i - 1) / SIM_QUEUE_ARITY;
+        if (!sim_event_before(&last, &h[parent])) break;
+        h[i] = h[parent];
+        i = parent;
     }
     h[i] = last;
     return 1;
