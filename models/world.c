@@ -256,12 +256,14 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
             world_destroy(w);
             return NULL;
         }
-        /* Alone, the instances sit directly over the DB. */
-        if (sc->local.tier == TIER_ALONE) {
-            w->pattern = pattern_no_cache();
-            for (int i = 0; i < WORLD_MAX_FAMILIES; i++)
-                w->fam[i].pattern = pattern_no_cache();
-        }
+    }
+    /* Alone, the instances sit directly over the DB: there is no shared
+     * cache, with instances or without (local.instances = 0 is then the
+     * DB alone, the design's no-cache baseline). */
+    if (sc->local.tier == TIER_ALONE) {
+        w->pattern = pattern_no_cache();
+        for (int i = 0; i < WORLD_MAX_FAMILIES; i++)
+            w->fam[i].pattern = pattern_no_cache();
     }
     return w;
 }
