@@ -32,6 +32,10 @@ char *plot_fmt_duration(char *buf, size_t len, double s) {
         }
         break;
     }
+    /* %g turns 1000 h and more into exponent notation, which the duration
+     * parser does not read: print whole hours instead. */
+    if (u + 1 == nu && fabs(s / units[u].scale) >= 1000)
+        snprintf(num, sizeof num, "%.0f", s / units[u].scale);
     snprintf(buf, len, "%s%s", num, units[u].unit);
     return buf;
 }

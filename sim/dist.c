@@ -219,6 +219,7 @@ typedef struct time_unit {
 static const time_unit time_units[] = {
     {"ns", 0, 1, SIM_NS},   {"us", 3, 1, SIM_US},  {"ms", 6, 1, SIM_MS},
     {"s", 9, 1, SIM_S},     {"m", 10, 6, SIM_MIN}, {"h", 11, 36, SIM_HOUR},
+    {"min", 10, 6, SIM_MIN}, /* what plot_fmt_duration prints: read back */
 };
 #define NTIME_UNITS (sizeof time_units / sizeof time_units[0])
 

@@ -14,6 +14,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "sim/dist.h"
+#include "plots/format.h"
 #include "tests/testing.h"
 
 #define SEED 20240611UL
@@ -241,6 +242,33 @@ static void test_duration_roundtrip(void) {
                "'%s' -> %lld ns -> '%s' (%s)", canonical[i], (long long)t,
                buf, err);
     }
+    gsl_rng_free(r);
+}
+
+/* One vocabulary in and out: every duration the reports print (3
+ * significant digits, "850us", "2.67min", "1500h") parses back, within the
+ * half-unit of its last printed digit (0.5%) and the whole nanosecond. */
+static void test_printed_durations_parse(void) {
+    gsl_rng *r = new_rng(SEED);
+    int bad = 0;
+    for (int i = 0; i < 20000; i++) {
+        double s = pow(10, -9 + 17 * gsl_rng_uniform(r)); /* 1 ns .. 1e8 s */
+        char buf[64], err[256] = "";
+        plot_fmt_duration(buf, sizeof buf, s);
+        sim_time back = -1;
+        int rc = sim_duration_parse(buf, &back, err, sizeof err);
+        /* ns are whole: allow half a ns beyond the printed digits */
+        double off = fabs((double)back - s * 1e9), tol = 0.005 * s * 1e9 + 0.5;
+        if ((rc != 0 || off > tol) && bad++ < 5)
+            EXPECT(0, "%.6g s printed '%s' -> rc %d, %lld ns (%s)", s, buf, rc,
+                   (long long)back, err);
+    }
+    EXPECT(bad == 0, "%d printed durations did not read back", bad);
+    sim_time t = 0;
+    char err[256] = "";
+    EXPECT(sim_duration_parse("2.5min", &t, err, sizeof err) == 0 &&
+               t == 150 * SIM_S,
+           "2.5min -> %lld ns (%s)", (long long)t, err);
     gsl_rng_free(r);
 }
 
@@ -752,6 +780,7 @@ static CU_TestInfo tests[] = {
     {"duration errors", test_duration_errors},
     {"duration format", test_duration_format},
     {"duration round trip", test_duration_roundtrip},
+    {"printed durations parse back (min, whole hours)", test_printed_durations_parse},
     {"rate parse", test_rate_parse},
     {"dist parse forms", test_dist_parse_forms},
     {"dist parse errors", test_dist_parse_errors},
