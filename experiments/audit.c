@@ -3,6 +3,7 @@
  * the current line is held); keys and copy names are interned in one small
  * open-addressing table each. */
 #include "experiments/audit.h"
+#include "sim/fileio.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -636,7 +637,9 @@ int audit_stream(audit *a, FILE *in, const char *name, char *err,
     uint64_t line = 0;
     int rc = 0;
     errno = 0;
-    while ((len = getline(&buf, &cap, in)) >= 0) {
+    /* Lines are capped: a file (or stdin) without newlines cannot grow
+     * the buffer until memory runs out. */
+    while ((len = sim_file_getline(&buf, &cap, in, AUDIT_LINE_MAX)) >= 0) {
         line++;
         if (cap > a->line_cap) a->line_cap = cap;
         json_error_t je;
@@ -658,6 +661,13 @@ int audit_stream(audit *a, FILE *in, const char *name, char *err,
         if (rc == 3) snprintf(err, errlen, "%s:%llu: out of memory", name,
                               (unsigned long long)line);
         if (rc) break;
+    }
+    if (!rc && len == -2)
+        rc = bad(err, errlen, name, line + 1, "line longer than %d bytes (not "
+                 "a history line)", AUDIT_LINE_MAX);
+    else if (!rc && len == -3 && errno == ENOMEM) {
+        bad(err, errlen, name, line + 1, "out of memory");
+        rc = 3;
     }
     free(buf);
     if (!rc && ferror(in)) {

@@ -73,6 +73,8 @@ typedef struct audit_result {
 audit *audit_create(const audit_options *opt);
 void audit_destroy(audit *a);
 
+#define AUDIT_LINE_MAX (1 << 20) /* bytes of one history line */
+
 /* Reads the history from `in` (named `name` in messages) to its end, then
  * closes open windows.  Returns 0; 2 for bad input with "NAME:LINE: ..." in
  * err; 3 for I/O errors or exhausted memory.  Call once. */

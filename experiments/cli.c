@@ -17,6 +17,7 @@
 
 #include "experiments/commands.h"
 #include "models/rare.h"
+#include "experiments/estimate.h"
 #include "models/workload.h"
 #include "experiments/version.h"
 #include "experiments/shell.h"
@@ -83,6 +84,8 @@ int cli_overrides_have(const cli_overrides *o, const char *flag) {
 enum { OPT_SET = 1000001, OPT_REPS, OPT_SEED };
 enum { OPT_RARE = CLI_OPT_RARE, OPT_BOOST = CLI_OPT_BOOST };
 _Static_assert((int)OPT_SEED < (int)OPT_RARE, "option ids");
+enum { OPT_MAX_MEMORY = 1000010 };
+_Static_assert((int)OPT_BOOST < (int)OPT_MAX_MEMORY, "option ids");
 
 /* The scenario flags every scenario-taking command shares. */
 static const cli_opt scenario_opts[] = {
@@ -91,6 +94,9 @@ static const cli_opt scenario_opts[] = {
     {OPT_REPS, "--reps", NULL, "N", 0,
      "replications (same as --set run.reps=N)"},
     {OPT_SEED, "--seed", NULL, "S", 0, "seed (same as --set run.seed=S)"},
+    {OPT_MAX_MEMORY, "--max-memory", NULL, "SIZE", 0,
+     "refuse a run estimated to need more memory than SIZE\n"
+     "(512M, 2G; default: the machine's memory; docs/limits.md)"},
     {0, NULL, NULL, NULL, 0, NULL}};
 
 
@@ -139,6 +145,14 @@ int cli_overrides_add(cli_overrides *o, const char *flag, const char *text) {
 
 /* Appends --set/--reps/--seed's value as "section.key=value". */
 static int add_override(cli_args *p, const cli_opt *o, const char *v) {
+    if (o->id == OPT_MAX_MEMORY) {
+        if (estimate_parse_size(v, &p->sets->max_memory) != 0)
+            return p->code = cli_fail(EXIT_INPUT, "--max-memory: '%s' is not a "
+                                      "size (bytes, or with K, M, G or T: "
+                                      "512M, 2G)", v);
+        p->sets->max_memory_text = v;
+        return p->code = EXIT_OK;
+    }
     char text[sizeof p->sets->item->text + 1];
     int n = o->id == OPT_SET
                 ? snprintf(text, sizeof text, "%s", v)
@@ -314,6 +328,34 @@ int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
         return cli_fail(EXIT_INPUT, "%s", err);
     if (o && o->rare)
         sc->rare_boost = o->boost > 0 ? o->boost : rare_auto_boost(sc);
+    estimate e;
+    estimate_scenario(sc, &e);
+    char limit[96];
+    if (estimate_check(sc, &e, 1, 0, o ? o->max_memory : 0,
+                       o ? cli_memory_limit_text(o, limit, sizeof limit) : NULL,
+                       err, sizeof err) != 0)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    return EXIT_OK;
+}
+
+const char *cli_memory_limit_text(const cli_overrides *o, char *buf,
+                                  size_t len) {
+    if (!o || !o->max_memory_text) return NULL;
+    snprintf(buf, len, "--max-memory %s", o->max_memory_text);
+    return buf;
+}
+
+int cli_check_cost(const scenario *sc, const cli_overrides *o, int workers,
+                   double runs) {
+    estimate e;
+    estimate_scenario(sc, &e);
+    int at_once = runs < workers ? (int)runs : workers;
+    char err[1024], limit[96];
+    if (estimate_check(sc, &e, at_once, 0, o ? o->max_memory : 0,
+                       cli_memory_limit_text(o, limit, sizeof limit), err,
+                       sizeof err) != 0)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    estimate_warn_long(sc, e.events * runs, runs, workers, stderr);
     return EXIT_OK;
 }
 

@@ -44,6 +44,8 @@ typedef struct cli_overrides {
      * rare_auto_boost. */
     int rare;
     double boost;
+    double max_memory; /* bytes from --max-memory; 0: the machine's memory */
+    const char *max_memory_text; /* the flag's value as given, or NULL */
 } cli_overrides;
 
 void cli_overrides_fini(cli_overrides *o);
@@ -64,9 +66,23 @@ int cli_parse_jobs(const char *v, int *jobs);
     "online core); the results are the same for any N"
 
 /* Defaults, then FILE (NULL: the built-in default), then the overrides, then
- * validation, then --rare/--boost (sc->rare_boost).  Returns EXIT_OK, or an exit code after printing the error; in
+ * validation, then --rare/--boost (sc->rare_boost), the trace read (once,
+ * attached to sc) and the memory estimate of one replication
+ * (experiments/estimate.h) against --max-memory or the machine.  Returns
+ * EXIT_OK, or an exit code after printing the error; in
  * every case call scenario_fini afterwards. */
 int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o);
+
+/* Before running `runs` replications of sc on `workers` workers: refuses
+ * (EXIT_INPUT, the key and the estimate named) what cannot fit in memory
+ * with min(workers, runs) replications at once, and warns on stderr when the
+ * work will take very long.  EXIT_OK otherwise. */
+int cli_check_cost(const scenario *sc, const cli_overrides *o, int workers,
+                   double runs);
+
+/* The limit text for messages: "--max-memory 2G", or NULL (the machine). */
+const char *cli_memory_limit_text(const cli_overrides *o, char *buf,
+                                  size_t len);
 
 /* ---- options ------------------------------------------------------------ */
 

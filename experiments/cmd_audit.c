@@ -19,6 +19,7 @@
 
 #include "experiments/audit.h"
 #include "experiments/cli.h"
+#include "sim/fileio.h"
 #include "experiments/commands.h"
 #include "experiments/contract.h"
 #include "experiments/output.h"
@@ -445,9 +446,13 @@ int cmd_audit(int argc, char **argv) {
         cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    /* A FIFO or a device named as the file would block or never end;
+     * `-` reads stdin on purpose. */
+    char why[128] = "";
+    in = strcmp(file, "-") == 0 ? stdin
+                                : sim_file_open_regular(file, why, sizeof why);
     if (!in) {
-        cli_fail(EXIT_INPUT, "%s: cannot open: %s", file, strerror(errno));
+        cli_fail(EXIT_INPUT, "%s: cannot open: %s", file, why);
         code = EXIT_INPUT;
         goto out;
     }

@@ -101,6 +101,9 @@ int cmd_run(int argc, char **argv) {
     }
     code = cli_load_scenario(&sc, file, &sets);
     if (code != EXIT_OK) goto out;
+    if (!jobs) jobs = run_default_jobs();
+    code = cli_check_cost(&sc, &sets, jobs, sc.run.reps);
+    if (code != EXIT_OK) goto out;
     code = EXIT_RUNTIME;
     /* Created before the run, so a path that cannot be written fails at
      * once rather than after the simulation. */
@@ -119,7 +122,7 @@ int cmd_run(int argc, char **argv) {
         cli_fail(EXIT_RUNTIME, "--history: out of memory");
         goto out;
     }
-    run_options ro = {jobs ? jobs : run_default_jobs(),
+    run_options ro = {jobs,
                       isatty(STDERR_FILENO) ? stderr : NULL, "run"};
     sum = run_scenario_opts(&sc, hw ? history_writer_trace : NULL, hw, &ro,
                             err, sizeof err);

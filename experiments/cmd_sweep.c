@@ -20,6 +20,7 @@
 #include "experiments/shell.h"
 #include "experiments/output.h"
 #include "experiments/commands.h"
+#include "experiments/estimate.h"
 #include "experiments/grid.h"
 #include "experiments/results.h"
 #include "experiments/sweep.h"
@@ -283,6 +284,20 @@ int cmd_sweep(int argc, char **argv) {
         cli_fail(EXIT_INPUT, "%s", err);
         goto out;
     }
+    /* The grid's bookkeeping, refused before a point is built. */
+    double reps_each = isnan(precision) ? base.run.reps : (double)max_reps;
+    double book = (double)g.npoints *
+                  (ESTIMATE_POINT_BYTES + reps_each * ESTIMATE_RUN_BYTES);
+    estimate est;
+    estimate_scenario(&base, &est);
+    char limit[96];
+    if (estimate_check(&base, &est, 1, book, sets.max_memory,
+                       cli_memory_limit_text(&sets, limit, sizeof limit), err,
+                       sizeof err) != 0) {
+        code = cli_fail(EXIT_INPUT, "%s (%zu points x %.0f replications)",
+                        err, g.npoints, reps_each);
+        goto out;
+    }
     set_texts = calloc((size_t)sets.n + 1, sizeof *set_texts);
     cmdline = shell_command_line("sweep", argc, argv);
     if (!set_texts || !cmdline) {
@@ -297,6 +312,36 @@ int cmd_sweep(int argc, char **argv) {
         code = cli_fail(rc == SWEEP_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
                         err);
         goto out;
+    }
+    /* Every point's world, `jobs` at once, and the whole work's length. */
+    {
+        size_t worst = 0;
+        double worst_bytes = -1, events = 0, runs = 0;
+        for (size_t p = 0; p < job.grid.npoints; p++) {
+            estimate pe;
+            estimate_scenario(&job.point[p], &pe);
+            if (pe.world_bytes + pe.shared_bytes > worst_bytes) {
+                worst_bytes = pe.world_bytes + pe.shared_bytes;
+                worst = p;
+                est = pe;
+            }
+            events += pe.events * job.reps_target[p];
+            runs += job.reps_target[p];
+        }
+        int at_once = runs < jobs ? (int)runs : jobs;
+        if (estimate_check(&job.point[worst], &est, at_once, book,
+                           sets.max_memory,
+                           cli_memory_limit_text(&sets, limit, sizeof limit),
+                           err, sizeof err) != 0) {
+            char label[512] = "";
+            if (job.grid.naxes)
+                grid_point_label(&job.grid, worst, label, sizeof label);
+            code = cli_fail(EXIT_INPUT, "%s%s%s%s", err,
+                            label[0] ? " (at the point " : "", label,
+                            label[0] ? ")" : "");
+            goto out;
+        }
+        estimate_warn_long(&base, events, runs, jobs, stderr);
     }
     if (use_mpi) {
         /* Every rank built the same job; rank 0 alone opens the database. */

@@ -338,6 +338,15 @@ static int apply_path(scenario *sc, const char *pname, const char *name,
         p->invalidates = 1;
         p->line = line;
     }
+    int *given = strcmp(name, "share") == 0         ? &p->share_line
+                 : strcmp(name, "invalidates") == 0 ? &p->invalidates_line
+                                                    : NULL;
+    if (given && line > 0 && *given > 0) {
+        scenario_err(err, errlen, "given twice in [path.%s] (first at line %d)",
+                pname, *given);
+        return -1;
+    }
+    if (given && line > 0) *given = line;
     if (strcmp(name, "share") == 0) {
         double v;
         if (scenario_parse_double(value, &v) != 0 || v < 0 || v > 1) {

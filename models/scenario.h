@@ -61,6 +61,7 @@ typedef struct scenario_path {
     double share;    /* of all writes; the shares sum to 1 */
     int invalidates; /* 0: this path forgets to invalidate */
     int line;        /* where it was declared */
+    int share_line, invalidates_line; /* where the file gave each (0: not) */
 } scenario_path;
 
 typedef enum scenario_invalidation {

@@ -765,6 +765,12 @@ struct workload_trace_shared {
     workload_trace t;
 };
 
+size_t workload_trace_shared_ops(const workload_trace_shared *s,
+                                 uint32_t *keys) {
+    if (keys) *keys = s ? s->t.keys : 0;
+    return s ? s->t.n : 0;
+}
+
 void workload_trace_shared_retain(workload_trace_shared *s) {
     if (s) s->refs++;
 }

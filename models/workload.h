@@ -112,6 +112,11 @@ typedef struct workload_trace_shared workload_trace_shared;
 int workload_trace_attach(scenario *sc, const scenario *peer, char *err,
                           size_t errlen);
 
+/* The attached trace's requests (and its distinct keys in *keys); 0 for
+ * NULL. */
+size_t workload_trace_shared_ops(const workload_trace_shared *s,
+                                 uint32_t *keys);
+
 /* Reference counting for scenario_copy and scenario_fini (NULL: nothing). */
 void workload_trace_shared_retain(workload_trace_shared *s);
 void workload_trace_shared_release(workload_trace_shared *s);
