@@ -273,6 +273,7 @@ int cmd_sweep(int argc, char **argv) {
     code = cli_load_scenario(&base, file, &sets);
     if (code != EXIT_OK) goto out;
     code = EXIT_INPUT;
+    g.basedir = base.basedir; /* relative files: the scenario's folder */
     for (int i = 0; i < nvary; i++)
         if (grid_add(&g, vary[i], err, sizeof err) != 0) {
             cli_fail(strcmp(err, "out of memory") == 0 ? EXIT_RUNTIME

@@ -32,6 +32,7 @@ void grid_init(grid *g) {
     g->axis = NULL;
     g->naxes = 0;
     g->npoints = 1;
+    g->basedir = NULL;
 }
 
 void grid_free_values(char **values, size_t n) {
@@ -436,6 +437,12 @@ int grid_add(grid *g, const char *arg, char *err, size_t errlen) {
         goto fail;
     }
     if (scenario_init_defaults(&probe, why, sizeof why) != 0) goto oom;
+    if (g->basedir) {
+        char *dir = strdup(g->basedir);
+        if (!dir) goto oom;
+        free(probe.basedir);
+        probe.basedir = dir;
+    }
     for (size_t i = 0; i < ax.n; i++) {
         char assign[1200];
         snprintf(assign, sizeof assign, "%s=%s", ax.key, ax.value[i]);

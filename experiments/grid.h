@@ -43,6 +43,11 @@ typedef struct grid {
     grid_axis *axis;
     size_t naxes;
     size_t npoints; /* product of the axis sizes; 1 without axes */
+    /* The folder a value's relative file (empirical:FILE) is found in when
+     * grid_add checks it: the scenario's, as --set and the points use (one
+     * rule, docs/sweep.md); NULL: the working directory (no scenario file).
+     * Borrowed. */
+    const char *basedir;
 } grid;
 
 void grid_init(grid *g);

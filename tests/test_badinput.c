@@ -435,6 +435,10 @@ static const bad_case catalogue[] = {
     {"sweep --vary cache.ttl=1s..10000s+1s --vary faults.del_fail=0..0.9+0.1 "
      "--reps 1000000 --db @D@/g.db", 2, "--vary", NULL, NULL},
     {"sweep --precision 2", 2, "--precision", NULL, NULL},
+    /* a relative empirical: file of --vary is the scenario folder's (the
+     * working directory has a Makefile, the folder none) */
+    {"sweep @D@/s.ini --vary 'db.read_latency=empirical:Makefile' --db "
+     "@D@/g.db", 2, "Makefile", GOOD, NULL},
     {"sweep --max-reps 5", 2, "--max-reps", NULL, NULL},
     {"sweep --reps 2 --precision 0.1", 2, "--precision", NULL, NULL},
     {"summarize", 2, "summarize", NULL, NULL},
@@ -601,6 +605,20 @@ static void test_catalogue(void) {
     EXPECT(stat(mark, &sb) != 0, "a hostile name ran a command (%s)", mark);
 }
 
+/* --vary's relative empirical: file is found in the scenario's folder, as
+ * --set finds it (one rule). */
+static void test_vary_empirical_folder(void) {
+    CU_ASSERT_FATAL(fixdir[0] != '\0');
+    put_text("lat.txt", "1ms\n2ms\n");
+    put_text("s.ini", GOOD);
+    char args[512], err[2048];
+    snprintf(args, sizeof args,
+             "sweep %s/s.ini --vary 'db.read_latency=empirical:lat.txt;exp:1ms' "
+             "--db %s/e.db", fixdir, fixdir);
+    int st = run_inprocess(args, err, sizeof err);
+    EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, err);
+}
+
 /* ---- the suite ----------------------------------------------------------------------- */
 
 /* Writes an SQLite database at @D@/name from SQL; -1 on failure. */
@@ -668,6 +686,8 @@ static CU_TestInfo tests[] = {
      test_outputs_all_or_nothing},
     {"outputs: written whole, mode 0666 less the umask, no temporary left",
      test_outputs_written},
+    {"sweep --vary: empirical:FILE from the scenario's folder",
+     test_vary_empirical_folder},
     {"catalogue: exit code, one error naming the culprit, no signal, "
      "results untouched", test_catalogue},
     CU_TEST_INFO_NULL};
