@@ -290,6 +290,15 @@ int results_family_read(results *r, int64_t run, world_result *out,
     }
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
+    for (int f = 0; f < out->nfamilies; f++)
+        for (int d = 0; d < FD_COUNT; d++)
+            if (!results_hist_whole(&out->family_dist[f][d])) {
+                sim_errf(err, errlen, "%s: run %lld: a histogram of family "
+                         "'%s' does not add up to its count (a damaged "
+                         "database)", r->path, (long long)run,
+                         out->family_name[f]);
+                return RESULTS_EINPUT;
+            }
 
     st = results_cached(r, ST_SELECT_FCAUSES,
                 "SELECT family, cause, stale_reads FROM family_causes WHERE "

@@ -81,6 +81,10 @@ int results_dist_index(const char *name);
 int results_cause_index(const char *name);
 /* A REAL column, NULL read as NaN. */
 double results_column_real(sqlite3_stmt *st, int i);
+/* 1 when a histogram read back from a file is whole: its bin counts (and
+ * zeros) add up to its tally's n without overflow.  A crafted or damaged
+ * file may break that, and the quantiles assume it. */
+int results_hist_whole(const sim_hist *h);
 
 /* results_family.c: the per-family tables. */
 void results_family_probe(results *r);

@@ -33,15 +33,26 @@ static char *select_run_sql(const results *r) {
 }
 
 int results_dist_index(const char *name) {
+    if (!name) return -1; /* a NULL name in a damaged file */
     for (int d = 0; d < D_COUNT; d++)
         if (strcmp(name, world_dist_name((world_dist)d)) == 0) return d;
     return -1;
 }
 
 int results_cause_index(const char *name) {
+    if (!name) return -1;
     for (int c = 0; c < CAUSE_COUNT; c++)
         if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0) return c;
     return -1;
+}
+
+int results_hist_whole(const sim_hist *h) {
+    uint64_t sum = h->zeros;
+    for (int i = 0; i < SIM_HIST_BINS; i++) {
+        if (h->bins[i] > UINT64_MAX - sum) return 0;
+        sum += h->bins[i];
+    }
+    return sum == h->tally.n;
 }
 
 double results_column_real(sqlite3_stmt *st, int i) {
@@ -113,6 +124,13 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
     }
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
+    for (int d = 0; d < D_COUNT; d++)
+        if (!results_hist_whole(&out->dist[d])) {
+            sim_errf(err, errlen, "%s: run %lld: the bins of '%s' do not add "
+                     "up to its count (a damaged database)", r->path,
+                     (long long)run, world_dist_name((world_dist)d));
+            return RESULTS_EINPUT;
+        }
 
     st = results_cached(r, ST_SELECT_CAUSES,
                 "SELECT cause, stale_reads FROM causes WHERE run = ?", what,
