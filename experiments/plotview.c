@@ -12,18 +12,6 @@
 #include "plots/format.h"
 #include "sim/errf.h"
 
-/* Appends to buf (always terminated). */
-static void cat(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void cat(char *buf, size_t len, const char *fmt, ...) {
-    size_t used = strlen(buf);
-    if (used + 1 >= len) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
 typedef struct curve {
     size_t n;
     plot_curve_pt *pt;
@@ -140,12 +128,12 @@ static void context(const plot_view *v, char *buf, size_t len) {
         snprintf(buf, len, "%s (%s)", base_name(d->scenario_file),
                  base_name(d->source));
     if (d->by_family) {
-        cat(buf, len, ", per key family (");
+        sim_catf(buf, len, ", per key family (");
         for (int f = 0; f < d->nfamilies; f++)
-            cat(buf, len, "%s%s", f ? ", " : "", d->family[f]);
-        cat(buf, len, ")");
+            sim_catf(buf, len, "%s%s", f ? ", " : "", d->family[f]);
+        sim_catf(buf, len, ")");
     }
-    if (v->where[0]) cat(buf, len, ", where %s", v->where);
+    if (v->where[0]) sim_catf(buf, len, ", where %s", v->where);
 }
 
 static void metric_axis_label(char *buf, size_t len, int m) {
@@ -279,7 +267,7 @@ int plot_view_create(plot_view **out, const plot_data *d,
                      err, errlen);
     if (rc != PLOT_OK) goto fail;
     for (size_t w = 0; w < r->nwhere; w++)
-        cat(v->where, sizeof v->where, "%s%s", w ? ", " : "", r->where[w]);
+        sim_catf(v->where, sizeof v->where, "%s%s", w ? ", " : "", r->where[w]);
     if (along) {
         const char *name = r->metric ? r->metric
                            : r->kind == PLOT_VS ? "stale_read_fraction"
@@ -384,7 +372,7 @@ static void describe_window_cdf(const plot_view *v, char *buf, size_t len) {
                  plot_fmt_duration(b, sizeof b, bq), v->sel.group[best].label);
     }
     if (some_open)
-        cat(buf, len, " Windows still open when a run ended are not in the "
+        sim_catf(buf, len, " Windows still open when a run ended are not in the "
                       "curves (counted in the legend).");
 }
 
@@ -396,7 +384,7 @@ static void describe_age_hist(const plot_view *v, char *buf, size_t len) {
         const sim_hist *h = &v->pool[k].dist[D_STALE_AGE];
         if (!sim_hist_n(h)) continue;
         char q[32];
-        cat(buf, len, "%s%s %s", any ? ", " : "p99 staleness age: ",
+        sim_catf(buf, len, "%s%s %s", any ? ", " : "p99 staleness age: ",
             v->sel.group[k].label,
             plot_fmt_duration(q, sizeof q, sim_hist_quantile(h, 0.99) / 1e9));
         any = 1;
@@ -415,16 +403,16 @@ static void describe_age_hist(const plot_view *v, char *buf, size_t len) {
         snprintf(buf, len, "No stale read was recorded in these runs.");
         return;
     }
-    cat(buf, len, ".");
+    sim_catf(buf, len, ".");
     if (over_k >= 0) {
         char p[32], b[32];
         if (over > 0)
-            cat(buf, len, " %s of the stale reads of %s were older than the "
+            sim_catf(buf, len, " %s of the stale reads of %s were older than the "
                 "contract's %s.", plot_fmt_percent(p, sizeof p, over),
                 v->sel.group[over_k].label,
                 plot_fmt_duration(b, sizeof b, bound));
         else
-            cat(buf, len, " No stale read was older than the contract's %s.",
+            sim_catf(buf, len, " No stale read was older than the contract's %s.",
                 plot_fmt_duration(b, sizeof b, bound));
     }
 }
@@ -443,28 +431,28 @@ static void describe_vs(const plot_view *v, char *buf, size_t len) {
         const curve *c = &v->curve[k];
         if (c->n == 0) continue;
         char a[32], b[32];
-        cat(buf, len, "%s", first ? ":" : ";");
-        if (named) cat(buf, len, " %s", v->sel.group[k].label);
+        sim_catf(buf, len, "%s", first ? ":" : ";");
+        if (named) sim_catf(buf, len, " %s", v->sel.group[k].label);
         first = 0;
         const plot_curve_pt *p0 = &c->pt[0], *p1 = &c->pt[c->n - 1];
         if (!numeric || c->n == 1) {
             /* Names along x have no direction: each value. */
             for (size_t i = 0; i < c->n; i++) {
                 fmt_metric(a, sizeof a, m, c->pt[i].metric);
-                cat(buf, len, "%s %s at %s=%s", i ? "," : "", a, key,
+                sim_catf(buf, len, "%s %s at %s=%s", i ? "," : "", a, key,
                     c->pt[i].xtext);
             }
             continue;
         }
         fmt_metric(a, sizeof a, m, p0->metric);
         fmt_metric(b, sizeof b, m, p1->metric);
-        cat(buf, len, " %s from %s at %s=%s to %s at %s",
+        sim_catf(buf, len, " %s from %s at %s=%s to %s at %s",
             p1->metric > p0->metric   ? "rises"
             : p1->metric < p0->metric ? "falls"
                                         : "stays",
             a, key, p0->xtext, b, p1->xtext);
     }
-    cat(buf, len, ".");
+    sim_catf(buf, len, ".");
 }
 
 static void describe_tradeoff(const plot_view *v, char *buf, size_t len) {
@@ -502,10 +490,10 @@ static void describe_tradeoff(const plot_view *v, char *buf, size_t len) {
              "%s at %s %s)", v->sel.group[fk].label, key, fresh->xtext, a, b,
              name);
     if (cheap == fresh)
-        cat(buf, len, ", which is also the %s %s.",
+        sim_catf(buf, len, ", which is also the %s %s.",
             higher_better ? "highest" : "lowest", name);
     else
-        cat(buf, len, "; %s %s: %s at %s=%s (%s %s at a stale-read fraction "
+        sim_catf(buf, len, "; %s %s: %s at %s=%s (%s %s at a stale-read fraction "
             "of %s).", higher_better ? "highest" : "lowest", name,
             v->sel.group[ck].label, key, cheap->xtext, c, name, d2);
 }
@@ -528,14 +516,14 @@ static void describe_causes(const plot_view *v, char *buf, size_t len) {
         char s[32];
         plot_fmt_sig(s, sizeof s, 100.0 * (double)top / (double)total, 3);
         if (top < total && atof(s) >= 100) snprintf(s, sizeof s, ">99.9");
-        cat(buf, len, "%s%s for %s (%s%%)", any ? ", " : "Top cause: ",
+        sim_catf(buf, len, "%s%s for %s (%s%%)", any ? ", " : "Top cause: ",
             oracle_cause_name((oracle_cause)tc), v->sel.group[k].label, s);
         any = 1;
     }
     if (!any)
         snprintf(buf, len, "No stale read was recorded in these runs.");
     else
-        cat(buf, len, ".");
+        sim_catf(buf, len, ".");
 }
 
 /* ---- dispatch ------------------------------------------------------------------------ */

@@ -54,15 +54,6 @@ static void shard_exp_fini(shard_exp *e) {
     memset(e, 0, sizeof *e);
 }
 
-static int prepare(results *r, const char *sql, sqlite3_stmt **st,
-                   const char *what, char *err, size_t errlen) {
-    if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK) {
-        *st = NULL;
-        return results_sql_fail(r, what, err, errlen);
-    }
-    return RESULTS_OK;
-}
-
 static char *column_dup(sqlite3_stmt *st, int i) {
     const unsigned char *t = sqlite3_column_text(st, i);
     return strdup(t ? (const char *)t : "");
@@ -78,7 +69,7 @@ static int shard_exp_load(results *r, shard_exp *e, char *err, size_t errlen) {
     const char *what = "reading the shard's experiment";
     memset(e, 0, sizeof *e);
     sqlite3_stmt *st;
-    int rc = prepare(r,
+    int rc = results_prepare(r,
                      "SELECT id, scenario_file, scenario_text, scenario_hash, "
                      "overrides, grid, mode, precision, max_reps, points, "
                      "command_line, stalesim_version FROM experiments "
@@ -123,7 +114,7 @@ static int shard_exp_load(results *r, shard_exp *e, char *err, size_t errlen) {
     e->npoints = (size_t)np;
     e->point = calloc(e->npoints, sizeof *e->point);
     if (!e->point) return oom(r, err, errlen);
-    rc = prepare(r,
+    rc = results_prepare(r,
                  "SELECT idx, id, label, reps_target, done, hit_cap, "
                  "rel_halfwidth FROM points WHERE experiment = ?",
                  &st, "reading the shard's points", err, errlen);
@@ -217,7 +208,7 @@ static int open_output(results *out, results *src, const shard_exp *e,
     int rc = results_exec(out, "BEGIN IMMEDIATE", "starting the merge", err,
                           errlen);
     if (rc != RESULTS_OK) return rc;
-    rc = prepare(out,
+    rc = results_prepare(out,
                  "SELECT id, stalesim_version, points FROM experiments WHERE "
                  "scenario_hash = ? AND scenario_text = ? AND overrides = ? "
                  "AND grid = ? AND mode = ? ORDER BY id DESC LIMIT 1",
@@ -248,7 +239,7 @@ static int open_output(results *out, results *src, const shard_exp *e,
     sqlite3_finalize(st);
     st = NULL;
     if (*resumed) {
-        rc = prepare(out, "SELECT idx, id FROM points WHERE experiment = ?",
+        rc = results_prepare(out, "SELECT idx, id FROM points WHERE experiment = ?",
                      &st, "reading the points", err, errlen);
         if (rc != RESULTS_OK) goto out;
         sqlite3_bind_int64(st, 1, *id);
@@ -277,7 +268,7 @@ static int open_output(results *out, results *src, const shard_exp *e,
 
     /* A new experiment: the shard's row, its grid, its points. */
     const char *what = "copying the experiment";
-    rc = prepare(out,
+    rc = results_prepare(out,
                  "INSERT INTO experiments(scenario_file, scenario_text, "
                  "scenario_hash, overrides, grid, mode, precision, max_reps, "
                  "points, command_line, stalesim_version, started_at) "
@@ -305,10 +296,10 @@ static int open_output(results *out, results *src, const shard_exp *e,
     st = NULL;
 
     /* the grid rows */
-    if ((rc = prepare(src, "SELECT position, key, spec, n_values FROM vary "
+    if ((rc = results_prepare(src, "SELECT position, key, spec, n_values FROM vary "
                            "WHERE experiment = ? ORDER BY position",
                       &in, what, err, errlen)) != RESULTS_OK ||
-        (rc = prepare(out, "INSERT INTO vary(experiment, position, key, spec, "
+        (rc = results_prepare(out, "INSERT INTO vary(experiment, position, key, spec, "
                            "n_values) VALUES (?,?,?,?,?)",
                       &ins, what, err, errlen)) != RESULTS_OK)
         goto out;
@@ -330,7 +321,7 @@ static int open_output(results *out, results *src, const shard_exp *e,
     in = ins = NULL;
 
     /* the points, then each point's values */
-    if ((rc = prepare(out, "INSERT INTO points(experiment, idx, label, "
+    if ((rc = results_prepare(out, "INSERT INTO points(experiment, idx, label, "
                            "reps_target) VALUES (?,?,?,?)",
                       &ins, what, err, errlen)) != RESULTS_OK)
         goto out;
@@ -346,10 +337,10 @@ static int open_output(results *out, results *src, const shard_exp *e,
     sqlite3_finalize(ins);
     ins = NULL;
     if (rc != RESULTS_OK) goto out;
-    if ((rc = prepare(src, "SELECT key, value, value_num FROM point_values "
+    if ((rc = results_prepare(src, "SELECT key, value, value_num FROM point_values "
                            "WHERE point = ?",
                       &in, what, err, errlen)) != RESULTS_OK ||
-        (rc = prepare(out, "INSERT INTO point_values(point, key, value, "
+        (rc = results_prepare(out, "INSERT INTO point_values(point, key, value, "
                            "value_num) VALUES (?,?,?,?)",
                       &ins, what, err, errlen)) != RESULTS_OK)
         goto out;
@@ -383,7 +374,7 @@ static int copy_configs(results *out, results *src, const shard_exp *e,
                         const int64_t *point_id, char *err, size_t errlen) {
     if (!results_table_exists(src, "point_configs")) return RESULTS_OK;
     sqlite3_stmt *st;
-    int rc = prepare(src, "SELECT config FROM point_configs WHERE point = ?",
+    int rc = results_prepare(src, "SELECT config FROM point_configs WHERE point = ?",
                      &st, "reading the point configurations", err, errlen);
     for (size_t p = 0; p < e->npoints && rc == RESULTS_OK; p++) {
         sqlite3_reset(st);
@@ -417,10 +408,10 @@ static int copy_runs(results *out, results *src, const shard_exp *e,
     size_t npresent = 0;
     unsigned batch = 0;
     if (!res) return oom(out, err, errlen);
-    int rc = prepare(out, "SELECT rep FROM runs WHERE point = ?", &have,
+    int rc = results_prepare(out, "SELECT rep FROM runs WHERE point = ?", &have,
                      "reading the stored runs", err, errlen);
     if (rc == RESULTS_OK)
-        rc = prepare(src, "SELECT rep, seed FROM runs WHERE point = ? ORDER "
+        rc = results_prepare(src, "SELECT rep, seed FROM runs WHERE point = ? ORDER "
                           "BY rep",
                      &runs, "reading the shard's runs", err, errlen);
     for (size_t p = 0; p < e->npoints && rc == RESULTS_OK; p++) {
@@ -504,7 +495,7 @@ static int finish_points(results *out, const shard_exp *shards, size_t n,
     sqlite3_stmt *st = NULL;
     int rc = results_begin(out, err, errlen);
     if (rc != RESULTS_OK) return rc;
-    rc = prepare(out, "SELECT done, reps_done, reps_target FROM points WHERE "
+    rc = results_prepare(out, "SELECT done, reps_done, reps_target FROM points WHERE "
                       "id = ?",
                  &st, "reading the points", err, errlen);
     for (size_t p = 0; p < e->npoints && rc == RESULTS_OK; p++) {
@@ -587,7 +578,7 @@ int results_merge(results *out, results *const *shard, size_t nshards,
                            report, err, errlen);
     if (rc == RESULTS_OK) {
         sqlite3_stmt *st;
-        rc = prepare(out, "SELECT count(*) FROM runs r JOIN points p ON p.id "
+        rc = results_prepare(out, "SELECT count(*) FROM runs r JOIN points p ON p.id "
                           "= r.point WHERE p.experiment = ?",
                      &st, "counting the runs", err, errlen);
         if (rc == RESULTS_OK) {

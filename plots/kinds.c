@@ -33,18 +33,6 @@ const char *plot_kind_list(void) {
     return "window-cdf, age-hist, vs, tradeoff, causes, timeline";
 }
 
-/* Appends to buf (always terminated). */
-static void cat(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void cat(char *buf, size_t len, const char *fmt, ...) {
-    size_t used = strlen(buf);
-    if (used + 1 >= len) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- shared drawing ------------------------------------------------------------- */
 
 void plot_style_common(gp *g) {
@@ -389,7 +377,7 @@ static int metric_axis(const plot_figure *f, gp *g, char axis, axis_of w,
         *floor_out = lo;
         gp_printf(g, "set logscale %c 10\nset %crange [%.10g:%.10g]\n"
                      "set format %c '%%g'\n", axis, axis, lo, hi, axis);
-        cat(label, sizeof label, ", log scale%s",
+        sim_catf(label, sizeof label, ", log scale%s",
             nonpos ? "; 0 drawn on the bottom edge" : "");
         axis_label(g, axis, label);
         return 1;
@@ -449,7 +437,7 @@ static void key_axis(const plot_figure *f, gp *g, xaxis *a) {
         a->log = 1;
         gp_printf(g, "set logscale x 10\nset xrange [%.10g:%.10g]\n", lo / 1.6,
                   hi * 1.6);
-        cat(label, sizeof label, " (log scale)");
+        sim_catf(label, sizeof label, " (log scale)");
     } else if (a->numeric) {
         double pad = hi > lo ? (hi - lo) * 0.06 : (hi ? fabs(hi) * 0.1 : 1);
         gp_printf(g, "set xrange [%.10g:%.10g]\n", lo - pad, hi + pad);

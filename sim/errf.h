@@ -12,4 +12,9 @@
 void sim_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* printf appended to the text already in buf[0..len), always terminated and
+ * truncated to fit; does nothing when buf is already full. */
+void sim_catf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif
