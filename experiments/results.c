@@ -174,6 +174,7 @@ static const char schema_sql[] =
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
     "  cause TEXT NOT NULL,\n"
     "  stale_reads INTEGER NOT NULL,\n"
+    "  over_bound_reads INTEGER,\n"
     "  PRIMARY KEY (run, cause)) WITHOUT ROWID;\n";
 
 /* CREATE TABLE runs: one REAL column per metric, named like the metric. */
@@ -296,6 +297,7 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
                                           world_metric_name((world_metric)m),
                                           NULL, NULL, NULL, NULL,
                                           NULL) == SQLITE_OK;
+    r->has_over_causes = results_has_column(r, "causes", "over_bound_reads");
     results_family_probe(r);
     return RESULTS_OK;
 }
@@ -326,6 +328,29 @@ static int add_metric_columns(results *r, char *err, size_t errlen) {
         return rc;
     }
     for (int m = 0; m < M_COUNT; m++) r->has_metric[m] = 1;
+    return RESULTS_OK;
+}
+
+/* A file written before the causes of over-bound reads were stored gets
+ * causes.over_bound_reads (NULL in its earlier runs: not recorded). */
+static int add_over_bound_column(results *r, char *err, size_t errlen) {
+    if (r->has_over_causes) return RESULTS_OK;
+    int rc = results_exec(r, "BEGIN IMMEDIATE", "adding causes.over_bound_reads",
+                          err, errlen);
+    /* another process may have added it meanwhile */
+    if (rc == RESULTS_OK &&
+        !results_has_column(r, "causes", "over_bound_reads"))
+        rc = results_exec(r, "ALTER TABLE causes ADD COLUMN over_bound_reads "
+                             "INTEGER",
+                          "adding causes.over_bound_reads", err, errlen);
+    if (rc == RESULTS_OK)
+        rc = results_exec(r, "COMMIT", "adding causes.over_bound_reads", err,
+                          errlen);
+    if (rc != RESULTS_OK) {
+        results_rollback(r);
+        return rc;
+    }
+    r->has_over_causes = 1;
     return RESULTS_OK;
 }
 
@@ -440,6 +465,7 @@ int results_open(results **out, const char *path, int read_only, char *err,
                   "setting synchronous and foreign_keys", err, errlen);
         if (rc != RESULTS_OK) goto fail;
         rc = add_metric_columns(r, err, errlen);
+        if (rc == RESULTS_OK) rc = add_over_bound_column(r, err, errlen);
         if (rc == RESULTS_OK) rc = results_family_ensure(r, err, errlen);
         if (rc == RESULTS_OK) rc = results_study_ensure(r, err, errlen);
         if (rc != RESULTS_OK) goto fail;
@@ -792,10 +818,10 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
         if (rc != RESULTS_OK) goto fail;
     }
     for (int c = 0; c < CAUSE_COUNT; c++) {
-        if (!res->stale_by_cause[c]) continue;
+        if (!res->stale_by_cause[c] && !res->over_bound_by_cause[c]) continue;
         st = results_cached(r, ST_INSERT_CAUSE,
-                    "INSERT INTO causes(run, cause, stale_reads) "
-                    "VALUES (?,?,?)",
+                    "INSERT INTO causes(run, cause, stale_reads, "
+                    "over_bound_reads) VALUES (?,?,?,?)",
                     what, err, errlen);
         if (!st) {
             rc = RESULTS_EIO;
@@ -805,6 +831,7 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
         sqlite3_bind_text(st, 2, oracle_cause_name((oracle_cause)c), -1,
                           SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)res->stale_by_cause[c]);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)res->over_bound_by_cause[c]);
         if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) goto fail;
     }
     if ((rc = results_family_write(r, run, res, err, errlen)) != RESULTS_OK)

@@ -8,7 +8,8 @@
  * key, so SQL can filter on them), and each replication of a point is one row
  * of `runs` with one REAL column per metric named like world_metric_name(),
  * plus its histogram bins (`distributions`, `dist_stats`) and stale reads by
- * cause (`causes`).  docs/sweep.md documents every table and column.
+ * cause (`causes`: all of them, and those staler than the contract's
+ * max_staleness).  docs/sweep.md documents every table and column.
  *
  * Durability: the file is in WAL mode with synchronous=FULL, and every run
  * (its runs row, its bins, its causes and the point's counter) is written in
@@ -157,9 +158,20 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
                        char *err, size_t errlen);
 
 /* Reads one stored run back into *out exactly as it was written (wall_s and
- * events included).  RESULTS_EINPUT if there is no such run. */
+ * events included).  RESULTS_EINPUT if there is no such run.  Its causes of
+ * over-bound reads (over_bound_by_cause, family_over_causes: stale reads
+ * staler than the contract's max_staleness, by cause) read 0 where a run
+ * stored before they were recorded has none: ask
+ * results_point_over_causes. */
 int results_read_run(results *r, int64_t point_id, uint32_t rep,
                      world_result *out, char *err, size_t errlen);
+
+/* Sets *recorded to 1 when every stored run of point `point_id` has the
+ * causes of its over-bound reads (causes.over_bound_reads and
+ * family_causes.over_bound_reads not NULL: runs stored by this build or
+ * later), 0 when one of them was stored before they were recorded. */
+int results_point_over_causes(results *r, int64_t point_id, int *recorded,
+                              char *err, size_t errlen);
 
 /* ---- reading experiments (summarize) ------------------------------------- */
 

@@ -20,6 +20,7 @@ static const char family_schema_sql[] =
     "  family TEXT NOT NULL,\n"
     "  cause TEXT NOT NULL,\n"
     "  stale_reads INTEGER NOT NULL,\n"
+    "  over_bound_reads INTEGER,\n"
     "  PRIMARY KEY (run, family, cause)) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS family_distributions (\n"
     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
@@ -78,6 +79,9 @@ void results_family_probe(results *r) {
             r->has_families &&
             results_has_column(r, "family_runs",
                        world_family_figure_name((world_family_figure)g));
+    r->has_fover_causes =
+        r->has_families &&
+        results_has_column(r, "family_causes", "over_bound_reads");
 }
 
 /* Creates the family tables if missing and adds missing columns (writers). */
@@ -86,6 +90,7 @@ int results_family_ensure(results *r, char *err, size_t errlen) {
     int complete = r->has_families;
     for (int m = 0; m < M_COUNT; m++) complete &= r->has_fmetric[m];
     for (int g = 0; g < F_COUNT; g++) complete &= r->has_ffigure[g];
+    complete &= r->has_fover_causes;
     if (complete) return RESULTS_OK;
     char *runs = family_runs_table_sql();
     if (!runs) {
@@ -110,6 +115,12 @@ int results_family_ensure(results *r, char *err, size_t errlen) {
                  "ALTER TABLE family_runs ADD COLUMN \"%s\" REAL", name);
         rc = results_exec(r, sql, "adding a family metric column", err, errlen);
     }
+    /* family_causes from before the causes of over-bound reads were stored */
+    if (rc == RESULTS_OK &&
+        !results_has_column(r, "family_causes", "over_bound_reads"))
+        rc = results_exec(r, "ALTER TABLE family_causes ADD COLUMN "
+                             "over_bound_reads INTEGER",
+                          "adding family_causes.over_bound_reads", err, errlen);
     if (rc == RESULTS_OK)
         rc = results_exec(r, "COMMIT", "adding the family tables", err, errlen);
     if (rc != RESULTS_OK) {
@@ -196,10 +207,11 @@ int results_family_write(results *r, int64_t run, const world_result *res,
             if (rc != RESULTS_OK) return rc;
         }
         for (int c = 0; c < CAUSE_COUNT; c++) {
-            if (!res->family_causes[f][c]) continue;
+            if (!res->family_causes[f][c] && !res->family_over_causes[f][c])
+                continue;
             st = results_cached(r, ST_INSERT_FCAUSE,
                         "INSERT INTO family_causes(run, family, cause, "
-                        "stale_reads) VALUES (?,?,?,?)",
+                        "stale_reads, over_bound_reads) VALUES (?,?,?,?,?)",
                         what, err, errlen);
             if (!st) return RESULTS_EIO;
             sqlite3_bind_int64(st, 1, run);
@@ -207,6 +219,8 @@ int results_family_write(results *r, int64_t run, const world_result *res,
             sqlite3_bind_text(st, 3, oracle_cause_name((oracle_cause)c), -1,
                               SQLITE_STATIC);
             sqlite3_bind_int64(st, 4, (sqlite3_int64)res->family_causes[f][c]);
+            sqlite3_bind_int64(st, 5,
+                               (sqlite3_int64)res->family_over_causes[f][c]);
             if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK)
                 return rc;
         }
@@ -248,6 +262,8 @@ int results_family_read(results *r, int64_t run, world_result *out,
         for (int g = 0; g < F_COUNT; g++)
             out->family_figure[f][g] = results_column_real(st, 2 + M_COUNT + g);
         memset(out->family_causes[f], 0, sizeof out->family_causes[f]);
+        memset(out->family_over_causes[f], 0,
+               sizeof out->family_over_causes[f]);
         for (int d = 0; d < FD_COUNT; d++) sim_hist_init(&out->family_dist[f][d]);
     }
     sqlite3_reset(st);
@@ -301,15 +317,23 @@ int results_family_read(results *r, int64_t run, world_result *out,
             }
 
     st = results_cached(r, ST_SELECT_FCAUSES,
-                "SELECT family, cause, stale_reads FROM family_causes WHERE "
-                "run = ?", what, err, errlen);
+                r->has_fover_causes
+                    ? "SELECT family, cause, stale_reads, over_bound_reads "
+                      "FROM family_causes WHERE run = ?"
+                    : "SELECT family, cause, stale_reads, NULL FROM "
+                      "family_causes WHERE run = ?",
+                what, err, errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_int64(st, 1, run);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int f = family_index(out, (const char *)sqlite3_column_text(st, 0));
         int c = results_cause_index((const char *)sqlite3_column_text(st, 1));
-        if (f >= 0 && c >= 0)
+        if (f >= 0 && c >= 0) {
             out->family_causes[f][c] = (uint64_t)sqlite3_column_int64(st, 2);
+            /* NULL (not recorded) reads 0: results_point_over_causes says */
+            out->family_over_causes[f][c] =
+                (uint64_t)sqlite3_column_int64(st, 3);
+        }
     }
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);

@@ -46,6 +46,8 @@ struct results {
     int has_families;        /* the family_* tables exist */
     int has_fmetric[M_COUNT]; /* family_runs has this metric's column */
     int has_ffigure[F_COUNT]; /* ... and this figure's */
+    int has_over_causes;      /* causes has over_bound_reads */
+    int has_fover_causes;     /* family_causes has over_bound_reads */
     sqlite3_stmt *st[ST_COUNT];
 };
 

@@ -82,6 +82,7 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
     sqlite3_reset(st);
     for (int d = 0; d < D_COUNT; d++) sim_hist_init(&out->dist[d]);
     memset(out->stale_by_cause, 0, sizeof out->stale_by_cause);
+    memset(out->over_bound_by_cause, 0, sizeof out->over_bound_by_cause);
 
     st = results_cached(r, ST_SELECT_BINS,
                 "SELECT name, bin, count FROM distributions WHERE run = ?",
@@ -133,18 +134,52 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
         }
 
     st = results_cached(r, ST_SELECT_CAUSES,
-                "SELECT cause, stale_reads FROM causes WHERE run = ?", what,
-                err, errlen);
+                r->has_over_causes
+                    ? "SELECT cause, stale_reads, over_bound_reads FROM "
+                      "causes WHERE run = ?"
+                    : "SELECT cause, stale_reads, NULL FROM causes WHERE "
+                      "run = ?",
+                what, err, errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_int64(st, 1, run);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int c = results_cause_index((const char *)sqlite3_column_text(st, 0));
-        if (c >= 0)
+        if (c >= 0) {
             out->stale_by_cause[c] = (uint64_t)sqlite3_column_int64(st, 1);
+            /* NULL (not recorded) reads 0: results_point_over_causes says */
+            out->over_bound_by_cause[c] = (uint64_t)sqlite3_column_int64(st, 2);
+        }
     }
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
     return results_family_read(r, run, out, err, errlen);
+}
+
+int results_point_over_causes(results *r, int64_t point_id, int *recorded,
+                              char *err, size_t errlen) {
+    *recorded = 1;
+    /* Is there a causes row (and, with families, a family_causes row) of
+     * the point's runs without the count?  A file without the column has
+     * none anywhere it has rows. */
+    char sql[640];
+    long long p = (long long)point_id;
+    int at = snprintf(sql, sizeof sql,
+                      "SELECT EXISTS (SELECT 1 FROM runs x JOIN causes c ON "
+                      "c.run = x.id WHERE x.point = %lld%s)",
+                      p, r->has_over_causes ? " AND c.over_bound_reads IS NULL"
+                                            : "");
+    if (r->has_families)
+        snprintf(sql + at, sizeof sql - (size_t)at,
+                 " OR EXISTS (SELECT 1 FROM runs x JOIN family_causes c ON "
+                 "c.run = x.id WHERE x.point = %lld%s)",
+                 p, r->has_fover_causes ? " AND c.over_bound_reads IS NULL"
+                                        : "");
+    int64_t missing;
+    int rc = results_query_int(r, sql, &missing,
+                               "reading the causes of over-bound reads", err,
+                               errlen);
+    if (rc == RESULTS_OK) *recorded = missing == 0;
+    return rc;
 }
 
 /* ---- reading experiments ------------------------------------------------------ */

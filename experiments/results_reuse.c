@@ -63,7 +63,14 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
                 /* a run stored without its family rows (a file from before the
                  * family tables) is not whole: computed again instead */
                 "AND (? = 0 OR EXISTS (SELECT 1 FROM family_runs f WHERE f.run = "
-                "src.id)) GROUP BY src.rep ORDER BY src.rep",
+                "src.id)) "
+                /* nor is a run stored before the causes of its over-bound
+                 * reads were (the writer added the columns on opening) */
+                "AND NOT EXISTS (SELECT 1 FROM causes c WHERE c.run = src.id "
+                "AND c.over_bound_reads IS NULL) "
+                "AND NOT EXISTS (SELECT 1 FROM family_causes c WHERE c.run = "
+                "src.id AND c.over_bound_reads IS NULL) "
+                "GROUP BY src.rep ORDER BY src.rep",
                 &st, "looking for reusable runs", err, errlen);
     if (rc != RESULTS_OK) goto out;
     sqlite3_bind_text(st, 1, config, -1, SQLITE_STATIC);

@@ -230,7 +230,8 @@ static const char small_scenario[] =
     "[run]\nduration = 30s\nreps = 2\n"
     "[workload]\nkeys = 100\nreads = 200/s\nwrites = 5/s\n"
     "[cache]\npattern = cache-aside\nttl = 5s\n"
-    "[faults]\ndel_fail = 0.05\n";
+    "[faults]\ndel_fail = 0.05\n"
+    "[contract]\nmax_staleness = 1s\n";
 
 static void test_run_roundtrip(void) {
     char path[128], err[1024] = "";
@@ -291,6 +292,16 @@ static void test_run_roundtrip(void) {
                (unsigned long long)back->dist[d].zeros);
     EXPECT(memcmp(res->stale_by_cause, back->stale_by_cause,
                   sizeof res->stale_by_cause) == 0, "causes differ");
+    uint64_t over = 0;
+    for (int c = 0; c < CAUSE_COUNT; c++) over += res->over_bound_by_cause[c];
+    EXPECT(over > 0, "the replication should have reads staler than 1s");
+    EXPECT(memcmp(res->over_bound_by_cause, back->over_bound_by_cause,
+                  sizeof res->over_bound_by_cause) == 0,
+           "causes of over-bound reads differ");
+    int recorded = -1;
+    EXPECT(results_point_over_causes(r, pid[1], &recorded, err, sizeof err) ==
+                   RESULTS_OK && recorded == 1,
+           "over-bound causes recorded: %d %s", recorded, err);
     EXPECT(res->events == back->events && res->wall_s == back->wall_s,
            "events %llu/%llu wall %g/%g", (unsigned long long)res->events,
            (unsigned long long)back->events, res->wall_s, back->wall_s);
@@ -422,11 +433,94 @@ static void test_metric_columns(void) {
     free(back);
 }
 
+/* A file from before the causes of over-bound reads were stored: its runs
+ * read 0 there and results_point_over_causes says they are not recorded; a
+ * writer adds the column and its new runs have them; a sweep does not reuse
+ * the old runs. */
+static void test_over_bound_causes(void) {
+    char path[128], err[1024] = "";
+    path_of(path, sizeof path, "over.db");
+    grid g;
+    grid_init(&g);
+    EXPECT(grid_add(&g, "cache.ttl=5s,10s", err, sizeof err) == 0, "%s", err);
+    uint32_t target[2] = {1, 1};
+    results_experiment_spec spec = {
+        .scenario_file = "x.ini", .scenario_text = "", .overrides = "",
+        .mode = "reps", .precision = NAN, .command_line = "test", .grid = &g,
+        .reps_target = target};
+    world_result *res = calloc(1, sizeof *res), *back = malloc(sizeof *back);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&res->dist[d]);
+    res->stale_by_cause[CAUSE_STALE_FILL] = 9;
+    res->over_bound_by_cause[CAUSE_STALE_FILL] = 4;
+    results *r;
+    int64_t id, pid[2];
+    int resumed, recorded = -1;
+    CU_ASSERT_FATAL(results_open(&r, path, 0, err, sizeof err) == RESULTS_OK);
+    CU_ASSERT_FATAL(results_experiment_open(r, &spec, &id, &resumed, pid, err,
+                                            sizeof err) == RESULTS_OK);
+    CU_ASSERT_FATAL(results_write_run(r, pid[0], 0, 1, res, err, sizeof err) ==
+                    RESULTS_OK);
+    EXPECT(results_point_config(r, pid[0], "same", err, sizeof err) ==
+               RESULTS_OK, "%s", err);
+    results_close(r);
+    EXPECT(query_int(path, "SELECT over_bound_reads FROM causes") == 4,
+           "over_bound_reads stored");
+    EXPECT(exec_sql(path, "ALTER TABLE causes DROP COLUMN over_bound_reads") ==
+               SQLITE_OK, "dropping the column");
+
+    /* a reader of the old file */
+    EXPECT(results_open(&r, path, 1, err, sizeof err) == RESULTS_OK, "%s", err);
+    EXPECT(results_read_run(r, pid[0], 0, back, err, sizeof err) ==
+                   RESULTS_OK &&
+               back->stale_by_cause[CAUSE_STALE_FILL] == 9 &&
+               back->over_bound_by_cause[CAUSE_STALE_FILL] == 0,
+           "old run: %s", err);
+    EXPECT(results_point_over_causes(r, pid[0], &recorded, err, sizeof err) ==
+                   RESULTS_OK && recorded == 0,
+           "an old run's over-bound causes are not recorded: %d %s", recorded,
+           err);
+    results_close(r);
+
+    /* a writer adds the column; the old run stays unrecorded (NULL), is not
+     * reused, and a new run has them */
+    EXPECT(results_open(&r, path, 0, err, sizeof err) == RESULTS_OK, "%s", err);
+    EXPECT(query_int(path, "SELECT count(*) FROM causes WHERE "
+                           "over_bound_reads IS NULL") == 1,
+           "the old row reads NULL");
+    uint64_t copied = 99;
+    EXPECT(results_point_config(r, pid[1], "same", err, sizeof err) ==
+                   RESULTS_OK &&
+               results_reuse_runs(r, pid[1], "same", 1, 0, &copied, err,
+                                  sizeof err) == RESULTS_OK &&
+               copied == 0,
+           "reused a run without over-bound causes: %llu %s",
+           (unsigned long long)copied, err);
+    EXPECT(results_write_run(r, pid[1], 0, 1, res, err, sizeof err) ==
+                   RESULTS_OK &&
+               results_read_run(r, pid[1], 0, back, err, sizeof err) ==
+                   RESULTS_OK &&
+               back->over_bound_by_cause[CAUSE_STALE_FILL] == 4,
+           "new run: %s", err);
+    EXPECT(results_point_over_causes(r, pid[1], &recorded, err, sizeof err) ==
+                   RESULTS_OK && recorded == 1,
+           "the new run's are recorded: %d %s", recorded, err);
+    EXPECT(results_point_over_causes(r, pid[0], &recorded, err, sizeof err) ==
+                   RESULTS_OK && recorded == 0,
+           "the old run's still are not: %d %s", recorded, err);
+    results_close(r);
+    grid_fini(&g);
+    free(res);
+    free(back);
+}
+
 static CU_TestInfo tests[] = {
     {"schema", test_create},
     {"refuses foreign files", test_refuse},
     {"a run round trip", test_run_roundtrip},
     {"metric columns are additive", test_metric_columns},
+    {"causes of over-bound reads", test_over_bound_causes},
     CU_TEST_INFO_NULL,
 };
 
