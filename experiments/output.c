@@ -148,6 +148,11 @@ static void json_families(FILE *out, const scenario *sc, const run_summary *s) {
             fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)s->family_causes[f][c]);
+        fputs("},\n   \"over_bound_causes\": {", out);
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)s->family_over_causes[f][c]);
         fputs("}}", out);
     }
     fputc('}', out);
@@ -199,6 +204,10 @@ static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
             fprintf(out, "families.%s.causes,%s,stale_reads,%llu\n", name,
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)s->family_causes[f][c]);
+        for (int c = 0; c < CAUSE_COUNT; c++)
+            fprintf(out, "families.%s.causes,%s,over_bound_reads,%llu\n", name,
+                    oracle_cause_name((oracle_cause)c),
+                    (unsigned long long)s->family_over_causes[f][c]);
     }
 }
 
@@ -329,6 +338,12 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)s->causes[c]);
+    /* The stale reads staler than contract.max_staleness, by cause. */
+    fputs("},\n \"over_bound_causes\": {", out);
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
+                oracle_cause_name((oracle_cause)c),
+                (unsigned long long)s->over_causes[c]);
     fputc('}', out);
     if (sc->paths.n > 0) {
         fputs(",\n \"paths\": {", out);
@@ -435,6 +450,10 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "causes,%s,stale_reads,%llu\n",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)s->causes[c]);
+    for (int c = 0; c < CAUSE_COUNT; c++)
+        fprintf(out, "causes,%s,over_bound_reads,%llu\n",
+                oracle_cause_name((oracle_cause)c),
+                (unsigned long long)s->over_causes[c]);
     for (int p = 0; p < sc->paths.n; p++)
         fprintf(out, "paths,%s,writes,%llu\npaths,%s,stale_reads,%llu\n",
                 sc->paths.path[p].name,

@@ -254,12 +254,17 @@ static int add_run(void *arg, uint32_t rep, const world_result *res) {
         for (int k = 0; k < FD_COUNT; k++)
             sim_hist_merge(&pf->dist[world_family_dist[k]],
                            &res->family_dist[g][k]);
-        for (int k = 0; k < CAUSE_COUNT; k++)
+        for (int k = 0; k < CAUSE_COUNT; k++) {
             pf->causes[k] += res->family_causes[g][k];
+            pf->over_causes[k] += res->family_over_causes[g][k];
+        }
     }
     pt->nruns++;
     for (int k = 0; k < D_COUNT; k++) sim_hist_merge(&pt->dist[k], &res->dist[k]);
-    for (int k = 0; k < CAUSE_COUNT; k++) pt->causes[k] += res->stale_by_cause[k];
+    for (int k = 0; k < CAUSE_COUNT; k++) {
+        pt->causes[k] += res->stale_by_cause[k];
+        pt->over_causes[k] += res->over_bound_by_cause[k];
+    }
     return 0;
 }
 
@@ -296,6 +301,9 @@ static int load_db(plot_data *d, const char *path, int64_t id, char *err,
         run_ctx c = {d, pt, 0, 0};
         rc = results_each_run(r, e.point[p].id, add_run, &c, err, errlen);
         if (c.oom) goto oom;
+        if (rc == RESULTS_OK)
+            rc = results_point_over_causes(r, e.point[p].id,
+                                           &pt->over_causes_known, err, errlen);
         if (rc != RESULTS_OK) {
             rc = rc == RESULTS_EINPUT ? PLOT_EINPUT : PLOT_ERUNTIME;
             goto out;
@@ -442,7 +450,10 @@ int plot_data_by_family(plot_data *out, const plot_data *d, char *err,
             if (src->fam) {
                 memcpy(pt->dist, src->fam[f].dist, sizeof pt->dist);
                 memcpy(pt->causes, src->fam[f].causes, sizeof pt->causes);
+                memcpy(pt->over_causes, src->fam[f].over_causes,
+                       sizeof pt->over_causes);
             }
+            pt->over_causes_known = src->over_causes_known;
             scenario sc;
             char e2[512];
             int src_rc = plot_data_point_scenario(

@@ -40,6 +40,8 @@ typedef struct plot_family {
     double *run[M_COUNT];  /* run[m][r], like plot_point.run (NaN: missing) */
     sim_hist dist[D_COUNT];
     uint64_t causes[CAUSE_COUNT];
+    uint64_t over_causes[CAUSE_COUNT]; /* staler than the family's
+                                          contract.max_staleness */
 } plot_family;
 
 typedef struct plot_point {
@@ -51,6 +53,12 @@ typedef struct plot_point {
     sim_hist dist[D_COUNT]; /* pooled over runs, ns */
     int has_bins;        /* dist holds bins (always for a database) */
     uint64_t causes[CAUSE_COUNT]; /* summed over runs */
+    /* Those of the stale reads staler than contract.max_staleness, summed
+     * over runs; over_causes_known 0 when they were not recorded (runs
+     * stored before they were, a RUN.json without "over_bound_causes"):
+     * over_causes is then all 0 and means nothing. */
+    uint64_t over_causes[CAUSE_COUNT];
+    int over_causes_known;
     int complete;        /* every planned run stored */
     double ttl_s;        /* cache.ttl of the point; 0 never expires; NaN
                             unknown */

@@ -201,6 +201,22 @@ static int json_cause(void *arg, sqlite3_stmt *st, char *err, size_t errlen) {
     return PLOT_OK;
 }
 
+/* "over_bound_causes" (a RUN.json from before it existed has none). */
+static int json_over_cause(void *arg, sqlite3_stmt *st, char *err,
+                           size_t errlen) {
+    (void)err;
+    (void)errlen;
+    json_ctx *c = arg;
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    double n = col_real(st, 1);
+    c->pt->over_causes_known = 1;
+    for (int k = 0; k < CAUSE_COUNT; k++)
+        if (name && strcmp(name, oracle_cause_name((oracle_cause)k)) == 0 &&
+            n >= 0)
+            c->pt->over_causes[k] = (uint64_t)n;
+    return PLOT_OK;
+}
+
 int plot_data_load_json(plot_data *d, const char *path, char *err,
                         size_t errlen) {
     char *doc = slurp(path, err, errlen);
@@ -268,6 +284,11 @@ int plot_data_load_json(plot_data *d, const char *path, char *err,
         rc = json_query(conn, doc,
                         "SELECT key, value FROM json_each(?1, '$.causes')",
                         json_cause, &c, err, errlen);
+    if (rc == PLOT_OK)
+        rc = json_query(conn, doc,
+                        "SELECT key, value FROM "
+                        "json_each(?1, '$.over_bound_causes')",
+                        json_over_cause, &c, err, errlen);
     if (rc != PLOT_OK) goto out;
     /* The tallies the bins imply: n exactly, min and max bracketing every
      * value (quantiles are clamped to them). */

@@ -498,6 +498,42 @@ static void test_run_json(void) {
     free(r);
 }
 
+/* The causes of the reads staler than the bound reach the plot data from
+ * the database and from a RUN.json, the same for the same configuration and
+ * seed (the RUN.json is the sweep's point cache-aside, 60s). */
+static void test_over_causes(void) {
+    plot_data d, j;
+    char err[512] = "";
+    EXPECT(plot_data_load(&d, db_file, 0, err, sizeof err) == PLOT_OK, "%s",
+           err);
+    EXPECT(plot_data_load(&j, json, 0, err, sizeof err) == PLOT_OK, "%s", err);
+    if (d.npoints == 4 && j.npoints == 1) {
+        const plot_point *p = &d.point[1], *q = &j.point[0];
+        EXPECT(strcmp(p->value[0], "cache-aside") == 0 &&
+                   strcmp(p->value[1], "60s") == 0,
+               "point 1 is %s, %s", p->value[0], p->value[1]);
+        uint64_t over = 0, all = 0;
+        for (int c = 0; c < CAUSE_COUNT; c++) {
+            over += p->over_causes[c];
+            all += p->causes[c];
+            EXPECT(p->over_causes[c] <= p->causes[c], "cause %d", c);
+        }
+        EXPECT(p->over_causes_known && q->over_causes_known,
+               "known: db %d, json %d", p->over_causes_known,
+               q->over_causes_known);
+        EXPECT(over > 0 && over < all, "over-bound %llu of %llu stale reads",
+               (unsigned long long)over, (unsigned long long)all);
+        EXPECT(memcmp(p->over_causes, q->over_causes, sizeof p->over_causes) ==
+                       0 &&
+                   memcmp(p->causes, q->causes, sizeof p->causes) == 0,
+               "database and RUN.json disagree");
+    } else {
+        EXPECT(0, "points: db %zu, json %zu", d.npoints, j.npoints);
+    }
+    plot_data_fini(&d);
+    plot_data_fini(&j);
+}
+
 /* ---- report ---------------------------------------------------------------------------- */
 
 static void test_report(void) {
@@ -712,6 +748,7 @@ static CU_TestInfo tests[] = {
     {"gnuplot missing: exit 3", test_gnuplot_missing},
     {"gnuplot failing: exit 3, nothing half-written", test_gnuplot_failing},
     {"RUN.json bins and plots", test_run_json},
+    {"causes of over-bound reads, database and RUN.json", test_over_causes},
     {"report: scenario, verdict, table, plots", test_report},
     {"plot --by family: vs, causes, window-cdf", test_by_family},
     {"report: per-family verdicts and tables", test_report_families},
