@@ -46,7 +46,8 @@ static const cli_opt plot_opts[] = {
      "--by family: one per key family ([family.NAME]), from its\n"
      "figures, pooled over the points --where keeps"},
     {PLOT_OPT_WHERE, "--where", NULL, "K=V", CLI_OPT_REPEAT,
-     "only points with this value (V1,V2 for either); repeatable"},
+     "only points with this value (V1,V2 for either); repeatable;\n"
+     "--where family=NAME: one key family's figures alone"},
     {PLOT_OPT_METRIC, "--metric", NULL, "NAME", 0,
      "vs: the metric along y (default stale_read_fraction);\n"
      "tradeoff: the cost along x (default db_reads_per_s)"},
@@ -324,7 +325,10 @@ int cmd_plot(int argc, char **argv) {
         goto out;
     }
     const plot_data *drawn = &data;
-    if (by && strcmp(by, "family") == 0) {
+    int family_where = 0; /* a --where on the by-family data's key */
+    for (size_t w = 0; w < nwhere; w++)
+        family_where |= strncmp(where[w], "family=", 7) == 0;
+    if ((by && strcmp(by, "family") == 0) || family_where) {
         /* One curve (bar) per key family: the family tables' figures. */
         rc = plot_data_by_family(&fam_data, &data, err, sizeof err);
         if (rc != PLOT_OK) {

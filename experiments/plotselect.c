@@ -41,8 +41,10 @@ static int same_value(const char *a, const char *b) {
     return !isnan(x) && x == y;
 }
 
-/* Does `value` match one of the comma-separated alternatives in `list`? */
+/* Does `value` match one of the comma-separated alternatives in `list`, or
+ * the whole of it (a name with a comma)? */
 static int value_in(const char *value, const char *list) {
+    if (strcmp(value, list) == 0) return 1;
     const char *p = list;
     for (;;) {
         size_t len = strcspn(p, ",");

@@ -200,6 +200,11 @@ int results_experiment_load(results *r, int64_t id, results_experiment *out,
                             char *err, size_t errlen);
 void results_experiment_fini(results_experiment *e);
 
+/* The ids of every experiment of the file, oldest first, into *ids
+ * (malloc'd; NULL when there is none) and *n. */
+int results_experiment_ids(results *r, int64_t **ids, size_t *n, char *err,
+                           size_t errlen);
+
 /* Reads what results_experiment_load leaves NULL: the scenario's INI text
  * and the --set overrides (one a line) of loaded experiment e.
  * RESULTS_EINPUT when a stored text of the experiment is longer than a

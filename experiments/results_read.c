@@ -445,3 +445,38 @@ int results_each_run(results *r, int64_t point_id, results_result_fn fn,
     free(reps);
     return rc;
 }
+
+int results_experiment_ids(results *r, int64_t **ids, size_t *n, char *err,
+                           size_t errlen) {
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    const char *what = "listing the experiments";
+    int rc = results_prepare(r, "SELECT id FROM experiments ORDER BY id", &st,
+                             what, err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t *grown = realloc(*ids, (*n + 1) * sizeof *grown);
+        if (!grown) {
+            sqlite3_finalize(st);
+            free(*ids);
+            *ids = NULL;
+            *n = 0;
+            sim_errf(err, errlen, "%s: out of memory", r->path);
+            return RESULTS_EIO;
+        }
+        *ids = grown;
+        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (step != SQLITE_DONE) {
+        rc = results_sql_fail(r, what, err, errlen);
+        sqlite3_finalize(st);
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return rc;
+    }
+    sqlite3_finalize(st);
+    return RESULTS_OK;
+}

@@ -227,6 +227,11 @@ static void test_names_from_a_scenario(void) {
         EXPECT(args && strstr(args, want) != NULL,
                "the Reproduce block lost the file name [%s]: [%.300s]",
                files[i], args ? args : "(none)");
+        /* The family's plots: --where family=NAME, the name unchanged. */
+        snprintf(want, sizeof want, "\nfamily=%s\n", families[i]);
+        EXPECT(args && strstr(args, want) != NULL,
+               "the Reproduce block lost the family name [%s]: [%.300s]",
+               families[i], args ? args : "(none)");
         free(args);
     }
 }
