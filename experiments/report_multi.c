@@ -4,9 +4,11 @@
  *
  * The table has one row per point of every experiment.  "vs baseline" is
  * the row's mean stale-read fraction over that of the baseline's matching
- * point: the one with the same pattern, the same TTL and the same values of
- * the keys both experiments vary; "-" when the baseline has no such point,
- * or several, or no stale read there. */
+ * point: the baseline is of the same scenario text (other --set overrides,
+ * e.g. a mitigation) and the point has the same pattern, the same TTL and
+ * the same values of the keys both experiments vary; "-" when the baseline
+ * is another scenario or has no such point, or several, or no stale read
+ * there. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,10 @@ static int same_design(const plot_data *a, size_t p, const plot_data *b,
 static void vs_baseline(char *buf, size_t len, const plot_data *base,
                         const plot_data *e, size_t p) {
     long match = -1;
+    if (strcmp(base->scenario_text, e->scenario_text) != 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
     for (size_t q = 0; q < base->npoints; q++) {
         if (!same_design(e, p, base, q)) continue;
         if (match >= 0) {
@@ -114,16 +120,22 @@ static void experiment_list(FILE *out, const plot_data *exps, size_t n) {
     fputc('\n', out);
 }
 
-/* The point's label, its pattern first when the experiment did not vary
- * it (the baseline may have). */
+/* The point's label with the full key names (experiments may vary keys
+ * whose last parts are alike): "cache-aside, cache.ttl=5s", its pattern
+ * first also when the experiment did not vary it (the baseline may have). */
 static void point_label(const plot_data *d, size_t p, char *buf, size_t len) {
-    const char *pattern = d->point[p].pattern;
+    const plot_point *pt = &d->point[p];
     size_t at = 0;
-    if (plot_data_key(d, "cache.pattern") < 0 && pattern[0] && len > 40) {
-        snprintf(buf, len, "%s, ", pattern);
+    buf[0] = '\0';
+    if (plot_data_key(d, "cache.pattern") < 0 && pt->pattern[0])
+        snprintf(buf, len, "%s", pt->pattern);
+    for (size_t k = 0; k < d->nkeys; k++) {
         at = strlen(buf);
+        int pattern = strcmp(d->key[k], "cache.pattern") == 0;
+        snprintf(buf + at, len - at, "%s%s%s%s", at ? ", " : "",
+                 pattern ? "" : d->key[k], pattern ? "" : "=", pt->value[k]);
     }
-    plot_point_label(d, p, -1, -1, buf + at, len - at);
+    if (!buf[0]) snprintf(buf, len, "(the one point)");
 }
 
 static void table_head(FILE *out) {
@@ -210,8 +222,9 @@ int report_section_compared(FILE *out, const char *db_path,
           "durations from the pooled histograms, the best value of each "
           "column in bold (ties included).  *vs baseline* is the stale-read "
           "fraction over that of the baseline's point with the same pattern, "
-          "TTL and values of the keys both vary (- when there is no single "
-          "such point or it had no stale read); the top cause over the bound is "
+          "TTL and values of the keys both vary, when the two experiments "
+          "ran the same scenario text (- otherwise, or when there is no "
+          "single such point or it had no stale read); the top cause over the bound is "
           "what caused most reads staler than the contract's bound; the "
           "verdict is each experiment's own `[contract]`, judged as "
           "`stalesim check` does.\n\n", out);

@@ -211,10 +211,30 @@ static void test_side_by_side(void) {
     const char *e2 = md ? strstr(md, "## Experiment 2: plain.ini") : NULL;
     EXPECT(cmp && e1 && e2 && cmp < e1 && e1 < e2, "sections missing");
     /* One row per point of each; the baseline's, then ratios. */
-    EXPECT(md && strstr(md, "| 1 | cache-aside, ttl=2s | 2 |") &&
-               strstr(md, "| 2 | cache-aside, ttl=60s | 2 |") &&
+    EXPECT(md && strstr(md, "| 1 | cache-aside, cache.ttl=2s | 2 |") &&
+               strstr(md, "| 2 | cache-aside, cache.ttl=60s | 2 |") &&
                strstr(md, " | baseline | ") && strstr(md, " | ×"),
            "no comparison rows [%.3000s]", cmp ? cmp : "");
+    /* The ratio: experiment 2's mean stale-read fraction over the
+     * baseline's at the same TTL (shown to 2 digits). */
+    char db[PATH_MAX], sql[1200];
+    snprintf(db, sizeof db, "%s/r.db", dir);
+    const char *mean = "(SELECT avg(r.stale_read_fraction) FROM runs r JOIN "
+                       "points p ON p.id = r.point JOIN point_values v ON "
+                       "v.point = p.id WHERE p.experiment = %d AND v.value "
+                       "= '60s')";
+    char m1[512], m2[512];
+    snprintf(m1, sizeof m1, mean, 1);
+    snprintf(m2, sizeof m2, mean, 2);
+    snprintf(sql, sizeof sql, "SELECT CAST(round(1e6 * %s / %s) AS INTEGER)",
+             m2, m1);
+    double want = (double)testing_db_int(db, sql) / 1e6, shown = NAN;
+    const char *row = md ? strstr(md, "| 2 | cache-aside, cache.ttl=60s |")
+                         : NULL;
+    const char *x = row ? strstr(row, "| ×") : NULL;
+    if (x) shown = strtod(x + strlen("| ×"), NULL);
+    EXPECT(want > 0 && fabs(shown - want) <= 0.05 * want,
+           "vs baseline shown %g, stored means give %g", shown, want);
     EXPECT(md && strstr(md, "--set cache.mitigations=retry-delete:3"),
            "the mitigation is not named");
     /* Each experiment's sections one level deeper, its own PNGs. */
