@@ -161,6 +161,50 @@ static void attach_measured(emu_result *r) {
         }
 }
 
+/* The private servers for what --redis and --postgres do not name; their
+ * addresses into target. */
+static int start_servers(const scenario *sc, const flags *fl,
+                         emu_target *target, emu_servers **servers) {
+    char err[1024];
+    unsigned threads = sc->workload.clients < EMU_MAX_THREADS
+                           ? sc->workload.clients
+                           : EMU_MAX_THREADS;
+    *servers = emu_servers_start(!fl->redis, !fl->postgres, threads, err,
+                                 sizeof err);
+    if (!*servers) return cli_fail(EXIT_RUNTIME, "%s", err);
+    if (!fl->redis)
+        snprintf(target->redis, sizeof target->redis, "unix:%s",
+                 emu_servers_redis_socket(*servers));
+    if (!fl->postgres)
+        snprintf(target->pg, sizeof target->pg, "%s",
+                 emu_servers_pg_conninfo(*servers));
+    return EXIT_OK;
+}
+
+/* The run's summary (or --validate's comparison) on stdout, with its notes. */
+static int print_result(const scenario *sc, const flags *fl,
+                        output_format format, emu_result *res) {
+    char err[1024];
+    attach_measured(res);
+    if (res->clock_conflicts && format == FORMAT_TEXT)
+        fprintf(stderr, "stalesim: note: %llu facts the clocks could not "
+                        "order (see docs/emulate.md)\n",
+                (unsigned long long)res->clock_conflicts);
+    if (fl->validate) {
+        if (emu_validate(sc, res, format, stdout, err, sizeof err) != 0)
+            return cli_fail(EXIT_RUNTIME, "--validate: %s", err);
+    } else if (output_summary(stdout, format, sc, res->sum) != 0) {
+        return cli_fail(EXIT_RUNTIME, "writing the results: %s",
+                        strerror(errno));
+    }
+    if (res->late_starts && format == FORMAT_TEXT)
+        printf("%llu requests started more than 1 ms after their arrival "
+               "(%llu client threads)\n",
+               (unsigned long long)res->late_starts,
+               (unsigned long long)res->threads);
+    return EXIT_OK;
+}
+
 int cmd_emulate(int argc, char **argv) {
     flags fl = {0};
     fl.format = "text";
@@ -210,23 +254,9 @@ int cmd_emulate(int argc, char **argv) {
     sigaction(SIGTERM, &sa, &old_term);
     caught = 1;
     code = EXIT_RUNTIME;
-    if (!fl.redis || !fl.postgres) {
-        unsigned threads = sc.workload.clients < EMU_MAX_THREADS
-                               ? sc.workload.clients
-                               : EMU_MAX_THREADS;
-        servers = emu_servers_start(!fl.redis, !fl.postgres, threads, err,
-                                    sizeof err);
-        if (!servers) {
-            cli_fail(EXIT_RUNTIME, "%s", err);
-            goto out;
-        }
-        if (!fl.redis)
-            snprintf(opt.target.redis, sizeof opt.target.redis, "unix:%s",
-                     emu_servers_redis_socket(servers));
-        if (!fl.postgres)
-            snprintf(opt.target.pg, sizeof opt.target.pg, "%s",
-                     emu_servers_pg_conninfo(servers));
-    }
+    if ((!fl.redis || !fl.postgres) &&
+        start_servers(&sc, &fl, &opt.target, &servers) != EXIT_OK)
+        goto out;
     opt.real_latency = fl.real_latency;
     opt.progress = isatty(STDERR_FILENO) ? stderr : NULL;
     opt.history = hist;
@@ -251,26 +281,7 @@ int cmd_emulate(int argc, char **argv) {
             goto out;
         }
     }
-    attach_measured(res);
-    if (res->clock_conflicts && format == FORMAT_TEXT)
-        fprintf(stderr, "stalesim: note: %llu facts the clocks could not "
-                        "order (see docs/emulate.md)\n",
-                (unsigned long long)res->clock_conflicts);
-    if (fl.validate) {
-        if (emu_validate(&sc, res, format, stdout, err, sizeof err) != 0) {
-            cli_fail(EXIT_RUNTIME, "--validate: %s", err);
-            goto out;
-        }
-    } else if (output_summary(stdout, format, &sc, res->sum) != 0) {
-        cli_fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
-        goto out;
-    }
-    if (res->late_starts && format == FORMAT_TEXT)
-        printf("%llu requests started more than 1 ms after their arrival "
-               "(%llu client threads)\n",
-               (unsigned long long)res->late_starts,
-               (unsigned long long)res->threads);
-    code = EXIT_OK;
+    code = print_result(&sc, &fl, format, res);
 out:
     emu_servers_stop(servers);
     if (caught) {

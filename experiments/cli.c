@@ -79,6 +79,31 @@ int cli_overrides_have(const cli_overrides *o, const char *flag) {
     return 0;
 }
 
+char *cli_overrides_join(const cli_overrides *o) {
+    size_t len = 1;
+    for (int i = 0; i < o->n; i++) len += strlen(o->item[i].text) + 1;
+    char *s = malloc(len);
+    if (!s) return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < o->n; i++) {
+        strcat(s, o->item[i].text);
+        strcat(s, "\n");
+    }
+    return s;
+}
+
+int cli_parse_count(const char *flag, const char *s, unsigned long max,
+                    unsigned long *out) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-' || v < 1 || v > max)
+        return cli_fail(EXIT_INPUT, "%s: '%s' is not a whole number in "
+                        "1..%lu", flag, s, max);
+    *out = v;
+    return EXIT_OK;
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 enum { OPT_SET = 1000001, OPT_REPS, OPT_SEED };

@@ -58,6 +58,15 @@ int cli_overrides_add(cli_overrides *o, const char *flag, const char *text);
 /* 1 if the overrides hold one given by `flag` (e.g. "--reps"). */
 int cli_overrides_have(const cli_overrides *o, const char *flag);
 
+/* The --set texts of o, one a line ("section.key=value\n" each; "" when
+ * none): the overrides a study records.  malloc'd; NULL: out of memory. */
+char *cli_overrides_join(const cli_overrides *o);
+
+/* A count flag's value: a whole number in 1..max into *out, EXIT_OK; else
+ * "FLAG: 'S' is not a whole number in 1..MAX" printed and EXIT_INPUT. */
+int cli_parse_count(const char *flag, const char *s, unsigned long max,
+                    unsigned long *out);
+
 /* The value of --jobs (worker processes for the replications): 1..256 into
  * *jobs, EXIT_OK; else an error printed and EXIT_INPUT. */
 int cli_parse_jobs(const char *v, int *jobs);

@@ -368,135 +368,146 @@ static int take_contract(const char *value, cli_overrides *sets) {
     return EXIT_OK;
 }
 
-int cmd_audit(int argc, char **argv) {
-    const char *file = NULL, *format_name = "text", *scen = NULL,
-               *warmup = NULL;
-    long depth = AUDIT_DEFAULT_DEPTH;
-    int have_contract = 0, code = EXIT_INPUT;
-    cli_overrides sets = {0};
-    scenario sc;
-    audit *a = NULL;
-    FILE *in = NULL;
-    char err[1024];
-    memset(&sc, 0, sizeof sc);
+/* What the command line asked for. */
+typedef struct audit_cli {
+    const char *file, *format_name, *scen, *warmup;
+    long depth;
+    int have_contract;
+    output_format format;
+    cli_overrides sets; /* --contract and --warmup as scenario overrides */
+} audit_cli;
+
+/* One flag into c; EXIT_OK, or the exit code after the message. */
+static int audit_flag(audit_cli *c, int id, const char *val) {
+    switch (id) {
+    case AUDIT_OPT_FORMAT: c->format_name = val; break;
+    case AUDIT_OPT_CONTRACT:
+        c->have_contract = 1;
+        return take_contract(val, &c->sets);
+    case AUDIT_OPT_SCENARIO: c->scen = val; break;
+    case AUDIT_OPT_WARMUP: c->warmup = val; break;
+    case AUDIT_OPT_DEPTH: {
+        char *end;
+        errno = 0;
+        c->depth = strtol(val, &end, 10);
+        if (errno || *end || c->depth < 2 || c->depth > 4096)
+            return cli_fail(EXIT_INPUT, "--depth: '%s' is not an integer in "
+                            "2..4096", val);
+        break;
+    }
+    default: /* CLI_OPERAND */
+        if (c->file)
+            return cli_fail_extra(&cmd_audit_spec, "history", c->file, val);
+        c->file = val;
+    }
+    return EXIT_OK;
+}
+
+/* Reads and checks the flags.  -1: go on; otherwise the exit code (--help:
+ * 0). */
+static int audit_parse(audit_cli *c, int argc, char **argv) {
     cli_args args;
     cli_args_init(&args, &cmd_audit_spec, argc, argv, NULL);
     const char *val;
     for (int id; (id = cli_next(&args, &val)) != CLI_END;) {
-        switch (id) {
-        case CLI_HELP:
+        if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_audit_spec);
-            code = EXIT_OK;
-            goto out;
-        case CLI_ERROR: code = cli_error_code(&args); goto out;
-        case AUDIT_OPT_FORMAT: format_name = val; break;
-        case AUDIT_OPT_CONTRACT:
-            if ((code = take_contract(val, &sets)) != EXIT_OK) goto out;
-            code = EXIT_INPUT;
-            have_contract = 1;
-            break;
-        case AUDIT_OPT_SCENARIO: scen = val; break;
-        case AUDIT_OPT_WARMUP: warmup = val; break;
-        case AUDIT_OPT_DEPTH: {
-            char *end;
-            errno = 0;
-            depth = strtol(val, &end, 10);
-            if (errno || *end || depth < 2 || depth > 4096) {
-                cli_fail(EXIT_INPUT, "--depth: '%s' is not an integer in "
-                         "2..4096", val);
-                goto out;
-            }
-            break;
+            return EXIT_OK;
         }
-        default: /* CLI_OPERAND */
-            if (file) {
-                cli_fail_extra(&cmd_audit_spec, "history", file, val);
-                goto out;
-            }
-            file = val;
-        }
+        if (id == CLI_ERROR) return cli_error_code(&args);
+        int code = audit_flag(c, id, val);
+        if (code != EXIT_OK) return code;
     }
-    if (!file) {
-        cli_fail(EXIT_INPUT, "audit: which history? (stalesim audit --help)");
-        goto out;
-    }
-    output_format format;
-    if (output_parse_format(format_name, &format) != 0) {
-        cli_fail(EXIT_INPUT, "--format: '%s' is not text, json or csv",
-                 format_name);
-        goto out;
-    }
-    if (warmup) {
+    if (!c->file)
+        return cli_fail(EXIT_INPUT, "audit: which history? (stalesim audit "
+                        "--help)");
+    if (output_parse_format(c->format_name, &c->format) != 0)
+        return cli_fail(EXIT_INPUT, "--format: '%s' is not text, json or csv",
+                        c->format_name);
+    if (c->warmup) {
         char text[300];
-        if (strcmp(warmup, "auto") == 0) {
-            cli_fail(EXIT_INPUT, "--warmup: give a duration (auto needs "
-                                 "replications; audit has one history)");
-            goto out;
-        }
-        snprintf(text, sizeof text, "run.warmup=%s", warmup);
-        if ((code = cli_overrides_add(&sets, "--warmup", text)) != EXIT_OK)
-            goto out;
+        if (strcmp(c->warmup, "auto") == 0)
+            return cli_fail(EXIT_INPUT, "--warmup: give a duration (auto "
+                            "needs replications; audit has one history)");
+        snprintf(text, sizeof text, "run.warmup=%s", c->warmup);
+        int code = cli_overrides_add(&c->sets, "--warmup", text);
+        if (code != EXIT_OK) return code;
     }
-    code = cli_load_scenario(&sc, scen, &sets);
-    if (code != EXIT_OK) goto out;
-    code = EXIT_RUNTIME;
-    audit_options opt = {sc.run.warmup, warmup != NULL,
-                         sc.contract.max_staleness, (uint32_t)depth};
-    if (!(a = audit_create(&opt))) {
-        cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
+    return -1;
+}
+
+/* Reads the history c->file (`-`: stdin) into a. */
+static int audit_read(const audit_cli *c, audit *a) {
+    char err[1024];
     /* A FIFO or a device named as the file would block or never end;
      * `-` reads stdin on purpose. */
     char why[128] = "";
-    in = strcmp(file, "-") == 0 ? stdin
-                                : sim_file_open_regular(file, why, sizeof why);
-    if (!in) {
-        cli_fail(EXIT_INPUT, "%s: cannot open: %s", file, why);
-        code = EXIT_INPUT;
-        goto out;
-    }
-    int rc = audit_stream(a, in, strcmp(file, "-") == 0 ? "(stdin)" : file,
-                          err, sizeof err);
-    if (rc != 0) {
-        code = rc == 2 ? EXIT_INPUT : EXIT_RUNTIME;
-        cli_fail(code, "%s", err);
-        goto out;
-    }
-    const audit_result *r = audit_get_result(a);
+    int is_stdin = strcmp(c->file, "-") == 0;
+    FILE *in = is_stdin ? stdin
+                        : sim_file_open_regular(c->file, why, sizeof why);
+    if (!in) return cli_fail(EXIT_INPUT, "%s: cannot open: %s", c->file, why);
+    int rc = audit_stream(a, in, is_stdin ? "(stdin)" : c->file, err,
+                          sizeof err);
+    if (!is_stdin) fclose(in);
+    if (rc != 0) return cli_fail(rc == 2 ? EXIT_INPUT : EXIT_RUNTIME, "%s", err);
+    return EXIT_OK;
+}
+
+/* The warnings, the result in c->format on stdout, and the exit code: 1
+ * when a read returned a version never written or a clause is not met. */
+static int audit_report(const audit_cli *c, const scenario *sc,
+                        const audit_result *r) {
     verdicts v;
     memset(&v, 0, sizeof v);
-    if (have_contract || scen) {
-        judge(r, &sc, &v);
+    if (c->have_contract || c->scen) {
+        judge(r, sc, &v);
         v.judged = 1;
     }
     for (uint64_t i = 0; i < r->unwritten_reads && i < AUDIT_SHOW_UNWRITTEN; i++)
         fprintf(stderr,
                 "stalesim: %s:%llu: key %s: read returned version %u, never "
                 "written\n",
-                file, (unsigned long long)r->unwritten[i].line,
+                c->file, (unsigned long long)r->unwritten[i].line,
                 r->unwritten[i].key, r->unwritten[i].version);
     if (r->unwritten_reads > AUDIT_SHOW_UNWRITTEN)
         fprintf(stderr, "stalesim: ... %llu reads of unwritten versions in all\n",
                 (unsigned long long)r->unwritten_reads);
-    if (format == FORMAT_JSON)
-        print_json(stdout, file, (uint32_t)depth, r, &v);
-    else if (format == FORMAT_CSV)
+    if (c->format == FORMAT_JSON)
+        print_json(stdout, c->file, (uint32_t)c->depth, r, &v);
+    else if (c->format == FORMAT_CSV)
         print_csv(stdout, r, &v);
     else
-        print_text(stdout, file, r, &v);
-    if (fflush(stdout) != 0) {
-        cli_fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
-        goto out;
-    }
-    code = EXIT_OK;
+        print_text(stdout, c->file, r, &v);
+    if (fflush(stdout) != 0)
+        return cli_fail(EXIT_RUNTIME, "writing the results: %s",
+                        strerror(errno));
+    int code = EXIT_OK;
     if (r->unwritten_reads) code = EXIT_VIOLATED;
-    for (int c = 0; v.judged && c < 2; c++)
-        if (v.clause[c].state != CONTRACT_MET) code = EXIT_VIOLATED;
-out:
-    if (in && in != stdin) fclose(in);
+    for (int k = 0; v.judged && k < 2; k++)
+        if (v.clause[k].state != CONTRACT_MET) code = EXIT_VIOLATED;
+    return code;
+}
+
+int cmd_audit(int argc, char **argv) {
+    audit_cli c;
+    memset(&c, 0, sizeof c);
+    c.format_name = "text";
+    c.depth = AUDIT_DEFAULT_DEPTH;
+    scenario sc;
+    memset(&sc, 0, sizeof sc);
+    audit *a = NULL;
+    int code = audit_parse(&c, argc, argv); /* -1: go on */
+    if (code < 0) {
+        code = cli_load_scenario(&sc, c.scen, &c.sets);
+        audit_options opt = {sc.run.warmup, c.warmup != NULL,
+                             sc.contract.max_staleness, (uint32_t)c.depth};
+        if (code == EXIT_OK && !(a = audit_create(&opt)))
+            code = cli_fail(EXIT_RUNTIME, "out of memory");
+        if (code == EXIT_OK) code = audit_read(&c, a);
+        if (code == EXIT_OK) code = audit_report(&c, &sc, audit_get_result(a));
+    }
     audit_destroy(a);
     scenario_fini(&sc);
-    cli_overrides_fini(&sets);
+    cli_overrides_fini(&c.sets);
     return code;
 }

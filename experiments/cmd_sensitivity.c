@@ -55,18 +55,6 @@ const cli_spec cmd_sensitivity_spec = {
     "exit: 0 an answer; 2 bad input (nothing to vary, a key that cannot\n"
     "be scaled, a bad range); 3 runtime failure\n"};
 
-static int parse_count(const char *flag, const char *s, unsigned long max,
-                       unsigned long *out) {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || s[0] == '-' || v < 1 || v > max)
-        return cli_fail(EXIT_INPUT, "%s: '%s' is not a whole number in "
-                        "1..%lu", flag, s, max);
-    *out = v;
-    return EXIT_OK;
-}
-
 /* --keys LIST into keys[] (pointers into buf). */
 static int split_keys(char *buf, const char **keys, size_t *n) {
     *n = 0;
@@ -80,205 +68,214 @@ static int split_keys(char *buf, const char **keys, size_t *n) {
     return EXIT_OK;
 }
 
-static char *join_overrides(const cli_overrides *o) {
-    size_t len = 1;
-    for (int i = 0; i < o->n; i++) len += strlen(o->item[i].text) + 1;
-    char *s = malloc(len);
-    if (!s) return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < o->n; i++) {
-        strcat(s, o->item[i].text);
-        strcat(s, "\n");
-    }
-    return s;
+/* What the command line asked for (the flags, before the scenario is read). */
+typedef struct sens_cli {
+    const char *file, *db_path, *metric, *keys_arg;
+    sens_options o;
+    unsigned long jobs, samples;
+    int have_samples, have_factor;
+    sens_range range[SENS_MAX_SOBOL];
+    size_t nrange;
+    const char *keys[SENS_MAX_INPUTS];
+    char *keybuf; /* --keys split in place; keys[] point into it */
+    cli_overrides sets;
+} sens_cli;
+
+/* --vary K=LO..HI: one more Sobol range. */
+static int sens_add_range(sens_cli *c, const char *v) {
+    char err[1024];
+    if (c->nrange >= SENS_MAX_SOBOL)
+        return cli_fail(EXIT_INPUT, "--vary: at most %d ranges (Sobol "
+                        "sequences of GSL have at most 40 dimensions)",
+                        SENS_MAX_SOBOL);
+    sens_range *r = &c->range[c->nrange];
+    if (sens_range_parse(v, r, err, sizeof err) != 0)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    for (size_t k = 0; k < c->nrange; k++)
+        if (strcmp(c->range[k].key, r->key) == 0) {
+            cli_fail(EXIT_INPUT, "--vary: '%s' given twice", c->range[k].key);
+            free(r->key);
+            return EXIT_INPUT;
+        }
+    c->nrange++;
+    return EXIT_OK;
 }
 
-int cmd_sensitivity(int argc, char **argv) {
-    const char *file = NULL, *db_path = NULL, *metric = "stale_read_fraction";
-    const char *keys_arg = NULL;
-    sens_options o;
-    memset(&o, 0, sizeof o);
-    o.factor = 2;
-    o.format = FORMAT_TEXT;
-    unsigned long jobs = 1, samples = 64;
-    int have_samples = 0, have_factor = 0;
-    sens_range range[SENS_MAX_SOBOL];
-    size_t nrange = 0;
-    const char *keys[SENS_MAX_INPUTS];
-    char *keybuf = NULL, *overrides = NULL, *spec = NULL, *cmdline = NULL;
-    char *opts = NULL, err[1024];
-    size_t optslen = 0;
-    cli_overrides sets = {0};
-    scenario sc;
-    memset(&sc, 0, sizeof sc);
-    study *st = NULL;
-    int code = EXIT_INPUT;
+/* One flag into c; EXIT_OK, or the exit code after the message. */
+static int sens_flag(sens_cli *c, int id, const char *v) {
+    char *end;
+    switch (id) {
+    case CLI_OPERAND:
+        if (c->file)
+            return cli_fail_extra(&cmd_sensitivity_spec, "scenario file",
+                                  c->file, v);
+        c->file = v;
+        break;
+    case S_METRIC: c->metric = v; break;
+    case S_FACTOR:
+        errno = 0;
+        c->o.factor = strtod(v, &end);
+        if (!*v || *end || errno ||
+            !(c->o.factor > 1 && c->o.factor <= 1000))
+            return cli_fail(EXIT_INPUT, "--factor: '%s' is not a number in "
+                            "(1, 1000]", v);
+        c->have_factor = 1;
+        break;
+    case S_KEYS: c->keys_arg = v; break;
+    case S_VARY: return sens_add_range(c, v);
+    case S_SAMPLES:
+        c->have_samples = 1;
+        return cli_parse_count("--samples", v, 100000, &c->samples);
+    case S_DB: c->db_path = v; break;
+    case S_JOBS:
+        return cli_parse_count("--jobs", v, TRANSPORT_LOCAL_MAX_JOBS,
+                               &c->jobs);
+    case S_FORMAT:
+        if (output_parse_format(v, &c->o.format) != 0 ||
+            c->o.format == FORMAT_CSV)
+            return cli_fail(EXIT_INPUT, "--format: '%s' is not text or json",
+                            v);
+        break;
+    case S_OUTPUT: c->o.plot = v; break;
+    }
+    return EXIT_OK;
+}
+
+/* Reads the flags into c.  -1: go on; otherwise the exit code (--help: 0). */
+static int sens_parse(sens_cli *c, int argc, char **argv) {
     cli_args args;
-    cli_args_init(&args, &cmd_sensitivity_spec, argc, argv, &sets);
+    cli_args_init(&args, &cmd_sensitivity_spec, argc, argv, &c->sets);
     const char *v;
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_sensitivity_spec);
-            code = EXIT_OK;
-            goto out;
+            return EXIT_OK;
         }
-        if (id == CLI_ERROR) {
-            code = cli_error_code(&args);
-            goto out;
-        }
-        char *end;
-        switch (id) {
-        case CLI_OPERAND:
-            if (file) {
-                cli_fail_extra(&cmd_sensitivity_spec, "scenario file", file,
-                               v);
-                goto out;
-            }
-            file = v;
-            break;
-        case S_METRIC: metric = v; break;
-        case S_FACTOR:
-            errno = 0;
-            o.factor = strtod(v, &end);
-            if (!*v || *end || errno || !(o.factor > 1 && o.factor <= 1000)) {
-                cli_fail(EXIT_INPUT, "--factor: '%s' is not a number in (1, "
-                         "1000]", v);
-                goto out;
-            }
-            have_factor = 1;
-            break;
-        case S_KEYS: keys_arg = v; break;
-        case S_VARY:
-            if (nrange >= SENS_MAX_SOBOL) {
-                cli_fail(EXIT_INPUT, "--vary: at most %d ranges (Sobol "
-                         "sequences of GSL have at most 40 dimensions)",
-                         SENS_MAX_SOBOL);
-                goto out;
-            }
-            if (sens_range_parse(v, &range[nrange], err, sizeof err) != 0) {
-                cli_fail(EXIT_INPUT, "%s", err);
-                goto out;
-            }
-            for (size_t k = 0; k < nrange; k++)
-                if (strcmp(range[k].key, range[nrange].key) == 0) {
-                    cli_fail(EXIT_INPUT, "--vary: '%s' given twice",
-                             range[k].key);
-                    free(range[nrange].key);
-                    goto out;
-                }
-            nrange++;
-            break;
-        case S_SAMPLES:
-            if (parse_count("--samples", v, 100000, &samples) != EXIT_OK)
-                goto out;
-            have_samples = 1;
-            break;
-        case S_DB: db_path = v; break;
-        case S_JOBS:
-            if (parse_count("--jobs", v, TRANSPORT_LOCAL_MAX_JOBS, &jobs) !=
-                EXIT_OK)
-                goto out;
-            break;
-        case S_FORMAT:
-            if (output_parse_format(v, &o.format) != 0 ||
-                o.format == FORMAT_CSV) {
-                cli_fail(EXIT_INPUT, "--format: '%s' is not text or json", v);
-                goto out;
-            }
-            break;
-        case S_OUTPUT: o.plot = v; break;
-        }
+        if (id == CLI_ERROR) return cli_error_code(&args);
+        if (sens_flag(c, id, v) != EXIT_OK) return EXIT_INPUT;
     }
-    if (nrange && (keys_arg || have_factor || o.plot)) {
-        cli_fail(EXIT_INPUT, "%s goes with one-at-a-time sensitivity, not "
-                 "with --vary (Sobol)", keys_arg ? "--keys" : have_factor
-                 ? "--factor" : "-o");
-        goto out;
-    }
-    if (!nrange && have_samples) {
-        cli_fail(EXIT_INPUT, "--samples goes with --vary (Sobol)");
-        goto out;
-    }
-    o.metric = study_metric_parse(metric);
-    if (o.metric < 0) {
-        cli_fail(EXIT_INPUT, "--metric: '%s' is not a metric (stalesim run "
-                 "--format json lists them)", metric);
-        goto out;
-    }
-    if (o.plot && strcmp(o.plot, "-") != 0) {
+    return -1;
+}
+
+/* The flags that go together, the metric, -o's name and --keys; completes
+ * c->o but for what the scenario decides. */
+static int sens_check_flags(sens_cli *c) {
+    char err[1024];
+    sens_options *o = &c->o;
+    if (c->nrange && (c->keys_arg || c->have_factor || o->plot))
+        return cli_fail(EXIT_INPUT, "%s goes with one-at-a-time sensitivity, "
+                        "not with --vary (Sobol)", c->keys_arg ? "--keys"
+                        : c->have_factor ? "--factor" : "-o");
+    if (!c->nrange && c->have_samples)
+        return cli_fail(EXIT_INPUT, "--samples goes with --vary (Sobol)");
+    o->metric = study_metric_parse(c->metric);
+    if (o->metric < 0)
+        return cli_fail(EXIT_INPUT, "--metric: '%s' is not a metric "
+                        "(stalesim run --format json lists them)", c->metric);
+    if (o->plot && strcmp(o->plot, "-") != 0) {
         gp_target t;
-        if (gp_target_parse(&t, o.plot, NULL, 0, err, sizeof err) != GP_OK ||
-            shell_has_control(o.plot)) {
-            cli_fail(EXIT_INPUT, "-o '%s': %s", o.plot,
-                     shell_has_control(o.plot) ? "a control character in the "
-                     "name: refused" : err);
-            goto out;
-        }
+        if (gp_target_parse(&t, o->plot, NULL, 0, err, sizeof err) != GP_OK ||
+            shell_has_control(o->plot))
+            return cli_fail(EXIT_INPUT, "-o '%s': %s", o->plot,
+                            shell_has_control(o->plot)
+                                ? "a control character in the name: refused"
+                                : err);
     }
-    if (keys_arg) {
-        keybuf = strdup(keys_arg);
-        if (!keybuf) {
-            code = cli_fail(EXIT_RUNTIME, "out of memory");
-            goto out;
-        }
-        if (split_keys(keybuf, keys, &o.nkeys) != EXIT_OK) goto out;
-        o.keys = keys;
+    if (c->keys_arg) {
+        c->keybuf = strdup(c->keys_arg);
+        if (!c->keybuf) return cli_fail(EXIT_RUNTIME, "out of memory");
+        if (split_keys(c->keybuf, c->keys, &o->nkeys) != EXIT_OK)
+            return EXIT_INPUT;
+        o->keys = c->keys;
     }
-    o.range = range;
-    o.nrange = nrange;
-    o.samples = (uint32_t)samples;
-    o.scenario_file = file ? file : "(built-in default)";
-    code = cli_load_scenario(&sc, file, &sets);
-    if (code != EXIT_OK) goto out;
-    code = EXIT_INPUT;
+    o->range = c->range;
+    o->nrange = c->nrange;
+    o->samples = (uint32_t)c->samples;
+    o->scenario_file = c->file ? c->file : "(built-in default)";
+    return EXIT_OK;
+}
+
+/* The identity of the study: everything that decides the answer, one
+ * setting a line (malloc'd; NULL: out of memory). */
+static char *sens_study_options(const sens_cli *c, const scenario *sc) {
+    char *opts = NULL;
+    size_t optslen = 0;
     FILE *m = open_memstream(&opts, &optslen);
-    if (!m) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
-    fprintf(m, "metric %s\nreps %u\n", metric, sc.run.reps);
-    if (nrange) {
-        fprintf(m, "sobol samples %lu\n", samples);
-        for (size_t k = 0; k < nrange; k++)
-            fprintf(m, "vary %s %.17g %.17g\n", range[k].key, range[k].lo,
-                    range[k].hi);
+    if (!m) return NULL;
+    fprintf(m, "metric %s\nreps %u\n", c->metric, sc->run.reps);
+    if (c->nrange) {
+        fprintf(m, "sobol samples %lu\n", c->samples);
+        for (size_t k = 0; k < c->nrange; k++)
+            fprintf(m, "vary %s %.17g %.17g\n", c->range[k].key,
+                    c->range[k].lo, c->range[k].hi);
     } else {
-        fprintf(m, "oat factor %.17g\nkeys %s\n", o.factor,
-                keys_arg ? keys_arg : "(in use)");
+        fprintf(m, "oat factor %.17g\nkeys %s\n", c->o.factor,
+                c->keys_arg ? c->keys_arg : "(in use)");
     }
     if (fclose(m) != 0) {
+        free(opts);
+        return NULL;
+    }
+    return opts;
+}
+
+/* Opens (or resumes) the study of c and answers it. */
+static int sens_run(sens_cli *c, const scenario *sc, int argc, char **argv) {
+    char err[1024];
+    study *st = NULL;
+    char *spec = NULL, *cmdline = NULL;
+    char *opts = sens_study_options(c, sc);
+    char *overrides = opts ? cli_overrides_join(&c->sets) : NULL;
+    int code;
+    if (opts && overrides) cmdline = shell_command_line("sensitivity", argc, argv);
+    if (!opts || !overrides || !cmdline) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    overrides = join_overrides(&sets);
-    cmdline = shell_command_line("sensitivity", argc, argv);
-    if (!overrides || !cmdline) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
-    spec = study_spec("sensitivity", file, overrides, opts, err, sizeof err);
+    spec = study_spec("sensitivity", c->file, overrides, opts, err,
+                      sizeof err);
     if (!spec) {
-        cli_fail(EXIT_INPUT, "%s", err);
+        code = cli_fail(EXIT_INPUT, "%s", err);
         goto out;
     }
-    study_options so = {db_path, "sensitivity", spec, file, overrides,
-                        cmdline, (int)jobs};
-    int rc = study_open(&st, &sc, &so, err, sizeof err);
+    study_options so = {c->db_path, "sensitivity", spec, c->file, overrides,
+                        cmdline, (int)c->jobs};
+    int rc = study_open(&st, sc, &so, err, sizeof err);
     if (rc != STUDY_OK) {
         code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
                         err);
         goto out;
     }
-    code = nrange ? sensitivity_sobol(st, &o) : sensitivity_oat(st, &o);
+    code = c->nrange ? sensitivity_sobol(st, &c->o)
+                     : sensitivity_oat(st, &c->o);
 out:
     study_close(st);
-    for (size_t k = 0; k < nrange; k++) free(range[k].key);
-    free(keybuf);
     free(opts);
     free(spec);
     free(cmdline);
     free(overrides);
+    return code;
+}
+
+int cmd_sensitivity(int argc, char **argv) {
+    sens_cli c;
+    memset(&c, 0, sizeof c);
+    c.metric = "stale_read_fraction";
+    c.o.factor = 2;
+    c.o.format = FORMAT_TEXT;
+    c.jobs = 1;
+    c.samples = 64;
+    scenario sc;
+    memset(&sc, 0, sizeof sc);
+    int code = sens_parse(&c, argc, argv); /* -1: go on */
+    if (code < 0) {
+        code = sens_check_flags(&c);
+        if (code == EXIT_OK) code = cli_load_scenario(&sc, c.file, &c.sets);
+        if (code == EXIT_OK) code = sens_run(&c, &sc, argc, argv);
+    }
+    for (size_t k = 0; k < c.nrange; k++) free(c.range[k].key);
+    free(c.keybuf);
     scenario_fini(&sc);
-    cli_overrides_fini(&sets);
+    cli_overrides_fini(&c.sets);
     return code;
 }

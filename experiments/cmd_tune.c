@@ -65,18 +65,6 @@ const cli_spec cmd_tune_spec = {
     "      2 bad input, or no boundary in the range (met everywhere, no\n"
     "      feasible point); 3 runtime failure\n"};
 
-static int parse_uint(const char *flag, const char *s, unsigned long max,
-                      unsigned long *out) {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || s[0] == '-' || v < 1 || v > max)
-        return cli_fail(EXIT_INPUT, "%s: '%s' is not a whole number in "
-                        "1..%lu", flag, s, max);
-    *out = v;
-    return EXIT_OK;
-}
-
 static int parse_real(const char *flag, const char *s, double lo, double hi,
                       double *out) {
     char *end;
@@ -117,215 +105,214 @@ static int parse_range(tune_options *o) {
     return EXIT_OK;
 }
 
-static char *join_overrides(const cli_overrides *o) {
-    size_t len = 1;
-    for (int i = 0; i < o->n; i++) len += strlen(o->item[i].text) + 1;
-    char *s = malloc(len);
-    if (!s) return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < o->n; i++) {
-        strcat(s, o->item[i].text);
-        strcat(s, "\n");
+/* What the command line asked for (the flags, before the scenario is read). */
+typedef struct tune_cli {
+    const char *file, *db_path, *minimize;
+    tune_options o;
+    unsigned long max_reps, jobs;
+    cli_overrides sets;
+    grid choose;
+} tune_cli;
+
+/* One flag into c; EXIT_OK, or the exit code after the message. */
+static int tune_flag(tune_cli *c, int id, const char *v) {
+    char err[1024];
+    const char *a = "";
+    for (const cli_opt *op = tune_opts; op->name; op++)
+        if (op->id == id) a = op->name;
+    switch (id) {
+    case CLI_OPERAND:
+        if (c->file) {
+            cli_fail_extra(&cmd_tune_spec, "scenario file", c->file, v);
+            return EXIT_INPUT;
+        }
+        c->file = v;
+        break;
+    case T_FIND:
+        if (c->o.key)
+            return cli_fail(EXIT_INPUT, "--find: given twice ('%s', '%s'); "
+                            "tune finds one key at a time", c->o.key, v);
+        c->o.key = v;
+        break;
+    case T_CHOOSE:
+        if (c->choose.naxes >= 16)
+            return cli_fail(EXIT_INPUT, "--choose: at most 16 keys");
+        if (grid_add(&c->choose, v, err, sizeof err) != 0) {
+            /* grid's messages name --vary; ours is --choose */
+            const char *why = strstr(err, "': ");
+            return cli_fail(EXIT_INPUT, "--choose '%s': %s", v,
+                            why ? why + 3 : err);
+        }
+        break;
+    case T_RANGE: c->o.range = v; break;
+    case T_TOLERANCE: return parse_real(a, v, 0, 10, &c->o.tolerance);
+    case T_CONFIDENCE: return parse_real(a, v, 0.5, 1, &c->o.confidence);
+    case T_MAX_REPS: return cli_parse_count(a, v, 100000, &c->max_reps);
+    case T_MINIMIZE: c->minimize = v; break;
+    case T_DB: c->db_path = v; break;
+    case T_JOBS: return cli_parse_count(a, v, TRANSPORT_LOCAL_MAX_JOBS, &c->jobs);
+    case T_FORMAT:
+        if (output_parse_format(v, &c->o.format) != 0 ||
+            c->o.format == FORMAT_CSV)
+            return cli_fail(EXIT_INPUT, "--format: '%s' is not text or json",
+                            v);
+        break;
     }
-    return s;
+    return EXIT_OK;
 }
 
-int cmd_tune(int argc, char **argv) {
-    const char *file = NULL, *db_path = NULL, *minimize = "db_reads_per_s";
-    tune_options o;
-    memset(&o, 0, sizeof o);
-    o.tolerance = 0.05;
-    o.confidence = 0.95;
-    o.format = FORMAT_TEXT;
-    unsigned long max_reps = 0, jobs = 1;
-    cli_overrides sets = {0};
-    grid choose;
-    grid_init(&choose);
-    scenario sc;
-    memset(&sc, 0, sizeof sc);
-    study *st = NULL;
-    char *overrides = NULL, *spec = NULL, *cmdline = NULL, *opts = NULL;
-    size_t optslen = 0;
-    char err[1024];
-    int code = EXIT_INPUT;
+/* Reads the flags into c.  -1: go on; otherwise the exit code (--help: 0). */
+static int tune_parse(tune_cli *c, int argc, char **argv) {
     cli_args args;
-    cli_args_init(&args, &cmd_tune_spec, argc, argv, &sets);
+    cli_args_init(&args, &cmd_tune_spec, argc, argv, &c->sets);
     const char *v;
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_tune_spec);
-            code = EXIT_OK;
-            goto out;
+            return EXIT_OK;
         }
-        if (id == CLI_ERROR) {
-            code = cli_error_code(&args);
-            goto out;
-        }
-        const char *a = "";
-        for (const cli_opt *op = tune_opts; op->name; op++)
-            if (op->id == id) a = op->name;
-        switch (id) {
-        case CLI_OPERAND:
-            if (file) {
-                cli_fail_extra(&cmd_tune_spec, "scenario file", file, v);
-                goto out;
-            }
-            file = v;
-            break;
-        case T_FIND:
-            if (o.key) {
-                cli_fail(EXIT_INPUT, "--find: given twice ('%s', '%s'); tune "
-                         "finds one key at a time", o.key, v);
-                goto out;
-            }
-            o.key = v;
-            break;
-        case T_CHOOSE:
-            if (choose.naxes >= 16) {
-                cli_fail(EXIT_INPUT, "--choose: at most 16 keys");
-                goto out;
-            }
-            if (grid_add(&choose, v, err, sizeof err) != 0) {
-                /* grid's messages name --vary; ours is --choose */
-                const char *why = strstr(err, "': ");
-                cli_fail(EXIT_INPUT, "--choose '%s': %s", v,
-                         why ? why + 3 : err);
-                goto out;
-            }
-            break;
-        case T_RANGE: o.range = v; break;
-        case T_TOLERANCE:
-            if (parse_real(a, v, 0, 10, &o.tolerance) != EXIT_OK) goto out;
-            break;
-        case T_CONFIDENCE:
-            if (parse_real(a, v, 0.5, 1, &o.confidence) != EXIT_OK) goto out;
-            break;
-        case T_MAX_REPS:
-            if (parse_uint(a, v, 100000, &max_reps) != EXIT_OK) goto out;
-            break;
-        case T_MINIMIZE: minimize = v; break;
-        case T_DB: db_path = v; break;
-        case T_JOBS:
-            if (parse_uint(a, v, TRANSPORT_LOCAL_MAX_JOBS, &jobs) != EXIT_OK)
-                goto out;
-            break;
-        case T_FORMAT:
-            if (output_parse_format(v, &o.format) != 0 ||
-                o.format == FORMAT_CSV) {
-                cli_fail(EXIT_INPUT, "--format: '%s' is not text or json", v);
-                goto out;
-            }
-            break;
-        }
+        if (id == CLI_ERROR) return cli_error_code(&args);
+        if (tune_flag(c, id, v) != EXIT_OK) return EXIT_INPUT;
     }
-    if (!o.key == !choose.naxes) {
-        cli_fail(EXIT_INPUT, o.key ? "tune: --find and --choose are separate "
-                 "questions: give one" : "tune: what to tune? give --find KEY "
-                 "or --choose KEY=LIST (stalesim tune --help)");
-        goto out;
-    }
-    if (o.key && strcmp(minimize, "db_reads_per_s") != 0) {
-        cli_fail(EXIT_INPUT, "--minimize goes with --choose");
-        goto out;
-    }
-    if (choose.naxes && (o.range || o.tolerance != 0.05)) {
-        cli_fail(EXIT_INPUT, "%s goes with --find",
-                 o.range ? "--range" : "--tolerance");
-        goto out;
-    }
-    o.minimize = study_metric_parse(minimize);
-    if (o.minimize < 0) {
-        cli_fail(EXIT_INPUT, "--minimize: '%s' is not a metric (stalesim run "
-                 "--format json lists them)", minimize);
-        goto out;
-    }
-    code = cli_load_scenario(&sc, file, &sets);
-    if (code != EXIT_OK) goto out;
-    code = EXIT_INPUT;
-    if (choose.naxes &&
-        grid_check_families(&choose, &sc, err, sizeof err) != 0) {
-        cli_fail(EXIT_INPUT, "%s", err);
-        goto out;
-    }
-    if (sc.run.reps < 2) {
-        cli_fail(EXIT_INPUT, "tune needs at least 2 replications per value to "
-                 "bound the contract (run.reps is %u; try --reps 10)",
-                 sc.run.reps);
-        goto out;
-    }
-    o.reps = sc.run.reps;
-    o.max_reps = max_reps ? (uint32_t)max_reps : 8 * o.reps;
-    if (o.max_reps < o.reps) {
-        cli_fail(EXIT_INPUT, "--max-reps %u is below the first look's %u "
-                 "replications (--reps)", o.max_reps, o.reps);
-        goto out;
-    }
-    o.choose = choose.naxes ? &choose : NULL;
-    o.scenario_file = file ? file : "(built-in default)";
-    if (o.key) {
-        scenario_num_kind kind;
-        if (tune_key_kind(o.key, &kind, err, sizeof err) != 0) {
-            cli_fail(EXIT_INPUT, "%s", err);
-            goto out;
-        }
-        if (o.range) {
-            if (parse_range(&o) != EXIT_OK) goto out;
-        } else if (tune_default_range(&sc, o.key, &o.lo, &o.hi, err,
-                                      sizeof err) != 0) {
-            cli_fail(EXIT_INPUT, "%s", err);
-            goto out;
-        }
-    }
-    /* The identity of the study: everything that decides the answer. */
+    return -1;
+}
+
+/* The flags that go together (--find or --choose, and theirs). */
+static int tune_check_flags(tune_cli *c) {
+    const tune_options *o = &c->o;
+    if (!o->key == !c->choose.naxes)
+        return cli_fail(EXIT_INPUT, o->key
+                            ? "tune: --find and --choose are separate "
+                              "questions: give one"
+                            : "tune: what to tune? give --find KEY or "
+                              "--choose KEY=LIST (stalesim tune --help)");
+    if (o->key && strcmp(c->minimize, "db_reads_per_s") != 0)
+        return cli_fail(EXIT_INPUT, "--minimize goes with --choose");
+    if (c->choose.naxes && (o->range || o->tolerance != 0.05))
+        return cli_fail(EXIT_INPUT, "%s goes with --find",
+                        o->range ? "--range" : "--tolerance");
+    c->o.minimize = study_metric_parse(c->minimize);
+    if (c->o.minimize < 0)
+        return cli_fail(EXIT_INPUT, "--minimize: '%s' is not a metric "
+                        "(stalesim run --format json lists them)",
+                        c->minimize);
+    return EXIT_OK;
+}
+
+/* Reads the scenario and completes c->o from it: the replications, and
+ * --find's key and range. */
+static int tune_prepare(tune_cli *c, scenario *sc) {
+    char err[1024];
+    tune_options *o = &c->o;
+    int code = cli_load_scenario(sc, c->file, &c->sets);
+    if (code != EXIT_OK) return code;
+    if (c->choose.naxes &&
+        grid_check_families(&c->choose, sc, err, sizeof err) != 0)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    if (sc->run.reps < 2)
+        return cli_fail(EXIT_INPUT, "tune needs at least 2 replications per "
+                        "value to bound the contract (run.reps is %u; try "
+                        "--reps 10)", sc->run.reps);
+    o->reps = sc->run.reps;
+    o->max_reps = c->max_reps ? (uint32_t)c->max_reps : 8 * o->reps;
+    if (o->max_reps < o->reps)
+        return cli_fail(EXIT_INPUT, "--max-reps %u is below the first look's "
+                        "%u replications (--reps)", o->max_reps, o->reps);
+    o->choose = c->choose.naxes ? &c->choose : NULL;
+    o->scenario_file = c->file ? c->file : "(built-in default)";
+    if (!o->key) return EXIT_OK;
+    scenario_num_kind kind;
+    if (tune_key_kind(o->key, &kind, err, sizeof err) != 0)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    if (o->range) return parse_range(o);
+    if (tune_default_range(sc, o->key, &o->lo, &o->hi, err, sizeof err) != 0)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    return EXIT_OK;
+}
+
+/* The identity of the study: everything that decides the answer, one
+ * setting a line (malloc'd; NULL: out of memory). */
+static char *tune_study_options(const tune_cli *c) {
+    const tune_options *o = &c->o;
+    char *opts = NULL;
+    size_t optslen = 0;
     FILE *m = open_memstream(&opts, &optslen);
-    if (!m) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
-    if (o.key)
-        fprintf(m, "find %s\nrange %.17g %.17g\ntolerance %.17g\n", o.key,
-                o.lo, o.hi, o.tolerance);
+    if (!m) return NULL;
+    if (o->key)
+        fprintf(m, "find %s\nrange %.17g %.17g\ntolerance %.17g\n", o->key,
+                o->lo, o->hi, o->tolerance);
     else {
-        char *g = grid_describe(&choose);
-        fprintf(m, "choose\n%sminimize %s\n", g ? g : "", minimize);
+        char *g = grid_describe(&c->choose);
+        fprintf(m, "choose\n%sminimize %s\n", g ? g : "", c->minimize);
         free(g);
     }
-    fprintf(m, "confidence %.17g\nreps %u\nmax_reps %u\n", o.confidence,
-            o.reps, o.max_reps);
+    fprintf(m, "confidence %.17g\nreps %u\nmax_reps %u\n", o->confidence,
+            o->reps, o->max_reps);
     if (fclose(m) != 0) {
+        free(opts);
+        return NULL;
+    }
+    return opts;
+}
+
+/* Opens (or resumes) the study of c and answers its question. */
+static int tune_run(tune_cli *c, const scenario *sc, int argc, char **argv) {
+    char err[1024];
+    study *st = NULL;
+    char *spec = NULL, *cmdline = NULL;
+    char *opts = tune_study_options(c);
+    char *overrides = opts ? cli_overrides_join(&c->sets) : NULL;
+    int code;
+    if (opts && overrides) cmdline = shell_command_line("tune", argc, argv);
+    if (!opts || !overrides || !cmdline) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    overrides = join_overrides(&sets);
-    cmdline = shell_command_line("tune", argc, argv);
-    if (!overrides || !cmdline) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
-    o.overrides = overrides;
-    spec = study_spec(o.key ? "tune find" : "tune choose", file, overrides,
+    c->o.overrides = overrides;
+    const char *key = c->o.key;
+    spec = study_spec(key ? "tune find" : "tune choose", c->file, overrides,
                       opts, err, sizeof err);
     if (!spec) {
         code = cli_fail(EXIT_INPUT, "%s", err);
         goto out;
     }
-    study_options so = {db_path, o.key ? "find" : "choose", spec, file, overrides,
-                        cmdline, (int)jobs};
-    int rc = study_open(&st, &sc, &so, err, sizeof err);
+    study_options so = {c->db_path, key ? "find" : "choose", spec, c->file,
+                        overrides, cmdline, (int)c->jobs};
+    int rc = study_open(&st, sc, &so, err, sizeof err);
     if (rc != STUDY_OK) {
         code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
                         err);
         goto out;
     }
-    code = o.key ? tune_find(st, &o) : tune_choose(st, &o);
+    code = key ? tune_find(st, &c->o) : tune_choose(st, &c->o);
 out:
     study_close(st);
     free(opts);
     free(spec);
     free(cmdline);
     free(overrides);
-    grid_fini(&choose);
+    return code;
+}
+
+int cmd_tune(int argc, char **argv) {
+    tune_cli c;
+    memset(&c, 0, sizeof c);
+    c.minimize = "db_reads_per_s";
+    c.o.tolerance = 0.05;
+    c.o.confidence = 0.95;
+    c.o.format = FORMAT_TEXT;
+    c.jobs = 1;
+    grid_init(&c.choose);
+    scenario sc;
+    memset(&sc, 0, sizeof sc);
+    int code = tune_parse(&c, argc, argv); /* -1: go on */
+    if (code < 0) {
+        code = tune_check_flags(&c);
+        if (code == EXIT_OK) code = tune_prepare(&c, &sc);
+        if (code == EXIT_OK) code = tune_run(&c, &sc, argc, argv);
+    }
+    grid_fini(&c.choose);
     scenario_fini(&sc);
-    cli_overrides_fini(&sets);
+    cli_overrides_fini(&c.sets);
     return code;
 }

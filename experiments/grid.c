@@ -179,9 +179,120 @@ static char *format_number(double x, const char *suffix) {
     return dup_span(buf, strlen(buf));
 }
 
+/* A range item being expanded: its text (for messages), its ends and its
+ * factor or step.  dur: a duration range (av, bv in ns), else numbers. */
+typedef struct range_item {
+    const char *s;
+    size_t len;
+    endpoint a, b, st;
+    double av, bv;
+    int dur;
+} range_item;
+
+static int range_oom(char *err, size_t errlen) {
+    sim_errf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* A..B*F: A, A*F, A*F^2, ... up to B (B itself when within REL_EPS). */
+static int expand_geometric(const range_item *r, vlist *out, char *err,
+                            size_t errlen) {
+    int len = (int)r->len;
+    if (r->st.suffix[0]) {
+        sim_errf(err, errlen, "range '%.*s': the factor F must be a plain "
+             "number", len, r->s);
+        return -1;
+    }
+    if (!(r->st.num > 1)) {
+        sim_errf(err, errlen, "range '%.*s': the factor must be greater than "
+             "1", len, r->s);
+        return -1;
+    }
+    if (!(r->av > 0)) {
+        sim_errf(err, errlen, "range '%.*s': a geometric range must start "
+             "above 0", len, r->s);
+        return -1;
+    }
+    double count = floor(log(r->bv / r->av) / log(r->st.num) + REL_EPS) + 1;
+    if (!(count <= GRID_MAX_VALUES)) {
+        sim_errf(err, errlen, "range '%.*s' has more than %d values", len,
+             r->s, GRID_MAX_VALUES);
+        return -1;
+    }
+    for (int i = 0; i < (int)count; i++) {
+        double v = r->av * pow(r->st.num, i);
+        if (v > r->bv * (1 + REL_EPS)) break;
+        if (v >= r->bv * (1 - REL_EPS)) v = r->bv;
+        char *t = r->dur ? format_duration((sim_time)llround(v))
+                         : format_number(v, r->a.suffix);
+        if (vlist_push(out, t) != 0) return range_oom(err, errlen);
+    }
+    return 0;
+}
+
+/* A..B+S of durations: exact in ns. */
+static int expand_duration_steps(const range_item *r, vlist *out, char *err,
+                                 size_t errlen) {
+    int len = (int)r->len;
+    const endpoint *st = &r->st;
+    if (!st->is_duration && !(st->num == 0 && !st->suffix[0])) {
+        sim_errf(err, errlen, "range '%.*s': the step of a duration range "
+             "needs a unit (e.g. +5s)", len, r->s);
+        return -1;
+    }
+    if (st->ns <= 0) {
+        sim_errf(err, errlen, "range '%.*s': the step must be greater than 0",
+             len, r->s);
+        return -1;
+    }
+    sim_time n = (r->b.ns - r->a.ns) / st->ns + 1;
+    if (n > GRID_MAX_VALUES) {
+        sim_errf(err, errlen, "range '%.*s' has more than %d values", len,
+             r->s, GRID_MAX_VALUES);
+        return -1;
+    }
+    for (sim_time i = 0; i < n; i++)
+        if (vlist_push(out, format_duration(r->a.ns + i * st->ns)) != 0)
+            return range_oom(err, errlen);
+    return 0;
+}
+
+/* A..B+S of numbers (B itself when the last step lands within REL_EPS). */
+static int expand_number_steps(const range_item *r, vlist *out, char *err,
+                               size_t errlen) {
+    int len = (int)r->len;
+    const endpoint *st = &r->st;
+    if (st->is_duration ||
+        (st->suffix[0] && strcmp(st->suffix, r->a.suffix) != 0)) {
+        sim_errf(err, errlen, "range '%.*s': the step has another unit than the "
+             "range", len, r->s);
+        return -1;
+    }
+    if (!(st->num > 0)) {
+        sim_errf(err, errlen, "range '%.*s': the step must be greater than 0",
+             len, r->s);
+        return -1;
+    }
+    double steps = (r->bv - r->av) / st->num;
+    if (!(steps + 1 <= GRID_MAX_VALUES + REL_EPS)) {
+        sim_errf(err, errlen, "range '%.*s' has more than %d values", len, r->s,
+             GRID_MAX_VALUES);
+        return -1;
+    }
+    int n = (int)floor(steps + REL_EPS) + 1;
+    for (int i = 0; i < n; i++) {
+        double v = r->av + i * st->num;
+        if (fabs(v - r->bv) <= REL_EPS * fmax(fabs(r->bv), st->num)) v = r->bv;
+        if (vlist_push(out, format_number(v, r->a.suffix)) != 0)
+            return range_oom(err, errlen);
+    }
+    return 0;
+}
+
 /* Expands one range item s[0..len) (it contains ".."). */
 static int expand_range(const char *s, size_t len, vlist *out, char *err,
                         size_t errlen) {
+    range_item r = {.s = s, .len = len};
     const char *dots = strstr(s, "..");
     size_t alen = (size_t)(dots - s);
     const char *rest = dots + 2;
@@ -196,118 +307,39 @@ static int expand_range(const char *s, size_t len, vlist *out, char *err,
     char op = rest[blen];
     const char *step = rest + blen + 1;
     size_t slen = rlen - blen - 1;
-    endpoint a, b, st;
-    if (parse_endpoint(s, alen, "range start", &a, err, errlen) != 0 ||
-        parse_endpoint(rest, blen, "range end", &b, err, errlen) != 0 ||
+    endpoint *a = &r.a, *b = &r.b;
+    if (parse_endpoint(s, alen, "range start", a, err, errlen) != 0 ||
+        parse_endpoint(rest, blen, "range end", b, err, errlen) != 0 ||
         parse_endpoint(step, slen, op == '*' ? "range factor" : "range step",
-                       &st, err, errlen) != 0)
+                       &r.st, err, errlen) != 0)
         return -1;
 
     /* A bare 0 next to a duration is the duration 0. */
-    if (a.is_duration && !b.is_duration && b.num == 0 && !b.suffix[0])
-        b.is_duration = 1, b.ns = 0;
-    if (b.is_duration && !a.is_duration && a.num == 0 && !a.suffix[0])
-        a.is_duration = 1, a.ns = 0;
-    int dur = a.is_duration;
-    if (a.is_duration != b.is_duration) {
+    if (a->is_duration && !b->is_duration && b->num == 0 && !b->suffix[0])
+        b->is_duration = 1, b->ns = 0;
+    if (b->is_duration && !a->is_duration && a->num == 0 && !a->suffix[0])
+        a->is_duration = 1, a->ns = 0;
+    r.dur = a->is_duration;
+    if (a->is_duration != b->is_duration) {
         sim_errf(err, errlen, "range '%.*s' mixes a duration and a number",
              (int)len, s);
         return -1;
     }
-    if (!dur && strcmp(a.suffix, b.suffix) != 0) {
+    if (!r.dur && strcmp(a->suffix, b->suffix) != 0) {
         sim_errf(err, errlen, "range '%.*s': start and end have different units "
-             "('%s' and '%s')", (int)len, s, a.suffix, b.suffix);
+             "('%s' and '%s')", (int)len, s, a->suffix, b->suffix);
         return -1;
     }
-    double av = dur ? (double)a.ns : a.num, bv = dur ? (double)b.ns : b.num;
-    if (av > bv) {
+    r.av = r.dur ? (double)a->ns : a->num;
+    r.bv = r.dur ? (double)b->ns : b->num;
+    if (r.av > r.bv) {
         sim_errf(err, errlen, "range '%.*s': the start is greater than the end",
              (int)len, s);
         return -1;
     }
-
-    if (op == '*') {
-        if (st.suffix[0]) {
-            sim_errf(err, errlen, "range '%.*s': the factor F must be a plain "
-                 "number", (int)len, s);
-            return -1;
-        }
-        if (!(st.num > 1)) {
-            sim_errf(err, errlen, "range '%.*s': the factor must be greater than "
-                 "1", (int)len, s);
-            return -1;
-        }
-        if (!(av > 0)) {
-            sim_errf(err, errlen, "range '%.*s': a geometric range must start "
-                 "above 0", (int)len, s);
-            return -1;
-        }
-        double count = floor(log(bv / av) / log(st.num) + REL_EPS) + 1;
-        if (!(count <= GRID_MAX_VALUES)) {
-            sim_errf(err, errlen, "range '%.*s' has more than %d values",
-                 (int)len, s, GRID_MAX_VALUES);
-            return -1;
-        }
-        for (int i = 0; i < (int)count; i++) {
-            double v = av * pow(st.num, i);
-            if (v > bv * (1 + REL_EPS)) break;
-            if (v >= bv * (1 - REL_EPS)) v = bv;
-            char *t = dur ? format_duration((sim_time)llround(v))
-                          : format_number(v, a.suffix);
-            if (vlist_push(out, t) != 0) goto oom;
-        }
-        return 0;
-    }
-
-    /* arithmetic */
-    if (dur) {
-        if (!st.is_duration && !(st.num == 0 && !st.suffix[0])) {
-            sim_errf(err, errlen, "range '%.*s': the step of a duration range "
-                 "needs a unit (e.g. +5s)", (int)len, s);
-            return -1;
-        }
-        if (st.ns <= 0) {
-            sim_errf(err, errlen, "range '%.*s': the step must be greater than 0",
-                 (int)len, s);
-            return -1;
-        }
-        sim_time n = (b.ns - a.ns) / st.ns + 1;
-        if (n > GRID_MAX_VALUES) {
-            sim_errf(err, errlen, "range '%.*s' has more than %d values",
-                 (int)len, s, GRID_MAX_VALUES);
-            return -1;
-        }
-        for (sim_time i = 0; i < n; i++)
-            if (vlist_push(out, format_duration(a.ns + i * st.ns)) != 0)
-                goto oom;
-        return 0;
-    }
-    if (st.is_duration || (st.suffix[0] && strcmp(st.suffix, a.suffix) != 0)) {
-        sim_errf(err, errlen, "range '%.*s': the step has another unit than the "
-             "range", (int)len, s);
-        return -1;
-    }
-    if (!(st.num > 0)) {
-        sim_errf(err, errlen, "range '%.*s': the step must be greater than 0",
-             (int)len, s);
-        return -1;
-    }
-    double steps = (bv - av) / st.num;
-    if (!(steps + 1 <= GRID_MAX_VALUES + REL_EPS)) {
-        sim_errf(err, errlen, "range '%.*s' has more than %d values", (int)len, s,
-             GRID_MAX_VALUES);
-        return -1;
-    }
-    int n = (int)floor(steps + REL_EPS) + 1;
-    for (int i = 0; i < n; i++) {
-        double v = av + i * st.num;
-        if (fabs(v - bv) <= REL_EPS * fmax(fabs(bv), st.num)) v = bv;
-        if (vlist_push(out, format_number(v, a.suffix)) != 0) goto oom;
-    }
-    return 0;
-oom:
-    sim_errf(err, errlen, "out of memory");
-    return -1;
+    if (op == '*') return expand_geometric(&r, out, err, errlen);
+    if (r.dur) return expand_duration_steps(&r, out, err, errlen);
+    return expand_number_steps(&r, out, err, errlen);
 }
 
 /* 1 if item s[0..len) is meant as a range: it holds ".." after a number. */

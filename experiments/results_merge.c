@@ -199,21 +199,17 @@ static int same_experiment(const shard_exp *a, const char *aname,
 
 /* ---- the output's experiment ------------------------------------------------ */
 
-/* Finds the experiment in out (same identity as the shards'), checking its
- * version, or copies it in from shard s with its grid rows and points. */
-static int open_output(results *out, results *src, const shard_exp *e,
-                       int64_t *id, int *resumed, int64_t *point_id,
-                       char *err, size_t errlen) {
-    sqlite3_stmt *st = NULL, *in = NULL, *ins = NULL;
-    int rc = results_exec(out, "BEGIN IMMEDIATE", "starting the merge", err,
-                          errlen);
-    if (rc != RESULTS_OK) return rc;
-    rc = results_prepare(out,
+/* Looks in out for the shards' experiment: *id and *resumed = 1 when
+ * found (made by the same version), else *resumed untouched. */
+static int find_experiment(results *out, const shard_exp *e, int64_t *id,
+                           int *resumed, char *err, size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    int rc = results_prepare(out,
                  "SELECT id, stalesim_version, points FROM experiments WHERE "
                  "scenario_hash = ? AND scenario_text = ? AND overrides = ? "
                  "AND grid = ? AND mode = ? ORDER BY id DESC LIMIT 1",
                  &st, "looking for the experiment", err, errlen);
-    if (rc != RESULTS_OK) goto out;
+    if (rc != RESULTS_OK) return rc;
     results_bind_text(st, 1, e->scenario_hash);
     results_bind_text(st, 2, e->scenario_text);
     results_bind_text(st, 3, e->overrides);
@@ -230,52 +226,59 @@ static int open_output(results *out, results *src, const shard_exp *e,
                      "file", out->path, (long long)*id, v ? v : "?",
                      e->version);
             rc = RESULTS_EINPUT;
-            goto out;
         }
     } else if (step != SQLITE_DONE) {
         rc = results_sql_fail(out, "looking for the experiment", err, errlen);
-        goto out;
     }
     sqlite3_finalize(st);
-    st = NULL;
-    if (*resumed) {
-        rc = results_prepare(out, "SELECT idx, id FROM points WHERE experiment = ?",
-                     &st, "reading the points", err, errlen);
-        if (rc != RESULTS_OK) goto out;
-        sqlite3_bind_int64(st, 1, *id);
-        size_t seen = 0;
-        for (size_t p = 0; p < e->npoints; p++) point_id[p] = 0;
-        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t idx = sqlite3_column_int64(st, 0);
-            if (idx >= 0 && (uint64_t)idx < e->npoints && !point_id[idx]) {
-                point_id[idx] = sqlite3_column_int64(st, 1);
-                seen++;
-            }
-        }
-        if (step != SQLITE_DONE) {
-            rc = results_sql_fail(out, "reading the points", err, errlen);
-            goto out;
-        }
-        if (seen != e->npoints) {
-            sim_errf(err, errlen, "%s: experiment %lld has %zu of its %zu "
-                     "points; the file was changed by hand", out->path,
-                     (long long)*id, seen, e->npoints);
-            rc = RESULTS_EINPUT;
-            goto out;
-        }
-        goto commit;
-    }
+    return rc;
+}
 
-    /* A new experiment: the shard's row, its grid, its points. */
-    const char *what = "copying the experiment";
-    rc = results_prepare(out,
+/* point_id[p]: the row of point p of experiment id in out, which must have
+ * all e->npoints of them. */
+static int read_point_ids(results *out, const shard_exp *e, int64_t id,
+                          int64_t *point_id, char *err, size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    int rc = results_prepare(out, "SELECT idx, id FROM points WHERE experiment = ?",
+                     &st, "reading the points", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    size_t seen = 0;
+    int step;
+    for (size_t p = 0; p < e->npoints; p++) point_id[p] = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t idx = sqlite3_column_int64(st, 0);
+        if (idx >= 0 && (uint64_t)idx < e->npoints && !point_id[idx]) {
+            point_id[idx] = sqlite3_column_int64(st, 1);
+            seen++;
+        }
+    }
+    if (step != SQLITE_DONE) {
+        rc = results_sql_fail(out, "reading the points", err, errlen);
+    } else if (seen != e->npoints) {
+        sim_errf(err, errlen, "%s: experiment %lld has %zu of its %zu "
+                 "points; the file was changed by hand", out->path,
+                 (long long)id, seen, e->npoints);
+        rc = RESULTS_EINPUT;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char copying[] = "copying the experiment";
+
+/* The shard's experiment row, new in out: *id. */
+static int insert_experiment(results *out, const shard_exp *e, int64_t *id,
+                             char *err, size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    int rc = results_prepare(out,
                  "INSERT INTO experiments(scenario_file, scenario_text, "
                  "scenario_hash, overrides, grid, mode, precision, max_reps, "
                  "points, command_line, stalesim_version, started_at) "
                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%SZ',"
                  "'now'))",
-                 &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
+                 &st, copying, err, errlen);
+    if (rc != RESULTS_OK) return rc;
     results_bind_text(st, 1, e->scenario_file);
     results_bind_text(st, 2, e->scenario_text);
     results_bind_text(st, 3, e->scenario_hash);
@@ -288,61 +291,69 @@ static int open_output(results *out, results *src, const shard_exp *e,
     sqlite3_bind_int64(st, 9, (sqlite3_int64)e->npoints);
     results_bind_text(st, 10, e->command_line);
     results_bind_text(st, 11, e->version);
-    if ((rc = results_step_done(out, st, what, err, errlen)) != RESULTS_OK)
-        goto out;
-    *id = sqlite3_last_insert_rowid(out->db);
-    *resumed = 0;
+    rc = results_step_done(out, st, copying, err, errlen);
+    if (rc == RESULTS_OK) *id = sqlite3_last_insert_rowid(out->db);
     sqlite3_finalize(st);
-    st = NULL;
+    return rc;
+}
 
-    /* the grid rows */
+/* The grid rows (vary) of the shard's experiment, as rows of id in out. */
+static int copy_grid(results *out, results *src, const shard_exp *e,
+                     int64_t id, char *err, size_t errlen) {
+    sqlite3_stmt *in = NULL, *ins = NULL;
+    int rc, step = SQLITE_DONE;
     if ((rc = results_prepare(src, "SELECT position, key, spec, n_values FROM vary "
                            "WHERE experiment = ? ORDER BY position",
-                      &in, what, err, errlen)) != RESULTS_OK ||
+                      &in, copying, err, errlen)) != RESULTS_OK ||
         (rc = results_prepare(out, "INSERT INTO vary(experiment, position, key, spec, "
                            "n_values) VALUES (?,?,?,?,?)",
-                      &ins, what, err, errlen)) != RESULTS_OK)
+                      &ins, copying, err, errlen)) != RESULTS_OK)
         goto out;
     sqlite3_bind_int64(in, 1, e->id);
     while ((step = sqlite3_step(in)) == SQLITE_ROW && rc == RESULTS_OK) {
         sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, *id);
+        sqlite3_bind_int64(ins, 1, id);
         for (int c = 0; c < 4; c++)
             sqlite3_bind_value(ins, 2 + c, sqlite3_column_value(in, c));
-        rc = results_step_done(out, ins, what, err, errlen);
+        rc = results_step_done(out, ins, copying, err, errlen);
     }
-    if (rc != RESULTS_OK) goto out;
-    if (step != SQLITE_DONE) {
-        rc = results_sql_fail(src, what, err, errlen);
-        goto out;
-    }
+    if (rc == RESULTS_OK && step != SQLITE_DONE)
+        rc = results_sql_fail(src, copying, err, errlen);
+out:
     sqlite3_finalize(in);
     sqlite3_finalize(ins);
-    in = ins = NULL;
+    return rc;
+}
 
-    /* the points, then each point's values */
+/* The shard's points as points of id in out (point_id[p]: the new rows),
+ * then each point's values. */
+static int copy_points(results *out, results *src, const shard_exp *e,
+                       int64_t id, int64_t *point_id, char *err,
+                       size_t errlen) {
+    sqlite3_stmt *in = NULL, *ins = NULL;
+    int rc, step = SQLITE_DONE;
     if ((rc = results_prepare(out, "INSERT INTO points(experiment, idx, label, "
                            "reps_target) VALUES (?,?,?,?)",
-                      &ins, what, err, errlen)) != RESULTS_OK)
-        goto out;
+                      &ins, copying, err, errlen)) != RESULTS_OK)
+        return rc;
     for (size_t p = 0; p < e->npoints && rc == RESULTS_OK; p++) {
         sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, *id);
+        sqlite3_bind_int64(ins, 1, id);
         sqlite3_bind_int64(ins, 2, (sqlite3_int64)p);
         results_bind_text(ins, 3, e->point[p].label);
         sqlite3_bind_int64(ins, 4, e->point[p].reps_target);
-        rc = results_step_done(out, ins, what, err, errlen);
+        rc = results_step_done(out, ins, copying, err, errlen);
         point_id[p] = sqlite3_last_insert_rowid(out->db);
     }
     sqlite3_finalize(ins);
     ins = NULL;
-    if (rc != RESULTS_OK) goto out;
+    if (rc != RESULTS_OK) return rc;
     if ((rc = results_prepare(src, "SELECT key, value, value_num FROM point_values "
                            "WHERE point = ?",
-                      &in, what, err, errlen)) != RESULTS_OK ||
+                      &in, copying, err, errlen)) != RESULTS_OK ||
         (rc = results_prepare(out, "INSERT INTO point_values(point, key, value, "
                            "value_num) VALUES (?,?,?,?)",
-                      &ins, what, err, errlen)) != RESULTS_OK)
+                      &ins, copying, err, errlen)) != RESULTS_OK)
         goto out;
     for (size_t p = 0; p < e->npoints && rc == RESULTS_OK; p++) {
         sqlite3_reset(in);
@@ -352,18 +363,40 @@ static int open_output(results *out, results *src, const shard_exp *e,
             sqlite3_bind_int64(ins, 1, point_id[p]);
             for (int c = 0; c < 3; c++)
                 sqlite3_bind_value(ins, 2 + c, sqlite3_column_value(in, c));
-            rc = results_step_done(out, ins, what, err, errlen);
+            rc = results_step_done(out, ins, copying, err, errlen);
         }
         if (rc == RESULTS_OK && step != SQLITE_DONE)
-            rc = results_sql_fail(src, what, err, errlen);
+            rc = results_sql_fail(src, copying, err, errlen);
     }
-    if (rc != RESULTS_OK) goto out;
-commit:
-    rc = results_exec(out, "COMMIT", "committing the experiment", err, errlen);
 out:
-    sqlite3_finalize(st);
     sqlite3_finalize(in);
     sqlite3_finalize(ins);
+    return rc;
+}
+
+/* Finds the experiment in out (same identity as the shards'), checking its
+ * version, or copies it in from shard s with its grid rows and points; in
+ * one transaction. */
+static int open_output(results *out, results *src, const shard_exp *e,
+                       int64_t *id, int *resumed, int64_t *point_id,
+                       char *err, size_t errlen) {
+    int rc = results_exec(out, "BEGIN IMMEDIATE", "starting the merge", err,
+                          errlen);
+    if (rc != RESULTS_OK) return rc;
+    rc = find_experiment(out, e, id, resumed, err, errlen);
+    if (rc == RESULTS_OK && *resumed)
+        rc = read_point_ids(out, e, *id, point_id, err, errlen);
+    else if (rc == RESULTS_OK) {
+        /* A new experiment: the shard's row, its grid, its points. */
+        rc = insert_experiment(out, e, id, err, errlen);
+        if (rc == RESULTS_OK) *resumed = 0;
+        if (rc == RESULTS_OK) rc = copy_grid(out, src, e, *id, err, errlen);
+        if (rc == RESULTS_OK)
+            rc = copy_points(out, src, e, *id, point_id, err, errlen);
+    }
+    if (rc == RESULTS_OK)
+        rc = results_exec(out, "COMMIT", "committing the experiment", err,
+                          errlen);
     if (rc != RESULTS_OK) results_rollback(out);
     return rc;
 }

@@ -454,6 +454,33 @@ static char *write_temp(char *path, size_t len, const char *text) {
     return path;
 }
 
+/* Draws of the four-value table d are the listed values, each about
+ * equally often (within 5 standard deviations of n/4). */
+static void check_empirical_draws(const sim_dist *d) {
+    gsl_rng *r = new_rng(SEED);
+    unsigned long count[4] = {0, 0, 0, 0}, other = 0;
+    const int n = 40000;
+    for (int i = 0; i < n; i++) {
+        sim_time v = sim_dist_sample(d, r);
+        int k = v == 1000000   ? 0
+                : v == 2000000 ? 1
+                : v == 3000000 ? 2
+                : v == 6000000 ? 3
+                               : -1;
+        if (k < 0)
+            other++;
+        else
+            count[k]++;
+    }
+    EXPECT(other == 0, "%lu draws outside the table", other);
+    double sd = sqrt(n * 0.25 * 0.75);
+    for (int k = 0; k < 4; k++)
+        EXPECT(fabs((double)count[k] - n / 4.0) < 5 * sd,
+               "value %d drawn %lu times of %d, want %g +- %g", k,
+               count[k], n, n / 4.0, 5 * sd);
+    gsl_rng_free(r);
+}
+
 static void test_dist_empirical(void) {
     char path[64], spec[128], err[256] = "";
     const char *text = "# latencies in a trace\n\n1ms\n  2ms  \n# comment\n"
@@ -494,30 +521,7 @@ static void test_dist_empirical(void) {
            "relative name not joined to basedir: rc %d, '%s'", rc, err);
 
     /* Draws are the listed values, each about equally often. */
-    if (d.nvalues == 4) {
-        gsl_rng *r = new_rng(SEED);
-        unsigned long count[4] = {0, 0, 0, 0}, other = 0;
-        const int n = 40000;
-        for (int i = 0; i < n; i++) {
-            sim_time v = sim_dist_sample(&d, r);
-            int k = v == 1000000   ? 0
-                    : v == 2000000 ? 1
-                    : v == 3000000 ? 2
-                    : v == 6000000 ? 3
-                                   : -1;
-            if (k < 0)
-                other++;
-            else
-                count[k]++;
-        }
-        EXPECT(other == 0, "%lu draws outside the table", other);
-        double sd = sqrt(n * 0.25 * 0.75);
-        for (int k = 0; k < 4; k++)
-            EXPECT(fabs((double)count[k] - n / 4.0) < 5 * sd,
-                   "value %d drawn %lu times of %d, want %g +- %g", k,
-                   count[k], n, n / 4.0, 5 * sd);
-        gsl_rng_free(r);
-    }
+    if (d.nvalues == 4) check_empirical_draws(&d);
 
     /* A copy is deep: it outlives the original. */
     sim_dist c;
@@ -533,7 +537,13 @@ static void test_dist_empirical(void) {
     EXPECT(c.values == NULL && c.kind == SIM_DIST_CONST, "fini left kind %d",
            (int)c.kind);
     unlink(path);
+}
 
+/* An empirical file that cannot be read, and one that grows the table. */
+static void test_dist_empirical_files(void) {
+    char path[64], spec[128], err[256] = "";
+    sim_dist d;
+    int rc;
     /* Errors name the file and the physical line. */
     CU_ASSERT_PTR_NOT_NULL_FATAL(
         write_temp(path, sizeof path, "1ms\n# two\n5\n4ms\n"));
@@ -785,6 +795,7 @@ static CU_TestInfo tests[] = {
     {"dist parse forms", test_dist_parse_forms},
     {"dist parse errors", test_dist_parse_errors},
     {"dist empirical", test_dist_empirical},
+    {"dist empirical files", test_dist_empirical_files},
     {"dist sample means", test_dist_sample_means},
     {"dist const draws nothing", test_dist_const_draws_nothing},
     {"dist sample range", test_dist_sample_range},
