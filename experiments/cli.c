@@ -92,6 +92,16 @@ char *cli_overrides_join(const cli_overrides *o) {
     return s;
 }
 
+long long cli_parse_whole(const char *text, long long lo, long long hi) {
+    if (!text || !*text) return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || *end || text[0] == '-' || text[0] == '+' || v < lo || v > hi)
+        return -1;
+    return v;
+}
+
 int cli_parse_count(const char *flag, const char *s, unsigned long max,
                     unsigned long *out) {
     char *end;

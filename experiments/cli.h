@@ -62,6 +62,10 @@ int cli_overrides_have(const cli_overrides *o, const char *flag);
  * none): the overrides a study records.  malloc'd; NULL: out of memory. */
 char *cli_overrides_join(const cli_overrides *o);
 
+/* A whole number in [lo, hi] from text (digits only: no sign, no space);
+ * -1 if it is not one. */
+long long cli_parse_whole(const char *text, long long lo, long long hi);
+
 /* A count flag's value: a whole number in 1..max into *out, EXIT_OK; else
  * "FLAG: 'S' is not a whole number in 1..MAX" printed and EXIT_INPUT. */
 int cli_parse_count(const char *flag, const char *s, unsigned long max,

@@ -751,189 +751,213 @@ static int set_pattern(scenario *sc, const char *name, char *err, size_t len) {
     return scenario_set(sc, assign, err, len);
 }
 
-int cmd_compare(int argc, char **argv) {
-    const char *file = NULL, *format_name = "markdown", *list = NULL;
-    cli_overrides sets = {0};
-    int jobs = 0;
-    scenario sc;
-    size_t cap = pattern_count(), n = 0;
-    const pattern_ops **chosen = calloc(cap ? cap : 1, sizeof *chosen);
-    compare_row *rows = calloc(cap ? cap : 1, sizeof *rows);
-    char original[sizeof sc.cache.pattern] = "";
-    skipped_pattern *skipped = calloc(cap ? cap : 1, sizeof *skipped);
-    size_t nskipped = 0;
-    char err[1024];
-    int code = EXIT_INPUT;
-    memset(&sc, 0, sizeof sc);
-    if (!chosen || !rows || !skipped) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
+/* A comparison: what the command line asked for, then the rows run. */
+typedef struct comparison {
+    const char *file, *format_name, *list; /* list: --patterns, or NULL */
+    int jobs;
+    compare_format format;
+    cli_overrides sets;
+    size_t cap, n;               /* patterns known, patterns chosen */
+    const pattern_ops **chosen;
+    compare_row *rows;           /* nrun of them, in the order chosen */
+    size_t nrun;
+    skipped_pattern *skipped;    /* the default list's patterns that do not
+                                    apply to the scenario */
+    size_t nskipped;
+    run_options ro;
+    int progress;                /* a progress line on stderr (a tty) */
+} comparison;
+
+/* Reads and checks the flags and the pattern list.  -1: go on; otherwise
+ * the exit code (--help: 0). */
+static int compare_parse(comparison *c, int argc, char **argv) {
     cli_args args;
-    cli_args_init(&args, &cmd_compare_spec, argc, argv, &sets);
+    cli_args_init(&args, &cmd_compare_spec, argc, argv, &c->sets);
     const char *v;
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_compare_spec);
-            code = EXIT_OK;
-            goto out;
+            return EXIT_OK;
         }
-        if (id == CLI_ERROR) {
-            code = cli_error_code(&args);
-            goto out;
-        }
+        if (id == CLI_ERROR) return cli_error_code(&args);
         if (id == COMPARE_JOBS) {
-            if (cli_parse_jobs(v, &jobs) != EXIT_OK) goto out;
+            if (cli_parse_jobs(v, &c->jobs) != EXIT_OK) return EXIT_INPUT;
         } else if (id == COMPARE_FORMAT) {
-            format_name = v;
+            c->format_name = v;
         } else if (id == COMPARE_PATTERNS) {
-            list = v;
-        } else if (file) {
-            cli_fail_extra(&cmd_compare_spec, "scenario file", file, v);
-            goto out;
+            c->list = v;
+        } else if (c->file) {
+            return cli_fail_extra(&cmd_compare_spec, "scenario file", c->file,
+                                  v);
         } else {
-            file = v;
+            c->file = v;
         }
     }
-    compare_format format;
-    if (strcmp(format_name, "markdown") == 0) format = CMP_MARKDOWN;
-    else if (strcmp(format_name, "text") == 0) format = CMP_TEXT;
-    else if (strcmp(format_name, "json") == 0) format = CMP_JSON;
-    else if (strcmp(format_name, "csv") == 0) format = CMP_CSV;
-    else {
-        cli_fail(EXIT_INPUT, "--format: '%s' is not markdown, text, json or csv",
-                 format_name);
-        goto out;
-    }
-    if (list) {
-        int k = parse_patterns(list, chosen, cap);
-        if (k < 0) goto out;
-        n = (size_t)k;
+    const char *f = c->format_name;
+    if (strcmp(f, "markdown") == 0) c->format = CMP_MARKDOWN;
+    else if (strcmp(f, "text") == 0) c->format = CMP_TEXT;
+    else if (strcmp(f, "json") == 0) c->format = CMP_JSON;
+    else if (strcmp(f, "csv") == 0) c->format = CMP_CSV;
+    else
+        return cli_fail(EXIT_INPUT, "--format: '%s' is not markdown, text, "
+                        "json or csv", f);
+    if (c->list) {
+        int k = parse_patterns(c->list, c->chosen, c->cap);
+        if (k < 0) return EXIT_INPUT;
+        c->n = (size_t)k;
     } else {
-        for (size_t i = 0; i < cap; i++) chosen[n++] = pattern_at(i);
+        for (size_t i = 0; i < c->cap; i++) c->chosen[c->n++] = pattern_at(i);
     }
-    if (n == 0) {
-        cli_fail(EXIT_INPUT, "compare: no pattern to run");
-        goto out;
-    }
-    code = cli_load_scenario(&sc, file, &sets);
-    if (code != EXIT_OK) goto out;
-    snprintf(original, sizeof original, "%s", sc.cache.pattern);
+    if (c->n == 0) return cli_fail(EXIT_INPUT, "compare: no pattern to run");
+    return -1;
+}
 
-    /* Every chosen pattern that the scenario validates for; by default, a
-     * pattern it does not apply to is skipped and named under the table,
-     * while a pattern named in --patterns must apply. */
-    int progress = isatty(STDERR_FILENO);
-    /* compare draws its own progress line (which pattern) */
-    run_options ro = {jobs ? jobs : run_default_jobs(), NULL, "compare"};
-    size_t nrun = 0;
+/* Every chosen pattern that the scenario validates for; by default, a
+ * pattern it does not apply to is skipped and named under the table, while
+ * a pattern named in --patterns must apply. */
+static int run_patterns(comparison *c, scenario *sc) {
+    char err[1024];
     /* The none row is the true no-cache baseline: no shared cache and no
      * instance caches either; every other row keeps the scenario's [local]. */
     char instances[64];
     snprintf(instances, sizeof instances, "local.instances=%s",
-             scenario_text(&sc, "local", "instances"));
-    for (size_t i = 0; i < n; i++) {
-        int baseline = strcmp(chosen[i]->name, "none") == 0;
-        if (scenario_set(&sc, baseline ? "local.instances=0" : instances, err,
+             scenario_text(sc, "local", "instances"));
+    for (size_t i = 0; i < c->n; i++) {
+        const pattern_ops *pat = c->chosen[i];
+        int baseline = strcmp(pat->name, "none") == 0;
+        if (scenario_set(sc, baseline ? "local.instances=0" : instances, err,
                          sizeof err) != 0 ||
-            set_pattern(&sc, chosen[i]->name, err, sizeof err) != 0 ||
-            scenario_validate(&sc, err, sizeof err) != 0) {
-            if (list) {
-                code = cli_fail(EXIT_INPUT, "compare: pattern '%s': %s",
-                                chosen[i]->name, err);
-                goto out;
-            }
-            skipped[nskipped].name = chosen[i]->name;
-            snprintf(skipped[nskipped].reason, sizeof skipped[nskipped].reason,
-                     "%s", err);
-            nskipped++;
+            set_pattern(sc, pat->name, err, sizeof err) != 0 ||
+            scenario_validate(sc, err, sizeof err) != 0) {
+            if (c->list)
+                return cli_fail(EXIT_INPUT, "compare: pattern '%s': %s",
+                                pat->name, err);
+            skipped_pattern *sk = &c->skipped[c->nskipped++];
+            sk->name = pat->name;
+            snprintf(sk->reason, sizeof sk->reason, "%s", err);
             continue;
         }
         /* --rare without --boost: each pattern's own automatic boost (its
          * boosted faults differ: update-SETs fail only where it updates). */
-        if (sets.rare && sets.boost <= 0) sc.rare_boost = rare_auto_boost(&sc);
-        if (progress)
-            fprintf(stderr, "\rcompare: %s (%zu/%zu)...\033[K",
-                    chosen[i]->name, i + 1, n);
-        rows[nrun].pattern = chosen[i];
-        rows[nrun].family = -1;
-        rows[nrun].sum =
-            run_scenario_opts(&sc, NULL, NULL, &ro, err, sizeof err);
-        if (!rows[nrun].sum) {
-            if (progress) fputs("\r\033[K", stderr);
-            code = cli_fail(EXIT_RUNTIME, "%s", err);
-            goto out;
+        if (c->sets.rare && c->sets.boost <= 0)
+            sc->rare_boost = rare_auto_boost(sc);
+        if (c->progress)
+            fprintf(stderr, "\rcompare: %s (%zu/%zu)...\033[K", pat->name,
+                    i + 1, c->n);
+        compare_row *row = &c->rows[c->nrun];
+        row->pattern = pat;
+        row->family = -1;
+        row->sum = run_scenario_opts(sc, NULL, NULL, &c->ro, err, sizeof err);
+        if (!row->sum) {
+            if (c->progress) fputs("\r\033[K", stderr);
+            return cli_fail(EXIT_RUNTIME, "%s", err);
         }
-        run_warn_rare(&sc, rows[nrun].sum, stderr);
-        nrun++;
+        run_warn_rare(sc, row->sum, stderr);
+        c->nrun++;
     }
-    if (nrun == 0) {
-        code = cli_fail(EXIT_INPUT, "compare: no pattern applies to %s: %s",
-                        sc.path, nskipped ? skipped[0].reason : "");
-        goto out;
-    }
-    /* warmup = auto: MSER-5 chose per pattern; the rows must count the same
-     * span, so every pattern is rerun from the longest choice (each is past
-     * its transient there). */
-    if (sc.run.warmup_auto) {
-        sim_time longest = 0;
-        for (size_t i = 0; i < nrun; i++)
-            if (rows[i].sum->warmup > longest) longest = rows[i].sum->warmup;
-        for (size_t i = 0; i < nrun; i++) {
-            if (rows[i].sum->warmup == longest) continue;
-            if (set_pattern(&sc, rows[i].pattern->name, err, sizeof err) != 0) {
-                code = cli_fail(EXIT_RUNTIME, "%s", err);
-                goto out;
-            }
-            /* A shallow copy (as run.c makes) with only the warm-up fixed;
-             * sc still owns everything, so it is not finalized. */
-            scenario fixed = sc;
-            fixed.run.warmup = longest;
-            fixed.run.warmup_auto = 0;
-            if (progress)
-                fprintf(stderr, "\rcompare: %s again from the common warm-up"
-                                "...\033[K", rows[i].pattern->name);
-            run_summary *again =
-                run_scenario_opts(&fixed, NULL, NULL, &ro, err, sizeof err);
-            if (!again) {
-                if (progress) fputs("\r\033[K", stderr);
-                code = cli_fail(EXIT_RUNTIME, "%s", err);
-                goto out;
-            }
-            run_summary_destroy(rows[i].sum);
-            rows[i].sum = again;
-        }
-    }
-    if (progress) fputs("\r\033[K", stderr);
-    for (size_t i = 0; i < nrun; i++) fill_row(&rows[i]);
-    n = nrun;
-    /* The echo shows the file's own pattern; the rows name theirs. */
-    if (set_pattern(&sc, original, err, sizeof err) != 0) {
-        code = cli_fail(EXIT_RUNTIME, "%s", err);
-        goto out;
-    }
-    mark_best(rows, n);
+    if (c->nrun == 0)
+        return cli_fail(EXIT_INPUT, "compare: no pattern applies to %s: %s",
+                        sc->path, c->nskipped ? c->skipped[0].reason : "");
+    return EXIT_OK;
+}
 
-    switch (format) {
+/* warmup = auto: MSER-5 chose per pattern; the rows must count the same
+ * span, so every pattern is rerun from the longest choice (each is past
+ * its transient there). */
+static int rerun_common_warmup(comparison *c, scenario *sc) {
+    char err[1024];
+    sim_time longest = 0;
+    for (size_t i = 0; i < c->nrun; i++)
+        if (c->rows[i].sum->warmup > longest) longest = c->rows[i].sum->warmup;
+    for (size_t i = 0; i < c->nrun; i++) {
+        compare_row *row = &c->rows[i];
+        if (row->sum->warmup == longest) continue;
+        if (set_pattern(sc, row->pattern->name, err, sizeof err) != 0)
+            return cli_fail(EXIT_RUNTIME, "%s", err);
+        /* A shallow copy (as run.c makes) with only the warm-up fixed;
+         * sc still owns everything, so it is not finalized. */
+        scenario fixed = *sc;
+        fixed.run.warmup = longest;
+        fixed.run.warmup_auto = 0;
+        if (c->progress)
+            fprintf(stderr, "\rcompare: %s again from the common warm-up"
+                            "...\033[K", row->pattern->name);
+        run_summary *again =
+            run_scenario_opts(&fixed, NULL, NULL, &c->ro, err, sizeof err);
+        if (!again) {
+            if (c->progress) fputs("\r\033[K", stderr);
+            return cli_fail(EXIT_RUNTIME, "%s", err);
+        }
+        run_summary_destroy(row->sum);
+        row->sum = again;
+    }
+    return EXIT_OK;
+}
+
+/* The rows of c over sc, in c->format on stdout. */
+static int compare_print(const comparison *c, const scenario *sc) {
+    switch (c->format) {
     case CMP_MARKDOWN:
     case CMP_TEXT:
-        print_table(stdout, format, &sc, rows, n, skipped, nskipped);
+        print_table(stdout, c->format, sc, c->rows, c->nrun, c->skipped,
+                    c->nskipped);
         break;
-    case CMP_JSON: print_json(stdout, &sc, rows, n, skipped, nskipped); break;
-    case CMP_CSV: print_csv(stdout, &sc, rows, n); break;
+    case CMP_JSON:
+        print_json(stdout, sc, c->rows, c->nrun, c->skipped, c->nskipped);
+        break;
+    case CMP_CSV: print_csv(stdout, sc, c->rows, c->nrun); break;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        code = cli_fail(EXIT_RUNTIME, "writing the results: %s",
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_fail(EXIT_RUNTIME, "writing the results: %s",
                         strerror(errno));
-        goto out;
-    }
-    code = EXIT_OK;
-out:
-    for (size_t i = 0; rows && i < cap; i++) run_summary_destroy(rows[i].sum);
-    free(rows);
-    free(chosen);
-    free(skipped);
+    return EXIT_OK;
+}
+
+/* Runs the comparison of c over its scenario and prints it. */
+static int compare_run(comparison *c, scenario *sc) {
+    char err[1024];
+    char original[sizeof sc->cache.pattern];
+    int code = cli_load_scenario(sc, c->file, &c->sets);
+    if (code != EXIT_OK) return code;
+    snprintf(original, sizeof original, "%s", sc->cache.pattern);
+    c->progress = isatty(STDERR_FILENO);
+    /* compare draws its own progress line (which pattern) */
+    c->ro = (run_options){c->jobs ? c->jobs : run_default_jobs(), NULL,
+                          "compare"};
+    code = run_patterns(c, sc);
+    if (code == EXIT_OK && sc->run.warmup_auto)
+        code = rerun_common_warmup(c, sc);
+    if (code != EXIT_OK) return code;
+    if (c->progress) fputs("\r\033[K", stderr);
+    for (size_t i = 0; i < c->nrun; i++) fill_row(&c->rows[i]);
+    /* The echo shows the file's own pattern; the rows name theirs. */
+    if (set_pattern(sc, original, err, sizeof err) != 0)
+        return cli_fail(EXIT_RUNTIME, "%s", err);
+    mark_best(c->rows, c->nrun);
+    return compare_print(c, sc);
+}
+
+int cmd_compare(int argc, char **argv) {
+    comparison c;
+    memset(&c, 0, sizeof c);
+    c.format_name = "markdown";
+    c.cap = pattern_count();
+    c.chosen = calloc(c.cap ? c.cap : 1, sizeof *c.chosen);
+    c.rows = calloc(c.cap ? c.cap : 1, sizeof *c.rows);
+    c.skipped = calloc(c.cap ? c.cap : 1, sizeof *c.skipped);
+    scenario sc;
+    memset(&sc, 0, sizeof sc);
+    int code;
+    if (!c.chosen || !c.rows || !c.skipped)
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+    else if ((code = compare_parse(&c, argc, argv)) < 0) /* -1: go on */
+        code = compare_run(&c, &sc);
+    for (size_t i = 0; c.rows && i < c.cap; i++)
+        run_summary_destroy(c.rows[i].sum);
+    free(c.rows);
+    free(c.chosen);
+    free(c.skipped);
     scenario_fini(&sc);
-    cli_overrides_fini(&sets);
+    cli_overrides_fini(&c.sets);
     return code;
 }

@@ -18,6 +18,7 @@ extern const cli_spec cmd_patterns_spec;
 /* experiments/cmd_sweep.c */
 int cmd_sweep(int argc, char **argv);
 extern const cli_spec cmd_sweep_spec;
+/* experiments/cmd_summarize.c */
 int cmd_summarize(int argc, char **argv);
 extern const cli_spec cmd_summarize_spec;
 

@@ -354,9 +354,10 @@ static int add_over_bound_column(results *r, char *err, size_t errlen) {
     return RESULTS_OK;
 }
 
-int results_open(results **out, const char *path, int read_only, char *err,
-                 size_t errlen) {
-    *out = NULL;
+/* The file at path may be opened: a regular file, or (for writing) none
+ * yet. */
+static int check_path(const char *path, int read_only, char *err,
+                      size_t errlen) {
     struct stat sb;
     if (stat(path, &sb) == 0) {
         if (!S_ISREG(sb.st_mode)) {
@@ -367,6 +368,95 @@ int results_open(results **out, const char *path, int read_only, char *err,
         sim_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return RESULTS_EINPUT;
     }
+    return RESULTS_OK;
+}
+
+/* The file's identity: a stalesim results database of a schema this build
+ * reads, or (for writing) an empty file that gets the schema now. */
+static int read_identity(results *r, char *err, size_t errlen) {
+    const char *path = r->path;
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        int64_t app_id, version, nobjects;
+        sqlite3_stmt *st;
+        int prc = sqlite3_prepare_v2(r->db, "PRAGMA application_id", -1, &st,
+                                     NULL);
+        int step = prc == SQLITE_OK ? sqlite3_step(st) : prc;
+        app_id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        if (prc == SQLITE_OK) sqlite3_finalize(st);
+        if ((step & 0xff) == SQLITE_NOTADB) {
+            sim_errf(err, errlen, "%s: not a stalesim database (not an SQLite "
+                 "file at all; left untouched)", path);
+            return RESULTS_EINPUT;
+        }
+        if ((step & 0xff) == SQLITE_CORRUPT) {
+            sim_errf(err, errlen, "%s: the database file is damaged "
+                 "(sqlite: %s, while opening it); restore a copy or sweep "
+                 "into a new --db", path, sqlite3_errmsg(r->db));
+            return RESULTS_EINPUT;
+        }
+        if (step != SQLITE_ROW)
+            return results_sql_fail(r, "reading the application id", err,
+                                    errlen);
+        rc = results_query_int(r, "PRAGMA user_version", &version,
+                               "reading the schema version", err, errlen);
+        if (rc == RESULTS_OK)
+            rc = results_query_int(r, "SELECT count(*) FROM sqlite_master", &nobjects,
+                                   "reading the schema", err, errlen);
+        if (rc != RESULTS_OK) return rc;
+        if (nobjects == 0 && app_id == 0 && version == 0) {
+            if (r->read_only) {
+                sim_errf(err, errlen, "%s: empty database (no stalesim results)",
+                     path);
+                return RESULTS_EINPUT;
+            }
+            if (attempt > 0) { /* cannot happen: the schema was committed */
+                sim_errf(err, errlen, "%s: the schema just created is missing",
+                     path);
+                return RESULTS_EIO;
+            }
+            int exists;
+            rc = create_schema(r, &exists, err, errlen);
+            if (rc != RESULTS_OK) return rc;
+            continue; /* read back what is now there (ours or a rival's) */
+        }
+        return check_identity(r, app_id, version, err, errlen);
+    }
+}
+
+/* A file known to be ours, opened for writing: WAL mode, full sync, foreign
+ * keys, and the columns and tables older builds did not make. */
+static int prepare_writing(results *r, char *err, size_t errlen) {
+    sqlite3_stmt *st;
+    int rc = results_prepare(r, "PRAGMA journal_mode = WAL", &st,
+                             "switching to WAL mode", err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    int step = sqlite3_step(st);
+    int wal = step == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+              strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal) {
+        if (step == SQLITE_ROW)
+            sim_errf(err, errlen, "%s: cannot use WAL mode (the file system "
+                 "may not support it)", r->path);
+        else
+            results_sql_fail(r, "switching to WAL mode", err, errlen);
+        return RESULTS_EIO;
+    }
+    rc = results_exec(r, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
+              "setting synchronous and foreign_keys", err, errlen);
+    if (rc == RESULTS_OK) rc = add_metric_columns(r, err, errlen);
+    if (rc == RESULTS_OK) rc = add_over_bound_column(r, err, errlen);
+    if (rc == RESULTS_OK) rc = results_family_ensure(r, err, errlen);
+    if (rc == RESULTS_OK) rc = results_study_ensure(r, err, errlen);
+    return rc;
+}
+
+int results_open(results **out, const char *path, int read_only, char *err,
+                 size_t errlen) {
+    *out = NULL;
+    int rc = check_path(path, read_only, err, errlen);
+    if (rc != RESULTS_OK) return rc;
     results *r = calloc(1, sizeof *r);
     if (!r || !(r->path = strdup(path))) {
         free(r);
@@ -379,102 +469,22 @@ int results_open(results **out, const char *path, int read_only, char *err,
     int flags = !read_only ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                 : access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE
                                           : SQLITE_OPEN_READONLY;
-    int rc;
     if (sqlite3_open_v2(path, &r->db, flags, NULL) != SQLITE_OK) {
         rc = results_sql_fail(r, "opening", err, errlen);
-        goto fail;
+    } else {
+        sqlite3_extended_result_codes(r->db, 1);
+        if (sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
+            rc = results_sql_fail(r, "setting the busy timeout", err, errlen);
     }
-    sqlite3_extended_result_codes(r->db, 1);
-    if (sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS) != SQLITE_OK) {
-        rc = results_sql_fail(r, "setting the busy timeout", err, errlen);
-        goto fail;
-    }
-    for (int attempt = 0;; attempt++) {
-        int64_t app_id, version, nobjects;
-        sqlite3_stmt *st;
-        int prc = sqlite3_prepare_v2(r->db, "PRAGMA application_id", -1, &st,
-                                     NULL);
-        int step = prc == SQLITE_OK ? sqlite3_step(st) : prc;
-        app_id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        if (prc == SQLITE_OK) sqlite3_finalize(st);
-        if ((step & 0xff) == SQLITE_NOTADB) {
-            sim_errf(err, errlen, "%s: not a stalesim database (not an SQLite "
-                 "file at all; left untouched)", path);
-            rc = RESULTS_EINPUT;
-            goto fail;
-        }
-        if ((step & 0xff) == SQLITE_CORRUPT) {
-            sim_errf(err, errlen, "%s: the database file is damaged "
-                 "(sqlite: %s, while opening it); restore a copy or sweep "
-                 "into a new --db", path, sqlite3_errmsg(r->db));
-            rc = RESULTS_EINPUT;
-            goto fail;
-        }
-        if (step != SQLITE_ROW) {
-            rc = results_sql_fail(r, "reading the application id", err, errlen);
-            goto fail;
-        }
-        rc = results_query_int(r, "PRAGMA user_version", &version,
-                               "reading the schema version", err, errlen);
-        if (rc == RESULTS_OK)
-            rc = results_query_int(r, "SELECT count(*) FROM sqlite_master", &nobjects,
-                                   "reading the schema", err, errlen);
-        if (rc != RESULTS_OK) goto fail;
-        if (nobjects == 0 && app_id == 0 && version == 0) {
-            if (read_only) {
-                sim_errf(err, errlen, "%s: empty database (no stalesim results)",
-                     path);
-                rc = RESULTS_EINPUT;
-                goto fail;
-            }
-            if (attempt > 0) { /* cannot happen: the schema was committed */
-                sim_errf(err, errlen, "%s: the schema just created is missing",
-                     path);
-                rc = RESULTS_EIO;
-                goto fail;
-            }
-            int exists;
-            rc = create_schema(r, &exists, err, errlen);
-            if (rc != RESULTS_OK) goto fail;
-            continue; /* read back what is now there (ours or a rival's) */
-        }
-        rc = check_identity(r, app_id, version, err, errlen);
-        if (rc != RESULTS_OK) goto fail;
-        break;
-    }
-    if (!read_only) {
-        /* Only now that the file is known to be ours may it be changed. */
-        sqlite3_stmt *st;
-        rc = results_prepare(r, "PRAGMA journal_mode = WAL", &st,
-                             "switching to WAL mode", err, errlen);
-        if (rc != RESULTS_OK) goto fail;
-        int step = sqlite3_step(st);
-        int wal = step == SQLITE_ROW && sqlite3_column_text(st, 0) &&
-                  strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-        sqlite3_finalize(st);
-        if (!wal) {
-            if (step == SQLITE_ROW)
-                sim_errf(err, errlen, "%s: cannot use WAL mode (the file system "
-                     "may not support it)", path);
-            else
-                results_sql_fail(r, "switching to WAL mode", err, errlen);
-            rc = RESULTS_EIO;
-            goto fail;
-        }
-        rc = results_exec(r, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
-                  "setting synchronous and foreign_keys", err, errlen);
-        if (rc != RESULTS_OK) goto fail;
-        rc = add_metric_columns(r, err, errlen);
-        if (rc == RESULTS_OK) rc = add_over_bound_column(r, err, errlen);
-        if (rc == RESULTS_OK) rc = results_family_ensure(r, err, errlen);
-        if (rc == RESULTS_OK) rc = results_study_ensure(r, err, errlen);
-        if (rc != RESULTS_OK) goto fail;
+    if (rc == RESULTS_OK) rc = read_identity(r, err, errlen);
+    /* Only now that the file is known to be ours may it be changed. */
+    if (rc == RESULTS_OK && !read_only) rc = prepare_writing(r, err, errlen);
+    if (rc != RESULTS_OK) {
+        results_close(r);
+        return rc;
     }
     *out = r;
     return RESULTS_OK;
-fail:
-    results_close(r);
-    return rc;
 }
 
 void results_close(results *r) {

@@ -211,12 +211,140 @@ void results_experiment_fini(results_experiment *e) {
     memset(e, 0, sizeof *e);
 }
 
+static const char reading_experiment[] = "reading the experiment";
+
+static int load_oom(results *r, char *err, size_t errlen) {
+    sim_errf(err, errlen, "%s: out of memory", r->path);
+    return RESULTS_EIO;
+}
+
+/* Experiment id's row into e; *npoints: the points it claims. */
+static int load_experiment_row(results *r, int64_t id, results_experiment *e,
+                               int64_t *npoints, char *err, size_t errlen) {
+    const char *what = reading_experiment;
+    sqlite3_stmt *st = NULL;
+    int rc = results_prepare(r, "SELECT scenario_file, scenario_hash, mode, command_line, "
+                            "stalesim_version, started_at, coalesce(finished_at, ''), "
+                            "points FROM experiments WHERE id = ?",
+                         &st, what, err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        sim_errf(err, errlen, "%s: no experiment %lld", r->path, (long long)id);
+        rc = RESULTS_EINPUT;
+    } else if (step != SQLITE_ROW) {
+        rc = results_sql_fail(r, what, err, errlen);
+    } else {
+        e->id = id;
+        e->scenario_file = column_dup(st, 0);
+        e->scenario_hash = column_dup(st, 1);
+        e->mode = column_dup(st, 2);
+        e->command_line = column_dup(st, 3);
+        e->version = column_dup(st, 4);
+        e->started_at = column_dup(st, 5);
+        e->finished_at = column_dup(st, 6);
+        *npoints = sqlite3_column_int64(st, 7);
+        if (!e->scenario_file || !e->scenario_hash || !e->mode ||
+            !e->command_line || !e->version || !e->started_at ||
+            !e->finished_at)
+            rc = load_oom(r, err, errlen);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The varied keys of experiment id, in grid order. */
+static int load_keys(results *r, int64_t id, results_experiment *e,
+                     char *err, size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    int rc = results_prepare(r, "SELECT key FROM vary WHERE experiment = ? ORDER BY "
+                            "position", &st, reading_experiment, err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        char **k = realloc(e->key, (e->nkeys + 1) * sizeof *k);
+        if (!k) break;
+        e->key = k;
+        if (!(e->key[e->nkeys] = column_dup(st, 0))) break;
+        e->nkeys++;
+    }
+    if (step == SQLITE_ROW) rc = load_oom(r, err, errlen);
+    else if (step != SQLITE_DONE)
+        rc = results_sql_fail(r, reading_experiment, err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The points of experiment id (at most npoints), in index order, each with
+ * room for its values. */
+static int load_points(results *r, int64_t id, int64_t npoints,
+                       results_experiment *e, char *err, size_t errlen) {
+    if (npoints < 0 || npoints > GRID_MAX_POINTS) {
+        sim_errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
+             (long long)id, (long long)npoints);
+        return RESULTS_EINPUT;
+    }
+    e->point = calloc((size_t)npoints + 1, sizeof *e->point);
+    if (!e->point) return load_oom(r, err, errlen);
+    sqlite3_stmt *st = NULL;
+    int rc = results_prepare(r, "SELECT id, idx, reps_target, reps_done, done, hit_cap "
+                            "FROM points WHERE experiment = ? ORDER BY idx",
+                         &st, reading_experiment, err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && e->npoints < (size_t)npoints) {
+        results_point *p = &e->point[e->npoints++];
+        p->id = sqlite3_column_int64(st, 0);
+        p->index = (uint32_t)sqlite3_column_int64(st, 1);
+        p->reps_target = (uint32_t)sqlite3_column_int64(st, 2);
+        p->reps_done = (uint32_t)sqlite3_column_int64(st, 3);
+        p->done = sqlite3_column_int(st, 4);
+        p->hit_cap = sqlite3_column_int(st, 5);
+        p->value = calloc(e->nkeys + 1, sizeof *p->value);
+        if (!p->value) {
+            rc = load_oom(r, err, errlen);
+            break;
+        }
+    }
+    if (rc == RESULTS_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = results_sql_fail(r, reading_experiment, err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Every point's value of every key ("?" when none is stored). */
+static int load_values(results *r, results_experiment *e, char *err,
+                       size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    int rc = results_prepare(r, "SELECT value FROM point_values WHERE point = ? AND "
+                            "key = ?", &st, reading_experiment, err, errlen);
+    if (rc != RESULTS_OK) return rc;
+    for (size_t p = 0; p < e->npoints && rc == RESULTS_OK; p++)
+        for (size_t k = 0; k < e->nkeys && rc == RESULTS_OK; k++) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, e->point[p].id);
+            sqlite3_bind_text(st, 2, e->key[k], -1, SQLITE_STATIC);
+            int step = sqlite3_step(st);
+            if (step != SQLITE_ROW && step != SQLITE_DONE) {
+                rc = results_sql_fail(r, reading_experiment, err, errlen);
+                break;
+            }
+            e->point[p].value[k] =
+                step == SQLITE_ROW ? column_dup(st, 0) : strdup("?");
+            if (!e->point[p].value[k]) rc = load_oom(r, err, errlen);
+        }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int results_experiment_load(results *r, int64_t id, results_experiment *e,
                             char *err, size_t errlen) {
     memset(e, 0, sizeof *e);
-    sqlite3_stmt *st = NULL;
-    int rc = RESULTS_OK, step;
-    const char *what = "reading the experiment";
+    const char *what = reading_experiment;
+    int rc;
     if (id == 0) {
         rc = results_query_int(r, "SELECT coalesce(max(id), 0) FROM experiments", &id,
                                what, err, errlen);
@@ -229,110 +357,11 @@ int results_experiment_load(results *r, int64_t id, results_experiment *e,
     /* One read transaction, so a sweep writing meanwhile cannot tear it. */
     rc = results_exec(r, "BEGIN", what, err, errlen);
     if (rc != RESULTS_OK) return rc;
-    rc = results_prepare(r, "SELECT scenario_file, scenario_hash, mode, command_line, "
-                            "stalesim_version, started_at, coalesce(finished_at, ''), "
-                            "points FROM experiments WHERE id = ?",
-                         &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        sim_errf(err, errlen, "%s: no experiment %lld", r->path, (long long)id);
-        rc = RESULTS_EINPUT;
-        goto out;
-    }
-    if (step != SQLITE_ROW) {
-        rc = results_sql_fail(r, what, err, errlen);
-        goto out;
-    }
-    e->id = id;
-    e->scenario_file = column_dup(st, 0);
-    e->scenario_hash = column_dup(st, 1);
-    e->mode = column_dup(st, 2);
-    e->command_line = column_dup(st, 3);
-    e->version = column_dup(st, 4);
-    e->started_at = column_dup(st, 5);
-    e->finished_at = column_dup(st, 6);
-    int64_t npoints = sqlite3_column_int64(st, 7);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (!e->scenario_file || !e->scenario_hash || !e->mode ||
-        !e->command_line || !e->version || !e->started_at || !e->finished_at)
-        goto oom;
-
-    rc = results_prepare(r, "SELECT key FROM vary WHERE experiment = ? ORDER BY "
-                            "position", &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        char **k = realloc(e->key, (e->nkeys + 1) * sizeof *k);
-        if (!k) goto oom;
-        e->key = k;
-        if (!(e->key[e->nkeys] = column_dup(st, 0))) goto oom;
-        e->nkeys++;
-    }
-    if (step != SQLITE_DONE) {
-        rc = results_sql_fail(r, what, err, errlen);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-
-    if (npoints < 0 || npoints > GRID_MAX_POINTS) {
-        sim_errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
-             (long long)id, (long long)npoints);
-        rc = RESULTS_EINPUT;
-        goto out;
-    }
-    e->point = calloc((size_t)npoints + 1, sizeof *e->point);
-    if (!e->point) goto oom;
-    rc = results_prepare(r, "SELECT id, idx, reps_target, reps_done, done, hit_cap "
-                            "FROM points WHERE experiment = ? ORDER BY idx",
-                         &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && e->npoints < (size_t)npoints) {
-        results_point *p = &e->point[e->npoints++];
-        p->id = sqlite3_column_int64(st, 0);
-        p->index = (uint32_t)sqlite3_column_int64(st, 1);
-        p->reps_target = (uint32_t)sqlite3_column_int64(st, 2);
-        p->reps_done = (uint32_t)sqlite3_column_int64(st, 3);
-        p->done = sqlite3_column_int(st, 4);
-        p->hit_cap = sqlite3_column_int(st, 5);
-        p->value = calloc(e->nkeys + 1, sizeof *p->value);
-        if (!p->value) goto oom;
-    }
-    if (step != SQLITE_DONE && step != SQLITE_ROW) {
-        rc = results_sql_fail(r, what, err, errlen);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-
-    rc = results_prepare(r, "SELECT value FROM point_values WHERE point = ? AND "
-                            "key = ?", &st, what, err, errlen);
-    if (rc != RESULTS_OK) goto out;
-    for (size_t p = 0; p < e->npoints; p++)
-        for (size_t k = 0; k < e->nkeys; k++) {
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, e->point[p].id);
-            sqlite3_bind_text(st, 2, e->key[k], -1, SQLITE_STATIC);
-            step = sqlite3_step(st);
-            if (step != SQLITE_ROW && step != SQLITE_DONE) {
-                rc = results_sql_fail(r, what, err, errlen);
-                goto out;
-            }
-            e->point[p].value[k] =
-                step == SQLITE_ROW ? column_dup(st, 0) : strdup("?");
-            if (!e->point[p].value[k]) goto oom;
-        }
-    rc = RESULTS_OK;
-    goto out;
-oom:
-    sim_errf(err, errlen, "%s: out of memory", r->path);
-    rc = RESULTS_EIO;
-out:
-    sqlite3_finalize(st);
+    int64_t npoints = 0;
+    rc = load_experiment_row(r, id, e, &npoints, err, errlen);
+    if (rc == RESULTS_OK) rc = load_keys(r, id, e, err, errlen);
+    if (rc == RESULTS_OK) rc = load_points(r, id, npoints, e, err, errlen);
+    if (rc == RESULTS_OK) rc = load_values(r, e, err, errlen);
     if (rc == RESULTS_OK) {
         rc = results_exec(r, "COMMIT", what, err, errlen);
     } else {

@@ -544,25 +544,16 @@ static double f_of(const study_config *c, int m) {
     return mean;
 }
 
-int sensitivity_sobol(study *s, const sens_options *o) {
-    size_t k = o->nrange, N = o->samples, nc = N * (k + 2);
-    study_config **c = calloc(nc, sizeof *c);
-    double *fa = calloc(N, sizeof *fa), *fb = calloc(N, sizeof *fb),
-           *fab = calloc(N * k, sizeof *fab);
-    sobol_est *e = calloc(k, sizeof *e);
-    results_study_input *rows = calloc(k, sizeof *rows);
-    gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)(2 * k));
-    char err[1024], *text = NULL, *json = NULL;
-    size_t tlen, jlen;
-    int code = EXIT_RUNTIME, rc = STUDY_OK;
-    size_t nu = 0; /* distinct configurations */
-    if (!c || !fa || !fb || !fab || !e || !rows || !q) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
-    /* Configurations: row j's A, B, then AB_i for each i. */
+/* Row j of the quasi-random sequence q gives A and B (the first and the
+ * second k coordinates); its configurations go to c[j*(k+2) ..]: A, B, then
+ * AB_i (A with input i from B) for each i. */
+static int sobol_configs(study *s, const sens_options *o, gsl_qrng *q,
+                         size_t N, study_config **c, char *err,
+                         size_t errlen) {
+    size_t k = o->nrange;
     double u[2 * SENS_MAX_SOBOL], xa[SENS_MAX_SOBOL], xb[SENS_MAX_SOBOL],
         xab[SENS_MAX_SOBOL];
+    int rc = STUDY_OK;
     gsl_qrng_get(q, u); /* the first point is the corner 0: skipped */
     for (size_t j = 0; j < N && rc == STUDY_OK; j++) {
         gsl_qrng_get(q, u);
@@ -571,33 +562,42 @@ int sensitivity_sobol(study *s, const sens_options *o) {
             xb[i] = at(&o->range[i], u[k + i]);
         }
         size_t b = j * (k + 2);
-        rc = sobol_config(s, o, xa, &c[b], err, sizeof err);
-        if (rc == STUDY_OK) rc = sobol_config(s, o, xb, &c[b + 1], err, sizeof err);
+        rc = sobol_config(s, o, xa, &c[b], err, errlen);
+        if (rc == STUDY_OK) rc = sobol_config(s, o, xb, &c[b + 1], err, errlen);
         for (size_t i = 0; i < k && rc == STUDY_OK; i++) {
             memcpy(xab, xa, k * sizeof *xab);
             xab[i] = xb[i];
-            rc = sobol_config(s, o, xab, &c[b + 2 + i], err, sizeof err);
+            rc = sobol_config(s, o, xab, &c[b + 2 + i], err, errlen);
         }
     }
-    /* Distinct configurations only (rounding may make rows coincide). */
-    if (rc == STUDY_OK) {
-        study_config **uniq = calloc(nc, sizeof *uniq);
-        if (!uniq) rc = STUDY_EIO;
-        for (size_t i = 0; uniq && i < nc; i++) {
-            size_t j = 0;
-            while (j < nu && uniq[j] != c[i]) j++;
-            if (j == nu) uniq[nu++] = c[i];
-        }
-        if (uniq)
-            rc = study_run(s, uniq, nu, study_base(s)->run.reps, err,
-                           sizeof err);
-        free(uniq);
+    return rc;
+}
+
+/* Runs the distinct configurations of c[0..nc) (rounding may make rows
+ * coincide), the scenario's replications each; *nu: how many. */
+static int sobol_run_distinct(study *s, study_config **c, size_t nc,
+                              size_t *nu, char *err, size_t errlen) {
+    study_config **uniq = calloc(nc, sizeof *uniq);
+    if (!uniq) {
+        snprintf(err, errlen, "out of memory");
+        return STUDY_EIO;
     }
-    if (rc != STUDY_OK) {
-        code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
-                        err);
-        goto out;
+    for (size_t i = 0; i < nc; i++) {
+        size_t j = 0;
+        while (j < *nu && uniq[j] != c[i]) j++;
+        if (j == *nu) uniq[(*nu)++] = c[i];
     }
+    int rc = study_run(s, uniq, *nu, study_base(s)->run.reps, err, errlen);
+    free(uniq);
+    return rc;
+}
+
+/* The indices of every input from the metric of each configuration (fa,
+ * fb: N values; fab: N per input). */
+static void sobol_estimate(const study *s, const sens_options *o,
+                           study_config *const *c, size_t N, double *fa,
+                           double *fb, double *fab, sobol_est *e) {
+    size_t k = o->nrange;
     for (size_t j = 0; j < N; j++) {
         size_t b = j * (k + 2);
         fa[j] = f_of(c[b], o->metric);
@@ -608,16 +608,53 @@ int sensitivity_sobol(study *s, const sens_options *o) {
     for (size_t i = 0; i < k; i++)
         sobol_indices(fa, fb, fab + i * N, N, study_base(s)->run.seed + i,
                       &e[i]);
-    FILE *ts = open_memstream(&text, &tlen), *js = open_memstream(&json, &jlen);
-    if (!ts || !js) {
-        if (ts) fclose(ts);
-        if (js) fclose(js);
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
-    /* Ranked by total index. */
+}
+
+/* The range texts of the stored rows (results_study_input points at them). */
+typedef struct sobol_texts {
+    char lo[SENS_MAX_SOBOL][64], hi[SENS_MAX_SOBOL][64];
+} sobol_texts;
+
+/* Input i's line of the text and its object of the JSON (r: its rank). */
+static void sobol_write_input(FILE *ts, FILE *js, const sens_range *g,
+                              const sobol_est *e, size_t r, const char *lo,
+                              const char *hi) {
+    char range[140], first[64], total[64];
+    snprintf(range, sizeof range, "%s..%s%s", lo, hi, g->log ? " (log)" : "");
+    snprintf(first, sizeof first, "%.3f [%.3f, %.3f]", e->s, e->s_lo,
+             e->s_hi);
+    snprintf(total, sizeof total, "%.3f [%.3f, %.3f]", e->t, e->t_lo,
+             e->t_hi);
+    fprintf(ts, "  %-30s %-24s %-28s %s\n", g->key, range, first, total);
+    fprintf(js, "%s{\"key\": ", r ? ", " : "");
+    output_json_string(js, g->key);
+    fputs(", \"low\": ", js);
+    output_json_number(js, g->lo);
+    fputs(", \"high\": ", js);
+    output_json_number(js, g->hi);
+    fprintf(js, ", \"log\": %s, \"first_order\": {\"index\": ",
+            g->log ? "true" : "false");
+    output_json_number(js, e->s);
+    fputs(", \"ci95\": [", js);
+    output_json_number(js, e->s_lo);
+    fputs(", ", js);
+    output_json_number(js, e->s_hi);
+    fputs("]}, \"total\": {\"index\": ", js);
+    output_json_number(js, e->t);
+    fputs(", \"ci95\": [", js);
+    output_json_number(js, e->t_lo);
+    fputs(", ", js);
+    output_json_number(js, e->t_hi);
+    fputs("]}}", js);
+}
+
+/* The answer as text (ts) and JSON (js), inputs ranked by total index, and
+ * the rows to store (their texts in tx). */
+static void sobol_write(study *s, const sens_options *o, const sobol_est *e,
+                        size_t N, size_t nu, FILE *ts, FILE *js,
+                        results_study_input *rows, sobol_texts *tx) {
+    size_t k = o->nrange;
     size_t order[SENS_MAX_SOBOL];
-    char rlo[SENS_MAX_SOBOL][64], rhi[SENS_MAX_SOBOL][64];
     for (size_t i = 0; i < k; i++) order[i] = i;
     for (size_t i = 0; i < k; i++)
         for (size_t j = i + 1; j < k; j++)
@@ -642,39 +679,11 @@ int sensitivity_sobol(study *s, const sens_options *o) {
     for (size_t r = 0; r < k; r++) {
         size_t i = order[r];
         const sens_range *g = &o->range[i];
-        char lo[64], hi[64], range[140], first[64], total[64];
-        study_value_text(g->kind, g->lo, lo, sizeof lo);
-        study_value_text(g->kind, g->hi, hi, sizeof hi);
-        snprintf(range, sizeof range, "%s..%s%s", lo, hi, g->log ? " (log)" : "");
-        snprintf(first, sizeof first, "%.3f [%.3f, %.3f]", e[i].s, e[i].s_lo,
-                 e[i].s_hi);
-        snprintf(total, sizeof total, "%.3f [%.3f, %.3f]", e[i].t, e[i].t_lo,
-                 e[i].t_hi);
-        fprintf(ts, "  %-30s %-24s %-28s %s\n", g->key, range, first, total);
-        fprintf(js, "%s{\"key\": ", r ? ", " : "");
-        output_json_string(js, g->key);
-        fputs(", \"low\": ", js);
-        output_json_number(js, g->lo);
-        fputs(", \"high\": ", js);
-        output_json_number(js, g->hi);
-        fprintf(js, ", \"log\": %s, \"first_order\": {\"index\": ",
-                g->log ? "true" : "false");
-        output_json_number(js, e[i].s);
-        fputs(", \"ci95\": [", js);
-        output_json_number(js, e[i].s_lo);
-        fputs(", ", js);
-        output_json_number(js, e[i].s_hi);
-        fputs("]}, \"total\": {\"index\": ", js);
-        output_json_number(js, e[i].t);
-        fputs(", \"ci95\": [", js);
-        output_json_number(js, e[i].t_lo);
-        fputs(", ", js);
-        output_json_number(js, e[i].t_hi);
-        fputs("]}}", js);
-        snprintf(rlo[r], sizeof rlo[r], "%s", lo);
-        snprintf(rhi[r], sizeof rhi[r], "%s", hi);
-        rows[r] = (results_study_input){"sobol", g->key, rlo[r], "", rhi[r],
-                                        NAN, NAN, NAN, e[i].s,
+        study_value_text(g->kind, g->lo, tx->lo[r], sizeof tx->lo[r]);
+        study_value_text(g->kind, g->hi, tx->hi[r], sizeof tx->hi[r]);
+        sobol_write_input(ts, js, g, &e[i], r, tx->lo[r], tx->hi[r]);
+        rows[r] = (results_study_input){"sobol", g->key, tx->lo[r], "",
+                                        tx->hi[r], NAN, NAN, NAN, e[i].s,
                                         (e[i].s_hi - e[i].s_lo) / 2, e[i].t,
                                         (e[i].t_hi - e[i].t_lo) / 2, runs};
     }
@@ -689,6 +698,41 @@ int sensitivity_sobol(study *s, const sens_options *o) {
             (unsigned long long)study_runs_computed(s),
             (unsigned long long)study_runs_loaded(s),
             (unsigned long long)study_base(s)->run.seed);
+}
+
+int sensitivity_sobol(study *s, const sens_options *o) {
+    size_t k = o->nrange, N = o->samples, nc = N * (k + 2);
+    study_config **c = calloc(nc, sizeof *c);
+    double *fa = calloc(N, sizeof *fa), *fb = calloc(N, sizeof *fb),
+           *fab = calloc(N * k, sizeof *fab);
+    sobol_est *e = calloc(k, sizeof *e);
+    results_study_input *rows = calloc(k, sizeof *rows);
+    gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)(2 * k));
+    char err[1024], *text = NULL, *json = NULL;
+    size_t tlen, jlen;
+    int code = EXIT_RUNTIME, rc;
+    size_t nu = 0; /* distinct configurations */
+    if (!c || !fa || !fb || !fab || !e || !rows || !q) {
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    rc = sobol_configs(s, o, q, N, c, err, sizeof err);
+    if (rc == STUDY_OK) rc = sobol_run_distinct(s, c, nc, &nu, err, sizeof err);
+    if (rc != STUDY_OK) {
+        code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+                        err);
+        goto out;
+    }
+    sobol_estimate(s, o, c, N, fa, fb, fab, e);
+    FILE *ts = open_memstream(&text, &tlen), *js = open_memstream(&json, &jlen);
+    if (!ts || !js) {
+        if (ts) fclose(ts);
+        if (js) fclose(js);
+        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        goto out;
+    }
+    sobol_texts tx;
+    sobol_write(s, o, e, N, nu, ts, js, rows, &tx);
     if (fclose(ts) != 0 || fclose(js) != 0) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;

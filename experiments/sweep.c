@@ -723,43 +723,27 @@ static void coord_fini(coord *c) {
     free(c->hold);
 }
 
-int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
-              sweep_report *report, char *err, size_t errlen) {
-    coord c;
-    memset(&c, 0, sizeof c);
-    memset(report, 0, sizeof *report);
-    c.job = job;
-    c.db = rdb;
-    c.opt = opt;
-    c.rep = report;
-    c.np = job->grid.npoints;
-    c.precise = !isnan(job->precision);
-    c.err = err;
-    c.errlen = errlen;
-    c.t0 = now_s();
-    report->points = c.np;
-    const transport_ops *tops = opt->transport ? opt->transport
-                                               : &transport_local;
-    transport *tr = NULL;
-    world_result *res = NULL;
-    signal_state sig;
-    int caught = 0, status = SWEEP_EIO;
-
-    c.point_id = calloc(c.np, sizeof *c.point_id);
-    c.ps = calloc(c.np, sizeof *c.ps);
-    c.active = calloc(c.np, sizeof *c.active);
-    res = malloc(sizeof *res);
-    if (!c.point_id || !c.ps || !c.active || !res) goto oom;
-    for (size_t p = 0; p < c.np; p++) {
-        c.ps[p].target = job->reps_target[p];
-        c.ps[p].rel_hw = NAN;
-        c.ps[p].rep = calloc(c.ps[p].target ? c.ps[p].target : 1, 1);
-        if (!c.ps[p].rep) goto oom;
+/* The coordinator's tables for job's points; -1 when out of memory. */
+static int coord_alloc(coord *c, const sweep_job *job) {
+    c->point_id = calloc(c->np, sizeof *c->point_id);
+    c->ps = calloc(c->np, sizeof *c->ps);
+    c->active = calloc(c->np, sizeof *c->active);
+    if (!c->point_id || !c->ps || !c->active) return -1;
+    for (size_t p = 0; p < c->np; p++) {
+        c->ps[p].target = job->reps_target[p];
+        c->ps[p].rel_hw = NAN;
+        c->ps[p].rep = calloc(c->ps[p].target ? c->ps[p].target : 1, 1);
+        if (!c->ps[p].rep) return -1;
     }
+    return 0;
+}
 
-    /* The experiment, and what it already holds. */
+/* The experiment of the job in the database, new or resumed: its id and
+ * its points' rows.  SWEEP_OK, SWEEP_EINPUT or SWEEP_EIO. */
+static int open_experiment(coord *c) {
+    const sweep_job *job = c->job;
     char mode[96];
-    if (c.precise) {
+    if (c->precise) {
         /* the shortest text that reads back as the same P */
         char ptext[40];
         snprintf(ptext, sizeof ptext, "%.15g", job->precision);
@@ -778,128 +762,185 @@ int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
         .mode = mode,
         .precision = job->precision,
         .max_reps = job->max_reps,
-        .command_line = opt->command_line,
+        .command_line = c->opt->command_line,
         .grid = &job->grid,
         .reps_target = job->reps_target,
     };
-    int rc = results_experiment_open(rdb, &spec, &report->experiment,
-                                     &report->resumed, c.point_id, err, errlen);
-    if (rc != RESULTS_OK) {
-        status = rc == RESULTS_EINPUT ? SWEEP_EINPUT : SWEEP_EIO;
-        goto out;
-    }
-    if (reuse_runs(job, rdb, &c, report, err, errlen) != 0) goto out;
-    if (results_each_stored_run(rdb, report->experiment, on_stored_run, &c, err,
-                                errlen) != RESULTS_OK)
-        goto out;
-    for (size_t p = 0; p < c.np; p++) {
-        point_state *ps = &c.ps[p];
-        if (c.precise)
-            decide_from_prefix(&c, ps);
+    int rc = results_experiment_open(c->db, &spec, &c->rep->experiment,
+                                     &c->rep->resumed, c->point_id, c->err,
+                                     c->errlen);
+    if (rc == RESULTS_OK) return SWEEP_OK;
+    return rc == RESULTS_EINPUT ? SWEEP_EINPUT : SWEEP_EIO;
+}
+
+/* What the experiment already holds: runs reused from points of the same
+ * configuration, the stored runs, the points they decide (marked now when
+ * a kill came between a point's last run and its mark, in one
+ * transaction).  0, or -1 with the message in c->err. */
+static int take_stored(coord *c) {
+    results *rdb = c->db;
+    char *err = c->err;
+    size_t errlen = c->errlen;
+    if (reuse_runs(c->job, rdb, c, c->rep, err, errlen) != 0) return -1;
+    if (results_each_stored_run(rdb, c->rep->experiment, on_stored_run, c,
+                                err, errlen) != RESULTS_OK)
+        return -1;
+    for (size_t p = 0; p < c->np; p++) {
+        point_state *ps = &c->ps[p];
+        if (c->precise)
+            decide_from_prefix(c, ps);
         else if (ps->stored >= ps->target)
             ps->decided = 1;
-        if (ps->decided) point_decided(&c, ps);
-        ps->next = c.precise ? ps->prefix : 0;
+        if (ps->decided) point_decided(c, ps);
+        ps->next = c->precise ? ps->prefix : 0;
     }
-    /* Points decided by the stored runs but not yet marked (a kill between a
-     * point's last run and its mark) are marked now, in one transaction. */
-    if (report->points_done > 0) {
-        if (results_begin(rdb, err, errlen) != RESULTS_OK) goto out;
-        for (size_t p = 0; p < c.np; p++) {
-            point_state *ps = &c.ps[p];
-            if (ps->decided &&
-                results_point_done(rdb, c.point_id[p], ps->hit_cap, ps->rel_hw,
-                                   err, errlen) != RESULTS_OK) {
-                results_rollback(rdb);
-                goto out;
-            }
-        }
-        if (results_commit(rdb, err, errlen) != RESULTS_OK) goto out;
-    }
-
-    /* A shard leaves the others' runs (fixed) or points (precision). */
-    c.points_mine = c.np;
-    if (opt->nshards > 1) {
-        uint64_t index = 0; /* the run index of sweep_shard_owns */
-        for (size_t p = 0; p < c.np; p++) {
-            point_state *ps = &c.ps[p];
-            if (c.precise) {
-                ps->foreign = p % opt->nshards != opt->shard;
-                if (ps->foreign) c.points_mine--;
-                continue;
-            }
-            for (uint32_t r = 0; r < ps->target; r++, index++)
-                if (index % opt->nshards == opt->shard)
-                    report->runs_shard++;
-                else if (ps->rep[r] == REP_MISSING)
-                    ps->rep[r] = REP_FOREIGN;
+    if (c->rep->points_done == 0) return 0;
+    if (results_begin(rdb, err, errlen) != RESULTS_OK) return -1;
+    for (size_t p = 0; p < c->np; p++) {
+        point_state *ps = &c->ps[p];
+        if (ps->decided &&
+            results_point_done(rdb, c->point_id[p], ps->hit_cap, ps->rel_hw,
+                               err, errlen) != RESULTS_OK) {
+            results_rollback(rdb);
+            return -1;
         }
     }
+    return results_commit(rdb, err, errlen) == RESULTS_OK ? 0 : -1;
+}
 
-    /* Work, if any is left. */
-    int jobs = opt->jobs < 1 ? 1 : opt->jobs;
+/* A shard leaves the others' runs (fixed) or points (precision). */
+static void leave_other_shards(coord *c) {
+    const sweep_options *opt = c->opt;
+    c->points_mine = c->np;
+    if (opt->nshards <= 1) return;
+    uint64_t index = 0; /* the run index of sweep_shard_owns */
+    for (size_t p = 0; p < c->np; p++) {
+        point_state *ps = &c->ps[p];
+        if (c->precise) {
+            ps->foreign = p % opt->nshards != opt->shard;
+            if (ps->foreign) c->points_mine--;
+            continue;
+        }
+        for (uint32_t r = 0; r < ps->target; r++, index++)
+            if (index % opt->nshards == opt->shard)
+                c->rep->runs_shard++;
+            else if (ps->rep[r] == REP_MISSING)
+                ps->rep[r] = REP_FOREIGN;
+    }
+}
+
+/* The runs left to do (and c->runs_total: the runs this process may
+ * store). */
+static uint64_t missing_runs(coord *c) {
     uint64_t missing = 0;
-    c.runs_total = 0;
-    for (size_t p = 0; p < c.np; p++) {
-        const point_state *ps = &c.ps[p];
+    c->runs_total = 0;
+    for (size_t p = 0; p < c->np; p++) {
+        const point_state *ps = &c->ps[p];
         for (uint32_t r = 0; r < ps->target; r++) {
-            if (ps->rep[r] != REP_FOREIGN) c.runs_total++;
+            if (ps->rep[r] != REP_FOREIGN) c->runs_total++;
             if (!ps->decided && !ps->foreign && ps->rep[r] == REP_MISSING)
                 missing++;
         }
     }
+    return missing;
+}
+
+/* The missing runs through `jobs` workers of the transport, each result
+ * stored as it comes (res: room for one).  SWEEP_OK, SWEEP_INTERRUPTED (a
+ * signal: the workers stopped) or SWEEP_EIO with the message in c->err. */
+static int work(coord *c, const transport_ops *tops, int jobs,
+                world_result *res) {
+    char *err = c->err;
+    size_t errlen = c->errlen;
+    int status = SWEEP_EIO;
+    transport *tr = tops->start(jobs, sweep_work, (void *)c->job,
+                                &interrupted, err, errlen);
+    if (!tr) return SWEEP_EIO;
+    c->nhold = c->rep->workers = tops->capacity(tr);
+    c->hold = calloc((size_t)c->nhold, sizeof *c->hold);
+    if (!c->hold) {
+        sim_errf(err, errlen, "out of memory running the sweep");
+        goto out;
+    }
+    int inflight = 0;
+    progress(c, 0);
+    for (;;) {
+        sweep_task t;
+        while (!interrupted && inflight < tops->capacity(tr) &&
+               (c->precise ? next_precise(c, &t) : next_fixed(c, &t))) {
+            if (tops->submit(tr, &t, err, errlen) != 0) goto out;
+            c->ps[t.point].inflight++;
+            c->ps[t.point].rep[t.rep] = REP_PENDING;
+            inflight++;
+        }
+        if (interrupted) break;
+        if (inflight == 0) break;
+        int got = tops->receive(tr, &t, res, err, errlen);
+        if (got < 0) goto out;
+        if (got == 0) break; /* interrupted */
+        inflight--;
+        if ((c->precise ? handle_precise(c, &t, res)
+                        : handle_fixed(c, &t, res)) != 0)
+            goto out;
+        progress(c, 0);
+    }
+    if (interrupted) {
+        tops->stop(tr, 1);
+        return SWEEP_INTERRUPTED;
+    }
+    tops->stop(tr, 0);
+    return SWEEP_OK;
+out:
+    tops->stop(tr, 1);
+    return status;
+}
+
+int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
+              sweep_report *report, char *err, size_t errlen) {
+    coord c;
+    memset(&c, 0, sizeof c);
+    memset(report, 0, sizeof *report);
+    c.job = job;
+    c.db = rdb;
+    c.opt = opt;
+    c.rep = report;
+    c.np = job->grid.npoints;
+    c.precise = !isnan(job->precision);
+    c.err = err;
+    c.errlen = errlen;
+    c.t0 = now_s();
+    report->points = c.np;
+    const transport_ops *tops = opt->transport ? opt->transport
+                                               : &transport_local;
+    signal_state sig;
+    int caught = 0, status = SWEEP_EIO;
+    world_result *res = malloc(sizeof *res);
+    if (coord_alloc(&c, job) != 0 || !res) {
+        sim_errf(err, errlen, "out of memory running the sweep");
+        goto out;
+    }
+    status = open_experiment(&c);
+    if (status != SWEEP_OK) goto out;
+    status = SWEEP_EIO;
+    if (take_stored(&c) != 0) goto out;
+    leave_other_shards(&c);
+    /* Work, if any is left. */
+    int jobs = opt->jobs < 1 ? 1 : opt->jobs;
+    uint64_t missing = missing_runs(&c);
     if (missing > 0) {
         if ((uint64_t)jobs > missing) jobs = (int)missing;
         signals_catch(&sig);
         caught = 1;
-        tr = tops->start(jobs, sweep_work, (void *)job, &interrupted, err,
-                         errlen);
-        if (!tr) goto out;
-        c.nhold = report->workers = tops->capacity(tr);
-        c.hold = calloc((size_t)c.nhold, sizeof *c.hold);
-        if (!c.hold) goto oom;
-        int inflight = 0;
-        progress(&c, 0);
-        for (;;) {
-            sweep_task t;
-            while (!interrupted && inflight < tops->capacity(tr) &&
-                   (c.precise ? next_precise(&c, &t) : next_fixed(&c, &t))) {
-                if (tops->submit(tr, &t, err, errlen) != 0) goto out;
-                c.ps[t.point].inflight++;
-                c.ps[t.point].rep[t.rep] = REP_PENDING;
-                inflight++;
-            }
-            if (interrupted) break;
-            if (inflight == 0) break;
-            int got = tops->receive(tr, &t, res, err, errlen);
-            if (got < 0) goto out;
-            if (got == 0) break; /* interrupted */
-            inflight--;
-            if ((c.precise ? handle_precise(&c, &t, res)
-                           : handle_fixed(&c, &t, res)) != 0)
-                goto out;
-            progress(&c, 0);
-        }
-        if (interrupted) {
-            tops->stop(tr, 1);
-            tr = NULL;
-            status = SWEEP_INTERRUPTED;
-            goto out;
-        }
-        tops->stop(tr, 0);
-        tr = NULL;
+        status = work(&c, tops, jobs, res);
+        if (status != SWEEP_OK) goto out;
+        status = SWEEP_EIO;
     }
     if (report->points_done == c.np &&
         results_experiment_finished(rdb, report->experiment, err, errlen) !=
             RESULTS_OK)
         goto out;
     status = SWEEP_OK;
-    goto out;
-oom:
-    sim_errf(err, errlen, "out of memory running the sweep");
-    status = SWEEP_EIO;
 out:
-    if (tr) tops->stop(tr, 1);
     if (c.drawn) progress(&c, 1);
     if (caught) signals_restore(&sig);
     for (size_t p = 0; c.ps && p < c.np; p++) report->runs_stored += c.ps[p].stored;

@@ -375,110 +375,112 @@ static void plan(finder *f) {
     f->conf_look = 1 - (1 - o->confidence) / (f->budget * looks);
 }
 
-int tune_find(study *s, const tune_options *o) {
-    finder *f = calloc(1, sizeof *f);
-    char *text = NULL, *json = NULL, err[1024], note[512] = "";
-    size_t tlen = 0, jlen = 0;
-    int code = EXIT_RUNTIME;
-    tried *sorted = NULL;
-    if (!f) return cli_fail(EXIT_RUNTIME, "out of memory");
-    f->s = s;
-    f->o = o;
-    if (tune_key_kind(o->key, &f->kind, err, sizeof err) != 0) {
-        code = cli_fail(EXIT_INPUT, "%s", err);
-        goto out;
-    }
-    plan(f);
-    tried *lo = classify(f, o->lo, &code);
-    tried *hi = lo ? classify(f, o->hi, &code) : NULL;
-    if (!hi) goto out;
-    if (lo->state == STUDY_MET && hi->state == STUDY_MET) {
-        code = cli_fail(EXIT_INPUT, "tune: the contract is met at every value "
-                        "tried: %s=%s and %s=%s both meet it, so there is no "
-                        "boundary in the range (widen --range)",
+/* The ends of the range must differ, each decided: else the refusal's
+ * exit code. */
+static int check_ends(const finder *f, const tried *lo, const tried *hi) {
+    const tune_options *o = f->o;
+    if (lo->state == STUDY_MET && hi->state == STUDY_MET)
+        return cli_fail(EXIT_INPUT, "tune: the contract is met at every "
+                        "value tried: %s=%s and %s=%s both meet it, so there "
+                        "is no boundary in the range (widen --range)",
                         o->key, lo->text, o->key, hi->text);
-        goto out;
-    }
-    if (lo->state == STUDY_VIOLATED && hi->state == STUDY_VIOLATED) {
-        code = cli_fail(EXIT_INPUT, "tune: no feasible point: the contract is "
-                        "violated at both ends of the range (%s=%s: %s; %s=%s: "
-                        "%s); widen --range or change the design",
+    if (lo->state == STUDY_VIOLATED && hi->state == STUDY_VIOLATED)
+        return cli_fail(EXIT_INPUT, "tune: no feasible point: the contract "
+                        "is violated at both ends of the range (%s=%s: %s; "
+                        "%s=%s: %s); widen --range or change the design",
                         o->key, lo->text, lo->why, o->key, hi->text, hi->why);
-        goto out;
-    }
     if (lo->state == STUDY_UNDECIDED || hi->state == STUDY_UNDECIDED) {
         const tried *u = lo->state == STUDY_UNDECIDED ? lo : hi;
-        code = cli_fail(EXIT_INPUT, "tune: cannot tell at the end %s=%s after "
+        return cli_fail(EXIT_INPUT, "tune: cannot tell at the end %s=%s after "
                         "%u replications (%s): the boundary is too close to "
                         "it; widen --range or raise --max-reps",
                         o->key, u->text, u->c->n, u->why);
-        goto out;
     }
-    int largest = lo->state == STUDY_MET;
-    double a = largest ? lo->x : hi->x, b = largest ? hi->x : lo->x;
-    int ia = largest ? 0 : 1, ib = largest ? 1 : 0; /* entries of a and b */
-    /* The zone of values too close to call, [u0, u1] between a and b (u0
-     * on a's side), once one is met; then the search narrows the gaps on
-     * both sides of it in turn. */
-    int iu0 = -1, iu1 = -1, turn = 0;
+    return EXIT_OK;
+}
+
+/* The search's state: a meets, b violates (entries ia, ib of f->t); the
+ * zone of values too close to call, entries [iu0, iu1] between a and b
+ * (iu0 on a's side; -1: none met yet). */
+typedef struct bracket {
+    double a, b;
+    int ia, ib;
+    int iu0, iu1;
+} bracket;
+
+/* Narrows br until the tolerance or the budget: bisection of [a, b], then,
+ * once a zone too close to call is met, the gaps on both sides of it in
+ * turn.  Returns 0, or -1 with *code set when a value could not be tried. */
+static int search(finder *f, bracket *br, int *code) {
+    int turn = 0;
     while (f->n < f->budget) {
         double m;
         int side; /* -1: bisecting [a, b]; 0: a's gap; 1: b's gap */
-        if (iu0 < 0) {
-            if (narrow(f, a, b)) break;
-            m = midpoint(f, a, b);
+        if (br->iu0 < 0) {
+            if (narrow(f, br->a, br->b)) break;
+            m = midpoint(f, br->a, br->b);
             side = -1;
         } else {
-            double u0 = f->t[iu0].x, u1 = f->t[iu1].x;
-            int open0 = !narrow(f, a, u0), open1 = !narrow(f, u1, b);
+            double u0 = f->t[br->iu0].x, u1 = f->t[br->iu1].x;
+            int open0 = !narrow(f, br->a, u0), open1 = !narrow(f, u1, br->b);
             if (!open0 && !open1) break;
             side = open0 && (turn == 0 || !open1) ? 0 : 1;
             turn ^= 1;
-            m = side == 0 ? midpoint(f, a, u0) : midpoint(f, u1, b);
+            m = side == 0 ? midpoint(f, br->a, u0) : midpoint(f, u1, br->b);
             if (m == u0 || m == u1) {
-                if (side == 0) a = u0; /* nothing left between: counts */
-                else b = u1;
+                if (side == 0) br->a = u0; /* nothing left between: counts */
+                else br->b = u1;
                 continue;
             }
         }
-        if (m == a || m == b) break;
+        if (m == br->a || m == br->b) break;
         int im = f->n;
-        tried *t = classify(f, m, &code);
-        if (!t) goto out;
+        tried *t = classify(f, m, code);
+        if (!t) return -1;
         if (t->state == STUDY_MET) {
-            a = t->x;
-            ia = im;
-            if (side == 1) iu0 = iu1 = -1; /* the zone lies before a now */
+            br->a = t->x;
+            br->ia = im;
+            if (side == 1) br->iu0 = br->iu1 = -1; /* the zone lies before a */
         } else if (t->state == STUDY_VIOLATED) {
-            b = t->x;
-            ib = im;
-            if (side == 0) iu0 = iu1 = -1; /* the zone lies after b now */
+            br->b = t->x;
+            br->ib = im;
+            if (side == 0) br->iu0 = br->iu1 = -1; /* the zone lies after b */
         } else if (side < 0) {
-            iu0 = iu1 = im;
+            br->iu0 = br->iu1 = im;
         } else if (side == 0) {
-            iu0 = im;
+            br->iu0 = im;
         } else {
-            iu1 = im;
+            br->iu1 = im;
         }
     }
-    if (iu0 >= 0) {
-        if (iu0 == iu1)
-            snprintf(note, sizeof note, "%s=%s is too close to call after %u "
-                     "replications (%s)", o->key, f->t[iu0].text,
-                     f->t[iu0].c->n, f->t[iu0].why);
-        else
-            snprintf(note, sizeof note, "%s from %s to %s is too close to "
-                     "call after %u replications: the bracket holds that "
-                     "zone", o->key, f->t[iu0].text, f->t[iu1].text,
-                     f->t[iu0].c->n);
-    }
+    return 0;
+}
+
+/* The note on a zone too close to call ("" when none). */
+static void close_note(const finder *f, const bracket *br, char *note,
+                       size_t len) {
+    const tune_options *o = f->o;
+    if (br->iu0 < 0) return;
+    const tried *u0 = &f->t[br->iu0], *u1 = &f->t[br->iu1];
+    if (br->iu0 == br->iu1)
+        snprintf(note, len, "%s=%s is too close to call after %u "
+                 "replications (%s)", o->key, u0->text, u0->c->n, u0->why);
+    else
+        snprintf(note, len, "%s from %s to %s is too close to call after %u "
+                 "replications: the bracket holds that zone", o->key,
+                 u0->text, u1->text, u0->c->n);
+}
+
+/* The answer as text and JSON: stored with the study, one of them printed. */
+static int answer(finder *f, const bracket *br, int largest,
+                  const char *note) {
+    char *text = NULL, *json = NULL, err[1024];
+    size_t tlen = 0, jlen = 0;
+    int code;
     /* Sorted copies for the listing; the answer entries by index. */
-    tried met = f->t[ia], bad = f->t[ib];
-    sorted = malloc((size_t)f->n * sizeof *sorted);
-    if (!sorted) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
+    tried met = f->t[br->ia], bad = f->t[br->ib];
+    tried *sorted = malloc((size_t)f->n * sizeof *sorted);
+    if (!sorted) return cli_fail(EXIT_RUNTIME, "out of memory");
     memcpy(sorted, f->t, (size_t)f->n * sizeof *sorted);
     qsort(sorted, (size_t)f->n, sizeof *sorted, cmp_tried);
     FILE *ts = open_memstream(&text, &tlen), *js = open_memstream(&json, &jlen);
@@ -494,17 +496,44 @@ int tune_find(study *s, const tune_options *o) {
         code = cli_fail(EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    if (study_finish(s, text, json, NULL, 0, err, sizeof err) != STUDY_OK) {
+    if (study_finish(f->s, text, json, NULL, 0, err, sizeof err) != STUDY_OK) {
         code = cli_fail(EXIT_RUNTIME, "%s", err);
         goto out;
     }
-    fputs(o->format == FORMAT_JSON ? json : text, stdout);
+    fputs(f->o->format == FORMAT_JSON ? json : text, stdout);
     code = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
     if (code != EXIT_OK) cli_fail(EXIT_RUNTIME, "writing the answer failed");
 out:
     free(sorted);
     free(text);
     free(json);
+    return code;
+}
+
+int tune_find(study *s, const tune_options *o) {
+    finder *f = calloc(1, sizeof *f);
+    char err[1024], note[512] = "";
+    int code = EXIT_RUNTIME;
+    if (!f) return cli_fail(EXIT_RUNTIME, "out of memory");
+    f->s = s;
+    f->o = o;
+    if (tune_key_kind(o->key, &f->kind, err, sizeof err) != 0) {
+        code = cli_fail(EXIT_INPUT, "%s", err);
+        goto out;
+    }
+    plan(f);
+    tried *lo = classify(f, o->lo, &code);
+    tried *hi = lo ? classify(f, o->hi, &code) : NULL;
+    if (!hi) goto out;
+    if ((code = check_ends(f, lo, hi)) != EXIT_OK) goto out;
+    int largest = lo->state == STUDY_MET;
+    bracket br = {largest ? lo->x : hi->x, largest ? hi->x : lo->x,
+                  largest ? 0 : 1, largest ? 1 : 0, -1, -1};
+    code = EXIT_RUNTIME;
+    if (search(f, &br, &code) != 0) goto out;
+    close_note(f, &br, note, sizeof note);
+    code = answer(f, &br, largest, note);
+out:
     free(f);
     return code;
 }

@@ -233,6 +233,43 @@ static const char small_scenario[] =
     "[faults]\ndel_fail = 0.05\n"
     "[contract]\nmax_staleness = 1s\n";
 
+/* Experiment id (points pid) of r, made from spec: the same spec resumes
+ * it; another one is a new experiment; load reads it back, the latest by
+ * default, and refuses an id that is not there. */
+static void check_resume_and_load(results *r, results_experiment_spec *spec,
+                                  int64_t id, const int64_t *pid) {
+    char err[1024] = "";
+    int64_t id2 = 0, pid2[2] = {0, 0};
+    int resumed = -1, rc;
+    /* the same spec resumes; another one is a new experiment */
+    rc = results_experiment_open(r, spec, &id2, &resumed, pid2, err,
+                                 sizeof err);
+    EXPECT(rc == RESULTS_OK && id2 == id && resumed == 1 &&
+               pid2[0] == pid[0] && pid2[1] == pid[1],
+           "rc %d, id %lld (was %lld), resumed %d", rc, (long long)id2,
+           (long long)id, resumed);
+    spec->overrides = "run.seed=2\n";
+    rc = results_experiment_open(r, spec, &id2, &resumed, pid2, err,
+                                 sizeof err);
+    EXPECT(rc == RESULTS_OK && id2 != id && resumed == 0 && pid2[0] != pid[0],
+           "another spec: id %lld, resumed %d", (long long)id2, resumed);
+    results_experiment e;
+    rc = results_experiment_load(r, id, &e, err, sizeof err);
+    EXPECT(rc == RESULTS_OK && e.nkeys == 1 && e.npoints == 2 &&
+               strcmp(e.key[0], "cache.ttl") == 0 &&
+               strcmp(e.point[1].value[0], "10s") == 0 &&
+               e.point[1].reps_done == 1 && e.point[0].reps_done == 0,
+           "load: rc %d, %zu keys, %zu points", rc, e.nkeys, e.npoints);
+    if (rc == RESULTS_OK) results_experiment_fini(&e);
+    rc = results_experiment_load(r, 0, &e, err, sizeof err);
+    EXPECT(rc == RESULTS_OK && e.id == id2, "latest is %lld, want %lld",
+           (long long)e.id, (long long)id2);
+    if (rc == RESULTS_OK) results_experiment_fini(&e);
+    rc = results_experiment_load(r, 999, &e, err, sizeof err);
+    EXPECT(rc == RESULTS_EINPUT && strstr(err, "no experiment 999"), "[%s]",
+           err);
+}
+
 static void test_run_roundtrip(void) {
     char path[128], err[1024] = "";
     path_of(path, sizeof path, "runs.db");
@@ -264,7 +301,7 @@ static void test_run_roundtrip(void) {
     results *r;
     int rc = results_open(&r, path, 0, err, sizeof err);
     CU_ASSERT_FATAL(rc == RESULTS_OK);
-    int64_t id = 0, id2 = 0, pid[2] = {0, 0}, pid2[2] = {0, 0};
+    int64_t id = 0, pid[2] = {0, 0};
     int resumed = -1;
     rc = results_experiment_open(r, &spec, &id, &resumed, pid, err, sizeof err);
     EXPECT(rc == RESULTS_OK && id > 0 && resumed == 0 && pid[0] && pid[1] &&
@@ -335,33 +372,7 @@ static void test_run_roundtrip(void) {
                      "(SELECT id FROM points WHERE idx = 1)", t, sizeof t);
     EXPECT(strcmp(t, "cache.ttl=10s/10.0") == 0, "point values [%s]", t);
 
-    /* the same spec resumes; another one is a new experiment */
-    rc = results_experiment_open(r, &spec, &id2, &resumed, pid2, err,
-                                 sizeof err);
-    EXPECT(rc == RESULTS_OK && id2 == id && resumed == 1 &&
-               pid2[0] == pid[0] && pid2[1] == pid[1],
-           "rc %d, id %lld (was %lld), resumed %d", rc, (long long)id2,
-           (long long)id, resumed);
-    spec.overrides = "run.seed=2\n";
-    rc = results_experiment_open(r, &spec, &id2, &resumed, pid2, err,
-                                 sizeof err);
-    EXPECT(rc == RESULTS_OK && id2 != id && resumed == 0 && pid2[0] != pid[0],
-           "another spec: id %lld, resumed %d", (long long)id2, resumed);
-    results_experiment e;
-    rc = results_experiment_load(r, id, &e, err, sizeof err);
-    EXPECT(rc == RESULTS_OK && e.nkeys == 1 && e.npoints == 2 &&
-               strcmp(e.key[0], "cache.ttl") == 0 &&
-               strcmp(e.point[1].value[0], "10s") == 0 &&
-               e.point[1].reps_done == 1 && e.point[0].reps_done == 0,
-           "load: rc %d, %zu keys, %zu points", rc, e.nkeys, e.npoints);
-    if (rc == RESULTS_OK) results_experiment_fini(&e);
-    rc = results_experiment_load(r, 0, &e, err, sizeof err);
-    EXPECT(rc == RESULTS_OK && e.id == id2, "latest is %lld, want %lld",
-           (long long)e.id, (long long)id2);
-    if (rc == RESULTS_OK) results_experiment_fini(&e);
-    rc = results_experiment_load(r, 999, &e, err, sizeof err);
-    EXPECT(rc == RESULTS_EINPUT && strstr(err, "no experiment 999"), "[%s]",
-           err);
+    check_resume_and_load(r, &spec, id, pid);
     results_close(r);
     grid_fini(&g);
     scenario_fini(&sc);
