@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "tests/testing.h"
+#include "tests/testing_proc.h"
 
 static char dir[64];
 static char ini_path[128], ini2_path[128];
@@ -78,101 +79,10 @@ static const char *in_dir(const char *name) {
 
 /* ---- running programs ----------------------------------------------------------- */
 
-typedef struct proc {
-    pid_t pid;
-    char out_path[160], err_path[160];
-    int status; /* exit code; 128+N for signal N */
-    char *out, *err;
-} proc;
-
-#define MAX_ARGS 64
-
-/* Starts argv (NULL-terminated; argv[0] a path, or NULL for the stalesim
- * binary) with stdout and stderr to files, in its own process group. */
-static void start_argv(proc *p, const char **argv) {
-    static int seq;
-    if (!argv[0]) argv[0] = testing_stalesim();
-    snprintf(p->out_path, sizeof p->out_path, "%s/out.%d", dir, seq);
-    snprintf(p->err_path, sizeof p->err_path, "%s/err.%d", dir, seq++);
-    p->out = p->err = NULL;
-    p->status = -1;
-    fflush(NULL);
-    p->pid = fork();
-    if (p->pid == 0) {
-        setpgid(0, 0);
-        /* a sanitizer build (make test-asan) would count MPI's own
-         * allocations that live until exit as leaks */
-        setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
-        int o = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int in = open("/dev/null", O_RDONLY);
-        if (o < 0 || e < 0 || in < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 ||
-            dup2(in, 0) < 0)
-            _exit(126);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-}
-
-static void finish(proc *p) {
-    int st = 0;
-    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    p->status = WIFEXITED(st) ? WEXITSTATUS(st)
-                : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
-    p->out = testing_slurp(p->out_path);
-    p->err = testing_slurp(p->err_path);
-    if (!p->out) p->out = calloc(1, 1);
-    if (!p->err) p->err = calloc(1, 1);
-    unlink(p->out_path);
-    unlink(p->err_path);
-}
-
-static void proc_free(proc *p) {
-    free(p->out);
-    free(p->err);
-    p->out = p->err = NULL;
-}
-
-/* Runs `stalesim ARGS...` (NULL-terminated) to completion. */
-static void run(proc *p, ...) {
-    const char *argv[MAX_ARGS + 2];
-    int n = 0;
-    argv[n++] = NULL;
-    va_list ap;
-    va_start(ap, p);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && n < MAX_ARGS)
-        argv[n++] = a;
-    va_end(ap);
-    argv[n] = NULL;
-    start_argv(p, argv);
-    finish(p);
-}
-
-#define EXPECT_EXIT(p, code)                                                  \
-    EXPECT((p)->status == (code), "exit %d (want %d), stderr [%.600s]",       \
-           (p)->status, code, (p)->err)
-
-#define EXPECT_CONTAINS(text, needle)                                         \
-    EXPECT(strstr(text, needle) != NULL, "no '%s' in [%.1500s]", needle, text)
-
-static void expect_error_(int line, proc *p, const char *needle) {
-    size_t n = strlen(p->err);
-    int one_line = n > 0 && strchr(p->err, '\n') == p->err + n - 1;
-    int ok = p->status == 2 && p->out[0] == '\0' && one_line &&
-             strncmp(p->err, "stalesim: error: ", 17) == 0 &&
-             strstr(p->err, needle);
-    char m[1200];
-    snprintf(m, sizeof m, "exit %d (want 2), stdout [%.100s], stderr [%.600s] "
-             "(want one line with '%s')", p->status, p->out, p->err, needle);
-    if (!ok) fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, line, m);
-    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, m,
-                            __FILE__, "", CU_FALSE);
-    proc_free(p);
-}
-
-#define EXPECT_ERROR(p, needle) expect_error_(__LINE__, p, needle)
+/* stalesim in the suite's directory, in its own process group (the MPI
+ * runs: tests/testing_proc.h). */
+#define run(p, ...) testing_proc_run(p, dir, TESTING_PROC_MPI, __VA_ARGS__)
+#define MAX_ARGS TESTING_PROC_MAX_ARGS
 
 static int exists(const char *path) {
     struct stat st;
@@ -189,11 +99,11 @@ static const char *reference_db(void) {
     static char path[160];
     if (!path[0]) {
         snprintf(path, sizeof path, "%s/reference.db", dir);
-        proc p;
+        testing_proc p;
         run(&p, "sweep", ini_path, GRID, "--reps", "3", "--jobs", "1", "--db",
             path, NULL);
         EXPECT_EXIT(&p, 0);
-        proc_free(&p);
+        testing_proc_free(&p);
     }
     return path;
 }
@@ -203,14 +113,14 @@ static void test_shards_merged_identical(void) {
     const char *sh[3] = {in_dir("fix-1.db"), in_dir("fix-2.db"),
                          in_dir("fix-3.db")};
     const char *spec[3] = {"1/3", "2/3", "3/3"};
-    proc p;
+    testing_proc p;
     for (int i = 0; i < 3; i++) {
         run(&p, "sweep", ini_path, GRID, "--reps", "3", "--jobs", "2",
             "--shard", spec[i], "--db", sh[i], NULL);
         EXPECT_EXIT(&p, 0);
         EXPECT_CONTAINS(p.out, "4 runs stored");
         EXPECT_CONTAINS(p.out, "complete (its runs)");
-        proc_free(&p);
+        testing_proc_free(&p);
         /* a shard alone completes no point: every point is spread */
         EXPECT(testing_db_int(sh[i], "SELECT count(*) FROM points WHERE "
                                      "done = 1") == 0 &&
@@ -225,7 +135,7 @@ static void test_shards_merged_identical(void) {
         sh[1], NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "0 runs run");
-    proc_free(&p);
+    testing_proc_free(&p);
 
     const char *out = in_dir("fix-merged.db");
     /* two shards first: incomplete, said so */
@@ -234,7 +144,7 @@ static void test_shards_merged_identical(void) {
     EXPECT_CONTAINS(p.out, "experiment 1 (new)");
     EXPECT_CONTAINS(p.out, "8 runs stored");
     EXPECT_CONTAINS(p.err, "4 of 4 points still lack runs");
-    proc_free(&p);
+    testing_proc_free(&p);
     /* then all three, the first two again among them: taken once */
     run(&p, "merge", out, sh[0], sh[1], sh[2], NULL);
     EXPECT_EXIT(&p, 0);
@@ -242,7 +152,7 @@ static void test_shards_merged_identical(void) {
     EXPECT_CONTAINS(p.out, "12 runs stored");
     EXPECT_CONTAINS(p.out, "4 runs copied, 8 held already");
     EXPECT(p.err[0] == '\0', "stderr [%.300s]", p.err);
-    proc_free(&p);
+    testing_proc_free(&p);
     EXPECT(testing_db_int(out, "SELECT count(*) FROM experiments WHERE "
                                "finished_at IS NOT NULL") == 1,
            "the merged experiment is finished");
@@ -255,16 +165,16 @@ static void test_shards_merged_identical(void) {
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "0 runs run");
     EXPECT_CONTAINS(p.out, "12 already stored");
-    proc_free(&p);
+    testing_proc_free(&p);
 }
 
 static void test_shards_precision(void) {
     const char *one = in_dir("prec-one.db");
-    proc p;
+    testing_proc p;
     run(&p, "sweep", ini_path, GRID, "--precision", "0.2", "--max-reps", "6",
         "--jobs", "1", "--db", one, NULL);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     const char *sh[3] = {in_dir("prec-1.db"), in_dir("prec-2.db"),
                          in_dir("prec-3.db")};
     const char *spec[3] = {"1/3", "2/3", "3/3"};
@@ -273,7 +183,7 @@ static void test_shards_precision(void) {
             "6", "--jobs", "2", "--shard", spec[i], "--db", sh[i], NULL);
         EXPECT_EXIT(&p, 0);
         EXPECT_CONTAINS(p.out, "complete (its points)");
-        proc_free(&p);
+        testing_proc_free(&p);
     }
     /* by point: shard 1 of 3 owns points 0 and 3, and decides them */
     EXPECT(testing_db_int(sh[0], "SELECT count(*) FROM points WHERE done "
@@ -287,7 +197,7 @@ static void test_shards_precision(void) {
     const char *out = in_dir("prec-merged.db");
     run(&p, "merge", out, sh[0], sh[1], sh[2], NULL);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     char *a = testing_dump_results(one), *b = testing_dump_results(out);
     EXPECT_SAME_DUMP("--precision: --jobs 1 against 3 merged shards", a, b);
     free(a);
@@ -296,21 +206,21 @@ static void test_shards_precision(void) {
 
 static void test_merge_refusals(void) {
     const char *ref = reference_db();
-    proc p;
+    testing_proc p;
     const char *grid2 = in_dir("grid2.db"), *text2 = in_dir("text2.db"),
                *mode2 = in_dir("mode2.db"), *out = in_dir("never.db");
     run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,4s", "--reps", "3",
         "--shard", "1/2", "--db", grid2, NULL);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "sweep", ini2_path, GRID, "--reps", "3", "--shard", "1/2", "--db",
         text2, NULL);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "sweep", ini_path, GRID, "--reps", "2", "--shard", "1/2", "--db",
         mode2, NULL);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "merge", out, ref, grid2, NULL);
     EXPECT_ERROR(&p, "its grid (--vary) differs");
     run(&p, "merge", out, ref, text2, NULL);
@@ -372,7 +282,7 @@ TESTS_NEED("scale", "a rank killed with -9, then the same command",
 TESTS_NEED("scale", "MPI: Ctrl-C and refusals", have_mpirun_3, "no mpirun")
 
 /* Starts `mpirun -n N [flags] stalesim ARGS...` (NULL-terminated). */
-static void start_mpi(proc *p, int n, ...) {
+static void start_mpi(testing_proc *p, int n, ...) {
     const char *argv[MAX_ARGS + 8];
     static char ranks[16];
     int k = 0;
@@ -390,19 +300,19 @@ static void start_mpi(proc *p, int n, ...) {
         argv[k++] = a;
     va_end(ap);
     argv[k] = NULL;
-    start_argv(p, argv);
+    testing_proc_start(p, dir, -1, TESTING_PROC_MPI, argv);
 }
 
 static void test_mpi_identical(void) {
     const char *ref = reference_db(), *dbf = in_dir("mpi.db");
-    proc p;
+    testing_proc p;
     start_mpi(&p, 3, "sweep", ini_path, GRID, "--reps", "3", "--db", dbf,
               NULL);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "4 points, 12 runs stored");
     EXPECT_CONTAINS(p.out, "2 worker ranks");
-    proc_free(&p);
+    testing_proc_free(&p);
     char *a = testing_dump_results(ref), *b = testing_dump_results(dbf);
     EXPECT_SAME_DUMP("--jobs 1 against mpirun -n 3", a, b);
     free(a);
@@ -410,38 +320,27 @@ static void test_mpi_identical(void) {
     /* the same command again: nothing to run, the workers released */
     start_mpi(&p, 3, "sweep", ini_path, GRID, "--reps", "3", "--db", dbf,
               NULL);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "0 runs run");
-    proc_free(&p);
+    testing_proc_free(&p);
     /* precision mode through MPI decides like --jobs 1 */
     const char *one = in_dir("prec-one.db"), *pm = in_dir("prec-mpi.db");
     if (testing_db_int(one, "SELECT count(*) FROM runs") <= 0) {
         run(&p, "sweep", ini_path, GRID, "--precision", "0.2", "--max-reps",
             "6", "--jobs", "1", "--db", one, NULL);
-        proc_free(&p);
+        testing_proc_free(&p);
     }
     start_mpi(&p, 3, "sweep", ini_path, GRID, "--precision", "0.2",
               "--max-reps", "6", "--db", pm, NULL);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     a = testing_dump_results(one);
     b = testing_dump_results(pm);
     EXPECT_SAME_DUMP("--precision: --jobs 1 against mpirun -n 3", a, b);
     free(a);
     free(b);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {0, ms * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* The pid of MPI rank `rank` among the children of `parent`; -1 if none. */
@@ -479,20 +378,20 @@ static pid_t rank_pid(pid_t parent, int rank) {
 
 static void test_mpi_kill9_resume(void) {
     const char *killed = in_dir("mpi-killed.db"), *whole = in_dir("whole.db");
-    proc p;
+    testing_proc p;
     start_mpi(&p, 3, LONG_MPI_SWEEP(killed), NULL);
-    double t0 = now_s();
+    double t0 = testing_now_s();
     long long n = 0;
-    while (now_s() - t0 < 60 &&
+    while (testing_now_s() - t0 < 60 &&
            (n = testing_db_int(killed, "SELECT count(*) FROM runs")) < 3)
-        sleep_ms(5);
+        testing_sleep_ms(5);
     pid_t victim = rank_pid(p.pid, 1);
     EXPECT(n >= 3 && n < LONG_TOTAL && victim > 0,
            "runs %lld before the kill, rank 1 pid %d", n, (int)victim);
     if (victim > 0) kill(victim, SIGKILL);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT(p.status != 0, "mpirun exit %d after a rank was killed", p.status);
-    proc_free(&p);
+    testing_proc_free(&p);
     /* nothing half-written, the counters agree, no rank left behind */
     n = testing_db_int(killed, "SELECT count(*) FROM runs");
     EXPECT(n >= 3 && n < LONG_TOTAL, "%lld runs survived: the kill was to "
@@ -507,21 +406,21 @@ static void test_mpi_kill9_resume(void) {
 
     /* the same command completes it, running only what is missing */
     start_mpi(&p, 3, LONG_MPI_SWEEP(killed), NULL);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT_EXIT(&p, 0);
     char want[96];
     snprintf(want, sizeof want, "%lld runs run", LONG_TOTAL - n);
     EXPECT_CONTAINS(p.out, want);
     snprintf(want, sizeof want, "%lld already stored", n);
     EXPECT_CONTAINS(p.out, want);
-    proc_free(&p);
+    testing_proc_free(&p);
     EXPECT(testing_db_int(killed, "SELECT count(*) FROM runs") == LONG_TOTAL &&
                testing_db_int(killed, "SELECT count(DISTINCT point || '/' || "
                                       "rep) FROM runs") == LONG_TOTAL,
            "runs %lld", testing_db_int(killed, "SELECT count(*) FROM runs"));
     run(&p, LONG_MPI_SWEEP(whole), "--jobs", "2", NULL);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     char *a = testing_dump_results(killed), *b = testing_dump_results(whole);
     EXPECT_SAME_DUMP("MPI killed-and-resumed against --jobs 2", a, b);
     free(a);
@@ -530,36 +429,36 @@ static void test_mpi_kill9_resume(void) {
 
 static void test_mpi_interrupt_and_refusals(void) {
     const char *dbf = in_dir("mpi-int.db");
-    proc p;
+    testing_proc p;
     /* SIGTERM to the coordinator: it stops, keeps every finished run, says
      * so and exits non-zero; the same command then resumes */
     start_mpi(&p, 3, LONG_MPI_SWEEP(dbf), NULL);
-    double t0 = now_s();
-    while (now_s() - t0 < 60 &&
+    double t0 = testing_now_s();
+    while (testing_now_s() - t0 < 60 &&
            testing_db_int(dbf, "SELECT count(*) FROM runs") < 1)
-        sleep_ms(5);
+        testing_sleep_ms(5);
     pid_t coord = rank_pid(p.pid, 0);
     EXPECT(coord > 0, "no rank 0 under mpirun %d", (int)p.pid);
     if (coord > 0) kill(coord, SIGTERM);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT(p.status != 0, "exit %d", p.status);
     EXPECT_CONTAINS(p.err, "stalesim: interrupted:");
     EXPECT_CONTAINS(p.err, "run the same command again to resume");
-    proc_free(&p);
+    testing_proc_free(&p);
     long long n = testing_db_int(dbf, "SELECT count(*) FROM runs");
     EXPECT(n >= 1 && n < LONG_TOTAL, "%lld runs kept", n);
 
     /* refusals */
     start_mpi(&p, 3, "sweep", ini_path, "--jobs", "2", "--db", dbf, NULL);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT(p.status == 2 && strstr(p.err, "--jobs does not apply"),
            "exit %d, stderr [%.300s]", p.status, p.err);
-    proc_free(&p);
+    testing_proc_free(&p);
     start_mpi(&p, 1, "sweep", ini_path, "--db", dbf, NULL);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT(p.status == 2 && strstr(p.err, "has no workers"),
            "exit %d, stderr [%.300s]", p.status, p.err);
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "sweep", ini_path, "--transport", "mpi", "--db", dbf, NULL);
     EXPECT_ERROR(&p, "not started by an MPI launcher");
     run(&p, "sweep", ini_path, "--transport", "carrier-pigeon", "--db", dbf,

@@ -34,6 +34,7 @@
 #include "models/world.h"
 #include "sim/stats.h"
 #include "tests/testing.h"
+#include "tests/testing_proc.h"
 
 static char dir[64];
 static char ini_path[128];
@@ -69,92 +70,9 @@ static const char *in_dir(const char *name) {
     return p;
 }
 
-/* ---- running the binary ------------------------------------------------------ */
-
-typedef struct proc {
-    pid_t pid;
-    char out_path[160], err_path[160];
-    int status; /* exit code; 128+N for signal N */
-    char *out, *err;
-} proc;
-
-#define MAX_ARGS 40
-
-/* Starts `stalesim ARGS...` (NULL-terminated) with stdout and stderr to
- * files (stderr to `tty_fd` when >= 0). */
-static void start_v(proc *p, int tty_fd, va_list ap) {
-    static int seq;
-    const char *argv[MAX_ARGS + 2];
-    int n = 0;
-    argv[n++] = testing_stalesim();
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && n < MAX_ARGS)
-        argv[n++] = a;
-    argv[n] = NULL;
-    snprintf(p->out_path, sizeof p->out_path, "%s/out.%d", dir, seq);
-    snprintf(p->err_path, sizeof p->err_path, "%s/err.%d", dir, seq++);
-    p->out = p->err = NULL;
-    p->status = -1;
-    fflush(NULL);
-    p->pid = fork();
-    if (p->pid == 0) {
-        int o = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = tty_fd >= 0 ? tty_fd
-                            : open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-        int in = open("/dev/null", O_RDONLY);
-        if (o < 0 || e < 0 || in < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 ||
-            dup2(in, 0) < 0)
-            _exit(126);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-}
-
-static void start(proc *p, ...) {
-    va_list ap;
-    va_start(ap, p);
-    start_v(p, -1, ap);
-    va_end(ap);
-}
-
-/* Waits for p and collects its output. */
-static void finish(proc *p) {
-    int st = 0;
-    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    p->status = WIFEXITED(st) ? WEXITSTATUS(st)
-                : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
-    p->out = testing_slurp(p->out_path);
-    p->err = testing_slurp(p->err_path);
-    if (!p->out) p->out = calloc(1, 1);
-    if (!p->err) p->err = calloc(1, 1);
-    unlink(p->out_path);
-    unlink(p->err_path);
-}
-
-static void proc_free(proc *p) {
-    free(p->out);
-    free(p->err);
-    p->out = p->err = NULL;
-}
-
-/* Runs stalesim to completion. */
-static void run(proc *p, ...) {
-    va_list ap;
-    va_start(ap, p);
-    start_v(p, -1, ap);
-    va_end(ap);
-    finish(p);
-}
-
-#define EXPECT_EXIT(p, code)                                                  \
-    EXPECT((p)->status == (code), "exit %d (want %d), stderr [%.600s]",       \
-           (p)->status, code, (p)->err)
-
-#define EXPECT_CONTAINS(text, needle)                                         \
-    EXPECT(strstr(text, needle) != NULL, "no '%s' in [%.1500s]", needle, text)
-
+/* Programs run in the suite's directory (tests/testing_proc.h). */
+#define start(p, ...) testing_proc_startl(p, dir, 0, __VA_ARGS__)
+#define run(p, ...) testing_proc_run(p, dir, 0, __VA_ARGS__)
 
 /* ---- tests ------------------------------------------------------------------------ */
 
@@ -163,7 +81,7 @@ static void run(proc *p, ...) {
 
 static void test_jobs_identical(void) {
     const char *db1 = in_dir("jobs1.db"), *db2 = in_dir("jobs2.db");
-    proc p;
+    testing_proc p;
     run(&p, "sweep", ini_path, GRID, "--reps", "3", "--jobs", "1",
         "--db", db1, NULL);
     EXPECT_EXIT(&p, 0);
@@ -171,12 +89,12 @@ static void test_jobs_identical(void) {
            p.err);
     EXPECT_CONTAINS(p.out, "experiment 1 (new)");
     EXPECT_CONTAINS(p.out, "4 points, 12 runs stored");
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "sweep", ini_path, GRID, "--reps", "3", "--jobs", "2",
         "--db", db2, NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT(p.err[0] == '\0', "stderr [%.300s]", p.err);
-    proc_free(&p);
+    testing_proc_free(&p);
     EXPECT(testing_db_int(db1, "SELECT count(*) FROM runs") == 12, "runs %lld",
            testing_db_int(db1, "SELECT count(*) FROM runs"));
     EXPECT(testing_db_int(db1, "SELECT sum(stale_reads) FROM runs") > 0,
@@ -201,13 +119,13 @@ static void test_jobs_identical(void) {
     EXPECT_CONTAINS(p.out, "experiment 1 (resumed)");
     EXPECT_CONTAINS(p.out, "0 runs run");
     EXPECT_CONTAINS(p.out, "12 already stored");
-    proc_free(&p);
+    testing_proc_free(&p);
     /* another command is another experiment in the same file */
     run(&p, "sweep", ini_path, GRID, "--reps", "2", "--jobs", "2",
         "--db", db2, NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "experiment 2 (new)");
-    proc_free(&p);
+    testing_proc_free(&p);
     EXPECT(testing_db_int(db2, "SELECT count(*) FROM experiments") == 2 &&
                testing_db_int(db2, "SELECT count(*) FROM runs") == 20,
            "experiments %lld, runs %lld",
@@ -220,25 +138,25 @@ static void test_jobs_identical(void) {
  * ones, and the copies equal the runs they came from. */
 static void test_reuse(void) {
     const char *rdb = in_dir("reuse.db");
-    proc p;
+    testing_proc p;
     run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,2s", "--reps", "3",
         "--db", rdb, NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "6 runs run");
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,2s,4s", "--reps", "3",
         "--db", rdb, NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "experiment 2 (new)");
     EXPECT_CONTAINS(p.out, "3 runs run");
     EXPECT_CONTAINS(p.out, "6 of them reused");
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,2s,4s", "--reps", "4",
         "--db", rdb, NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "3 runs run");
     EXPECT_CONTAINS(p.out, "9 of them reused");
-    proc_free(&p);
+    testing_proc_free(&p);
     /* another seed is another configuration: nothing reused */
     run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s", "--reps", "2",
         "--seed", "99", "--db", rdb, NULL);
@@ -246,7 +164,7 @@ static void test_reuse(void) {
     EXPECT_CONTAINS(p.out, "2 runs run");
     EXPECT(!strstr(p.out, "reused"), "reused with another seed: [%.300s]",
            p.out);
-    proc_free(&p);
+    testing_proc_free(&p);
     /* ordered pairs of runs of one configuration and replication: 1s and
      * 2s reps 0-2 on 3 points (6 pairs each), 4s reps 0-2 on 2 (2 each) */
     EXPECT(testing_db_int(rdb, "SELECT count(*) FROM runs a JOIN runs b ON a.rep = "
@@ -267,17 +185,6 @@ static void test_reuse(void) {
            "a copy differs from its source");
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {0, ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Starts the long sweep into dbf and returns once it has stored at least
  * `min_runs` runs, or fails (the sweep finished or stalled first). */
 #define LONG_SWEEP(dbf)                                                        \
@@ -285,11 +192,11 @@ static void sleep_ms(int ms) {
         "cache.ttl=1s,2s,4s", "--reps", "8", "--jobs", "2", "--db", dbf
 #define LONG_TOTAL 24
 
-static int wait_for_runs(proc *p, const char *dbf, long long min_runs,
+static int wait_for_runs(testing_proc *p, const char *dbf, long long min_runs,
                          long long *seen) {
-    double t0 = now_s();
+    double t0 = testing_now_s();
     *seen = 0;
-    while (now_s() - t0 < 60) {
+    while (testing_now_s() - t0 < 60) {
         long long n = testing_db_int(dbf, "SELECT count(*) FROM runs");
         if (n > *seen) *seen = n;
         if (n >= min_runs) return 0;
@@ -298,24 +205,24 @@ static int wait_for_runs(proc *p, const char *dbf, long long min_runs,
             p->pid = -1;
             return -1; /* it finished (or failed) before */
         }
-        sleep_ms(2);
+        testing_sleep_ms(2);
     }
     return -1;
 }
 
 static void test_kill9_resume(void) {
     const char *killed = in_dir("killed.db"), *whole = in_dir("whole.db");
-    proc p;
+    testing_proc p;
     start(&p, LONG_SWEEP(killed), NULL);
     long long seen;
     int caught = wait_for_runs(&p, killed, 3, &seen) == 0;
     if (caught) kill(p.pid, SIGKILL);
-    if (p.pid > 0) finish(&p);
+    if (p.pid > 0) testing_proc_finish(&p);
     else p.out = p.err = NULL;
     EXPECT(caught && p.status == 128 + SIGKILL,
            "the sweep was to be killed mid-run (caught %d, status %d, %lld "
            "runs seen)", caught, p.status, seen);
-    proc_free(&p);
+    testing_proc_free(&p);
     long long n = testing_db_int(killed, "SELECT count(*) FROM runs");
     EXPECT(n >= 3 && n < LONG_TOTAL, "%lld runs survived the kill", n);
     EXPECT(testing_db_int(killed, "SELECT count(*) FROM runs r WHERE NOT EXISTS "
@@ -333,7 +240,7 @@ static void test_kill9_resume(void) {
     EXPECT_CONTAINS(p.out, want);
     snprintf(want, sizeof want, "%lld already stored", n);
     EXPECT_CONTAINS(p.out, want);
-    proc_free(&p);
+    testing_proc_free(&p);
     EXPECT(testing_db_int(killed, "SELECT count(*) FROM runs") == LONG_TOTAL &&
                testing_db_int(killed, "SELECT count(DISTINCT point || '/' || rep) "
                               "FROM runs") == LONG_TOTAL &&
@@ -347,7 +254,7 @@ static void test_kill9_resume(void) {
     /* ... into exactly what an uninterrupted sweep stores */
     run(&p, LONG_SWEEP(whole), NULL);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     char *a = testing_dump_results(killed), *b = testing_dump_results(whole);
     EXPECT_SAME_DUMP("killed-and-resumed vs uninterrupted", a, b);
     free(a);
@@ -356,12 +263,12 @@ static void test_kill9_resume(void) {
 
 static void test_sigint(void) {
     const char *dbf = in_dir("sigint.db");
-    proc p;
+    testing_proc p;
     start(&p, LONG_SWEEP(dbf), NULL);
     long long seen;
     int caught = wait_for_runs(&p, dbf, 1, &seen) == 0;
     if (caught) kill(p.pid, SIGINT);
-    if (p.pid > 0) finish(&p);
+    if (p.pid > 0) testing_proc_finish(&p);
     else p.out = p.err = NULL;
     EXPECT(caught, "the sweep ended before it could be interrupted");
     if (!caught) return;
@@ -372,7 +279,7 @@ static void test_sigint(void) {
              "same command again to resume\n", n, dbf);
     EXPECT_CONTAINS(p.err, want);
     EXPECT(n >= 1 && n < LONG_TOTAL, "%lld runs", n);
-    proc_free(&p);
+    testing_proc_free(&p);
 }
 
 /* 1 if this machine can open a pseudo-terminal. */
@@ -392,26 +299,14 @@ static void test_progress_on_terminal(void) {
                     ptsname(m) != NULL);
     int s = open(ptsname(m), O_RDWR | O_NOCTTY);
     CU_ASSERT_FATAL(s >= 0);
-    proc p;
+    testing_proc p;
     const char *dbf = in_dir("progress.db");
     const char *args[] = {"sweep", ini_path, "--vary", "cache.ttl=1s,2s",
                           "--reps", "2", "--jobs", "2", "--db", dbf, NULL};
-    /* started by hand: stderr goes to the pty slave */
-    {
-        static int seq = 1000;
-        snprintf(p.out_path, sizeof p.out_path, "%s/out.%d", dir, seq);
-        snprintf(p.err_path, sizeof p.err_path, "%s/err.%d", dir, seq++);
-        fflush(NULL);
-        p.pid = fork();
-        if (p.pid == 0) {
-            int o = open(p.out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (o < 0 || dup2(o, 1) < 0 || dup2(s, 2) < 0) _exit(126);
-            const char *argv[12] = {testing_stalesim()};
-            for (int i = 0; args[i]; i++) argv[i + 1] = args[i];
-            execv(argv[0], (char *const *)argv);
-            _exit(127);
-        }
-    }
+    /* stderr goes to the pty slave */
+    const char *argv[12] = {NULL};
+    for (int i = 0; args[i]; i++) argv[i + 1] = args[i];
+    testing_proc_start(&p, dir, s, 0, argv);
     close(s);
     char buf[8192];
     size_t len = 0;
@@ -427,14 +322,14 @@ static void test_progress_on_terminal(void) {
     }
     buf[len] = '\0';
     close(m);
-    finish(&p);
+    testing_proc_finish(&p);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(buf, "\r[");
     EXPECT_CONTAINS(buf, "points 2/2");
     EXPECT_CONTAINS(buf, "runs 4/4");
     EXPECT_CONTAINS(buf, "runs/s");
     EXPECT_CONTAINS(buf, "ETA");
-    proc_free(&p);
+    testing_proc_free(&p);
 }
 
 /* The text between `key` and the next '}' after `from`; "" if none. */
@@ -448,7 +343,7 @@ static void json_object_of(const char *from, const char *key, char *out,
 
 static void test_summarize(void) {
     const char *dbf = in_dir("jobs1.db"); /* from test_jobs_identical */
-    proc p;
+    testing_proc p;
     run(&p, "summarize", dbf, NULL);
     EXPECT_EXIT(&p, 0);
     static const char *const labels[] = {
@@ -463,14 +358,14 @@ static void test_summarize(void) {
     EXPECT_CONTAINS(p.out, "stale_window_s");
     EXPECT_CONTAINS(p.out, "p999");
     EXPECT(p.err[0] == '\0', "stderr [%.300s]", p.err);
-    proc_free(&p);
+    testing_proc_free(&p);
 
     run(&p, "summarize", dbf, "--by", "cache.pattern", NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "== cache.pattern=ttl-only  (2 points, 6 runs)");
     EXPECT_CONTAINS(p.out, "== cache.pattern=cache-aside  (2 points, 6 runs)");
     EXPECT(!strstr(p.out, "cache.ttl=1s  ("), "grouped output names a ttl");
-    proc_free(&p);
+    testing_proc_free(&p);
 
     run(&p, "summarize", dbf, "--format", "csv", "--experiment", "1", NULL);
     EXPECT_EXIT(&p, 0);
@@ -482,7 +377,7 @@ static void test_summarize(void) {
     int lines = 0;
     for (const char *c = p.out; *c; c++) lines += *c == '\n';
     EXPECT(lines == 5, "%d CSV lines", lines);
-    proc_free(&p);
+    testing_proc_free(&p);
 
     run(&p, "summarize", dbf, "--format", "markdown", "--by",
         "cache.ttl,cache.pattern", NULL);
@@ -490,12 +385,12 @@ static void test_summarize(void) {
     EXPECT_CONTAINS(p.out, "| cache.ttl | cache.pattern | runs | "
                            "stale_read_fraction |");
     EXPECT_CONTAINS(p.out, "| 4s | cache-aside | 3 |");
-    proc_free(&p);
+    testing_proc_free(&p);
 
     /* summarize agrees with `stalesim run` on the same point */
     run(&p, "summarize", dbf, "--format", "json", NULL);
     EXPECT_EXIT(&p, 0);
-    proc r;
+    testing_proc r;
     run(&r, "run", ini_path, "--set", "cache.pattern=cache-aside",
         "--set", "cache.ttl=4s", "--reps", "3", "--format", "json", NULL);
     EXPECT_EXIT(&r, 0);
@@ -535,31 +430,14 @@ static void test_summarize(void) {
         EXPECT(json_integer_value(json_object_get(g, "runs")) == 3,
                "group %zu: runs", gi);
     json_decref(d);
-    proc_free(&p);
-    proc_free(&r);
+    testing_proc_free(&p);
+    testing_proc_free(&r);
 }
 
-/* Requires exit 2, nothing on stdout and one stderr line with `needle`. */
-static void expect_error_(int line, proc *p, const char *needle) {
-    size_t n = strlen(p->err);
-    int one_line = n > 0 && strchr(p->err, '\n') == p->err + n - 1;
-    int ok = p->status == 2 && p->out[0] == '\0' && one_line &&
-             strncmp(p->err, "stalesim: error: ", 17) == 0 &&
-             strstr(p->err, needle);
-    char m[1200];
-    snprintf(m, sizeof m, "exit %d (want 2), stdout [%.100s], stderr [%.600s] "
-             "(want one line with '%s')", p->status, p->out, p->err, needle);
-    if (!ok) fprintf(stderr, "\n  %s:%d: %s\n", __FILE__, line, m);
-    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, m,
-                            __FILE__, "", CU_FALSE);
-    proc_free(p);
-}
-
-#define EXPECT_ERROR(p, needle) expect_error_(__LINE__, p, needle)
 
 static void test_errors(void) {
     const char *dbf = in_dir("errors.db");
-    proc p;
+    testing_proc p;
     run(&p, "sweep", ini_path, "--vary", "cache.tll=1s,2s", "--db", dbf,
         NULL);
     EXPECT_ERROR(&p, "--vary 'cache.tll=1s,2s': key 'cache.tll': unknown key");
@@ -640,12 +518,12 @@ static void test_errors(void) {
     run(&p, "sweep", "--help", NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT(strncmp(p.out, "usage: stalesim sweep", 21) == 0, "[%.100s]", p.out);
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "summarize", "--help", NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT(strncmp(p.out, "usage: stalesim summarize", 25) == 0, "[%.100s]",
            p.out);
-    proc_free(&p);
+    testing_proc_free(&p);
 }
 
 /* Reads the stored stale_read_fraction of a point's reps, in rep order. */
@@ -681,16 +559,16 @@ static int rule_met(const double *x, size_t n, double p) {
 
 static void test_precision(void) {
     const char *db1 = in_dir("prec1.db"), *db2 = in_dir("prec2.db");
-    proc p;
+    testing_proc p;
     run(&p, "sweep", ini_path, GRID, "--precision", "0.2", "--max-reps",
         "8", "--jobs", "1", "--db", db1, NULL);
     EXPECT_EXIT(&p, 0);
     EXPECT_CONTAINS(p.out, "precision 0.2:");
-    proc_free(&p);
+    testing_proc_free(&p);
     run(&p, "sweep", ini_path, GRID, "--precision", "0.2", "--max-reps",
         "8", "--jobs", "2", "--db", db2, NULL);
     EXPECT_EXIT(&p, 0);
-    proc_free(&p);
+    testing_proc_free(&p);
     char *a = testing_dump_results(db1), *b = testing_dump_results(db2);
     EXPECT_SAME_DUMP("--precision with --jobs 1 and 2", a, b);
     free(a);

@@ -1,12 +1,18 @@
 /* Running the stalesim binary from tests: temporary files, capturing its
- * stdout and stderr, and failing the calling test when it cannot run. */
+ * stdout and stderr, and failing the calling test when it cannot run; and
+ * programs in the background for the end-to-end suites (testing_proc.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/testing.h"
+#include "tests/testing_proc.h"
 
 /* Reads a whole file; NULL on failure. */
 char *testing_slurp(const char *path) {
@@ -101,3 +107,109 @@ void testing_run_(const char *file, int line, cli_run *r,
     }
 }
 
+/* ---- programs in the background (tests/testing_proc.h) -------------------- */
+
+void testing_proc_start(testing_proc *p, const char *dir, int err_fd,
+                        int flags, const char **argv) {
+    static int seq; /* output files of every suite, told apart */
+    if (!argv[0]) argv[0] = testing_stalesim();
+    snprintf(p->out_path, sizeof p->out_path, "%s/out.%d", dir, seq);
+    snprintf(p->err_path, sizeof p->err_path, "%s/err.%d", dir, seq++);
+    p->out = p->err = NULL;
+    p->status = -1;
+    fflush(NULL);
+    p->pid = fork();
+    if (p->pid == 0) {
+        if (flags & TESTING_PROC_MPI) {
+            setpgid(0, 0);
+            setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
+        }
+        int o = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = err_fd >= 0 ? err_fd
+                            : open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+        int in = open("/dev/null", O_RDONLY);
+        if (o < 0 || e < 0 || in < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 ||
+            dup2(in, 0) < 0)
+            _exit(126);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+}
+
+/* argv of `stalesim ARGS...` from ap (at most TESTING_PROC_MAX_ARGS). */
+static void stalesim_argv(const char **argv, va_list ap) {
+    int n = 0;
+    argv[n++] = NULL;
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL &&
+           n < TESTING_PROC_MAX_ARGS)
+        argv[n++] = a;
+    argv[n] = NULL;
+}
+
+void testing_proc_startl(testing_proc *p, const char *dir, int flags, ...) {
+    const char *argv[TESTING_PROC_MAX_ARGS + 2];
+    va_list ap;
+    va_start(ap, flags);
+    stalesim_argv(argv, ap);
+    va_end(ap);
+    testing_proc_start(p, dir, -1, flags, argv);
+}
+
+void testing_proc_finish(testing_proc *p) {
+    int st = 0;
+    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    p->status = WIFEXITED(st) ? WEXITSTATUS(st)
+                : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+    p->out = testing_slurp(p->out_path);
+    p->err = testing_slurp(p->err_path);
+    if (!p->out) p->out = calloc(1, 1);
+    if (!p->err) p->err = calloc(1, 1);
+    unlink(p->out_path);
+    unlink(p->err_path);
+}
+
+void testing_proc_run(testing_proc *p, const char *dir, int flags, ...) {
+    const char *argv[TESTING_PROC_MAX_ARGS + 2];
+    va_list ap;
+    va_start(ap, flags);
+    stalesim_argv(argv, ap);
+    va_end(ap);
+    testing_proc_start(p, dir, -1, flags, argv);
+    testing_proc_finish(p);
+}
+
+void testing_proc_free(testing_proc *p) {
+    free(p->out);
+    free(p->err);
+    p->out = p->err = NULL;
+}
+
+void testing_proc_expect_error_(const char *file, int line, testing_proc *p,
+                                const char *needle) {
+    size_t n = strlen(p->err);
+    int one_line = n > 0 && strchr(p->err, '\n') == p->err + n - 1;
+    int ok = p->status == 2 && p->out[0] == '\0' && one_line &&
+             strncmp(p->err, "stalesim: error: ", 17) == 0 &&
+             strstr(p->err, needle);
+    char m[1200];
+    snprintf(m, sizeof m, "exit %d (want 2), stdout [%.100s], stderr [%.600s] "
+             "(want one line with '%s')", p->status, p->out, p->err, needle);
+    if (!ok) fprintf(stderr, "\n  %s:%d: %s\n", file, line, m);
+    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, m, file,
+                            "", CU_FALSE);
+    testing_proc_free(p);
+}
+
+double testing_now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void testing_sleep_ms(int ms) {
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
