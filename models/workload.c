@@ -524,169 +524,203 @@ static void spread_seconds(workload_trace *t) {
     }
 }
 
-int workload_trace_read(FILE *f, const char *name, int format,
-                        workload_trace *t, char *err, size_t errlen) {
-    memset(t, 0, sizeof *t);
+/* A trace being read: where (for messages), its format, the names seen. */
+typedef struct trace_reader {
+    const char *name;   /* the file, for messages */
+    int format;         /* TRACE_FORMAT_* */
+    unsigned long lineno;
     name_map keys, clients;
-    memset(&keys, 0, sizeof keys);
-    memset(&clients, 0, sizeof clients);
-    char *line = NULL;
-    size_t linecap = 0, cap = 0;
-    unsigned long lineno = 0;
-    sim_time first = 0, last = 0;
-    int rc = -1;
-    ssize_t len;
-    const size_t want = format == TRACE_FORMAT_TWITTER ? 7 : 3;
-    errno = 0;
-    while ((len = sim_file_getline(&line, &linecap, f, WORKLOAD_TRACE_LINE_MAX)) >= 0 ||
-           len == -2) {
-        lineno++;
-        if (len == -2) {
-            sim_errf(err, errlen, "%s:%lu: line longer than %d bytes (not a "
-                      "trace)", name, lineno, WORKLOAD_TRACE_LINE_MAX);
-            goto out;
-        }
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-            memmove(line, line + 3, (size_t)len - 2); /* a UTF-8 BOM */
-            len -= 3;
-        }
-        if (strspn(line, " \t") == (size_t)len) continue; /* blank */
-        if ((size_t)len != strlen(line)) {
-            sim_errf(err, errlen, "%s:%lu: a NUL byte inside the line", name,
-                      lineno);
-            goto out;
-        }
-        char *fld[7];
-        size_t nf = split_fields(line, fld, 7);
-        if (format == TRACE_FORMAT_CSV && lineno == 1 && nf == 3 &&
-            ieq(fld[0], "time") && ieq(fld[1], "key") && ieq(fld[2], "op"))
-            continue; /* header */
-        if (nf != want) {
+    size_t cap;         /* room in t->ops */
+    sim_time first, last; /* the first request's time, the latest's */
+} trace_reader;
+
+/* The fields of a Twitter line (timestamp,key,key_size,value_size,
+ * client_id,operation,ttl): its time, kind and client.  0, -1 with the
+ * message, or -2 when out of memory. */
+static int twitter_line(trace_reader *rd, char **fld, sim_time *at,
+                        trace_kind *kind, uint32_t *client, char *err,
+                        size_t errlen) {
+    const char *name = rd->name;
+    unsigned long lineno = rd->lineno;
+    uint64_t v;
+    int wrc = parse_whole(fld[0], TRACE_MAX_SECONDS, &v);
+    if (wrc != 0) {
+        sim_errf(err, errlen,
+                  wrc == -2 ? "%s:%lu: timestamp '%s' is too large "
+                              "(at most 9000000000 seconds)"
+                            : "%s:%lu: timestamp '%s' is not a whole "
+                              "number of seconds",
+                  name, lineno, fld[0]);
+        return -1;
+    }
+    *at = (sim_time)v * SIM_S;
+    static const char *const what[] = {"key size", "value size", "client id"};
+    for (int i = 0; i < 3; i++)
+        if ((wrc = parse_whole(fld[2 + i], UINT64_MAX, &v)) != 0) {
             sim_errf(err, errlen,
-                      format == TRACE_FORMAT_TWITTER
-                          ? "%s:%lu: %zu comma-separated fields, expected 7 "
+                      wrc == -2 ? "%s:%lu: %s '%s' is larger than 2^64-1"
+                                : "%s:%lu: %s '%s' is not a whole number",
+                      name, lineno, what[i], fld[2 + i]);
+            return -1;
+        }
+    if ((wrc = parse_whole(fld[6], UINT64_MAX, &v)) != 0) {
+        sim_errf(err, errlen,
+                  wrc == -2 ? "%s:%lu: ttl '%s' is larger than 2^64-1"
+                            : "%s:%lu: ttl '%s' is not a whole number",
+                  name, lineno, fld[6]);
+        return -1;
+    }
+    *kind = twitter_kind(fld[5]);
+    if (*kind == TK_UNKNOWN) {
+        sim_errf(err, errlen,
+                  "%s:%lu: operation '%s' is not one of get, gets, set, add, "
+                  "replace, cas, append, prepend, incr, decr, delete",
+                  name, lineno, fld[5]);
+        return -1;
+    }
+    /* Client ids by their value: "07" and "7" are one client. */
+    uint64_t id = 0;
+    parse_whole(fld[4], UINT64_MAX, &id);
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%llu", (unsigned long long)id);
+    int got = name_map_index(&rd->clients, idtext, client);
+    if (got < 0) return -2;
+    if (got > 0) {
+        sim_errf(err, errlen, "%s:%lu: more than %u clients", name, lineno,
+                  (unsigned)(UINT32_MAX - 1));
+        return -1;
+    }
+    return 0;
+}
+
+/* The fields of a CSV line (time,key,op): its time and kind; 0 or -1 with
+ * the message. */
+static int csv_line(const trace_reader *rd, char **fld, sim_time *at,
+                    trace_kind *kind, char *err, size_t errlen) {
+    int src = parse_seconds(fld[0], at);
+    if (src != 0) {
+        sim_errf(err, errlen,
+                  src == -2
+                      ? "%s:%lu: time '%s' is too large (at most "
+                        "9000000000 seconds)"
+                      : "%s:%lu: time '%s' is not a number of seconds "
+                        ">= 0 (digits, optionally a fraction: 12 or "
+                        "12.5)",
+                  rd->name, rd->lineno, fld[0]);
+        return -1;
+    }
+    *kind = ieq(fld[2], "read")    ? TK_READ
+            : ieq(fld[2], "write") ? TK_WRITE
+                                   : TK_UNKNOWN;
+    if (*kind == TK_UNKNOWN) {
+        sim_errf(err, errlen, "%s:%lu: op '%s' is not read or write",
+                  rd->name, rd->lineno, fld[2]);
+        return -1;
+    }
+    return 0;
+}
+
+/* One line of the trace (without its end of line; len bytes) into t.  0 (a
+ * request, a blank line or the CSV header), -1 with the message, or -2
+ * when out of memory. */
+static int trace_line(trace_reader *rd, char *line, ssize_t len,
+                      workload_trace *t, char *err, size_t errlen) {
+    const char *name = rd->name;
+    unsigned long lineno = rd->lineno;
+    if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(line, line + 3, (size_t)len - 2); /* a UTF-8 BOM */
+        len -= 3;
+    }
+    if (strspn(line, " \t") == (size_t)len) return 0; /* blank */
+    if ((size_t)len != strlen(line)) {
+        sim_errf(err, errlen, "%s:%lu: a NUL byte inside the line", name,
+                  lineno);
+        return -1;
+    }
+    char *fld[7];
+    size_t nf = split_fields(line, fld, 7);
+    int twitter = rd->format == TRACE_FORMAT_TWITTER;
+    if (rd->format == TRACE_FORMAT_CSV && lineno == 1 && nf == 3 &&
+        ieq(fld[0], "time") && ieq(fld[1], "key") && ieq(fld[2], "op"))
+        return 0; /* header */
+    if (nf != (twitter ? 7u : 3u)) {
+        sim_errf(err, errlen,
+                  twitter ? "%s:%lu: %zu comma-separated fields, expected 7 "
                             "(timestamp,key,key_size,value_size,client_id,"
                             "operation,ttl)"
                           : "%s:%lu: %zu comma-separated fields, expected 3 "
                             "(time,key,op)",
-                      name, lineno, nf);
+                  name, lineno, nf);
+        return -1;
+    }
+    sim_time at;
+    trace_kind kind;
+    uint32_t client = 0;
+    int rc = twitter ? twitter_line(rd, fld, &at, &kind, &client, err, errlen)
+                     : csv_line(rd, fld, &at, &kind, err, errlen);
+    if (rc != 0) return rc;
+    if (!*fld[1]) {
+        sim_errf(err, errlen, "%s:%lu: the key is empty", name, lineno);
+        return -1;
+    }
+    if (t->n == 0) {
+        rd->first = at;
+    } else if (at < rd->last) {
+        char prev[40];
+        format_seconds(rd->last, prev, sizeof prev);
+        sim_errf(err, errlen,
+                  "%s:%lu: time goes back: %s s is before the previous "
+                  "request's %s s (a trace must be in time order)",
+                  name, lineno, fld[0], prev);
+        return -1;
+    }
+    rd->last = at;
+    uint32_t key;
+    int got = name_map_index(&rd->keys, fld[1], &key);
+    if (got < 0) return -2;
+    if (got > 0) {
+        sim_errf(err, errlen, "%s:%lu: more than %u distinct keys", name,
+                  lineno, (unsigned)(UINT32_MAX - 1));
+        return -1;
+    }
+    if (trace_push(t, &rd->cap, at - rd->first,
+                   kind == TK_READ ? OP_READ : OP_WRITE, key, client) != 0)
+        return -2;
+    t->reads += kind == TK_READ;
+    t->writes += kind != TK_READ;
+    t->deletes += kind == TK_DELETE;
+    return 0;
+}
+
+int workload_trace_read(FILE *f, const char *name, int format,
+                        workload_trace *t, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    trace_reader rd;
+    memset(&rd, 0, sizeof rd);
+    rd.name = name;
+    rd.format = format;
+    char *line = NULL;
+    size_t linecap = 0;
+    int rc = -1;
+    ssize_t len;
+    errno = 0;
+    while ((len = sim_file_getline(&line, &linecap, f, WORKLOAD_TRACE_LINE_MAX)) >= 0 ||
+           len == -2) {
+        rd.lineno++;
+        if (len == -2) {
+            sim_errf(err, errlen, "%s:%lu: line longer than %d bytes (not a "
+                      "trace)", name, rd.lineno, WORKLOAD_TRACE_LINE_MAX);
             goto out;
         }
-        sim_time at;
-        trace_kind kind;
-        uint32_t client = 0;
-        if (format == TRACE_FORMAT_TWITTER) {
-            uint64_t v;
-            int wrc = parse_whole(fld[0], TRACE_MAX_SECONDS, &v);
-            if (wrc != 0) {
-                sim_errf(err, errlen,
-                          wrc == -2 ? "%s:%lu: timestamp '%s' is too large "
-                                      "(at most 9000000000 seconds)"
-                                    : "%s:%lu: timestamp '%s' is not a whole "
-                                      "number of seconds",
-                          name, lineno, fld[0]);
-                goto out;
-            }
-            at = (sim_time)v * SIM_S;
-            static const char *const what[] = {"key size", "value size",
-                                               "client id"};
-            for (int i = 0; i < 3; i++)
-                if ((wrc = parse_whole(fld[2 + i], UINT64_MAX, &v)) != 0) {
-                    sim_errf(err, errlen,
-                              wrc == -2 ? "%s:%lu: %s '%s' is larger than "
-                                          "2^64-1"
-                                        : "%s:%lu: %s '%s' is not a whole "
-                                          "number",
-                              name, lineno, what[i], fld[2 + i]);
-                    goto out;
-                }
-            if ((wrc = parse_whole(fld[6], UINT64_MAX, &v)) != 0) {
-                sim_errf(err, errlen,
-                          wrc == -2 ? "%s:%lu: ttl '%s' is larger than 2^64-1"
-                                    : "%s:%lu: ttl '%s' is not a whole number",
-                          name, lineno, fld[6]);
-                goto out;
-            }
-            kind = twitter_kind(fld[5]);
-            if (kind == TK_UNKNOWN) {
-                sim_errf(err, errlen,
-                          "%s:%lu: operation '%s' is not one of get, gets, "
-                          "set, add, replace, cas, append, prepend, incr, "
-                          "decr, delete",
-                          name, lineno, fld[5]);
-                goto out;
-            }
-            /* Client ids by their value: "07" and "7" are one client. */
-            uint64_t id = 0;
-            parse_whole(fld[4], UINT64_MAX, &id);
-            char idtext[24];
-            snprintf(idtext, sizeof idtext, "%llu", (unsigned long long)id);
-            int got = name_map_index(&clients, idtext, &client);
-            if (got < 0) goto oom;
-            if (got > 0) {
-                sim_errf(err, errlen, "%s:%lu: more than %u clients", name,
-                          lineno, (unsigned)(UINT32_MAX - 1));
-                goto out;
-            }
-        } else {
-            int src = parse_seconds(fld[0], &at);
-            if (src != 0) {
-                sim_errf(err, errlen,
-                          src == -2
-                              ? "%s:%lu: time '%s' is too large (at most "
-                                "9000000000 seconds)"
-                              : "%s:%lu: time '%s' is not a number of seconds "
-                                ">= 0 (digits, optionally a fraction: 12 or "
-                                "12.5)",
-                          name, lineno, fld[0]);
-                goto out;
-            }
-            kind = ieq(fld[2], "read")    ? TK_READ
-                   : ieq(fld[2], "write") ? TK_WRITE
-                                          : TK_UNKNOWN;
-            if (kind == TK_UNKNOWN) {
-                sim_errf(err, errlen,
-                          "%s:%lu: op '%s' is not read or write", name, lineno,
-                          fld[2]);
-                goto out;
-            }
-        }
-        if (!*fld[1]) {
-            sim_errf(err, errlen, "%s:%lu: the key is empty", name, lineno);
-            goto out;
-        }
-        if (t->n == 0) {
-            first = at;
-        } else if (at < last) {
-            char prev[40];
-            format_seconds(last, prev, sizeof prev);
-            sim_errf(err, errlen,
-                      "%s:%lu: time goes back: %s s is before the previous "
-                      "request's %s s (a trace must be in time order)",
-                      name, lineno, fld[0], prev);
-            goto out;
-        }
-        last = at;
-        uint32_t key;
-        int got = name_map_index(&keys, fld[1], &key);
-        if (got < 0) goto oom;
-        if (got > 0) {
-            sim_errf(err, errlen, "%s:%lu: more than %u distinct keys", name,
-                      lineno, (unsigned)(UINT32_MAX - 1));
-            goto out;
-        }
-        if (trace_push(t, &cap, at - first,
-                       kind == TK_READ ? OP_READ : OP_WRITE, key, client) != 0)
-            goto oom;
-        t->reads += kind == TK_READ;
-        t->writes += kind != TK_READ;
-        t->deletes += kind == TK_DELETE;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        int lrc = trace_line(&rd, line, len, t, err, errlen);
+        if (lrc == -2) goto oom;
+        if (lrc != 0) goto out;
     }
     if (len == -3 || ferror(f)) {
         sim_errf(err, errlen, "%s: read error after line %lu: %s", name,
-                  lineno, strerror(errno ? errno : EIO));
+                  rd.lineno, strerror(errno ? errno : EIO));
         goto out;
     }
     if (t->n == 0) {
@@ -694,17 +728,17 @@ int workload_trace_read(FILE *f, const char *name, int format,
         goto out;
     }
     if (format == TRACE_FORMAT_TWITTER) spread_seconds(t);
-    t->keys = (uint32_t)keys.n;
-    t->clients = format == TRACE_FORMAT_TWITTER ? (uint32_t)clients.n : 1;
+    t->keys = (uint32_t)rd.keys.n;
+    t->clients = format == TRACE_FORMAT_TWITTER ? (uint32_t)rd.clients.n : 1;
     rc = 0;
     goto out;
 oom:
     sim_errf(err, errlen, "%s:%lu: out of memory reading the trace", name,
-              lineno);
+              rd.lineno);
 out:
     free(line);
-    name_map_fini(&keys);
-    name_map_fini(&clients);
+    name_map_fini(&rd.keys);
+    name_map_fini(&rd.clients);
     if (rc != 0) workload_trace_fini(t);
     return rc;
 }
