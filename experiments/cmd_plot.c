@@ -25,7 +25,7 @@
 enum {
     PLOT_OPT_KIND = 1, PLOT_OPT_OUTPUT, PLOT_OPT_SIZE, PLOT_OPT_X, PLOT_OPT_BY,
     PLOT_OPT_WHERE, PLOT_OPT_METRIC, PLOT_OPT_EXPERIMENT, PLOT_OPT_STALE,
-    PLOT_OPT_REP, PLOT_OPT_CAUSE
+    PLOT_OPT_REP, PLOT_OPT_CAUSE, PLOT_OPT_LOG, PLOT_OPT_LINEAR
 };
 
 static const cli_opt plot_opts[] = {
@@ -51,6 +51,12 @@ static const cli_opt plot_opts[] = {
     {PLOT_OPT_METRIC, "--metric", NULL, "NAME", 0,
      "vs: the metric along y (default stale_read_fraction);\n"
      "tradeoff: the cost along x (default db_reads_per_s)"},
+    {PLOT_OPT_LOG, "--log", NULL, "AXES", 0,
+     "x, y or xy: these axes logarithmic, whatever the data\n"
+     "(values <= 0 on the bottom edge); window-cdf y: the share\n"
+     "longer than x (its default)"},
+    {PLOT_OPT_LINEAR, "--linear", NULL, "AXES", 0,
+     "x, y or xy: these axes linear; window-cdf y: the CDF"},
     {PLOT_OPT_EXPERIMENT, "--experiment", NULL, "ID", 0,
      "which experiment of the database (default: the latest)"},
     {PLOT_OPT_STALE, "--stale", NULL, "N", 0,
@@ -74,8 +80,9 @@ const cli_spec cmd_plot_spec = {
     "--set, --reps and --seed apply to the timeline of a scenario only.\n"
     "\n"
     "kinds:\n"
-    "  window-cdf  CDF of stale-window durations, one curve per group, TTL "
-    "marked\n"
+    "  window-cdf  stale-window durations, one curve per group, TTL marked:\n"
+    "              the share longer than x on a log axis, so the tail\n"
+    "              (p99.9 and beyond) shows; --linear y for the CDF\n"
     "  age-hist    staleness age of stale reads (share per bin), TTL and "
     "contract\n"
     "              bound marked\n"
@@ -91,11 +98,23 @@ const cli_spec cmd_plot_spec = {
     "              clients, cache, DB, with the stale window shaded\n"
     "  tornado     the latest one-at-a-time sensitivity stored in DB\n"
     "              (stalesim sensitivity --db): one bar per input\n",
-    "Axes are logarithmic where the data span two decades or more.  Prints "
-    "what\n"
+    "Axes are logarithmic where the data span two decades or more, and a\n"
+    "metric's axis as the metric registry says (stale-read fractions log,\n"
+    "hit ratios linear); --log and --linear decide instead.  Prints what\n"
     "the plot shows in one sentence.  Exit 0, 2 bad usage or input, 3 "
     "gnuplot\n"
     "missing or failing, or I/O.\n"};
+
+/* Everything the command line gave, parsed. */
+typedef struct plot_args {
+    const char *input, *kind_name, *output, *size, *x, *by, *metric;
+    const char **where;
+    size_t nwhere;
+    unsigned long exp_id, stale, rep;
+    int have_stale, have_rep, have_exp, cause;
+    plot_scale xscale, yscale; /* --log, --linear; AUTO when not given */
+    cli_overrides sets;
+} plot_args;
 
 static int parse_count(const char *flag, const char *v, unsigned long lo,
                        unsigned long hi, unsigned long *out) {
@@ -107,6 +126,80 @@ static int parse_count(const char *flag, const char *v, unsigned long lo,
                         "%lu..%lu", flag, v, lo, hi);
     *out = n;
     return EXIT_OK;
+}
+
+/* --log AXES / --linear AXES: x, y or xy; an axis given both ways is
+ * refused. */
+static int parse_axes(const char *flag, const char *v, plot_scale s,
+                      plot_args *a) {
+    int x = strcmp(v, "x") == 0 || strcmp(v, "xy") == 0 ||
+            strcmp(v, "yx") == 0;
+    int y = strcmp(v, "y") == 0 || strcmp(v, "xy") == 0 ||
+            strcmp(v, "yx") == 0;
+    if (!x && !y)
+        return cli_fail(EXIT_INPUT, "%s '%s': the axes are x, y or xy", flag,
+                        v);
+    if ((x && a->xscale && a->xscale != s) || (y && a->yscale && a->yscale != s))
+        return cli_fail(EXIT_INPUT, "%s %s: that axis was already given to "
+                        "%s", flag, v, s == PLOT_SCALE_LOG ? "--linear"
+                                                          : "--log");
+    if (x) a->xscale = s;
+    if (y) a->yscale = s;
+    return EXIT_OK;
+}
+
+/* One option into a; EXIT_OK, or the exit code after an error message. */
+static int take_option(plot_args *a, int id, const char *v) {
+    switch (id) {
+    case PLOT_OPT_KIND: a->kind_name = v; break;
+    case PLOT_OPT_OUTPUT: a->output = v; break;
+    case PLOT_OPT_SIZE: a->size = v; break;
+    case PLOT_OPT_X: a->x = v; break;
+    case PLOT_OPT_BY: a->by = v; break;
+    case PLOT_OPT_METRIC: a->metric = v; break;
+    case PLOT_OPT_WHERE: a->where[a->nwhere++] = v; break;
+    case PLOT_OPT_LOG: return parse_axes("--log", v, PLOT_SCALE_LOG, a);
+    case PLOT_OPT_LINEAR:
+        return parse_axes("--linear", v, PLOT_SCALE_LINEAR, a);
+    case PLOT_OPT_EXPERIMENT:
+        a->have_exp = 1;
+        return parse_count("--experiment", v, 1, 1000000000000UL, &a->exp_id);
+    case PLOT_OPT_STALE:
+        a->have_stale = 1;
+        return parse_count("--stale", v, 0, 1000, &a->stale);
+    case PLOT_OPT_REP:
+        a->have_rep = 1;
+        return parse_count("--rep", v, 0, 1000000, &a->rep);
+    case PLOT_OPT_CAUSE:
+        a->cause = oracle_cause_parse(v);
+        if (a->cause < 0)
+            return cli_fail(EXIT_INPUT, "--cause: unknown cause '%s' (the "
+                            "causes are listed by stalesim explain --help)", v);
+        break;
+    default: /* CLI_OPERAND */
+        if (a->input)
+            return cli_fail_extra(&cmd_plot_spec, "input", a->input, v);
+        a->input = v;
+    }
+    return EXIT_OK;
+}
+
+/* Parses argv into a.  Returns -1 to go on, or the exit code (after the
+ * help, or an error). */
+static int parse_args(plot_args *a, int argc, char **argv) {
+    cli_args args;
+    cli_args_init(&args, &cmd_plot_spec, argc, argv, &a->sets);
+    const char *v;
+    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
+        if (id == CLI_HELP) {
+            cli_usage(stdout, &cmd_plot_spec);
+            return EXIT_OK;
+        }
+        if (id == CLI_ERROR) return cli_error_code(&args);
+        int rc = take_option(a, id, v);
+        if (rc != EXIT_OK) return rc;
+    }
+    return -1;
 }
 
 /* Draws a prepared view or story to the target; prints the sentence. */
@@ -133,225 +226,178 @@ static int draw(const gp_target *t, const plot_view *v, const plot_story *s) {
     return EXIT_OK;
 }
 
-int cmd_plot(int argc, char **argv) {
-    const char *input = NULL, *kind_name = NULL, *output = NULL, *size = NULL;
-    const char *x = NULL, *by = NULL, *metric = NULL;
-    const char **where = calloc((size_t)argc + 1, sizeof *where);
-    size_t nwhere = 0;
-    unsigned long exp_id = 0, stale = 1, rep = 0;
-    int have_stale = 0, have_rep = 0, have_exp = 0, cause = -1;
-    cli_overrides sets = {0};
-    plot_data data, fam_data;
-    plot_view *view = NULL;
+/* The exit code of a PLOT_* status, after printing err. */
+static int plot_fail(int rc, const char *err) {
+    return cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s", err);
+}
+
+static int parse_target(const plot_args *a, gp_target *t) {
+    char err[1024];
+    if (gp_target_parse(t, a->output, a->size, isatty(STDOUT_FILENO), err,
+                        sizeof err) != GP_OK)
+        return cli_fail(EXIT_INPUT, "%s", err);
+    return EXIT_OK;
+}
+
+/* --kind tornado: a sensitivity study's (experiments/recommend.c). */
+static int plot_tornado(const plot_args *a) {
+    if (!a->input || a->have_stale || a->have_rep || a->cause >= 0 ||
+        a->sets.n > 0 || a->x || a->by || a->metric || a->nwhere ||
+        a->have_exp || a->xscale || a->yscale)
+        return cli_fail(EXIT_INPUT, a->input ? "--kind tornado takes a "
+                        "database, -o and --size only" : "plot: which "
+                        "database? (stalesim plot DB --kind tornado)");
+    gp_target t;
+    int code = parse_target(a, &t);
+    return code != EXIT_OK ? code : recommend_plot_tornado(a->input, &t);
+}
+
+/* The stale read of the story: sc is loaded (a scenario, or a point's). */
+static int draw_story(const plot_args *a, const scenario *sc,
+                      const gp_target *t) {
     plot_story story;
-    scenario sc;
     char err[2048];
-    int code = EXIT_INPUT;
-    memset(&data, 0, sizeof data);
-    memset(&fam_data, 0, sizeof fam_data);
     memset(&story, 0, sizeof story);
+    int rc = story_capture(&story, sc, (unsigned)a->stale, a->cause,
+                           (uint32_t)a->rep, err, sizeof err);
+    if (rc != STORY_OK)
+        return cli_fail(rc == STORY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+                        err);
+    return draw(t, NULL, &story);
+}
+
+/* --kind timeline of a scenario file: run it as `stalesim explain` does. */
+static int plot_timeline_scenario(plot_args *a, const gp_target *t) {
+    if (a->have_exp || a->x || a->by || a->metric || a->nwhere ||
+        a->xscale || a->yscale)
+        return cli_fail(EXIT_INPUT, "--kind timeline of a scenario takes "
+                        "--stale, --rep and --set, not --x, --by, --where, "
+                        "--metric, --log, --linear or --experiment");
+    scenario sc;
     memset(&sc, 0, sizeof sc);
-    if (!where) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-        goto out;
-    }
-    cli_args args;
-    cli_args_init(&args, &cmd_plot_spec, argc, argv, &sets);
-    const char *v;
-    for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
-        switch (id) {
-        case CLI_HELP:
-            cli_usage(stdout, &cmd_plot_spec);
-            code = EXIT_OK;
-            goto out;
-        case CLI_ERROR:
-            code = cli_error_code(&args);
-            goto out;
-        case PLOT_OPT_KIND: kind_name = v; break;
-        case PLOT_OPT_OUTPUT: output = v; break;
-        case PLOT_OPT_SIZE: size = v; break;
-        case PLOT_OPT_X: x = v; break;
-        case PLOT_OPT_BY: by = v; break;
-        case PLOT_OPT_METRIC: metric = v; break;
-        case PLOT_OPT_WHERE: where[nwhere++] = v; break;
-        case PLOT_OPT_EXPERIMENT:
-            if (parse_count("--experiment", v, 1, 1000000000000UL, &exp_id) !=
-                EXIT_OK)
-                goto out;
-            have_exp = 1;
-            break;
-        case PLOT_OPT_STALE:
-            if (parse_count("--stale", v, 0, 1000, &stale) != EXIT_OK) goto out;
-            have_stale = 1;
-            break;
-        case PLOT_OPT_REP:
-            if (parse_count("--rep", v, 0, 1000000, &rep) != EXIT_OK) goto out;
-            have_rep = 1;
-            break;
-        case PLOT_OPT_CAUSE:
-            cause = oracle_cause_parse(v);
-            if (cause < 0) {
-                cli_fail(EXIT_INPUT, "--cause: unknown cause '%s' (the causes "
-                         "are listed by stalesim explain --help)", v);
-                goto out;
-            }
-            break;
-        default: /* CLI_OPERAND */
-            if (input) {
-                cli_fail_extra(&cmd_plot_spec, "input", input, v);
-                goto out;
-            }
-            input = v;
-        }
-    }
-    if (kind_name && strcmp(kind_name, "tornado") == 0) {
-        /* A sensitivity study's tornado (experiments/recommend.c). */
-        if (!input || have_stale || have_rep || cause >= 0 || sets.n > 0 ||
-            x || by || metric || nwhere || have_exp) {
-            cli_fail(EXIT_INPUT, input ? "--kind tornado takes a database, "
-                     "-o and --size only" : "plot: which database? "
-                     "(stalesim plot DB --kind tornado)");
-            goto out;
-        }
-        gp_target tt;
-        if (gp_target_parse(&tt, output, size, isatty(STDOUT_FILENO), err,
-                            sizeof err) != GP_OK) {
-            cli_fail(EXIT_INPUT, "%s", err);
-            goto out;
-        }
-        code = recommend_plot_tornado(input, &tt);
-        goto out;
-    }
-    plot_kind kind;
-    if (!kind_name) {
-        cli_fail(EXIT_INPUT,
-                 "plot: --kind KIND is required (one of: %s, tornado)",
-                 plot_kind_list());
-        goto out;
-    }
-    if (plot_kind_parse(kind_name, &kind) != 0) {
-        cli_fail(EXIT_INPUT,
-                 "--kind '%s': not a plot kind (one of: %s, tornado)",
-                 kind_name, plot_kind_list());
-        goto out;
-    }
-    if (!input) {
-        cli_fail(EXIT_INPUT, "plot: what to plot? (stalesim plot DB|RUN.json "
-                 "--kind %s, or a scenario with --kind timeline)", kind_name);
-        goto out;
-    }
-    if (kind != PLOT_TIMELINE &&
-        (have_stale || have_rep || cause >= 0 || sets.n > 0)) {
-        cli_fail(EXIT_INPUT, "--stale, --rep, --cause, --set, --reps and "
-                 "--seed apply to --kind timeline only");
-        goto out;
-    }
-    gp_target target;
-    if (gp_target_parse(&target, output, size, isatty(STDOUT_FILENO), err,
-                        sizeof err) != GP_OK) {
-        cli_fail(EXIT_INPUT, "%s", err);
-        goto out;
-    }
-    int recognized = plot_data_recognized(input);
-    if (kind == PLOT_TIMELINE && !recognized) {
-        /* A scenario: run it as `stalesim explain` does. */
-        if (have_exp || x || by || metric || nwhere) {
-            cli_fail(EXIT_INPUT, "--kind timeline of a scenario takes --stale, "
-                     "--rep and --set, not --x, --by, --where, --metric or "
-                     "--experiment");
-            goto out;
-        }
-        code = cli_load_scenario(&sc, input, &sets);
-        if (code != EXIT_OK) goto out;
-        int rc = story_capture(&story, &sc, (unsigned)stale, cause,
-                               (uint32_t)rep, err, sizeof err);
-        if (rc != STORY_OK) {
-            code = cli_fail(rc == STORY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
-                            "%s", err);
-            goto out;
-        }
-        code = draw(&target, NULL, &story);
-        goto out;
-    }
-    if (!recognized) {
-        FILE *f = fopen(input, "rb");
-        if (!f)
-            cli_fail(EXIT_INPUT, "%s: cannot open: %s", input, strerror(errno));
-        else
-            cli_fail(EXIT_INPUT, "%s: neither a results database nor a "
-                     "RUN.json (a scenario is plotted with --kind timeline)",
-                     input);
-        if (f) fclose(f);
-        goto out;
-    }
-    int rc = plot_data_load(&data, input, (int64_t)exp_id, err, sizeof err);
-    if (rc != PLOT_OK) {
-        code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
-                        err);
-        goto out;
-    }
-    if (kind == PLOT_TIMELINE) {
-        /* The first selected point of a database, rerun with its stored
-         * scenario. */
-        plot_selection sel;
-        if (x || metric) {
-            cli_fail(EXIT_INPUT, "--kind timeline takes --where to choose the "
-                     "point, not --x or --metric");
-            goto out;
-        }
-        rc = plot_select(&sel, &data, where, nwhere, "point", NULL, err,
+    int code = cli_load_scenario(&sc, a->input, &a->sets);
+    if (code == EXIT_OK) code = draw_story(a, &sc, t);
+    scenario_fini(&sc);
+    return code;
+}
+
+/* --kind timeline of a database: the first selected point, rerun with its
+ * stored scenario. */
+static int plot_timeline_point(const plot_args *a, const plot_data *data,
+                               const gp_target *t) {
+    if (a->x || a->metric || a->xscale || a->yscale)
+        return cli_fail(EXIT_INPUT, "--kind timeline takes --where to choose "
+                        "the point, not --x, --metric, --log or --linear");
+    plot_selection sel;
+    char err[2048];
+    int rc = plot_select(&sel, data, a->where, a->nwhere, "point", NULL, err,
                          sizeof err);
-        if (rc != PLOT_OK) {
-            code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
-                            "%s", err);
-            goto out;
-        }
-        size_t p = sel.point[0];
-        plot_selection_fini(&sel);
-        rc = plot_data_point_scenario(&data, p, &sc, err, sizeof err);
-        if (rc == PLOT_OK) {
-            int src = story_capture(&story, &sc, (unsigned)stale, cause,
-                                    (uint32_t)rep, err, sizeof err);
-            rc = src == STORY_OK       ? PLOT_OK
-                 : src == STORY_EINPUT ? PLOT_EINPUT
-                                       : PLOT_ERUNTIME;
-        }
-        if (rc != PLOT_OK) {
-            code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
-                            "%s", err);
-            goto out;
-        }
-        code = draw(&target, NULL, &story);
-        goto out;
-    }
-    const plot_data *drawn = &data;
+    if (rc != PLOT_OK) return plot_fail(rc, err);
+    size_t p = sel.point[0];
+    plot_selection_fini(&sel);
+    scenario sc;
+    memset(&sc, 0, sizeof sc);
+    rc = plot_data_point_scenario(data, p, &sc, err, sizeof err);
+    int code = rc == PLOT_OK ? draw_story(a, &sc, t) : plot_fail(rc, err);
+    scenario_fini(&sc);
+    return code;
+}
+
+/* The other kinds: a view of the data (per key family with --by family). */
+static int plot_data_view(const plot_args *a, plot_kind kind,
+                          const plot_data *data, const gp_target *t) {
+    plot_data fam;
+    plot_view *view = NULL;
+    char err[2048];
+    int code;
+    memset(&fam, 0, sizeof fam);
+    const plot_data *drawn = data;
     int family_where = 0; /* a --where on the by-family data's key */
-    for (size_t w = 0; w < nwhere; w++)
-        family_where |= strncmp(where[w], "family=", 7) == 0;
-    if ((by && strcmp(by, "family") == 0) || family_where) {
+    for (size_t w = 0; w < a->nwhere; w++)
+        family_where |= strncmp(a->where[w], "family=", 7) == 0;
+    if ((a->by && strcmp(a->by, "family") == 0) || family_where) {
         /* One curve (bar) per key family: the family tables' figures. */
-        rc = plot_data_by_family(&fam_data, &data, err, sizeof err);
+        int rc = plot_data_by_family(&fam, data, err, sizeof err);
         if (rc != PLOT_OK) {
-            code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
-                            "%s", err);
+            code = plot_fail(rc, err);
             goto out;
         }
-        drawn = &fam_data;
+        drawn = &fam;
     }
-    plot_request req = {kind, x, by, metric, where, nwhere};
-    rc = plot_view_create(&view, drawn, &req, err, sizeof err);
-    if (rc != PLOT_OK) {
-        code = cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
-                        err);
-        goto out;
-    }
-    code = draw(&target, view, NULL);
+    plot_request req = {kind, a->x, a->by, a->metric, a->where, a->nwhere};
+    int rc = plot_view_create(&view, drawn, &req, err, sizeof err);
+    if (rc == PLOT_OK)
+        rc = plot_view_scale(view, a->xscale, a->yscale, err, sizeof err);
+    code = rc == PLOT_OK ? draw(t, view, NULL) : plot_fail(rc, err);
 out:
     plot_view_destroy(view);
-    plot_data_fini(&fam_data);
+    plot_data_fini(&fam);
+    return code;
+}
+
+/* A database or RUN.json input: loaded, then the kind drawn from it. */
+static int plot_from_data(const plot_args *a, plot_kind kind,
+                          const gp_target *t) {
+    if (!plot_data_recognized(a->input)) {
+        FILE *f = fopen(a->input, "rb");
+        if (!f)
+            return cli_fail(EXIT_INPUT, "%s: cannot open: %s", a->input,
+                            strerror(errno));
+        fclose(f);
+        return cli_fail(EXIT_INPUT, "%s: neither a results database nor a "
+                        "RUN.json (a scenario is plotted with --kind "
+                        "timeline)", a->input);
+    }
+    plot_data data;
+    char err[2048];
+    memset(&data, 0, sizeof data);
+    int rc = plot_data_load(&data, a->input, (int64_t)a->exp_id, err,
+                            sizeof err);
+    int code;
+    if (rc != PLOT_OK) code = plot_fail(rc, err);
+    else if (kind == PLOT_TIMELINE) code = plot_timeline_point(a, &data, t);
+    else code = plot_data_view(a, kind, &data, t);
     plot_data_fini(&data);
-    scenario_fini(&sc);
-    cli_overrides_fini(&sets);
-    free(where);
+    return code;
+}
+
+/* After parsing: which kind, from what, to which target. */
+static int plot_run(plot_args *a) {
+    if (a->kind_name && strcmp(a->kind_name, "tornado") == 0)
+        return plot_tornado(a);
+    plot_kind kind;
+    if (!a->kind_name)
+        return cli_fail(EXIT_INPUT, "plot: --kind KIND is required (one of: "
+                        "%s, tornado)", plot_kind_list());
+    if (plot_kind_parse(a->kind_name, &kind) != 0)
+        return cli_fail(EXIT_INPUT, "--kind '%s': not a plot kind (one of: "
+                        "%s, tornado)", a->kind_name, plot_kind_list());
+    if (!a->input)
+        return cli_fail(EXIT_INPUT, "plot: what to plot? (stalesim plot "
+                        "DB|RUN.json --kind %s, or a scenario with --kind "
+                        "timeline)", a->kind_name);
+    if (kind != PLOT_TIMELINE &&
+        (a->have_stale || a->have_rep || a->cause >= 0 || a->sets.n > 0))
+        return cli_fail(EXIT_INPUT, "--stale, --rep, --cause, --set, --reps "
+                        "and --seed apply to --kind timeline only");
+    gp_target target;
+    int code = parse_target(a, &target);
+    if (code != EXIT_OK) return code;
+    if (kind == PLOT_TIMELINE && !plot_data_recognized(a->input))
+        return plot_timeline_scenario(a, &target);
+    return plot_from_data(a, kind, &target);
+}
+
+int cmd_plot(int argc, char **argv) {
+    plot_args a;
+    memset(&a, 0, sizeof a);
+    a.stale = 1;
+    a.cause = -1;
+    a.where = calloc((size_t)argc + 1, sizeof *a.where);
+    if (!a.where) return cli_fail(EXIT_RUNTIME, "out of memory");
+    int code = parse_args(&a, argc, argv);
+    if (code < 0) code = plot_run(&a);
+    cli_overrides_fini(&a.sets);
+    free(a.where);
     return code;
 }

@@ -136,13 +136,25 @@ static void context(const plot_view *v, char *buf, size_t len) {
     if (v->where[0]) sim_catf(buf, len, ", where %s", v->where);
 }
 
+/* The registry's label (every metric has one, with its unit). */
 static void metric_axis_label(char *buf, size_t len, int m) {
     const char *l = world_metric_label((world_metric)m);
     if (l)
         snprintf(buf, len, "%s", l);
     else
         snprintf(buf, len, "%s (per replication)",
-                 world_metric_name((world_metric)m));
+                 world_metric_brief((world_metric)m));
+}
+
+/* An axis's scale: as asked, else the metric's default from the registry
+ * (m < 0: no metric, the kind's own default). */
+static plot_scale scale_of(plot_scale asked, int m) {
+    if (asked != PLOT_SCALE_AUTO || m < 0) return asked;
+    switch (world_metric_scale((world_metric)m)) {
+    case WORLD_SCALE_LOG: return PLOT_SCALE_LOG;
+    case WORLD_SCALE_LINEAR: return PLOT_SCALE_LINEAR;
+    default: return PLOT_SCALE_AUTO;
+    }
 }
 
 /* Stale windows still open when the runs ended, from their mean count. */
@@ -214,6 +226,48 @@ static int build_figure(plot_view *v, char *err, size_t errlen) {
     f->ncauses = CAUSE_COUNT;
     f->cause = v->cause;
     f->single_run = !d->from_db;
+    return plot_view_scale(v, PLOT_SCALE_AUTO, PLOT_SCALE_AUTO, err, errlen);
+}
+
+/* --log / --linear against what the kind draws: causes has no scale to
+ * choose; vs's x must be numbers (and positive for --log). */
+static int check_scales(const plot_view *v, plot_scale x, plot_scale y,
+                        char *err, size_t errlen) {
+    if (v->kind == PLOT_CAUSES && (x || y)) {
+        sim_errf(err, errlen, "--log and --linear do not apply to --kind "
+                 "causes (its bars show shares when the totals span two "
+                 "decades)");
+        return PLOT_EINPUT;
+    }
+    if (v->kind != PLOT_VS || !x) return PLOT_OK;
+    const char *flag = x == PLOT_SCALE_LOG ? "--log" : "--linear";
+    const char *key = v->d->key[v->sel.x];
+    for (size_t k = 0; k < v->sel.ngroups; k++)
+        for (size_t i = 0; i < v->curve[k].n; i++) {
+            const plot_curve_pt *p = &v->curve[k].pt[i];
+            if (isnan(p->x)) {
+                sim_errf(err, errlen, "%s x: %s has names (%s), not numbers",
+                         flag, key, p->xtext);
+                return PLOT_EINPUT;
+            }
+            if (x == PLOT_SCALE_LOG && !(p->x > 0)) {
+                sim_errf(err, errlen, "--log x: %s has the value %s, not "
+                         "above 0", key, p->xtext);
+                return PLOT_EINPUT;
+            }
+        }
+    return PLOT_OK;
+}
+
+int plot_view_scale(plot_view *v, plot_scale x, plot_scale y, char *err,
+                    size_t errlen) {
+    int rc = check_scales(v, x, y, err, errlen);
+    if (rc != PLOT_OK) return rc;
+    v->fig.xscale = scale_of(x, v->kind == PLOT_TRADEOFF ? v->metric : -1);
+    v->fig.yscale = scale_of(y, v->kind == PLOT_VS ? v->metric
+                                : v->kind == PLOT_TRADEOFF
+                                    ? (int)M_STALE_READ_FRACTION
+                                    : -1);
     return PLOT_OK;
 }
 

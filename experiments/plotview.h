@@ -36,6 +36,15 @@ int plot_view_create(plot_view **out, const plot_data *d,
                      const plot_request *r, char *err, size_t errlen);
 void plot_view_destroy(plot_view *v);
 
+/* --log / --linear: the scales of x and y (plots/kinds.h says which axis
+ * is what per kind); AUTO keeps the default, which for a metric's axis is
+ * the registry's (models/measures.h).  PLOT_EINPUT with the message for a
+ * scale the kind has not (causes) or an axis cannot take (vs: --log x or
+ * --linear x of names, --log x of values <= 0); the view is unchanged
+ * then. */
+int plot_view_scale(plot_view *v, plot_scale x, plot_scale y, char *err,
+                    size_t errlen);
+
 /* The sentence under the plot in a report: what it shows, computed from the
  * same numbers (e.g. "The longest p99 stale window is 21.7s for ttl-only;
  * the shortest 1.95ms for cache-aside."). */

@@ -13,6 +13,7 @@
 #include "experiments/cli.h"
 #include "experiments/results.h"
 #include "experiments/shell.h"
+#include "models/world.h"
 #include "plots/format.h"
 #include "plots/gnuplot.h"
 #include "plots/tornado.h"
@@ -145,12 +146,19 @@ static int tornado_draw(const results_study *s, const gp_target *tg,
         if (isnan(base)) base = x->y_base;
         k++;
     }
-    snprintf(title, sizeof title, "Sensitivity of %s", metric);
+    /* In the registry's words: "stale-read fraction", not its name. */
+    const char *words = metric, *axis = NULL;
+    for (int m = 0; m < M_COUNT; m++)
+        if (strcmp(metric, world_metric_name((world_metric)m)) == 0) {
+            words = world_metric_brief((world_metric)m);
+            axis = world_metric_label((world_metric)m);
+        }
+    snprintf(title, sizeof title, "Sensitivity of the %s", words);
     const char *slash = strrchr(s->scenario_file, '/');
     snprintf(sub, sizeof sub, "%s; each input / and x %g",
              slash ? slash + 1 : s->scenario_file, factor);
-    plot_tornado pt = {title, sub, metric, is_fraction(metric), base, factor,
-                       bar, k};
+    plot_tornado pt = {title, sub,    words, is_fraction(metric), base,
+                       factor, bar, k, axis};
     gp *g;
     if (gp_open(&g, tg, err, sizeof err) != GP_OK)
         code = cli_fail(EXIT_RUNTIME, "%s", err);

@@ -174,14 +174,16 @@ static int draw_tornado(const sens_options *o, const oat_input *in, size_t n,
                  in[i].low, in[i].high);
         bar[i] = (plot_tornado_bar){label[i], in[i].y[0], in[i].y[2]};
     }
-    const char *metric = world_metric_name((world_metric)o->metric);
+    /* In the registry's words: "stale-read fraction", not its name. */
+    const char *metric = world_metric_brief((world_metric)o->metric);
     const char *slash = strrchr(o->scenario_file, '/');
     snprintf(sub, sizeof sub, "%s; each input / and x %g",
              slash ? slash + 1 : o->scenario_file, o->factor);
     char title[128];
-    snprintf(title, sizeof title, "Sensitivity of %s", metric);
-    plot_tornado t = {title, sub, metric, is_fraction(o->metric), base,
-                      o->factor, bar, n};
+    snprintf(title, sizeof title, "Sensitivity of the %s", metric);
+    plot_tornado t = {title,     sub, metric, is_fraction(o->metric), base,
+                      o->factor, bar, n,
+                      world_metric_label((world_metric)o->metric)};
     gp_target tg;
     gp *g = NULL;
     int code = EXIT_OK;
@@ -256,7 +258,8 @@ static void oat_json(FILE *out, const sens_options *o, const study *s,
 static void oat_text(FILE *out, const sens_options *o, const study *s,
                      const study_config *base, const oat_input *in, size_t n,
                      const oat_skip *skip, size_t nskip) {
-    const char *metric = world_metric_name((world_metric)o->metric);
+    /* In the registry's words: "stale-read fraction", not its name. */
+    const char *metric = world_metric_brief((world_metric)o->metric);
     char b[64], ci[64];
     double mean, h;
     study_stat(base, -1, (world_metric)o->metric, &mean, &h);
@@ -663,7 +666,8 @@ static void sobol_write(study *s, const sens_options *o, const sobol_est *e,
                 order[i] = order[j];
                 order[j] = t;
             }
-    const char *metric = world_metric_name((world_metric)o->metric);
+    /* In the registry's words: "stale-read fraction", not its name. */
+    const char *metric = world_metric_brief((world_metric)o->metric);
     uint64_t runs = (uint64_t)nu * study_base(s)->run.reps;
     fprintf(ts, "Sobol indices of %s over %zu inputs (%zu quasi-random rows "
             "x %zu configurations, %zu distinct, x %u replications = %llu "

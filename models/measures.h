@@ -6,78 +6,111 @@
  * docs from here.  Adding a metric is one line below plus its counter in
  * world.c (world_finish computes every metric of a replication).
  *
- * X(ID, name, unit, shown, label, brief, doc)
+ * X(ID, name, unit, shown, scale, label, brief, doc)
  *   ID     the constant is WORLD_M_<ID>
  *   name   the name in JSON, CSV and the results database (a column)
  *   unit   what one unit of the value is
  *   shown  WORLD_SHOWN_SHARE: a share shown as a percentage, higher is
  *          better (hit ratios); WORLD_SHOWN_NUMBER: significant digits
- *   label  a plot axis label, or NULL for "<name> (per replication)"
- *   brief  the name in a sentence, or NULL for the name itself
+ *   scale  a plot axis's default for it (stalesim plot --log/--linear
+ *          override): WORLD_SCALE_LOG for counts and fractions of failures
+ *          and anomalies, rare and compared by ratios (a linear axis
+ *          flattens the smaller curves onto zero); WORLD_SCALE_LINEAR for
+ *          shares of success (hit ratios); WORLD_SCALE_AUTO (log when the
+ *          values drawn span two decades) for rates and volumes
+ *   label  its plot axis label, with the unit ("... per replication")
+ *   brief  its name in a sentence and a plot title ("stale reads")
  *   doc    what it counts, one line (docs/output.md) */
 #ifndef STALESIM_MODELS_MEASURES_H
 #define STALESIM_MODELS_MEASURES_H
 
 enum { WORLD_SHOWN_NUMBER, WORLD_SHOWN_SHARE };
+enum { WORLD_SCALE_AUTO, WORLD_SCALE_LOG, WORLD_SCALE_LINEAR };
 
 #define WORLD_METRICS(X)                                                      \
     X(STALE_READ_FRACTION, "stale_read_fraction", "fraction of reads",        \
-      WORLD_SHOWN_NUMBER, "stale-read fraction (of all reads)",               \
-      "stale-read fraction", "stale reads / all reads (after warm-up)")       \
+      WORLD_SHOWN_NUMBER, WORLD_SCALE_LOG,                                    \
+      "stale-read fraction (of all reads)", "stale-read fraction",            \
+      "stale reads / all reads (after warm-up)")                              \
     X(HIT_RATIO, "hit_ratio", "fraction of reads", WORLD_SHOWN_SHARE,         \
-      "hit ratio (reads answered by a cache)", "hit ratio",                   \
-      "reads answered by a cache copy / all reads")                           \
+      WORLD_SCALE_LINEAR, "hit ratio (reads answered by a cache)",            \
+      "hit ratio", "reads answered by a cache copy / all reads")              \
     X(DB_READS_PER_S, "db_reads_per_s", "1/s", WORLD_SHOWN_NUMBER,            \
-      "DB reads/s", "DB reads/s", "DB read operations per second")            \
+      WORLD_SCALE_AUTO, "DB reads/s", "DB reads/s",                           \
+      "DB read operations per second")                                        \
     X(DB_WRITES_PER_S, "db_writes_per_s", "1/s", WORLD_SHOWN_NUMBER,          \
-      "DB writes/s", "DB writes/s", "DB commits per second")                  \
-    X(READS, "reads", "reads", WORLD_SHOWN_NUMBER, NULL, NULL,                \
-      "reads answered")                                                       \
-    X(WRITES, "writes", "writes", WORLD_SHOWN_NUMBER, NULL, NULL,             \
-      "writes issued")                                                        \
-    X(STALE_READS, "stale_reads", "reads", WORLD_SHOWN_NUMBER, NULL, NULL,    \
+      WORLD_SCALE_AUTO, "DB writes/s", "DB writes/s",                         \
+      "DB commits per second")                                                \
+    X(READS, "reads", "reads", WORLD_SHOWN_NUMBER, WORLD_SCALE_AUTO,          \
+      "reads per replication", "reads", "reads answered")                     \
+    X(WRITES, "writes", "writes", WORLD_SHOWN_NUMBER, WORLD_SCALE_AUTO,       \
+      "writes per replication", "writes", "writes issued")                    \
+    X(STALE_READS, "stale_reads", "reads", WORLD_SHOWN_NUMBER,                \
+      WORLD_SCALE_LOG, "stale reads per replication", "stale reads",          \
       "reads that returned a superseded version")                             \
     X(CONCURRENT_READS, "concurrent_reads", "reads", WORLD_SHOWN_NUMBER,      \
-      NULL, NULL, "reads superseded only while in flight (not stale)")        \
-    X(STALE_WINDOWS, "stale_windows", "windows", WORLD_SHOWN_NUMBER, NULL,    \
-      NULL, "stale windows that closed")                                      \
+      WORLD_SCALE_LOG, "reads superseded in flight, per replication",         \
+      "concurrent reads",                                                     \
+      "reads superseded only while in flight (not stale)")                    \
+    X(STALE_WINDOWS, "stale_windows", "windows", WORLD_SHOWN_NUMBER,          \
+      WORLD_SCALE_LOG, "closed stale windows per replication",                \
+      "stale windows", "stale windows that closed")                           \
     X(CENSORED_WINDOWS, "censored_windows", "windows", WORLD_SHOWN_NUMBER,    \
-      NULL, NULL, "stale windows still open at the end")                      \
+      WORLD_SCALE_LOG, "stale windows open at the end, per replication",      \
+      "open stale windows", "stale windows still open at the end")            \
     X(INVALIDATIONS, "invalidations", "invalidations", WORLD_SHOWN_NUMBER,    \
-      NULL, NULL, "invalidations issued after commits")                       \
+      WORLD_SCALE_AUTO, "invalidations per replication", "invalidations",     \
+      "invalidations issued after commits")                                   \
     X(INVALIDATIONS_FAILED, "invalidations_failed", "invalidations",          \
-      WORLD_SHOWN_NUMBER, NULL, NULL, "invalidations that never took effect") \
+      WORLD_SHOWN_NUMBER, WORLD_SCALE_LOG,                                    \
+      "failed invalidations per replication", "failed invalidations",         \
+      "invalidations that never took effect")                                 \
     X(INVALIDATIONS_TIMED_OUT, "invalidations_timed_out", "invalidations",    \
-      WORLD_SHOWN_NUMBER, NULL, NULL, "invalidations whose caller timed out") \
-    X(WRITER_CRASHES, "writer_crashes", "writers", WORLD_SHOWN_NUMBER, NULL,  \
-      NULL, "writers that died between commit and invalidation")              \
-    X(RYW_VIOLATIONS, "ryw_violations", "reads", WORLD_SHOWN_NUMBER, NULL,    \
-      NULL, "reads older than the client's own acknowledged write")           \
-    X(LOST_WRITES, "lost_writes", "writes", WORLD_SHOWN_NUMBER, NULL, NULL,   \
+      WORLD_SHOWN_NUMBER, WORLD_SCALE_LOG,                                    \
+      "timed-out invalidations per replication", "timed-out invalidations",   \
+      "invalidations whose caller timed out")                                 \
+    X(WRITER_CRASHES, "writer_crashes", "writers", WORLD_SHOWN_NUMBER,        \
+      WORLD_SCALE_LOG, "writer crashes per replication", "writer crashes",    \
+      "writers that died between commit and invalidation")                    \
+    X(RYW_VIOLATIONS, "ryw_violations", "reads", WORLD_SHOWN_NUMBER,          \
+      WORLD_SCALE_LOG, "read-your-writes violations per replication",         \
+      "read-your-writes violations",                                          \
+      "reads older than the client's own acknowledged write")                 \
+    X(LOST_WRITES, "lost_writes", "writes", WORLD_SHOWN_NUMBER,               \
+      WORLD_SCALE_LOG, "lost writes per replication", "lost writes",          \
       "acknowledged writes never made durable")                               \
-    X(INSTANCE_DISAGREEMENT, "instance_disagreement", "fraction of samples",  \
-      WORLD_SHOWN_NUMBER, "instance disagreement (fraction)", NULL,           \
+    X(INSTANCE_DISAGREEMENT, "instance_disagreement",                         \
+      "fraction of samples", WORLD_SHOWN_NUMBER, WORLD_SCALE_LOG,             \
+      "instance disagreement (fraction)", "instance disagreement",            \
       "fraction of sampled (key, time) points where instances disagree")      \
     X(OVER_MAX_STALENESS_FRACTION, "over_max_staleness_fraction",             \
-      "fraction of reads", WORLD_SHOWN_NUMBER,                                \
-      "reads staler than the contract bound (fraction)", NULL,                \
+      "fraction of reads", WORLD_SHOWN_NUMBER, WORLD_SCALE_LOG,               \
+      "reads staler than the contract bound (fraction)",                      \
+      "over-bound read fraction",                                             \
       "reads staler than [contract] max_staleness / all reads")               \
     X(LOCAL_HIT_RATIO, "local_hit_ratio", "fraction of reads",                \
-      WORLD_SHOWN_SHARE, "local hit ratio", NULL,                             \
+      WORLD_SHOWN_SHARE, WORLD_SCALE_LINEAR,                                  \
+      "local hit ratio (reads answered by a local cache)",                    \
+      "local hit ratio",                                                      \
       "reads answered by an instance's local cache / all reads")              \
-    X(CACHE_CRASHES, "cache_crashes", "crashes", WORLD_SHOWN_NUMBER, NULL,    \
-      NULL, "write-behind cache node crashes")                                \
-    X(FAILED_READS, "failed_reads", "reads", WORLD_SHOWN_NUMBER, NULL, NULL,  \
+    X(CACHE_CRASHES, "cache_crashes", "crashes", WORLD_SHOWN_NUMBER,          \
+      WORLD_SCALE_LOG, "cache node crashes per replication",                  \
+      "cache crashes", "write-behind cache node crashes")                     \
+    X(FAILED_READS, "failed_reads", "reads", WORLD_SHOWN_NUMBER,              \
+      WORLD_SCALE_LOG, "failed reads per replication", "failed reads",        \
       "reads that ended with an error (cache outage with outage_fallback = "  \
       "fail)")                                                                \
     X(CACHE_OPS_PER_S, "cache_ops_per_s", "1/s", WORLD_SHOWN_NUMBER,          \
-      "cache operations/s", "cache operations/s",                             \
+      WORLD_SCALE_AUTO, "cache operations/s", "cache operations/s",           \
       "shared-cache operations per second: GETs, SETs (fills, updates, "      \
       "refreshes, write-behind commits) and DELs, failed ones included")      \
-    X(EVICTIONS, "evictions", "entries", WORLD_SHOWN_NUMBER, NULL, NULL,      \
+    X(EVICTIONS, "evictions", "entries", WORLD_SHOWN_NUMBER,                  \
+      WORLD_SCALE_AUTO, "evictions per replication", "evictions",             \
       "live entries the shared cache evicted to make room ([cache] "          \
       "capacity)")                                                            \
-    X(OOM_ERRORS, "oom_errors", "SETs", WORLD_SHOWN_NUMBER, NULL, NULL,       \
+    X(OOM_ERRORS, "oom_errors", "SETs", WORLD_SHOWN_NUMBER,                   \
+      WORLD_SCALE_LOG, "SETs refused by a full cache, per replication",       \
+      "refused SETs",                                                         \
       "SETs a full shared cache refused (eviction = noeviction, or "          \
       "volatile-ttl with no key to evict): the old value stays")
 

@@ -36,10 +36,10 @@ static void invalidation_result(world *w, uint32_t key, uint32_t version,
 
 static const struct {
     const char *name, *unit, *label, *brief, *doc;
-    int shown;
+    int shown, scale;
 } metric_info[M_COUNT] = {
-#define WORLD_METRIC_INFO(id, name, unit, shown, label, brief, doc)           \
-    {name, unit, label, brief, doc, shown},
+#define WORLD_METRIC_INFO(id, name, unit, shown, scale, label, brief, doc)    \
+    {name, unit, label, brief, doc, shown, scale},
     WORLD_METRICS(WORLD_METRIC_INFO)
 #undef WORLD_METRIC_INFO
 };
@@ -76,6 +76,7 @@ const char *world_metric_brief(world_metric m) {
     return metric_info[m].brief ? metric_info[m].brief : metric_info[m].name;
 }
 int world_metric_shown(world_metric m) { return metric_info[m].shown; }
+int world_metric_scale(world_metric m) { return metric_info[m].scale; }
 const char *world_dist_name(world_dist d) { return dist_info[d].name; }
 const char *world_dist_doc(world_dist d) { return dist_info[d].doc; }
 

@@ -98,6 +98,8 @@ const char *world_metric_label(world_metric m);
 const char *world_metric_brief(world_metric m);
 /* WORLD_SHOWN_SHARE or WORLD_SHOWN_NUMBER. */
 int world_metric_shown(world_metric m);
+/* A plot axis's default: WORLD_SCALE_AUTO, _LOG or _LINEAR. */
+int world_metric_scale(world_metric m);
 
 #define WORLD_ENUM_DIST(id, ...) D_##id,
 typedef enum world_dist {

@@ -145,6 +145,8 @@ int gp_find_program(const char *name, char *found, size_t foundlen) {
 
 int gp_is_text(const gp *g) { return g->t->format == GP_DUMB; }
 
+const gp_target *gp_target_of(const gp *g) { return g->t; }
+
 /* ---- writing ------------------------------------------------------------------- */
 
 /* ---- the guard: nothing but inert text reaches gnuplot ---------------------- */

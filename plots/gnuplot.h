@@ -81,6 +81,9 @@ int gp_open(gp **out, const gp_target *t, char *err, size_t errlen);
 /* 1 when drawing with the dumb (text) terminal. */
 int gp_is_text(const gp *g);
 
+/* The target g draws to (its size, for layout). */
+const gp_target *gp_target_of(const gp *g);
+
 /* Sends formatted text.  Returns 0, or -1 after the first failed write (the
  * error is kept and reported by gp_close; later calls do nothing). */
 int gp_printf(gp *g, const char *fmt, ...)

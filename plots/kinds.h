@@ -44,6 +44,16 @@ const char *plot_kind_name(plot_kind k);
 /* "window-cdf, age-hist, vs, tradeoff, causes, timeline" */
 const char *plot_kind_list(void);
 
+/* How an axis is scaled.  AUTO: logarithmic when the values drawn span two
+ * decades or more and are positive (decided from the data).  LOG: always,
+ * values <= 0 drawn on the bottom edge (linear if none is positive).
+ * LINEAR: always.  What each kind's x and y are: plot_figure. */
+typedef enum plot_scale {
+    PLOT_SCALE_AUTO = 0,
+    PLOT_SCALE_LINEAR,
+    PLOT_SCALE_LOG
+} plot_scale;
+
 /* One point of a vs or tradeoff curve: a value of the varied key and the
  * means (with 95% half-widths, NaN when unknown) at it. */
 typedef struct plot_curve_pt {
@@ -85,6 +95,15 @@ typedef struct plot_figure {
     size_t ncauses;           /* causes: the cause names, in order */
     const char *const *cause;
     int single_run;           /* causes: from one run's summary (RUN.json) */
+    /* The scales (AUTO: see plot_scale).
+     *   window-cdf  x: the duration; y: AUTO and LOG draw the share of
+     *               windows longer than x on a log axis (the tail: p99.9
+     *               is where a curve crosses 0.1%), LINEAR the CDF;
+     *   age-hist    x: the age; y: the share per bin (AUTO is linear);
+     *   vs          x: the varied key (numbers only); y: the metric;
+     *   tradeoff    x: the cost metric; y: the stale-read fraction;
+     *   causes      neither (bars of shares when totals span decades). */
+    plot_scale xscale, yscale;
 } plot_figure;
 
 /* Sends the whole plot to gnuplot.  Returns 0, or -1 if a write failed (gp

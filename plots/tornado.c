@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "plots/format.h"
+#include "plots/layout.h"
 
 /* A value on the axis: percent for fractions. */
 static double axis(const plot_tornado *t, double y) {
@@ -12,16 +13,15 @@ static double axis(const plot_tornado *t, double y) {
 }
 
 int plot_tornado_draw(gp *g, const plot_tornado *t) {
-    char q[1200], f[64];
+    char q[1200], f[300];
     size_t n = t->n;
-    gp_quote_lines(q, sizeof q, t->title, t->subtitle ? t->subtitle : "",
-                   gp_is_text(g));
-    gp_printf(g, "set title %s%s\n", q, gp_is_text(g) ? "" : " font ',13'");
+    plot_title(g, t->title, t->subtitle);
     gp_printf(g, "set grid xtics lc rgb '#d8d8d8' lw 1 dt 1\n"
                  "set border 3 lw 1\nset tics nomirror out\n"
                  "set key below nobox\nset bmargin 5\n"
                  "set style fill solid 0.85 border -1\n");
-    snprintf(f, sizeof f, "%s%s", t->metric, t->percent ? " (%)" : "");
+    snprintf(f, sizeof f, "%s%s", t->axis ? t->axis : t->metric,
+             t->percent ? ", in %" : "");
     gp_printf(g, "set xlabel %s\n", gp_quote(q, sizeof q, f));
     /* Largest on top: bar i at height n-1-i, labelled by its input. */
     gp_printf(g, "set yrange [-0.7:%g]\nset ytics (", (double)n - 0.3);

@@ -21,12 +21,13 @@ typedef struct plot_tornado_bar {
 typedef struct plot_tornado {
     const char *title;    /* first title line */
     const char *subtitle; /* second title line ("" for none) */
-    const char *metric;   /* the x axis: the metric's name */
+    const char *metric;   /* the metric in words ("stale-read fraction") */
     int percent;          /* the metric is a fraction: axis in percent */
     double base;          /* the metric at the base scenario */
     double factor;        /* the scale factor, for the key ("/ 2", "x 2") */
     const plot_tornado_bar *bar; /* largest effect first */
     size_t n;             /* >= 1 */
+    const char *axis;     /* the x axis label, with its unit; NULL: metric */
 } plot_tornado;
 
 /* Sends the plot.  Returns 0, or -1 if a write failed (gp keeps the error;
@@ -34,7 +35,7 @@ typedef struct plot_tornado {
 int plot_tornado_draw(gp *g, const plot_tornado *t);
 
 /* The sentence under the plot: which input moves the metric most and by
- * how much ("faults.del_fail moves stale_read_fraction most: 0.0021% to
+ * how much ("faults.del_fail moves stale-read fraction most: 0.0021% to
  * 0.0087% around 0.0043%."). */
 void plot_tornado_describe(const plot_tornado *t, char *buf, size_t len);
 

@@ -49,7 +49,24 @@ static void test_registries(void) {
     EXPECT(world_metric_shown(M_HIT_RATIO) == WORLD_SHOWN_SHARE &&
            world_metric_shown(M_READS) == WORLD_SHOWN_NUMBER, "shown");
     EXPECT(strcmp(world_metric_brief(M_READS), "reads") == 0 &&
-           world_metric_label(M_READS) == NULL, "defaults of reads");
+           strcmp(world_metric_label(M_READS), "reads per replication") == 0,
+           "label and brief of reads");
+    /* Plots show labels and briefs, never the raw name: every metric has
+     * both, in words, and a default axis scale. */
+    for (int m = 0; m < M_COUNT; m++) {
+        const char *l = world_metric_label((world_metric)m);
+        const char *b = world_metric_brief((world_metric)m);
+        int sc = world_metric_scale((world_metric)m);
+        EXPECT(l && b && !strchr(l, '_') && !strchr(b, '_') &&
+                   (sc == WORLD_SCALE_AUTO || sc == WORLD_SCALE_LOG ||
+                    sc == WORLD_SCALE_LINEAR),
+               "metric %s: label [%s] brief [%s] scale %d",
+               world_metric_name((world_metric)m), l ? l : "(none)",
+               b ? b : "(none)", sc);
+    }
+    EXPECT(world_metric_scale(M_STALE_READ_FRACTION) == WORLD_SCALE_LOG &&
+               world_metric_scale(M_HIT_RATIO) == WORLD_SCALE_LINEAR,
+           "default scales");
     for (int d = 0; d < D_COUNT; d++) {
         EXPECT(world_dist_name((world_dist)d)[0] &&
                world_dist_doc((world_dist)d)[0], "distribution %d", d);
