@@ -18,7 +18,7 @@
 
 #include "plots/gnuplot.h"
 
-#define PLOT_CELL_W 7.5   /* px per character, cairo terminals, Sans 11 */
+#define PLOT_CELL_W 8.5   /* px per character, cairo terminals, Sans 11 */
 #define PLOT_CELL_H 17.0  /* px per text line */
 #define PLOT_TITLE_SCALE 1.2 /* the title's font (13) against the body's */
 #define PLOT_MARGIN_COLS 14.0 /* y tics and label, right edge */

@@ -129,6 +129,18 @@ static void story_blocks(const plot_story *s, gp *g, double top) {
     gp_block_end(g);
 }
 
+/* The graph's width in characters: the canvas less the lane names on the
+ * left (the y tics) and a little on the right. */
+static double graph_cols(const plot_story *s, const plot_cells *c) {
+    size_t left = strlen("other clients");
+    for (int i = 0; i < s->nservers; i++)
+        if (strlen(s->server[i]) > left) left = strlen(s->server[i]);
+    for (int i = 0; i < s->nclients; i++)
+        if (strlen(s->client[i]) > left) left = strlen(s->client[i]);
+    double cols = c->cols - (double)left - 6;
+    return cols > 10 ? cols : 10;
+}
+
 int plot_story_draw(const plot_story *s, gp *g) {
     unsigned n = s->n;
     double top = s->client0 + s->nclients - 1 + s->others + 0.9;
@@ -139,7 +151,8 @@ int plot_story_draw(const plot_story *s, gp *g) {
     char qx[200];
     gp_printf(g, "set xlabel %s\nset ylabel ''\n",
               gp_quote(qx, sizeof qx, s->xlabel));
-    double room = right_room(s, g, c.plot_cols);
+    double cols = graph_cols(s, &c);
+    double room = right_room(s, g, cols);
     gp_printf(g, "set xrange [-0.7:%.3f]\nset yrange [-0.6:%.3f]\n",
               (double)n - 0.3 + room, top + 0.5);
     gp_printf(g, "set grid noxtics ytics\nset border 1\n"
@@ -150,7 +163,7 @@ int plot_story_draw(const plot_story *s, gp *g) {
     if (gp_is_text(g)) gp_printf(g, "unset grid\n");
     else gp_printf(g, "set key reverse Left samplen 1.5 width -2\n");
     lane_tics(s, g);
-    time_tics(s, g, c.plot_cols / ((double)n + 0.4 + room));
+    time_tics(s, g, cols / ((double)n + 0.4 + room));
     story_blocks(s, g, top);
     char wtitle[300];
     gp_quote(wtitle, sizeof wtitle, s->window);
