@@ -91,7 +91,7 @@ static int parse_flags(int argc, char **argv, flags *fl, cli_overrides *sets) {
             char *end;
             fl->scale = strtod(v, &end);
             if (end == v || *end || !(fl->scale > 0) || fl->scale > 1e6) {
-                cli_fail(EXIT_INPUT, "--scale: '%s' is not a factor > 0", v);
+                cli_fail(CLI_EXIT_INPUT, "--scale: '%s' is not a factor > 0", v);
                 return -1;
             }
             break;
@@ -105,7 +105,7 @@ static int parse_flags(int argc, char **argv, flags *fl, cli_overrides *sets) {
         }
     }
     if (!fl->file) {
-        cli_fail(EXIT_INPUT, "emulate: a scenario file is needed "
+        cli_fail(CLI_EXIT_INPUT, "emulate: a scenario file is needed "
                              "(stalesim emulate --help)");
         return -1;
     }
@@ -120,11 +120,11 @@ static int adjust(scenario *sc, const flags *fl, const cli_overrides *sets) {
     for (int i = 0; sets && i < sets->n; i++)
         if (strncmp(sets->item[i].text, "run.reps=", 9) == 0) reps_given = 1;
     if (!reps_given && scenario_set(sc, "run.reps=1", err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     if (fl->duration) {
         snprintf(set, sizeof set, "run.duration=%s", fl->duration);
         if (scenario_set(sc, set, err, sizeof err) != 0)
-            return cli_fail(EXIT_INPUT, "--duration: '%s': %s", fl->duration,
+            return cli_fail(CLI_EXIT_INPUT, "--duration: '%s': %s", fl->duration,
                             strstr(err, "': ") ? strstr(err, "': ") + 3 : err);
     }
     if (fl->scale > 0) {
@@ -134,13 +134,13 @@ static int adjust(scenario *sc, const flags *fl, const cli_overrides *sets) {
         snprintf(set, sizeof set, "workload.writes=%.17g/s",
                  sc->workload.writes * fl->scale);
         bad = bad || scenario_set(sc, set, err, sizeof err) != 0;
-        if (bad) return cli_fail(EXIT_INPUT, "--scale: %s", err);
+        if (bad) return cli_fail(CLI_EXIT_INPUT, "--scale: %s", err);
     }
     if (scenario_validate(sc, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     if (emu_check_scenario(sc, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s: %s", sc->path, err);
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_INPUT, "%s: %s", sc->path, err);
+    return CLI_EXIT_OK;
 }
 
 /* The measured latencies as output.c prints them. */
@@ -171,14 +171,14 @@ static int start_servers(const scenario *sc, const flags *fl,
                            : EMU_MAX_THREADS;
     *servers = emu_servers_start(!fl->redis, !fl->postgres, threads, err,
                                  sizeof err);
-    if (!*servers) return cli_fail(EXIT_RUNTIME, "%s", err);
+    if (!*servers) return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     if (!fl->redis)
         snprintf(target->redis, sizeof target->redis, "unix:%s",
                  emu_servers_redis_socket(*servers));
     if (!fl->postgres)
         snprintf(target->pg, sizeof target->pg, "%s",
                  emu_servers_pg_conninfo(*servers));
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The run's summary (or --validate's comparison) on stdout, with its notes. */
@@ -186,23 +186,23 @@ static int print_result(const scenario *sc, const flags *fl,
                         output_format format, emu_result *res) {
     char err[1024];
     attach_measured(res);
-    if (res->clock_conflicts && format == FORMAT_TEXT)
+    if (res->clock_conflicts && format == OUTPUT_FORMAT_TEXT)
         fprintf(stderr, "stalesim: note: %llu facts the clocks could not "
                         "order (see docs/emulate.md)\n",
                 (unsigned long long)res->clock_conflicts);
     if (fl->validate) {
         if (emu_validate(sc, res, format, stdout, err, sizeof err) != 0)
-            return cli_fail(EXIT_RUNTIME, "--validate: %s", err);
+            return cli_fail(CLI_EXIT_RUNTIME, "--validate: %s", err);
     } else if (output_summary(stdout, format, sc, res->sum) != 0) {
-        return cli_fail(EXIT_RUNTIME, "writing the results: %s",
+        return cli_fail(CLI_EXIT_RUNTIME, "writing the results: %s",
                         strerror(errno));
     }
-    if (res->late_starts && format == FORMAT_TEXT)
+    if (res->late_starts && format == OUTPUT_FORMAT_TEXT)
         printf("%llu requests started more than 1 ms after their arrival "
                "(%llu client threads)\n",
                (unsigned long long)res->late_starts,
                (unsigned long long)res->threads);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 int cmd_emulate(int argc, char **argv) {
@@ -221,29 +221,29 @@ int cmd_emulate(int argc, char **argv) {
     int caught = 0;
     int code = parse_flags(argc, argv, &fl, &sets);
     if (code != 0) {
-        code = code > 0 ? EXIT_OK : EXIT_INPUT;
+        code = code > 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
         goto out;
     }
     output_format format;
     if (output_parse_format(fl.format, &format) != 0) {
-        code = cli_fail(EXIT_INPUT, "--format: '%s' is not text, json or csv",
+        code = cli_fail(CLI_EXIT_INPUT, "--format: '%s' is not text, json or csv",
                         fl.format);
         goto out;
     }
     emu_options opt;
     memset(&opt, 0, sizeof opt);
     if (fl.redis && emu_parse_redis(fl.redis, &opt.target, err, sizeof err)) {
-        code = cli_fail(EXIT_INPUT, "%s", err);
+        code = cli_fail(CLI_EXIT_INPUT, "%s", err);
         goto out;
     }
     if (fl.postgres) snprintf(opt.target.pg, sizeof opt.target.pg, "%s", fl.postgres);
     code = cli_load_scenario(&sc, fl.file, &sets);
-    if (code != EXIT_OK) goto out;
-    if ((code = adjust(&sc, &fl, &sets)) != EXIT_OK) goto out;
+    if (code != CLI_EXIT_OK) goto out;
+    if ((code = adjust(&sc, &fl, &sets)) != CLI_EXIT_OK) goto out;
     /* Written under a temporary name, renamed only once whole. */
     char why[256];
     if (fl.history &&
-        (code = cli_open_output(&histf, "--history", fl.history)) != EXIT_OK)
+        (code = cli_open_output(&histf, "--history", fl.history)) != CLI_EXIT_OK)
         goto out;
     hist = histf.f;
     stop_flag = 0;
@@ -253,9 +253,9 @@ int cmd_emulate(int argc, char **argv) {
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     caught = 1;
-    code = EXIT_RUNTIME;
+    code = CLI_EXIT_RUNTIME;
     if ((!fl.redis || !fl.postgres) &&
-        start_servers(&sc, &fl, &opt.target, &servers) != EXIT_OK)
+        start_servers(&sc, &fl, &opt.target, &servers) != CLI_EXIT_OK)
         goto out;
     opt.real_latency = fl.real_latency;
     opt.progress = isatty(STDERR_FILENO) ? stderr : NULL;
@@ -265,18 +265,18 @@ int cmd_emulate(int argc, char **argv) {
     emu_servers_stop(servers); /* before printing: nothing left running */
     servers = NULL;
     if (rc > 0 || stop_flag) {
-        cli_fail(EXIT_RUNTIME, "interrupted; the private servers are stopped "
+        cli_fail(CLI_EXIT_RUNTIME, "interrupted; the private servers are stopped "
                                "and removed");
         goto out;
     }
     if (rc < 0) {
-        cli_fail(EXIT_RUNTIME, "%s", err);
+        cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         goto out;
     }
     if (hist) {
         hist = NULL;
         if (sim_outfile_commit(&histf, why, sizeof why) != 0) {
-            cli_fail(EXIT_RUNTIME, "--history: writing '%s' failed: %s",
+            cli_fail(CLI_EXIT_RUNTIME, "--history: writing '%s' failed: %s",
                      fl.history, why);
             goto out;
         }

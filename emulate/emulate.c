@@ -190,9 +190,9 @@ static emu_result *result_create(const scenario *sc) {
     s->seed = sc->run.seed;
     s->warmup = sc->run.warmup;
     s->source = "emulation";
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         if (!(s->value[m] = calloc(s->reps, sizeof(double)))) goto oom;
-    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&s->dist[d]);
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&s->dist[d]);
     for (int k = 0; k < EMU_OP_COUNT; k++)
         for (int p = 0; p < EMU_PART_COUNT; p++)
             sim_hist_init(&r->latency[k][p]);

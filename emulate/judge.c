@@ -168,7 +168,7 @@ static void hist_print(FILE *h, const hist_line *l) {
         fprintf(h, "\"complete_ns\": %lld, \"status\": \"ok\", \"from\": "
                    "\"%s\", \"verdict\": \"%s\"",
                 (long long)x->t, x->arg ? "cache" : "db", verdicts[l->verdict]);
-        if (l->verdict == VERDICT_STALE)
+        if (l->verdict == ORACLE_VERDICT_STALE)
             fprintf(h, ", \"cause\": \"%s\"",
                     oracle_cause_name((oracle_cause)l->cause));
         fputs("}\n", h);
@@ -259,7 +259,7 @@ static void judge_read(judging *j, const emu_fact *x) {
     int b = j->batches ? batch_of(j, x->t2) : -1;
     if (b >= 0) {
         j->r->batch_reads[b]++;
-        j->r->batch_stale[b] += v.kind == VERDICT_STALE;
+        j->r->batch_stale[b] += v.kind == ORACLE_VERDICT_STALE;
         j->r->batch_hits[b] += copy == ORACLE_CACHE;
     }
 }
@@ -286,7 +286,7 @@ static void judge_fact(judging *j, const emu_fact *x) {
         oracle_copy_fill_from(o, x->key, ORACLE_CACHE, x->version, x->t,
                               x->t2 > x->t ? x->t2 : x->t + 1,
                               (oracle_set_kind)x->arg, ORACLE_SOURCE);
-        if (x->arg == SET_UPDATE) lag(j, x);
+        if (x->arg == ORACLE_SET_UPDATE) lag(j, x);
         break;
     case FACT_DB_READ: {
         if (x->t >= j->sh->sc->run.warmup && x->t < j->sh->end)
@@ -368,18 +368,18 @@ int emu_judge(emu_shared *sh, emu_result *r, uint32_t rep, FILE *history,
         j.wc.cache_ops += w->cache_ops;
     }
     const oracle_counts *oc = oracle_get_counts(j.o);
-    double m[M_COUNT];
+    double m[WORLD_METRIC_COUNT];
     double span = sim_time_to_s(sh->end - sc->run.warmup);
     world_fill_metrics(oc, &j.wc, span > 0 ? span : 1e-9, 0, m);
     run_summary *s = r->sum;
-    for (int k = 0; k < M_COUNT; k++) s->value[k][rep] = m[k];
-    sim_hist_merge(&s->dist[D_STALE_AGE], oracle_stale_age(j.o));
-    sim_hist_merge(&s->dist[D_STALE_WINDOW], oracle_stale_window(j.o));
-    sim_hist_merge(&s->dist[D_INVALIDATION_LAG], &j.invalidation_lag);
-    sim_hist_merge(&s->dist[D_READ_LATENCY], &j.read_latency);
-    sim_hist_merge(&s->dist[D_CONVERGENCE], oracle_convergence(j.o));
-    sim_hist_merge(&s->dist[D_VALUE_AGE], oracle_value_age(j.o));
-    for (int k = 0; k < CAUSE_COUNT; k++) s->causes[k] += oc->stale_by_cause[k];
+    for (int k = 0; k < WORLD_METRIC_COUNT; k++) s->value[k][rep] = m[k];
+    sim_hist_merge(&s->dist[WORLD_DIST_STALE_AGE], oracle_stale_age(j.o));
+    sim_hist_merge(&s->dist[WORLD_DIST_STALE_WINDOW], oracle_stale_window(j.o));
+    sim_hist_merge(&s->dist[WORLD_DIST_INVALIDATION_LAG], &j.invalidation_lag);
+    sim_hist_merge(&s->dist[WORLD_DIST_READ_LATENCY], &j.read_latency);
+    sim_hist_merge(&s->dist[WORLD_DIST_CONVERGENCE], oracle_convergence(j.o));
+    sim_hist_merge(&s->dist[WORLD_DIST_VALUE_AGE], oracle_value_age(j.o));
+    for (int k = 0; k < ORACLE_CAUSE_COUNT; k++) s->causes[k] += oc->stale_by_cause[k];
     s->events += sh->serial;
     oracle_destroy(j.o);
     commits_fini(&c);

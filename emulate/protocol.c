@@ -285,7 +285,7 @@ static void serve_read(emu_worker *w, const workload_op *op, uint64_t serial) {
         if (stored)
             fact(w, FACT_SET, effect - sh->t0,
                  ttl_ns ? effect - sh->t0 + ttl_ns : SIM_TIME_MAX, op, serial,
-                 version, SET_FILL);
+                 version, ORACLE_SET_FILL);
         respond(w, EMU_SET);
     }
     if (read_through) end_load(w, op->key, stored, version);
@@ -310,7 +310,7 @@ static int send_del(emu_worker *w, const workload_op *op, uint64_t serial,
 }
 
 void emu_send_late_del(emu_worker *w, const emu_late_del *d) {
-    workload_op op = {0, OP_WRITE, d->key, 0};
+    workload_op op = {0, WORKLOAD_WRITE, d->key, 0};
     int64_t effect;
     if (emu_cache_del(w->conn, d->key, &effect, w->err, sizeof w->err) != 0) {
         fail(w);
@@ -400,39 +400,39 @@ static void serve_write(emu_worker *w, const workload_op *op, uint64_t serial) {
     const scenario *sc = sh->sc;
     const scenario_mitigations *m = &sc->cache.mitigations;
     scenario_invalidation mode = sc->cache.invalidation;
-    if (strcmp(sc->cache.pattern, "ttl-only") == 0) mode = INVALIDATION_NONE;
+    if (strcmp(sc->cache.pattern, "ttl-only") == 0) mode = SCENARIO_INVALIDATION_NONE;
     if (strcmp(sc->cache.pattern, "write-through") == 0)
-        mode = INVALIDATION_UPDATE_AFTER_WRITE;
+        mode = SCENARIO_INVALIDATION_UPDATE_AFTER_WRITE;
     sim_time s = emu_now(sh);
     if (after_warmup(w, s)) w->counts.writes++;
     uint32_t version = 0;
     int timed_out = 0, landed = 0;
-    if (mode == INVALIDATION_NONE) {
-        if (commit(w, op, serial, s, PLAN_NONE_PATTERN, &version) != 0) return;
+    if (mode == SCENARIO_INVALIDATION_NONE) {
+        if (commit(w, op, serial, s, ORACLE_PLAN_NONE_PATTERN, &version) != 0) return;
         respond(w, EMU_DB_WRITE);
         fact(w, FACT_ACK, emu_now(sh), s, op, serial, version, 0);
         return;
     }
-    oracle_plan plan = PLAN_PENDING;
-    if (mode == INVALIDATION_DELETE_BEFORE_WRITE) {
+    oracle_plan plan = ORACLE_PLAN_PENDING;
+    if (mode == SCENARIO_INVALIDATION_DELETE_BEFORE_WRITE) {
         sim_time t = emu_now(sh);
         landed = del_attempts(w, op, serial, 0, &timed_out);
         if (landed < 0) return;
         /* A timed-out DEL still on its way keeps the invalidation pending. */
-        plan = landed && !timed_out ? PLAN_DONE_BEFORE
-               : landed || m->double_delete > 0 ? PLAN_PENDING
-                                                : PLAN_FAILED_BEFORE;
+        plan = landed && !timed_out ? ORACLE_PLAN_DONE_BEFORE
+               : landed || m->double_delete > 0 ? ORACLE_PLAN_PENDING
+                                                : ORACLE_PLAN_FAILED_BEFORE;
         if (m->double_delete == 0) count_invalidation(w, t, landed, timed_out);
     }
     if (commit(w, op, serial, s, plan, &version) != 0) return;
-    int more = mode != INVALIDATION_DELETE_BEFORE_WRITE || m->double_delete > 0;
+    int more = mode != SCENARIO_INVALIDATION_DELETE_BEFORE_WRITE || m->double_delete > 0;
     if (more && faults_crash_after_commit(sc, &w->rng)) {
         crash(w, op, serial, s, version);
         return;
     }
     respond(w, EMU_DB_WRITE);
     sim_time t = emu_now(sh);
-    if (mode == INVALIDATION_UPDATE_AFTER_WRITE) {
+    if (mode == SCENARIO_INVALIDATION_UPDATE_AFTER_WRITE) {
         sim_time issued = emu_now(sh);
         pause_for(w, &sc->cache.set_latency);
         int stored = 0;
@@ -449,13 +449,13 @@ static void serve_write(emu_worker *w, const workload_op *op, uint64_t serial) {
             if (stored)
                 fact(w, FACT_SET, effect - sh->t0,
                      ttl_ns ? effect - sh->t0 + ttl_ns : SIM_TIME_MAX, op,
-                     serial, version, SET_UPDATE);
+                     serial, version, ORACLE_SET_UPDATE);
             respond(w, EMU_SET);
             landed = 1; /* a refused (older) update is no failure */
         }
         count_invalidation(w, t, landed, 0);
     } else {
-        if (mode == INVALIDATION_DELETE_AFTER_WRITE) {
+        if (mode == SCENARIO_INVALIDATION_DELETE_AFTER_WRITE) {
             landed = del_attempts(w, op, serial, version, &timed_out);
             if (landed < 0) return;
         }
@@ -467,14 +467,14 @@ static void serve_write(emu_worker *w, const workload_op *op, uint64_t serial) {
         }
         count_invalidation(w, t, landed, timed_out);
     }
-    if (!landed && (mode != INVALIDATION_DELETE_BEFORE_WRITE ||
+    if (!landed && (mode != SCENARIO_INVALIDATION_DELETE_BEFORE_WRITE ||
                     m->double_delete > 0))
         fact(w, FACT_INVAL_FAIL, emu_now(sh), s, op, serial, version, 0);
     fact(w, FACT_ACK, emu_now(sh), s, op, serial, version, 0);
 }
 
 void emu_serve(emu_worker *w, const workload_op *op, uint64_t serial) {
-    if (op->kind == OP_READ)
+    if (op->kind == WORKLOAD_READ)
         serve_read(w, op, serial);
     else
         serve_write(w, op, serial);

@@ -133,10 +133,10 @@ static figure measured_metric(const emu_result *r, world_metric m) {
     double x[EMU_BATCHES];
     size_t n = 0;
     for (int b = 0; b < EMU_BATCHES; b++) {
-        if (m == M_DB_READS_PER_S) {
+        if (m == WORLD_METRIC_DB_READS_PER_S) {
             if (r->batch_s > 0) x[n++] = r->batch_db_reads[b] / r->batch_s;
         } else if (r->batch_reads[b] > 0) {
-            x[n++] = (m == M_STALE_READ_FRACTION ? r->batch_stale[b]
+            x[n++] = (m == WORLD_METRIC_STALE_READ_FRACTION ? r->batch_stale[b]
                                                  : r->batch_hits[b]) /
                      r->batch_reads[b];
         }
@@ -179,25 +179,25 @@ enum { NROWS = 5 };
 static void build_rows(const emu_result *r, const run_summary *pred,
                        row rows[NROWS]) {
     static const world_metric metrics[3] = {
-        M_STALE_READ_FRACTION, M_HIT_RATIO, M_DB_READS_PER_S};
+        WORLD_METRIC_STALE_READ_FRACTION, WORLD_METRIC_HIT_RATIO, WORLD_METRIC_DB_READS_PER_S};
     for (int i = 0; i < 3; i++) {
         rows[i].name = world_metric_name(metrics[i]);
         rows[i].measured = measured_metric(r, metrics[i]);
         rows[i].predicted = mean_ci(pred->value[metrics[i]], pred->reps);
     }
     rows[3].name = "stale_age_p50_s";
-    rows[3].measured = quantile(&r->sum->dist[D_STALE_AGE], 0.5);
-    rows[3].predicted = quantile(&pred->dist[D_STALE_AGE], 0.5);
+    rows[3].measured = quantile(&r->sum->dist[WORLD_DIST_STALE_AGE], 0.5);
+    rows[3].predicted = quantile(&pred->dist[WORLD_DIST_STALE_AGE], 0.5);
     rows[4].name = "stale_age_p99_s";
-    rows[4].measured = quantile(&r->sum->dist[D_STALE_AGE], 0.99);
-    rows[4].predicted = quantile(&pred->dist[D_STALE_AGE], 0.99);
+    rows[4].measured = quantile(&r->sum->dist[WORLD_DIST_STALE_AGE], 0.99);
+    rows[4].predicted = quantile(&pred->dist[WORLD_DIST_STALE_AGE], 0.99);
     for (int i = 0; i < NROWS; i++)
         rows[i].agree = agrees(rows[i].measured, rows[i].predicted);
 }
 
 static uint64_t total_causes(const uint64_t *c) {
     uint64_t t = 0;
-    for (int k = 0; k < CAUSE_COUNT; k++) t += c[k];
+    for (int k = 0; k < ORACLE_CAUSE_COUNT; k++) t += c[k];
     return t;
 }
 
@@ -233,7 +233,7 @@ static void print_text(FILE *out, const row *rows, const emu_result *r,
     if (tm + tp > 0) {
         fprintf(out, "\ncauses (share of stale reads)  %10s %10s\n",
                 "measured", "predicted");
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             if (r->sum->causes[c] || pred->causes[c])
                 fprintf(out, "  %-28s %9.1f%% %9.1f%%\n",
                         oracle_cause_name((oracle_cause)c),
@@ -258,7 +258,7 @@ static int summary_json(FILE *out, const scenario *sc, const run_summary *s) {
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m) return -1;
-    int rc = output_summary(m, FORMAT_JSON, sc, s);
+    int rc = output_summary(m, OUTPUT_FORMAT_JSON, sc, s);
     fclose(m);
     if (rc == 0) {
         while (len > 0 && buf[len - 1] == '\n') len--;
@@ -340,12 +340,12 @@ int emu_validate(const scenario *sc, const emu_result *r, output_format f,
     if (!(ps = run_scenario(&pred, err, errlen))) goto out;
     row rows[NROWS];
     build_rows(r, ps, rows);
-    if (f == FORMAT_JSON) {
+    if (f == OUTPUT_FORMAT_JSON) {
         if (print_json(out, rows, r, sc, &pred, ps) != 0) goto write_failed;
-    } else if (f == FORMAT_CSV) {
+    } else if (f == OUTPUT_FORMAT_CSV) {
         print_csv(out, rows);
     } else {
-        if (output_summary(out, FORMAT_TEXT, sc, r->sum) != 0)
+        if (output_summary(out, OUTPUT_FORMAT_TEXT, sc, r->sum) != 0)
             goto write_failed;
         print_text(out, rows, r, ps);
     }

@@ -511,7 +511,7 @@ static int take_read(audit *a, json_t *o, kstate *k, uint64_t reader,
     if (L > H) L = H; /* inconsistent intervals: trust the settled end */
     sim_time age_min = 0, age_max = 0;
     oracle_verdict_kind kind = oracle_judge(s, e, L, H, &age_min, &age_max);
-    if (track_window(a, k, copy, ver, s, kind == VERDICT_STALE) != 0)
+    if (track_window(a, k, copy, ver, s, kind == ORACLE_VERDICT_STALE) != 0)
         return 3;
     if (!counted) return 0;
     audit_result *r = &a->r;
@@ -521,9 +521,9 @@ static int take_read(audit *a, json_t *o, kstate *k, uint64_t reader,
     sim_hist_add(&r->read_latency, e - s);
     if (newer && ver + 1 + depth <= k->max_version) r->beyond_depth++;
     int over = 0;
-    if (kind == VERDICT_FRESH) r->fresh++;
-    if (kind == VERDICT_CONCURRENT) r->concurrent++;
-    if (kind == VERDICT_STALE) {
+    if (kind == ORACLE_VERDICT_FRESH) r->fresh++;
+    if (kind == ORACLE_VERDICT_CONCURRENT) r->concurrent++;
+    if (kind == ORACLE_VERDICT_STALE) {
         r->stale++;
         sim_hist_add(&r->stale_age_min, age_min);
         sim_hist_add(&r->stale_age_max, age_max);
@@ -539,7 +539,7 @@ static int take_read(audit *a, json_t *o, kstate *k, uint64_t reader,
         json_t *c = json_object_get(o, "cause");
         if (c) {
             int found = -1;
-            for (int j = 0; j < CAUSE_COUNT && json_is_string(c); j++)
+            for (int j = 0; j < ORACLE_CAUSE_COUNT && json_is_string(c); j++)
                 if (strcmp(json_string_value(c),
                            oracle_cause_name((oracle_cause)j)) == 0)
                     found = j;
@@ -562,7 +562,7 @@ static int take_read(audit *a, json_t *o, kstate *k, uint64_t reader,
         r->verdicts_given++;
         r->verdict_disagreements += (uint64_t)(found != (int)kind);
     }
-    batch_add(r, s, kind == VERDICT_STALE, over);
+    batch_add(r, s, kind == ORACLE_VERDICT_STALE, over);
     return 0;
 }
 

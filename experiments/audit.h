@@ -54,7 +54,7 @@ typedef struct audit_result {
     uint64_t unwritten_reads;
     uint64_t verdicts_given, verdict_disagreements;
     uint64_t beyond_depth; /* reads older than the versions kept */
-    uint64_t causes[CAUSE_COUNT], causes_given;
+    uint64_t causes[ORACLE_CAUSE_COUNT], causes_given;
     audit_unwritten unwritten[AUDIT_SHOW_UNWRITTEN];
     sim_hist stale_age_min, stale_age_max; /* ns; equal in exact mode */
     sim_hist stale_window;                 /* ns, observed (docs/audit.md) */

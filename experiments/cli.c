@@ -54,17 +54,17 @@ int cli_fail(int code, const char *fmt, ...) {
 int cli_open_output(sim_outfile *o, const char *flag, const char *path) {
     char why[256];
     if (shell_has_control(path))
-        return cli_fail(EXIT_INPUT, "%s '%s': the file name holds a control "
+        return cli_fail(CLI_EXIT_INPUT, "%s '%s': the file name holds a control "
                         "character: refused", flag, path);
     if (!*path)
-        return cli_fail(EXIT_INPUT, "%s: an empty file name", flag);
+        return cli_fail(CLI_EXIT_INPUT, "%s: an empty file name", flag);
     if (sim_file_check_regular(path, why, sizeof why) != 0 && errno != ENOENT)
-        return cli_fail(errno == 0 ? EXIT_INPUT : EXIT_RUNTIME,
+        return cli_fail(errno == 0 ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                         "%s '%s': %s", flag, path, why);
     if (sim_outfile_open(o, path, why, sizeof why) != 0)
-        return cli_fail(EXIT_RUNTIME, "%s '%s': cannot write: %s", flag, path,
+        return cli_fail(CLI_EXIT_RUNTIME, "%s '%s': cannot write: %s", flag, path,
                         why);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 void cli_overrides_fini(cli_overrides *o) {
@@ -108,10 +108,10 @@ int cli_parse_count(const char *flag, const char *s, unsigned long max,
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     if (!*s || *end || errno || s[0] == '-' || v < 1 || v > max)
-        return cli_fail(EXIT_INPUT, "%s: '%s' is not a whole number in "
+        return cli_fail(CLI_EXIT_INPUT, "%s: '%s' is not a whole number in "
                         "1..%lu", flag, s, max);
     *out = v;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -143,7 +143,7 @@ void cli_args_init(cli_args *p, const cli_spec *spec, int argc, char **argv,
     p->i = 0;
     p->operands_only = 0;
     p->sets = sets;
-    p->code = EXIT_OK;
+    p->code = CLI_EXIT_OK;
 }
 
 int cli_error_code(const cli_args *p) { return p->code; }
@@ -165,7 +165,7 @@ int cli_overrides_add(cli_overrides *o, const char *flag, const char *text) {
     if (o->n == o->cap) {
         int cap = o->cap ? 2 * o->cap : 8;
         cli_override *item = realloc(o->item, (size_t)cap * sizeof *item);
-        if (!item) return cli_fail(EXIT_RUNTIME, "out of memory");
+        if (!item) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         o->item = item;
         o->cap = cap;
     }
@@ -173,20 +173,20 @@ int cli_overrides_add(cli_overrides *o, const char *flag, const char *text) {
     ov->flag = flag;
     int n = snprintf(ov->text, sizeof ov->text, "%s", text);
     if (n < 0 || (size_t)n >= sizeof ov->text)
-        return cli_fail(EXIT_INPUT, "%s: value too long", flag);
+        return cli_fail(CLI_EXIT_INPUT, "%s: value too long", flag);
     o->n++;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Appends --set/--reps/--seed's value as "section.key=value". */
 static int add_override(cli_args *p, const cli_opt *o, const char *v) {
     if (o->id == OPT_MAX_MEMORY) {
         if (estimate_parse_size(v, &p->sets->max_memory) != 0)
-            return p->code = cli_fail(EXIT_INPUT, "--max-memory: '%s' is not a "
+            return p->code = cli_fail(CLI_EXIT_INPUT, "--max-memory: '%s' is not a "
                                       "size (bytes, or with K, M, G or T: "
                                       "512M, 2G)", v);
         p->sets->max_memory_text = v;
-        return p->code = EXIT_OK;
+        return p->code = CLI_EXIT_OK;
     }
     char text[sizeof p->sets->item->text + 1];
     int n = o->id == OPT_SET
@@ -194,7 +194,7 @@ static int add_override(cli_args *p, const cli_opt *o, const char *v) {
                 : snprintf(text, sizeof text, "run.%s=%s",
                            o->id == OPT_REPS ? "reps" : "seed", v);
     if (n < 0 || (size_t)n >= sizeof text)
-        return p->code = cli_fail(EXIT_INPUT, "%s: value too long", o->name);
+        return p->code = cli_fail(CLI_EXIT_INPUT, "%s: value too long", o->name);
     return p->code = cli_overrides_add(p->sets, o->name, text);
 }
 
@@ -216,7 +216,7 @@ int cli_next(cli_args *p, const char **value) {
         size_t len = eq ? (size_t)(eq - a) : strlen(a);
         const cli_opt *o = find_opt(p->spec, a, len);
         if (!o) {
-            p->code = cli_fail(EXIT_INPUT,
+            p->code = cli_fail(CLI_EXIT_INPUT,
                                "%s: unknown option '%.*s' (stalesim %s --help)",
                                p->spec->name, (int)len, a, p->spec->name);
             return CLI_ERROR;
@@ -227,7 +227,7 @@ int cli_next(cli_args *p, const char **value) {
                 continue;
             }
             if (!eq) return o->id;
-            p->code = cli_fail(EXIT_INPUT, "%s takes no value", o->name);
+            p->code = cli_fail(CLI_EXIT_INPUT, "%s takes no value", o->name);
             return CLI_ERROR;
         }
         if (eq) {
@@ -235,7 +235,7 @@ int cli_next(cli_args *p, const char **value) {
         } else if (p->i < p->argc) {
             *value = p->argv[p->i++];
         } else {
-            p->code = cli_fail(EXIT_INPUT, "%s needs a value", o->name);
+            p->code = cli_fail(CLI_EXIT_INPUT, "%s needs a value", o->name);
             return CLI_ERROR;
         }
         if (o->id < OPT_SET) return o->id;
@@ -244,7 +244,7 @@ int cli_next(cli_args *p, const char **value) {
             errno = 0;
             double b = strtod(*value, &end);
             if (!**value || *end || errno || !isfinite(b) || b < 1) {
-                p->code = cli_fail(EXIT_INPUT,
+                p->code = cli_fail(CLI_EXIT_INPUT,
                                    "--boost: '%s' is not a number >= 1",
                                    *value);
                 return CLI_ERROR;
@@ -253,13 +253,13 @@ int cli_next(cli_args *p, const char **value) {
             p->sets->boost = b;
             continue;
         }
-        if (add_override(p, o, *value) != EXIT_OK) return CLI_ERROR;
+        if (add_override(p, o, *value) != CLI_EXIT_OK) return CLI_ERROR;
     }
 }
 
 int cli_fail_extra(const cli_spec *spec, const char *what, const char *first,
                    const char *arg) {
-    return cli_fail(EXIT_INPUT, "%s: more than one %s ('%s', '%s')", spec->name,
+    return cli_fail(CLI_EXIT_INPUT, "%s: more than one %s ('%s', '%s')", spec->name,
                     what, first, arg);
 }
 
@@ -338,29 +338,29 @@ int cli_parse_jobs(const char *v, int *jobs) {
     char *end;
     unsigned long n = strtoul(v, &end, 10);
     if (!*v || *end || v[0] == '-' || n < 1 || n > 256)
-        return cli_fail(EXIT_INPUT,
+        return cli_fail(CLI_EXIT_INPUT,
                         "--jobs: '%s' is not a whole number in 1..256", v);
     *jobs = (int)n;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
     char err[1024];
     if (scenario_init_defaults(sc, err, sizeof err) != 0)
-        return cli_fail(EXIT_RUNTIME, "%s", err);
+        return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     if (file && scenario_load(sc, file, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     for (int i = 0; o && i < o->n; i++) {
         if (scenario_set(sc, o->item[i].text, err, sizeof err) == 0) continue;
         /* --reps and --seed are reported under their own names. */
         const char *reason = strstr(err, "': ");
         if (strcmp(o->item[i].flag, "--set") != 0 && reason)
-            return cli_fail(EXIT_INPUT, "%s: %s", o->item[i].flag, reason + 3);
-        return cli_fail(EXIT_INPUT, "%s", err);
+            return cli_fail(CLI_EXIT_INPUT, "%s: %s", o->item[i].flag, reason + 3);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     }
     if (scenario_validate(sc, err, sizeof err) != 0 ||
         workload_trace_attach(sc, NULL, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     if (o && o->rare)
         sc->rare_boost = o->boost > 0 ? o->boost : rare_auto_boost(sc);
     estimate e;
@@ -369,8 +369,8 @@ int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o) {
     if (estimate_check(sc, &e, 1, 0, o ? o->max_memory : 0,
                        o ? cli_memory_limit_text(o, limit, sizeof limit) : NULL,
                        err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
+    return CLI_EXIT_OK;
 }
 
 const char *cli_memory_limit_text(const cli_overrides *o, char *buf,
@@ -389,9 +389,9 @@ int cli_check_cost(const scenario *sc, const cli_overrides *o, int workers,
     if (estimate_check(sc, &e, at_once, 0, o ? o->max_memory : 0,
                        cli_memory_limit_text(o, limit, sizeof limit), err,
                        sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     estimate_warn_long(sc, e.events * runs, runs, workers, stderr);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 static const struct {
@@ -460,31 +460,31 @@ int cli_main(int argc, char **argv) {
     signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage_main(stderr);
-        return EXIT_INPUT;
+        return CLI_EXIT_INPUT;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         usage_main(stdout);
-        return EXIT_OK;
+        return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("stalesim %s\n", STALESIM_VERSION);
-        return EXIT_OK;
+        return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0) {
         if (argc < 3) {
             usage_main(stdout);
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         for (size_t i = 0; i < NCOMMANDS; i++)
             if (strcmp(argv[2], commands[i].spec->name) == 0) {
                 cli_usage(stdout, commands[i].spec);
-                return EXIT_OK;
+                return CLI_EXIT_OK;
             }
-        return cli_fail(EXIT_INPUT, "help: unknown command '%s'", argv[2]);
+        return cli_fail(CLI_EXIT_INPUT, "help: unknown command '%s'", argv[2]);
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(cmd, commands[i].spec->name) == 0)
             return commands[i].fn(argc - 2, argv + 2);
-    return cli_fail(EXIT_INPUT, "unknown command '%s' (stalesim --help)", cmd);
+    return cli_fail(CLI_EXIT_INPUT, "unknown command '%s' (stalesim --help)", cmd);
 }

@@ -11,10 +11,10 @@
 
 /* Exit codes (DESIGN.md section 3). */
 enum cli_exit {
-    EXIT_OK = 0,
-    EXIT_VIOLATED = 1, /* check: the contract is not met */
-    EXIT_INPUT = 2,    /* bad usage, bad scenario, bad flag */
-    EXIT_RUNTIME = 3   /* I/O, memory, external tools */
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_VIOLATED = 1, /* check: the contract is not met */
+    CLI_EXIT_INPUT = 2,    /* bad usage, bad scenario, bad flag */
+    CLI_EXIT_RUNTIME = 3   /* I/O, memory, external tools */
 };
 
 /* Runs the command line; returns the process exit code. */
@@ -26,8 +26,8 @@ int cli_fail(int code, const char *fmt, ...)
 
 /* Opens the output file `path` given by `flag` ("--json") all or nothing
  * (sim/fileio.h: a temporary name beside it, renamed on commit).  Returns
- * EXIT_OK, or after printing "FLAG 'PATH': ..." EXIT_INPUT (a control
- * character, an empty name, a directory) or EXIT_RUNTIME (cannot create). */
+ * CLI_EXIT_OK, or after printing "FLAG 'PATH': ..." CLI_EXIT_INPUT (a control
+ * character, an empty name, a directory) or CLI_EXIT_RUNTIME (cannot create). */
 int cli_open_output(sim_outfile *o, const char *flag, const char *path);
 
 /* Scenario overrides gathered from --set, --reps and --seed, in order. */
@@ -51,7 +51,7 @@ typedef struct cli_overrides {
 void cli_overrides_fini(cli_overrides *o);
 
 /* Appends one override "section.key=value" given by `flag` (a static
- * string named in messages).  Returns EXIT_OK, or an exit code after
+ * string named in messages).  Returns CLI_EXIT_OK, or an exit code after
  * printing the error (too long, out of memory). */
 int cli_overrides_add(cli_overrides *o, const char *flag, const char *text);
 
@@ -66,13 +66,13 @@ char *cli_overrides_join(const cli_overrides *o);
  * -1 if it is not one. */
 long long cli_parse_whole(const char *text, long long lo, long long hi);
 
-/* A count flag's value: a whole number in 1..max into *out, EXIT_OK; else
- * "FLAG: 'S' is not a whole number in 1..MAX" printed and EXIT_INPUT. */
+/* A count flag's value: a whole number in 1..max into *out, CLI_EXIT_OK; else
+ * "FLAG: 'S' is not a whole number in 1..MAX" printed and CLI_EXIT_INPUT. */
 int cli_parse_count(const char *flag, const char *s, unsigned long max,
                     unsigned long *out);
 
 /* The value of --jobs (worker processes for the replications): 1..256 into
- * *jobs, EXIT_OK; else an error printed and EXIT_INPUT. */
+ * *jobs, CLI_EXIT_OK; else an error printed and CLI_EXIT_INPUT. */
 int cli_parse_jobs(const char *v, int *jobs);
 #define CLI_JOBS_HELP                                                         \
     "worker processes for the replications (default: every\n"                \
@@ -82,14 +82,14 @@ int cli_parse_jobs(const char *v, int *jobs);
  * validation, then --rare/--boost (sc->rare_boost), the trace read (once,
  * attached to sc) and the memory estimate of one replication
  * (experiments/estimate.h) against --max-memory or the machine.  Returns
- * EXIT_OK, or an exit code after printing the error; in
+ * CLI_EXIT_OK, or an exit code after printing the error; in
  * every case call scenario_fini afterwards. */
 int cli_load_scenario(scenario *sc, const char *file, const cli_overrides *o);
 
 /* Before running `runs` replications of sc on `workers` workers: refuses
- * (EXIT_INPUT, the key and the estimate named) what cannot fit in memory
+ * (CLI_EXIT_INPUT, the key and the estimate named) what cannot fit in memory
  * with min(workers, runs) replications at once, and warns on stderr when the
- * work will take very long.  EXIT_OK otherwise. */
+ * work will take very long.  CLI_EXIT_OK otherwise. */
 int cli_check_cost(const scenario *sc, const cli_overrides *o, int workers,
                    double runs);
 
@@ -171,11 +171,11 @@ enum cli_next_kind {
  * value, out of memory) cli_error_code(p) is the exit code. */
 int cli_next(cli_args *p, const char **value);
 
-/* The exit code of the last CLI_ERROR (EXIT_INPUT or EXIT_RUNTIME). */
+/* The exit code of the last CLI_ERROR (CLI_EXIT_INPUT or CLI_EXIT_RUNTIME). */
 int cli_error_code(const cli_args *p);
 
 /* "CMD: unexpected 'ARG'"-style errors for operands a command cannot take:
- * prints "CMD: more than one WHAT ('FIRST', 'ARG')" and returns EXIT_INPUT. */
+ * prints "CMD: more than one WHAT ('FIRST', 'ARG')" and returns CLI_EXIT_INPUT. */
 int cli_fail_extra(const cli_spec *spec, const char *what, const char *first,
                    const char *arg);
 

@@ -207,7 +207,7 @@ static void print_json(FILE *out, const char *file, uint32_t depth,
         fputc('}', out);
     }
     fputs("},\n \"causes\": {", out);
-    for (int c = 0, k = 0; c < CAUSE_COUNT && r->causes_given; c++)
+    for (int c = 0, k = 0; c < ORACLE_CAUSE_COUNT && r->causes_given; c++)
         if (r->causes[c])
             fprintf(out, "%s\"%s\": %llu", k++ ? ", " : "",
                     oracle_cause_name((oracle_cause)c),
@@ -273,7 +273,7 @@ static void print_csv(FILE *out, const audit_result *r, const verdicts *v) {
         csv_num(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         if (r->causes[c])
             fprintf(out, "causes,%s,stale_reads,%llu\n",
                     oracle_cause_name((oracle_cause)c),
@@ -332,7 +332,7 @@ static void print_text(FILE *out, const char *file, const audit_result *r,
         fprintf(out, "\ncauses recorded with the stale reads: %llu of %llu\n",
                 (unsigned long long)r->causes_given,
                 (unsigned long long)r->stale);
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             if (r->causes[c])
                 fprintf(out, "  %-24s %11llu\n",
                         oracle_cause_name((oracle_cause)c),
@@ -357,15 +357,15 @@ static int take_contract(const char *value, cli_overrides *sets) {
          item = strtok_r(NULL, ",", &save)) {
         char text[300];
         if (!strchr(item, '='))
-            return cli_fail(EXIT_INPUT,
+            return cli_fail(CLI_EXIT_INPUT,
                             "--contract: '%s' is not KEY=VALUE (keys: "
                             "max_staleness, quantile, max_stale_fraction)",
                             item);
         snprintf(text, sizeof text, "contract.%s", item);
         int code = cli_overrides_add(sets, "--set", text);
-        if (code != EXIT_OK) return code;
+        if (code != CLI_EXIT_OK) return code;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* What the command line asked for. */
@@ -377,7 +377,7 @@ typedef struct audit_cli {
     cli_overrides sets; /* --contract and --warmup as scenario overrides */
 } audit_cli;
 
-/* One flag into c; EXIT_OK, or the exit code after the message. */
+/* One flag into c; CLI_EXIT_OK, or the exit code after the message. */
 static int audit_flag(audit_cli *c, int id, const char *val) {
     switch (id) {
     case AUDIT_OPT_FORMAT: c->format_name = val; break;
@@ -391,7 +391,7 @@ static int audit_flag(audit_cli *c, int id, const char *val) {
         errno = 0;
         c->depth = strtol(val, &end, 10);
         if (errno || *end || c->depth < 2 || c->depth > 4096)
-            return cli_fail(EXIT_INPUT, "--depth: '%s' is not an integer in "
+            return cli_fail(CLI_EXIT_INPUT, "--depth: '%s' is not an integer in "
                             "2..4096", val);
         break;
     }
@@ -400,7 +400,7 @@ static int audit_flag(audit_cli *c, int id, const char *val) {
             return cli_fail_extra(&cmd_audit_spec, "history", c->file, val);
         c->file = val;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Reads and checks the flags.  -1: go on; otherwise the exit code (--help:
@@ -412,26 +412,26 @@ static int audit_parse(audit_cli *c, int argc, char **argv) {
     for (int id; (id = cli_next(&args, &val)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_audit_spec);
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         if (id == CLI_ERROR) return cli_error_code(&args);
         int code = audit_flag(c, id, val);
-        if (code != EXIT_OK) return code;
+        if (code != CLI_EXIT_OK) return code;
     }
     if (!c->file)
-        return cli_fail(EXIT_INPUT, "audit: which history? (stalesim audit "
+        return cli_fail(CLI_EXIT_INPUT, "audit: which history? (stalesim audit "
                         "--help)");
     if (output_parse_format(c->format_name, &c->format) != 0)
-        return cli_fail(EXIT_INPUT, "--format: '%s' is not text, json or csv",
+        return cli_fail(CLI_EXIT_INPUT, "--format: '%s' is not text, json or csv",
                         c->format_name);
     if (c->warmup) {
         char text[300];
         if (strcmp(c->warmup, "auto") == 0)
-            return cli_fail(EXIT_INPUT, "--warmup: give a duration (auto "
+            return cli_fail(CLI_EXIT_INPUT, "--warmup: give a duration (auto "
                             "needs replications; audit has one history)");
         snprintf(text, sizeof text, "run.warmup=%s", c->warmup);
         int code = cli_overrides_add(&c->sets, "--warmup", text);
-        if (code != EXIT_OK) return code;
+        if (code != CLI_EXIT_OK) return code;
     }
     return -1;
 }
@@ -445,12 +445,12 @@ static int audit_read(const audit_cli *c, audit *a) {
     int is_stdin = strcmp(c->file, "-") == 0;
     FILE *in = is_stdin ? stdin
                         : sim_file_open_regular(c->file, why, sizeof why);
-    if (!in) return cli_fail(EXIT_INPUT, "%s: cannot open: %s", c->file, why);
+    if (!in) return cli_fail(CLI_EXIT_INPUT, "%s: cannot open: %s", c->file, why);
     int rc = audit_stream(a, in, is_stdin ? "(stdin)" : c->file, err,
                           sizeof err);
     if (!is_stdin) fclose(in);
-    if (rc != 0) return cli_fail(rc == 2 ? EXIT_INPUT : EXIT_RUNTIME, "%s", err);
-    return EXIT_OK;
+    if (rc != 0) return cli_fail(rc == 2 ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s", err);
+    return CLI_EXIT_OK;
 }
 
 /* The warnings, the result in c->format on stdout, and the exit code: 1
@@ -472,19 +472,19 @@ static int audit_report(const audit_cli *c, const scenario *sc,
     if (r->unwritten_reads > AUDIT_SHOW_UNWRITTEN)
         fprintf(stderr, "stalesim: ... %llu reads of unwritten versions in all\n",
                 (unsigned long long)r->unwritten_reads);
-    if (c->format == FORMAT_JSON)
+    if (c->format == OUTPUT_FORMAT_JSON)
         print_json(stdout, c->file, (uint32_t)c->depth, r, &v);
-    else if (c->format == FORMAT_CSV)
+    else if (c->format == OUTPUT_FORMAT_CSV)
         print_csv(stdout, r, &v);
     else
         print_text(stdout, c->file, r, &v);
     if (fflush(stdout) != 0)
-        return cli_fail(EXIT_RUNTIME, "writing the results: %s",
+        return cli_fail(CLI_EXIT_RUNTIME, "writing the results: %s",
                         strerror(errno));
-    int code = EXIT_OK;
-    if (r->unwritten_reads) code = EXIT_VIOLATED;
+    int code = CLI_EXIT_OK;
+    if (r->unwritten_reads) code = CLI_EXIT_VIOLATED;
     for (int k = 0; v.judged && k < 2; k++)
-        if (v.clause[k].state != CONTRACT_MET) code = EXIT_VIOLATED;
+        if (v.clause[k].state != CONTRACT_MET) code = CLI_EXIT_VIOLATED;
     return code;
 }
 
@@ -501,10 +501,10 @@ int cmd_audit(int argc, char **argv) {
         code = cli_load_scenario(&sc, c.scen, &c.sets);
         audit_options opt = {sc.run.warmup, c.warmup != NULL,
                              sc.contract.max_staleness, (uint32_t)c.depth};
-        if (code == EXIT_OK && !(a = audit_create(&opt)))
-            code = cli_fail(EXIT_RUNTIME, "out of memory");
-        if (code == EXIT_OK) code = audit_read(&c, a);
-        if (code == EXIT_OK) code = audit_report(&c, &sc, audit_get_result(a));
+        if (code == CLI_EXIT_OK && !(a = audit_create(&opt)))
+            code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
+        if (code == CLI_EXIT_OK) code = audit_read(&c, a);
+        if (code == CLI_EXIT_OK) code = audit_report(&c, &sc, audit_get_result(a));
     }
     audit_destroy(a);
     scenario_fini(&sc);

@@ -165,8 +165,8 @@ static void clause_subject(char *buf, size_t len, int staleness, double value,
  * causes, largest first; "none" without a read). */
 static void fmt_causes(char *buf, size_t len, const uint64_t *by_cause) {
     uint64_t total = 0;
-    int used[CAUSE_COUNT] = {0};
-    for (int c = 0; c < CAUSE_COUNT; c++) total += by_cause[c];
+    int used[ORACLE_CAUSE_COUNT] = {0};
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += by_cause[c];
     if (total == 0) {
         snprintf(buf, len, "none");
         return;
@@ -176,7 +176,7 @@ static void fmt_causes(char *buf, size_t len, const uint64_t *by_cause) {
                                  total == 1 ? "" : "s");
     for (int k = 0; k < 3 && at < len; k++) {
         int top = -1;
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             if (!used[c] && by_cause[c] &&
                 (top < 0 || by_cause[c] > by_cause[top]))
                 top = c;
@@ -213,18 +213,18 @@ static int check_family(const scenario *sc, const run_summary *sum, int f) {
     scenario view;
     char err[512];
     if (scenario_family_view(sc, f, &view, err, sizeof err) != 0) {
-        cli_fail(EXIT_INPUT, "%s", err);
+        cli_fail(CLI_EXIT_INPUT, "%s", err);
         return -1;
     }
     const char *name = sc->families.family[f].name;
     size_t n = sum->reps;
     double reads = 0;
-    for (size_t r = 0; r < n; r++) reads += sum->family_value[f][M_READS][r];
+    for (size_t r = 0; r < n; r++) reads += sum->family_value[f][WORLD_METRIC_READS][r];
     double least = floor_of(sum, reads);
     clause cl[2];
-    cl[0] = judge(sum->family_value[f][M_OVER_MAX_STALENESS_FRACTION], n,
+    cl[0] = judge(sum->family_value[f][WORLD_METRIC_OVER_MAX_STALENESS_FRACTION], n,
                   1 - view.contract.quantile, least);
-    cl[1] = judge(sum->family_value[f][M_STALE_READ_FRACTION], n,
+    cl[1] = judge(sum->family_value[f][WORLD_METRIC_STALE_READ_FRACTION], n,
                   view.contract.max_stale_fraction, least);
     char bound[64], q[32], rule[2][160];
     fmt_duration(bound, sizeof bound,
@@ -291,7 +291,7 @@ int cmd_check(int argc, char **argv) {
     scenario sc;
     run_summary *sum = NULL;
     char err[1024];
-    int code = EXIT_INPUT;
+    int code = CLI_EXIT_INPUT;
     memset(&sc, 0, sizeof sc);
     cli_args args;
     cli_args_init(&args, &cmd_check_spec, argc, argv, &sets);
@@ -299,7 +299,7 @@ int cmd_check(int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_check_spec);
-            code = EXIT_OK;
+            code = CLI_EXIT_OK;
             goto out;
         }
         if (id == CLI_ERROR) {
@@ -307,7 +307,7 @@ int cmd_check(int argc, char **argv) {
             goto out;
         }
         if (id == CHECK_JOBS) {
-            if (cli_parse_jobs(v, &jobs) != EXIT_OK) goto out;
+            if (cli_parse_jobs(v, &jobs) != CLI_EXIT_OK) goto out;
             continue;
         }
         if (file) {
@@ -317,9 +317,9 @@ int cmd_check(int argc, char **argv) {
         file = v;
     }
     code = cli_load_scenario(&sc, file, &sets);
-    if (code != EXIT_OK) goto out;
+    if (code != CLI_EXIT_OK) goto out;
     if (sc.run.reps < 2) {
-        code = cli_fail(EXIT_INPUT,
+        code = cli_fail(CLI_EXIT_INPUT,
                         "check needs at least 2 replications to bound the "
                         "contract with 95%% confidence (run.reps is %u; try "
                         "--reps 10)",
@@ -330,7 +330,7 @@ int cmd_check(int argc, char **argv) {
                       isatty(STDERR_FILENO) ? stderr : NULL, "check"};
     sum = run_scenario_opts(&sc, NULL, NULL, &ro, err, sizeof err);
     if (!sum) {
-        code = cli_fail(EXIT_RUNTIME, "%s", err);
+        code = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         goto out;
     }
     run_warn_short(&sc, sum, stderr);
@@ -341,12 +341,12 @@ int cmd_check(int argc, char **argv) {
     fmt_duration(bound, sizeof bound, sim_time_to_s(sc.contract.max_staleness));
     fmt_quantile(q, sizeof q, sc.contract.quantile);
     double reads = 0;
-    for (size_t r = 0; r < n; r++) reads += sum->value[M_READS][r];
+    for (size_t r = 0; r < n; r++) reads += sum->value[WORLD_METRIC_READS][r];
     double least = floor_of(sum, reads);
     clause cl[2];
-    cl[0] = judge(sum->value[M_OVER_MAX_STALENESS_FRACTION], n,
+    cl[0] = judge(sum->value[WORLD_METRIC_OVER_MAX_STALENESS_FRACTION], n,
                   1 - sc.contract.quantile, least);
-    cl[1] = judge(sum->value[M_STALE_READ_FRACTION], n,
+    cl[1] = judge(sum->value[WORLD_METRIC_STALE_READ_FRACTION], n,
                   sc.contract.max_stale_fraction, least);
     char rule[2][160];
     snprintf(rule[0], sizeof rule[0], "%s <= %s", q, bound);
@@ -413,9 +413,9 @@ int cmd_check(int argc, char **argv) {
 
     /* Convergence, per write: from its commit until every copy that held an
      * older value stopped holding it. */
-    const sim_hist *cv = &sum->dist[D_CONVERGENCE];
+    const sim_hist *cv = &sum->dist[WORLD_DIST_CONVERGENCE];
     double censored = 0;
-    for (size_t r = 0; r < n; r++) censored += sum->value[M_CENSORED_WINDOWS][r];
+    for (size_t r = 0; r < n; r++) censored += sum->value[WORLD_METRIC_CENSORED_WINDOWS][r];
     if (sim_hist_n(cv) > 0) {
         char p99[64], p999[64], longest[64], bound_s[64];
         fmt_duration(p99, sizeof p99, sim_hist_quantile(cv, 0.99) / 1e9);
@@ -453,13 +453,13 @@ int cmd_check(int argc, char **argv) {
                sum->rare_boost);
 
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        code = cli_fail(EXIT_RUNTIME, "writing the verdict: %s",
+        code = cli_fail(CLI_EXIT_RUNTIME, "writing the verdict: %s",
                         strerror(errno));
         goto out;
     }
     code = cl[0].state == CLAUSE_MET && cl[1].state == CLAUSE_MET
-               ? EXIT_OK
-               : EXIT_VIOLATED;
+               ? CLI_EXIT_OK
+               : CLI_EXIT_VIOLATED;
     if (sc.families.n > 0) {
         /* A verdict per family, each against its own contract; any family
          * short of MET fails the check, and is named again at the end. */
@@ -469,7 +469,7 @@ int cmd_check(int argc, char **argv) {
         for (int f = 0; f < sc.families.n; f++) {
             int st = check_family(&sc, sum, f);
             if (st < 0) {
-                code = EXIT_INPUT;
+                code = CLI_EXIT_INPUT;
                 goto out;
             }
             if (st != CLAUSE_MET) failed[nfailed++] = f;
@@ -477,9 +477,9 @@ int cmd_check(int argc, char **argv) {
         for (int i = 0; i < nfailed; i++)
             printf("check: family %s: contract not met (see above)\n",
                    sc.families.family[failed[i]].name);
-        if (nfailed) code = EXIT_VIOLATED;
+        if (nfailed) code = CLI_EXIT_VIOLATED;
         if (fflush(stdout) != 0 || ferror(stdout)) {
-            code = cli_fail(EXIT_RUNTIME, "writing the verdict: %s",
+            code = cli_fail(CLI_EXIT_RUNTIME, "writing the verdict: %s",
                             strerror(errno));
             goto out;
         }

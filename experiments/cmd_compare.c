@@ -159,7 +159,7 @@ static run_stat row_stat(const compare_row *row, world_metric m) {
                            : run_summary_family_stat(row->sum, row->family, m);
 }
 
-/* The pooled stale-age (fd = FD_STALE_AGE) or stale-window histogram. */
+/* The pooled stale-age (fd = WORLD_FDIST_STALE_AGE) or stale-window histogram. */
 static const sim_hist *row_dist(const compare_row *row, int fd) {
     return row->family < 0 ? &row->sum->dist[world_family_dist[fd]]
                            : &row->sum->family_dist[row->family][fd];
@@ -190,7 +190,7 @@ static void fill_row(compare_row *row) {
              row->pattern->name);
     c[COL_PATTERN].key = NAN;
 
-    run_stat st = row_stat(row, M_STALE_READ_FRACTION);
+    run_stat st = row_stat(row, WORLD_METRIC_STALE_READ_FRACTION);
     int sig = 2;
     if (isfinite(st.ci95) && st.ci95 > 0 && st.mean > 0) {
         int d = exponent_at(st.mean, 2) - exponent_at(st.ci95, 1) + 1;
@@ -209,26 +209,26 @@ static void fill_row(compare_row *row) {
     }
     c[COL_STALE].key = st.mean;
 
-    int no_stale_reads = sim_hist_n(row_dist(row, FD_STALE_AGE)) == 0;
-    duration_cell(&c[COL_AGE_P99], row_dist(row, FD_STALE_AGE), 0.99, no_stale_reads);
-    duration_cell(&c[COL_AGE_MAX], row_dist(row, FD_STALE_AGE), -1, no_stale_reads);
-    duration_cell(&c[COL_WINDOW_P99], row_dist(row, FD_STALE_WINDOW), 0.99,
-                  sum_metric(s, row->family, M_CENSORED_WINDOWS) == 0);
+    int no_stale_reads = sim_hist_n(row_dist(row, WORLD_FDIST_STALE_AGE)) == 0;
+    duration_cell(&c[COL_AGE_P99], row_dist(row, WORLD_FDIST_STALE_AGE), 0.99, no_stale_reads);
+    duration_cell(&c[COL_AGE_MAX], row_dist(row, WORLD_FDIST_STALE_AGE), -1, no_stale_reads);
+    duration_cell(&c[COL_WINDOW_P99], row_dist(row, WORLD_FDIST_STALE_WINDOW), 0.99,
+                  sum_metric(s, row->family, WORLD_METRIC_CENSORED_WINDOWS) == 0);
 
-    st = row_stat(row, M_HIT_RATIO);
+    st = row_stat(row, WORLD_METRIC_HIT_RATIO);
     char pct[48];
     fmt_sig(pct, sizeof pct, 100 * st.mean, 3);
     snprintf(c[COL_HIT].text, sizeof c[COL_HIT].text, "%s%%", pct);
     snprintf(c[COL_HIT].tie, sizeof c[COL_HIT].tie, "%s", c[COL_HIT].text);
     c[COL_HIT].key = st.mean;
 
-    st = row_stat(row, M_DB_READS_PER_S);
+    st = row_stat(row, WORLD_METRIC_DB_READS_PER_S);
     fmt_sig(c[COL_DB_READS].text, sizeof c[COL_DB_READS].text, st.mean, 3);
     snprintf(c[COL_DB_READS].tie, sizeof c[COL_DB_READS].tie, "%s",
              c[COL_DB_READS].text);
     c[COL_DB_READS].key = st.mean;
 
-    st = row_stat(row, M_LOST_WRITES);
+    st = row_stat(row, WORLD_METRIC_LOST_WRITES);
     fmt_sig(c[COL_LOST].text, sizeof c[COL_LOST].text, st.mean, 2);
     snprintf(c[COL_LOST].tie, sizeof c[COL_LOST].tie, "%s", c[COL_LOST].text);
     c[COL_LOST].key = st.mean;
@@ -238,7 +238,7 @@ static void fill_row(compare_row *row) {
     uint64_t total = 0, top = 0;
     row->top_cause = -1;
     row->top_share = NAN;
-    for (int k = 0; k < CAUSE_COUNT; k++) {
+    for (int k = 0; k < ORACLE_CAUSE_COUNT; k++) {
         total += causes[k];
         if (causes[k] > top) {
             top = causes[k];
@@ -455,7 +455,7 @@ static void dist_figures(const sim_hist *h, double v[OUTPUT_NQUANTILES + 2]) {
 /* The distributions of a row: every one for the totals, the family ones
  * (world_family_dist) for a family. */
 static int row_ndists(const compare_row *row) {
-    return row->family < 0 ? D_COUNT : FD_COUNT;
+    return row->family < 0 ? WORLD_DIST_COUNT : WORLD_FDIST_COUNT;
 }
 
 static const sim_hist *row_hist(const compare_row *row, int d,
@@ -478,7 +478,7 @@ static void json_pattern(FILE *out, const compare_row *row, size_t i,
     fprintf(out, "%s\n%s  {\"pattern\": ", i ? "," : "", ind);
     output_json_string(out, row->pattern->name);
     fprintf(out, ",\n%s   \"metrics\": {", ind);
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         run_stat st = row_stat(row, (world_metric)m);
         fprintf(out, "%s\n%s    \"%s\": {\"mean\": ", m ? "," : "", ind,
                 world_metric_name((world_metric)m));
@@ -509,7 +509,7 @@ static void json_pattern(FILE *out, const compare_row *row, size_t i,
         fputc('}', out);
     }
     fprintf(out, "},\n%s   \"causes\": {", ind);
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)causes[c]);
@@ -604,18 +604,18 @@ static void csv_row(FILE *out, const compare_row *row, const char *family) {
     if (family) fprintf(out, "%s,", family);
     fprintf(out, "%s,%u,%llu", row->pattern->name, s->reps,
             (unsigned long long)s->seed);
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         run_stat st = row_stat(row, (world_metric)m);
         csv_number(out, st.mean);
         csv_number(out, st.ci95);
         csv_number(out, st.min);
         csv_number(out, st.max);
     }
-    for (int d = 0; d < D_COUNT; d++) {
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         const sim_hist *h = &s->dist[d];
         if (row->family >= 0) {
             h = NULL;
-            for (int fd = 0; fd < FD_COUNT; fd++)
+            for (int fd = 0; fd < WORLD_FDIST_COUNT; fd++)
                 if (world_family_dist[fd] == (world_dist)d)
                     h = &s->family_dist[row->family][fd];
         }
@@ -630,7 +630,7 @@ static void csv_row(FILE *out, const compare_row *row, const char *family) {
     }
     const uint64_t *causes =
         row->family < 0 ? s->causes : s->family_causes[row->family];
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         fprintf(out, ",%llu", (unsigned long long)causes[c]);
     fprintf(out, ",%s",
             row->top_cause >= 0
@@ -653,17 +653,17 @@ static void print_csv(FILE *out, const scenario *sc, const compare_row *rows,
     static const char *const fields[] = {"mean", "ci95", "min", "max"};
     int families = sc->families.n > 0;
     fputs(families ? "family,pattern,reps,seed" : "pattern,reps,seed", out);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         for (int f = 0; f < 4; f++)
             fprintf(out, ",%s.%s", world_metric_name((world_metric)m), fields[f]);
-    for (int d = 0; d < D_COUNT; d++) {
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         const char *name = world_dist_name((world_dist)d);
         fprintf(out, ",%s.n,%s.mean", name, name);
         for (int q = 0; q < OUTPUT_NQUANTILES; q++)
             fprintf(out, ",%s.%s", name, output_quantile_names[q]);
         fprintf(out, ",%s.max", name);
     }
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         fprintf(out, ",causes.%s", oracle_cause_name((oracle_cause)c));
     fputs(",top_cause,top_cause_share,best\n", out);
     for (size_t i = 0; i < n; i++)
@@ -714,7 +714,7 @@ static int parse_patterns(const char *list, const pattern_ops **out,
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char name[64];
         if (len == 0 || len >= sizeof name) {
-            cli_fail(EXIT_INPUT, "--patterns: '%s' has an empty or overlong "
+            cli_fail(CLI_EXIT_INPUT, "--patterns: '%s' has an empty or overlong "
                                  "name", list);
             return -1;
         }
@@ -724,17 +724,17 @@ static int parse_patterns(const char *list, const pattern_ops **out,
         if (!pat) {
             char known[512];
             pattern_list(known, sizeof known);
-            cli_fail(EXIT_INPUT, "--patterns: unknown pattern '%s' (known: %s)",
+            cli_fail(CLI_EXIT_INPUT, "--patterns: unknown pattern '%s' (known: %s)",
                      name, known);
             return -1;
         }
         for (size_t i = 0; i < n; i++)
             if (out[i] == pat) {
-                cli_fail(EXIT_INPUT, "--patterns: '%s' is named twice", name);
+                cli_fail(CLI_EXIT_INPUT, "--patterns: '%s' is named twice", name);
                 return -1;
             }
         if (n == cap) {
-            cli_fail(EXIT_INPUT, "--patterns: more names than patterns");
+            cli_fail(CLI_EXIT_INPUT, "--patterns: more names than patterns");
             return -1;
         }
         out[n++] = pat;
@@ -777,11 +777,11 @@ static int compare_parse(comparison *c, int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_compare_spec);
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         if (id == CLI_ERROR) return cli_error_code(&args);
         if (id == COMPARE_JOBS) {
-            if (cli_parse_jobs(v, &c->jobs) != EXIT_OK) return EXIT_INPUT;
+            if (cli_parse_jobs(v, &c->jobs) != CLI_EXIT_OK) return CLI_EXIT_INPUT;
         } else if (id == COMPARE_FORMAT) {
             c->format_name = v;
         } else if (id == COMPARE_PATTERNS) {
@@ -799,16 +799,16 @@ static int compare_parse(comparison *c, int argc, char **argv) {
     else if (strcmp(f, "json") == 0) c->format = CMP_JSON;
     else if (strcmp(f, "csv") == 0) c->format = CMP_CSV;
     else
-        return cli_fail(EXIT_INPUT, "--format: '%s' is not markdown, text, "
+        return cli_fail(CLI_EXIT_INPUT, "--format: '%s' is not markdown, text, "
                         "json or csv", f);
     if (c->list) {
         int k = parse_patterns(c->list, c->chosen, c->cap);
-        if (k < 0) return EXIT_INPUT;
+        if (k < 0) return CLI_EXIT_INPUT;
         c->n = (size_t)k;
     } else {
         for (size_t i = 0; i < c->cap; i++) c->chosen[c->n++] = pattern_at(i);
     }
-    if (c->n == 0) return cli_fail(EXIT_INPUT, "compare: no pattern to run");
+    if (c->n == 0) return cli_fail(CLI_EXIT_INPUT, "compare: no pattern to run");
     return -1;
 }
 
@@ -830,7 +830,7 @@ static int run_patterns(comparison *c, scenario *sc) {
             set_pattern(sc, pat->name, err, sizeof err) != 0 ||
             scenario_validate(sc, err, sizeof err) != 0) {
             if (c->list)
-                return cli_fail(EXIT_INPUT, "compare: pattern '%s': %s",
+                return cli_fail(CLI_EXIT_INPUT, "compare: pattern '%s': %s",
                                 pat->name, err);
             skipped_pattern *sk = &c->skipped[c->nskipped++];
             sk->name = pat->name;
@@ -850,15 +850,15 @@ static int run_patterns(comparison *c, scenario *sc) {
         row->sum = run_scenario_opts(sc, NULL, NULL, &c->ro, err, sizeof err);
         if (!row->sum) {
             if (c->progress) fputs("\r\033[K", stderr);
-            return cli_fail(EXIT_RUNTIME, "%s", err);
+            return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         }
         run_warn_rare(sc, row->sum, stderr);
         c->nrun++;
     }
     if (c->nrun == 0)
-        return cli_fail(EXIT_INPUT, "compare: no pattern applies to %s: %s",
+        return cli_fail(CLI_EXIT_INPUT, "compare: no pattern applies to %s: %s",
                         sc->path, c->nskipped ? c->skipped[0].reason : "");
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* warmup = auto: MSER-5 chose per pattern; the rows must count the same
@@ -873,7 +873,7 @@ static int rerun_common_warmup(comparison *c, scenario *sc) {
         compare_row *row = &c->rows[i];
         if (row->sum->warmup == longest) continue;
         if (set_pattern(sc, row->pattern->name, err, sizeof err) != 0)
-            return cli_fail(EXIT_RUNTIME, "%s", err);
+            return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         /* A shallow copy (as run.c makes) with only the warm-up fixed;
          * sc still owns everything, so it is not finalized. */
         scenario fixed = *sc;
@@ -886,12 +886,12 @@ static int rerun_common_warmup(comparison *c, scenario *sc) {
             run_scenario_opts(&fixed, NULL, NULL, &c->ro, err, sizeof err);
         if (!again) {
             if (c->progress) fputs("\r\033[K", stderr);
-            return cli_fail(EXIT_RUNTIME, "%s", err);
+            return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         }
         run_summary_destroy(row->sum);
         row->sum = again;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The rows of c over sc, in c->format on stdout. */
@@ -908,9 +908,9 @@ static int compare_print(const comparison *c, const scenario *sc) {
     case CMP_CSV: print_csv(stdout, sc, c->rows, c->nrun); break;
     }
     if (fflush(stdout) != 0 || ferror(stdout))
-        return cli_fail(EXIT_RUNTIME, "writing the results: %s",
+        return cli_fail(CLI_EXIT_RUNTIME, "writing the results: %s",
                         strerror(errno));
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Runs the comparison of c over its scenario and prints it. */
@@ -918,21 +918,21 @@ static int compare_run(comparison *c, scenario *sc) {
     char err[1024];
     char original[sizeof sc->cache.pattern];
     int code = cli_load_scenario(sc, c->file, &c->sets);
-    if (code != EXIT_OK) return code;
+    if (code != CLI_EXIT_OK) return code;
     snprintf(original, sizeof original, "%s", sc->cache.pattern);
     c->progress = isatty(STDERR_FILENO);
     /* compare draws its own progress line (which pattern) */
     c->ro = (run_options){c->jobs ? c->jobs : run_default_jobs(), NULL,
                           "compare"};
     code = run_patterns(c, sc);
-    if (code == EXIT_OK && sc->run.warmup_auto)
+    if (code == CLI_EXIT_OK && sc->run.warmup_auto)
         code = rerun_common_warmup(c, sc);
-    if (code != EXIT_OK) return code;
+    if (code != CLI_EXIT_OK) return code;
     if (c->progress) fputs("\r\033[K", stderr);
     for (size_t i = 0; i < c->nrun; i++) fill_row(&c->rows[i]);
     /* The echo shows the file's own pattern; the rows name theirs. */
     if (set_pattern(sc, original, err, sizeof err) != 0)
-        return cli_fail(EXIT_RUNTIME, "%s", err);
+        return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     mark_best(c->rows, c->nrun);
     return compare_print(c, sc);
 }
@@ -949,7 +949,7 @@ int cmd_compare(int argc, char **argv) {
     memset(&sc, 0, sizeof sc);
     int code;
     if (!c.chosen || !c.rows || !c.skipped)
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     else if ((code = compare_parse(&c, argc, argv)) < 0) /* -1: go on */
         code = compare_run(&c, &sc);
     for (size_t i = 0; c.rows && i < c.cap; i++)

@@ -48,10 +48,10 @@ static int parse_count(const char *flag, const char *v, unsigned max,
     char *end;
     unsigned long n = strtoul(v, &end, 10);
     if (!*v || *end || v[0] == '-' || n > max)
-        return cli_fail(EXIT_INPUT, "%s: '%s' is not a whole number up to %u",
+        return cli_fail(CLI_EXIT_INPUT, "%s: '%s' is not a whole number up to %u",
                         flag, v, max);
     *out = (unsigned)n;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 int cmd_explain(int argc, char **argv) {
@@ -64,14 +64,14 @@ int cmd_explain(int argc, char **argv) {
     explainer *e = NULL;
     world *w = NULL;
     world_result *res = NULL;
-    int code = EXIT_INPUT;
+    int code = CLI_EXIT_INPUT;
     cli_args args;
     cli_args_init(&args, &cmd_explain_spec, argc, argv, &sets);
     const char *v;
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_explain_spec);
-            code = EXIT_OK;
+            code = CLI_EXIT_OK;
             goto out;
         }
         if (id == CLI_ERROR) {
@@ -82,16 +82,16 @@ int cmd_explain(int argc, char **argv) {
             int is_stale = id == EXPLAIN_STALE;
             if (parse_count(is_stale ? "--stale" : "--rep", v,
                             is_stale ? 1000 : 1000000,
-                            is_stale ? &wanted : &rep) != EXIT_OK)
+                            is_stale ? &wanted : &rep) != CLI_EXIT_OK)
                 goto out;
             if (is_stale && wanted == 0) {
-                cli_fail(EXIT_INPUT, "--stale: must be at least 1");
+                cli_fail(CLI_EXIT_INPUT, "--stale: must be at least 1");
                 goto out;
             }
         } else if (id == EXPLAIN_CAUSE) {
             only_cause = oracle_cause_parse(v);
             if (only_cause < 0) {
-                cli_fail(EXIT_INPUT,
+                cli_fail(CLI_EXIT_INPUT,
                          "--cause: unknown cause '%s' (the causes are listed "
                          "by stalesim explain --help)",
                          v);
@@ -105,19 +105,19 @@ int cmd_explain(int argc, char **argv) {
         }
     }
     code = cli_load_scenario(&sc, file, &sets);
-    if (code != EXIT_OK) goto out;
-    code = EXIT_RUNTIME;
+    if (code != CLI_EXIT_OK) goto out;
+    code = CLI_EXIT_RUNTIME;
     e = explainer_create(sc.workload.keys, wanted, sc.run.warmup, only_cause);
     res = malloc(sizeof *res);
     w = e && res ? world_create(&sc, rep) : NULL;
     if (!w) {
-        cli_fail(EXIT_RUNTIME, "out of memory");
+        cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     explain_ctx ctx = {e, w};
     world_set_tracer(w, on_trace, &ctx);
     if (world_run(w, res) != 0 || explainer_failed(e)) {
-        cli_fail(EXIT_RUNTIME, "out of memory");
+        cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     printf("# stalesim explain: %s, replication %u\n\n", sc.path, rep);
@@ -128,10 +128,10 @@ int cmd_explain(int argc, char **argv) {
         printf("Only %u stale read%s in replication %u.\n\n",
                explainer_count(e), explainer_count(e) == 1 ? "" : "s", rep);
     if (explainer_print(e, stdout) != 0) {
-        cli_fail(EXIT_RUNTIME, "writing the timelines failed");
+        cli_fail(CLI_EXIT_RUNTIME, "writing the timelines failed");
         goto out;
     }
-    code = EXIT_OK;
+    code = CLI_EXIT_OK;
 out:
     world_destroy(w);
     free(res);

@@ -32,7 +32,7 @@ const cli_spec cmd_merge_spec = {
     "Exit 0 merged, 2 bad input, 3 failure.  docs/sweeps-at-scale.md.\n"};
 
 static int rc_exit(int rc) {
-    return rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME;
+    return rc == RESULTS_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME;
 }
 
 int cmd_merge(int argc, char **argv) {
@@ -42,9 +42,9 @@ int cmd_merge(int argc, char **argv) {
     size_t n = 0;
     const char *out_path = NULL;
     char err[2048];
-    int code = EXIT_INPUT;
+    int code = CLI_EXIT_INPUT;
     if (!path || !shard) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto done;
     }
     cli_args args;
@@ -53,7 +53,7 @@ int cmd_merge(int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_merge_spec);
-            code = EXIT_OK;
+            code = CLI_EXIT_OK;
             goto done;
         }
         if (id == CLI_ERROR) {
@@ -64,14 +64,14 @@ int cmd_merge(int argc, char **argv) {
         else path[n++] = v;
     }
     if (!out_path || n == 0) {
-        cli_fail(EXIT_INPUT, "merge: which files? (stalesim merge OUT.db "
+        cli_fail(CLI_EXIT_INPUT, "merge: which files? (stalesim merge OUT.db "
                  "SHARD.db...)");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         struct stat ss;
         if (stat(path[i], &ss) != 0) {
-            cli_fail(EXIT_INPUT, "%s: no such shard file", path[i]);
+            cli_fail(CLI_EXIT_INPUT, "%s: no such shard file", path[i]);
             goto done;
         }
         int rc = results_open(&shard[i], path[i], 1, err, sizeof err);
@@ -104,7 +104,7 @@ int cmd_merge(int argc, char **argv) {
                 "(a shard not given or not finished); merge it too, or run "
                 "the sweep without --shard on %s to compute the rest\n",
                 rep.points - rep.points_done, rep.points, out_path);
-    code = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    code = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
 done:
     for (size_t i = 0; shard && i < n; i++) results_close(shard[i]);
     results_close(out);

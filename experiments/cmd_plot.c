@@ -122,10 +122,10 @@ static int parse_count(const char *flag, const char *v, unsigned long lo,
     errno = 0;
     unsigned long n = strtoul(v, &end, 10);
     if (!*v || *end || errno || v[0] == '-' || v[0] == '+' || n < lo || n > hi)
-        return cli_fail(EXIT_INPUT, "%s: '%s' is not a whole number in "
+        return cli_fail(CLI_EXIT_INPUT, "%s: '%s' is not a whole number in "
                         "%lu..%lu", flag, v, lo, hi);
     *out = n;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* --log AXES / --linear AXES: x, y or xy; an axis given both ways is
@@ -137,18 +137,18 @@ static int parse_axes(const char *flag, const char *v, plot_scale s,
     int y = strcmp(v, "y") == 0 || strcmp(v, "xy") == 0 ||
             strcmp(v, "yx") == 0;
     if (!x && !y)
-        return cli_fail(EXIT_INPUT, "%s '%s': the axes are x, y or xy", flag,
+        return cli_fail(CLI_EXIT_INPUT, "%s '%s': the axes are x, y or xy", flag,
                         v);
     if ((x && a->xscale && a->xscale != s) || (y && a->yscale && a->yscale != s))
-        return cli_fail(EXIT_INPUT, "%s %s: that axis was already given to "
+        return cli_fail(CLI_EXIT_INPUT, "%s %s: that axis was already given to "
                         "%s", flag, v, s == PLOT_SCALE_LOG ? "--linear"
                                                           : "--log");
     if (x) a->xscale = s;
     if (y) a->yscale = s;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
-/* One option into a; EXIT_OK, or the exit code after an error message. */
+/* One option into a; CLI_EXIT_OK, or the exit code after an error message. */
 static int take_option(plot_args *a, int id, const char *v) {
     switch (id) {
     case PLOT_OPT_KIND: a->kind_name = v; break;
@@ -173,7 +173,7 @@ static int take_option(plot_args *a, int id, const char *v) {
     case PLOT_OPT_CAUSE:
         a->cause = oracle_cause_parse(v);
         if (a->cause < 0)
-            return cli_fail(EXIT_INPUT, "--cause: unknown cause '%s' (the "
+            return cli_fail(CLI_EXIT_INPUT, "--cause: unknown cause '%s' (the "
                             "causes are listed by stalesim explain --help)", v);
         break;
     default: /* CLI_OPERAND */
@@ -181,7 +181,7 @@ static int take_option(plot_args *a, int id, const char *v) {
             return cli_fail_extra(&cmd_plot_spec, "input", a->input, v);
         a->input = v;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Parses argv into a.  Returns -1 to go on, or the exit code (after the
@@ -193,11 +193,11 @@ static int parse_args(plot_args *a, int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_plot_spec);
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         if (id == CLI_ERROR) return cli_error_code(&args);
         int rc = take_option(a, id, v);
-        if (rc != EXIT_OK) return rc;
+        if (rc != CLI_EXIT_OK) return rc;
     }
     return -1;
 }
@@ -207,7 +207,7 @@ static int draw(const gp_target *t, const plot_view *v, const plot_story *s) {
     char err[1024], sentence[2048];
     gp *g = NULL;
     if (gp_open(&g, t, err, sizeof err) != GP_OK)
-        return cli_fail(EXIT_RUNTIME, "%s", err);
+        return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     if (v) {
         plot_view_draw(v, g);
         plot_view_describe(v, sentence, sizeof sentence);
@@ -216,27 +216,27 @@ static int draw(const gp_target *t, const plot_view *v, const plot_story *s) {
         snprintf(sentence, sizeof sentence, "%s", s->sentence);
     }
     if (gp_close(g, err, sizeof err) != GP_OK)
-        return cli_fail(EXIT_RUNTIME, "%s", err);
+        return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     if (t->path)
         printf("%s: %s\n", t->path, sentence);
     else
         printf("%s\n", sentence);
     if (fflush(stdout) != 0 || ferror(stdout))
-        return cli_fail(EXIT_RUNTIME, "writing to stdout: %s", strerror(errno));
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_RUNTIME, "writing to stdout: %s", strerror(errno));
+    return CLI_EXIT_OK;
 }
 
 /* The exit code of a PLOT_* status, after printing err. */
 static int plot_fail(int rc, const char *err) {
-    return cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s", err);
+    return cli_fail(rc == PLOT_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s", err);
 }
 
 static int parse_target(const plot_args *a, gp_target *t) {
     char err[1024];
     if (gp_target_parse(t, a->output, a->size, isatty(STDOUT_FILENO), err,
                         sizeof err) != GP_OK)
-        return cli_fail(EXIT_INPUT, "%s", err);
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
+    return CLI_EXIT_OK;
 }
 
 /* --kind tornado: a sensitivity study's (experiments/recommend.c). */
@@ -244,12 +244,12 @@ static int plot_tornado(const plot_args *a) {
     if (!a->input || a->have_stale || a->have_rep || a->cause >= 0 ||
         a->sets.n > 0 || a->x || a->by || a->metric || a->nwhere ||
         a->have_exp || a->xscale || a->yscale)
-        return cli_fail(EXIT_INPUT, a->input ? "--kind tornado takes a "
+        return cli_fail(CLI_EXIT_INPUT, a->input ? "--kind tornado takes a "
                         "database, -o and --size only" : "plot: which "
                         "database? (stalesim plot DB --kind tornado)");
     gp_target t;
     int code = parse_target(a, &t);
-    return code != EXIT_OK ? code : recommend_plot_tornado(a->input, &t);
+    return code != CLI_EXIT_OK ? code : recommend_plot_tornado(a->input, &t);
 }
 
 /* The stale read of the story: sc is loaded (a scenario, or a point's). */
@@ -261,7 +261,7 @@ static int draw_story(const plot_args *a, const scenario *sc,
     int rc = story_capture(&story, sc, (unsigned)a->stale, a->cause,
                            (uint32_t)a->rep, err, sizeof err);
     if (rc != STORY_OK)
-        return cli_fail(rc == STORY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        return cli_fail(rc == STORY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
     return draw(t, NULL, &story);
 }
@@ -270,13 +270,13 @@ static int draw_story(const plot_args *a, const scenario *sc,
 static int plot_timeline_scenario(plot_args *a, const gp_target *t) {
     if (a->have_exp || a->x || a->by || a->metric || a->nwhere ||
         a->xscale || a->yscale)
-        return cli_fail(EXIT_INPUT, "--kind timeline of a scenario takes "
+        return cli_fail(CLI_EXIT_INPUT, "--kind timeline of a scenario takes "
                         "--stale, --rep and --set, not --x, --by, --where, "
                         "--metric, --log, --linear or --experiment");
     scenario sc;
     memset(&sc, 0, sizeof sc);
     int code = cli_load_scenario(&sc, a->input, &a->sets);
-    if (code == EXIT_OK) code = draw_story(a, &sc, t);
+    if (code == CLI_EXIT_OK) code = draw_story(a, &sc, t);
     scenario_fini(&sc);
     return code;
 }
@@ -286,7 +286,7 @@ static int plot_timeline_scenario(plot_args *a, const gp_target *t) {
 static int plot_timeline_point(const plot_args *a, const plot_data *data,
                                const gp_target *t) {
     if (a->x || a->metric || a->xscale || a->yscale)
-        return cli_fail(EXIT_INPUT, "--kind timeline takes --where to choose "
+        return cli_fail(CLI_EXIT_INPUT, "--kind timeline takes --where to choose "
                         "the point, not --x, --metric, --log or --linear");
     plot_selection sel;
     char err[2048];
@@ -341,10 +341,10 @@ static int plot_from_data(const plot_args *a, plot_kind kind,
     if (!plot_data_recognized(a->input)) {
         FILE *f = fopen(a->input, "rb");
         if (!f)
-            return cli_fail(EXIT_INPUT, "%s: cannot open: %s", a->input,
+            return cli_fail(CLI_EXIT_INPUT, "%s: cannot open: %s", a->input,
                             strerror(errno));
         fclose(f);
-        return cli_fail(EXIT_INPUT, "%s: neither a results database nor a "
+        return cli_fail(CLI_EXIT_INPUT, "%s: neither a results database nor a "
                         "RUN.json (a scenario is plotted with --kind "
                         "timeline)", a->input);
     }
@@ -367,22 +367,22 @@ static int plot_run(plot_args *a) {
         return plot_tornado(a);
     plot_kind kind;
     if (!a->kind_name)
-        return cli_fail(EXIT_INPUT, "plot: --kind KIND is required (one of: "
+        return cli_fail(CLI_EXIT_INPUT, "plot: --kind KIND is required (one of: "
                         "%s, tornado)", plot_kind_list());
     if (plot_kind_parse(a->kind_name, &kind) != 0)
-        return cli_fail(EXIT_INPUT, "--kind '%s': not a plot kind (one of: "
+        return cli_fail(CLI_EXIT_INPUT, "--kind '%s': not a plot kind (one of: "
                         "%s, tornado)", a->kind_name, plot_kind_list());
     if (!a->input)
-        return cli_fail(EXIT_INPUT, "plot: what to plot? (stalesim plot "
+        return cli_fail(CLI_EXIT_INPUT, "plot: what to plot? (stalesim plot "
                         "DB|RUN.json --kind %s, or a scenario with --kind "
                         "timeline)", a->kind_name);
     if (kind != PLOT_TIMELINE &&
         (a->have_stale || a->have_rep || a->cause >= 0 || a->sets.n > 0))
-        return cli_fail(EXIT_INPUT, "--stale, --rep, --cause, --set, --reps "
+        return cli_fail(CLI_EXIT_INPUT, "--stale, --rep, --cause, --set, --reps "
                         "and --seed apply to --kind timeline only");
     gp_target target;
     int code = parse_target(a, &target);
-    if (code != EXIT_OK) return code;
+    if (code != CLI_EXIT_OK) return code;
     if (kind == PLOT_TIMELINE && !plot_data_recognized(a->input))
         return plot_timeline_scenario(a, &target);
     return plot_from_data(a, kind, &target);
@@ -394,7 +394,7 @@ int cmd_plot(int argc, char **argv) {
     a.stale = 1;
     a.cause = -1;
     a.where = calloc((size_t)argc + 1, sizeof *a.where);
-    if (!a.where) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!a.where) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     int code = parse_args(&a, argc, argv);
     if (code < 0) code = plot_run(&a);
     cli_overrides_fini(&a.sets);

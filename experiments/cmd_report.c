@@ -114,22 +114,22 @@ static int add_experiment(report_args *a, const char *val) {
         unsigned long long id = strtoull(val, &end, 10);
         if (!*val || *end || errno || val[0] == '-' || id == 0 ||
             id > INT64_MAX)
-            return cli_fail(EXIT_INPUT, "--experiment: '%s' is not an "
+            return cli_fail(CLI_EXIT_INPUT, "--experiment: '%s' is not an "
                             "experiment id (a whole number from 1, or all)",
                             val);
         for (size_t i = 0; i < a->nids; i++)
             if (a->id[i] == (int64_t)id)
-                return cli_fail(EXIT_INPUT, "--experiment: %llu given twice",
+                return cli_fail(CLI_EXIT_INPUT, "--experiment: %llu given twice",
                                 id);
         if (a->nids == REPORT_MAX_EXPERIMENTS)
-            return cli_fail(EXIT_INPUT, "--experiment: at most %d "
+            return cli_fail(CLI_EXIT_INPUT, "--experiment: at most %d "
                             "experiments side by side",
                             REPORT_MAX_EXPERIMENTS);
         a->id[a->nids++] = (int64_t)id;
     }
     if (a->all && a->nids)
-        return cli_fail(EXIT_INPUT, "--experiment: all, or ids, not both");
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_INPUT, "--experiment: all, or ids, not both");
+    return CLI_EXIT_OK;
 }
 
 /* Fills a; *help is set when --help was asked (printed, exit 0). */
@@ -140,11 +140,11 @@ static int parse_args(int argc, char **argv, report_args *a, int *help) {
     cli_args_init(&args, &cmd_report_spec, argc, argv, NULL);
     const char *val;
     for (int id; (id = cli_next(&args, &val)) != CLI_END;) {
-        int code = EXIT_OK;
+        int code = CLI_EXIT_OK;
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_report_spec);
             *help = 1;
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         if (id == CLI_ERROR) return cli_error_code(&args);
         if (id == REPORT_OUTPUT) a->output = val;
@@ -154,20 +154,20 @@ static int parse_args(int argc, char **argv, report_args *a, int *help) {
             code = cli_fail_extra(&cmd_report_spec, "database", a->db_path,
                                   val);
         else a->db_path = val;
-        if (code != EXIT_OK) return code;
+        if (code != CLI_EXIT_OK) return code;
     }
     if (!a->db_path)
-        return cli_fail(EXIT_INPUT, "report: which database? (stalesim "
+        return cli_fail(CLI_EXIT_INPUT, "report: which database? (stalesim "
                         "report DB -o review.md)");
     if (!a->output || !*a->output || strcmp(a->output, "-") == 0)
-        return cli_fail(EXIT_INPUT, "report: -o FILE is required (the plots "
+        return cli_fail(CLI_EXIT_INPUT, "report: -o FILE is required (the plots "
                         "are written beside it), e.g. -o review.md");
     char err[512];
     gp_target check;
     if (a->size && gp_target_parse(&check, "x.png", a->size, 0, err,
                                    sizeof err) != GP_OK)
-        return cli_fail(EXIT_INPUT, "%s", err);
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
+    return CLI_EXIT_OK;
 }
 
 /* ---- the output ------------------------------------------------------------------- */
@@ -179,16 +179,16 @@ static int check_output(const char *output) {
     char why[256];
     struct stat st;
     if (stat(output, &st) == 0 && !S_ISREG(st.st_mode))
-        return cli_fail(EXIT_INPUT, "-o '%s': %s", output,
+        return cli_fail(CLI_EXIT_INPUT, "-o '%s': %s", output,
                         S_ISDIR(st.st_mode) ? "is a directory, not a file"
                                             : "is not a regular file");
     char *tmp = sim_file_temp_beside(output, why, sizeof why);
     if (!tmp)
-        return cli_fail(EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
+        return cli_fail(CLI_EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
                         why);
     unlink(tmp);
     free(tmp);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The document's directory (with '/', or "") and base name without .md
@@ -201,20 +201,20 @@ static int output_paths(const char *output, char **dir, char **prefix) {
     if (blen > 3 && strcmp(base + blen - 3, ".md") == 0) blen -= 3;
     *dir = malloc(dlen + 1);
     *prefix = malloc(blen + 1);
-    if (!*dir || !*prefix) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!*dir || !*prefix) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     memcpy(*dir, output, dlen);
     (*dir)[dlen] = '\0';
     memcpy(*prefix, base, blen);
     (*prefix)[blen] = '\0';
     if (blen == 0)
-        return cli_fail(EXIT_INPUT, "-o '%s': needs a file name", output);
+        return cli_fail(CLI_EXIT_INPUT, "-o '%s': needs a file name", output);
     /* The plots are drawn beside it, and their names reach gnuplot. */
     if (shell_has_control(output))
-        return cli_fail(EXIT_INPUT, "-o: the file name contains a control "
+        return cli_fail(CLI_EXIT_INPUT, "-o: the file name contains a control "
                         "character: refused");
     struct stat st;
     if (dlen && (stat(*dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-        return cli_fail(EXIT_RUNTIME, "-o '%s': no directory '%s'", output,
+        return cli_fail(CLI_EXIT_RUNTIME, "-o '%s': no directory '%s'", output,
                         *dir);
     return check_output(output);
 }
@@ -224,9 +224,9 @@ static int output_paths(const char *output, char **dir, char **prefix) {
 static int write_document(const char *output, const char *doc, size_t len) {
     char why[256];
     if (sim_file_write_atomic(output, doc, len, why, sizeof why) != 0)
-        return cli_fail(EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
+        return cli_fail(CLI_EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
                         why);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* ---- which experiments ------------------------------------------------------------ */
@@ -243,30 +243,30 @@ static int resolve_ids(report_args *a) {
         rc = results_experiment_ids(r, &have, &nhave, err, sizeof err);
     results_close(r);
     if (rc != RESULTS_OK)
-        return cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        return cli_fail(rc == RESULTS_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
     char list[512] = "";
     for (size_t i = 0; i < nhave && strlen(list) + 24 < sizeof list; i++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lld",
                  i ? ", " : "", (long long)have[i]);
-    int code = EXIT_OK;
+    int code = CLI_EXIT_OK;
     if (nhave == 0) {
-        code = cli_fail(EXIT_INPUT, "report: %s holds no experiment",
+        code = cli_fail(CLI_EXIT_INPUT, "report: %s holds no experiment",
                         a->db_path);
     } else if (a->all) {
         a->nids = nhave < REPORT_MAX_EXPERIMENTS ? nhave
                                                  : REPORT_MAX_EXPERIMENTS;
         memcpy(a->id, have, a->nids * sizeof *have);
         if (nhave > REPORT_MAX_EXPERIMENTS)
-            code = cli_fail(EXIT_INPUT, "--experiment all: %s holds %zu "
+            code = cli_fail(CLI_EXIT_INPUT, "--experiment all: %s holds %zu "
                             "experiments, at most %d side by side",
                             a->db_path, nhave, REPORT_MAX_EXPERIMENTS);
     }
-    for (size_t i = 0; code == EXIT_OK && i < a->nids; i++) {
+    for (size_t i = 0; code == CLI_EXIT_OK && i < a->nids; i++) {
         size_t j = 0;
         while (j < nhave && have[j] != a->id[i]) j++;
         if (j == nhave)
-            code = cli_fail(EXIT_INPUT, "--experiment %lld: %s has no such "
+            code = cli_fail(CLI_EXIT_INPUT, "--experiment %lld: %s has no such "
                             "experiment (its experiments: %s)",
                             (long long)a->id[i], a->db_path, list);
     }
@@ -276,7 +276,7 @@ static int resolve_ids(report_args *a) {
 
 /* Loads experiment `id` (0: the latest) into *d: a sweep experiment with
  * points, else exit 2 with the reason.  With `studies` (id 0 only): set
- * instead, with EXIT_OK, when the database holds design answers (tune,
+ * instead, with CLI_EXIT_OK, when the database holds design answers (tune,
  * sensitivity) and no experiment. */
 static int load_experiment(plot_data *d, const char *db_path, int64_t id,
                            int *studies) {
@@ -284,18 +284,18 @@ static int load_experiment(plot_data *d, const char *db_path, int64_t id,
     int rc = plot_data_load(d, db_path, id, err, sizeof err);
     if (studies)
         *studies = rc == PLOT_EINPUT && recommend_count(db_path) > 0;
-    if (studies && *studies) return EXIT_OK;
+    if (studies && *studies) return CLI_EXIT_OK;
     if (rc != PLOT_OK)
-        return cli_fail(rc == PLOT_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        return cli_fail(rc == PLOT_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
     if (!d->from_db)
-        return cli_fail(EXIT_INPUT, "report: %s is a single run; a report "
+        return cli_fail(CLI_EXIT_INPUT, "report: %s is a single run; a report "
                         "reads a sweep database (stalesim sweep ... --db "
                         "FILE)", db_path);
     if (d->npoints == 0)
-        return cli_fail(EXIT_INPUT, "report: experiment %lld has no point",
+        return cli_fail(CLI_EXIT_INPUT, "report: experiment %lld has no point",
                         (long long)d->experiment);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* ---- the document ------------------------------------------------------------------ */
@@ -304,25 +304,25 @@ static int load_experiment(plot_data *d, const char *db_path, int64_t id,
  * the Recommendation after the contract when `recommend`. */
 static int experiment_sections(const report_ctx *c, int recommend) {
     report_verdict *v = calloc(c->d->npoints + 1, sizeof *v);
-    if (!v) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!v) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     report_section_head(c);
     report_section_scenario(c);
     report_section_contract(c, v);
     free(v);
     int code = report_section_over_causes(c);
-    if (code == EXIT_OK && recommend) {
+    if (code == CLI_EXIT_OK && recommend) {
         recommend_target rt = {c->db_path, c->dir,  c->prefix,
                                c->size,    c->out, c->repro};
         code = recommend_section(&rt);
     }
-    if (code == EXIT_OK) {
+    if (code == CLI_EXIT_OK) {
         report_section_table(c);
         code = report_section_load(c);
     }
-    if (code == EXIT_OK && c->d->nfamilies > 0)
+    if (code == CLI_EXIT_OK && c->d->nfamilies > 0)
         code = report_section_families(c);
-    if (code == EXIT_OK) code = report_section_plots(c);
-    if (code == EXIT_OK) code = report_section_timeline(c);
+    if (code == CLI_EXIT_OK) code = report_section_plots(c);
+    if (code == CLI_EXIT_OK) code = report_section_timeline(c);
     return code;
 }
 
@@ -344,7 +344,7 @@ static int repro_report(FILE *out, const report_args *a, const plot_data *exps,
     if (!w || !ids) {
         free(w);
         free(ids);
-        return cli_fail(EXIT_RUNTIME, "out of memory");
+        return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     }
     size_t k = 0;
     w[k++] = "report";
@@ -358,20 +358,20 @@ static int repro_report(FILE *out, const report_args *a, const plot_data *exps,
     report_repro_line(out, w, k);
     free(w);
     free(ids);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The whole document of experiments exps[0..n-1] into out. */
 static int compose(FILE *out, FILE *rf, const report_args *a,
                    const char *dir, const char *prefix, const plot_data *exps,
                    size_t n) {
-    int code = EXIT_OK;
+    int code = CLI_EXIT_OK;
     if (n > 1) {
         code = report_section_compared(out, a->db_path, exps, n);
         recommend_target rt = {a->db_path, dir, prefix, a->size, out, rf};
-        if (code == EXIT_OK) code = recommend_section(&rt);
+        if (code == CLI_EXIT_OK) code = recommend_section(&rt);
     }
-    for (size_t e = 0; e < n && code == EXIT_OK; e++) {
+    for (size_t e = 0; e < n && code == CLI_EXIT_OK; e++) {
         char tag[32] = "";
         if (n > 1)
             snprintf(tag, sizeof tag, "e%lld-", (long long)exps[e].experiment);
@@ -389,20 +389,20 @@ static int write_review(const report_args *a, const char *dir,
     size_t doclen = 0, reprolen = 0;
     FILE *out = open_memstream(&doc, &doclen);
     FILE *rf = open_memstream(&repro, &reprolen);
-    int code = !out || !rf ? cli_fail(EXIT_RUNTIME, "out of memory")
+    int code = !out || !rf ? cli_fail(CLI_EXIT_RUNTIME, "out of memory")
                            : compose(out, rf, a, dir, prefix, exps, n);
-    if (rf && fclose(rf) != 0 && code == EXIT_OK)
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-    if (code == EXIT_OK) {
+    if (rf && fclose(rf) != 0 && code == CLI_EXIT_OK)
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
+    if (code == CLI_EXIT_OK) {
         fputs("## Reproduce\n\n```sh\n", out);
         for (size_t e = 0; e < n; e++) repro_sweep(out, &exps[e]);
         code = repro_report(out, a, exps, n);
         fprintf(out, "%s```\n", repro);
     }
-    if (out && fclose(out) != 0 && code == EXIT_OK)
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-    if (code == EXIT_OK) code = write_document(a->output, doc, doclen);
-    if (code == EXIT_OK) {
+    if (out && fclose(out) != 0 && code == CLI_EXIT_OK)
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
+    if (code == CLI_EXIT_OK) code = write_document(a->output, doc, doclen);
+    if (code == CLI_EXIT_OK) {
         if (n == 1)
             printf("%s: design review of experiment %lld (%zu point%s) with "
                    "its plots beside it (%s%s-*.png)\n", a->output,
@@ -412,7 +412,7 @@ static int write_review(const report_args *a, const char *dir,
             printf("%s: design review of %zu experiments side by side with "
                    "their plots beside it (%s%s-*.png)\n", a->output, n, dir,
                    prefix);
-        code = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+        code = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
     }
     free(doc);
     free(repro);
@@ -426,9 +426,9 @@ static int report_studies_only(const report_args *a, const char *dir,
     size_t doclen = 0, reprolen = 0;
     FILE *out = open_memstream(&doc, &doclen);
     FILE *rf = open_memstream(&repro, &reprolen);
-    int code = EXIT_OK;
-    if (!out || !rf) code = cli_fail(EXIT_RUNTIME, "out of memory");
-    if (code == EXIT_OK) {
+    int code = CLI_EXIT_OK;
+    if (!out || !rf) code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
+    if (code == CLI_EXIT_OK) {
         fputs("# Design review: ", out);
         const char *s = strrchr(a->db_path, '/');
         report_md_text(out, s ? s + 1 : a->db_path);
@@ -438,21 +438,21 @@ static int report_studies_only(const report_args *a, const char *dir,
         recommend_target rt = {a->db_path, dir, prefix, a->size, out, rf};
         code = recommend_section(&rt);
     }
-    if (rf && fclose(rf) != 0 && code == EXIT_OK)
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-    if (code == EXIT_OK) {
+    if (rf && fclose(rf) != 0 && code == CLI_EXIT_OK)
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
+    if (code == CLI_EXIT_OK) {
         fprintf(out, "## Reproduce\n\n```sh\n%s", repro);
         const char *rw[] = {"report", a->db_path, "-o", a->output};
         report_repro_line(out, rw, sizeof rw / sizeof rw[0]);
         fputs("```\n", out);
     }
-    if (out && fclose(out) != 0 && code == EXIT_OK)
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
-    if (code == EXIT_OK) code = write_document(a->output, doc, doclen);
-    if (code == EXIT_OK) {
+    if (out && fclose(out) != 0 && code == CLI_EXIT_OK)
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
+    if (code == CLI_EXIT_OK) code = write_document(a->output, doc, doclen);
+    if (code == CLI_EXIT_OK) {
         printf("%s: design review of the answers stored in %s\n", a->output,
                a->db_path);
-        code = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+        code = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
     }
     free(doc);
     free(repro);
@@ -463,26 +463,26 @@ int cmd_report(int argc, char **argv) {
     report_args a;
     int help;
     int code = parse_args(argc, argv, &a, &help);
-    if (code != EXIT_OK || help) return code;
+    if (code != CLI_EXIT_OK || help) return code;
     char *dir = NULL, *prefix = NULL;
     plot_data *exps = NULL;
     size_t n = 0;
     int studies = 0;
     code = output_paths(a.output, &dir, &prefix);
-    if (code == EXIT_OK && (a.all || a.nids)) code = resolve_ids(&a);
-    if (code == EXIT_OK) {
+    if (code == CLI_EXIT_OK && (a.all || a.nids)) code = resolve_ids(&a);
+    if (code == CLI_EXIT_OK) {
         exps = calloc(a.nids ? a.nids : 1, sizeof *exps);
-        if (!exps) code = cli_fail(EXIT_RUNTIME, "out of memory");
+        if (!exps) code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     }
-    if (code == EXIT_OK && a.nids == 0) {
+    if (code == CLI_EXIT_OK && a.nids == 0) {
         /* The latest, or a database of design answers only: the review of
          * just its Recommendation. */
         n = 1;
         code = load_experiment(&exps[0], a.db_path, 0, &studies);
     }
-    for (size_t e = 0; code == EXIT_OK && e < a.nids; e++, n++)
+    for (size_t e = 0; code == CLI_EXIT_OK && e < a.nids; e++, n++)
         code = load_experiment(&exps[e], a.db_path, a.id[e], NULL);
-    if (code == EXIT_OK)
+    if (code == CLI_EXIT_OK)
         code = studies ? report_studies_only(&a, dir, prefix)
                        : write_review(&a, dir, prefix, exps, n);
     /* Every slot: calloc'd, loaded or partly loaded. */

@@ -61,7 +61,7 @@ int cmd_run(int argc, char **argv) {
     scenario sc;
     run_summary *sum = NULL;
     char err[1024];
-    int code = EXIT_INPUT;
+    int code = CLI_EXIT_INPUT;
     memset(&sc, 0, sizeof sc);
     cli_args args;
     cli_args_init(&args, &cmd_run_spec, argc, argv, &sets);
@@ -69,7 +69,7 @@ int cmd_run(int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_run_spec);
-            code = EXIT_OK;
+            code = CLI_EXIT_OK;
             goto out;
         }
         if (id == CLI_ERROR) {
@@ -85,7 +85,7 @@ int cmd_run(int argc, char **argv) {
         } else if (id == RUN_CSV) {
             csv_file = v;
         } else if (id == RUN_JOBS) {
-            if (cli_parse_jobs(v, &jobs) != EXIT_OK) goto out;
+            if (cli_parse_jobs(v, &jobs) != CLI_EXIT_OK) goto out;
         } else if (file) {
             cli_fail_extra(&cmd_run_spec, "scenario file", file, v);
             goto out;
@@ -95,16 +95,16 @@ int cmd_run(int argc, char **argv) {
     }
     output_format format;
     if (output_parse_format(format_name, &format) != 0) {
-        cli_fail(EXIT_INPUT, "--format: '%s' is not text, json or csv",
+        cli_fail(CLI_EXIT_INPUT, "--format: '%s' is not text, json or csv",
                  format_name);
         goto out;
     }
     code = cli_load_scenario(&sc, file, &sets);
-    if (code != EXIT_OK) goto out;
+    if (code != CLI_EXIT_OK) goto out;
     if (!jobs) jobs = run_default_jobs();
     code = cli_check_cost(&sc, &sets, jobs, sc.run.reps);
-    if (code != EXIT_OK) goto out;
-    code = EXIT_RUNTIME;
+    if (code != CLI_EXIT_OK) goto out;
+    code = CLI_EXIT_RUNTIME;
     /* Created before the run, so a path that cannot be written fails at
      * once rather than after the simulation. */
     const char *outname[3] = {history, json_file, csv_file};
@@ -113,13 +113,13 @@ int cmd_run(int argc, char **argv) {
     for (int k = 0; k < 3; k++) {
         if (outname[k] &&
             (code = cli_open_output(&outf[k], outflag[k], outname[k])) !=
-                EXIT_OK)
+                CLI_EXIT_OK)
             goto out;
     }
-    code = EXIT_RUNTIME;
+    code = CLI_EXIT_RUNTIME;
     if (history &&
         !(hw = history_writer_create(outf[0].f, &sc, "simulation"))) {
-        cli_fail(EXIT_RUNTIME, "--history: out of memory");
+        cli_fail(CLI_EXIT_RUNTIME, "--history: out of memory");
         goto out;
     }
     run_options ro = {jobs,
@@ -127,22 +127,22 @@ int cmd_run(int argc, char **argv) {
     sum = run_scenario_opts(&sc, hw ? history_writer_trace : NULL, hw, &ro,
                             err, sizeof err);
     if (!sum) {
-        cli_fail(EXIT_RUNTIME, "%s", err);
+        cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         goto out;
     }
     if (history && history_writer_finish(hw) != 0) {
-        cli_fail(EXIT_RUNTIME, "--history: writing '%s' failed: %s", history,
+        cli_fail(CLI_EXIT_RUNTIME, "--history: writing '%s' failed: %s", history,
                  strerror(errno ? errno : EIO));
         goto out;
     }
     run_warn_short(&sc, sum, stderr);
     run_warn_rare(&sc, sum, stderr);
     /* The same run in further formats, without simulating it again. */
-    static const output_format extra_format[3] = {0, FORMAT_JSON, FORMAT_CSV};
+    static const output_format extra_format[3] = {0, OUTPUT_FORMAT_JSON, OUTPUT_FORMAT_CSV};
     for (int k = 1; k < 3; k++) {
         if (outname[k] &&
             output_summary(outf[k].f, extra_format[k], &sc, sum) != 0) {
-            cli_fail(EXIT_RUNTIME, "%s: writing '%s' failed: %s", outflag[k],
+            cli_fail(CLI_EXIT_RUNTIME, "%s: writing '%s' failed: %s", outflag[k],
                      outname[k], strerror(errno ? errno : EIO));
             goto out;
         }
@@ -150,16 +150,16 @@ int cmd_run(int argc, char **argv) {
     /* All or nothing: a failure leaves every destination as it was. */
     for (int k = 0; k < 3; k++) {
         if (outname[k] && sim_outfile_commit(&outf[k], why, sizeof why) != 0) {
-            cli_fail(EXIT_RUNTIME, "%s: writing '%s' failed: %s", outflag[k],
+            cli_fail(CLI_EXIT_RUNTIME, "%s: writing '%s' failed: %s", outflag[k],
                      outname[k], why);
             goto out;
         }
     }
     if (output_summary(stdout, format, &sc, sum) != 0) {
-        cli_fail(EXIT_RUNTIME, "writing the results: %s", strerror(errno));
+        cli_fail(CLI_EXIT_RUNTIME, "writing the results: %s", strerror(errno));
         goto out;
     }
-    code = EXIT_OK;
+    code = CLI_EXIT_OK;
 out:
     history_writer_destroy(hw);
     for (int k = 0; k < 3; k++) sim_outfile_abort(&outf[k]);
@@ -177,11 +177,11 @@ static int no_arguments(const cli_spec *spec, int argc, char **argv) {
     int id = cli_next(&args, &v);
     if (id == CLI_HELP) {
         cli_usage(stdout, spec);
-        return EXIT_OK;
+        return CLI_EXIT_OK;
     }
     if (id == CLI_ERROR) return cli_error_code(&args);
     if (id == CLI_OPERAND)
-        return cli_fail(EXIT_INPUT, "%s: unexpected '%s'", spec->name, v);
+        return cli_fail(CLI_EXIT_INPUT, "%s: unexpected '%s'", spec->name, v);
     return -1;
 }
 
@@ -189,7 +189,7 @@ int cmd_keys(int argc, char **argv) {
     int code = no_arguments(&cmd_keys_spec, argc, argv);
     if (code >= 0) return code;
     scenario_print_reference(stdout);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
 }
 
 int cmd_patterns(int argc, char **argv) {
@@ -197,5 +197,5 @@ int cmd_patterns(int argc, char **argv) {
     if (code >= 0) return code;
     for (size_t i = 0; i < pattern_count(); i++)
         printf("%-14s %s\n", pattern_at(i)->name, pattern_at(i)->summary);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
 }

@@ -60,12 +60,12 @@ static int split_keys(char *buf, const char **keys, size_t *n) {
     *n = 0;
     for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
         if (*n >= SENS_MAX_INPUTS)
-            return cli_fail(EXIT_INPUT, "--keys: at most %d keys",
+            return cli_fail(CLI_EXIT_INPUT, "--keys: at most %d keys",
                             SENS_MAX_INPUTS);
         keys[(*n)++] = p;
     }
-    if (*n == 0) return cli_fail(EXIT_INPUT, "--keys: an empty list");
-    return EXIT_OK;
+    if (*n == 0) return cli_fail(CLI_EXIT_INPUT, "--keys: an empty list");
+    return CLI_EXIT_OK;
 }
 
 /* What the command line asked for (the flags, before the scenario is read). */
@@ -85,23 +85,23 @@ typedef struct sens_cli {
 static int sens_add_range(sens_cli *c, const char *v) {
     char err[1024];
     if (c->nrange >= SENS_MAX_SOBOL)
-        return cli_fail(EXIT_INPUT, "--vary: at most %d ranges (Sobol "
+        return cli_fail(CLI_EXIT_INPUT, "--vary: at most %d ranges (Sobol "
                         "sequences of GSL have at most 40 dimensions)",
                         SENS_MAX_SOBOL);
     sens_range *r = &c->range[c->nrange];
     if (sens_range_parse(v, r, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     for (size_t k = 0; k < c->nrange; k++)
         if (strcmp(c->range[k].key, r->key) == 0) {
-            cli_fail(EXIT_INPUT, "--vary: '%s' given twice", c->range[k].key);
+            cli_fail(CLI_EXIT_INPUT, "--vary: '%s' given twice", c->range[k].key);
             free(r->key);
-            return EXIT_INPUT;
+            return CLI_EXIT_INPUT;
         }
     c->nrange++;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
-/* One flag into c; EXIT_OK, or the exit code after the message. */
+/* One flag into c; CLI_EXIT_OK, or the exit code after the message. */
 static int sens_flag(sens_cli *c, int id, const char *v) {
     char *end;
     switch (id) {
@@ -117,7 +117,7 @@ static int sens_flag(sens_cli *c, int id, const char *v) {
         c->o.factor = strtod(v, &end);
         if (!*v || *end || errno ||
             !(c->o.factor > 1 && c->o.factor <= 1000))
-            return cli_fail(EXIT_INPUT, "--factor: '%s' is not a number in "
+            return cli_fail(CLI_EXIT_INPUT, "--factor: '%s' is not a number in "
                             "(1, 1000]", v);
         c->have_factor = 1;
         break;
@@ -132,13 +132,13 @@ static int sens_flag(sens_cli *c, int id, const char *v) {
                                &c->jobs);
     case S_FORMAT:
         if (output_parse_format(v, &c->o.format) != 0 ||
-            c->o.format == FORMAT_CSV)
-            return cli_fail(EXIT_INPUT, "--format: '%s' is not text or json",
+            c->o.format == OUTPUT_FORMAT_CSV)
+            return cli_fail(CLI_EXIT_INPUT, "--format: '%s' is not text or json",
                             v);
         break;
     case S_OUTPUT: c->o.plot = v; break;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Reads the flags into c.  -1: go on; otherwise the exit code (--help: 0). */
@@ -149,10 +149,10 @@ static int sens_parse(sens_cli *c, int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_sensitivity_spec);
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         if (id == CLI_ERROR) return cli_error_code(&args);
-        if (sens_flag(c, id, v) != EXIT_OK) return EXIT_INPUT;
+        if (sens_flag(c, id, v) != CLI_EXIT_OK) return CLI_EXIT_INPUT;
     }
     return -1;
 }
@@ -163,36 +163,36 @@ static int sens_check_flags(sens_cli *c) {
     char err[1024];
     sens_options *o = &c->o;
     if (c->nrange && (c->keys_arg || c->have_factor || o->plot))
-        return cli_fail(EXIT_INPUT, "%s goes with one-at-a-time sensitivity, "
+        return cli_fail(CLI_EXIT_INPUT, "%s goes with one-at-a-time sensitivity, "
                         "not with --vary (Sobol)", c->keys_arg ? "--keys"
                         : c->have_factor ? "--factor" : "-o");
     if (!c->nrange && c->have_samples)
-        return cli_fail(EXIT_INPUT, "--samples goes with --vary (Sobol)");
+        return cli_fail(CLI_EXIT_INPUT, "--samples goes with --vary (Sobol)");
     o->metric = study_metric_parse(c->metric);
     if (o->metric < 0)
-        return cli_fail(EXIT_INPUT, "--metric: '%s' is not a metric "
+        return cli_fail(CLI_EXIT_INPUT, "--metric: '%s' is not a metric "
                         "(stalesim run --format json lists them)", c->metric);
     if (o->plot && strcmp(o->plot, "-") != 0) {
         gp_target t;
         if (gp_target_parse(&t, o->plot, NULL, 0, err, sizeof err) != GP_OK ||
             shell_has_control(o->plot))
-            return cli_fail(EXIT_INPUT, "-o '%s': %s", o->plot,
+            return cli_fail(CLI_EXIT_INPUT, "-o '%s': %s", o->plot,
                             shell_has_control(o->plot)
                                 ? "a control character in the name: refused"
                                 : err);
     }
     if (c->keys_arg) {
         c->keybuf = strdup(c->keys_arg);
-        if (!c->keybuf) return cli_fail(EXIT_RUNTIME, "out of memory");
-        if (split_keys(c->keybuf, c->keys, &o->nkeys) != EXIT_OK)
-            return EXIT_INPUT;
+        if (!c->keybuf) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
+        if (split_keys(c->keybuf, c->keys, &o->nkeys) != CLI_EXIT_OK)
+            return CLI_EXIT_INPUT;
         o->keys = c->keys;
     }
     o->range = c->range;
     o->nrange = c->nrange;
     o->samples = (uint32_t)c->samples;
     o->scenario_file = c->file ? c->file : "(built-in default)";
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The identity of the study: everything that decides the answer, one
@@ -229,20 +229,20 @@ static int sens_run(sens_cli *c, const scenario *sc, int argc, char **argv) {
     int code;
     if (opts && overrides) cmdline = shell_command_line("sensitivity", argc, argv);
     if (!opts || !overrides || !cmdline) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     spec = study_spec("sensitivity", c->file, overrides, opts, err,
                       sizeof err);
     if (!spec) {
-        code = cli_fail(EXIT_INPUT, "%s", err);
+        code = cli_fail(CLI_EXIT_INPUT, "%s", err);
         goto out;
     }
     study_options so = {c->db_path, "sensitivity", spec, c->file, overrides,
                         cmdline, (int)c->jobs};
     int rc = study_open(&st, sc, &so, err, sizeof err);
     if (rc != STUDY_OK) {
-        code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        code = cli_fail(rc == STUDY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
         goto out;
     }
@@ -262,7 +262,7 @@ int cmd_sensitivity(int argc, char **argv) {
     memset(&c, 0, sizeof c);
     c.metric = "stale_read_fraction";
     c.o.factor = 2;
-    c.o.format = FORMAT_TEXT;
+    c.o.format = OUTPUT_FORMAT_TEXT;
     c.jobs = 1;
     c.samples = 64;
     scenario sc;
@@ -270,8 +270,8 @@ int cmd_sensitivity(int argc, char **argv) {
     int code = sens_parse(&c, argc, argv); /* -1: go on */
     if (code < 0) {
         code = sens_check_flags(&c);
-        if (code == EXIT_OK) code = cli_load_scenario(&sc, c.file, &c.sets);
-        if (code == EXIT_OK) code = sens_run(&c, &sc, argc, argv);
+        if (code == CLI_EXIT_OK) code = cli_load_scenario(&sc, c.file, &c.sets);
+        if (code == CLI_EXIT_OK) code = sens_run(&c, &sc, argc, argv);
     }
     for (size_t k = 0; k < c.nrange; k++) free(c.range[k].key);
     free(c.keybuf);

@@ -39,7 +39,7 @@ const cli_spec cmd_summarize_spec = {
 static int group_add(summary_group *g, const double *metric,
                      const sim_hist *const *dist, const uint64_t *causes) {
     g->runs++;
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         double x = metric[m];
         if (isnan(x)) continue;
         if (g->n[m] == g->cap[m]) {
@@ -54,22 +54,22 @@ static int group_add(summary_group *g, const double *metric,
         }
         g->value[m][g->n[m]++] = x;
     }
-    for (int d = 0; d < D_COUNT; d++)
+    for (int d = 0; d < WORLD_DIST_COUNT; d++)
         if (dist[d]) sim_hist_merge(&g->dist[d], dist[d]);
-    for (int c = 0; c < CAUSE_COUNT; c++) g->causes[c] += causes[c];
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) g->causes[c] += causes[c];
     return 0;
 }
 
 static int group_add_run(void *arg, uint32_t rep, const world_result *res) {
     (void)rep;
-    const sim_hist *dist[D_COUNT];
-    for (int d = 0; d < D_COUNT; d++) dist[d] = &res->dist[d];
+    const sim_hist *dist[WORLD_DIST_COUNT];
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) dist[d] = &res->dist[d];
     return group_add(arg, res->metric, dist, res->stale_by_cause);
 }
 
 static void summary_fini(summary *s) {
     for (size_t i = 0; i < s->ngroups; i++)
-        for (int m = 0; m < M_COUNT; m++) free(s->group[i].value[m]);
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) free(s->group[i].value[m]);
     free(s->group);
     free(s->by);
     results_experiment_fini(&s->e);
@@ -96,7 +96,7 @@ static summary_group *family_group(summary *s, size_t p, const char *family) {
         s->ngroups++;
         g->first = p;
         snprintf(g->family, sizeof g->family, "%s", family);
-        for (int d = 0; d < D_COUNT; d++) sim_hist_init(&g->dist[d]);
+        for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&g->dist[d]);
     }
     if (g->last_point != p + 1) {
         g->last_point = p + 1;
@@ -121,8 +121,8 @@ static int family_add_run(void *arg, uint32_t rep, const world_result *res) {
         return -1;
     }
     for (int f = 0; f < res->nfamilies; f++) {
-        const sim_hist *dist[D_COUNT] = {NULL};
-        for (int d = 0; d < FD_COUNT; d++)
+        const sim_hist *dist[WORLD_DIST_COUNT] = {NULL};
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++)
             dist[world_family_dist[d]] = &res->family_dist[f][d];
         g = family_group(c->s, c->point, res->family_name[f]);
         if (group_add(g, res->family_metric[f], dist,
@@ -142,7 +142,7 @@ static int add_by(summary *s, const char *arg) {
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len == 6 && strncmp(p, "family", 6) == 0) {
             if (s->by_family)
-                return cli_fail(EXIT_INPUT, "--by 'family': given twice");
+                return cli_fail(CLI_EXIT_INPUT, "--by 'family': given twice");
             s->by_family = 1;
             s->by[s->nby++] = BY_FAMILY;
             if (!end) break;
@@ -161,7 +161,7 @@ static int add_by(summary *s, const char *arg) {
                                  j ? ", " : "", s->e.key[j]);
                 if (n > 0) used += (size_t)n;
             }
-            return cli_fail(EXIT_INPUT, "--by '%.*s': not a varied key of "
+            return cli_fail(CLI_EXIT_INPUT, "--by '%.*s': not a varied key of "
                             "experiment %lld (its keys: %s) nor `family`",
                             (int)len, p,
                             (long long)s->e.id,
@@ -169,13 +169,13 @@ static int add_by(summary *s, const char *arg) {
         }
         for (size_t j = 0; j < s->nby; j++)
             if (s->by[j] == k)
-                return cli_fail(EXIT_INPUT, "--by '%.*s': given twice",
+                return cli_fail(CLI_EXIT_INPUT, "--by '%.*s': given twice",
                                 (int)len, p);
         s->by[s->nby++] = k;
         if (!end) break;
         p = end + 1;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* What the command line asked for. */
@@ -195,7 +195,7 @@ static int summarize_parse(summarize_cli *c, int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_summarize_spec);
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         if (id == CLI_ERROR) return cli_error_code(&args);
         if (id == SUM_BY) {
@@ -203,7 +203,7 @@ static int summarize_parse(summarize_cli *c, int argc, char **argv) {
         } else if (id == SUM_EXPERIMENT) {
             c->exp_id = cli_parse_whole(v, 1, INT64_MAX);
             if (c->exp_id < 0)
-                return cli_fail(EXIT_INPUT, "--experiment: '%s' is not an "
+                return cli_fail(CLI_EXIT_INPUT, "--experiment: '%s' is not an "
                                 "experiment id (a whole number from 1)", v);
         } else if (id == SUM_FORMAT) {
             c->format_name = v;
@@ -220,18 +220,18 @@ static int summarize_parse(summarize_cli *c, int argc, char **argv) {
     else if (strcmp(f, "json") == 0) c->format = SUMMARY_JSON;
     else if (strcmp(f, "markdown") == 0) c->format = SUMMARY_MARKDOWN;
     else
-        return cli_fail(EXIT_INPUT, "--format: '%s' is not text, csv, json or "
+        return cli_fail(CLI_EXIT_INPUT, "--format: '%s' is not text, csv, json or "
                         "markdown", f);
     if (!c->db_path)
-        return cli_fail(EXIT_INPUT, "summarize: which database? (stalesim "
+        return cli_fail(CLI_EXIT_INPUT, "summarize: which database? (stalesim "
                         "summarize DB)");
     return -1;
 }
 
 /* The exit code of a failed pooling: out of memory, or rc's. */
 static int pool_fail(int oom, int rc, const char *err) {
-    if (oom) return cli_fail(EXIT_RUNTIME, "out of memory");
-    return cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+    if (oom) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
+    return cli_fail(rc == RESULTS_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                     err);
 }
 
@@ -244,7 +244,7 @@ static int pool_families(summary *s, results *rdb) {
                                   err, sizeof err);
         if (fc.oom || rc != RESULTS_OK) return pool_fail(fc.oom, rc, err);
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Groups of points sharing the --by values, in the order of their first
@@ -268,7 +268,7 @@ static int pool_points(summary *s, results *rdb) {
         if (gi == s->ngroups) {
             s->ngroups++;
             g->first = p;
-            for (int d = 0; d < D_COUNT; d++) sim_hist_init(&g->dist[d]);
+            for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&g->dist[d]);
         }
         g->points++;
         if (!pt->done) g->incomplete = 1;
@@ -276,7 +276,7 @@ static int pool_points(summary *s, results *rdb) {
                                   sizeof err);
         if (g->oom || rc != RESULTS_OK) return pool_fail(g->oom, rc, err);
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Loads the experiment of c into s, its groups pooled. */
@@ -284,15 +284,15 @@ static int summarize_load(const summarize_cli *c, results *rdb, summary *s) {
     char err[2048];
     int rc = results_experiment_load(rdb, c->exp_id, &s->e, err, sizeof err);
     if (rc != RESULTS_OK)
-        return cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        return cli_fail(rc == RESULTS_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
     s->by = calloc(s->e.nkeys + 2, sizeof *s->by);
     s->group = calloc(s->e.npoints * (WORLD_MAX_FAMILIES + 1) + 1,
                       sizeof *s->group);
-    if (!s->by || !s->group) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!s->by || !s->group) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     for (int i = 0; i < c->nby; i++) {
         int code = add_by(s, c->by[i]);
-        if (code != EXIT_OK) return code;
+        if (code != CLI_EXIT_OK) return code;
     }
     if (c->nby == 0)
         for (size_t k = 0; k < s->e.nkeys; k++) s->by[s->nby++] = k;
@@ -309,18 +309,18 @@ int cmd_summarize(int argc, char **argv) {
     char err[2048];
     int code;
     c.by = calloc((size_t)argc + 1, sizeof *c.by);
-    if (!c.by) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!c.by) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     code = summarize_parse(&c, argc, argv); /* -1: go on */
     if (code < 0) {
         int rc = results_open(&rdb, c.db_path, 1, err, sizeof err);
         code = rc == RESULTS_OK
                    ? summarize_load(&c, rdb, &s)
-                   : cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+                   : cli_fail(rc == RESULTS_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                               "%s", err);
-        if (code == EXIT_OK) {
+        if (code == CLI_EXIT_OK) {
             summary_print(stdout, c.format, &s, c.db_path);
             if (fflush(stdout) != 0 || ferror(stdout))
-                code = cli_fail(EXIT_RUNTIME, "writing the summary: %s",
+                code = cli_fail(CLI_EXIT_RUNTIME, "writing the summary: %s",
                                 strerror(errno));
         }
     }

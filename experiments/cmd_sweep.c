@@ -122,76 +122,76 @@ typedef struct sweep_cli {
     cli_overrides sets;
 } sweep_cli;
 
-/* One flag into c; EXIT_OK, or the exit code after the message. */
+/* One flag into c; CLI_EXIT_OK, or the exit code after the message. */
 static int sweep_flag(sweep_cli *c, int id, const char *v) {
     if (id == SWEEP_VARY) {
         c->vary[c->nvary++] = v;
     } else if (id == SWEEP_DB) {
         c->db_path = v;
-        if (!*v) return cli_fail(EXIT_INPUT, "--db: empty file name");
+        if (!*v) return cli_fail(CLI_EXIT_INPUT, "--db: empty file name");
     } else if (id == SWEEP_PRECISION) {
         char *end;
         errno = 0;
         c->precision = strtod(v, &end);
         if (errno || *end || !*v || !(c->precision > 0 && c->precision < 1))
-            return cli_fail(EXIT_INPUT, "--precision: '%s' is not a number "
+            return cli_fail(CLI_EXIT_INPUT, "--precision: '%s' is not a number "
                             "between 0 and 1 (exclusive), e.g. 0.05", v);
     } else if (id == SWEEP_MAX_REPS) {
         c->max_reps = cli_parse_whole(v, SWEEP_MIN_REPS, MAX_MAX_REPS);
         if (c->max_reps < 0)
-            return cli_fail(EXIT_INPUT, "--max-reps: '%s' is not a whole "
+            return cli_fail(CLI_EXIT_INPUT, "--max-reps: '%s' is not a whole "
                             "number in %d..%d", v, SWEEP_MIN_REPS,
                             MAX_MAX_REPS);
     } else if (id == SWEEP_JOBS) {
         long long n = cli_parse_whole(v, 1, TRANSPORT_LOCAL_MAX_JOBS);
         if (n < 0)
-            return cli_fail(EXIT_INPUT, "--jobs: '%s' is not a whole number "
+            return cli_fail(CLI_EXIT_INPUT, "--jobs: '%s' is not a whole number "
                             "in 1..%d", v, TRANSPORT_LOCAL_MAX_JOBS);
         c->jobs = (int)n;
     } else if (id == SWEEP_TRANSPORT) {
         if (strcmp(v, "local") != 0 && strcmp(v, "mpi") != 0)
-            return cli_fail(EXIT_INPUT, "--transport: '%s' is not local or "
+            return cli_fail(CLI_EXIT_INPUT, "--transport: '%s' is not local or "
                             "mpi", v);
         c->transport_name = v;
     } else if (id == SWEEP_SHARD) {
         if (parse_shard(v, &c->shard, &c->nshards) != 0)
-            return cli_fail(EXIT_INPUT, "--shard: '%s' is not I/N with 1 <= "
+            return cli_fail(CLI_EXIT_INPUT, "--shard: '%s' is not I/N with 1 <= "
                             "I <= N <= %d (e.g. 2/8)", v, MAX_SHARDS);
     } else if (c->file) {
         return cli_fail_extra(&cmd_sweep_spec, "scenario file", c->file, v);
     } else {
         c->file = v;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The flags that go together: --reps or --precision, --max-reps with
  * --precision, the transport and --jobs. */
 static int sweep_check_flags(sweep_cli *c) {
     if (cli_overrides_have(&c->sets, "--reps") && !isnan(c->precision))
-        return cli_fail(EXIT_INPUT, "--reps and --precision exclude each "
+        return cli_fail(CLI_EXIT_INPUT, "--reps and --precision exclude each "
                         "other (--precision decides the replications per "
                         "point)");
     if (c->max_reps >= 0 && isnan(c->precision))
-        return cli_fail(EXIT_INPUT, "--max-reps needs --precision");
+        return cli_fail(CLI_EXIT_INPUT, "--max-reps needs --precision");
     if (c->max_reps < 0) c->max_reps = DEFAULT_MAX_REPS;
     c->use_mpi = c->transport_name ? strcmp(c->transport_name, "mpi") == 0
                                    : transport_mpi_launched();
     if (c->use_mpi && !transport_mpi_built())
-        return cli_fail(EXIT_INPUT, "%s: this stalesim was built without MPI "
+        return cli_fail(CLI_EXIT_INPUT, "%s: this stalesim was built without MPI "
                         "(rebuild with OpenMPI's mpicc present, or give "
                         "--transport local)",
                         c->transport_name ? "--transport mpi"
                                           : "started by mpirun");
     if (c->use_mpi && !transport_mpi_launched())
-        return cli_fail(EXIT_INPUT, "--transport mpi: not started by an MPI "
+        return cli_fail(CLI_EXIT_INPUT, "--transport mpi: not started by an MPI "
                         "launcher (mpirun -n N stalesim sweep ...)");
     if (c->use_mpi && c->jobs != 0)
-        return cli_fail(EXIT_INPUT, "--jobs does not apply to the MPI "
+        return cli_fail(CLI_EXIT_INPUT, "--jobs does not apply to the MPI "
                         "transport: its workers are ranks 1..N-1 (mpirun -n "
                         "N)");
     if (c->jobs == 0) c->jobs = default_jobs();
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Reads and checks the flags.  -1: go on; otherwise the exit code (--help:
@@ -203,14 +203,14 @@ static int sweep_parse(sweep_cli *c, int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_sweep_spec);
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         if (id == CLI_ERROR) return cli_error_code(&args);
         int code = sweep_flag(c, id, v);
-        if (code != EXIT_OK) return code;
+        if (code != CLI_EXIT_OK) return code;
     }
     int code = sweep_check_flags(c);
-    return code == EXIT_OK ? -1 : code;
+    return code == CLI_EXIT_OK ? -1 : code;
 }
 
 /* ---- the work, checked before it starts ---------------------------------------- */
@@ -221,12 +221,12 @@ static int sweep_grid(const sweep_cli *c, const scenario *base, grid *g) {
     g->basedir = base->basedir; /* relative files: the scenario's folder */
     for (int i = 0; i < c->nvary; i++)
         if (grid_add(g, c->vary[i], err, sizeof err) != 0)
-            return cli_fail(strcmp(err, "out of memory") == 0 ? EXIT_RUNTIME
-                                                             : EXIT_INPUT,
+            return cli_fail(strcmp(err, "out of memory") == 0 ? CLI_EXIT_RUNTIME
+                                                             : CLI_EXIT_INPUT,
                             "%s", err);
     if (grid_check_families(g, base, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
+    return CLI_EXIT_OK;
 }
 
 /* The grid's bookkeeping (bytes per point and per run stored), refused
@@ -243,9 +243,9 @@ static int sweep_check_grid_memory(const sweep_cli *c, const scenario *base,
     if (estimate_check(base, &est, 1, *book, c->sets.max_memory,
                        cli_memory_limit_text(&c->sets, limit, sizeof limit),
                        err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s (%zu points x %.0f replications)",
+        return cli_fail(CLI_EXIT_INPUT, "%s (%zu points x %.0f replications)",
                         err, g->npoints, reps_each);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Every point's world, `jobs` at once (the largest point's), with the
@@ -276,12 +276,12 @@ static int sweep_check_work(const sweep_cli *c, const scenario *base,
         char label[512] = "";
         if (job->grid.naxes)
             grid_point_label(&job->grid, worst, label, sizeof label);
-        return cli_fail(EXIT_INPUT, "%s%s%s%s", err,
+        return cli_fail(CLI_EXIT_INPUT, "%s%s%s%s", err,
                         label[0] ? " (at the point " : "", label,
                         label[0] ? ")" : "");
     }
     estimate_warn_long(base, events, runs, c->jobs, stderr);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The job of c: every point's scenario and replications (*g moved into
@@ -290,16 +290,16 @@ static int sweep_build(const sweep_cli *c, const scenario *base, grid *g,
                        sweep_job *job) {
     char err[2048];
     const char **set_texts = calloc((size_t)c->sets.n + 1, sizeof *set_texts);
-    if (!set_texts) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!set_texts) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     for (int i = 0; i < c->sets.n; i++) set_texts[i] = c->sets.item[i].text;
     int rc = sweep_job_build(job, c->file, set_texts, (size_t)c->sets.n, g,
                              c->precision, (uint32_t)c->max_reps, base, err,
                              sizeof err);
     free(set_texts);
     if (rc != SWEEP_OK)
-        return cli_fail(rc == SWEEP_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        return cli_fail(rc == SWEEP_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* ---- running it ---------------------------------------------------------------- */
@@ -311,20 +311,20 @@ static int sweep_mpi_start(sweep_cli *c, sweep_job *job, int *rank,
                            int *ranks, int *started, int *served) {
     char err[2048];
     if (transport_mpi_init(rank, ranks, err, sizeof err) != 0)
-        return cli_fail(EXIT_RUNTIME, "%s", err);
+        return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     *started = 1;
     if (*rank > 0) {
         *served = 1;
         return transport_mpi_serve(sweep_work, job, err, sizeof err) == 0
-                   ? EXIT_OK
-                   : cli_fail(EXIT_RUNTIME, "rank %d: %s", *rank, err);
+                   ? CLI_EXIT_OK
+                   : cli_fail(CLI_EXIT_RUNTIME, "rank %d: %s", *rank, err);
     }
     if (*ranks < 2)
-        return cli_fail(EXIT_INPUT, "an MPI job of 1 rank has no workers: "
+        return cli_fail(CLI_EXIT_INPUT, "an MPI job of 1 rank has no workers: "
                         "rank 0 coordinates, ranks 1..N-1 compute (mpirun -n "
                         "2 or more)");
     c->jobs = *ranks - 1;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* What was done, on stdout, with the command that summarizes it. */
@@ -360,7 +360,7 @@ static int sweep_print_report(const sweep_cli *c, const sweep_report *rep,
                (unsigned long long)rep->runs_discarded);
     printf("  stalesim summarize %s --experiment %lld\n", c->db_path,
            (long long)rep->experiment);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
 }
 
 /* Opens the database and runs the job's missing runs into it. */
@@ -370,7 +370,7 @@ static int sweep_store(const sweep_cli *c, sweep_job *job, int ranks,
     results *rdb = NULL;
     int rc = results_open(&rdb, c->db_path, 0, err, sizeof err);
     if (rc != RESULTS_OK)
-        return cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+        return cli_fail(rc == RESULTS_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                         "%s", err);
     sweep_options opt = {
         .jobs = c->jobs,
@@ -389,9 +389,9 @@ static int sweep_store(const sweep_cli *c, sweep_job *job, int ranks,
         fprintf(stderr, "stalesim: interrupted: %llu runs saved in %s; run "
                 "the same command again to resume\n",
                 (unsigned long long)rep.runs_stored, c->db_path);
-        code = EXIT_RUNTIME;
+        code = CLI_EXIT_RUNTIME;
     } else if (rc != SWEEP_OK) {
-        code = cli_fail(rc == SWEEP_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+        code = cli_fail(rc == SWEEP_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                         "%s (%llu runs saved in %s)", err,
                         (unsigned long long)rep.runs_stored, c->db_path);
     } else {
@@ -406,17 +406,17 @@ static int sweep_do(sweep_cli *c, scenario *base, grid *g, sweep_job *job,
                     int argc, char **argv) {
     double book;
     int code = cli_load_scenario(base, c->file, &c->sets);
-    if (code == EXIT_OK) code = sweep_grid(c, base, g);
-    if (code == EXIT_OK) code = sweep_check_grid_memory(c, base, g, &book);
-    if (code != EXIT_OK) return code;
+    if (code == CLI_EXIT_OK) code = sweep_grid(c, base, g);
+    if (code == CLI_EXIT_OK) code = sweep_check_grid_memory(c, base, g, &book);
+    if (code != CLI_EXIT_OK) return code;
     char *cmdline = shell_command_line("sweep", argc, argv);
-    if (!cmdline) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!cmdline) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     int rank = 0, ranks = 1, mpi_started = 0, served = 0;
     code = sweep_build(c, base, g, job);
-    if (code == EXIT_OK) code = sweep_check_work(c, base, job, book);
-    if (code == EXIT_OK && c->use_mpi)
+    if (code == CLI_EXIT_OK) code = sweep_check_work(c, base, job, book);
+    if (code == CLI_EXIT_OK && c->use_mpi)
         code = sweep_mpi_start(c, job, &rank, &ranks, &mpi_started, &served);
-    if (code == EXIT_OK && !served) code = sweep_store(c, job, ranks, cmdline);
+    if (code == CLI_EXIT_OK && !served) code = sweep_store(c, job, ranks, cmdline);
     if (mpi_started) code = transport_mpi_finalize(code);
     free(cmdline);
     return code;
@@ -429,7 +429,7 @@ int cmd_sweep(int argc, char **argv) {
     c.precision = NAN;
     c.max_reps = -1;
     c.vary = calloc((size_t)argc + 1, sizeof *c.vary);
-    if (!c.vary) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!c.vary) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     scenario base;
     grid g;
     sweep_job job;

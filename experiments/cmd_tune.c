@@ -71,20 +71,20 @@ static int parse_real(const char *flag, const char *s, double lo, double hi,
     errno = 0;
     double v = strtod(s, &end);
     if (!*s || *end || errno || !(v > lo && v < hi))
-        return cli_fail(EXIT_INPUT, "%s: '%s' is not a number in (%g, %g)",
+        return cli_fail(CLI_EXIT_INPUT, "%s: '%s' is not a number in (%g, %g)",
                         flag, s, lo, hi);
     *out = v;
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* --range LO..HI in the key's unit. */
 static int parse_range(tune_options *o) {
     int idx = study_key_index(o->key);
-    if (idx < 0) return EXIT_OK; /* tune_find reports the key */
+    if (idx < 0) return CLI_EXIT_OK; /* tune_find reports the key */
     scenario_num_kind kind = scenario_key_num_kind((size_t)idx);
     const char *dots = strstr(o->range, "..");
     if (!dots)
-        return cli_fail(EXIT_INPUT, "--range '%s': expected LO..HI, e.g. "
+        return cli_fail(CLI_EXIT_INPUT, "--range '%s': expected LO..HI, e.g. "
                         "1s..600s", o->range);
     char lo[128];
     size_t n = (size_t)(dots - o->range);
@@ -94,15 +94,15 @@ static int parse_range(tune_options *o) {
     o->lo = study_value_number(kind, lo);
     o->hi = study_value_number(kind, dots + 2);
     if (isnan(o->lo) || isnan(o->hi))
-        return cli_fail(EXIT_INPUT, "--range '%s': '%s' takes %s values",
+        return cli_fail(CLI_EXIT_INPUT, "--range '%s': '%s' takes %s values",
                         o->range, o->key,
                         kind == SCENARIO_NUM_DURATION ? "duration (1s, 300ms)"
                         : kind == SCENARIO_NUM_RATE   ? "rate (10/s)"
                                                       : "numeric");
     if (!(o->lo < o->hi) || o->lo < 0)
-        return cli_fail(EXIT_INPUT, "--range '%s': needs 0 <= LO < HI",
+        return cli_fail(CLI_EXIT_INPUT, "--range '%s': needs 0 <= LO < HI",
                         o->range);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* What the command line asked for (the flags, before the scenario is read). */
@@ -114,7 +114,7 @@ typedef struct tune_cli {
     grid choose;
 } tune_cli;
 
-/* One flag into c; EXIT_OK, or the exit code after the message. */
+/* One flag into c; CLI_EXIT_OK, or the exit code after the message. */
 static int tune_flag(tune_cli *c, int id, const char *v) {
     char err[1024];
     const char *a = "";
@@ -124,23 +124,23 @@ static int tune_flag(tune_cli *c, int id, const char *v) {
     case CLI_OPERAND:
         if (c->file) {
             cli_fail_extra(&cmd_tune_spec, "scenario file", c->file, v);
-            return EXIT_INPUT;
+            return CLI_EXIT_INPUT;
         }
         c->file = v;
         break;
     case T_FIND:
         if (c->o.key)
-            return cli_fail(EXIT_INPUT, "--find: given twice ('%s', '%s'); "
+            return cli_fail(CLI_EXIT_INPUT, "--find: given twice ('%s', '%s'); "
                             "tune finds one key at a time", c->o.key, v);
         c->o.key = v;
         break;
     case T_CHOOSE:
         if (c->choose.naxes >= 16)
-            return cli_fail(EXIT_INPUT, "--choose: at most 16 keys");
+            return cli_fail(CLI_EXIT_INPUT, "--choose: at most 16 keys");
         if (grid_add(&c->choose, v, err, sizeof err) != 0) {
             /* grid's messages name --vary; ours is --choose */
             const char *why = strstr(err, "': ");
-            return cli_fail(EXIT_INPUT, "--choose '%s': %s", v,
+            return cli_fail(CLI_EXIT_INPUT, "--choose '%s': %s", v,
                             why ? why + 3 : err);
         }
         break;
@@ -153,12 +153,12 @@ static int tune_flag(tune_cli *c, int id, const char *v) {
     case T_JOBS: return cli_parse_count(a, v, TRANSPORT_LOCAL_MAX_JOBS, &c->jobs);
     case T_FORMAT:
         if (output_parse_format(v, &c->o.format) != 0 ||
-            c->o.format == FORMAT_CSV)
-            return cli_fail(EXIT_INPUT, "--format: '%s' is not text or json",
+            c->o.format == OUTPUT_FORMAT_CSV)
+            return cli_fail(CLI_EXIT_INPUT, "--format: '%s' is not text or json",
                             v);
         break;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Reads the flags into c.  -1: go on; otherwise the exit code (--help: 0). */
@@ -169,10 +169,10 @@ static int tune_parse(tune_cli *c, int argc, char **argv) {
     for (int id; (id = cli_next(&args, &v)) != CLI_END;) {
         if (id == CLI_HELP) {
             cli_usage(stdout, &cmd_tune_spec);
-            return EXIT_OK;
+            return CLI_EXIT_OK;
         }
         if (id == CLI_ERROR) return cli_error_code(&args);
-        if (tune_flag(c, id, v) != EXIT_OK) return EXIT_INPUT;
+        if (tune_flag(c, id, v) != CLI_EXIT_OK) return CLI_EXIT_INPUT;
     }
     return -1;
 }
@@ -181,22 +181,22 @@ static int tune_parse(tune_cli *c, int argc, char **argv) {
 static int tune_check_flags(tune_cli *c) {
     const tune_options *o = &c->o;
     if (!o->key == !c->choose.naxes)
-        return cli_fail(EXIT_INPUT, o->key
+        return cli_fail(CLI_EXIT_INPUT, o->key
                             ? "tune: --find and --choose are separate "
                               "questions: give one"
                             : "tune: what to tune? give --find KEY or "
                               "--choose KEY=LIST (stalesim tune --help)");
     if (o->key && strcmp(c->minimize, "db_reads_per_s") != 0)
-        return cli_fail(EXIT_INPUT, "--minimize goes with --choose");
+        return cli_fail(CLI_EXIT_INPUT, "--minimize goes with --choose");
     if (c->choose.naxes && (o->range || o->tolerance != 0.05))
-        return cli_fail(EXIT_INPUT, "%s goes with --find",
+        return cli_fail(CLI_EXIT_INPUT, "%s goes with --find",
                         o->range ? "--range" : "--tolerance");
     c->o.minimize = study_metric_parse(c->minimize);
     if (c->o.minimize < 0)
-        return cli_fail(EXIT_INPUT, "--minimize: '%s' is not a metric "
+        return cli_fail(CLI_EXIT_INPUT, "--minimize: '%s' is not a metric "
                         "(stalesim run --format json lists them)",
                         c->minimize);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* Reads the scenario and completes c->o from it: the replications, and
@@ -205,29 +205,29 @@ static int tune_prepare(tune_cli *c, scenario *sc) {
     char err[1024];
     tune_options *o = &c->o;
     int code = cli_load_scenario(sc, c->file, &c->sets);
-    if (code != EXIT_OK) return code;
+    if (code != CLI_EXIT_OK) return code;
     if (c->choose.naxes &&
         grid_check_families(&c->choose, sc, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     if (sc->run.reps < 2)
-        return cli_fail(EXIT_INPUT, "tune needs at least 2 replications per "
+        return cli_fail(CLI_EXIT_INPUT, "tune needs at least 2 replications per "
                         "value to bound the contract (run.reps is %u; try "
                         "--reps 10)", sc->run.reps);
     o->reps = sc->run.reps;
     o->max_reps = c->max_reps ? (uint32_t)c->max_reps : 8 * o->reps;
     if (o->max_reps < o->reps)
-        return cli_fail(EXIT_INPUT, "--max-reps %u is below the first look's "
+        return cli_fail(CLI_EXIT_INPUT, "--max-reps %u is below the first look's "
                         "%u replications (--reps)", o->max_reps, o->reps);
     o->choose = c->choose.naxes ? &c->choose : NULL;
     o->scenario_file = c->file ? c->file : "(built-in default)";
-    if (!o->key) return EXIT_OK;
+    if (!o->key) return CLI_EXIT_OK;
     scenario_num_kind kind;
     if (tune_key_kind(o->key, &kind, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     if (o->range) return parse_range(o);
     if (tune_default_range(sc, o->key, &o->lo, &o->hi, err, sizeof err) != 0)
-        return cli_fail(EXIT_INPUT, "%s", err);
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
+    return CLI_EXIT_OK;
 }
 
 /* The identity of the study: everything that decides the answer, one
@@ -265,7 +265,7 @@ static int tune_run(tune_cli *c, const scenario *sc, int argc, char **argv) {
     int code;
     if (opts && overrides) cmdline = shell_command_line("tune", argc, argv);
     if (!opts || !overrides || !cmdline) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     c->o.overrides = overrides;
@@ -273,14 +273,14 @@ static int tune_run(tune_cli *c, const scenario *sc, int argc, char **argv) {
     spec = study_spec(key ? "tune find" : "tune choose", c->file, overrides,
                       opts, err, sizeof err);
     if (!spec) {
-        code = cli_fail(EXIT_INPUT, "%s", err);
+        code = cli_fail(CLI_EXIT_INPUT, "%s", err);
         goto out;
     }
     study_options so = {c->db_path, key ? "find" : "choose", spec, c->file,
                         overrides, cmdline, (int)c->jobs};
     int rc = study_open(&st, sc, &so, err, sizeof err);
     if (rc != STUDY_OK) {
-        code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        code = cli_fail(rc == STUDY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
         goto out;
     }
@@ -300,7 +300,7 @@ int cmd_tune(int argc, char **argv) {
     c.minimize = "db_reads_per_s";
     c.o.tolerance = 0.05;
     c.o.confidence = 0.95;
-    c.o.format = FORMAT_TEXT;
+    c.o.format = OUTPUT_FORMAT_TEXT;
     c.jobs = 1;
     grid_init(&c.choose);
     scenario sc;
@@ -308,8 +308,8 @@ int cmd_tune(int argc, char **argv) {
     int code = tune_parse(&c, argc, argv); /* -1: go on */
     if (code < 0) {
         code = tune_check_flags(&c);
-        if (code == EXIT_OK) code = tune_prepare(&c, &sc);
-        if (code == EXIT_OK) code = tune_run(&c, &sc, argc, argv);
+        if (code == CLI_EXIT_OK) code = tune_prepare(&c, &sc);
+        if (code == CLI_EXIT_OK) code = tune_run(&c, &sc, argc, argv);
     }
     grid_fini(&c.choose);
     scenario_fini(&sc);

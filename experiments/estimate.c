@@ -68,7 +68,7 @@ void estimate_scenario(const scenario *sc, estimate *e) {
     e->events = requests * ESTIMATE_EVENTS_PER_REQUEST +
                 writes * duration *
                     ((double)sc->db.replicas +
-                     (sc->local.bus != BUS_NONE ? sc->local.instances : 0));
+                     (sc->local.bus != SCENARIO_BUS_NONE ? sc->local.instances : 0));
 
     /* Keys the replication touches (the expected distinct keys among
      * `requests` uniform draws; Zipf touches fewer). */

@@ -77,7 +77,7 @@ static int interesting(const trace_rec *r) {
     case TRACE_LOCAL_MISS:
         return 0;
     case TRACE_READ_DONE:
-        return r->verdict != VERDICT_FRESH;
+        return r->verdict != ORACLE_VERDICT_FRESH;
     default:
         return 1;
     }
@@ -88,7 +88,7 @@ static void apply(key_log *l, const trace_rec *r) {
     switch ((trace_op)r->op) {
     case TRACE_COMMIT:
         l->db = r->version;
-        if (r->from_kind == COPY_SHARED) { /* a write-behind cache's commit */
+        if (r->from_kind == ORACLE_COPY_SHARED) { /* a write-behind cache's commit */
             l->cached = 1;
             l->cache = r->version;
         }
@@ -106,11 +106,11 @@ static void apply(key_log *l, const trace_rec *r) {
 }
 
 static int is_local(uint8_t kind) {
-    return kind == COPY_LOCAL || kind == COPY_LOCAL_BUS;
+    return kind == ORACLE_COPY_LOCAL || kind == ORACLE_COPY_LOCAL_BUS;
 }
 
 int explain_tracks_copy(const trace_rec *read) {
-    return read->from_kind != COPY_SOURCE && read->from_kind != COPY_SHARED;
+    return read->from_kind != ORACLE_COPY_SOURCE && read->from_kind != ORACLE_COPY_SHARED;
 }
 
 int explain_same_copy(const trace_rec *r, const trace_rec *served) {
@@ -192,7 +192,7 @@ void explainer_trace(void *ctx, const trace_rec *r) {
     s->cached_after = l->cached;
     l->head = (l->head + 1) % EXPLAIN_RING;
     if (l->n < EXPLAIN_RING) l->n++;
-    if (r->op == TRACE_READ_DONE && r->verdict == VERDICT_STALE &&
+    if (r->op == TRACE_READ_DONE && r->verdict == ORACLE_VERDICT_STALE &&
         r->invoked >= e->warmup &&
         (e->only_cause < 0 || r->cause == e->only_cause)) {
         story *st = &e->stories[e->found++];
@@ -232,7 +232,7 @@ static void describe(const trace_rec *r, char *buf, size_t len) {
     case TRACE_HIT: snprintf(buf, len, "cache GET hit: v%u", r->version); break;
     case TRACE_MISS: snprintf(buf, len, "cache GET miss"); break;
     case TRACE_DB_READ:
-        if (r->from_kind == COPY_SOURCE)
+        if (r->from_kind == ORACLE_COPY_SOURCE)
             snprintf(buf, len, "DB read returned v%u", r->version);
         else
             snprintf(buf, len, "DB read from %s returned v%u", copy,
@@ -247,7 +247,7 @@ static void describe(const trace_rec *r, char *buf, size_t len) {
                  r->background ? "refresh" : "fill", r->version);
         break;
     case TRACE_COMMIT:
-        if (r->from_kind == COPY_SHARED)
+        if (r->from_kind == ORACLE_COPY_SHARED)
             snprintf(buf, len, "commit v%u: the write-behind cache accepted it",
                      r->version);
         else
@@ -275,7 +275,7 @@ static void describe(const trace_rec *r, char *buf, size_t len) {
         snprintf(buf, len, "writer crashed after its commit: no DEL, no ack");
         break;
     case TRACE_READ_DONE:
-        if (r->verdict == VERDICT_STALE) {
+        if (r->verdict == ORACLE_VERDICT_STALE) {
             fmt_span(r->age, span, sizeof span);
             snprintf(buf, len, "read answered v%u from %s: STALE (%s old)",
                      r->version, copy, span);
@@ -419,7 +419,7 @@ static int print_story(const story *st, unsigned index, unsigned total,
     if (tracked) {
         /* Behind a write-behind cache the truth is not the DB's content. */
         fprintf(out, "| time (s) | actor | event | %s | cache | %s | |\n",
-                read->from_kind == COPY_DB_BEHIND ? "truth" : "DB",
+                read->from_kind == ORACLE_COPY_DB_BEHIND ? "truth" : "DB",
                 served_name);
         fprintf(out, "|---:|---|---|---|---|---|---|\n");
     } else {

@@ -116,12 +116,12 @@ static void write_header(history_writer *h) {
 
 static void from_name(const hop *op, char *buf, size_t n) {
     switch ((oracle_copy_kind)op->from_kind) {
-    case COPY_SOURCE: snprintf(buf, n, "db"); break;
-    case COPY_SHARED: snprintf(buf, n, "cache"); break;
-    case COPY_LOCAL:
-    case COPY_LOCAL_BUS: snprintf(buf, n, "local.%u", op->from_rank); break;
-    case COPY_DB_BEHIND: snprintf(buf, n, "db-behind"); break;
-    case COPY_REPLICA: snprintf(buf, n, "replica.%u", op->from_rank); break;
+    case ORACLE_COPY_SOURCE: snprintf(buf, n, "db"); break;
+    case ORACLE_COPY_SHARED: snprintf(buf, n, "cache"); break;
+    case ORACLE_COPY_LOCAL:
+    case ORACLE_COPY_LOCAL_BUS: snprintf(buf, n, "local.%u", op->from_rank); break;
+    case ORACLE_COPY_DB_BEHIND: snprintf(buf, n, "db-behind"); break;
+    case ORACLE_COPY_REPLICA: snprintf(buf, n, "replica.%u", op->from_rank); break;
     default: snprintf(buf, n, "copy.%u", op->from_rank); break;
     }
 }
@@ -152,7 +152,7 @@ static void write_op(history_writer *h, const hop *op) {
         from_name(op, from, sizeof from);
         fprintf(f, ", \"from\": \"%s\", \"verdict\": \"%s\"", from,
                 verdicts[op->verdict]);
-        if (op->verdict == VERDICT_STALE)
+        if (op->verdict == ORACLE_VERDICT_STALE)
             fprintf(f, ", \"cause\": \"%s\"",
                     oracle_cause_name((oracle_cause)op->cause));
     }

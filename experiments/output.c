@@ -116,20 +116,20 @@ static void json_families(FILE *out, const scenario *sc, const run_summary *s) {
         output_json_string(out, family_pattern(sc, f));
         fprintf(out, ", \"bypass\": %s,\n   \"metrics\": {",
                 sc->families.family[f].bypass ? "true" : "false");
-        for (int m = 0; m < M_COUNT; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
             fprintf(out, "%s\"%s\": ", m ? ", " : "",
                     world_metric_name((world_metric)m));
             json_stat(out, run_summary_family_stat(s, f, (world_metric)m));
         }
         fputs("},\n   \"figures\": {", out);
-        for (int g = 0; g < F_COUNT; g++) {
+        for (int g = 0; g < WORLD_FIGURE_COUNT; g++) {
             fprintf(out, "%s\"%s\": ", g ? ", " : "",
                     world_family_figure_name((world_family_figure)g));
             json_stat(out,
                       run_summary_figure_stat(s, f, (world_family_figure)g));
         }
         fputs("},\n   \"distributions\": {", out);
-        for (int d = 0; d < FD_COUNT; d++) {
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++) {
             const sim_hist *h = &s->family_dist[f][d];
             fprintf(out, "%s\"%s\": {\"n\": %llu, \"mean\": ", d ? ", " : "",
                     world_dist_name(world_family_dist[d]),
@@ -144,12 +144,12 @@ static void json_families(FILE *out, const scenario *sc, const run_summary *s) {
             fputc('}', out);
         }
         fputs("},\n   \"causes\": {", out);
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)s->family_causes[f][c]);
         fputs("},\n   \"over_bound_causes\": {", out);
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)s->family_over_causes[f][c]);
@@ -164,25 +164,25 @@ static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
     static const char *const fields[] = {"mean", "ci95", "min", "max"};
     for (int f = 0; f < s->nfamilies; f++) {
         const char *name = sc->families.family[f].name;
-        for (int m = 0; m < M_COUNT + F_COUNT; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT + WORLD_FIGURE_COUNT; m++) {
             run_stat st =
-                m < M_COUNT
+                m < WORLD_METRIC_COUNT
                     ? run_summary_family_stat(s, f, (world_metric)m)
                     : run_summary_figure_stat(s, f,
-                                              (world_family_figure)(m - M_COUNT));
+                                              (world_family_figure)(m - WORLD_METRIC_COUNT));
             const char *mname =
-                m < M_COUNT ? world_metric_name((world_metric)m)
+                m < WORLD_METRIC_COUNT ? world_metric_name((world_metric)m)
                             : world_family_figure_name(
-                                  (world_family_figure)(m - M_COUNT));
+                                  (world_family_figure)(m - WORLD_METRIC_COUNT));
             double v[4] = {st.mean, st.ci95, st.min, st.max};
             for (int k = 0; k < 4; k++) {
                 fprintf(out, "families.%s.%s,%s,%s,", name,
-                        m < M_COUNT ? "metrics" : "figures", mname, fields[k]);
+                        m < WORLD_METRIC_COUNT ? "metrics" : "figures", mname, fields[k]);
                 csv_number(out, v[k]);
                 fputc('\n', out);
             }
         }
-        for (int d = 0; d < FD_COUNT; d++) {
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++) {
             const sim_hist *h = &s->family_dist[f][d];
             const char *dn = world_dist_name(world_family_dist[d]);
             fprintf(out, "families.%s.distributions,%s,n,%llu\n", name, dn,
@@ -200,11 +200,11 @@ static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
             csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
             fputc('\n', out);
         }
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             fprintf(out, "families.%s.causes,%s,stale_reads,%llu\n", name,
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)s->family_causes[f][c]);
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             fprintf(out, "families.%s.causes,%s,over_bound_reads,%llu\n", name,
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)s->family_over_causes[f][c]);
@@ -228,23 +228,23 @@ static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
                 r.reads, r.writes);
         fprintf(out, "  %-26s %11s %11s %11s %11s\n", "metric", "mean",
                 "+-95%", "min", "max");
-        for (int m = 0; m < M_COUNT + F_COUNT; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT + WORLD_FIGURE_COUNT; m++) {
             run_stat st =
-                m < M_COUNT
+                m < WORLD_METRIC_COUNT
                     ? run_summary_family_stat(s, f, (world_metric)m)
                     : run_summary_figure_stat(s, f,
-                                              (world_family_figure)(m - M_COUNT));
+                                              (world_family_figure)(m - WORLD_METRIC_COUNT));
             fprintf(out, "  %-26s",
-                    m < M_COUNT ? world_metric_name((world_metric)m)
+                    m < WORLD_METRIC_COUNT ? world_metric_name((world_metric)m)
                                 : world_family_figure_name(
-                                      (world_family_figure)(m - M_COUNT)));
+                                      (world_family_figure)(m - WORLD_METRIC_COUNT)));
             text_number(out, st.mean);
             text_number(out, st.ci95);
             text_number(out, st.min);
             text_number(out, st.max);
             fputc('\n', out);
         }
-        for (int d = 0; d < FD_COUNT; d++) {
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++) {
             const sim_hist *h = &s->family_dist[f][d];
             fprintf(out, "  %-24s %9llu", world_dist_name(world_family_dist[d]),
                     (unsigned long long)sim_hist_n(h));
@@ -254,7 +254,7 @@ static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
             text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
             fputc('\n', out);
         }
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             if (s->family_causes[f][c])
                 fprintf(out, "  cause %-24s %11llu\n",
                         oracle_cause_name((oracle_cause)c),
@@ -304,7 +304,7 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
     output_json_rare(out, " ", s);
     if (s->rare_boost > 0) fputs(",\n", out);
     fputs(" \"metrics\": {", out);
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         run_stat st = run_summary_stat(s, (world_metric)m);
         fprintf(out, "%s\n  \"%s\": {\"mean\": ", m ? "," : "",
                 world_metric_name((world_metric)m));
@@ -318,7 +318,7 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         fputc('}', out);
     }
     fputs("},\n \"distributions\": {", out);
-    for (int d = 0; d < D_COUNT; d++) {
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         const sim_hist *h = &s->dist[d];
         fprintf(out, "%s\n  \"%s\": {\"n\": %llu, \"mean\": ", d ? "," : "",
                 world_dist_name((world_dist)d),
@@ -334,13 +334,13 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
         fputc('}', out);
     }
     fputs("},\n \"causes\": {", out);
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)s->causes[c]);
     /* The stale reads staler than contract.max_staleness, by cause. */
     fputs("},\n \"over_bound_causes\": {", out);
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)s->over_causes[c]);
@@ -419,7 +419,7 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
                 (unsigned long long)s->rare_overlap_stale);
     }
     static const char *const fields[] = {"mean", "ci95", "min", "max"};
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         run_stat st = run_summary_stat(s, (world_metric)m);
         double v[4] = {st.mean, st.ci95, st.min, st.max};
         for (int f = 0; f < 4; f++) {
@@ -429,7 +429,7 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
             fputc('\n', out);
         }
     }
-    for (int d = 0; d < D_COUNT; d++) {
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         const sim_hist *h = &s->dist[d];
         const char *name = world_dist_name((world_dist)d);
         fprintf(out, "distributions,%s,n,%llu\n", name,
@@ -446,11 +446,11 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         fprintf(out, "causes,%s,stale_reads,%llu\n",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)s->causes[c]);
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         fprintf(out, "causes,%s,over_bound_reads,%llu\n",
                 oracle_cause_name((oracle_cause)c),
                 (unsigned long long)s->over_causes[c]);
@@ -535,7 +535,7 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
 
     fprintf(out, "%-26s %11s %11s %11s %11s\n", "metric", "mean", "+-95%",
             "min", "max");
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         run_stat st = run_summary_stat(s, (world_metric)m);
         fprintf(out, "%-26s", world_metric_name((world_metric)m));
         text_number(out, st.mean);
@@ -548,7 +548,7 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
     fprintf(out, "\n%-20s %9s %11s %11s %11s %11s %11s %11s\n",
             "distribution (s)", "n", "mean", "p50", "p90", "p99", "p999",
             "max");
-    for (int d = 0; d < D_COUNT; d++) {
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         const sim_hist *h = &s->dist[d];
         fprintf(out, "%-20s %9llu", world_dist_name((world_dist)d),
                 (unsigned long long)sim_hist_n(h));
@@ -560,10 +560,10 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
     }
 
     uint64_t total = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) total += s->causes[c];
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += s->causes[c];
     fprintf(out, "\ncauses of stale reads (all replications): %llu\n",
             (unsigned long long)total);
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         if (s->causes[c])
             fprintf(out, "  %-24s %11llu  %5.1f%%\n",
                     oracle_cause_name((oracle_cause)c),
@@ -613,9 +613,9 @@ const char *const output_quantile_names[OUTPUT_NQUANTILES] = {"p50", "p90",
                                                             "p99", "p999"};
 
 int output_parse_format(const char *name, output_format *f) {
-    if (strcmp(name, "text") == 0) *f = FORMAT_TEXT;
-    else if (strcmp(name, "json") == 0) *f = FORMAT_JSON;
-    else if (strcmp(name, "csv") == 0) *f = FORMAT_CSV;
+    if (strcmp(name, "text") == 0) *f = OUTPUT_FORMAT_TEXT;
+    else if (strcmp(name, "json") == 0) *f = OUTPUT_FORMAT_JSON;
+    else if (strcmp(name, "csv") == 0) *f = OUTPUT_FORMAT_CSV;
     else return -1;
     return 0;
 }
@@ -623,9 +623,9 @@ int output_parse_format(const char *name, output_format *f) {
 int output_summary(FILE *out, output_format f, const scenario *sc,
                    const run_summary *s) {
     switch (f) {
-    case FORMAT_TEXT: print_text(out, sc, s); break;
-    case FORMAT_JSON: print_json(out, sc, s); break;
-    case FORMAT_CSV: print_csv(out, sc, s); break;
+    case OUTPUT_FORMAT_TEXT: print_text(out, sc, s); break;
+    case OUTPUT_FORMAT_JSON: print_json(out, sc, s); break;
+    case OUTPUT_FORMAT_CSV: print_csv(out, sc, s); break;
     }
     if (fflush(out) != 0 || ferror(out)) return -1;
     return 0;

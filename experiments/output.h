@@ -8,7 +8,11 @@
 #include "experiments/run.h"
 #include "models/scenario.h"
 
-typedef enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } output_format;
+typedef enum output_format {
+    OUTPUT_FORMAT_TEXT,
+    OUTPUT_FORMAT_JSON,
+    OUTPUT_FORMAT_CSV
+} output_format;
 
 /* The quantiles every output reports of a distribution (p50, p90, p99,
  * p999), with their names. */

@@ -23,8 +23,8 @@ static char *dup_str(const char *s) {
 
 void plot_point_init(plot_point *pt) {
     memset(pt, 0, sizeof *pt);
-    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&pt->dist[d]);
-    for (int m = 0; m < M_COUNT; m++) pt->mean[m] = pt->ci95[m] = NAN;
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&pt->dist[d]);
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) pt->mean[m] = pt->ci95[m] = NAN;
     pt->ttl_s = NAN;
     pt->max_staleness_s = NAN;
 }
@@ -45,9 +45,9 @@ void plot_data_fini(plot_data *d) {
         plot_point *pt = &d->point[p];
         for (size_t k = 0; pt->value && k < d->nkeys; k++) free(pt->value[k]);
         free(pt->value);
-        for (int m = 0; m < M_COUNT; m++) free(pt->run[m]);
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) free(pt->run[m]);
         for (int f = 0; pt->fam && f < WORLD_MAX_FAMILIES; f++)
-            for (int m = 0; m < M_COUNT; m++) free(pt->fam[f].run[m]);
+            for (int m = 0; m < WORLD_METRIC_COUNT; m++) free(pt->fam[f].run[m]);
         free(pt->fam);
     }
     free(d->point);
@@ -191,7 +191,7 @@ typedef struct run_ctx {
 } run_ctx;
 
 static int grow_runs(double **run, size_t cap) {
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         double *v = realloc(run[m], cap * sizeof *v);
         if (!v) return -1;
         run[m] = v;
@@ -219,13 +219,13 @@ static int add_run(void *arg, uint32_t rep, const world_result *res) {
             return -1;
         }
         for (int f = 0; f < WORLD_MAX_FAMILIES; f++)
-            for (int k = 0; k < D_COUNT; k++) sim_hist_init(&pt->fam[f].dist[k]);
+            for (int k = 0; k < WORLD_DIST_COUNT; k++) sim_hist_init(&pt->fam[f].dist[k]);
         for (int f = 0; f < d->nfamilies && c->cap; f++) {
             if (grow_runs(pt->fam[f].run, c->cap) != 0) {
                 c->oom = 1;
                 return -1;
             }
-            for (int m = 0; m < M_COUNT; m++)
+            for (int m = 0; m < WORLD_METRIC_COUNT; m++)
                 for (uint32_t r = 0; r < pt->nruns; r++)
                     pt->fam[f].run[m][r] = NAN;
         }
@@ -241,27 +241,27 @@ static int add_run(void *arg, uint32_t rep, const world_result *res) {
         }
         c->cap = cap;
     }
-    for (int m = 0; m < M_COUNT; m++) pt->run[m][pt->nruns] = res->metric[m];
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) pt->run[m][pt->nruns] = res->metric[m];
     for (int f = 0; pt->fam && f < d->nfamilies; f++) {
         /* By name: a run's families are the scenario's, in its order. */
         int g = -1;
         for (int h = 0; h < res->nfamilies && h < WORLD_MAX_FAMILIES; h++)
             if (strcmp(res->family_name[h], d->family[f]) == 0) g = h;
         plot_family *pf = &pt->fam[f];
-        for (int m = 0; m < M_COUNT; m++)
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++)
             pf->run[m][pt->nruns] = g >= 0 ? res->family_metric[g][m] : NAN;
         if (g < 0) continue;
-        for (int k = 0; k < FD_COUNT; k++)
+        for (int k = 0; k < WORLD_FDIST_COUNT; k++)
             sim_hist_merge(&pf->dist[world_family_dist[k]],
                            &res->family_dist[g][k]);
-        for (int k = 0; k < CAUSE_COUNT; k++) {
+        for (int k = 0; k < ORACLE_CAUSE_COUNT; k++) {
             pf->causes[k] += res->family_causes[g][k];
             pf->over_causes[k] += res->family_over_causes[g][k];
         }
     }
     pt->nruns++;
-    for (int k = 0; k < D_COUNT; k++) sim_hist_merge(&pt->dist[k], &res->dist[k]);
-    for (int k = 0; k < CAUSE_COUNT; k++) {
+    for (int k = 0; k < WORLD_DIST_COUNT; k++) sim_hist_merge(&pt->dist[k], &res->dist[k]);
+    for (int k = 0; k < ORACLE_CAUSE_COUNT; k++) {
         pt->causes[k] += res->stale_by_cause[k];
         pt->over_causes[k] += res->over_bound_by_cause[k];
     }
@@ -308,7 +308,7 @@ static int load_db(plot_data *d, const char *path, int64_t id, char *err,
             rc = rc == RESULTS_EINPUT ? PLOT_EINPUT : PLOT_ERUNTIME;
             goto out;
         }
-        for (int m = 0; m < M_COUNT; m++)
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++)
             plot_mean_ci(pt->run[m], pt->nruns, &pt->mean[m], &pt->ci95[m]);
     }
     rc = results_experiment_texts(r, &e, err, errlen);
@@ -440,7 +440,7 @@ int plot_data_by_family(plot_data *out, const plot_data *d, char *err,
             pt->complete = src->complete;
             pt->has_bins = 1;
             pt->nruns = src->nruns;
-            for (int m = 0; m < M_COUNT; m++) {
+            for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
                 pt->run[m] = malloc((src->nruns + 1) * sizeof(double));
                 if (!pt->run[m]) goto oom;
                 for (uint32_t r = 0; r < src->nruns; r++)

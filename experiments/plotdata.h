@@ -37,27 +37,27 @@ enum plot_status {
  * family_distributions, family_causes): only the stale-age, stale-window and
  * invalidation-lag histograms are kept per family (the others stay empty). */
 typedef struct plot_family {
-    double *run[M_COUNT];  /* run[m][r], like plot_point.run (NaN: missing) */
-    sim_hist dist[D_COUNT];
-    uint64_t causes[CAUSE_COUNT];
-    uint64_t over_causes[CAUSE_COUNT]; /* staler than the family's
+    double *run[WORLD_METRIC_COUNT];  /* run[m][r], like plot_point.run (NaN: missing) */
+    sim_hist dist[WORLD_DIST_COUNT];
+    uint64_t causes[ORACLE_CAUSE_COUNT];
+    uint64_t over_causes[ORACLE_CAUSE_COUNT]; /* staler than the family's
                                           contract.max_staleness */
 } plot_family;
 
 typedef struct plot_point {
     char **value;        /* one per key of the data, owned */
     uint32_t nruns;
-    double *run[M_COUNT]; /* run[m][r]: metric m of run r (NaN: missing);
+    double *run[WORLD_METRIC_COUNT]; /* run[m][r]: metric m of run r (NaN: missing);
                              NULL for a RUN.json point */
-    double mean[M_COUNT], ci95[M_COUNT]; /* over runs; ci95 NaN below 2 */
-    sim_hist dist[D_COUNT]; /* pooled over runs, ns */
+    double mean[WORLD_METRIC_COUNT], ci95[WORLD_METRIC_COUNT]; /* over runs; ci95 NaN below 2 */
+    sim_hist dist[WORLD_DIST_COUNT]; /* pooled over runs, ns */
     int has_bins;        /* dist holds bins (always for a database) */
-    uint64_t causes[CAUSE_COUNT]; /* summed over runs */
+    uint64_t causes[ORACLE_CAUSE_COUNT]; /* summed over runs */
     /* Those of the stale reads staler than contract.max_staleness, summed
      * over runs; over_causes_known 0 when they were not recorded (runs
      * stored before they were, a RUN.json without "over_bound_causes"):
      * over_causes is then all 0 and means nothing. */
-    uint64_t over_causes[CAUSE_COUNT];
+    uint64_t over_causes[ORACLE_CAUSE_COUNT];
     int over_causes_known;
     int complete;        /* every planned run stored */
     double ttl_s;        /* cache.ttl of the point; 0 never expires; NaN
@@ -180,9 +180,9 @@ void plot_point_label(const plot_data *d, size_t p, int skip1, int skip2,
  * 95% CI over them), histograms merged, causes summed.  RUN.json points
  * (a single point per group) give their stored mean and ci95. */
 typedef struct plot_pool {
-    double mean[M_COUNT], ci95[M_COUNT];
-    sim_hist dist[D_COUNT];
-    uint64_t causes[CAUSE_COUNT];
+    double mean[WORLD_METRIC_COUNT], ci95[WORLD_METRIC_COUNT];
+    sim_hist dist[WORLD_DIST_COUNT];
+    uint64_t causes[ORACLE_CAUSE_COUNT];
     uint64_t runs;
     int has_bins;
 } plot_pool;

@@ -60,7 +60,7 @@ static double col_real(sqlite3_stmt *st, int i) {
 }
 
 static int dist_named(const char *name) {
-    for (int d = 0; d < D_COUNT; d++)
+    for (int d = 0; d < WORLD_DIST_COUNT; d++)
         if (name && strcmp(name, world_dist_name((world_dist)d)) == 0) return d;
     return -1;
 }
@@ -132,7 +132,7 @@ static int json_metric(void *arg, sqlite3_stmt *st, char *err, size_t errlen) {
     (void)errlen;
     json_ctx *c = arg;
     const char *name = (const char *)sqlite3_column_text(st, 0);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         if (name && strcmp(name, world_metric_name((world_metric)m)) == 0) {
             c->pt->mean[m] = col_real(st, 1);
             c->pt->ci95[m] = col_real(st, 2);
@@ -194,7 +194,7 @@ static int json_cause(void *arg, sqlite3_stmt *st, char *err, size_t errlen) {
     json_ctx *c = arg;
     const char *name = (const char *)sqlite3_column_text(st, 0);
     double n = col_real(st, 1);
-    for (int k = 0; k < CAUSE_COUNT; k++)
+    for (int k = 0; k < ORACLE_CAUSE_COUNT; k++)
         if (name && strcmp(name, oracle_cause_name((oracle_cause)k)) == 0 &&
             n >= 0)
             c->pt->causes[k] = (uint64_t)n;
@@ -210,7 +210,7 @@ static int json_over_cause(void *arg, sqlite3_stmt *st, char *err,
     const char *name = (const char *)sqlite3_column_text(st, 0);
     double n = col_real(st, 1);
     c->pt->over_causes_known = 1;
-    for (int k = 0; k < CAUSE_COUNT; k++)
+    for (int k = 0; k < ORACLE_CAUSE_COUNT; k++)
         if (name && strcmp(name, oracle_cause_name((oracle_cause)k)) == 0 &&
             n >= 0)
             c->pt->over_causes[k] = (uint64_t)n;
@@ -293,7 +293,7 @@ int plot_data_load_json(plot_data *d, const char *path, char *err,
     /* The tallies the bins imply: n exactly, min and max bracketing every
      * value (quantiles are clamped to them). */
     pt->has_bins = c.nbins > 0;
-    for (int k = 0; k < D_COUNT; k++) {
+    for (int k = 0; k < WORLD_DIST_COUNT; k++) {
         sim_hist *h = &pt->dist[k];
         uint64_t n = h->zeros;
         int first = -1, last = -1;

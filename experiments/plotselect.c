@@ -246,22 +246,22 @@ fail:
 int plot_pool_points(plot_pool *out, const plot_data *d, const size_t *idx,
                      size_t n) {
     memset(out, 0, sizeof *out);
-    for (int k = 0; k < D_COUNT; k++) sim_hist_init(&out->dist[k]);
-    for (int m = 0; m < M_COUNT; m++) out->mean[m] = out->ci95[m] = NAN;
+    for (int k = 0; k < WORLD_DIST_COUNT; k++) sim_hist_init(&out->dist[k]);
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) out->mean[m] = out->ci95[m] = NAN;
     out->has_bins = 1;
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
         const plot_point *pt = &d->point[idx[i]];
         total += pt->nruns;
-        for (int k = 0; k < D_COUNT; k++) sim_hist_merge(&out->dist[k], &pt->dist[k]);
-        for (int c = 0; c < CAUSE_COUNT; c++) out->causes[c] += pt->causes[c];
+        for (int k = 0; k < WORLD_DIST_COUNT; k++) sim_hist_merge(&out->dist[k], &pt->dist[k]);
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) out->causes[c] += pt->causes[c];
         if (!pt->has_bins) out->has_bins = 0;
     }
     out->runs = total;
     if (!d->from_db) {
         /* A RUN.json carries only its summary. */
         if (n == 1)
-            for (int m = 0; m < M_COUNT; m++) {
+            for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
                 out->mean[m] = d->point[idx[0]].mean[m];
                 out->ci95[m] = d->point[idx[0]].ci95[m];
             }
@@ -269,7 +269,7 @@ int plot_pool_points(plot_pool *out, const plot_data *d, const size_t *idx,
     }
     double *v = malloc((total + 1) * sizeof *v);
     if (!v) return PLOT_ERUNTIME;
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
             const plot_point *pt = &d->point[idx[i]];

@@ -29,8 +29,8 @@ struct plot_view {
     plot_figure fig;
     plot_series *series;       /* per group */
     double *ttl, *bound;       /* per selected point */
-    double *per_run;           /* per group, CAUSE_COUNT each */
-    const char *cause[CAUSE_COUNT];
+    double *per_run;           /* per group, ORACLE_CAUSE_COUNT each */
+    const char *cause[ORACLE_CAUSE_COUNT];
     char context[768];
     char metric_label[256], stale_label[256];
 };
@@ -49,7 +49,7 @@ void plot_view_destroy(plot_view *v) {
 }
 
 static int metric_named(const char *name) {
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         if (strcmp(name, world_metric_name((world_metric)m)) == 0) return m;
     return -1;
 }
@@ -100,8 +100,8 @@ static int build_curves(plot_view *v, char *err, size_t errlen) {
             p->x = plot_value_number(xt);
             p->metric = pool->mean[v->metric];
             p->metric_ci = pool->ci95[v->metric];
-            p->stale = pool->mean[M_STALE_READ_FRACTION];
-            p->stale_ci = pool->ci95[M_STALE_READ_FRACTION];
+            p->stale = pool->mean[WORLD_METRIC_STALE_READ_FRACTION];
+            p->stale_ci = pool->ci95[WORLD_METRIC_STALE_READ_FRACTION];
             i = j;
         }
     }
@@ -159,7 +159,7 @@ static plot_scale scale_of(plot_scale asked, int m) {
 
 /* Stale windows still open when the runs ended, from their mean count. */
 static uint64_t censored(const plot_pool *p) {
-    double c = p->mean[M_CENSORED_WINDOWS] * (double)p->runs;
+    double c = p->mean[WORLD_METRIC_CENSORED_WINDOWS] * (double)p->runs;
     return isfinite(c) && c > 0 ? (uint64_t)llround(c) : 0;
 }
 
@@ -177,7 +177,7 @@ static int build_figure(plot_view *v, char *err, size_t errlen) {
     v->series = calloc(ng + 1, sizeof *v->series);
     v->ttl = calloc(v->sel.n + 1, sizeof *v->ttl);
     v->bound = calloc(v->sel.n + 1, sizeof *v->bound);
-    v->per_run = calloc(ng * CAUSE_COUNT + 1, sizeof *v->per_run);
+    v->per_run = calloc(ng * ORACLE_CAUSE_COUNT + 1, sizeof *v->per_run);
     if (!v->series || !v->ttl || !v->bound || !v->per_run) {
         sim_errf(err, errlen, "out of memory");
         return PLOT_ERUNTIME;
@@ -186,19 +186,19 @@ static int build_figure(plot_view *v, char *err, size_t errlen) {
         v->ttl[i] = d->point[v->sel.point[i]].ttl_s;
         v->bound[i] = d->point[v->sel.point[i]].max_staleness_s;
     }
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         v->cause[c] = oracle_cause_name((oracle_cause)c);
     for (size_t k = 0; k < ng; k++) {
         plot_series *s = &v->series[k];
         s->label = v->sel.group[k].label;
         if (v->pool) {
             const plot_pool *p = &v->pool[k];
-            s->hist = &p->dist[v->kind == PLOT_AGE_HIST ? D_STALE_AGE
-                                                        : D_STALE_WINDOW];
+            s->hist = &p->dist[v->kind == PLOT_AGE_HIST ? WORLD_DIST_STALE_AGE
+                                                        : WORLD_DIST_STALE_WINDOW];
             s->open = censored(p);
-            s->per_run = v->per_run + k * CAUSE_COUNT;
-            for (int c = 0; c < CAUSE_COUNT; c++)
-                v->per_run[k * CAUSE_COUNT + c] = per_run(p, c);
+            s->per_run = v->per_run + k * ORACLE_CAUSE_COUNT;
+            for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
+                v->per_run[k * ORACLE_CAUSE_COUNT + c] = per_run(p, c);
         }
         if (v->curve) {
             s->n = v->curve[k].n;
@@ -219,11 +219,11 @@ static int build_figure(plot_view *v, char *err, size_t errlen) {
         f->metric_brief = world_metric_brief((world_metric)v->metric);
         metric_axis_label(v->metric_label, sizeof v->metric_label, v->metric);
         metric_axis_label(v->stale_label, sizeof v->stale_label,
-                          M_STALE_READ_FRACTION);
+                          WORLD_METRIC_STALE_READ_FRACTION);
         f->metric_label = v->metric_label;
         f->stale_label = v->stale_label;
     }
-    f->ncauses = CAUSE_COUNT;
+    f->ncauses = ORACLE_CAUSE_COUNT;
     f->cause = v->cause;
     f->single_run = !d->from_db;
     return plot_view_scale(v, PLOT_SCALE_AUTO, PLOT_SCALE_AUTO, err, errlen);
@@ -266,7 +266,7 @@ int plot_view_scale(plot_view *v, plot_scale x, plot_scale y, char *err,
     v->fig.xscale = scale_of(x, v->kind == PLOT_TRADEOFF ? v->metric : -1);
     v->fig.yscale = scale_of(y, v->kind == PLOT_VS ? v->metric
                                 : v->kind == PLOT_TRADEOFF
-                                    ? (int)M_STALE_READ_FRACTION
+                                    ? (int)WORLD_METRIC_STALE_READ_FRACTION
                                     : -1);
     return PLOT_OK;
 }
@@ -334,7 +334,7 @@ int plot_view_create(plot_view **out, const plot_data *d,
             rc = PLOT_EINPUT;
             goto fail;
         }
-        if (r->kind == PLOT_TRADEOFF && v->metric == M_STALE_READ_FRACTION) {
+        if (r->kind == PLOT_TRADEOFF && v->metric == WORLD_METRIC_STALE_READ_FRACTION) {
             sim_errf(err, errlen, "--metric stale_read_fraction: tradeoff already "
                  "draws it on the y axis; choose the cost, e.g. "
                  "db_reads_per_s or hit_ratio");
@@ -389,7 +389,7 @@ static void describe_window_cdf(const plot_view *v, char *buf, size_t len) {
     int best = -1, worst = -1, some_open = 0;
     double bq = 0, wq = 0;
     for (size_t k = 0; k < v->sel.ngroups; k++) {
-        const sim_hist *h = &v->pool[k].dist[D_STALE_WINDOW];
+        const sim_hist *h = &v->pool[k].dist[WORLD_DIST_STALE_WINDOW];
         if (censored(&v->pool[k])) some_open = 1;
         if (!sim_hist_n(h)) continue;
         double q = sim_hist_quantile(h, 0.99) / 1e9;
@@ -410,7 +410,7 @@ static void describe_window_cdf(const plot_view *v, char *buf, size_t len) {
         return;
     }
     if (worst == best) {
-        const sim_hist *h = &v->pool[worst].dist[D_STALE_WINDOW];
+        const sim_hist *h = &v->pool[worst].dist[WORLD_DIST_STALE_WINDOW];
         char c[32];
         snprintf(buf, len, "Stale windows of %s last %s at the median and %s "
                  "at p99; the longest lasted %s.",
@@ -435,7 +435,7 @@ static void describe_age_hist(const plot_view *v, char *buf, size_t len) {
     int any = 0, over_k = -1;
     double over = 0, bound = NAN;
     for (size_t k = 0; k < v->sel.ngroups; k++) {
-        const sim_hist *h = &v->pool[k].dist[D_STALE_AGE];
+        const sim_hist *h = &v->pool[k].dist[WORLD_DIST_STALE_AGE];
         if (!sim_hist_n(h)) continue;
         char q[32];
         sim_catf(buf, len, "%s%s %s", any ? ", " : "p99 staleness age: ",
@@ -536,10 +536,10 @@ static void describe_tradeoff(const plot_view *v, char *buf, size_t len) {
     const char *key = v->d->key[v->sel.x];
     const char *name = world_metric_brief((world_metric)m);
     char a[32], b[32], c[32], d2[32];
-    fmt_metric(a, sizeof a, M_STALE_READ_FRACTION, fresh->stale);
+    fmt_metric(a, sizeof a, WORLD_METRIC_STALE_READ_FRACTION, fresh->stale);
     fmt_metric(b, sizeof b, m, fresh->metric);
     fmt_metric(c, sizeof c, m, cheap->metric);
-    fmt_metric(d2, sizeof d2, M_STALE_READ_FRACTION, cheap->stale);
+    fmt_metric(d2, sizeof d2, WORLD_METRIC_STALE_READ_FRACTION, cheap->stale);
     snprintf(buf, len, "Fewest stale reads: %s at %s=%s (stale-read fraction "
              "%s at %s %s)", v->sel.group[fk].label, key, fresh->xtext, a, b,
              name);
@@ -559,7 +559,7 @@ static void describe_causes(const plot_view *v, char *buf, size_t len) {
         const plot_pool *p = &v->pool[k];
         uint64_t total = 0, top = 0;
         int tc = -1;
-        for (int c = 0; c < CAUSE_COUNT; c++) {
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
             total += p->causes[c];
             if (p->causes[c] > top) {
                 top = p->causes[c];

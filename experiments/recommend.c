@@ -96,7 +96,7 @@ int recommend_count(const char *db_path) {
     int rc = results_study_list(r, &s, &n, err, sizeof err);
     results_close(r);
     if (rc != RESULTS_OK) {
-        cli_fail(EXIT_RUNTIME, "%s", err);
+        cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         return -1;
     }
     results_study_list_free(s, n);
@@ -129,11 +129,11 @@ static int tornado_draw(const results_study *s, const gp_target *tg,
         n += strcmp(s->input[i].method, "oat") == 0;
     plot_tornado_bar *bar = calloc(n ? n : 1, sizeof *bar);
     char (*label)[300] = calloc(n ? n : 1, sizeof *label);
-    int code = EXIT_OK;
+    int code = CLI_EXIT_OK;
     if (!bar || !label) {
         free(bar);
         free(label);
-        return cli_fail(EXIT_RUNTIME, "out of memory");
+        return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     }
     double base = NAN;
     size_t k = 0;
@@ -148,7 +148,7 @@ static int tornado_draw(const results_study *s, const gp_target *tg,
     }
     /* In the registry's words: "stale-read fraction", not its name. */
     const char *words = metric, *axis = NULL;
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         if (strcmp(metric, world_metric_name((world_metric)m)) == 0) {
             words = world_metric_brief((world_metric)m);
             axis = world_metric_label((world_metric)m);
@@ -161,11 +161,11 @@ static int tornado_draw(const results_study *s, const gp_target *tg,
                        factor, bar, k, axis};
     gp *g;
     if (gp_open(&g, tg, err, sizeof err) != GP_OK)
-        code = cli_fail(EXIT_RUNTIME, "%s", err);
+        code = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     else {
         plot_tornado_draw(g, &pt);
         if (gp_close(g, err, sizeof err) != GP_OK)
-            code = cli_fail(EXIT_RUNTIME, "%s: %s",
+            code = cli_fail(CLI_EXIT_RUNTIME, "%s: %s",
                             tg->path ? tg->path : "gnuplot", err);
     }
     plot_tornado_describe(&pt, sentence, slen);
@@ -182,7 +182,7 @@ static int tornado_png(const recommend_target *t, const results_study *s,
     snprintf(path, sizeof path, "%s%s", t->dir, link);
     gp_target tg;
     if (gp_target_parse(&tg, path, t->size, 0, err, sizeof err) != GP_OK)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     return tornado_draw(s, &tg, sentence, slen);
 }
 
@@ -191,13 +191,13 @@ int recommend_plot_tornado(const char *db_path, const gp_target *tg) {
     char err[1024], sentence[1024];
     int rc = results_open(&r, db_path, 1, err, sizeof err);
     if (rc != RESULTS_OK)
-        return cli_fail(rc == RESULTS_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        return cli_fail(rc == RESULTS_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
     results_study *s;
     size_t n;
     rc = results_study_list(r, &s, &n, err, sizeof err);
     results_close(r);
-    if (rc != RESULTS_OK) return cli_fail(EXIT_RUNTIME, "%s", err);
+    if (rc != RESULTS_OK) return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     const results_study *pick = NULL;
     for (size_t i = n; i-- > 0 && !pick;)
         if (strcmp(s[i].kind, "sensitivity") == 0 && s[i].ninputs &&
@@ -205,18 +205,18 @@ int recommend_plot_tornado(const char *db_path, const gp_target *tg) {
             pick = &s[i];
     int code;
     if (!pick)
-        code = cli_fail(EXIT_INPUT, "%s: no one-at-a-time sensitivity study "
+        code = cli_fail(CLI_EXIT_INPUT, "%s: no one-at-a-time sensitivity study "
                         "stored (stalesim sensitivity SCENARIO --db %s)",
                         db_path, db_path);
     else {
         code = tornado_draw(pick, tg, sentence, sizeof sentence);
-        if (code == EXIT_OK) {
+        if (code == CLI_EXIT_OK) {
             if (tg->path)
                 printf("%s: %s\n", tg->path, sentence);
             else
                 printf("%s\n", sentence);
             if (fflush(stdout) != 0)
-                code = cli_fail(EXIT_RUNTIME, "writing to stdout failed");
+                code = cli_fail(CLI_EXIT_RUNTIME, "writing to stdout failed");
         }
     }
     results_study_list_free(s, n);
@@ -262,15 +262,15 @@ static int oat_section(const recommend_target *t, const results_study *s) {
                 x->total);
     }
     fputc('\n', out);
-    if (rank == 0) return EXIT_OK;
+    if (rank == 0) return CLI_EXIT_OK;
     int code = tornado_png(t, s, link, sizeof link, sentence,
                            sizeof sentence);
-    if (code != EXIT_OK) return code;
+    if (code != CLI_EXIT_OK) return code;
     fprintf(out, "![tornado](%s)\n\n", link);
     md(out, sentence);
     fputs("\n\n", out);
     command_of(out, t->repro, s);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 static void sobol_section(const recommend_target *t, const results_study *s) {
@@ -344,20 +344,20 @@ int recommend_section(const recommend_target *t) {
     results *r;
     char err[1024];
     if (results_open(&r, t->db_path, 1, err, sizeof err) != RESULTS_OK)
-        return EXIT_OK; /* the caller reports an unreadable database */
+        return CLI_EXIT_OK; /* the caller reports an unreadable database */
     results_study *s;
     size_t n;
     int rc = results_study_list(r, &s, &n, err, sizeof err);
     results_close(r);
-    if (rc != RESULTS_OK) return cli_fail(EXIT_RUNTIME, "%s", err);
-    if (n == 0) return EXIT_OK;
+    if (rc != RESULTS_OK) return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
+    if (n == 0) return CLI_EXIT_OK;
     fputs("## Recommendation\n\nThe design answers stored in this database "
           "(`stalesim tune`, `stalesim sensitivity` with `--db`), the "
           "latest of each question.  Verdicts use the rule of `stalesim "
           "check` on common random numbers.\n\n", t->out);
     /* The latest of each: find, choose, one at a time, Sobol. */
-    int shown[4] = {0, 0, 0, 0}, code = EXIT_OK;
-    for (size_t i = n; i-- > 0 && code == EXIT_OK;) {
+    int shown[4] = {0, 0, 0, 0}, code = CLI_EXIT_OK;
+    for (size_t i = n; i-- > 0 && code == CLI_EXIT_OK;) {
         const results_study *x = &s[i];
         int which = strcmp(x->kind, "find") == 0     ? 0
                     : strcmp(x->kind, "choose") == 0 ? 1

@@ -23,7 +23,7 @@ typedef struct recommend_target {
 int recommend_count(const char *db_path);
 
 /* Writes the section (nothing when the database holds no study).  Returns
- * an exit code (EXIT_OK, or after printing an error). */
+ * an exit code (CLI_EXIT_OK, or after printing an error). */
 int recommend_section(const recommend_target *t);
 
 /* `stalesim plot DB --kind tornado`: the latest one-at-a-time study's

@@ -71,7 +71,7 @@ void report_duration_cell(report_cell *c, const sim_hist *h, double q,
  * mean alone without a finite half-width. */
 void report_mean_ci(char *buf, size_t len, double mean, double ci, int digits);
 
-/* "invalidation-failed (97%)" or "-": the largest of causes[CAUSE_COUNT]
+/* "invalidation-failed (97%)" or "-": the largest of causes[ORACLE_CAUSE_COUNT]
  * and its share. */
 void report_top_cause(char *buf, size_t len, const uint64_t *causes);
 
@@ -115,9 +115,9 @@ void report_section_scenario(const report_ctx *c);
 /* Judges every point into v[d->npoints]. */
 void report_section_contract(const report_ctx *c, report_verdict *v);
 void report_section_table(const report_ctx *c);
-/* With key families only: EXIT_OK or an exit code after printing. */
+/* With key families only: CLI_EXIT_OK or an exit code after printing. */
 int report_section_families(const report_ctx *c);
-/* Read latency and operation rates per point: EXIT_OK or an exit code. */
+/* Read latency and operation rates per point: CLI_EXIT_OK or an exit code. */
 int report_section_load(const report_ctx *c);
 /* Their table for points idx[0..n-1] of d, with its first nkeys keys, and
  * the sentence on the peak rates. */
@@ -125,7 +125,7 @@ void report_load_table(FILE *out, const plot_data *d, const size_t *idx,
                        size_t n, size_t nkeys);
 
 /* Under the contract: the causes of the reads over its bound, per point.
- * EXIT_OK or an exit code. */
+ * CLI_EXIT_OK or an exit code. */
 int report_section_over_causes(const report_ctx *c);
 /* Their table for points idx[0..n-1] of d, with its first nkeys keys (or
  * one sentence when the database does not have them). */
@@ -133,7 +133,7 @@ void report_over_causes_table(FILE *out, const plot_data *d,
                               const size_t *idx, size_t n, size_t nkeys);
 
 /* The plots (window-cdf, age-hist, vs, tradeoff, causes) and the timeline
- * of one stale read, each a PNG with its sentence.  EXIT_OK or the exit
+ * of one stale read, each a PNG with its sentence.  CLI_EXIT_OK or the exit
  * code, after printing the error. */
 int report_section_plots(const report_ctx *c);
 int report_section_timeline(const report_ctx *c);
@@ -149,7 +149,7 @@ int report_plot_set(const report_ctx *c, const plot_data *d,
 /* ---- several experiments -------------------------------------------------------- */
 
 /* The title, the list of experiments and the table of every point of
- * every experiment exps[0..n-1], exps[0] the baseline.  EXIT_OK or an exit
+ * every experiment exps[0..n-1], exps[0] the baseline.  CLI_EXIT_OK or an exit
  * code after printing. */
 int report_section_compared(FILE *out, const char *db_path,
                             const plot_data *exps, size_t n);

@@ -21,15 +21,15 @@
 /* "invalidation-failed 120 (80%), ttl-expiry 30 (20%)" or "-". */
 static void cause_list(FILE *out, const uint64_t *over) {
     uint64_t total = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) total += over[c];
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += over[c];
     if (!total) {
         fputs("-", out);
         return;
     }
-    int done[CAUSE_COUNT] = {0};
-    for (int n = 0; n < CAUSE_COUNT; n++) {
+    int done[ORACLE_CAUSE_COUNT] = {0};
+    for (int n = 0; n < ORACLE_CAUSE_COUNT; n++) {
         int top = -1; /* the largest not yet listed, earliest on ties */
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             if (!done[c] && over[c] && (top < 0 || over[c] > over[top])) top = c;
         if (top < 0) break;
         done[top] = 1;
@@ -73,7 +73,7 @@ void report_over_causes_table(FILE *out, const plot_data *d,
             fputs(" |", out);
         }
         uint64_t stale = 0, over = 0;
-        for (int c = 0; c < CAUSE_COUNT; c++) {
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
             stale += pt->causes[c];
             over += pt->over_causes[c];
         }
@@ -93,11 +93,11 @@ void report_over_causes_table(FILE *out, const plot_data *d,
 int report_section_over_causes(const report_ctx *c) {
     const plot_data *d = c->d;
     size_t *idx = calloc(d->npoints + 1, sizeof *idx);
-    if (!idx) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!idx) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     for (size_t p = 0; p < d->npoints; p++) idx[p] = p;
     report_heading(c, 3);
     fputs("Causes of the reads over the bound\n\n", c->out);
     report_over_causes_table(c->out, d, idx, d->npoints, d->nkeys);
     free(idx);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }

@@ -99,12 +99,12 @@ static void family_table(FILE *out, const plot_data *fd, size_t npts, int f,
         char m[64], hit[32], dbr[32], cause[96];
         report_cell age;
         memset(&age, 0, sizeof age);
-        report_mean_ci(m, sizeof m, pt->mean[M_STALE_READ_FRACTION],
-                       pt->ci95[M_STALE_READ_FRACTION], 2);
-        report_duration_cell(&age, &pt->dist[D_STALE_AGE], 0.99,
-                             sim_hist_n(&pt->dist[D_STALE_AGE]) == 0);
-        plot_fmt_percent(hit, sizeof hit, pt->mean[M_HIT_RATIO]);
-        plot_fmt_sig(dbr, sizeof dbr, pt->mean[M_DB_READS_PER_S], 3);
+        report_mean_ci(m, sizeof m, pt->mean[WORLD_METRIC_STALE_READ_FRACTION],
+                       pt->ci95[WORLD_METRIC_STALE_READ_FRACTION], 2);
+        report_duration_cell(&age, &pt->dist[WORLD_DIST_STALE_AGE], 0.99,
+                             sim_hist_n(&pt->dist[WORLD_DIST_STALE_AGE]) == 0);
+        plot_fmt_percent(hit, sizeof hit, pt->mean[WORLD_METRIC_HIT_RATIO]);
+        plot_fmt_sig(dbr, sizeof dbr, pt->mean[WORLD_METRIC_DB_READS_PER_S], 3);
         report_top_cause(cause, sizeof cause, pt->causes);
         fprintf(out, " %u%s | %s | %s | %s | %s | %s | ", pt->nruns,
                 pt->complete ? "" : " (incomplete)", m, age.text, hit, dbr,
@@ -123,7 +123,7 @@ static int family_load_and_plots(const report_ctx *c, const plot_data *fd,
                                  size_t npts, int f) {
     size_t nf = (size_t)fd->nfamilies;
     size_t *idx = calloc(npts + 1, sizeof *idx);
-    if (!idx) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!idx) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     for (size_t p = 0; p < npts; p++) idx[p] = p * nf + (size_t)f;
     report_over_causes_table(c->out, fd, idx, npts, fd->nkeys - 1);
     report_load_table(c->out, fd, idx, npts, fd->nkeys - 1);
@@ -143,12 +143,12 @@ int report_section_families(const report_ctx *c) {
     int rc = plot_data_by_family(&fd, c->d, err, sizeof err);
     if (rc != PLOT_OK) {
         plot_data_fini(&fd);
-        return rc == PLOT_EINPUT ? EXIT_OK : cli_fail(EXIT_RUNTIME, "%s", err);
+        return rc == PLOT_EINPUT ? CLI_EXIT_OK : cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     }
     report_verdict *v = calloc(fd.npoints + 1, sizeof *v);
     if (!v) {
         plot_data_fini(&fd);
-        return cli_fail(EXIT_RUNTIME, "out of memory");
+        return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     }
     report_heading(c, 2);
     fputs("Per family\n\nThe scenario has key families (`[family.NAME]`): "
@@ -156,8 +156,8 @@ int report_section_families(const report_ctx *c) {
           "section, else `[contract]`) with the same rule, on its own "
           "per-replication figures (the `family_runs` table), tabled per "
           "point from the family tables, and drawn on its own.\n\n", out);
-    int code = EXIT_OK;
-    for (int f = 0; f < fd.nfamilies && code == EXIT_OK; f++) {
+    int code = CLI_EXIT_OK;
+    for (int f = 0; f < fd.nfamilies && code == CLI_EXIT_OK; f++) {
         family_tally t;
         judge_family(&fd, c->d->npoints, f, v, &t);
         report_heading(c, 3);

@@ -35,9 +35,9 @@ static void peak_sentence(FILE *out, const plot_data *d, const size_t *idx,
     static const struct {
         int m;
         const char *what;
-    } peaks[] = {{M_CACHE_OPS_PER_S, "shared-cache operations"},
-                 {M_DB_READS_PER_S, "DB reads"},
-                 {M_DB_WRITES_PER_S, "DB commits"}};
+    } peaks[] = {{WORLD_METRIC_CACHE_OPS_PER_S, "shared-cache operations"},
+                 {WORLD_METRIC_DB_READS_PER_S, "DB reads"},
+                 {WORLD_METRIC_DB_WRITES_PER_S, "DB commits"}};
     int any = 0;
     for (size_t i = 0; i < sizeof peaks / sizeof peaks[0]; i++) {
         long p = largest(d, idx, n, peaks[i].m);
@@ -86,11 +86,11 @@ void report_load_table(FILE *out, const plot_data *d, const size_t *idx,
         static const double q[3] = {0.5, 0.99, 0.999};
         for (int j = 0; j < 3; j++) {
             report_cell c;
-            report_duration_cell(&c, &pt->dist[D_READ_LATENCY], q[j], 1);
+            report_duration_cell(&c, &pt->dist[WORLD_DIST_READ_LATENCY], q[j], 1);
             fprintf(out, " %s |", c.text);
         }
-        static const int rate[3] = {M_CACHE_OPS_PER_S, M_DB_READS_PER_S,
-                                    M_DB_WRITES_PER_S};
+        static const int rate[3] = {WORLD_METRIC_CACHE_OPS_PER_S, WORLD_METRIC_DB_READS_PER_S,
+                                    WORLD_METRIC_DB_WRITES_PER_S};
         for (int j = 0; j < 3; j++) {
             char r[64];
             report_mean_ci(r, sizeof r, pt->mean[rate[j]], pt->ci95[rate[j]],
@@ -106,11 +106,11 @@ void report_load_table(FILE *out, const plot_data *d, const size_t *idx,
 int report_section_load(const report_ctx *c) {
     const plot_data *d = c->d;
     size_t *idx = calloc(d->npoints + 1, sizeof *idx);
-    if (!idx) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!idx) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     for (size_t p = 0; p < d->npoints; p++) idx[p] = p;
     report_heading(c, 2);
     fputs("Load and latency\n\n", c->out);
     report_load_table(c->out, d, idx, d->npoints, d->nkeys);
     free(idx);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }

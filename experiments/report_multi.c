@@ -60,8 +60,8 @@ static void vs_baseline(char *buf, size_t len, const plot_data *base,
         }
         match = (long)q;
     }
-    double b = match >= 0 ? base->point[match].mean[M_STALE_READ_FRACTION] : NAN;
-    double y = e->point[p].mean[M_STALE_READ_FRACTION];
+    double b = match >= 0 ? base->point[match].mean[WORLD_METRIC_STALE_READ_FRACTION] : NAN;
+    double y = e->point[p].mean[WORLD_METRIC_STALE_READ_FRACTION];
     if (!(b > 0) || !isfinite(y)) {
         snprintf(buf, len, "-");
         return;
@@ -72,22 +72,22 @@ static void vs_baseline(char *buf, size_t len, const plot_data *base,
 
 static void row_cells(const plot_point *pt, report_cell *c) {
     report_mean_ci(c[X_STALE].text, sizeof c[X_STALE].text,
-                   pt->mean[M_STALE_READ_FRACTION],
-                   pt->ci95[M_STALE_READ_FRACTION], 2);
-    c[X_STALE].key = pt->mean[M_STALE_READ_FRACTION];
-    report_duration_cell(&c[X_AGE_P99], &pt->dist[D_STALE_AGE], 0.99,
-                         sim_hist_n(&pt->dist[D_STALE_AGE]) == 0);
+                   pt->mean[WORLD_METRIC_STALE_READ_FRACTION],
+                   pt->ci95[WORLD_METRIC_STALE_READ_FRACTION], 2);
+    c[X_STALE].key = pt->mean[WORLD_METRIC_STALE_READ_FRACTION];
+    report_duration_cell(&c[X_AGE_P99], &pt->dist[WORLD_DIST_STALE_AGE], 0.99,
+                         sim_hist_n(&pt->dist[WORLD_DIST_STALE_AGE]) == 0);
     plot_fmt_percent(c[X_HIT].text, sizeof c[X_HIT].text,
-                     pt->mean[M_HIT_RATIO]);
-    c[X_HIT].key = pt->mean[M_HIT_RATIO];
+                     pt->mean[WORLD_METRIC_HIT_RATIO]);
+    c[X_HIT].key = pt->mean[WORLD_METRIC_HIT_RATIO];
     plot_fmt_sig(c[X_DB].text, sizeof c[X_DB].text,
-                 pt->mean[M_DB_READS_PER_S], 3);
-    c[X_DB].key = pt->mean[M_DB_READS_PER_S];
+                 pt->mean[WORLD_METRIC_DB_READS_PER_S], 3);
+    c[X_DB].key = pt->mean[WORLD_METRIC_DB_READS_PER_S];
     plot_fmt_sig(c[X_CACHE].text, sizeof c[X_CACHE].text,
-                 pt->mean[M_CACHE_OPS_PER_S], 3);
-    c[X_CACHE].key = pt->mean[M_CACHE_OPS_PER_S];
-    report_duration_cell(&c[X_READ_P99], &pt->dist[D_READ_LATENCY], 0.99, 1);
-    if (sim_hist_n(&pt->dist[D_READ_LATENCY]) == 0) c[X_READ_P99].key = NAN;
+                 pt->mean[WORLD_METRIC_CACHE_OPS_PER_S], 3);
+    c[X_CACHE].key = pt->mean[WORLD_METRIC_CACHE_OPS_PER_S];
+    report_duration_cell(&c[X_READ_P99], &pt->dist[WORLD_DIST_READ_LATENCY], 0.99, 1);
+    if (sim_hist_n(&pt->dist[WORLD_DIST_READ_LATENCY]) == 0) c[X_READ_P99].key = NAN;
 }
 
 /* The list of the experiments: what each ran. */
@@ -195,7 +195,7 @@ int report_section_compared(FILE *out, const char *db_path,
     if (!cells || !v) {
         free(cells);
         free(v);
-        return cli_fail(EXIT_RUNTIME, "out of memory");
+        return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     }
     size_t r = 0;
     for (size_t e = 0; e < n; e++) {
@@ -232,5 +232,5 @@ int report_section_compared(FILE *out, const char *db_path,
     table_rows(out, exps, n, cells, v);
     free(cells);
     free(v);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }

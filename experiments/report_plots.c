@@ -38,7 +38,7 @@ void report_repro_line(FILE *f, const char *const *words, size_t n) {
     fputc('\n', f);
 }
 
-/* Draws one PNG named PREFIX-TAGKIND.png; returns EXIT_OK or an exit code
+/* Draws one PNG named PREFIX-TAGKIND.png; returns CLI_EXIT_OK or an exit code
  * after printing. */
 static int draw_png(const report_ctx *c, const char *tag, const char *kind,
                     const plot_view *v, const plot_story *s, char *sentence,
@@ -48,10 +48,10 @@ static int draw_png(const report_ctx *c, const char *tag, const char *kind,
     snprintf(path, sizeof path, "%s%s", c->dir, link);
     gp_target t;
     if (gp_target_parse(&t, path, c->size, 0, err, sizeof err) != GP_OK)
-        return cli_fail(EXIT_INPUT, "%s", err);
+        return cli_fail(CLI_EXIT_INPUT, "%s", err);
     gp *g;
     if (gp_open(&g, &t, err, sizeof err) != GP_OK)
-        return cli_fail(EXIT_RUNTIME, "%s", err);
+        return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     if (v) {
         plot_view_draw(v, g);
         plot_view_describe(v, sentence, len);
@@ -60,8 +60,8 @@ static int draw_png(const report_ctx *c, const char *tag, const char *kind,
         snprintf(sentence, len, "%s", s->sentence);
     }
     if (gp_close(g, err, sizeof err) != GP_OK)
-        return cli_fail(EXIT_RUNTIME, "%s: %s", path, err);
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_RUNTIME, "%s: %s", path, err);
+    return CLI_EXIT_OK;
 }
 
 static void plot_entry(const report_ctx *c, int level, const char *heading,
@@ -79,7 +79,7 @@ static int repro_plot(const report_ctx *c, const char *kind,
     char png[4096], exp[24];
     snprintf(png, sizeof png, "%s%s", c->dir, link);
     const char **w = malloc((nargs + 8) * sizeof *w);
-    if (!w) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!w) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     size_t n = 0;
     w[n++] = "plot";
     w[n++] = c->db_path;
@@ -92,7 +92,7 @@ static int repro_plot(const report_ctx *c, const char *kind,
     w[n++] = png;
     report_repro_line(c->repro, w, n);
     free(w);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 int report_plot_set(const report_ctx *c, const plot_data *d,
@@ -112,7 +112,7 @@ int report_plot_set(const report_ctx *c, const plot_data *d,
         char err[1024], sentence[2048], link[512];
         const char *kname = plot_kind_name(kinds[i].kind);
         int rc = plot_view_create(&v, d, &req, err, sizeof err);
-        if (rc == PLOT_ERUNTIME) return cli_fail(EXIT_RUNTIME, "%s", err);
+        if (rc == PLOT_ERUNTIME) return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         if (rc != PLOT_OK) {
             report_heading(c, level);
             fprintf(c->out, "%s\n\nNot drawn: ", kinds[i].heading);
@@ -123,12 +123,12 @@ int report_plot_set(const report_ctx *c, const plot_data *d,
         int code = draw_png(c, tag, kname, v, NULL, sentence, sizeof sentence,
                             link, sizeof link);
         plot_view_destroy(v);
-        if (code != EXIT_OK) return code;
+        if (code != CLI_EXIT_OK) return code;
         plot_entry(c, level, kinds[i].heading, link, sentence);
         code = repro_plot(c, kname, plot_args, nargs, link);
-        if (code != EXIT_OK) return code;
+        if (code != CLI_EXIT_OK) return code;
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 int report_section_plots(const report_ctx *c) {
@@ -158,7 +158,7 @@ static long timeline_point(const plot_data *d, int *as_written) {
     for (size_t p = 0; p < d->npoints; p++) {
         const plot_point *pt = &d->point[p];
         uint64_t stale = 0;
-        for (int c = 0; c < CAUSE_COUNT; c++) stale += pt->causes[c];
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) stale += pt->causes[c];
         if (!stale) continue;
         int score = (strcmp(pt->pattern, pattern) == 0) * 2 +
                     (pt->ttl_s == ttl);
@@ -214,7 +214,7 @@ static int repro_timeline(const report_ctx *c, size_t p, int cause,
         w[nargs++] = "--where";
         w[nargs++] = kv[k];
     }
-    int code = EXIT_OK;
+    int code = CLI_EXIT_OK;
     if (ok) {
         w[nargs++] = "--cause";
         w[nargs++] = oracle_cause_name((oracle_cause)cause);
@@ -227,7 +227,7 @@ static int repro_timeline(const report_ctx *c, size_t p, int cause,
     for (size_t k = 0; kv && k < d->nkeys; k++) free(kv[k]);
     free(kv);
     free(w);
-    return ok ? code : cli_fail(EXIT_RUNTIME, "out of memory");
+    return ok ? code : cli_fail(CLI_EXIT_RUNTIME, "out of memory");
 }
 
 int report_section_timeline(const report_ctx *c) {
@@ -239,29 +239,29 @@ int report_section_timeline(const report_ctx *c) {
         report_heading(c, 3);
         fprintf(c->out, "%s\n\nNot drawn: no point had a stale read.\n\n",
                 heading);
-        return EXIT_OK;
+        return CLI_EXIT_OK;
     }
     /* The point's most frequent cause: the story a reviewer needs. */
     const plot_point *pt = &d->point[p];
     int cause = 0;
-    for (int k = 1; k < CAUSE_COUNT; k++)
+    for (int k = 1; k < ORACLE_CAUSE_COUNT; k++)
         if (pt->causes[k] > pt->causes[cause]) cause = k;
     plot_story story;
     memset(&story, 0, sizeof story);
     char err[1024], sentence[2048], link[512];
     uint32_t rep = 0;
     int src = capture_point(d, (size_t)p, cause, &story, &rep, err, sizeof err);
-    if (src == STORY_ERUNTIME) return cli_fail(EXIT_RUNTIME, "%s", err);
+    if (src == STORY_ERUNTIME) return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     if (src != STORY_OK) {
         report_heading(c, 3);
         fprintf(c->out, "%s\n\nNot drawn: ", heading);
         report_md_text(c->out, err);
         fputs("\n\n", c->out);
-        return EXIT_OK;
+        return CLI_EXIT_OK;
     }
     int code = draw_png(c, c->tag, "timeline", NULL, &story, sentence,
                         sizeof sentence, link, sizeof link);
-    if (code != EXIT_OK) return code;
+    if (code != CLI_EXIT_OK) return code;
     char label[512];
     plot_point_label(d, (size_t)p, -1, -1, label, sizeof label);
     plot_entry(c, 3, heading, link, sentence);

@@ -74,7 +74,7 @@ void report_mean_ci(char *buf, size_t len, double mean, double ci,
 void report_top_cause(char *buf, size_t len, const uint64_t *causes) {
     uint64_t total = 0, top = 0;
     int tc = -1;
-    for (int c = 0; c < CAUSE_COUNT; c++) {
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
         total += causes[c];
         if (causes[c] > top) {
             top = causes[c];
@@ -158,14 +158,14 @@ void report_judge_point(const plot_data *d, size_t p, report_verdict *v,
     const plot_point *pt = &d->point[p];
     double *x[2] = {malloc((pt->nruns + 1) * sizeof(double)),
                     malloc((pt->nruns + 1) * sizeof(double))};
-    static const int metric[2] = {M_OVER_MAX_STALENESS_FRACTION,
-                                  M_STALE_READ_FRACTION};
+    static const int metric[2] = {WORLD_METRIC_OVER_MAX_STALENESS_FRACTION,
+                                  WORLD_METRIC_STALE_READ_FRACTION};
     size_t n[2] = {0, 0};
     double reads = 0;
     for (uint32_t r = 0; x[0] && x[1] && r < pt->nruns; r++) {
         for (int k = 0; k < 2; k++)
             if (!isnan(pt->run[metric[k]][r])) x[k][n[k]++] = pt->run[metric[k]][r];
-        if (!isnan(pt->run[M_READS][r])) reads += pt->run[M_READS][r];
+        if (!isnan(pt->run[WORLD_METRIC_READS][r])) reads += pt->run[WORLD_METRIC_READS][r];
     }
     if (!x[0] || !x[1])
         snprintf(v->why, sizeof v->why, "not judged: out of memory");
@@ -443,21 +443,21 @@ enum { C_STALE, C_AGE_P99, C_AGE_MAX, C_WIN_P99, C_HIT, C_DB, NCOL };
 
 static void table_cells(const plot_point *pt, report_cell *c) {
     report_mean_ci(c[C_STALE].text, sizeof c[C_STALE].text,
-                   pt->mean[M_STALE_READ_FRACTION],
-                   pt->ci95[M_STALE_READ_FRACTION], 2);
-    c[C_STALE].key = pt->mean[M_STALE_READ_FRACTION];
-    int no_stale = sim_hist_n(&pt->dist[D_STALE_AGE]) == 0;
-    int open = pt->mean[M_CENSORED_WINDOWS] > 0;
-    report_duration_cell(&c[C_AGE_P99], &pt->dist[D_STALE_AGE], 0.99,
+                   pt->mean[WORLD_METRIC_STALE_READ_FRACTION],
+                   pt->ci95[WORLD_METRIC_STALE_READ_FRACTION], 2);
+    c[C_STALE].key = pt->mean[WORLD_METRIC_STALE_READ_FRACTION];
+    int no_stale = sim_hist_n(&pt->dist[WORLD_DIST_STALE_AGE]) == 0;
+    int open = pt->mean[WORLD_METRIC_CENSORED_WINDOWS] > 0;
+    report_duration_cell(&c[C_AGE_P99], &pt->dist[WORLD_DIST_STALE_AGE], 0.99,
                          no_stale);
-    report_duration_cell(&c[C_AGE_MAX], &pt->dist[D_STALE_AGE], -1, no_stale);
-    report_duration_cell(&c[C_WIN_P99], &pt->dist[D_STALE_WINDOW], 0.99, !open);
+    report_duration_cell(&c[C_AGE_MAX], &pt->dist[WORLD_DIST_STALE_AGE], -1, no_stale);
+    report_duration_cell(&c[C_WIN_P99], &pt->dist[WORLD_DIST_STALE_WINDOW], 0.99, !open);
     plot_fmt_percent(c[C_HIT].text, sizeof c[C_HIT].text,
-                     pt->mean[M_HIT_RATIO]);
-    c[C_HIT].key = pt->mean[M_HIT_RATIO];
+                     pt->mean[WORLD_METRIC_HIT_RATIO]);
+    c[C_HIT].key = pt->mean[WORLD_METRIC_HIT_RATIO];
     plot_fmt_sig(c[C_DB].text, sizeof c[C_DB].text,
-                 pt->mean[M_DB_READS_PER_S], 3);
-    c[C_DB].key = pt->mean[M_DB_READS_PER_S];
+                 pt->mean[WORLD_METRIC_DB_READS_PER_S], 3);
+    c[C_DB].key = pt->mean[WORLD_METRIC_DB_READS_PER_S];
 }
 
 void report_section_table(const report_ctx *c) {

@@ -180,7 +180,7 @@ static const char schema_sql[] =
 /* CREATE TABLE runs: one REAL column per metric, named like the metric. */
 static char *runs_table_sql(void) {
     size_t len = 512;
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         len += strlen(world_metric_name((world_metric)m)) + 16;
     char *s = malloc(len), *p = s;
     if (!s) return NULL;
@@ -189,7 +189,7 @@ static char *runs_table_sql(void) {
                     "  point INTEGER NOT NULL REFERENCES points(id),\n"
                     "  rep INTEGER NOT NULL,\n"
                     "  seed INTEGER NOT NULL,\n");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         p += sprintf(p, "  \"%s\" REAL,\n", world_metric_name((world_metric)m));
     sprintf(p, "  events INTEGER NOT NULL,\n"
                "  wall_s REAL NOT NULL,\n"
@@ -291,7 +291,7 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
         return RESULTS_EINPUT;
     }
     /* Metric columns are additive: which ones does this file have? */
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         r->has_metric[m] =
             sqlite3_table_column_metadata(r->db, "main", "runs",
                                           world_metric_name((world_metric)m),
@@ -306,10 +306,10 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
  * the new ones (its earlier runs read NULL there); nothing is dropped. */
 static int add_metric_columns(results *r, char *err, size_t errlen) {
     int missing = 0;
-    for (int m = 0; m < M_COUNT; m++) missing += !r->has_metric[m];
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) missing += !r->has_metric[m];
     if (!missing) return RESULTS_OK;
     int rc = results_exec(r, "BEGIN IMMEDIATE", "adding metric columns", err, errlen);
-    for (int m = 0; m < M_COUNT && rc == RESULTS_OK; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT && rc == RESULTS_OK; m++) {
         if (r->has_metric[m]) continue;
         const char *name = world_metric_name((world_metric)m);
         /* another process may have added it meanwhile */
@@ -327,7 +327,7 @@ static int add_metric_columns(results *r, char *err, size_t errlen) {
         results_rollback(r);
         return rc;
     }
-    for (int m = 0; m < M_COUNT; m++) r->has_metric[m] = 1;
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) r->has_metric[m] = 1;
     return RESULTS_OK;
 }
 
@@ -489,7 +489,7 @@ int results_open(results **out, const char *path, int read_only, char *err,
 
 void results_close(results *r) {
     if (!r) return;
-    for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(r->st[i]);
+    for (int i = 0; i < RESULTS_ST_COUNT; i++) sqlite3_finalize(r->st[i]);
     /* sqlite3_close_v2 cannot fail for a connection whose statements are
      * finalized; the WAL is checkpointed on the last close. */
     sqlite3_close_v2(r->db);
@@ -702,15 +702,15 @@ int results_each_stored_run(results *r, int64_t id, results_run_fn fn,
 static char *insert_run_sql(const results *r) {
     (void)r;
     size_t len = 256;
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         len += strlen(world_metric_name((world_metric)m)) + 8;
     char *s = malloc(len), *p = s;
     if (!s) return NULL;
     p += sprintf(p, "INSERT INTO runs(point, rep, seed");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         p += sprintf(p, ", \"%s\"", world_metric_name((world_metric)m));
     p += sprintf(p, ", events, wall_s, finished_at) VALUES (?, ?, ?");
-    for (int m = 0; m < M_COUNT; m++) p += sprintf(p, ", ?");
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) p += sprintf(p, ", ?");
     sprintf(p, ", ?, ?, ?) ON CONFLICT (point, rep) DO NOTHING");
     return s;
 }
@@ -739,12 +739,12 @@ int results_write_dist(results *r, int64_t run, const char *family,
     int rc, c0 = family ? 1 : 0; /* family: one more column after run */
     if (h->tally.n > 0) {
         st = family
-                 ? results_cached(r, ST_INSERT_FSTAT,
+                 ? results_cached(r, RESULTS_ST_INSERT_FSTAT,
                           "INSERT INTO family_dist_stats(run, family, name, "
                           "n, mean_ns, m2_ns2, min_ns, max_ns) VALUES "
                           "(?,?,?,?,?,?,?,?)",
                           what, err, errlen)
-                 : results_cached(r, ST_INSERT_STAT,
+                 : results_cached(r, RESULTS_ST_INSERT_STAT,
                           "INSERT INTO dist_stats(run, name, n, mean_ns, "
                           "m2_ns2, min_ns, max_ns) VALUES (?,?,?,?,?,?,?)",
                           what, err, errlen);
@@ -765,12 +765,12 @@ int results_write_dist(results *r, int64_t run, const char *family,
         double lo = 0, hi = 0;
         if (i >= 0) sim_hist_bin_bounds(i, &lo, &hi);
         st = family
-                 ? results_cached(r, ST_INSERT_FBIN,
+                 ? results_cached(r, RESULTS_ST_INSERT_FBIN,
                           "INSERT INTO family_distributions(run, family, "
                           "name, bin, lo_s, hi_s, count) VALUES "
                           "(?,?,?,?,?,?,?)",
                           what, err, errlen)
-                 : results_cached(r, ST_INSERT_BIN,
+                 : results_cached(r, RESULTS_ST_INSERT_BIN,
                           "INSERT INTO distributions(run, name, bin, lo_s, "
                           "hi_s, count) VALUES (?,?,?,?,?,?)",
                           what, err, errlen);
@@ -797,7 +797,7 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
                           "starting to store a run", err, errlen);
     if (rc != RESULTS_OK) return rc;
     const char *what = "storing a run";
-    sqlite3_stmt *st = results_cached_gen(r, ST_INSERT_RUN, insert_run_sql, what, err,
+    sqlite3_stmt *st = results_cached_gen(r, RESULTS_ST_INSERT_RUN, insert_run_sql, what, err,
                                   errlen);
     if (!st) {
         rc = RESULTS_EIO;
@@ -809,7 +809,7 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
     sqlite3_bind_int64(st, col++, point_id);
     sqlite3_bind_int64(st, col++, rep);
     sqlite3_bind_int64(st, col++, (sqlite3_int64)seed);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         sqlite3_bind_double(st, col++, res->metric[m]); /* NaN -> NULL */
     sqlite3_bind_int64(st, col++, (sqlite3_int64)res->events);
     sqlite3_bind_double(st, col++, res->wall_s);
@@ -822,14 +822,14 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
         goto fail;
     }
     int64_t run = sqlite3_last_insert_rowid(r->db);
-    for (int d = 0; d < D_COUNT; d++) {
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         rc = results_write_dist(r, run, NULL, world_dist_name((world_dist)d),
                         &res->dist[d], err, errlen);
         if (rc != RESULTS_OK) goto fail;
     }
-    for (int c = 0; c < CAUSE_COUNT; c++) {
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
         if (!res->stale_by_cause[c] && !res->over_bound_by_cause[c]) continue;
-        st = results_cached(r, ST_INSERT_CAUSE,
+        st = results_cached(r, RESULTS_ST_INSERT_CAUSE,
                     "INSERT INTO causes(run, cause, stale_reads, "
                     "over_bound_reads) VALUES (?,?,?,?)",
                     what, err, errlen);
@@ -846,7 +846,7 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
     }
     if ((rc = results_family_write(r, run, res, err, errlen)) != RESULTS_OK)
         goto fail;
-    st = results_cached(r, ST_COUNT_DONE,
+    st = results_cached(r, RESULTS_ST_COUNT_DONE,
                 "UPDATE points SET reps_done = reps_done + 1 WHERE id = ?",
                 what, err, errlen);
     if (!st) {

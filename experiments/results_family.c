@@ -44,9 +44,9 @@ static const char family_schema_sql[] =
 
 static char *family_runs_table_sql(void) {
     size_t len = 512;
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         len += strlen(world_metric_name((world_metric)m)) + 16;
-    for (int g = 0; g < F_COUNT; g++)
+    for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
         len += strlen(world_family_figure_name((world_family_figure)g)) + 16;
     char *s = malloc(len), *p = s;
     if (!s) return NULL;
@@ -54,9 +54,9 @@ static char *family_runs_table_sql(void) {
                     "  run INTEGER NOT NULL REFERENCES runs(id),\n"
                     "  idx INTEGER NOT NULL,\n"
                     "  family TEXT NOT NULL,\n");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         p += sprintf(p, "  \"%s\" REAL,\n", world_metric_name((world_metric)m));
-    for (int g = 0; g < F_COUNT; g++)
+    for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
         p += sprintf(p, "  \"%s\" REAL,\n",
                      world_family_figure_name((world_family_figure)g));
     sprintf(p, "  PRIMARY KEY (run, idx),\n"
@@ -70,11 +70,11 @@ void results_family_probe(results *r) {
                       results_table_exists(r, "family_causes") &&
                       results_table_exists(r, "family_distributions") &&
                       results_table_exists(r, "family_dist_stats");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         r->has_fmetric[m] =
             r->has_families &&
             results_has_column(r, "family_runs", world_metric_name((world_metric)m));
-    for (int g = 0; g < F_COUNT; g++)
+    for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
         r->has_ffigure[g] =
             r->has_families &&
             results_has_column(r, "family_runs",
@@ -88,8 +88,8 @@ void results_family_probe(results *r) {
 int results_family_ensure(results *r, char *err, size_t errlen) {
     results_family_probe(r);
     int complete = r->has_families;
-    for (int m = 0; m < M_COUNT; m++) complete &= r->has_fmetric[m];
-    for (int g = 0; g < F_COUNT; g++) complete &= r->has_ffigure[g];
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) complete &= r->has_fmetric[m];
+    for (int g = 0; g < WORLD_FIGURE_COUNT; g++) complete &= r->has_ffigure[g];
     complete &= r->has_fover_causes;
     if (complete) return RESULTS_OK;
     char *runs = family_runs_table_sql();
@@ -105,10 +105,10 @@ int results_family_ensure(results *r, char *err, size_t errlen) {
     if (rc == RESULTS_OK)
         rc = results_exec(r, runs, "adding table family_runs", err, errlen);
     free(runs);
-    for (int i = 0; i < M_COUNT + F_COUNT && rc == RESULTS_OK; i++) {
+    for (int i = 0; i < WORLD_METRIC_COUNT + WORLD_FIGURE_COUNT && rc == RESULTS_OK; i++) {
         const char *name =
-            i < M_COUNT ? world_metric_name((world_metric)i)
-                        : world_family_figure_name((world_family_figure)(i - M_COUNT));
+            i < WORLD_METRIC_COUNT ? world_metric_name((world_metric)i)
+                        : world_family_figure_name((world_family_figure)(i - WORLD_METRIC_COUNT));
         if (results_has_column(r, "family_runs", name)) continue;
         char sql[256];
         snprintf(sql, sizeof sql,
@@ -134,20 +134,20 @@ int results_family_ensure(results *r, char *err, size_t errlen) {
 static char *insert_family_run_sql(const results *r) {
     (void)r;
     size_t len = 256;
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         len += strlen(world_metric_name((world_metric)m)) + 8;
-    for (int g = 0; g < F_COUNT; g++)
+    for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
         len += strlen(world_family_figure_name((world_family_figure)g)) + 8;
     char *s = malloc(len), *p = s;
     if (!s) return NULL;
     p += sprintf(p, "INSERT INTO family_runs(run, idx, family");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         p += sprintf(p, ", \"%s\"", world_metric_name((world_metric)m));
-    for (int g = 0; g < F_COUNT; g++)
+    for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
         p += sprintf(p, ", \"%s\"",
                      world_family_figure_name((world_family_figure)g));
     p += sprintf(p, ") VALUES (?, ?, ?");
-    for (int m = 0; m < M_COUNT + F_COUNT; m++) p += sprintf(p, ", ?");
+    for (int m = 0; m < WORLD_METRIC_COUNT + WORLD_FIGURE_COUNT; m++) p += sprintf(p, ", ?");
     sprintf(p, ")");
     return s;
 }
@@ -155,18 +155,18 @@ static char *insert_family_run_sql(const results *r) {
 /* SELECT of a run's families; columns the file lacks read as NULL. */
 static char *select_family_runs_sql(const results *r) {
     size_t len = 256;
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         len += strlen(world_metric_name((world_metric)m)) + 8;
-    for (int g = 0; g < F_COUNT; g++)
+    for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
         len += strlen(world_family_figure_name((world_family_figure)g)) + 8;
     char *s = malloc(len), *p = s;
     if (!s) return NULL;
     p += sprintf(p, "SELECT idx, family");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         p += r->has_fmetric[m]
                  ? sprintf(p, ", \"%s\"", world_metric_name((world_metric)m))
                  : sprintf(p, ", NULL");
-    for (int g = 0; g < F_COUNT; g++)
+    for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
         p += r->has_ffigure[g]
                  ? sprintf(p, ", \"%s\"",
                            world_family_figure_name((world_family_figure)g))
@@ -188,28 +188,28 @@ int results_family_write(results *r, int64_t run, const world_result *res,
     }
     for (int f = 0; f < res->nfamilies && f < WORLD_MAX_FAMILIES; f++) {
         const char *name = res->family_name[f];
-        sqlite3_stmt *st = results_cached_gen(r, ST_INSERT_FRUN, insert_family_run_sql,
+        sqlite3_stmt *st = results_cached_gen(r, RESULTS_ST_INSERT_FRUN, insert_family_run_sql,
                                       what, err, errlen);
         if (!st) return RESULTS_EIO;
         int col = 1;
         sqlite3_bind_int64(st, col++, run);
         sqlite3_bind_int(st, col++, f);
         sqlite3_bind_text(st, col++, name, -1, SQLITE_STATIC);
-        for (int m = 0; m < M_COUNT; m++)
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++)
             sqlite3_bind_double(st, col++, res->family_metric[f][m]);
-        for (int g = 0; g < F_COUNT; g++)
+        for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
             sqlite3_bind_double(st, col++, res->family_figure[f][g]);
         if ((rc = results_step_done(r, st, what, err, errlen)) != RESULTS_OK) return rc;
-        for (int d = 0; d < FD_COUNT; d++) {
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++) {
             rc = results_write_dist(r, run, name,
                             world_dist_name(world_family_dist[d]),
                             &res->family_dist[f][d], err, errlen);
             if (rc != RESULTS_OK) return rc;
         }
-        for (int c = 0; c < CAUSE_COUNT; c++) {
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
             if (!res->family_causes[f][c] && !res->family_over_causes[f][c])
                 continue;
-            st = results_cached(r, ST_INSERT_FCAUSE,
+            st = results_cached(r, RESULTS_ST_INSERT_FCAUSE,
                         "INSERT INTO family_causes(run, family, cause, "
                         "stale_reads, over_bound_reads) VALUES (?,?,?,?,?)",
                         what, err, errlen);
@@ -235,7 +235,7 @@ static int family_index(const world_result *out, const char *name) {
 }
 
 static int family_dist_index(const char *name) {
-    for (int d = 0; name && d < FD_COUNT; d++)
+    for (int d = 0; name && d < WORLD_FDIST_COUNT; d++)
         if (strcmp(name, world_dist_name(world_family_dist[d])) == 0) return d;
     return -1;
 }
@@ -246,7 +246,7 @@ int results_family_read(results *r, int64_t run, world_result *out,
     const char *what = "reading a run's families";
     out->nfamilies = 0;
     if (!r->has_families) return RESULTS_OK;
-    sqlite3_stmt *st = results_cached_gen(r, ST_SELECT_FRUNS, select_family_runs_sql,
+    sqlite3_stmt *st = results_cached_gen(r, RESULTS_ST_SELECT_FRUNS, select_family_runs_sql,
                                   what, err, errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_int64(st, 1, run);
@@ -257,21 +257,21 @@ int results_family_read(results *r, int64_t run, world_result *out,
         const unsigned char *t = sqlite3_column_text(st, 1);
         snprintf(out->family_name[f], sizeof out->family_name[f], "%s",
                  t ? (const char *)t : "?");
-        for (int m = 0; m < M_COUNT; m++)
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++)
             out->family_metric[f][m] = results_column_real(st, 2 + m);
-        for (int g = 0; g < F_COUNT; g++)
-            out->family_figure[f][g] = results_column_real(st, 2 + M_COUNT + g);
+        for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
+            out->family_figure[f][g] = results_column_real(st, 2 + WORLD_METRIC_COUNT + g);
         memset(out->family_causes[f], 0, sizeof out->family_causes[f]);
         memset(out->family_over_causes[f], 0,
                sizeof out->family_over_causes[f]);
-        for (int d = 0; d < FD_COUNT; d++) sim_hist_init(&out->family_dist[f][d]);
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++) sim_hist_init(&out->family_dist[f][d]);
     }
     sqlite3_reset(st);
     if (step != SQLITE_DONE && step != SQLITE_ROW)
         return results_sql_fail(r, what, err, errlen);
     if (out->nfamilies == 0) return RESULTS_OK;
 
-    st = results_cached(r, ST_SELECT_FBINS,
+    st = results_cached(r, RESULTS_ST_SELECT_FBINS,
                 "SELECT family, name, bin, count FROM family_distributions "
                 "WHERE run = ?", what, err, errlen);
     if (!st) return RESULTS_EIO;
@@ -288,7 +288,7 @@ int results_family_read(results *r, int64_t run, world_result *out,
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
 
-    st = results_cached(r, ST_SELECT_FSTATS,
+    st = results_cached(r, RESULTS_ST_SELECT_FSTATS,
                 "SELECT family, name, n, mean_ns, m2_ns2, min_ns, max_ns FROM "
                 "family_dist_stats WHERE run = ?", what, err, errlen);
     if (!st) return RESULTS_EIO;
@@ -307,7 +307,7 @@ int results_family_read(results *r, int64_t run, world_result *out,
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
     for (int f = 0; f < out->nfamilies; f++)
-        for (int d = 0; d < FD_COUNT; d++)
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++)
             if (!results_hist_whole(&out->family_dist[f][d])) {
                 sim_errf(err, errlen, "%s: run %lld: a histogram of family "
                          "'%s' does not add up to its count (a damaged "
@@ -316,7 +316,7 @@ int results_family_read(results *r, int64_t run, world_result *out,
                 return RESULTS_EINPUT;
             }
 
-    st = results_cached(r, ST_SELECT_FCAUSES,
+    st = results_cached(r, RESULTS_ST_SELECT_FCAUSES,
                 r->has_fover_causes
                     ? "SELECT family, cause, stale_reads, over_bound_reads "
                       "FROM family_causes WHERE run = ?"

@@ -18,37 +18,37 @@
 
 /* Statements kept on the handle (prepared on first use). */
 enum {
-    ST_INSERT_RUN,
-    ST_INSERT_BIN,
-    ST_INSERT_STAT,
-    ST_INSERT_CAUSE,
-    ST_COUNT_DONE,
-    ST_SELECT_RUN,
-    ST_SELECT_BINS,
-    ST_SELECT_STATS,
-    ST_SELECT_CAUSES,
-    ST_INSERT_FRUN,
-    ST_INSERT_FBIN,
-    ST_INSERT_FSTAT,
-    ST_INSERT_FCAUSE,
-    ST_SELECT_FRUNS,
-    ST_SELECT_FBINS,
-    ST_SELECT_FSTATS,
-    ST_SELECT_FCAUSES,
-    ST_COUNT
+    RESULTS_ST_INSERT_RUN,
+    RESULTS_ST_INSERT_BIN,
+    RESULTS_ST_INSERT_STAT,
+    RESULTS_ST_INSERT_CAUSE,
+    RESULTS_ST_COUNT_DONE,
+    RESULTS_ST_SELECT_RUN,
+    RESULTS_ST_SELECT_BINS,
+    RESULTS_ST_SELECT_STATS,
+    RESULTS_ST_SELECT_CAUSES,
+    RESULTS_ST_INSERT_FRUN,
+    RESULTS_ST_INSERT_FBIN,
+    RESULTS_ST_INSERT_FSTAT,
+    RESULTS_ST_INSERT_FCAUSE,
+    RESULTS_ST_SELECT_FRUNS,
+    RESULTS_ST_SELECT_FBINS,
+    RESULTS_ST_SELECT_FSTATS,
+    RESULTS_ST_SELECT_FCAUSES,
+    RESULTS_ST_COUNT
 };
 
 struct results {
     sqlite3 *db;
     char *path;
     int read_only;
-    int has_metric[M_COUNT]; /* runs has this metric's column */
+    int has_metric[WORLD_METRIC_COUNT]; /* runs has this metric's column */
     int has_families;        /* the family_* tables exist */
-    int has_fmetric[M_COUNT]; /* family_runs has this metric's column */
-    int has_ffigure[F_COUNT]; /* ... and this figure's */
+    int has_fmetric[WORLD_METRIC_COUNT]; /* family_runs has this metric's column */
+    int has_ffigure[WORLD_FIGURE_COUNT]; /* ... and this figure's */
     int has_over_causes;      /* causes has over_bound_reads */
     int has_fover_causes;     /* family_causes has over_bound_reads */
-    sqlite3_stmt *st[ST_COUNT];
+    sqlite3_stmt *st[RESULTS_ST_COUNT];
 };
 
 /* Helpers of results.c.  Errors fill err with "FILE: sqlite: MSG (while

@@ -19,12 +19,12 @@
 /* SELECT of a run; metrics the file has no column for read as NULL. */
 static char *select_run_sql(const results *r) {
     size_t len = 256;
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         len += strlen(world_metric_name((world_metric)m)) + 8;
     char *s = malloc(len), *p = s;
     if (!s) return NULL;
     p += sprintf(p, "SELECT id, events, wall_s");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         p += r->has_metric[m]
                  ? sprintf(p, ", \"%s\"", world_metric_name((world_metric)m))
                  : sprintf(p, ", NULL");
@@ -34,14 +34,14 @@ static char *select_run_sql(const results *r) {
 
 int results_dist_index(const char *name) {
     if (!name) return -1; /* a NULL name in a damaged file */
-    for (int d = 0; d < D_COUNT; d++)
+    for (int d = 0; d < WORLD_DIST_COUNT; d++)
         if (strcmp(name, world_dist_name((world_dist)d)) == 0) return d;
     return -1;
 }
 
 int results_cause_index(const char *name) {
     if (!name) return -1;
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         if (strcmp(name, oracle_cause_name((oracle_cause)c)) == 0) return c;
     return -1;
 }
@@ -63,7 +63,7 @@ double results_column_real(sqlite3_stmt *st, int i) {
 int results_read_run(results *r, int64_t point_id, uint32_t rep,
                      world_result *out, char *err, size_t errlen) {
     const char *what = "reading a run";
-    sqlite3_stmt *st = results_cached_gen(r, ST_SELECT_RUN, select_run_sql, what, err,
+    sqlite3_stmt *st = results_cached_gen(r, RESULTS_ST_SELECT_RUN, select_run_sql, what, err,
                                   errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_int64(st, 1, point_id);
@@ -78,13 +78,13 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
     int64_t run = sqlite3_column_int64(st, 0);
     out->events = (uint64_t)sqlite3_column_int64(st, 1);
     out->wall_s = sqlite3_column_double(st, 2);
-    for (int m = 0; m < M_COUNT; m++) out->metric[m] = results_column_real(st, 3 + m);
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) out->metric[m] = results_column_real(st, 3 + m);
     sqlite3_reset(st);
-    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&out->dist[d]);
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&out->dist[d]);
     memset(out->stale_by_cause, 0, sizeof out->stale_by_cause);
     memset(out->over_bound_by_cause, 0, sizeof out->over_bound_by_cause);
 
-    st = results_cached(r, ST_SELECT_BINS,
+    st = results_cached(r, RESULTS_ST_SELECT_BINS,
                 "SELECT name, bin, count FROM distributions WHERE run = ?",
                 what, err, errlen);
     if (!st) return RESULTS_EIO;
@@ -107,7 +107,7 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
 
-    st = results_cached(r, ST_SELECT_STATS,
+    st = results_cached(r, RESULTS_ST_SELECT_STATS,
                 "SELECT name, n, mean_ns, m2_ns2, min_ns, max_ns FROM "
                 "dist_stats WHERE run = ?",
                 what, err, errlen);
@@ -125,7 +125,7 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
     }
     sqlite3_reset(st);
     if (step != SQLITE_DONE) return results_sql_fail(r, what, err, errlen);
-    for (int d = 0; d < D_COUNT; d++)
+    for (int d = 0; d < WORLD_DIST_COUNT; d++)
         if (!results_hist_whole(&out->dist[d])) {
             sim_errf(err, errlen, "%s: run %lld: the bins of '%s' do not add "
                      "up to its count (a damaged database)", r->path,
@@ -133,7 +133,7 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
             return RESULTS_EINPUT;
         }
 
-    st = results_cached(r, ST_SELECT_CAUSES,
+    st = results_cached(r, RESULTS_ST_SELECT_CAUSES,
                 r->has_over_causes
                     ? "SELECT cause, stale_reads, over_bound_reads FROM "
                       "causes WHERE run = ?"

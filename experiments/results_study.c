@@ -161,7 +161,7 @@ int results_study_write_run(results *r, int64_t id, const char *config,
                             "family, metric, value) VALUES (?, ?, ?, ?, ?, ?)",
                          &st, "storing a run", err, errlen);
     for (int f = -1; f < res->nfamilies && rc == RESULTS_OK; f++)
-        for (int m = 0; m < M_COUNT && rc == RESULTS_OK; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT && rc == RESULTS_OK; m++) {
             sqlite3_reset(st);
             sqlite3_bind_int64(st, 1, id);
             results_bind_text(st, 2, config);

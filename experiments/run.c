@@ -18,10 +18,10 @@
 
 void run_summary_destroy(run_summary *s) {
     if (!s) return;
-    for (int m = 0; m < M_COUNT; m++) free(s->value[m]);
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) free(s->value[m]);
     for (int f = 0; f < WORLD_MAX_FAMILIES; f++) {
-        for (int m = 0; m < M_COUNT; m++) free(s->family_value[f][m]);
-        for (int g = 0; g < F_COUNT; g++) free(s->family_figure[f][g]);
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) free(s->family_value[f][m]);
+        for (int g = 0; g < WORLD_FIGURE_COUNT; g++) free(s->family_figure[f][g]);
     }
     free(s);
 }
@@ -31,9 +31,9 @@ void run_summary_destroy(run_summary *s) {
 /* Adds replication r's result to the summary (in replication order, so the
  * pooled figures are the same however the replications were run). */
 static void pool(run_summary *s, uint32_t r, const world_result *res) {
-    for (int m = 0; m < M_COUNT; m++) s->value[m][r] = res->metric[m];
-    for (int d = 0; d < D_COUNT; d++) sim_hist_merge(&s->dist[d], &res->dist[d]);
-    for (int c = 0; c < CAUSE_COUNT; c++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) s->value[m][r] = res->metric[m];
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_merge(&s->dist[d], &res->dist[d]);
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
         s->causes[c] += res->stale_by_cause[c];
         s->over_causes[c] += res->over_bound_by_cause[c];
     }
@@ -42,13 +42,13 @@ static void pool(run_summary *s, uint32_t r, const world_result *res) {
         s->writes_by_path[p] += res->writes_by_path[p];
     }
     for (int f = 0; f < s->nfamilies && f < res->nfamilies; f++) {
-        for (int m = 0; m < M_COUNT; m++)
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++)
             s->family_value[f][m][r] = res->family_metric[f][m];
-        for (int g = 0; g < F_COUNT; g++)
+        for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
             s->family_figure[f][g][r] = res->family_figure[f][g];
-        for (int d = 0; d < FD_COUNT; d++)
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++)
             sim_hist_merge(&s->family_dist[f][d], &res->family_dist[f][d]);
-        for (int c = 0; c < CAUSE_COUNT; c++) {
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
             s->family_causes[f][c] += res->family_causes[f][c];
             s->family_over_causes[f][c] += res->family_over_causes[f][c];
         }
@@ -200,7 +200,7 @@ static void pilot_trace(void *ctx, const trace_rec *r) {
     sim_time b = r->invoked / p->slice;
     if (b >= WARMUP_BUCKETS) b = WARMUP_BUCKETS - 1;
     p->reads[b] += 1;
-    p->stale[b] += r->verdict == VERDICT_STALE;
+    p->stale[b] += r->verdict == ORACLE_VERDICT_STALE;
 }
 
 /* MSER-5 over a pilot replication: the warm-up, ns, or -1 on ENOMEM. */
@@ -253,20 +253,20 @@ run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
         sc = &fixed;
         s->warmup = w;
     }
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         s->value[m] = calloc(s->reps, sizeof(double));
         if (!s->value[m]) goto oom;
     }
-    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&s->dist[d]);
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&s->dist[d]);
     s->nfamilies = sc->families.n;
     for (int f = 0; f < s->nfamilies; f++) {
-        for (int m = 0; m < M_COUNT; m++)
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++)
             if (!(s->family_value[f][m] = calloc(s->reps, sizeof(double))))
                 goto oom;
-        for (int g = 0; g < F_COUNT; g++)
+        for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
             if (!(s->family_figure[f][g] = calloc(s->reps, sizeof(double))))
                 goto oom;
-        for (int d = 0; d < FD_COUNT; d++) sim_hist_init(&s->family_dist[f][d]);
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++) sim_hist_init(&s->family_dist[f][d]);
     }
     progress_line pl = {opt ? opt->progress : NULL, opt ? opt->what : NULL,
                         now_s(), 0, 0};
@@ -340,7 +340,7 @@ int run_warn_short(const scenario *sc, const run_summary *s, FILE *out) {
         n++;
     }
     uint64_t stale = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) stale += s->causes[c];
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) stale += s->causes[c];
     if (stale > 0 && stale < RUN_MIN_STALE) {
         fprintf(out, "stalesim: warning: %s: only %llu stale read%s over %u "
                 "replication%s: the stale-age and window percentiles and the "

@@ -18,10 +18,10 @@
 typedef struct run_summary {
     uint32_t reps;
     uint64_t seed;
-    double *value[M_COUNT]; /* value[m][r]: metric m of replication r */
-    sim_hist dist[D_COUNT]; /* pooled, ns */
-    uint64_t causes[CAUSE_COUNT];      /* stale reads, summed */
-    uint64_t over_causes[CAUSE_COUNT]; /* those staler than the bound */
+    double *value[WORLD_METRIC_COUNT]; /* value[m][r]: metric m of replication r */
+    sim_hist dist[WORLD_DIST_COUNT]; /* pooled, ns */
+    uint64_t causes[ORACLE_CAUSE_COUNT];      /* stale reads, summed */
+    uint64_t over_causes[ORACLE_CAUSE_COUNT]; /* those staler than the bound */
     uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* summed over replications */
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t events;
@@ -36,11 +36,11 @@ typedef struct run_summary {
     /* Key families ([family.NAME], in declaration order); 0 without.  The
      * same figures per family, pooled the same way. */
     int nfamilies;
-    double *family_value[WORLD_MAX_FAMILIES][M_COUNT]; /* [reps] */
-    double *family_figure[WORLD_MAX_FAMILIES][F_COUNT]; /* [reps] */
-    sim_hist family_dist[WORLD_MAX_FAMILIES][FD_COUNT]; /* pooled, ns */
-    uint64_t family_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT];
-    uint64_t family_over_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT];
+    double *family_value[WORLD_MAX_FAMILIES][WORLD_METRIC_COUNT]; /* [reps] */
+    double *family_figure[WORLD_MAX_FAMILIES][WORLD_FIGURE_COUNT]; /* [reps] */
+    sim_hist family_dist[WORLD_MAX_FAMILIES][WORLD_FDIST_COUNT]; /* pooled, ns */
+    uint64_t family_causes[WORLD_MAX_FAMILIES][ORACLE_CAUSE_COUNT];
+    uint64_t family_over_causes[WORLD_MAX_FAMILIES][ORACLE_CAUSE_COUNT];
     /* Measured runs (stalesim emulate) only; NULL and 0 for a simulation.
      * The output then says "source": "emulation" and prints the measured
      * latency distributions (not owned here; ns). */

@@ -129,8 +129,8 @@ static int by_swing(const void *a, const void *b) {
 }
 
 static int is_fraction(int m) {
-    return m == M_STALE_READ_FRACTION || m == M_HIT_RATIO ||
-           m == M_OVER_MAX_STALENESS_FRACTION || m == M_LOCAL_HIT_RATIO;
+    return m == WORLD_METRIC_STALE_READ_FRACTION || m == WORLD_METRIC_HIT_RATIO ||
+           m == WORLD_METRIC_OVER_MAX_STALENESS_FRACTION || m == WORLD_METRIC_LOCAL_HIT_RATIO;
 }
 
 static void fmt_y(char *buf, size_t len, int metric, double y) {
@@ -167,7 +167,7 @@ static int draw_tornado(const sens_options *o, const oat_input *in, size_t n,
     if (!bar || !label) {
         free(bar);
         free(label);
-        return cli_fail(EXIT_RUNTIME, "out of memory");
+        return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
         snprintf(label[i], sizeof label[i], "%s %s..%s", in[i].key,
@@ -186,15 +186,15 @@ static int draw_tornado(const sens_options *o, const oat_input *in, size_t n,
                       world_metric_label((world_metric)o->metric)};
     gp_target tg;
     gp *g = NULL;
-    int code = EXIT_OK;
+    int code = CLI_EXIT_OK;
     if (gp_target_parse(&tg, o->plot, NULL, 0, err, sizeof err) != GP_OK)
-        code = cli_fail(EXIT_INPUT, "%s", err);
+        code = cli_fail(CLI_EXIT_INPUT, "%s", err);
     else if (gp_open(&g, &tg, err, sizeof err) != GP_OK)
-        code = cli_fail(EXIT_RUNTIME, "%s", err);
+        code = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     else {
         plot_tornado_draw(g, &t);
         if (gp_close(g, err, sizeof err) != GP_OK)
-            code = cli_fail(EXIT_RUNTIME, "%s: %s", o->plot, err);
+            code = cli_fail(CLI_EXIT_RUNTIME, "%s: %s", o->plot, err);
     }
     free(bar);
     free(label);
@@ -299,11 +299,11 @@ static int finish(study *s, const sens_options *o, char *text, char *json,
                   const results_study_input *rows, size_t nrows) {
     char err[1024];
     if (study_finish(s, text, json, rows, nrows, err, sizeof err) != STUDY_OK)
-        return cli_fail(EXIT_RUNTIME, "%s", err);
-    fputs(o->format == FORMAT_JSON ? json : text, stdout);
+        return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
+    fputs(o->format == OUTPUT_FORMAT_JSON ? json : text, stdout);
     if (fflush(stdout) != 0)
-        return cli_fail(EXIT_RUNTIME, "writing the answer failed");
-    return EXIT_OK;
+        return cli_fail(CLI_EXIT_RUNTIME, "writing the answer failed");
+    return CLI_EXIT_OK;
 }
 
 /* Chooses the inputs; fills in[] and skip[]. */
@@ -316,12 +316,12 @@ static int oat_inputs(study *s, const sens_options *o, oat_input *in,
     for (size_t j = 0; j < count; j++) {
         int i = o->keys ? study_key_index(o->keys[j]) : (int)j;
         if (o->keys && (i < 0 || strncmp(o->keys[j], "family.", 7) == 0))
-            return cli_fail(EXIT_INPUT, "--keys: '%s' is not a scenario key "
+            return cli_fail(CLI_EXIT_INPUT, "--keys: '%s' is not a scenario key "
                             "(section.key; stalesim keys lists them)",
                             o->keys[j]);
         if (!o->keys && !in_use(sc, (size_t)i)) continue;
         if (*n >= SENS_MAX_INPUTS)
-            return cli_fail(EXIT_INPUT, "sensitivity: more than %d inputs; "
+            return cli_fail(CLI_EXIT_INPUT, "sensitivity: more than %d inputs; "
                             "name them with --keys", SENS_MAX_INPUTS);
         oat_input *x = &in[*n];
         memset(x, 0, sizeof *x);
@@ -330,7 +330,7 @@ static int oat_inputs(study *s, const sens_options *o, oat_input *in,
         if (scale_key(sc, (size_t)i, sc->text[i], o->factor, x, why,
                       sizeof why) != 0) {
             if (o->keys)
-                return cli_fail(EXIT_INPUT, "--keys '%s': cannot be scaled: "
+                return cli_fail(CLI_EXIT_INPUT, "--keys '%s': cannot be scaled: "
                                 "%s (value %s)", x->key, why, sc->text[i]);
             snprintf(skip[*nskip].key, sizeof skip[*nskip].key, "%s", x->key);
             snprintf(skip[*nskip].why, sizeof skip[*nskip].why, "%s", why);
@@ -340,10 +340,10 @@ static int oat_inputs(study *s, const sens_options *o, oat_input *in,
         ++*n;
     }
     if (*n == 0)
-        return cli_fail(EXIT_INPUT, "sensitivity: no numeric input to vary "
+        return cli_fail(CLI_EXIT_INPUT, "sensitivity: no numeric input to vary "
                         "(the scenario sets none outside [run] and "
                         "[contract]; name some with --keys)");
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 int sensitivity_oat(study *s, const sens_options *o) {
@@ -353,13 +353,13 @@ int sensitivity_oat(study *s, const sens_options *o) {
     results_study_input *rows = calloc(SENS_MAX_INPUTS, sizeof *rows);
     char err[1024], *text = NULL, *json = NULL;
     size_t n, nskip, tlen, jlen;
-    int code = EXIT_RUNTIME;
+    int code = CLI_EXIT_RUNTIME;
     if (!in || !skip || !batch || !rows) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
-    if ((code = oat_inputs(s, o, in, &n, skip, &nskip)) != EXIT_OK) goto out;
-    code = EXIT_RUNTIME;
+    if ((code = oat_inputs(s, o, in, &n, skip, &nskip)) != CLI_EXIT_OK) goto out;
+    code = CLI_EXIT_RUNTIME;
     study_config *base;
     int rc = study_config_get(s, NULL, 0, &base, err, sizeof err);
     size_t nb = 0;
@@ -377,7 +377,7 @@ int sensitivity_oat(study *s, const sens_options *o) {
         rc = study_run(s, batch, nb, study_base(s)->run.reps, err,
                        sizeof err);
     if (rc != STUDY_OK) {
-        code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        code = cli_fail(rc == STUDY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
         goto out;
     }
@@ -387,13 +387,13 @@ int sensitivity_oat(study *s, const sens_options *o) {
     if (!ts || !js) {
         if (ts) fclose(ts);
         if (js) fclose(js);
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     oat_text(ts, o, s, base, in, n, skip, nskip);
     oat_json(js, o, s, base, in, n, skip, nskip);
     if (fclose(ts) != 0 || fclose(js) != 0) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < n; i++)
@@ -402,7 +402,7 @@ int sensitivity_oat(study *s, const sens_options *o) {
             in[i].y[1], in[i].y[2], in[i].swing, in[i].swing_ci,
             in[i].elasticity, NAN, (uint64_t)in[i].c[0]->n + in[i].c[1]->n};
     code = finish(s, o, text, json, rows, n);
-    if (code == EXIT_OK && o->plot) code = draw_tornado(o, in, n, in[0].y[1]);
+    if (code == CLI_EXIT_OK && o->plot) code = draw_tornado(o, in, n, in[0].y[1]);
 out:
     free(text);
     free(json);
@@ -714,16 +714,16 @@ int sensitivity_sobol(study *s, const sens_options *o) {
     gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)(2 * k));
     char err[1024], *text = NULL, *json = NULL;
     size_t tlen, jlen;
-    int code = EXIT_RUNTIME, rc;
+    int code = CLI_EXIT_RUNTIME, rc;
     size_t nu = 0; /* distinct configurations */
     if (!c || !fa || !fb || !fab || !e || !rows || !q) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     rc = sobol_configs(s, o, q, N, c, err, sizeof err);
     if (rc == STUDY_OK) rc = sobol_run_distinct(s, c, nc, &nu, err, sizeof err);
     if (rc != STUDY_OK) {
-        code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME, "%s",
+        code = cli_fail(rc == STUDY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
         goto out;
     }
@@ -732,13 +732,13 @@ int sensitivity_sobol(study *s, const sens_options *o) {
     if (!ts || !js) {
         if (ts) fclose(ts);
         if (js) fclose(js);
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     sobol_texts tx;
     sobol_write(s, o, e, N, nu, ts, js, rows, &tx);
     if (fclose(ts) != 0 || fclose(js) != 0) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     code = finish(s, o, text, json, rows, k);

@@ -103,7 +103,7 @@ static void short_text(const trace_rec *r, char *buf, size_t len) {
         break;
     case TRACE_CRASH: snprintf(buf, len, "writer crashed"); break;
     case TRACE_READ_DONE:
-        if (r->verdict == VERDICT_STALE)
+        if (r->verdict == ORACLE_VERDICT_STALE)
             snprintf(buf, len, "STALE v%u", r->version);
         else
             snprintf(buf, len, "got v%u (overtaken)", r->version);
@@ -325,7 +325,7 @@ static void on_trace(void *ctx, const trace_rec *rec) {
             c->seen[rec->key] = 0;
             break;
         case TRACE_READ_DONE:
-            if (rec->verdict == VERDICT_STALE && rec->cause < 16) {
+            if (rec->verdict == ORACLE_VERDICT_STALE && rec->cause < 16) {
                 uint16_t bit = (uint16_t)(1u << rec->cause);
                 if (c->seen[rec->key] & bit) return;
                 c->seen[rec->key] |= bit;

@@ -105,7 +105,7 @@ void study_value_text(scenario_num_kind k, double x, char *buf, size_t len) {
 }
 
 int study_metric_parse(const char *name) {
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         if (strcmp(name, world_metric_name((world_metric)m)) == 0) return m;
     return -1;
 }
@@ -156,7 +156,7 @@ static void config_free(study_config *c) {
     free(c->label);
     scenario_fini(&c->sc);
     for (int f = 0; f < c->nfamilies; f++) scenario_fini(&c->view[f]);
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         free(c->value[m]);
         for (int f = 0; f < SCENARIO_MAX_FAMILIES; f++) free(c->fvalue[f][m]);
     }
@@ -183,7 +183,7 @@ static int config_reserve(study_config *c, uint32_t want) {
     uint32_t cap = c->cap ? c->cap : 8;
     while (cap < want) cap *= 2;
     for (int f = -1; f < c->nfamilies; f++)
-        for (int m = 0; m < M_COUNT; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
             double **slot = f < 0 ? &c->value[m] : &c->fvalue[f][m];
             double *p = realloc(*slot, cap * sizeof *p);
             if (!p) return -1;
@@ -209,7 +209,7 @@ static int load_value(void *arg, uint32_t rep, int family, const char *metric,
 
 /* Whether replication r is held (its stale fraction is there). */
 static int config_has(const study_config *c, uint32_t r) {
-    return r < c->cap && !isnan(c->value[M_STALE_READ_FRACTION][r]);
+    return r < c->cap && !isnan(c->value[WORLD_METRIC_STALE_READ_FRACTION][r]);
 }
 
 static void config_advance(study_config *c) {
@@ -309,7 +309,7 @@ static int take(study *s, study_config *c, uint32_t rep,
         sim_errf(err, errlen, "out of memory");
         return STUDY_EIO;
     }
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         c->value[m][rep] = res->metric[m];
         for (int f = 0; f < c->nfamilies && f < res->nfamilies; f++)
             c->fvalue[f][m][rep] = res->family_metric[f][m];
@@ -426,12 +426,12 @@ static int clauses(const study_config *c, int scope, double conf,
         const scenario *v = f < 0 ? &c->sc : &c->view[f];
         double *const *x = f < 0 ? c->value : c->fvalue[f];
         double reads = 0;
-        for (uint32_t r = 0; r < c->n; r++) reads += x[M_READS][r];
+        for (uint32_t r = 0; r < c->n; r++) reads += x[WORLD_METRIC_READS][r];
         /* The resolution floor at the same confidence: the exact binomial
          * bound with no event, 1 - (1 - conf)^(1/reads). */
         double least = reads >= 1 ? -expm1(log(1 - conf) / reads) : 1;
-        const int metric[2] = {M_OVER_MAX_STALENESS_FRACTION,
-                               M_STALE_READ_FRACTION};
+        const int metric[2] = {WORLD_METRIC_OVER_MAX_STALENESS_FRACTION,
+                               WORLD_METRIC_STALE_READ_FRACTION};
         const double allowed[2] = {1 - v->contract.quantile,
                                    v->contract.max_stale_fraction};
         static const char *const names[2] = {"staleness", "stale fraction"};

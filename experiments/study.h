@@ -43,8 +43,8 @@ typedef struct study_config {
     scenario view[SCENARIO_MAX_FAMILIES]; /* each family's view (contract) */
     uint32_t n;   /* replications 0..n-1 are in value */
     uint32_t cap;
-    double *value[M_COUNT];                        /* [cap] */
-    double *fvalue[SCENARIO_MAX_FAMILIES][M_COUNT]; /* [cap] */
+    double *value[WORLD_METRIC_COUNT];                        /* [cap] */
+    double *fvalue[SCENARIO_MAX_FAMILIES][WORLD_METRIC_COUNT]; /* [cap] */
 } study_config;
 
 typedef struct study study;

@@ -28,10 +28,10 @@ typedef struct summary_group {
     uint64_t runs;
     int incomplete;     /* some point is not done */
     int oom;            /* memory ran out while pooling */
-    double *value[M_COUNT]; /* non-NaN values of each metric */
-    size_t n[M_COUNT], cap[M_COUNT];
-    sim_hist dist[D_COUNT];
-    uint64_t causes[CAUSE_COUNT];
+    double *value[WORLD_METRIC_COUNT]; /* non-NaN values of each metric */
+    size_t n[WORLD_METRIC_COUNT], cap[WORLD_METRIC_COUNT];
+    sim_hist dist[WORLD_DIST_COUNT];
+    uint64_t causes[ORACLE_CAUSE_COUNT];
     char family[32];    /* --by family: the family's name or "(total)" */
     size_t last_point;  /* --by family: 1 + the last point pooled */
 } summary_group;

@@ -68,7 +68,7 @@ static void print_text(FILE *out, const summary *s) {
                 g->points == 1 ? "" : "s", (unsigned long long)g->runs,
                 g->incomplete ? ", incomplete" : "");
         fprintf(out, "%-30s %11s %11s %6s\n", "metric", "mean", "+-95%", "n");
-        for (int m = 0; m < M_COUNT; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
             fprintf(out, "%-30s", world_metric_name((world_metric)m));
             text_num(out, metric_mean(g, m));
             text_num(out, metric_ci(g, m));
@@ -77,7 +77,7 @@ static void print_text(FILE *out, const summary *s) {
         fprintf(out, "%-20s %9s %11s %11s %11s %11s %11s %11s\n",
                 "distribution (s)", "n", "mean", "p50", "p90", "p99", "p999",
                 "max");
-        for (int d = 0; d < D_COUNT; d++) {
+        for (int d = 0; d < WORLD_DIST_COUNT; d++) {
             fprintf(out, "%-20s %9llu", world_dist_name((world_dist)d),
                     (unsigned long long)sim_hist_n(&g->dist[d]));
             text_num(out, dist_mean(g, d));
@@ -86,9 +86,9 @@ static void print_text(FILE *out, const summary *s) {
             fputc('\n', out);
         }
         uint64_t total = 0;
-        for (int c = 0; c < CAUSE_COUNT; c++) total += g->causes[c];
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += g->causes[c];
         fprintf(out, "stale reads by cause: %llu", (unsigned long long)total);
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             if (g->causes[c])
                 fprintf(out, "%s %s %llu", c ? "," : "",
                         oracle_cause_name((oracle_cause)c),
@@ -123,11 +123,11 @@ static void print_csv(FILE *out, const summary *s) {
         fputc(',', out);
     }
     fputs("points,runs", out);
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         const char *n = world_metric_name((world_metric)m);
         fprintf(out, ",%s_mean,%s_ci95,%s_n", n, n, n);
     }
-    for (int d = 0; d < D_COUNT; d++) {
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         const char *n = world_dist_name((world_dist)d);
         fprintf(out, ",%s_n,%s_mean", n, n);
         for (int q = 0; q < OUTPUT_NQUANTILES; q++)
@@ -142,12 +142,12 @@ static void print_csv(FILE *out, const summary *s) {
             fputc(',', out);
         }
         fprintf(out, "%zu,%llu", g->points, (unsigned long long)g->runs);
-        for (int m = 0; m < M_COUNT; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
             csv_num(out, metric_mean(g, m));
             csv_num(out, metric_ci(g, m));
             fprintf(out, ",%zu", g->n[m]);
         }
-        for (int d = 0; d < D_COUNT; d++) {
+        for (int d = 0; d < WORLD_DIST_COUNT; d++) {
             fprintf(out, ",%llu", (unsigned long long)sim_hist_n(&g->dist[d]));
             csv_num(out, dist_mean(g, d));
             for (int q = 0; q < OUTPUT_NQUANTILES; q++) csv_num(out, dist_q(g, d, q));
@@ -201,7 +201,7 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
                      "   \"metrics\": {",
                 g->points, (unsigned long long)g->runs,
                 g->incomplete ? "false" : "true");
-        for (int m = 0; m < M_COUNT; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
             fprintf(out, "%s\"%s\": {\"mean\": ", m ? ", " : "",
                     world_metric_name((world_metric)m));
             output_json_number(out, metric_mean(g, m));
@@ -210,7 +210,7 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
             fprintf(out, ", \"n\": %zu}", g->n[m]);
         }
         fputs("},\n   \"distributions\": {", out);
-        for (int d = 0; d < D_COUNT; d++) {
+        for (int d = 0; d < WORLD_DIST_COUNT; d++) {
             fprintf(out, "%s\"%s\": {\"n\": %llu, \"mean\": ", d ? ", " : "",
                     world_dist_name((world_dist)d),
                     (unsigned long long)sim_hist_n(&g->dist[d]));
@@ -224,7 +224,7 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
             fputc('}', out);
         }
         fputs("},\n   \"causes\": {", out);
-        for (int c = 0; c < CAUSE_COUNT; c++)
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
             fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)g->causes[c]);
@@ -263,9 +263,9 @@ static void print_markdown(FILE *out, const summary *s) {
         fputs(" |", out);
     }
     fputs(" runs |", out);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         fprintf(out, " %s |", world_metric_name((world_metric)m));
-    static const int shown[] = {D_STALE_AGE, D_STALE_WINDOW};
+    static const int shown[] = {WORLD_DIST_STALE_AGE, WORLD_DIST_STALE_WINDOW};
     for (size_t i = 0; i < 2; i++) {
         const char *n = world_dist_name((world_dist)shown[i]);
         for (int q = 0; q < OUTPUT_NQUANTILES; q++)
@@ -273,7 +273,7 @@ static void print_markdown(FILE *out, const summary *s) {
         fprintf(out, " %s max |", n);
     }
     fputs("\n|", out);
-    size_t cols = s->nby + 1 + M_COUNT + 2 * (OUTPUT_NQUANTILES + 1);
+    size_t cols = s->nby + 1 + WORLD_METRIC_COUNT + 2 * (OUTPUT_NQUANTILES + 1);
     for (size_t c = 0; c < cols; c++) fputs(c < s->nby ? "---|" : "---:|", out);
     fputc('\n', out);
     for (size_t i = 0; i < s->ngroups; i++) {
@@ -286,7 +286,7 @@ static void print_markdown(FILE *out, const summary *s) {
         }
         fprintf(out, " %llu%s |", (unsigned long long)g->runs,
                 g->incomplete ? " (incomplete)" : "");
-        for (int m = 0; m < M_COUNT; m++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
             fputc(' ', out);
             md_num(out, metric_mean(g, m));
             double ci = metric_ci(g, m);

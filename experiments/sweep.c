@@ -632,7 +632,7 @@ static int extend_prefix(coord *c, const sweep_task *t, const world_result *res)
         return -1;
     }
     if (store_run(c, t, res) != 0) return -1;
-    ps->x[ps->prefix++] = res->metric[M_STALE_READ_FRACTION];
+    ps->x[ps->prefix++] = res->metric[WORLD_METRIC_STALE_READ_FRACTION];
     double rel;
     if (sweep_precision_met(ps->x, ps->prefix, c->job->precision, &rel)) {
         ps->decided = 1;

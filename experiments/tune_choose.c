@@ -258,11 +258,11 @@ int tune_choose(study *s, const tune_options *o) {
     study_config **batch = NULL;
     char err[1024], *text = NULL, *json = NULL;
     size_t tlen = 0, jlen = 0;
-    int code = EXIT_RUNTIME;
+    int code = CLI_EXIT_RUNTIME;
     ch.a = calloc(ch.n, sizeof *ch.a);
     batch = calloc(ch.n, sizeof *batch);
     if (!ch.a || !batch) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < ch.n; i++) {
@@ -277,7 +277,7 @@ int tune_choose(study *s, const tune_options *o) {
         grid_point_label(g, i, ch.a[i].label, sizeof ch.a[i].label);
         int rc = study_config_get(s, sets, ns, &ch.a[i].c, err, sizeof err);
         if (rc != STUDY_OK) {
-            code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+            code = cli_fail(rc == STUDY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                             "--choose: %s", err);
             goto out;
         }
@@ -291,7 +291,7 @@ int tune_choose(study *s, const tune_options *o) {
                 batch[nb++] = ch.a[i].c;
         int rc = study_run(s, batch, nb, n, err, sizeof err);
         if (rc != STUDY_OK) {
-            code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+            code = cli_fail(rc == STUDY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                             "%s", err);
             goto out;
         }
@@ -304,28 +304,28 @@ int tune_choose(study *s, const tune_options *o) {
     if (!ts || !js) {
         if (ts) fclose(ts);
         if (js) fclose(js);
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     write_text(ts, &ch);
     write_json(js, &ch);
     if (fclose(ts) != 0 || fclose(js) != 0) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     if (study_finish(s, text, json, NULL, 0, err, sizeof err) != STUDY_OK) {
-        code = cli_fail(EXIT_RUNTIME, "%s", err);
+        code = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         goto out;
     }
-    fputs(o->format == FORMAT_JSON ? json : text, stdout);
+    fputs(o->format == OUTPUT_FORMAT_JSON ? json : text, stdout);
     if (fflush(stdout) != 0) {
-        code = cli_fail(EXIT_RUNTIME, "writing the answer failed");
+        code = cli_fail(CLI_EXIT_RUNTIME, "writing the answer failed");
         goto out;
     }
     /* No alternative meets the whole contract: the answer is "none", exit 1
      * as check does for a contract not met. */
-    code = rank_scope(&ch, STUDY_SCOPE_ALL).best >= 0 ? EXIT_OK
-                                                      : EXIT_VIOLATED;
+    code = rank_scope(&ch, STUDY_SCOPE_ALL).best >= 0 ? CLI_EXIT_OK
+                                                      : CLI_EXIT_VIOLATED;
 out:
     free(text);
     free(json);

@@ -132,7 +132,7 @@ static tried *classify(finder *f, double x, int *code) {
     char err[1024], setting[512];
     const tune_options *o = f->o;
     if (f->n >= TUNE_MAX_TRIED || f->n >= f->budget) {
-        *code = cli_fail(EXIT_RUNTIME, "tune: internal: search budget "
+        *code = cli_fail(CLI_EXIT_RUNTIME, "tune: internal: search budget "
                          "exceeded");
         return NULL;
     }
@@ -144,14 +144,14 @@ static tried *classify(finder *f, double x, int *code) {
     const char *set[1] = {setting};
     int rc = study_config_get(f->s, set, 1, &t->c, err, sizeof err);
     if (rc != STUDY_OK) {
-        *code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+        *code = cli_fail(rc == STUDY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                          "%s", err);
         return NULL;
     }
     for (uint32_t n = o->reps;; n = n * 2 < o->max_reps ? n * 2 : o->max_reps) {
         rc = study_run(f->s, &t->c, 1, n, err, sizeof err);
         if (rc != STUDY_OK) {
-            *code = cli_fail(rc == STUDY_EINPUT ? EXIT_INPUT : EXIT_RUNTIME,
+            *code = cli_fail(rc == STUDY_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                              "%s", err);
             return NULL;
         }
@@ -191,9 +191,9 @@ void tune_fmt_metric(char *buf, size_t len, const study_config *c, int family,
     double mean, ci;
     study_stat(c, family, (world_metric)m, &mean, &ci);
     char a[64], b[64];
-    int fraction = m == M_STALE_READ_FRACTION || m == M_HIT_RATIO ||
-                   m == M_OVER_MAX_STALENESS_FRACTION ||
-                   m == M_LOCAL_HIT_RATIO;
+    int fraction = m == WORLD_METRIC_STALE_READ_FRACTION || m == WORLD_METRIC_HIT_RATIO ||
+                   m == WORLD_METRIC_OVER_MAX_STALENESS_FRACTION ||
+                   m == WORLD_METRIC_LOCAL_HIT_RATIO;
     if (fraction) {
         plot_fmt_percent(a, sizeof a, mean);
         plot_fmt_percent(b, sizeof b, ci);
@@ -229,9 +229,9 @@ static void json_value(FILE *out, const tried *t, int with_metrics) {
     fprintf(out, ", \"why\": ");
     output_json_string(out, t->why);
     if (with_metrics) {
-        static const int ms[] = {M_STALE_READ_FRACTION,
-                                 M_OVER_MAX_STALENESS_FRACTION, M_HIT_RATIO,
-                                 M_DB_READS_PER_S};
+        static const int ms[] = {WORLD_METRIC_STALE_READ_FRACTION,
+                                 WORLD_METRIC_OVER_MAX_STALENESS_FRACTION, WORLD_METRIC_HIT_RATIO,
+                                 WORLD_METRIC_DB_READS_PER_S};
         fprintf(out, ", \"metrics\": {");
         for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
             fprintf(out, "%s\"%s\": ", i ? ", " : "",
@@ -299,12 +299,12 @@ static void write_text(FILE *out, const finder *f, const tried *met,
             "with %s confidence\n", met->text, bad->text,
             largest ? met->text : bad->text, largest ? bad->text : met->text,
             conf);
-    tune_fmt_metric(cost[0], sizeof cost[0], met->c, -1, M_HIT_RATIO);
-    tune_fmt_metric(cost[1], sizeof cost[1], met->c, -1, M_DB_READS_PER_S);
+    tune_fmt_metric(cost[0], sizeof cost[0], met->c, -1, WORLD_METRIC_HIT_RATIO);
+    tune_fmt_metric(cost[1], sizeof cost[1], met->c, -1, WORLD_METRIC_DB_READS_PER_S);
     tune_fmt_metric(cost[2], sizeof cost[2], met->c, -1,
-                    M_STALE_READ_FRACTION);
+                    WORLD_METRIC_STALE_READ_FRACTION);
     tune_fmt_metric(cost[3], sizeof cost[3], met->c, -1,
-                    M_OVER_MAX_STALENESS_FRACTION);
+                    WORLD_METRIC_OVER_MAX_STALENESS_FRACTION);
     fprintf(out, "  cost at %s: hit ratio %s, %s DB reads/s; stale fraction "
             "%s, staler than max_staleness %s (%u replications)\n", met->text,
             cost[0], cost[1], cost[2], cost[3], met->c->n);
@@ -314,7 +314,7 @@ static void write_text(FILE *out, const finder *f, const tried *met,
     for (int i = 0; i < f->n; i++) {
         const tried *t = &sorted[i];
         char sf[96];
-        tune_fmt_metric(sf, sizeof sf, t->c, -1, M_STALE_READ_FRACTION);
+        tune_fmt_metric(sf, sizeof sf, t->c, -1, WORLD_METRIC_STALE_READ_FRACTION);
         fprintf(out, "    %-12s %4u reps  stale fraction %-22s %-17s %s\n",
                 t->text, t->c->n, sf, state_name(t->state), t->why);
     }
@@ -380,23 +380,23 @@ static void plan(finder *f) {
 static int check_ends(const finder *f, const tried *lo, const tried *hi) {
     const tune_options *o = f->o;
     if (lo->state == STUDY_MET && hi->state == STUDY_MET)
-        return cli_fail(EXIT_INPUT, "tune: the contract is met at every "
+        return cli_fail(CLI_EXIT_INPUT, "tune: the contract is met at every "
                         "value tried: %s=%s and %s=%s both meet it, so there "
                         "is no boundary in the range (widen --range)",
                         o->key, lo->text, o->key, hi->text);
     if (lo->state == STUDY_VIOLATED && hi->state == STUDY_VIOLATED)
-        return cli_fail(EXIT_INPUT, "tune: no feasible point: the contract "
+        return cli_fail(CLI_EXIT_INPUT, "tune: no feasible point: the contract "
                         "is violated at both ends of the range (%s=%s: %s; "
                         "%s=%s: %s); widen --range or change the design",
                         o->key, lo->text, lo->why, o->key, hi->text, hi->why);
     if (lo->state == STUDY_UNDECIDED || hi->state == STUDY_UNDECIDED) {
         const tried *u = lo->state == STUDY_UNDECIDED ? lo : hi;
-        return cli_fail(EXIT_INPUT, "tune: cannot tell at the end %s=%s after "
+        return cli_fail(CLI_EXIT_INPUT, "tune: cannot tell at the end %s=%s after "
                         "%u replications (%s): the boundary is too close to "
                         "it; widen --range or raise --max-reps",
                         o->key, u->text, u->c->n, u->why);
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 /* The search's state: a meets, b violates (entries ia, ib of f->t); the
@@ -480,29 +480,29 @@ static int answer(finder *f, const bracket *br, int largest,
     /* Sorted copies for the listing; the answer entries by index. */
     tried met = f->t[br->ia], bad = f->t[br->ib];
     tried *sorted = malloc((size_t)f->n * sizeof *sorted);
-    if (!sorted) return cli_fail(EXIT_RUNTIME, "out of memory");
+    if (!sorted) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     memcpy(sorted, f->t, (size_t)f->n * sizeof *sorted);
     qsort(sorted, (size_t)f->n, sizeof *sorted, cmp_tried);
     FILE *ts = open_memstream(&text, &tlen), *js = open_memstream(&json, &jlen);
     if (!ts || !js) {
         if (ts) fclose(ts);
         if (js) fclose(js);
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     write_text(ts, f, &met, &bad, largest, sorted, note);
     write_json(js, f, &met, &bad, largest, sorted);
     if (fclose(ts) != 0 || fclose(js) != 0) {
-        code = cli_fail(EXIT_RUNTIME, "out of memory");
+        code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         goto out;
     }
     if (study_finish(f->s, text, json, NULL, 0, err, sizeof err) != STUDY_OK) {
-        code = cli_fail(EXIT_RUNTIME, "%s", err);
+        code = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
         goto out;
     }
-    fputs(f->o->format == FORMAT_JSON ? json : text, stdout);
-    code = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
-    if (code != EXIT_OK) cli_fail(EXIT_RUNTIME, "writing the answer failed");
+    fputs(f->o->format == OUTPUT_FORMAT_JSON ? json : text, stdout);
+    code = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    if (code != CLI_EXIT_OK) cli_fail(CLI_EXIT_RUNTIME, "writing the answer failed");
 out:
     free(sorted);
     free(text);
@@ -513,23 +513,23 @@ out:
 int tune_find(study *s, const tune_options *o) {
     finder *f = calloc(1, sizeof *f);
     char err[1024], note[512] = "";
-    int code = EXIT_RUNTIME;
-    if (!f) return cli_fail(EXIT_RUNTIME, "out of memory");
+    int code = CLI_EXIT_RUNTIME;
+    if (!f) return cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     f->s = s;
     f->o = o;
     if (tune_key_kind(o->key, &f->kind, err, sizeof err) != 0) {
-        code = cli_fail(EXIT_INPUT, "%s", err);
+        code = cli_fail(CLI_EXIT_INPUT, "%s", err);
         goto out;
     }
     plan(f);
     tried *lo = classify(f, o->lo, &code);
     tried *hi = lo ? classify(f, o->hi, &code) : NULL;
     if (!hi) goto out;
-    if ((code = check_ends(f, lo, hi)) != EXIT_OK) goto out;
+    if ((code = check_ends(f, lo, hi)) != CLI_EXIT_OK) goto out;
     int largest = lo->state == STUDY_MET;
     bracket br = {largest ? lo->x : hi->x, largest ? hi->x : lo->x,
                   largest ? 0 : 1, largest ? 1 : 0, -1, -1};
-    code = EXIT_RUNTIME;
+    code = CLI_EXIT_RUNTIME;
     if (search(f, &br, &code) != 0) goto out;
     close_note(f, &br, note, sizeof note);
     code = answer(f, &br, largest, note);

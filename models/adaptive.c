@@ -244,8 +244,8 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
 static int adaptive_validate(const scenario *sc, char *err, size_t errlen) {
     char where[256];
     scenario_invalidation mode = sc->cache.invalidation;
-    if (mode == INVALIDATION_DELETE_AFTER_WRITE ||
-        mode == INVALIDATION_DELETE_BEFORE_WRITE) {
+    if (mode == SCENARIO_INVALIDATION_DELETE_AFTER_WRITE ||
+        mode == SCENARIO_INVALIDATION_DELETE_BEFORE_WRITE) {
         const adaptive_params *p = pattern_params(sc, &pattern_adaptive);
         if (p->window <= 0) {
             scenario_key_where(sc, "adaptive", "window", where, sizeof where);

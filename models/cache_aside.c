@@ -97,8 +97,8 @@ static const scenario_mitigations *mitigations(const world *w, uint32_t rq) {
 /* How the variant's writes reach the cache. */
 static scenario_invalidation write_mode(const world *w,
                                         const cache_variant *v, uint32_t rq) {
-    if (v->never_invalidates) return INVALIDATION_NONE;
-    if (v->write_updates) return INVALIDATION_UPDATE_AFTER_WRITE;
+    if (v->never_invalidates) return SCENARIO_INVALIDATION_NONE;
+    if (v->write_updates) return SCENARIO_INVALIDATION_UPDATE_AFTER_WRITE;
     return world_rsc(w, rq)->cache.invalidation;
 }
 
@@ -123,7 +123,7 @@ static void trace_only(world *w, uint32_t rq, trace_op op) {
     t.client = r->client;
     t.version = r->version;
     t.op = (uint8_t)op;
-    t.is_write = r->kind == OP_WRITE;
+    t.is_write = r->kind == WORKLOAD_WRITE;
     w->tracer(w->tracer_ctx, &t);
 }
 
@@ -138,7 +138,7 @@ static int holds_at_least(const world *w, uint32_t key, uint32_t version) {
 
 /* The cache cannot answer: read the DB, or fail (outage_fallback). */
 static void fallback(world *w, uint32_t rq) {
-    if (world_rsc(w, rq)->cache.outage_fallback == FALLBACK_FAIL) {
+    if (world_rsc(w, rq)->cache.outage_fallback == SCENARIO_FALLBACK_FAIL) {
         world_fail_read(w, rq);
         return;
     }
@@ -325,7 +325,7 @@ static void del_next(world *w, uint32_t rq, uint32_t arg) {
 /* ---- writes: commit and what follows ----------------------------------------- */
 
 void cache_family_write(world *w, const cache_variant *v, uint32_t rq) {
-    if (write_mode(w, v, rq) == INVALIDATION_DELETE_BEFORE_WRITE &&
+    if (write_mode(w, v, rq) == SCENARIO_INVALIDATION_DELETE_BEFORE_WRITE &&
         !mitigations(w, rq)->outbox && world_path_invalidates(w, rq)) {
         world_invalidation_issued(w, rq);
         issue_del(w, rq, 0);
@@ -341,34 +341,34 @@ static void commit(world *w, const cache_variant *v, uint32_t rq) {
     const scenario *sc = world_rsc(w, rq);
     const scenario_mitigations *m = mitigations(w, rq);
     scenario_invalidation mode = write_mode(w, v, rq);
-    if (mode == INVALIDATION_NONE) {
-        world_db_commit(w, rq, PLAN_NONE_PATTERN);
+    if (mode == SCENARIO_INVALIDATION_NONE) {
+        world_db_commit(w, rq, ORACLE_PLAN_NONE_PATTERN);
         world_respond(w, rq, W_DONE);
         return;
     }
     int invalidates = world_path_invalidates(w, rq); /* else plan: none-path */
     if (m->outbox) {
-        world_db_commit(w, rq, PLAN_PENDING);
+        world_db_commit(w, rq, ORACLE_PLAN_PENDING);
         if (invalidates) {
             world_invalidation_issued(w, rq);
             world_cache_invalidate_late(w, rq, r->version,
                                         world_latency(w, &m->outbox_lag));
         }
         world_respond(w, rq,
-                      invalidates && mode == INVALIDATION_UPDATE_AFTER_WRITE
+                      invalidates && mode == SCENARIO_INVALIDATION_UPDATE_AFTER_WRITE
                           ? W_INVALIDATE
                           : W_DONE);
         return;
     }
-    oracle_plan plan = PLAN_PENDING;
+    oracle_plan plan = ORACLE_PLAN_PENDING;
     int more = invalidates;
-    if (mode == INVALIDATION_DELETE_BEFORE_WRITE && invalidates) {
+    if (mode == SCENARIO_INVALIDATION_DELETE_BEFORE_WRITE && invalidates) {
         /* What the DEL(s) before the commit did; a second DEL (double-delete)
          * still to come keeps the invalidation pending. */
         if (r->del_effect_at <= world_now(w))
-            plan = PLAN_DONE_BEFORE;
+            plan = ORACLE_PLAN_DONE_BEFORE;
         else if (r->del_effect_at == SIM_TIME_MAX && m->double_delete == 0)
-            plan = PLAN_FAILED_BEFORE;
+            plan = ORACLE_PLAN_FAILED_BEFORE;
         more = m->double_delete > 0;
     }
     world_db_commit(w, rq, plan);
@@ -398,7 +398,7 @@ static void update_failed(world *w, uint32_t rq) {
 static void invalidate_after(world *w, const cache_variant *v, uint32_t rq) {
     const scenario_mitigations *m = mitigations(w, rq);
     switch (write_mode(w, v, rq)) {
-    case INVALIDATION_UPDATE_AFTER_WRITE: {
+    case SCENARIO_INVALIDATION_UPDATE_AFTER_WRITE: {
         if (!m->outbox) world_invalidation_issued(w, rq);
         if (w->cache_down) {
             update_failed(w, rq);
@@ -413,7 +413,7 @@ static void invalidate_after(world *w, const cache_variant *v, uint32_t rq) {
         world_after(w, lat, rq, ok ? W_UPD : W_UPD_FAILED);
         break;
     }
-    case INVALIDATION_DELETE_BEFORE_WRITE:
+    case SCENARIO_INVALIDATION_DELETE_BEFORE_WRITE:
         world_after(w, m->double_delete, rq, CACHE_STEP(D_ISSUE, DEL_SECOND));
         break;
     default:

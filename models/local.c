@@ -8,7 +8,7 @@
 
 #include "sim/check.h"
 
-/* EV_LOCAL events: a = kind << 24 | instance, b = key << 32 | version. */
+/* WORLD_EV_LOCAL events: a = kind << 24 | instance, b = key << 32 | version. */
 enum local_event {
     LOCAL_DELIVER,      /* an invalidation message reaches an instance */
     LOCAL_DELIVER_LOST, /* ... that the bus lost on the way */
@@ -45,8 +45,9 @@ local_caches *local_create(world *w) {
             local_destroy(l);
             return NULL;
         }
-        uint32_t id = oracle_add_copy(
-            w->oracle, sc->local.bus == BUS_PUBSUB ? COPY_LOCAL_BUS : COPY_LOCAL);
+        uint32_t id = oracle_add_copy(w->oracle, sc->local.bus == SCENARIO_BUS_PUBSUB
+                                                     ? ORACLE_COPY_LOCAL_BUS
+                                                     : ORACLE_COPY_LOCAL);
         if (id == ORACLE_NO_COPY) { /* out of memory */
             local_destroy(l);
             return NULL;
@@ -68,7 +69,7 @@ void local_destroy(local_caches *l) {
 
 static void schedule(world *w, sim_time delay, enum local_event kind,
                      uint32_t instance, uint32_t key, uint32_t version) {
-    sim_schedule(&w->sim, delay, EV_LOCAL, (uint32_t)kind << 24 | instance,
+    sim_schedule(&w->sim, delay, WORLD_EV_LOCAL, (uint32_t)kind << 24 | instance,
                  (uint64_t)key << 32 | version);
 }
 
@@ -83,7 +84,7 @@ static sim_time exp_gap(world *w, double rate_per_s) {
 void local_start(world *w) {
     const scenario *sc = w->sc;
     local_caches *l = w->local;
-    if (sc->local.bus == BUS_PUBSUB && sc->local.reconnect_rate > 0)
+    if (sc->local.bus == SCENARIO_BUS_PUBSUB && sc->local.reconnect_rate > 0)
         for (uint32_t i = 0; i < l->n; i++)
             schedule(w, exp_gap(w, sc->local.reconnect_rate), LOCAL_DISCONNECT,
                      i, 0, 0);
@@ -97,11 +98,11 @@ void local_route(world *w, uint32_t rq) {
     local_caches *l = w->local;
     request *r = world_req(w, rq);
     switch (w->sc->local.routing) {
-    case ROUTING_ROUND_ROBIN:
+    case SCENARIO_ROUTING_ROUND_ROBIN:
         r->instance = l->next_rr;
         l->next_rr = (l->next_rr + 1) % l->n;
         break;
-    case ROUTING_STICKY:
+    case SCENARIO_ROUTING_STICKY:
         r->instance = r->client % l->n;
         break;
     default:
@@ -135,7 +136,7 @@ void local_fill(world *w, uint32_t rq, uint32_t version, uint32_t from) {
                                                        : SIM_TIME_MAX;
     store_set(l->cache[r->instance], r->key, version, exp);
     oracle_copy_fill_from(w->oracle, r->key, l->copy0 + r->instance, version,
-                          now, exp, SET_FILL, from);
+                          now, exp, ORACLE_SET_FILL, from);
     world_trace_copy(w, TRACE_LOCAL_FILL, rq, r->key, version,
                      l->copy0 + r->instance);
 }
@@ -154,7 +155,7 @@ void local_on_commit(world *w, uint32_t rq) {
     drop(w, r->instance, r->key);
     world_trace_copy(w, TRACE_LOCAL_DROP, rq, r->key, r->version,
                      l->copy0 + r->instance);
-    if (sc->local.bus != BUS_PUBSUB) return;
+    if (sc->local.bus != SCENARIO_BUS_PUBSUB) return;
     world_trace_copy(w, TRACE_BUS_PUBLISH, rq, r->key, r->version,
                      l->copy0 + r->instance);
     for (uint32_t j = 0; j < l->n; j++) {
@@ -221,7 +222,7 @@ void local_on_event(world *w, const sim_event *ev) {
         } else {
             oracle_copy_invalidation_lost(w->oracle, key, l->copy0 + instance,
                                           version, world_now(w),
-                                          CAUSE_BUS_LOST);
+                                          ORACLE_CAUSE_BUS_LOST);
             world_trace_copy(w,
                              ev->a >> 24 == LOCAL_DELIVER ? TRACE_BUS_MISSED
                                                           : TRACE_BUS_LOST,

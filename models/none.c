@@ -24,7 +24,7 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
         world_finish_read(w, rq, r->version, ORACLE_SOURCE);
         break;
     case W_COMMIT:
-        world_db_commit(w, rq, PLAN_NONE_PATTERN);
+        world_db_commit(w, rq, ORACLE_PLAN_NONE_PATTERN);
         world_respond(w, rq, W_DONE);
         break;
     case W_DONE:

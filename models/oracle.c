@@ -14,28 +14,28 @@
 
 static const struct {
     const char *name, *gist, *story;
-} cause_info[CAUSE_COUNT] = {
+} cause_info[ORACLE_CAUSE_COUNT] = {
 #define ORACLE_CAUSE_INFO(id, name, gist, story) {name, gist, story},
     ORACLE_CAUSES(ORACLE_CAUSE_INFO)
 #undef ORACLE_CAUSE_INFO
 };
 
 const char *oracle_cause_name(oracle_cause c) {
-    return (unsigned)c < CAUSE_COUNT ? cause_info[c].name : "?";
+    return (unsigned)c < ORACLE_CAUSE_COUNT ? cause_info[c].name : "?";
 }
 
 const char *oracle_cause_gist(oracle_cause c) {
-    return (unsigned)c < CAUSE_COUNT ? cause_info[c].gist
+    return (unsigned)c < ORACLE_CAUSE_COUNT ? cause_info[c].gist
                                      : "see stalesim explain";
 }
 
 const char *oracle_cause_story(oracle_cause c) {
-    return (unsigned)c < CAUSE_COUNT ? cause_info[c].story
+    return (unsigned)c < ORACLE_CAUSE_COUNT ? cause_info[c].story
                                      : "see the steps above";
 }
 
 int oracle_cause_parse(const char *name) {
-    for (int c = 0; c < CAUSE_COUNT; c++)
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         if (strcmp(name, cause_info[c].name) == 0) return c;
     return -1;
 }
@@ -144,8 +144,8 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     o->warmup = warmup;
     o->bound = SIM_TIME_MAX;
     o->ncopies = 2;
-    o->kind[ORACLE_SOURCE] = COPY_SOURCE;
-    o->kind[ORACLE_CACHE] = COPY_SHARED;
+    o->kind[ORACLE_SOURCE] = ORACLE_COPY_SOURCE;
+    o->kind[ORACLE_CACHE] = ORACLE_COPY_SHARED;
     o->hist = sim_big_calloc(nkeys, sizeof *o->hist);
     o->cache = sim_big_calloc(nkeys, sizeof *o->cache);
     o->acks_cap = 1024;
@@ -216,19 +216,19 @@ int oracle_failed(const oracle *o) { return o->failed; }
 
 uint32_t oracle_add_copy(oracle *o, oracle_copy_kind kind) {
     SIM_CHECK(o->ncopies < ORACLE_MAX_COPIES, "more than %d copies", ORACLE_MAX_COPIES);
-    SIM_CHECK(kind != COPY_SOURCE && kind != COPY_SHARED, "kind %d", kind);
+    SIM_CHECK(kind != ORACLE_COPY_SOURCE && kind != ORACLE_COPY_SHARED, "kind %d", kind);
     if (!o->head) {
         o->head = sim_big_calloc(o->nkeys, sizeof *o->head);
         if (!o->head) return ORACLE_NO_COPY;
         for (uint32_t k = 0; k < o->nkeys; k++) o->head[k] = NO_NODE;
     }
-    if (kind == COPY_DB_BEHIND || kind == COPY_REPLICA) o->has_always = 1;
+    if (kind == ORACLE_COPY_DB_BEHIND || kind == ORACLE_COPY_REPLICA) o->has_always = 1;
     o->kind[o->ncopies] = (uint8_t)kind;
     return o->ncopies++;
 }
 
 static int always_present(oracle_copy_kind k) {
-    return k == COPY_DB_BEHIND || k == COPY_REPLICA;
+    return k == ORACLE_COPY_DB_BEHIND || k == ORACLE_COPY_REPLICA;
 }
 
 /* The node of (key, copy), or NULL; created when `create` (NULL then only
@@ -444,18 +444,18 @@ static void settle(oracle *o, copy_state *c, sim_time t) {
 /* The cause of a window a commit opens on a copy of this kind. */
 static oracle_cause commit_cause(oracle_copy_kind kind, oracle_plan plan) {
     switch (kind) {
-    case COPY_DB_BEHIND: return CAUSE_WRITE_BEHIND_LAG;
-    case COPY_REPLICA: return CAUSE_REPLICA_LAG;
+    case ORACLE_COPY_DB_BEHIND: return ORACLE_CAUSE_WRITE_BEHIND_LAG;
+    case ORACLE_COPY_REPLICA: return ORACLE_CAUSE_REPLICA_LAG;
     default: break;
     }
-    if (plan == PLAN_NONE_PATH) return CAUSE_INVALIDATION_MISSING;
-    if (kind == COPY_LOCAL) return CAUSE_LOCAL_NOT_INVALIDATED;
-    if (kind == COPY_LOCAL_BUS) return CAUSE_INVALIDATION_LAG;
+    if (plan == ORACLE_PLAN_NONE_PATH) return ORACLE_CAUSE_INVALIDATION_MISSING;
+    if (kind == ORACLE_COPY_LOCAL) return ORACLE_CAUSE_LOCAL_NOT_INVALIDATED;
+    if (kind == ORACLE_COPY_LOCAL_BUS) return ORACLE_CAUSE_INVALIDATION_LAG;
     switch (plan) {
-    case PLAN_NONE_PATTERN: return CAUSE_TTL_ONLY;
-    case PLAN_DONE_BEFORE: return CAUSE_STALE_FILL;
-    case PLAN_FAILED_BEFORE: return CAUSE_INVALIDATION_FAILED;
-    default: return CAUSE_INVALIDATION_LAG;
+    case ORACLE_PLAN_NONE_PATTERN: return ORACLE_CAUSE_TTL_ONLY;
+    case ORACLE_PLAN_DONE_BEFORE: return ORACLE_CAUSE_STALE_FILL;
+    case ORACLE_PLAN_FAILED_BEFORE: return ORACLE_CAUSE_INVALIDATION_FAILED;
+    default: return ORACLE_CAUSE_INVALIDATION_LAG;
     }
 }
 
@@ -464,7 +464,7 @@ static void commit_opens(oracle *o, copy_state *c, oracle_copy_kind kind,
                          uint8_t path, key_history *h) {
     settle(o, c, t);
     oracle_cause cause = commit_cause(kind, plan);
-    c->inval_pending = cause == CAUSE_INVALIDATION_LAG;
+    c->inval_pending = cause == ORACLE_CAUSE_INVALIDATION_LAG;
     if (c->present && !c->window && c->version < version) {
         open_window(c, t, cause, path);
         c->commit_window = 1;
@@ -517,7 +517,7 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
         if (o->nfam) o->fam[o->key_family[key]].counts.commits++;
     }
 
-    commit_opens(o, &o->cache[key], COPY_SHARED, version, t, plan,
+    commit_opens(o, &o->cache[key], ORACLE_COPY_SHARED, version, t, plan,
                  (uint8_t)path, h);
     for (uint32_t n = o->head ? o->head[key] : NO_NODE; n != NO_NODE;
          n = o->nodes[n].next)
@@ -535,7 +535,7 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
 void oracle_invalidation_failed(oracle *o, uint32_t key, uint32_t version,
                                 sim_time t) {
     oracle_copy_invalidation_lost(o, key, ORACLE_CACHE, version, t,
-                                  CAUSE_INVALIDATION_FAILED);
+                                  ORACLE_CAUSE_INVALIDATION_FAILED);
 }
 
 void oracle_copy_invalidation_lost(oracle *o, uint32_t key, uint32_t copy,
@@ -548,7 +548,7 @@ void oracle_copy_invalidation_lost(oracle *o, uint32_t key, uint32_t copy,
     settle(o, c, t);
     if (version == o->hist[key].latest) c->inval_pending = 0;
     /* Only the invalidation of the commit that opened the window decides. */
-    if (c->window && c->cause == CAUSE_INVALIDATION_LAG &&
+    if (c->window && c->cause == ORACLE_CAUSE_INVALIDATION_LAG &&
         c->version + 1 == version)
         c->cause = (uint8_t)cause;
 }
@@ -564,8 +564,8 @@ static int inherited_cause(oracle *o, uint32_t key, uint32_t from,
     settle(o, f, t);
     if (f->window && f->version == version) return f->cause;
     oracle_copy_kind k = (oracle_copy_kind)o->kind[from];
-    if (k == COPY_DB_BEHIND) return CAUSE_WRITE_BEHIND_LAG;
-    if (k == COPY_REPLICA) return CAUSE_REPLICA_LAG;
+    if (k == ORACLE_COPY_DB_BEHIND) return ORACLE_CAUSE_WRITE_BEHIND_LAG;
+    if (k == ORACLE_COPY_REPLICA) return ORACLE_CAUSE_REPLICA_LAG;
     return -1;
 }
 
@@ -615,13 +615,13 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
          * still on its way will be removed by it: invalidation-lag (or
          * -failed, if that invalidation is lost). */
         oracle_cause cause =
-            always_present(ck)                     ? commit_cause(ck, PLAN_PENDING)
-            : kind == SET_UPDATE && replaced_newer ? CAUSE_OUT_OF_ORDER_UPDATE
+            always_present(ck)                     ? commit_cause(ck, ORACLE_PLAN_PENDING)
+            : kind == ORACLE_SET_UPDATE && replaced_newer ? ORACLE_CAUSE_OUT_OF_ORDER_UPDATE
             : inherited >= 0                       ? (oracle_cause)inherited
-            : c->inval_pending                     ? CAUSE_INVALIDATION_LAG
-            : kind == SET_FILL                     ? CAUSE_STALE_FILL
-            : kind == SET_REFRESH                  ? CAUSE_REFRESH_RACE
-                                                   : CAUSE_OUT_OF_ORDER_UPDATE;
+            : c->inval_pending                     ? ORACLE_CAUSE_INVALIDATION_LAG
+            : kind == ORACLE_SET_FILL                     ? ORACLE_CAUSE_STALE_FILL
+            : kind == ORACLE_SET_REFRESH                  ? ORACLE_CAUSE_REFRESH_RACE
+                                                   : ORACLE_CAUSE_OUT_OF_ORDER_UPDATE;
         open_window(c, t, cause, 0);
         if (passed != 1) mark_set(o, key, copy, c, passed_v, t, passed);
     }
@@ -813,15 +813,15 @@ oracle_verdict_kind oracle_judge(sim_time invoked, sim_time answered,
     if (next_hi <= invoked) {
         *age_min = invoked - next_hi;
         *age_max = invoked - next_lo;
-        return VERDICT_STALE;
+        return ORACLE_VERDICT_STALE;
     }
-    return next_lo <= answered ? VERDICT_CONCURRENT : VERDICT_FRESH;
+    return next_lo <= answered ? ORACLE_VERDICT_CONCURRENT : ORACLE_VERDICT_FRESH;
 }
 
 oracle_copy_kind oracle_copy_kind_of(const oracle *o, uint32_t copy) {
     SIM_CHECK(copy < o->ncopies, "copy %u of %u", copy, o->ncopies);
-    if (copy == ORACLE_SOURCE) return COPY_SOURCE;
-    if (copy == ORACLE_CACHE) return COPY_SHARED;
+    if (copy == ORACLE_SOURCE) return ORACLE_COPY_SOURCE;
+    if (copy == ORACLE_CACHE) return ORACLE_COPY_SHARED;
     return (oracle_copy_kind)o->kind[copy];
 }
 
@@ -842,7 +842,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
     key_history *h = &o->hist[key];
     SIM_CHECK(version <= h->latest, "key %u read version %u, latest %u", key,
               version, h->latest);
-    oracle_verdict v = {VERDICT_FRESH, 0, 0, 0, CAUSE_TTL_ONLY};
+    oracle_verdict v = {ORACLE_VERDICT_FRESH, 0, 0, 0, ORACLE_CAUSE_TTL_ONLY};
     if (o->failed) return v; /* nothing is counted any more */
     int counted = invoked >= o->warmup;
     sim_time superseded = /* commit of version+1 */
@@ -850,7 +850,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
     sim_time age_max = 0;
     v.kind = oracle_judge(invoked, answered, superseded, superseded, &v.age,
                           &age_max);
-    if (v.kind == VERDICT_STALE) {
+    if (v.kind == ORACLE_VERDICT_STALE) {
         uint32_t at_s = h->latest;
         while (at_s > version + 1 && h->commit_at[at_s - 1] > invoked) at_s--;
         v.lag = at_s - version;
@@ -869,18 +869,18 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
     if (fam) {
         fam->counts.reads++;
         sim_hist_add(&fam->value_age, value_age);
-        fam->counts.fresh += (uint64_t)(v.kind == VERDICT_FRESH);
-        fam->counts.concurrent += (uint64_t)(v.kind == VERDICT_CONCURRENT);
-        if (v.kind == VERDICT_STALE) {
+        fam->counts.fresh += (uint64_t)(v.kind == ORACLE_VERDICT_FRESH);
+        fam->counts.concurrent += (uint64_t)(v.kind == ORACLE_VERDICT_CONCURRENT);
+        if (v.kind == ORACLE_VERDICT_STALE) {
             fam->counts.stale++;
             fam->counts.ryw_violations += (uint64_t)v.ryw_violation;
             fam->counts.over_bound += (uint64_t)(v.age > fam->bound);
             sim_hist_add(&fam->stale_age, v.age);
         }
     }
-    if (v.kind == VERDICT_FRESH) {
+    if (v.kind == ORACLE_VERDICT_FRESH) {
         o->counts.fresh++;
-    } else if (v.kind == VERDICT_CONCURRENT) {
+    } else if (v.kind == ORACLE_VERDICT_CONCURRENT) {
         o->counts.concurrent++;
     } else {
         o->counts.stale++;

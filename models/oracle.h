@@ -54,7 +54,7 @@
 typedef struct oracle oracle;
 
 /* Every cause of a stale window, named once: X(ID, name, gist, story), the
- * constant CAUSE_<ID>, its DESIGN.md name, what it means in a sentence (the
+ * constant ORACLE_CAUSE_<ID>, its DESIGN.md name, what it means in a sentence (the
  * timeline plot, `stalesim explain`'s list) and its story (the paragraph
  * `stalesim explain` prints under a stale read of that cause).  Adding a
  * cause is one line here and the rule that assigns it (oracle.c). */
@@ -106,10 +106,10 @@ typedef struct oracle oracle;
       "commit and stored the old value after the invalidation, with a whole " \
       "new TTL: the refresh's own stale write-back race")
 
-#define ORACLE_ENUM_CAUSE(id, ...) CAUSE_##id,
+#define ORACLE_ENUM_CAUSE(id, ...) ORACLE_CAUSE_##id,
 typedef enum oracle_cause {
     ORACLE_CAUSES(ORACLE_ENUM_CAUSE)
-    CAUSE_COUNT
+    ORACLE_CAUSE_COUNT
 } oracle_cause;
 #undef ORACLE_ENUM_CAUSE
 
@@ -124,17 +124,17 @@ int oracle_cause_parse(const char *name);
 
 /* What the write path does about cached copies of a commit. */
 typedef enum oracle_plan {
-    PLAN_NONE_PATTERN, /* the pattern never invalidates (ttl-only) */
-    PLAN_NONE_PATH,    /* this write path forgets to invalidate */
-    PLAN_PENDING,      /* an invalidation follows the commit */
-    PLAN_DONE_BEFORE,  /* invalidated (successfully) before the commit */
-    PLAN_FAILED_BEFORE /* tried to invalidate before the commit and failed */
+    ORACLE_PLAN_NONE_PATTERN, /* the pattern never invalidates (ttl-only) */
+    ORACLE_PLAN_NONE_PATH,    /* this write path forgets to invalidate */
+    ORACLE_PLAN_PENDING,      /* an invalidation follows the commit */
+    ORACLE_PLAN_DONE_BEFORE,  /* invalidated (successfully) before the commit */
+    ORACLE_PLAN_FAILED_BEFORE /* tried to invalidate before the commit and failed */
 } oracle_plan;
 
 typedef enum oracle_set_kind {
-    SET_FILL,  /* a reader's miss path storing what it read */
-    SET_UPDATE, /* a writer storing the value it committed */
-    SET_REFRESH /* a background refresh (no client waiting) storing what it
+    ORACLE_SET_FILL,  /* a reader's miss path storing what it read */
+    ORACLE_SET_UPDATE, /* a writer storing the value it committed */
+    ORACLE_SET_REFRESH /* a background refresh (no client waiting) storing what it
                    read: a superseded value opens a refresh-race window */
 } oracle_set_kind;
 
@@ -151,21 +151,21 @@ typedef enum oracle_set_kind {
 
 /* What a copy is: it decides the cause of the windows a commit opens on it. */
 typedef enum oracle_copy_kind {
-    COPY_SOURCE,    /* the truth itself: never stale */
-    COPY_SHARED,    /* the shared cache: the commit's plan decides */
-    COPY_LOCAL,     /* an instance's cache with no invalidation bus:
+    ORACLE_COPY_SOURCE,    /* the truth itself: never stale */
+    ORACLE_COPY_SHARED,    /* the shared cache: the commit's plan decides */
+    ORACLE_COPY_LOCAL,     /* an instance's cache with no invalidation bus:
                        local-not-invalidated */
-    COPY_LOCAL_BUS, /* an instance's cache invalidated over a bus:
+    ORACLE_COPY_LOCAL_BUS, /* an instance's cache invalidated over a bus:
                        invalidation-lag, or bus-lost if the message is lost */
-    COPY_DB_BEHIND, /* the DB behind a write-behind cache: write-behind-lag;
+    ORACLE_COPY_DB_BEHIND, /* the DB behind a write-behind cache: write-behind-lag;
                        always present, never expires */
-    COPY_REPLICA    /* a read replica: replica-lag; always present */
+    ORACLE_COPY_REPLICA    /* a read replica: replica-lag; always present */
 } oracle_copy_kind;
 
 typedef enum oracle_verdict_kind {
-    VERDICT_FRESH,
-    VERDICT_CONCURRENT,
-    VERDICT_STALE
+    ORACLE_VERDICT_FRESH,
+    ORACLE_VERDICT_CONCURRENT,
+    ORACLE_VERDICT_STALE
 } oracle_verdict_kind;
 
 typedef struct oracle_verdict {
@@ -198,11 +198,11 @@ typedef struct oracle_counts {
     uint64_t commits;
     uint64_t windows;          /* closed stale windows */
     uint64_t censored_windows; /* still open at the end */
-    uint64_t stale_by_cause[CAUSE_COUNT];  /* final after oracle_finish */
+    uint64_t stale_by_cause[ORACLE_CAUSE_COUNT];  /* final after oracle_finish */
     /* the over_bound reads by their window's final cause (idem) */
-    uint64_t over_bound_by_cause[CAUSE_COUNT];
+    uint64_t over_bound_by_cause[ORACLE_CAUSE_COUNT];
     uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* by the opening commit's path */
-    uint64_t windows_by_cause[CAUSE_COUNT];
+    uint64_t windows_by_cause[ORACLE_CAUSE_COUNT];
     /* Importance sampling (oracle_fault_mark): every counted stale read
      * weighs the likelihood ratio of the boosted faults that kept its
      * window open, 1 when none did.  Without marks stale_w == stale and

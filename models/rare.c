@@ -17,11 +17,11 @@ static double view_max(const scenario *sc) {
     if (sc->faults.del_timeout > m) m = sc->faults.del_timeout;
     if (sc->faults.crash_after_commit > m) m = sc->faults.crash_after_commit;
     /* set_fail is boosted on writers' update-SETs only. */
-    if ((sc->cache.invalidation == INVALIDATION_UPDATE_AFTER_WRITE ||
+    if ((sc->cache.invalidation == SCENARIO_INVALIDATION_UPDATE_AFTER_WRITE ||
          strcmp(sc->cache.pattern, "write-through") == 0) &&
         sc->faults.set_fail > m)
         m = sc->faults.set_fail;
-    if (sc->local.instances > 0 && sc->local.bus == BUS_PUBSUB &&
+    if (sc->local.instances > 0 && sc->local.bus == SCENARIO_BUS_PUBSUB &&
         sc->local.bus_loss > m)
         m = sc->local.bus_loss;
     return m;

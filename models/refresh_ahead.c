@@ -50,7 +50,7 @@
 #include "models/world.h"
 #include "sim/check.h"
 
-enum ra_rule { RULE_XFETCH, RULE_FRACTION };
+enum ra_rule { RA_RULE_XFETCH, RA_RULE_FRACTION };
 static const char *const rules[] = {"xfetch", "fraction", NULL};
 
 /* [refresh_ahead] keys (its parameter block in the scenario). */
@@ -93,18 +93,18 @@ typedef struct refresh_ahead {
     uint32_t nkeys;
 } refresh_ahead;
 
-enum ra_event { EV_REFRESH }; /* b = key */
+enum ra_event { REFRESH_AHEAD_EV_REFRESH }; /* b = key */
 
 /* Steps of a refresh (background request), after the family's. */
 enum step {
-    F_START = CACHE_STEP_PRIVATE, /* issue the DB read */
-    F_DB,                         /* the DB read took effect */
-    F_READ,                       /* the DB read answered: issue the SET */
-    F_SET,                        /* the SET reached the server */
-    F_SET_FAILED,                 /* the SET errored */
-    F_DONE                        /* the SET answered: the refresh ends */
+    RA_START = CACHE_STEP_PRIVATE, /* issue the DB read */
+    RA_DB,                         /* the DB read took effect */
+    RA_READ,                       /* the DB read answered: issue the SET */
+    RA_SET,                        /* the SET reached the server */
+    RA_SET_FAILED,                 /* the SET errored */
+    RA_DONE                        /* the SET answered: the refresh ends */
 };
-_Static_assert(F_DONE < 256, "steps overflow CACHE_STEP_BASE");
+_Static_assert(RA_DONE < 256, "steps overflow CACHE_STEP_BASE");
 
 static const cache_variant cache_aside = {0, 0, NULL, NULL, NULL};
 
@@ -143,7 +143,7 @@ static void ra_on_hit(world *w, void *state, uint32_t rq, uint32_t version,
     const ra_params *p = params(sc);
     sim_time now = world_now(w);
     int refresh;
-    if (p->rule == RULE_FRACTION) {
+    if (p->rule == RA_RULE_FRACTION) {
         refresh = (double)(expires_at - now) < p->fraction * (double)sc->cache.ttl;
     } else {
         sim_time delta = s->delta[r->key];
@@ -155,7 +155,7 @@ static void ra_on_hit(world *w, void *state, uint32_t rq, uint32_t version,
     if (!refresh) return;
     s->in_flight[r->key] = 1;
     /* Not here: a request may not start inside another's step. */
-    world_pattern_schedule(w, &pattern_refresh_ahead, 0, EV_REFRESH, r->key);
+    world_pattern_schedule(w, &pattern_refresh_ahead, 0, REFRESH_AHEAD_EV_REFRESH, r->key);
 }
 
 /* A miss's fill stored its value: its recompute time is the key's delta. */
@@ -169,8 +169,8 @@ static void ra_on_fill(world *w, void *state, uint32_t rq,
 
 static void ra_on_event(world *w, void *state, uint32_t a, uint64_t b) {
     (void)state;
-    SIM_CHECK(a == EV_REFRESH, "refresh-ahead event %u", a);
-    world_start_background(w, (uint32_t)b, F_START);
+    SIM_CHECK(a == REFRESH_AHEAD_EV_REFRESH, "refresh-ahead event %u", a);
+    world_start_background(w, (uint32_t)b, RA_START);
 }
 
 /* ---- the refresh ------------------------------------------------------------ */
@@ -192,29 +192,29 @@ static void refresh_step(world *w, uint32_t rq, enum step step) {
     request *r = world_req(w, rq);
     const scenario *sc = world_rsc(w, rq);
     switch (step) {
-    case F_START:
+    case RA_START:
         if (w->cache_down) {
             refresh_ends(w, rq);
             return;
         }
-        world_after(w, world_latency(w, &sc->db.read_latency), rq, F_DB);
+        world_after(w, world_latency(w, &sc->db.read_latency), rq, RA_DB);
         break;
-    case F_DB:
+    case RA_DB:
         world_db_read(w, rq);
-        world_respond(w, rq, F_READ);
+        world_respond(w, rq, RA_READ);
         break;
-    case F_READ: {
+    case RA_READ: {
         if (w->cache_down) {
             world_cache_refresh(w, rq, 0);
-            world_respond_op(w, rq, F_DONE, WORLD_OP_SET);
+            world_respond_op(w, rq, RA_DONE, WORLD_OP_SET);
             return;
         }
         sim_time lat = world_latency(w, &sc->cache.set_latency);
         int ok = faults_set(sc, &w->rng) == FAULT_OK;
-        world_after(w, lat, rq, ok ? F_SET : F_SET_FAILED);
+        world_after(w, lat, rq, ok ? RA_SET : RA_SET_FAILED);
         break;
     }
-    case F_SET: {
+    case RA_SET: {
         int ok = !w->cache_down;
         if (ok && sc->cache.mitigations.versioned_set)
             ok = !holds_at_least(w, r->key, r->version);
@@ -223,14 +223,14 @@ static void refresh_step(world *w, uint32_t rq, enum step step) {
             refresh_ahead *s = world_pattern_state(w, &pattern_refresh_ahead);
             s->delta[r->key] = world_now(w) - r->invoked;
         }
-        world_respond(w, rq, F_DONE);
+        world_respond(w, rq, RA_DONE);
         break;
     }
-    case F_SET_FAILED:
+    case RA_SET_FAILED:
         world_cache_refresh(w, rq, 0);
-        world_respond(w, rq, F_DONE);
+        world_respond(w, rq, RA_DONE);
         break;
-    case F_DONE:
+    case RA_DONE:
         refresh_ends(w, rq);
         break;
     }

@@ -485,9 +485,9 @@ static int apply_value(scenario *sc, size_t ki, const char *value,
         return -1;
     case SCENARIO_KT_ARRIVALS:
         if (strcmp(value, "poisson") == 0)
-            *(scenario_arrivals *)field = ARRIVALS_POISSON;
+            *(scenario_arrivals *)field = SCENARIO_ARRIVALS_POISSON;
         else if (strcmp(value, "constant") == 0)
-            *(scenario_arrivals *)field = ARRIVALS_CONSTANT;
+            *(scenario_arrivals *)field = SCENARIO_ARRIVALS_CONSTANT;
         else if (strncmp(value, "bursty:", 7) == 0)
             return scenario_parse_bursty(sc, value, err, errlen);
         else {

@@ -60,7 +60,7 @@ int scenario_parse_bursty(scenario *sc, const char *value, char *err,
                              "number >= 1 in '%s'", value);
         return -1;
     }
-    sc->workload.arrivals = ARRIVALS_BURSTY;
+    sc->workload.arrivals = SCENARIO_ARRIVALS_BURSTY;
     sc->workload.burst_on = t_on;
     sc->workload.burst_off = t_off;
     sc->workload.burst_factor = f;

@@ -20,28 +20,28 @@ const char *trace_op_name(trace_op op) {
 
 void trace_copy_name(const trace_rec *r, char *buf, size_t len) {
     switch ((oracle_copy_kind)r->from_kind) {
-    case COPY_SOURCE: snprintf(buf, len, "db"); break;
-    case COPY_SHARED: snprintf(buf, len, "cache"); break;
-    case COPY_LOCAL:
-    case COPY_LOCAL_BUS: snprintf(buf, len, "local.%u", r->from_rank); break;
-    case COPY_DB_BEHIND: snprintf(buf, len, "db-behind"); break;
-    case COPY_REPLICA: snprintf(buf, len, "replica.%u", r->from_rank); break;
+    case ORACLE_COPY_SOURCE: snprintf(buf, len, "db"); break;
+    case ORACLE_COPY_SHARED: snprintf(buf, len, "cache"); break;
+    case ORACLE_COPY_LOCAL:
+    case ORACLE_COPY_LOCAL_BUS: snprintf(buf, len, "local.%u", r->from_rank); break;
+    case ORACLE_COPY_DB_BEHIND: snprintf(buf, len, "db-behind"); break;
+    case ORACLE_COPY_REPLICA: snprintf(buf, len, "replica.%u", r->from_rank); break;
     default: snprintf(buf, len, "copy.%u", r->from_rank); break;
     }
 }
 
 void trace_copy_text(const trace_rec *r, char *buf, size_t len) {
     switch ((oracle_copy_kind)r->from_kind) {
-    case COPY_SOURCE: snprintf(buf, len, "the DB"); break;
-    case COPY_SHARED: snprintf(buf, len, "the shared cache"); break;
-    case COPY_LOCAL:
-    case COPY_LOCAL_BUS:
+    case ORACLE_COPY_SOURCE: snprintf(buf, len, "the DB"); break;
+    case ORACLE_COPY_SHARED: snprintf(buf, len, "the shared cache"); break;
+    case ORACLE_COPY_LOCAL:
+    case ORACLE_COPY_LOCAL_BUS:
         snprintf(buf, len, "instance %u's local cache", r->from_rank);
         break;
-    case COPY_DB_BEHIND:
+    case ORACLE_COPY_DB_BEHIND:
         snprintf(buf, len, "the DB behind the write-behind cache");
         break;
-    case COPY_REPLICA: snprintf(buf, len, "replica %u", r->from_rank); break;
+    case ORACLE_COPY_REPLICA: snprintf(buf, len, "replica %u", r->from_rank); break;
     default: snprintf(buf, len, "copy %u", r->from_rank); break;
     }
 }

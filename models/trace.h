@@ -23,8 +23,8 @@ typedef enum trace_op {
     TRACE_FILL,          /* the fill SET of `version` took effect */
     TRACE_FILL_FAILED,   /* the fill SET errored: nothing stored */
     TRACE_COMMIT,        /* `version` committed: in the DB (from_kind
-                            COPY_SOURCE), or accepted by a write-behind cache
-                            (COPY_SHARED), which then holds it */
+                            ORACLE_COPY_SOURCE), or accepted by a write-behind cache
+                            (ORACLE_COPY_SHARED), which then holds it */
     TRACE_DEL,           /* the DEL took effect: the entry is gone */
     TRACE_DEL_FAILED,    /* the DEL errored: nothing deleted */
     TRACE_DEL_TIMEOUT,   /* the caller gave up on its DEL (lands later or never) */

@@ -138,7 +138,7 @@ workload *workload_create(const scenario *sc) {
     w->rate = total / 1e9;
     w->p_read = sc->workload.reads / total;
     w->arrivals = sc->workload.arrivals;
-    if (w->arrivals == ARRIVALS_BURSTY) {
+    if (w->arrivals == SCENARIO_ARRIVALS_BURSTY) {
         double on = (double)sc->workload.burst_on;
         double off = (double)sc->workload.burst_off;
         double f = sc->workload.burst_factor;
@@ -274,17 +274,17 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
         return 1;
     }
     gsl_rng *arr = sim_rng_stream(r, SIM_STREAM_ARRIVALS);
-    if (w->arrivals == ARRIVALS_BURSTY) {
+    if (w->arrivals == SCENARIO_ARRIVALS_BURSTY) {
         op->at = bursty_next(w, arr, now);
     } else {
         double gap; /* ns */
-        if (w->arrivals == ARRIVALS_POISSON) {
+        if (w->arrivals == SCENARIO_ARRIVALS_POISSON) {
             gap = gsl_ran_exponential(arr, 1.0 / w->rate);
         } else {
             gap = 1.0 / w->rate + w->carry;
         }
         sim_time step = sim_time_round(gap);
-        if (w->arrivals == ARRIVALS_CONSTANT) w->carry = gap - (double)step;
+        if (w->arrivals == SCENARIO_ARRIVALS_CONSTANT) w->carry = gap - (double)step;
         op->at = now + step;
     }
     if (w->nfam > 0) {
@@ -296,7 +296,7 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
             while (f + 1 < w->nfam && u >= w->fam[f].upto) f++;
         }
         const workload_family *fam = &w->fam[f];
-        op->kind = gsl_rng_uniform(arr) < fam->p_read ? OP_READ : OP_WRITE;
+        op->kind = gsl_rng_uniform(arr) < fam->p_read ? WORKLOAD_READ : WORKLOAD_WRITE;
         op->client = (uint32_t)gsl_rng_uniform_int(arr, w->clients);
         gsl_rng *keys = sim_rng_stream(r, SIM_STREAM_KEYS);
         uint32_t k = (uint32_t)gsl_rng_uniform_int(keys, fam->nkeys);
@@ -309,7 +309,7 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
         op->key = fam->first_key + k;
         return 1;
     }
-    op->kind = gsl_rng_uniform(arr) < w->p_read ? OP_READ : OP_WRITE;
+    op->kind = gsl_rng_uniform(arr) < w->p_read ? WORKLOAD_READ : WORKLOAD_WRITE;
     op->client = (uint32_t)gsl_rng_uniform_int(arr, w->clients);
     op->key = draw_key(w, sim_rng_stream(r, SIM_STREAM_KEYS));
     return 1;
@@ -639,8 +639,8 @@ static int trace_line(trace_reader *rd, char *line, ssize_t len,
     }
     char *fld[7];
     size_t nf = split_fields(line, fld, 7);
-    int twitter = rd->format == TRACE_FORMAT_TWITTER;
-    if (rd->format == TRACE_FORMAT_CSV && lineno == 1 && nf == 3 &&
+    int twitter = rd->format == SCENARIO_TRACE_FORMAT_TWITTER;
+    if (rd->format == SCENARIO_TRACE_FORMAT_CSV && lineno == 1 && nf == 3 &&
         ieq(fld[0], "time") && ieq(fld[1], "key") && ieq(fld[2], "op"))
         return 0; /* header */
     if (nf != (twitter ? 7u : 3u)) {
@@ -684,7 +684,7 @@ static int trace_line(trace_reader *rd, char *line, ssize_t len,
         return -1;
     }
     if (trace_push(t, &rd->cap, at - rd->first,
-                   kind == TK_READ ? OP_READ : OP_WRITE, key, client) != 0)
+                   kind == TK_READ ? WORKLOAD_READ : WORKLOAD_WRITE, key, client) != 0)
         return -2;
     t->reads += kind == TK_READ;
     t->writes += kind != TK_READ;
@@ -727,9 +727,9 @@ int workload_trace_read(FILE *f, const char *name, int format,
         sim_errf(err, errlen, "%s: the trace holds no requests", name);
         goto out;
     }
-    if (format == TRACE_FORMAT_TWITTER) spread_seconds(t);
+    if (format == SCENARIO_TRACE_FORMAT_TWITTER) spread_seconds(t);
     t->keys = (uint32_t)rd.keys.n;
-    t->clients = format == TRACE_FORMAT_TWITTER ? (uint32_t)rd.clients.n : 1;
+    t->clients = format == SCENARIO_TRACE_FORMAT_TWITTER ? (uint32_t)rd.clients.n : 1;
     rc = 0;
     goto out;
 oom:

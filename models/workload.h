@@ -37,7 +37,7 @@
 #include "sim/rng.h"
 #include "sim/simtime.h"
 
-typedef enum workload_kind { OP_READ, OP_WRITE } workload_kind;
+typedef enum workload_kind { WORKLOAD_READ, WORKLOAD_WRITE } workload_kind;
 
 typedef struct workload_op {
     sim_time at; /* ns: arrival time */

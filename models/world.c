@@ -21,9 +21,9 @@ _Static_assert(SCENARIO_MAX_FAMILIES <= ORACLE_MAX_FAMILIES,
 /* Events of this file beyond world.h's list (another module taking the same
  * number would be a duplicate case in dispatch, a compile error). */
 enum {
-    EV_READ_BACK = EV_WORLD_COUNT, /* a = key, b = client: a session reads its
+    WORLD_EV_READ_BACK = WORLD_EV_COUNT, /* a = key, b = client: a session reads its
                                      write back ([workload] read_after_write) */
-    EV_CACHE_OUTAGE /* b = 1: a cache outage starts, 0: it ends */
+    WORLD_EV_CACHE_OUTAGE /* b = 1: a cache outage starts, 0: it ends */
 };
 
 static void trace(world *w, trace_op op, uint32_t rq, uint32_t key,
@@ -37,7 +37,7 @@ static void invalidation_result(world *w, uint32_t key, uint32_t version,
 static const struct {
     const char *name, *unit, *label, *brief, *doc;
     int shown, scale;
-} metric_info[M_COUNT] = {
+} metric_info[WORLD_METRIC_COUNT] = {
 #define WORLD_METRIC_INFO(id, name, unit, shown, scale, label, brief, doc)    \
     {name, unit, label, brief, doc, shown, scale},
     WORLD_METRICS(WORLD_METRIC_INFO)
@@ -46,20 +46,20 @@ static const struct {
 
 static const struct {
     const char *name, *doc;
-} dist_info[D_COUNT] = {
+} dist_info[WORLD_DIST_COUNT] = {
 #define WORLD_DIST_INFO(id, name, doc) {name, doc},
     WORLD_DISTS(WORLD_DIST_INFO)
 #undef WORLD_DIST_INFO
 };
 
-static const char *const family_figure_names[F_COUNT] = {
+static const char *const family_figure_names[WORLD_FIGURE_COUNT] = {
 #define WORLD_FIGURE_NAME(id, name, doc) name,
     WORLD_FAMILY_FIGURES(WORLD_FIGURE_NAME)
 #undef WORLD_FIGURE_NAME
 };
 
-const world_dist world_family_dist[FD_COUNT] = {
-#define WORLD_FAMILY_DIST(id, ...) D_##id,
+const world_dist world_family_dist[WORLD_FDIST_COUNT] = {
+#define WORLD_FAMILY_DIST(id, ...) WORLD_DIST_##id,
     WORLD_DISTS(WORLD_FAMILY_DIST)
 #undef WORLD_FAMILY_DIST
 };
@@ -231,9 +231,9 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
             world_destroy(w);
             return NULL;
         }
-        w->replica_copy = oracle_add_copy(w->oracle, COPY_REPLICA);
+        w->replica_copy = oracle_add_copy(w->oracle, ORACLE_COPY_REPLICA);
         for (uint32_t i = 1; i < sc->db.replicas; i++)
-            oracle_add_copy(w->oracle, COPY_REPLICA); /* ids consecutive */
+            oracle_add_copy(w->oracle, ORACLE_COPY_REPLICA); /* ids consecutive */
         if (w->replica_copy == ORACLE_NO_COPY) {
             world_destroy(w);
             return NULL;
@@ -261,7 +261,7 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
     /* Alone, the instances sit directly over the DB: there is no shared
      * cache, with instances or without (local.instances = 0 is then the
      * DB alone, the design's no-cache baseline). */
-    if (sc->local.tier == TIER_ALONE) {
+    if (sc->local.tier == SCENARIO_TIER_ALONE) {
         w->pattern = pattern_no_cache();
         for (int i = 0; i < WORLD_MAX_FAMILIES; i++)
             w->fam[i].pattern = pattern_no_cache();
@@ -326,7 +326,7 @@ static void release(world *w, uint32_t rq) { w->free_slots[w->nfree++] = rq; }
 
 static void schedule_arrival(world *w) {
     if (workload_next(w->load, &w->rng, w->sim.now, &w->next_op)) {
-        sim_schedule_at(&w->sim, w->next_op.at, EV_ARRIVAL, 0, 0);
+        sim_schedule_at(&w->sim, w->next_op.at, WORLD_EV_ARRIVAL, 0, 0);
         /* Its key's state is cold on a big key space: fetch it while the
          * events before the arrival run. */
         uint32_t key = w->next_op.key;
@@ -354,7 +354,7 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     r->client = client;
     r->version = 0;
     r->kind = (uint8_t)kind;
-    r->plan = PLAN_PENDING;
+    r->plan = ORACLE_PLAN_PENDING;
     r->path = 0;
     r->local_miss = 0;
     r->family = (uint8_t)world_key_family(w, key);
@@ -363,7 +363,7 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     r->instance = WORLD_NO_INSTANCE;
     r->source = ORACLE_SOURCE;
     r->serial = ++w->serial;
-    if (kind == OP_WRITE && w->sc->paths.n > 0) {
+    if (kind == WORKLOAD_WRITE && w->sc->paths.n > 0) {
         /* The write path, by share, from the MISC stream. */
         double u = gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC));
         int p = 0;
@@ -376,9 +376,9 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     /* A bypass family's requests skip the instances' caches too. */
     int bypass = w->fam[r->family].bypass;
     if (w->local && !bypass) local_route(w, rq);
-    trace(w, kind == OP_READ ? TRACE_READ : TRACE_WRITE, rq, r->key, 0);
+    trace(w, kind == WORKLOAD_READ ? TRACE_READ : TRACE_WRITE, rq, r->key, 0);
     const pattern_ops *p = w->fam[r->family].pattern;
-    if (kind == OP_READ) {
+    if (kind == WORKLOAD_READ) {
         if (bypass && w->sim.now >= w->sc->run.warmup)
             WORLD_COUNT(w, r->family, bypass_reads);
         if (w->local && !bypass && local_read(w, rq)) return; /* a hit */
@@ -409,48 +409,48 @@ static void cache_outage(world *w, int start) {
         w->cache_down = 1;
         world_cache_clear(w);
         sim_time d = sim_dist_sample(&sc->cache.outage_duration, g);
-        if (d < left) sim_schedule(&w->sim, d, EV_CACHE_OUTAGE, 0, 0);
+        if (d < left) sim_schedule(&w->sim, d, WORLD_EV_CACHE_OUTAGE, 0, 0);
         return;
     }
     w->cache_down = 0;
     double up_ns = gsl_ran_exponential(g, 1e9 / sc->cache.outage_rate);
     if (up_ns < (double)left)
-        sim_schedule(&w->sim, (sim_time)up_ns, EV_CACHE_OUTAGE, 0, 1);
+        sim_schedule(&w->sim, (sim_time)up_ns, WORLD_EV_CACHE_OUTAGE, 0, 1);
 }
 
 static void dispatch(void *model, sim *s, const sim_event *ev) {
     world *w = model;
     (void)s;
     switch (ev->type) {
-    case EV_STEP:
+    case WORLD_EV_STEP:
         world_rpattern(w, ev->a)->on_step(w, ev->a, (uint32_t)ev->b);
         break;
-    case EV_ARRIVAL:
+    case WORLD_EV_ARRIVAL:
         on_arrival(w);
         break;
-    case EV_READ_BACK:
-        start_request(w, OP_READ, ev->a, (uint32_t)ev->b);
+    case WORLD_EV_READ_BACK:
+        start_request(w, WORKLOAD_READ, ev->a, (uint32_t)ev->b);
         break;
-    case EV_CACHE_OUTAGE:
+    case WORLD_EV_CACHE_OUTAGE:
         cache_outage(w, ev->b != 0);
         break;
-    case EV_DEL_LATE:
+    case WORLD_EV_DEL_LATE:
         cache_delete(w, ev->a, (uint32_t)ev->b);
         trace(w, TRACE_DEL_LATE, WORLD_NO_REQUEST, ev->a, (uint32_t)ev->b);
         break;
-    case EV_LOCAL:
+    case WORLD_EV_LOCAL:
         local_on_event(w, ev);
         break;
-    case EV_PATTERN: {
+    case WORLD_EV_PATTERN: {
         size_t i = ev->a >> 24;
         pattern_at(i)->on_event(w, w->pstate[i], ev->a & 0xffffffu, ev->b);
         break;
     }
-    case EV_REPLICA_APPLY: {
+    case WORLD_EV_REPLICA_APPLY: {
         uint32_t i = (uint32_t)(ev->b >> 32), v = (uint32_t)ev->b;
         if (replicas_apply(w->replicas, i, ev->a, v)) {
             oracle_copy_set(w->oracle, ev->a, w->replica_copy + i, v,
-                            w->sim.now, SIM_TIME_MAX, SET_UPDATE);
+                            w->sim.now, SIM_TIME_MAX, ORACLE_SET_UPDATE);
             trace_at(w, TRACE_REPLICA_APPLY, WORLD_NO_REQUEST, ev->a, v,
                      w->replica_copy + i);
         }
@@ -468,7 +468,7 @@ sim_time world_latency(world *w, const sim_dist *d) {
 }
 
 void world_after(world *w, sim_time delay, uint32_t rq, uint32_t step) {
-    sim_schedule(&w->sim, delay, EV_STEP, rq, step);
+    sim_schedule(&w->sim, delay, WORLD_EV_STEP, rq, step);
 }
 
 void world_respond_op(world *w, uint32_t rq, uint32_t step, world_op op) {
@@ -501,7 +501,7 @@ static void trace_at(world *w, trace_op op, uint32_t rq, uint32_t key,
         t.invoked = r->invoked;
         t.request = r->serial;
         t.client = r->client;
-        t.is_write = r->kind == OP_WRITE;
+        t.is_write = r->kind == WORKLOAD_WRITE;
         t.background = r->background;
     }
     w->tracer(w->tracer_ctx, &t);
@@ -533,7 +533,7 @@ void world_pattern_schedule_at(world *w, const pattern_ops *p, sim_time at,
                                uint32_t a, uint64_t b) {
     SIM_CHECK(a < 1u << 24 && p->on_event, "pattern '%s' event a = %u",
               p->name, a);
-    sim_schedule_at(&w->sim, at, EV_PATTERN,
+    sim_schedule_at(&w->sim, at, WORLD_EV_PATTERN,
                     (uint32_t)pattern_index(p) << 24 | a, b);
 }
 
@@ -587,7 +587,7 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
         sim_time exp = now + sc->cache.ttl;
         store_touch(w->cache, key, exp);
         oracle_copy_set(w->oracle, key, ORACLE_CACHE, *version, now, exp,
-                        SET_FILL);
+                        ORACLE_SET_FILL);
     }
     trace(w, hit ? TRACE_HIT : TRACE_MISS, rq, key, hit ? *version : 0);
     const pattern_ops *p = world_rpattern(w, rq);
@@ -643,7 +643,7 @@ int world_cache_fill(world *w, uint32_t rq, int ok) {
     r->last_op = WORLD_OP_SET;
     count_cache_op(w, rq);
     if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
-                           SET_FILL, r->source))
+                           ORACLE_SET_FILL, r->source))
         return 0; /* refused: traced as such */
     trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
     const pattern_ops *p = world_rpattern(w, rq);
@@ -662,7 +662,7 @@ void world_cache_refresh(world *w, uint32_t rq, int ok) {
     r->last_op = WORLD_OP_SET;
     count_cache_op(w, rq);
     if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
-                           SET_REFRESH, r->source))
+                           ORACLE_SET_REFRESH, r->source))
         return; /* refused: traced as such */
     trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
 }
@@ -672,7 +672,7 @@ void world_cache_update(world *w, uint32_t rq, int ok) {
     r->last_op = WORLD_OP_SET;
     count_cache_op(w, rq);
     if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
-                           SET_UPDATE, ORACLE_SOURCE)) {
+                           ORACLE_SET_UPDATE, ORACLE_SOURCE)) {
         /* A full cache refused it: the old value stays, as after an error. */
         invalidation_result(w, r->key, r->version, FAULT_FAIL);
         return;
@@ -716,7 +716,7 @@ void world_cache_invalidate(world *w, uint32_t rq, uint32_t version) {
 
 void world_cache_invalidate_late(world *w, uint32_t rq, uint32_t version,
                                  sim_time delay) {
-    sim_schedule(&w->sim, delay, EV_DEL_LATE, w->req[rq].key, version);
+    sim_schedule(&w->sim, delay, WORLD_EV_DEL_LATE, w->req[rq].key, version);
 }
 
 /* Counts how an invalidation attempt ended and, when it will never take
@@ -803,7 +803,7 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     r->commit_at = w->sim.now;
     /* A write path that forgets leaves every copy stale for that reason,
      * whatever the pattern would have done. */
-    if (!world_path_invalidates(w, rq)) plan = PLAN_NONE_PATH;
+    if (!world_path_invalidates(w, rq)) plan = ORACLE_PLAN_NONE_PATH;
     oracle_commit_path(w->oracle, r->key, r->version, w->sim.now, plan,
                        r->path);
     trace(w, TRACE_COMMIT, rq, r->key, r->version);
@@ -812,7 +812,7 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
     if (w->local && world_path_invalidates(w, rq)) local_on_commit(w, rq);
     for (uint32_t i = 0; i < replicas_count(w->replicas); i++) {
         sim_time lag = world_latency(w, &w->sc->db.replica_lag);
-        sim_schedule(&w->sim, lag, EV_REPLICA_APPLY, r->key,
+        sim_schedule(&w->sim, lag, WORLD_EV_REPLICA_APPLY, r->key,
                      (uint64_t)i << 32 | r->version);
     }
     return r->version;
@@ -825,9 +825,9 @@ uint32_t world_cache_commit(world *w, uint32_t rq) {
     sim_time now = w->sim.now;
     r->version = oracle_latest(w->oracle, r->key) + 1;
     r->commit_at = now;
-    oracle_commit_path(w->oracle, r->key, r->version, now, PLAN_NONE_PATTERN,
+    oracle_commit_path(w->oracle, r->key, r->version, now, ORACLE_PLAN_NONE_PATTERN,
                        r->path);
-    if (!cache_store(w, world_rsc(w, rq), rq, r->key, r->version, SET_UPDATE,
+    if (!cache_store(w, world_rsc(w, rq), rq, r->key, r->version, ORACLE_SET_UPDATE,
                      ORACLE_SOURCE)) {
         /* A value larger than the whole cache: it passes to the DB behind,
          * and the cache keeps no older copy of the key. */
@@ -890,8 +890,8 @@ uint32_t world_start_background(world *w, uint32_t key, uint32_t step) {
     r->del_effect_at = SIM_TIME_MAX;
     r->key = key;
     r->client = UINT32_MAX; /* nobody's */
-    r->kind = OP_READ;
-    r->plan = PLAN_PENDING;
+    r->kind = WORKLOAD_READ;
+    r->plan = ORACLE_PLAN_PENDING;
     r->family = (uint8_t)world_key_family(w, key);
     r->background = 1;
     r->instance = WORLD_NO_INSTANCE;
@@ -928,7 +928,7 @@ void world_finish_write(world *w, uint32_t rq) {
             sim_schedule(&w->sim,
                          sim_dist_sample(&w->sc->workload.read_after_write_delay,
                                          s),
-                         EV_READ_BACK, r->key, r->client);
+                         WORLD_EV_READ_BACK, r->key, r->client);
     }
     release(w, rq);
 }
@@ -955,34 +955,34 @@ static double wall_now(void) {
 void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,
                          double span_s, double disagreement, double *m) {
     double reads = (double)oc->reads;
-    memset(m, 0, M_COUNT * sizeof *m);
+    memset(m, 0, WORLD_METRIC_COUNT * sizeof *m);
     /* stale_w is the count of stale reads unless importance sampling
      * weighted some (models/rare.h): the estimate at the true rates. */
-    m[M_STALE_READ_FRACTION] = reads > 0 ? oc->stale_w / reads : 0;
-    m[M_HIT_RATIO] = reads > 0 ? (double)wc->reads_from_cache / reads : 0;
-    m[M_DB_READS_PER_S] = (double)wc->db_reads / span_s;
-    m[M_DB_WRITES_PER_S] = (double)oc->commits / span_s;
-    m[M_READS] = reads;
-    m[M_WRITES] = (double)wc->writes;
-    m[M_STALE_READS] = (double)oc->stale;
-    m[M_CONCURRENT_READS] = (double)oc->concurrent;
-    m[M_STALE_WINDOWS] = (double)oc->windows;
-    m[M_CENSORED_WINDOWS] = (double)oc->censored_windows;
-    m[M_INVALIDATIONS] = (double)wc->invalidations;
-    m[M_INVALIDATIONS_FAILED] = (double)wc->invalidations_failed;
-    m[M_INVALIDATIONS_TIMED_OUT] = (double)wc->invalidations_timed_out;
-    m[M_WRITER_CRASHES] = (double)wc->writer_crashes;
-    m[M_RYW_VIOLATIONS] = (double)oc->ryw_violations;
-    m[M_LOST_WRITES] = (double)wc->lost_writes;
-    m[M_CACHE_CRASHES] = (double)wc->cache_crashes;
-    m[M_FAILED_READS] = (double)wc->failed_reads;
-    m[M_EVICTIONS] = (double)wc->evictions;
-    m[M_OOM_ERRORS] = (double)wc->oom_errors;
-    m[M_LOCAL_HIT_RATIO] = reads > 0 ? (double)wc->local_hits / reads : 0;
-    m[M_INSTANCE_DISAGREEMENT] = disagreement;
-    m[M_OVER_MAX_STALENESS_FRACTION] =
+    m[WORLD_METRIC_STALE_READ_FRACTION] = reads > 0 ? oc->stale_w / reads : 0;
+    m[WORLD_METRIC_HIT_RATIO] = reads > 0 ? (double)wc->reads_from_cache / reads : 0;
+    m[WORLD_METRIC_DB_READS_PER_S] = (double)wc->db_reads / span_s;
+    m[WORLD_METRIC_DB_WRITES_PER_S] = (double)oc->commits / span_s;
+    m[WORLD_METRIC_READS] = reads;
+    m[WORLD_METRIC_WRITES] = (double)wc->writes;
+    m[WORLD_METRIC_STALE_READS] = (double)oc->stale;
+    m[WORLD_METRIC_CONCURRENT_READS] = (double)oc->concurrent;
+    m[WORLD_METRIC_STALE_WINDOWS] = (double)oc->windows;
+    m[WORLD_METRIC_CENSORED_WINDOWS] = (double)oc->censored_windows;
+    m[WORLD_METRIC_INVALIDATIONS] = (double)wc->invalidations;
+    m[WORLD_METRIC_INVALIDATIONS_FAILED] = (double)wc->invalidations_failed;
+    m[WORLD_METRIC_INVALIDATIONS_TIMED_OUT] = (double)wc->invalidations_timed_out;
+    m[WORLD_METRIC_WRITER_CRASHES] = (double)wc->writer_crashes;
+    m[WORLD_METRIC_RYW_VIOLATIONS] = (double)oc->ryw_violations;
+    m[WORLD_METRIC_LOST_WRITES] = (double)wc->lost_writes;
+    m[WORLD_METRIC_CACHE_CRASHES] = (double)wc->cache_crashes;
+    m[WORLD_METRIC_FAILED_READS] = (double)wc->failed_reads;
+    m[WORLD_METRIC_EVICTIONS] = (double)wc->evictions;
+    m[WORLD_METRIC_OOM_ERRORS] = (double)wc->oom_errors;
+    m[WORLD_METRIC_LOCAL_HIT_RATIO] = reads > 0 ? (double)wc->local_hits / reads : 0;
+    m[WORLD_METRIC_INSTANCE_DISAGREEMENT] = disagreement;
+    m[WORLD_METRIC_OVER_MAX_STALENESS_FRACTION] =
         reads > 0 ? oc->over_bound_w / reads : 0;
-    m[M_CACHE_OPS_PER_S] = (double)wc->cache_ops / span_s;
+    m[WORLD_METRIC_CACHE_OPS_PER_S] = (double)wc->cache_ops / span_s;
 }
 
 /* Family i's metrics, figures, causes and distributions into out. */
@@ -994,23 +994,23 @@ static void fill_family(const world *w, int i, double span_s,
     world_fill_metrics(&of->counts, wc, span_s, local_disagreement(w->local),
                  out->family_metric[i]);
     double *f = out->family_figure[i];
-    f[F_HITS] = (double)wc->reads_from_cache;
-    f[F_MISSES] = (double)(of->counts.reads - wc->reads_from_cache);
-    f[F_BYPASS_READS] = (double)wc->bypass_reads;
-    f[F_INVALIDATIONS_SUCCEEDED] =
+    f[WORLD_FIGURE_HITS] = (double)wc->reads_from_cache;
+    f[WORLD_FIGURE_MISSES] = (double)(of->counts.reads - wc->reads_from_cache);
+    f[WORLD_FIGURE_BYPASS_READS] = (double)wc->bypass_reads;
+    f[WORLD_FIGURE_INVALIDATIONS_SUCCEEDED] =
         (double)(wc->invalidations - wc->invalidations_failed);
-    f[F_FALLBACK_DB_READS] = (double)wc->fallback_reads;
+    f[WORLD_FIGURE_FALLBACK_DB_READS] = (double)wc->fallback_reads;
     memcpy(out->family_causes[i], of->counts.stale_by_cause,
            sizeof out->family_causes[i]);
     memcpy(out->family_over_causes[i], of->counts.over_bound_by_cause,
            sizeof out->family_over_causes[i]);
-    out->family_dist[i][FD_STALE_AGE] = of->stale_age;
-    out->family_dist[i][FD_STALE_WINDOW] = of->stale_window;
-    out->family_dist[i][FD_INVALIDATION_LAG] = w->fam[i].invalidation_lag;
-    out->family_dist[i][FD_READ_LATENCY] = w->fam[i].read_latency;
-    out->family_dist[i][FD_DURABILITY_LAG] = w->fam[i].durability_lag;
-    out->family_dist[i][FD_CONVERGENCE] = of->convergence;
-    out->family_dist[i][FD_VALUE_AGE] = of->value_age;
+    out->family_dist[i][WORLD_FDIST_STALE_AGE] = of->stale_age;
+    out->family_dist[i][WORLD_FDIST_STALE_WINDOW] = of->stale_window;
+    out->family_dist[i][WORLD_FDIST_INVALIDATION_LAG] = w->fam[i].invalidation_lag;
+    out->family_dist[i][WORLD_FDIST_READ_LATENCY] = w->fam[i].read_latency;
+    out->family_dist[i][WORLD_FDIST_DURABILITY_LAG] = w->fam[i].durability_lag;
+    out->family_dist[i][WORLD_FDIST_CONVERGENCE] = of->convergence;
+    out->family_dist[i][WORLD_FDIST_VALUE_AGE] = of->value_age;
 }
 
 int world_run(world *w, world_result *out) {
@@ -1034,13 +1034,13 @@ int world_run(world *w, world_result *out) {
     double disagreement = local_disagreement(w->local);
     world_fill_metrics(oc, &w->counts, span_s, disagreement, out->metric);
 
-    out->dist[D_STALE_AGE] = *oracle_stale_age(w->oracle);
-    out->dist[D_STALE_WINDOW] = *oracle_stale_window(w->oracle);
-    out->dist[D_INVALIDATION_LAG] = w->invalidation_lag;
-    out->dist[D_READ_LATENCY] = w->read_latency;
-    out->dist[D_DURABILITY_LAG] = w->durability_lag;
-    out->dist[D_CONVERGENCE] = *oracle_convergence(w->oracle);
-    out->dist[D_VALUE_AGE] = *oracle_value_age(w->oracle);
+    out->dist[WORLD_DIST_STALE_AGE] = *oracle_stale_age(w->oracle);
+    out->dist[WORLD_DIST_STALE_WINDOW] = *oracle_stale_window(w->oracle);
+    out->dist[WORLD_DIST_INVALIDATION_LAG] = w->invalidation_lag;
+    out->dist[WORLD_DIST_READ_LATENCY] = w->read_latency;
+    out->dist[WORLD_DIST_DURABILITY_LAG] = w->durability_lag;
+    out->dist[WORLD_DIST_CONVERGENCE] = *oracle_convergence(w->oracle);
+    out->dist[WORLD_DIST_VALUE_AGE] = *oracle_value_age(w->oracle);
     memcpy(out->stale_by_path, oc->stale_by_path, sizeof out->stale_by_path);
     memcpy(out->writes_by_path, w->counts.writes_by_path,
            sizeof out->writes_by_path);

@@ -71,20 +71,20 @@ typedef struct request {
 
 /* Events of the world's modules, for sim_schedule from their files. */
 enum world_event {
-    EV_ARRIVAL,       /* the next workload arrival */
-    EV_STEP,          /* a = request slot, b = pattern step */
-    EV_DEL_LATE,      /* a = key, b = commit version: a timed-out DEL lands */
-    EV_REPLICA_APPLY, /* a = key, b = replica << 32 | version */
-    EV_LOCAL,         /* local caches: a, b theirs (models/local.c) */
-    EV_PATTERN,       /* a pattern's own: a = table index << 24 | its a */
-    EV_WORLD_COUNT    /* further events of other modules start here */
+    WORLD_EV_ARRIVAL,       /* the next workload arrival */
+    WORLD_EV_STEP,          /* a = request slot, b = pattern step */
+    WORLD_EV_DEL_LATE,      /* a = key, b = commit version: a timed-out DEL lands */
+    WORLD_EV_REPLICA_APPLY, /* a = key, b = replica << 32 | version */
+    WORLD_EV_LOCAL,         /* local caches: a, b theirs (models/local.c) */
+    WORLD_EV_PATTERN,       /* a pattern's own: a = table index << 24 | its a */
+    WORLD_EV_COUNT          /* further events of other modules start here */
 };
 
 /* Per-replication metrics (DESIGN.md section 5), in output order. */
-#define WORLD_ENUM_METRIC(id, ...) M_##id,
+#define WORLD_ENUM_METRIC(id, ...) WORLD_METRIC_##id,
 typedef enum world_metric {
     WORLD_METRICS(WORLD_ENUM_METRIC)
-    M_COUNT
+    WORLD_METRIC_COUNT
 } world_metric;
 #undef WORLD_ENUM_METRIC
 
@@ -101,10 +101,10 @@ int world_metric_shown(world_metric m);
 /* A plot axis's default: WORLD_SCALE_AUTO, _LOG or _LINEAR. */
 int world_metric_scale(world_metric m);
 
-#define WORLD_ENUM_DIST(id, ...) D_##id,
+#define WORLD_ENUM_DIST(id, ...) WORLD_DIST_##id,
 typedef enum world_dist {
     WORLD_DISTS(WORLD_ENUM_DIST)
-    D_COUNT
+    WORLD_DIST_COUNT
 } world_dist;
 #undef WORLD_ENUM_DIST
 
@@ -113,32 +113,32 @@ const char *world_dist_doc(world_dist d);
 
 /* Figures kept per key family only (the seed's observability list), beside
  * the per-family metrics. */
-#define WORLD_ENUM_FIGURE(id, ...) F_##id,
+#define WORLD_ENUM_FIGURE(id, ...) WORLD_FIGURE_##id,
 typedef enum world_family_figure {
     WORLD_FAMILY_FIGURES(WORLD_ENUM_FIGURE)
-    F_COUNT
+    WORLD_FIGURE_COUNT
 } world_family_figure;
 #undef WORLD_ENUM_FIGURE
 
 const char *world_family_figure_name(world_family_figure f);
 
 /* Distributions kept per family: every one, in the same order. */
-#define WORLD_ENUM_FDIST(id, ...) FD_##id,
+#define WORLD_ENUM_FDIST(id, ...) WORLD_FDIST_##id,
 enum {
     WORLD_DISTS(WORLD_ENUM_FDIST)
-    FD_COUNT /* every distribution: per family as in total */
+    WORLD_FDIST_COUNT /* every distribution: per family as in total */
 };
 #undef WORLD_ENUM_FDIST
-extern const world_dist world_family_dist[FD_COUNT];
+extern const world_dist world_family_dist[WORLD_FDIST_COUNT];
 
 #define WORLD_MAX_FAMILIES SCENARIO_MAX_FAMILIES
 
 /* Everything one replication measured.  Large (histograms); heap-allocate. */
 typedef struct world_result {
-    double metric[M_COUNT];
-    sim_hist dist[D_COUNT]; /* ns */
-    uint64_t stale_by_cause[CAUSE_COUNT];
-    uint64_t over_bound_by_cause[CAUSE_COUNT]; /* stale reads staler than
+    double metric[WORLD_METRIC_COUNT];
+    sim_hist dist[WORLD_DIST_COUNT]; /* ns */
+    uint64_t stale_by_cause[ORACLE_CAUSE_COUNT];
+    uint64_t over_bound_by_cause[ORACLE_CAUSE_COUNT]; /* stale reads staler than
                                                    contract.max_staleness */
     uint64_t stale_by_path[ORACLE_MAX_PATHS]; /* by the write path at fault */
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
@@ -153,17 +153,17 @@ typedef struct world_result {
     /* Per key family ([family.NAME]); nfamilies = 0 without families. */
     int nfamilies;
     char family_name[WORLD_MAX_FAMILIES][32]; /* [family.NAME] names */
-    double family_metric[WORLD_MAX_FAMILIES][M_COUNT];
-    double family_figure[WORLD_MAX_FAMILIES][F_COUNT];
-    uint64_t family_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT];
-    uint64_t family_over_causes[WORLD_MAX_FAMILIES][CAUSE_COUNT]; /* over
+    double family_metric[WORLD_MAX_FAMILIES][WORLD_METRIC_COUNT];
+    double family_figure[WORLD_MAX_FAMILIES][WORLD_FIGURE_COUNT];
+    uint64_t family_causes[WORLD_MAX_FAMILIES][ORACLE_CAUSE_COUNT];
+    uint64_t family_over_causes[WORLD_MAX_FAMILIES][ORACLE_CAUSE_COUNT]; /* over
                                                         the family's bound */
-    sim_hist family_dist[WORLD_MAX_FAMILIES][FD_COUNT]; /* ns */
+    sim_hist family_dist[WORLD_MAX_FAMILIES][WORLD_FDIST_COUNT]; /* ns */
 } world_result;
 
 typedef struct world_counts world_counts;
 
-/* The per-replication metrics m[M_COUNT] from an oracle's counts and the
+/* The per-replication metrics m[WORLD_METRIC_COUNT] from an oracle's counts and the
  * world's (span_s: seconds after the warm-up; disagreement: the instance
  * disagreement sampled).  Also used by the emulator (emulate/judge.c). */
 void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,

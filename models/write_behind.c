@@ -122,7 +122,7 @@ static wb_entry ring_pop(wb_ring *r) {
 static void *wb_create(world *w) {
     write_behind *b = calloc(1, sizeof *b);
     if (!b) return NULL;
-    b->db_copy = oracle_add_copy(w->oracle, COPY_DB_BEHIND);
+    b->db_copy = oracle_add_copy(w->oracle, ORACLE_COPY_DB_BEHIND);
     b->p = params(w->sc);
     if (b->db_copy == ORACLE_NO_COPY) {
         free(b);
@@ -185,7 +185,7 @@ static void apply(world *w, write_behind *b, size_t n) {
         wb_entry x = ring_pop(&b->flying);
         if (db_apply(w->db, x.key, x.version)) {
             oracle_copy_set(w->oracle, x.key, b->db_copy, x.version, now,
-                            SIM_TIME_MAX, SET_UPDATE);
+                            SIM_TIME_MAX, ORACLE_SET_UPDATE);
             world_trace_copy(w, TRACE_FLUSH_APPLY, WORLD_NO_REQUEST, x.key,
                              x.version, b->db_copy);
         }

@@ -256,7 +256,7 @@ static int run_model(const char *label, const char *const *sets, size_t n,
     out->cpu_s = cpu_seconds() - cpu0;
     out->rss_growth = peak_rss_bytes() - rss0;
     out->events = (double)res->events;
-    out->requests = res->metric[M_READS] + res->metric[M_WRITES];
+    out->requests = res->metric[WORLD_METRIC_READS] + res->metric[WORLD_METRIC_WRITES];
     out->wall_s = res->wall_s;
     out->keys = sc.workload.keys;
     world_destroy(w);

@@ -48,8 +48,8 @@ static void run_mixed(const char *pattern, world_result *r) {
                             "cache.del_latency=const:1ms",
                             "db.read_latency=const:2ms",
                             "db.write_latency=const:5ms", set));
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(21 * MS, OP_WRITE, 4), OP(40 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(21 * MS, WORKLOAD_WRITE, 4), OP(40 * MS, WORKLOAD_READ, 3)};
     world *w = world_create_scripted(&sc, 0, ops, 4);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_FATAL(world_run(w, r) == 0);
@@ -61,23 +61,23 @@ static void test_script_update_overtaken_by_delete(void) {
     world_result *r = malloc(sizeof *r);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     run_mixed("adaptive", r);
-    EXPECT(r->metric[M_STALE_READS] == 1 &&
-               r->stale_by_cause[CAUSE_OUT_OF_ORDER_UPDATE] == 1,
-           "stale %g, out-of-order-update %llu", r->metric[M_STALE_READS],
-           (unsigned long long)r->stale_by_cause[CAUSE_OUT_OF_ORDER_UPDATE]);
-    EXPECT(r->dist[D_STALE_AGE].tally.max == (double)(14 * MS),
-           "stale age %g ns", r->dist[D_STALE_AGE].tally.max);
+    EXPECT(r->metric[WORLD_METRIC_STALE_READS] == 1 &&
+               r->stale_by_cause[ORACLE_CAUSE_OUT_OF_ORDER_UPDATE] == 1,
+           "stale %g, out-of-order-update %llu", r->metric[WORLD_METRIC_STALE_READS],
+           (unsigned long long)r->stale_by_cause[ORACLE_CAUSE_OUT_OF_ORDER_UPDATE]);
+    EXPECT(r->dist[WORLD_DIST_STALE_AGE].tally.max == (double)(14 * MS),
+           "stale age %g ns", r->dist[WORLD_DIST_STALE_AGE].tally.max);
     /* One update-SET (A) and one DEL (B): two invalidations. */
-    EXPECT(r->metric[M_INVALIDATIONS] == 2, "invalidations %g",
-           r->metric[M_INVALIDATIONS]);
+    EXPECT(r->metric[WORLD_METRIC_INVALIDATIONS] == 2, "invalidations %g",
+           r->metric[WORLD_METRIC_INVALIDATIONS]);
     /* GET C1, fill, SET (A), DEL (B), GET C3. */
-    EXPECT(r->metric[M_CACHE_OPS_PER_S] * 120 == 5, "cache ops %g",
-           r->metric[M_CACHE_OPS_PER_S] * 120);
+    EXPECT(r->metric[WORLD_METRIC_CACHE_OPS_PER_S] * 120 == 5, "cache ops %g",
+           r->metric[WORLD_METRIC_CACHE_OPS_PER_S] * 120);
     static const char *const fixed[] = {"write-through", "cache-aside"};
     for (int i = 0; i < 2; i++) {
         run_mixed(fixed[i], r);
-        EXPECT(r->metric[M_STALE_READS] == 0, "%s: stale %g", fixed[i],
-               r->metric[M_STALE_READS]);
+        EXPECT(r->metric[WORLD_METRIC_STALE_READS] == 0, "%s: stale %g", fixed[i],
+               r->metric[WORLD_METRIC_STALE_READS]);
     }
     free(r);
 }
@@ -109,7 +109,7 @@ static run_summary *run_file(const char *const *sets, size_t n) {
 
 static int same_metrics(const run_summary *a, const run_summary *b,
                         const char *what) {
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         run_stat x = run_summary_stat(a, (world_metric)m);
         run_stat y = run_summary_stat(b, (world_metric)m);
         if (x.mean != y.mean || x.min != y.min || x.max != y.max) {
@@ -168,8 +168,8 @@ static void test_two_families_between(void) {
     for (int i = 0; i < 3; i++) {
         run_summary *s = run_file(SETS("run.duration=2m", "run.reps=3",
                                        patterns[i]));
-        dbr[i] = run_summary_stat(s, M_DB_READS_PER_S).mean;
-        ops[i] = run_summary_stat(s, M_CACHE_OPS_PER_S).mean;
+        dbr[i] = run_summary_stat(s, WORLD_METRIC_DB_READS_PER_S).mean;
+        ops[i] = run_summary_stat(s, WORLD_METRIC_CACHE_OPS_PER_S).mean;
         run_summary_destroy(s);
     }
     EXPECT(dbr[2] < dbr[1] && dbr[1] < dbr[0],

@@ -66,9 +66,9 @@ static void reproduce(const char *file, const char *text) {
     if (rc) fprintf(stderr, "%s\n", err);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     const audit_result *r = audit_get_result(a);
-    double *v[] = {sum->value[M_READS], sum->value[M_WRITES],
-                   sum->value[M_STALE_READS], sum->value[M_CONCURRENT_READS],
-                   sum->value[M_RYW_VIOLATIONS], sum->value[M_FAILED_READS]};
+    double *v[] = {sum->value[WORLD_METRIC_READS], sum->value[WORLD_METRIC_WRITES],
+                   sum->value[WORLD_METRIC_STALE_READS], sum->value[WORLD_METRIC_CONCURRENT_READS],
+                   sum->value[WORLD_METRIC_RYW_VIOLATIONS], sum->value[WORLD_METRIC_FAILED_READS]};
     uint64_t got[] = {r->reads,          r->writes,         r->stale,
                       r->concurrent,     r->ryw_violations, r->failed_reads};
     const char *names[] = {"reads", "writes", "stale", "concurrent", "ryw",
@@ -80,13 +80,13 @@ static void reproduce(const char *file, const char *text) {
         CU_ASSERT_EQUAL((double)got[i], v[i][0]);
     }
     double over = r->reads ? (double)r->over_bound / (double)r->reads : 0;
-    CU_ASSERT_EQUAL(over, sum->value[M_OVER_MAX_STALENESS_FRACTION][0]);
+    CU_ASSERT_EQUAL(over, sum->value[WORLD_METRIC_OVER_MAX_STALENESS_FRACTION][0]);
     CU_ASSERT(r->stale > 0); /* the comparison must be about something */
     CU_ASSERT_EQUAL(r->verdict_disagreements, 0);
     CU_ASSERT_EQUAL(r->unwritten_reads, 0);
     CU_ASSERT_EQUAL(r->beyond_depth, 0);
     /* Same age histogram, bin by bin, in exact mode both bounds equal. */
-    const sim_hist *age = &sum->dist[D_STALE_AGE];
+    const sim_hist *age = &sum->dist[WORLD_DIST_STALE_AGE];
     CU_ASSERT_EQUAL(r->stale_age_max.zeros, age->zeros);
     CU_ASSERT(memcmp(r->stale_age_max.bins, age->bins, sizeof age->bins) == 0);
     CU_ASSERT(memcmp(r->stale_age_min.bins, age->bins, sizeof age->bins) == 0);

@@ -131,18 +131,18 @@ static void test_che_lru(void) {
     make_scenario(&sc, SETS(IRM_SETS, "cache.capacity=1000",
                             "cache.eviction=lru", reps()));
     run_summary *s = run_or_fail(&sc);
-    run_stat h = run_summary_stat(s, M_HIT_RATIO);
+    run_stat h = run_summary_stat(s, WORLD_METRIC_HIT_RATIO);
     EXPECT(fabs(h.mean - hit) <= h.ci95,
            "LRU hit ratio %.6f +- %.2g, Che's approximation %.6f (T = %.1f "
            "requests)", h.mean, h.ci95, hit, t);
     /* Every miss fills one more key into a full cache: one eviction each,
      * after the warm-up (the cache is full long before). */
-    run_stat ev = run_summary_stat(s, M_EVICTIONS);
-    run_stat reads = run_summary_stat(s, M_READS);
+    run_stat ev = run_summary_stat(s, WORLD_METRIC_EVICTIONS);
+    run_stat reads = run_summary_stat(s, WORLD_METRIC_READS);
     double misses = reads.mean * (1 - h.mean);
     EXPECT(fabs(ev.mean - misses) <= 1e-9 * misses + 0.5,
            "evictions %.1f, misses %.1f", ev.mean, misses);
-    EXPECT(run_summary_stat(s, M_OOM_ERRORS).max == 0, "OOM errors under lru");
+    EXPECT(run_summary_stat(s, WORLD_METRIC_OOM_ERRORS).max == 0, "OOM errors under lru");
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -162,8 +162,8 @@ static void test_lfu_beats_lru(void) {
         make_scenario(&sc, SETS(IRM_SETS, "cache.capacity=1000", policy[i],
                                 "run.reps=4"));
         run_summary *s = run_or_fail(&sc);
-        hit[i] = run_summary_stat(s, M_HIT_RATIO).mean;
-        hw[i] = run_summary_stat(s, M_HIT_RATIO).ci95;
+        hit[i] = run_summary_stat(s, WORLD_METRIC_HIT_RATIO).mean;
+        hw[i] = run_summary_stat(s, WORLD_METRIC_HIT_RATIO).ci95;
         run_summary_destroy(s);
         scenario_fini(&sc);
     }
@@ -228,40 +228,40 @@ static void run_script(const char *const *extra, size_t nextra,
  * Reader 5 then misses key 0, reads v1 from the DB and fills it at 73 ms,
  * evicting key 1 in turn. */
 static void test_eviction_ends_window(void) {
-    workload_op ops[] = {OPK(0, OP_READ, 0, 1), OPK(20 * MS, OP_WRITE, 0, 2),
-                         OPK(30 * MS, OP_READ, 0, 3),
-                         OPK(40 * MS, OP_READ, 1, 4),
-                         OPK(60 * MS, OP_READ, 0, 5)};
+    workload_op ops[] = {OPK(0, WORKLOAD_READ, 0, 1), OPK(20 * MS, WORKLOAD_WRITE, 0, 2),
+                         OPK(30 * MS, WORKLOAD_READ, 0, 3),
+                         OPK(40 * MS, WORKLOAD_READ, 1, 4),
+                         OPK(60 * MS, WORKLOAD_READ, 0, 5)};
     world_result *r = malloc(sizeof *r);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     seen t;
     run_script(SETS("faults.del_fail=1", "cache.capacity=1"), ops, 5, r, &t);
-    EXPECT(r->metric[M_STALE_READS] == 1 && r->metric[M_STALE_WINDOWS] == 1 &&
-           r->metric[M_CENSORED_WINDOWS] == 0,
+    EXPECT(r->metric[WORLD_METRIC_STALE_READS] == 1 && r->metric[WORLD_METRIC_STALE_WINDOWS] == 1 &&
+           r->metric[WORLD_METRIC_CENSORED_WINDOWS] == 0,
            "stale reads %g, windows %g, censored %g (want 1, 1, 0)",
-           r->metric[M_STALE_READS], r->metric[M_STALE_WINDOWS],
-           r->metric[M_CENSORED_WINDOWS]);
-    EXPECT(r->metric[M_EVICTIONS] == 2, "evictions %g, want 2",
-           r->metric[M_EVICTIONS]);
-    EXPECT(r->dist[D_STALE_WINDOW].tally.max == 28.0 * MS,
+           r->metric[WORLD_METRIC_STALE_READS], r->metric[WORLD_METRIC_STALE_WINDOWS],
+           r->metric[WORLD_METRIC_CENSORED_WINDOWS]);
+    EXPECT(r->metric[WORLD_METRIC_EVICTIONS] == 2, "evictions %g, want 2",
+           r->metric[WORLD_METRIC_EVICTIONS]);
+    EXPECT(r->dist[WORLD_DIST_STALE_WINDOW].tally.max == 28.0 * MS,
            "window %.0f ns, want 28 ms (commit at 25 ms, eviction at 53 ms)",
-           r->dist[D_STALE_WINDOW].tally.max);
-    EXPECT(r->stale_by_cause[CAUSE_INVALIDATION_FAILED] == 1,
+           r->dist[WORLD_DIST_STALE_WINDOW].tally.max);
+    EXPECT(r->stale_by_cause[ORACLE_CAUSE_INVALIDATION_FAILED] == 1,
            "cause of the stale read");
     EXPECT(t.evicted == 2 && t.evicted_at == 53 * MS && t.evicted_key == 0 &&
            t.evicted_version == 0,
            "trace: %d evictions, first at %lld ns of key %u v%u", t.evicted,
            (long long)t.evicted_at, t.evicted_key, t.evicted_version);
     /* Reads 4 and 5 missed: 3 fills, one hit of the five reads' four. */
-    EXPECT(r->metric[M_HIT_RATIO] == 0.25, "hit ratio %g",
-           r->metric[M_HIT_RATIO]);
+    EXPECT(r->metric[WORLD_METRIC_HIT_RATIO] == 0.25, "hit ratio %g",
+           r->metric[WORLD_METRIC_HIT_RATIO]);
 
     /* Unbounded, the same window lasts until the entry expires. */
     run_script(SETS("faults.del_fail=1"), ops, 5, r, &t);
-    EXPECT(r->dist[D_STALE_WINDOW].tally.max == (13.0 + 60000 - 25) * MS &&
-           r->metric[M_EVICTIONS] == 0 && t.evicted == 0,
+    EXPECT(r->dist[WORLD_DIST_STALE_WINDOW].tally.max == (13.0 + 60000 - 25) * MS &&
+           r->metric[WORLD_METRIC_EVICTIONS] == 0 && t.evicted == 0,
            "unbounded: window %.0f ns, evictions %g",
-           r->dist[D_STALE_WINDOW].tally.max, r->metric[M_EVICTIONS]);
+           r->dist[WORLD_DIST_STALE_WINDOW].tally.max, r->metric[WORLD_METRIC_EVICTIONS]);
     free(r);
 }
 
@@ -270,42 +270,42 @@ static void test_eviction_ends_window(void) {
  * ms and is refused again; key 0 keeps hitting.  When key 0 expires (at
  * 60.013 s) the room is free, and key 1's next fill stores. */
 static void test_noeviction_refuses(void) {
-    workload_op ops[] = {OPK(0, OP_READ, 0, 1), OPK(40 * MS, OP_READ, 1, 2),
-                         OPK(70 * MS, OP_READ, 1, 3),
-                         OPK(90 * MS, OP_READ, 0, 4),
-                         OPK(61000 * MS, OP_READ, 1, 5),
-                         OPK(62000 * MS, OP_READ, 1, 6)};
+    workload_op ops[] = {OPK(0, WORKLOAD_READ, 0, 1), OPK(40 * MS, WORKLOAD_READ, 1, 2),
+                         OPK(70 * MS, WORKLOAD_READ, 1, 3),
+                         OPK(90 * MS, WORKLOAD_READ, 0, 4),
+                         OPK(61000 * MS, WORKLOAD_READ, 1, 5),
+                         OPK(62000 * MS, WORKLOAD_READ, 1, 6)};
     world_result *r = malloc(sizeof *r);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     seen t;
     run_script(SETS("cache.capacity=1", "cache.eviction=noeviction"), ops, 6,
                r, &t);
-    EXPECT(r->metric[M_OOM_ERRORS] == 2 && t.refused == 2 &&
-           r->metric[M_EVICTIONS] == 0,
+    EXPECT(r->metric[WORLD_METRIC_OOM_ERRORS] == 2 && t.refused == 2 &&
+           r->metric[WORLD_METRIC_EVICTIONS] == 0,
            "OOM errors %g (traced %d), evictions %g; want 2, 2, 0",
-           r->metric[M_OOM_ERRORS], t.refused, r->metric[M_EVICTIONS]);
+           r->metric[WORLD_METRIC_OOM_ERRORS], t.refused, r->metric[WORLD_METRIC_EVICTIONS]);
     /* Hits: read 4 (key 0) and read 6 (key 1, stored by read 5). */
-    EXPECT(r->metric[M_HIT_RATIO] == 2.0 / 6, "hit ratio %g",
-           r->metric[M_HIT_RATIO]);
-    EXPECT(r->metric[M_STALE_READS] == 0, "stale reads %g",
-           r->metric[M_STALE_READS]);
+    EXPECT(r->metric[WORLD_METRIC_HIT_RATIO] == 2.0 / 6, "hit ratio %g",
+           r->metric[WORLD_METRIC_HIT_RATIO]);
+    EXPECT(r->metric[WORLD_METRIC_STALE_READS] == 0, "stale reads %g",
+           r->metric[WORLD_METRIC_STALE_READS]);
     free(r);
 }
 
 /* update-after-write into a full noeviction cache: the writer's SET of a
  * new key is refused, counted as a failed invalidation and an OOM error. */
 static void test_noeviction_update(void) {
-    workload_op ops[] = {OPK(0, OP_READ, 0, 1), OPK(40 * MS, OP_WRITE, 1, 2)};
+    workload_op ops[] = {OPK(0, WORKLOAD_READ, 0, 1), OPK(40 * MS, WORKLOAD_WRITE, 1, 2)};
     world_result *r = malloc(sizeof *r);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     seen t;
     run_script(SETS("cache.capacity=1", "cache.eviction=noeviction",
                     "cache.invalidation=update-after-write"),
                ops, 2, r, &t);
-    EXPECT(r->metric[M_OOM_ERRORS] == 1 &&
-           r->metric[M_INVALIDATIONS_FAILED] == 1,
+    EXPECT(r->metric[WORLD_METRIC_OOM_ERRORS] == 1 &&
+           r->metric[WORLD_METRIC_INVALIDATIONS_FAILED] == 1,
            "OOM errors %g, failed invalidations %g",
-           r->metric[M_OOM_ERRORS], r->metric[M_INVALIDATIONS_FAILED]);
+           r->metric[WORLD_METRIC_OOM_ERRORS], r->metric[WORLD_METRIC_INVALIDATIONS_FAILED]);
     free(r);
 }
 
@@ -368,7 +368,7 @@ static void test_bytes_like_entries(void) {
                                     "cache.value_size=const:1KB",
                                     "run.reps=2", "run.duration=10s"));
         run_summary *s = run_or_fail(&sc);
-        hit[i] = run_summary_stat(s, M_HIT_RATIO).mean;
+        hit[i] = run_summary_stat(s, WORLD_METRIC_HIT_RATIO).mean;
         run_summary_destroy(s);
         scenario_fini(&sc);
     }

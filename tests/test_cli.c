@@ -264,7 +264,7 @@ static void test_run_default(void) {
     RUN_OK(&r, "run --set run.duration=30s --reps 2");
     EXPECT_CONTAINS("text output of the default", r.out, "(built-in default)",
                     "cache-aside");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         EXPECT_CONTAINS("text output of the default", r.out,
                         world_metric_name((world_metric)m));
     testing_run_free(&r);
@@ -293,7 +293,7 @@ static void test_json(void) {
         snprintf(name, sizeof name, "\"%s\": {\"mean\": ", metric_names[i]);
         EXPECT_CONTAINS("JSON metrics", r.out, name);
     }
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         snprintf(name, sizeof name, "\"%s\":", world_metric_name((world_metric)m));
         EXPECT_CONTAINS("JSON metrics", r.out, name);
     }
@@ -344,8 +344,8 @@ static void test_json(void) {
             ncauses++;
             EXPECT(json_is_integer(v), "cause %s is not an integer", k);
         }
-        EXPECT(nmetrics == M_COUNT && ndists == D_COUNT &&
-               ncauses == CAUSE_COUNT, "%d metrics, %d distributions, %d "
+        EXPECT(nmetrics == WORLD_METRIC_COUNT && ndists == WORLD_DIST_COUNT &&
+               ncauses == ORACLE_CAUSE_COUNT, "%d metrics, %d distributions, %d "
                "causes", nmetrics, ndists, ncauses);
         json_t *events = json_object_get(d, "events");
         EXPECT(json_is_integer(events) && json_integer_value(events) > 0,
@@ -598,7 +598,7 @@ static void test_help_lists_options(void) {
     /* explain's help names every cause --cause accepts. */
     cli_run r;
     RUN_OK(&r, "explain --help");
-    for (int c = 0; c < CAUSE_COUNT; c++) {
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
         char line[64];
         snprintf(line, sizeof line, "\n  %s\n",
                  oracle_cause_name((oracle_cause)c));

@@ -37,7 +37,7 @@ static void test_keys_md(void) {
 /* The registries (models/measures.h, oracle.h's ORACLE_CAUSES): every
  * entry named, unique and documented; a cause's name parses back. */
 static void test_registries(void) {
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         const char *n = world_metric_name((world_metric)m);
         EXPECT(n && *n && world_metric_doc((world_metric)m)[0] &&
                world_metric_unit((world_metric)m)[0] &&
@@ -46,14 +46,14 @@ static void test_registries(void) {
             EXPECT(strcmp(n, world_metric_name((world_metric)k)) != 0,
                    "metric name %s twice", n);
     }
-    EXPECT(world_metric_shown(M_HIT_RATIO) == WORLD_SHOWN_SHARE &&
-           world_metric_shown(M_READS) == WORLD_SHOWN_NUMBER, "shown");
-    EXPECT(strcmp(world_metric_brief(M_READS), "reads") == 0 &&
-           strcmp(world_metric_label(M_READS), "reads per replication") == 0,
+    EXPECT(world_metric_shown(WORLD_METRIC_HIT_RATIO) == WORLD_SHOWN_SHARE &&
+           world_metric_shown(WORLD_METRIC_READS) == WORLD_SHOWN_NUMBER, "shown");
+    EXPECT(strcmp(world_metric_brief(WORLD_METRIC_READS), "reads") == 0 &&
+           strcmp(world_metric_label(WORLD_METRIC_READS), "reads per replication") == 0,
            "label and brief of reads");
     /* Plots show labels and briefs, never the raw name: every metric has
      * both, in words, and a default axis scale. */
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         const char *l = world_metric_label((world_metric)m);
         const char *b = world_metric_brief((world_metric)m);
         int sc = world_metric_scale((world_metric)m);
@@ -64,15 +64,15 @@ static void test_registries(void) {
                world_metric_name((world_metric)m), l ? l : "(none)",
                b ? b : "(none)", sc);
     }
-    EXPECT(world_metric_scale(M_STALE_READ_FRACTION) == WORLD_SCALE_LOG &&
-               world_metric_scale(M_HIT_RATIO) == WORLD_SCALE_LINEAR,
+    EXPECT(world_metric_scale(WORLD_METRIC_STALE_READ_FRACTION) == WORLD_SCALE_LOG &&
+               world_metric_scale(WORLD_METRIC_HIT_RATIO) == WORLD_SCALE_LINEAR,
            "default scales");
-    for (int d = 0; d < D_COUNT; d++) {
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         EXPECT(world_dist_name((world_dist)d)[0] &&
                world_dist_doc((world_dist)d)[0], "distribution %d", d);
         EXPECT(world_family_dist[d] == (world_dist)d, "family dist %d", d);
     }
-    for (int c = 0; c < CAUSE_COUNT; c++) {
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
         const char *n = oracle_cause_name((oracle_cause)c);
         EXPECT(oracle_cause_parse(n) == c, "cause %s parses to %d", n,
                oracle_cause_parse(n));

@@ -143,26 +143,26 @@ static void test_alone_and_beside(void) {
         EXPECT(sb->nfamilies == 2 && sa->nfamilies == 0, "families %d %d",
                sb->nfamilies, sa->nfamilies);
         expect_close("stale_read_fraction",
-                     run_summary_family_stat(sb, 0, M_STALE_READ_FRACTION),
-                     run_summary_stat(sa, M_STALE_READ_FRACTION), 1e-4);
-        expect_close("hit_ratio", run_summary_family_stat(sb, 0, M_HIT_RATIO),
-                     run_summary_stat(sa, M_HIT_RATIO), 1e-3);
-        expect_close("reads", run_summary_family_stat(sb, 0, M_READS),
-                     run_summary_stat(sa, M_READS), 100);
+                     run_summary_family_stat(sb, 0, WORLD_METRIC_STALE_READ_FRACTION),
+                     run_summary_stat(sa, WORLD_METRIC_STALE_READ_FRACTION), 1e-4);
+        expect_close("hit_ratio", run_summary_family_stat(sb, 0, WORLD_METRIC_HIT_RATIO),
+                     run_summary_stat(sa, WORLD_METRIC_HIT_RATIO), 1e-3);
+        expect_close("reads", run_summary_family_stat(sb, 0, WORLD_METRIC_READS),
+                     run_summary_stat(sa, WORLD_METRIC_READS), 100);
         expect_close("invalidations_failed",
-                     run_summary_family_stat(sb, 0, M_INVALIDATIONS_FAILED),
-                     run_summary_stat(sa, M_INVALIDATIONS_FAILED), 1);
+                     run_summary_family_stat(sb, 0, WORLD_METRIC_INVALIDATIONS_FAILED),
+                     run_summary_stat(sa, WORLD_METRIC_INVALIDATIONS_FAILED), 1);
         /* The families add up to the totals. */
         for (uint32_t r = 0; r < sb->reps; r++) {
-            double sum = sb->family_value[0][M_STALE_READS][r] +
-                         sb->family_value[1][M_STALE_READS][r];
-            EXPECT(sum == sb->value[M_STALE_READS][r],
+            double sum = sb->family_value[0][WORLD_METRIC_STALE_READS][r] +
+                         sb->family_value[1][WORLD_METRIC_STALE_READS][r];
+            EXPECT(sum == sb->value[WORLD_METRIC_STALE_READS][r],
                    "rep %u: families %g, total %g", r, sum,
-                   sb->value[M_STALE_READS][r]);
-            sum = sb->family_value[0][M_READS][r] +
-                  sb->family_value[1][M_READS][r];
-            EXPECT(sum == sb->value[M_READS][r], "rep %u reads: %g vs %g", r,
-                   sum, sb->value[M_READS][r]);
+                   sb->value[WORLD_METRIC_STALE_READS][r]);
+            sum = sb->family_value[0][WORLD_METRIC_READS][r] +
+                  sb->family_value[1][WORLD_METRIC_READS][r];
+            EXPECT(sum == sb->value[WORLD_METRIC_READS][r], "rep %u reads: %g vs %g", r,
+                   sum, sb->value[WORLD_METRIC_READS][r]);
         }
         run_summary_destroy(sb);
         run_summary_destroy(sa);
@@ -189,18 +189,18 @@ static void test_bypass(void) {
     run_summary *s = run_scenario(&sc, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     for (uint32_t r = 0; r < s->reps; r++) {
-        double reads = s->family_value[1][M_READS][r];
-        double dbr = s->family_value[1][M_DB_READS_PER_S][r] * 60;
-        EXPECT(s->family_value[1][M_STALE_READS][r] == 0 && reads > 20000,
+        double reads = s->family_value[1][WORLD_METRIC_READS][r];
+        double dbr = s->family_value[1][WORLD_METRIC_DB_READS_PER_S][r] * 60;
+        EXPECT(s->family_value[1][WORLD_METRIC_STALE_READS][r] == 0 && reads > 20000,
                "rep %u: quota %g stale of %g reads", r,
-               s->family_value[1][M_STALE_READS][r], reads);
-        EXPECT(s->family_value[1][M_HIT_RATIO][r] == 0 &&
+               s->family_value[1][WORLD_METRIC_STALE_READS][r], reads);
+        EXPECT(s->family_value[1][WORLD_METRIC_HIT_RATIO][r] == 0 &&
                    fabs(dbr - reads) < 5 &&
-                   s->family_figure[1][F_BYPASS_READS][r] >= reads,
+                   s->family_figure[1][WORLD_FIGURE_BYPASS_READS][r] >= reads,
                "rep %u: hit ratio %g, %g DB reads for %g reads, bypass %g",
-               r, s->family_value[1][M_HIT_RATIO][r], dbr, reads,
-               s->family_figure[1][F_BYPASS_READS][r]);
-        EXPECT(s->family_value[0][M_STALE_READS][r] > 0,
+               r, s->family_value[1][WORLD_METRIC_HIT_RATIO][r], dbr, reads,
+               s->family_figure[1][WORLD_FIGURE_BYPASS_READS][r]);
+        EXPECT(s->family_value[0][WORLD_METRIC_STALE_READS][r] > 0,
                "rep %u: display has no stale read", r);
     }
     run_summary_destroy(s);

@@ -211,17 +211,17 @@ static void expect_count(const recorder *rec, trace_op op, size_t want) {
  * as a failed fill) and C, at 20 ms, misses, reads v1 and fills it at
  * 33 ms.  Nothing stale; two DB reads.  Without: one stale-fill read. */
 static void test_script_lease(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(4 * MS, OP_WRITE, 2),
-                         OP(20 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(4 * MS, WORKLOAD_WRITE, 2),
+                         OP(20 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     run_script(NULL, 0, ops, 3, r, &rec);
-    expect_cause(r, CAUSE_STALE_FILL, 1);
+    expect_cause(r, ORACLE_CAUSE_STALE_FILL, 1);
     run_script(SETS("cache.mitigations=lease"), ops, 3, r, &rec);
-    expect_metric(r, M_STALE_READS, 0);
-    expect_metric(r, M_STALE_WINDOWS, 0);
-    expect_metric(r, M_CONCURRENT_READS, 1); /* A: v1 came in flight */
-    expect_metric(r, M_DB_READS_PER_S, DB_READS(2));
+    expect_metric(r, WORLD_METRIC_STALE_READS, 0);
+    expect_metric(r, WORLD_METRIC_STALE_WINDOWS, 0);
+    expect_metric(r, WORLD_METRIC_CONCURRENT_READS, 1); /* A: v1 came in flight */
+    expect_metric(r, WORLD_METRIC_DB_READS_PER_S, DB_READS(2));
     expect_count(&rec, TRACE_FILL_FAILED, 1);
     expect_count(&rec, TRACE_FILL, 1);
     expect_ns("dropped fill", (double)time_of(&rec, TRACE_FILL_FAILED, 0),
@@ -236,20 +236,20 @@ static void test_script_lease(void) {
  * 11.5 ms (A's fill lands at 13 ms) and hits at 16.5 ms: one DB read, B's
  * read takes 16 ms.  Plain leases: two DB reads. */
 static void test_script_lease_herd(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(MS / 2, OP_READ, 2)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(MS / 2, WORKLOAD_READ, 2)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     run_script(SETS("cache.mitigations=lease"), ops, 2, r, &rec);
-    expect_metric(r, M_DB_READS_PER_S, DB_READS(2));
+    expect_metric(r, WORLD_METRIC_DB_READS_PER_S, DB_READS(2));
     run_script(SETS("cache.mitigations=lease:herd=10s",
                     "cache.lease_retry=4ms"),
                ops, 2, r, &rec);
-    expect_metric(r, M_DB_READS_PER_S, DB_READS(1));
-    expect_metric(r, M_HIT_RATIO, 0.5);
+    expect_metric(r, WORLD_METRIC_DB_READS_PER_S, DB_READS(1));
+    expect_metric(r, WORLD_METRIC_HIT_RATIO, 0.5);
     expect_count(&rec, TRACE_MISS, 4);
     expect_count(&rec, TRACE_HIT, 1);
     expect_ns("B's hit", (double)time_of(&rec, TRACE_HIT, 0), 33 * MS / 2);
-    expect_ns("slowest read", r->dist[D_READ_LATENCY].tally.max, 16 * MS);
+    expect_ns("slowest read", r->dist[WORLD_DIST_READ_LATENCY].tally.max, 16 * MS);
     free(rec.rec);
     free(r);
 }
@@ -258,16 +258,16 @@ static void test_script_lease_herd(void) {
  * (DB read at 3 ms, fill at 13 ms), the other four wait and are answered
  * from the filled entry at 13 ms.  One DB read; a sixth read hits. */
 static void test_script_single_flight(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1),          OP(MS / 5, OP_READ, 2),
-                         OP(2 * MS / 5, OP_READ, 3), OP(3 * MS / 5, OP_READ, 4),
-                         OP(4 * MS / 5, OP_READ, 5), OP(20 * MS, OP_READ, 6)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1),          OP(MS / 5, WORKLOAD_READ, 2),
+                         OP(2 * MS / 5, WORKLOAD_READ, 3), OP(3 * MS / 5, WORKLOAD_READ, 4),
+                         OP(4 * MS / 5, WORKLOAD_READ, 5), OP(20 * MS, WORKLOAD_READ, 6)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     run_script(SETS("cache.pattern=read-through"), ops, 6, r, &rec);
-    expect_metric(r, M_READS, 6);
-    expect_metric(r, M_DB_READS_PER_S, DB_READS(1));
-    expect_metric(r, M_HIT_RATIO, 5.0 / 6);
-    expect_metric(r, M_STALE_READS, 0);
+    expect_metric(r, WORLD_METRIC_READS, 6);
+    expect_metric(r, WORLD_METRIC_DB_READS_PER_S, DB_READS(1));
+    expect_metric(r, WORLD_METRIC_HIT_RATIO, 5.0 / 6);
+    expect_metric(r, WORLD_METRIC_STALE_READS, 0);
     expect_count(&rec, TRACE_DB_READ, 1);
     expect_count(&rec, TRACE_MISS, 5);
     size_t at_fill = 0;
@@ -276,11 +276,11 @@ static void test_script_single_flight(void) {
                    rec.rec[i].from == TRACE_FROM_CACHE &&
                    rec.rec[i].t == 13 * MS;
     CU_ASSERT_EQUAL(at_fill, 4);
-    expect_ns("slowest read", r->dist[D_READ_LATENCY].tally.max, 13 * MS);
-    expect_ns("the hit", r->dist[D_READ_LATENCY].tally.min, 1 * MS);
+    expect_ns("slowest read", r->dist[WORLD_DIST_READ_LATENCY].tally.max, 13 * MS);
+    expect_ns("the hit", r->dist[WORLD_DIST_READ_LATENCY].tally.min, 1 * MS);
     /* Plain cache-aside: five loads. */
     run_script(NULL, 0, ops, 6, r, &rec);
-    expect_metric(r, M_DB_READS_PER_S, DB_READS(5));
+    expect_metric(r, WORLD_METRIC_DB_READS_PER_S, DB_READS(5));
     free(rec.rec);
     free(r);
 }
@@ -292,22 +292,22 @@ static void test_script_single_flight(void) {
  * old.  With a lease, B's DEL voids the load's token, the fill is dropped,
  * and C GETs again, loads v1 itself and reads fresh. */
 static void test_script_single_flight_stale(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(2 * MS, OP_WRITE, 2),
-                         OP(8 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(2 * MS, WORKLOAD_WRITE, 2),
+                         OP(8 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     run_script(SETS("cache.pattern=read-through"), ops, 3, r, &rec);
-    expect_metric(r, M_STALE_READS, 1);
-    expect_metric(r, M_CONCURRENT_READS, 1);
-    expect_cause(r, CAUSE_STALE_FILL, 1);
-    expect_ns("stale age", r->dist[D_STALE_AGE].tally.max, 1 * MS);
-    expect_ns("window", r->dist[D_STALE_WINDOW].tally.max, 60000 * MS);
-    expect_metric(r, M_DB_READS_PER_S, DB_READS(1));
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    expect_metric(r, WORLD_METRIC_CONCURRENT_READS, 1);
+    expect_cause(r, ORACLE_CAUSE_STALE_FILL, 1);
+    expect_ns("stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 1 * MS);
+    expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 60000 * MS);
+    expect_metric(r, WORLD_METRIC_DB_READS_PER_S, DB_READS(1));
     run_script(SETS("cache.pattern=read-through", "cache.mitigations=lease"),
                ops, 3, r, &rec);
-    expect_metric(r, M_STALE_READS, 0);
-    expect_metric(r, M_STALE_WINDOWS, 0);
-    expect_metric(r, M_DB_READS_PER_S, DB_READS(2));
+    expect_metric(r, WORLD_METRIC_STALE_READS, 0);
+    expect_metric(r, WORLD_METRIC_STALE_WINDOWS, 0);
+    expect_metric(r, WORLD_METRIC_DB_READS_PER_S, DB_READS(2));
     expect_ns("C's own fill", (double)time_of(&rec, TRACE_FILL, 0), 26 * MS);
     free(rec.rec);
     free(r);
@@ -319,8 +319,8 @@ static void test_script_single_flight_stale(void) {
  * 100 ms is out-of-order-update, 94 ms old, in a 60 s window.  With
  * versioned-set (same draws) A's SET is refused and C reads v2. */
 static void test_script_write_through_order(void) {
-    workload_op ops[] = {OP(0, OP_WRITE, 1), OP(1 * MS, OP_WRITE, 2),
-                         OP(100 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_WRITE, 1), OP(1 * MS, WORKLOAD_WRITE, 2),
+                         OP(100 * MS, WORKLOAD_READ, 3)};
     const char *const base[] = {"cache.pattern=write-through",
                                 "cache.set_latency=uniform:1ms,30ms"};
     world_result *r = malloc(sizeof *r);
@@ -334,19 +334,19 @@ static void test_script_write_through_order(void) {
         if (count_op(&rec, TRACE_UPDATE) == 2 && last == 1) break;
     }
     CU_ASSERT_FATAL(rep < 200);
-    expect_metric(r, M_STALE_READS, 1);
-    expect_cause(r, CAUSE_OUT_OF_ORDER_UPDATE, 1);
-    expect_ns("stale age", r->dist[D_STALE_AGE].tally.max, 94 * MS);
-    expect_ns("window", r->dist[D_STALE_WINDOW].tally.max, 60000 * MS);
-    expect_metric(r, M_INVALIDATIONS, 2);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 0);
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    expect_cause(r, ORACLE_CAUSE_OUT_OF_ORDER_UPDATE, 1);
+    expect_ns("stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 94 * MS);
+    expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 60000 * MS);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS, 2);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 0);
     run_script_rep(SETS("cache.pattern=write-through",
                         "cache.set_latency=uniform:1ms,30ms",
                         "cache.mitigations=versioned-set"),
                    ops, 3, rep, r, &rec);
-    expect_metric(r, M_STALE_READS, 0);
-    expect_metric(r, M_STALE_WINDOWS, 0);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 0);
+    expect_metric(r, WORLD_METRIC_STALE_READS, 0);
+    expect_metric(r, WORLD_METRIC_STALE_WINDOWS, 0);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 0);
     expect_count(&rec, TRACE_UPDATE, 1);
     expect_count(&rec, TRACE_UPDATE_FAILED, 1); /* refused, not failed */
     free(rec.rec);
@@ -357,8 +357,8 @@ static void test_script_write_through_order(void) {
  * at 25 ms and its SET fails at 35 ms; C reads v0 at 40 ms: 15 ms old,
  * invalidation-failed, the window lasting until A's entry expires. */
 static void test_script_write_through_failed_set(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(40 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(40 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     uint32_t rep = 0;
@@ -371,11 +371,11 @@ static void test_script_write_through_failed_set(void) {
             break;
     }
     CU_ASSERT_FATAL(rep < 200);
-    expect_metric(r, M_STALE_READS, 1);
-    expect_cause(r, CAUSE_INVALIDATION_FAILED, 1);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 1);
-    expect_ns("stale age", r->dist[D_STALE_AGE].tally.max, 15 * MS);
-    expect_ns("window", r->dist[D_STALE_WINDOW].tally.max,
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    expect_cause(r, ORACLE_CAUSE_INVALIDATION_FAILED, 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 1);
+    expect_ns("stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 15 * MS);
+    expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max,
               (13 + 60000 - 25) * MS);
     free(rec.rec);
     free(r);
@@ -384,11 +384,11 @@ static void test_script_write_through_failed_set(void) {
 /* versioned-set does not help the write-back race: the stale fill lands on
  * an empty key. */
 static void test_script_versioned_set_fill(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(4 * MS, OP_WRITE, 2),
-                         OP(20 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(4 * MS, WORKLOAD_WRITE, 2),
+                         OP(20 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     run_script(SETS("cache.mitigations=versioned-set"), ops, 3, r, NULL);
-    expect_cause(r, CAUSE_STALE_FILL, 1);
+    expect_cause(r, ORACLE_CAUSE_STALE_FILL, 1);
     free(r);
 }
 
@@ -398,21 +398,21 @@ static void test_script_versioned_set_fill(void) {
  * commit answered, lands at 122 ms and closes the window (101 ms, instead of
  * the TTL); B is acknowledged then. */
 static void test_script_double_delete_refill(void) {
-    workload_op ops[] = {OP(0, OP_WRITE, 2), OP(1 * MS, OP_READ, 1),
-                         OP(40 * MS, OP_READ, 3), OP(200 * MS, OP_READ, 4)};
+    workload_op ops[] = {OP(0, WORKLOAD_WRITE, 2), OP(1 * MS, WORKLOAD_READ, 1),
+                         OP(40 * MS, WORKLOAD_READ, 3), OP(200 * MS, WORKLOAD_READ, 4)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     run_script(SETS("cache.invalidation=delete-before-write",
                     "db.write_latency=const:20ms",
                     "cache.mitigations=double-delete:100ms"),
                ops, 4, r, &rec);
-    expect_metric(r, M_STALE_READS, 1);
-    expect_cause(r, CAUSE_STALE_FILL, 1);
-    expect_ns("stale age", r->dist[D_STALE_AGE].tally.max, 19 * MS);
-    expect_ns("window", r->dist[D_STALE_WINDOW].tally.max, 101 * MS);
-    expect_ns("invalidation lag", r->dist[D_INVALIDATION_LAG].tally.max,
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    expect_cause(r, ORACLE_CAUSE_STALE_FILL, 1);
+    expect_ns("stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 19 * MS);
+    expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 101 * MS);
+    expect_ns("invalidation lag", r->dist[WORLD_DIST_INVALIDATION_LAG].tally.max,
               101 * MS);
-    expect_metric(r, M_INVALIDATIONS, 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS, 1);
     expect_count(&rec, TRACE_DEL, 2);
     expect_ns("ack", (double)time_of(&rec, TRACE_WRITE_DONE, 0), 122 * MS);
     free(rec.rec);
@@ -425,24 +425,24 @@ static void test_script_double_delete_refill(void) {
  * window 52 ms; no invalidation failed.  Both fail: invalidation-failed
  * until the TTL. */
 static void test_script_double_delete_faults(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(40 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(40 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     find_del_story(SETS("faults.del_fail=0.5",
                         "cache.mitigations=double-delete:50ms"),
                    ops, 3, "fd", r, &rec);
-    expect_metric(r, M_STALE_READS, 1);
-    expect_cause(r, CAUSE_INVALIDATION_LAG, 1);
-    expect_ns("window", r->dist[D_STALE_WINDOW].tally.max, 52 * MS);
-    expect_metric(r, M_INVALIDATIONS, 1);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 0);
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    expect_cause(r, ORACLE_CAUSE_INVALIDATION_LAG, 1);
+    expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 52 * MS);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS, 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 0);
     run_script(SETS("faults.del_fail=1", "cache.mitigations=double-delete:50ms"),
                ops, 3, r, &rec);
-    expect_cause(r, CAUSE_INVALIDATION_FAILED, 1);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 1);
+    expect_cause(r, ORACLE_CAUSE_INVALIDATION_FAILED, 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 1);
     expect_count(&rec, TRACE_DEL_FAILED, 2);
-    expect_ns("window", r->dist[D_STALE_WINDOW].tally.max,
+    expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max,
               (13 + 60000 - 25) * MS);
     free(rec.rec);
     free(r);
@@ -455,15 +455,15 @@ static void test_script_double_delete_faults(void) {
  * With timeouts that still land (DEL latency 50 ms): the first lands at
  * 75 ms and closes the window; nothing failed, two attempts timed out. */
 static void test_script_retry_delete(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(30 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(30 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     run_script(SETS("faults.del_fail=1", "cache.mitigations=retry-delete:2"),
                ops, 3, r, &rec);
-    expect_metric(r, M_INVALIDATIONS, 1);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 1);
-    expect_cause(r, CAUSE_INVALIDATION_FAILED, 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS, 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 1);
+    expect_cause(r, ORACLE_CAUSE_INVALIDATION_FAILED, 1);
     expect_count(&rec, TRACE_DEL_FAILED, 3);
     expect_ns("last failure", (double)time_of(&rec, TRACE_DEL_FAILED, 2),
               58 * MS);
@@ -472,18 +472,18 @@ static void test_script_retry_delete(void) {
     find_del_story(SETS("faults.del_fail=0.5",
                         "cache.mitigations=retry-delete:2"),
                    ops, 3, "fd", r, &rec);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 0);
-    expect_cause(r, CAUSE_INVALIDATION_LAG, 1);
-    expect_ns("window", r->dist[D_STALE_WINDOW].tally.max, 12 * MS);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 0);
+    expect_cause(r, ORACLE_CAUSE_INVALIDATION_LAG, 1);
+    expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 12 * MS);
 
     run_script(SETS("faults.del_timeout=1", "faults.del_timeout_applies=1",
                     "cache.del_latency=const:50ms",
                     "cache.mitigations=retry-delete:1"),
                ops, 3, r, &rec);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 0);
-    expect_metric(r, M_INVALIDATIONS_TIMED_OUT, 2);
-    expect_cause(r, CAUSE_INVALIDATION_LAG, 1);
-    expect_ns("window", r->dist[D_STALE_WINDOW].tally.max, 50 * MS);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 0);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_TIMED_OUT, 2);
+    expect_cause(r, ORACLE_CAUSE_INVALIDATION_LAG, 1);
+    expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 50 * MS);
     expect_count(&rec, TRACE_DEL_LATE, 2);
     free(rec.rec);
     free(r);
@@ -494,8 +494,8 @@ static void test_script_retry_delete(void) {
  * window and the invalidation lag are the outbox's 30 ms.  DEL failures and
  * writer crashes change nothing. */
 static void test_script_outbox(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(40 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(40 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     recorder rec = {0};
     for (int faulty = 0; faulty < 2; faulty++) {
@@ -506,15 +506,15 @@ static void test_script_outbox(void) {
         else
             run_script(SETS("cache.mitigations=outbox:const:30ms"), ops, 3, r,
                        &rec);
-        expect_metric(r, M_STALE_READS, 1);
-        expect_cause(r, CAUSE_INVALIDATION_LAG, 1);
-        expect_ns("stale age", r->dist[D_STALE_AGE].tally.max, 15 * MS);
-        expect_ns("window", r->dist[D_STALE_WINDOW].tally.max, 30 * MS);
-        expect_ns("invalidation lag", r->dist[D_INVALIDATION_LAG].tally.max,
+        expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+        expect_cause(r, ORACLE_CAUSE_INVALIDATION_LAG, 1);
+        expect_ns("stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 15 * MS);
+        expect_ns("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 30 * MS);
+        expect_ns("invalidation lag", r->dist[WORLD_DIST_INVALIDATION_LAG].tally.max,
                   30 * MS);
-        expect_metric(r, M_INVALIDATIONS, 1);
-        expect_metric(r, M_INVALIDATIONS_FAILED, 0);
-        expect_metric(r, M_WRITER_CRASHES, 0);
+        expect_metric(r, WORLD_METRIC_INVALIDATIONS, 1);
+        expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 0);
+        expect_metric(r, WORLD_METRIC_WRITER_CRASHES, 0);
         expect_ns("ack", (double)time_of(&rec, TRACE_WRITE_DONE, 0), 25 * MS);
     }
     free(rec.rec);
@@ -537,17 +537,17 @@ static void test_leases_remove_fill_race(void) {
     apply(&sc, SETS("run.duration=120s", "run.reps=3"));
     validate(&sc);
     run_summary *s = run(&sc);
-    uint64_t plain = s->causes[CAUSE_STALE_FILL];
+    uint64_t plain = s->causes[ORACLE_CAUSE_STALE_FILL];
     run_summary_destroy(s);
     apply(&sc, SETS("cache.mitigations=lease"));
     s = run(&sc);
-    uint64_t leased = s->causes[CAUSE_STALE_FILL];
+    uint64_t leased = s->causes[ORACLE_CAUSE_STALE_FILL];
     if (plain < 50 || leased != 0)
         fprintf(stderr, "\n    stale-fill reads: %llu plain, %llu with leases\n",
                 (unsigned long long)plain, (unsigned long long)leased);
     CU_ASSERT(plain >= 50);
     CU_ASSERT_EQUAL(leased, 0);
-    CU_ASSERT(run_summary_stat(s, M_HIT_RATIO).mean > 0.9);
+    CU_ASSERT(run_summary_stat(s, WORLD_METRIC_HIT_RATIO).mean > 0.9);
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -600,7 +600,7 @@ static void test_versioned_set_removes_ooo(void) {
         world_set_tracer(w, check_order, &c);
         CU_ASSERT_FATAL(world_run(w, r) == 0);
         inversions[versioned] = c.inversions;
-        ooo[versioned] = r->stale_by_cause[CAUSE_OUT_OF_ORDER_UPDATE];
+        ooo[versioned] = r->stale_by_cause[ORACLE_CAUSE_OUT_OF_ORDER_UPDATE];
         CU_ASSERT(c.updates > 1000);
         world_destroy(w);
         free(r);
@@ -629,14 +629,14 @@ static void test_outbox_removes_failed(void) {
     make(&sc, SETS("workload.keys=100", "workload.writes=50/s",
                    "faults.del_fail=0.2", "run.duration=60s", "run.reps=3"));
     run_summary *s = run(&sc);
-    CU_ASSERT(s->causes[CAUSE_INVALIDATION_FAILED] > 0);
-    CU_ASSERT(run_summary_stat(s, M_INVALIDATIONS_FAILED).min > 0);
+    CU_ASSERT(s->causes[ORACLE_CAUSE_INVALIDATION_FAILED] > 0);
+    CU_ASSERT(run_summary_stat(s, WORLD_METRIC_INVALIDATIONS_FAILED).min > 0);
     run_summary_destroy(s);
     apply(&sc, SETS("cache.mitigations=outbox:exp:100ms"));
     s = run(&sc);
-    CU_ASSERT_EQUAL(s->causes[CAUSE_INVALIDATION_FAILED], 0);
-    CU_ASSERT_EQUAL(run_summary_stat(s, M_INVALIDATIONS_FAILED).max, 0);
-    const sim_tally *lag = &s->dist[D_INVALIDATION_LAG].tally;
+    CU_ASSERT_EQUAL(s->causes[ORACLE_CAUSE_INVALIDATION_FAILED], 0);
+    CU_ASSERT_EQUAL(run_summary_stat(s, WORLD_METRIC_INVALIDATIONS_FAILED).max, 0);
+    const sim_tally *lag = &s->dist[WORLD_DIST_INVALIDATION_LAG].tally;
     double ci = sim_tally_ci95(lag);
     if (fabs(lag->mean - 100e6) > ci)
         fprintf(stderr, "\n    invalidation lag %.4g +- %.3g ns, want 1e8\n",
@@ -657,8 +657,8 @@ static void check_loss(const char *mitigation, double want) {
     run_summary *s = run(&sc);
     double n = 0, lost = 0;
     for (uint32_t i = 0; i < s->reps; i++) {
-        n += s->value[M_INVALIDATIONS][i];
-        lost += s->value[M_INVALIDATIONS_FAILED][i];
+        n += s->value[WORLD_METRIC_INVALIDATIONS][i];
+        lost += s->value[WORLD_METRIC_INVALIDATIONS_FAILED][i];
     }
     double sd = sqrt(n * want * (1 - want));
     if (fabs(lost - n * want) > 4 * sd + 1)
@@ -687,11 +687,11 @@ static void test_lease_herd_db_load(void) {
                    "db.read_latency=const:20ms", "run.duration=30s",
                    "run.reps=2", "cache.mitigations=lease"));
     run_summary *s = run(&sc);
-    double plain = run_summary_stat(s, M_DB_READS_PER_S).mean;
+    double plain = run_summary_stat(s, WORLD_METRIC_DB_READS_PER_S).mean;
     run_summary_destroy(s);
     apply(&sc, SETS("cache.mitigations=lease:herd=1s"));
     s = run(&sc);
-    double herd = run_summary_stat(s, M_DB_READS_PER_S).mean;
+    double herd = run_summary_stat(s, WORLD_METRIC_DB_READS_PER_S).mean;
     if (!(herd * 5 < plain))
         fprintf(stderr, "\n    DB reads/s: %g with leases, %g with herd\n",
                 plain, herd);
@@ -717,8 +717,8 @@ static void test_outages(void) {
     run_summary *s = run(&sc);
     double frac[8];
     for (uint32_t i = 0; i < 8; i++) {
-        double failed = s->value[M_FAILED_READS][i];
-        frac[i] = failed / (failed + s->value[M_READS][i]);
+        double failed = s->value[WORLD_METRIC_FAILED_READS][i];
+        frac[i] = failed / (failed + s->value[WORLD_METRIC_READS][i]);
     }
     double mean = 0;
     for (int i = 0; i < 8; i++) mean += frac[i] / 8;
@@ -726,21 +726,21 @@ static void test_outages(void) {
     if (fabs(mean - want) > ci)
         fprintf(stderr, "\n    failed reads %.4g +- %.3g, want %.4g\n", mean,
                 ci, want);
-    CU_ASSERT(run_summary_stat(s, M_FAILED_READS).min > 0);
+    CU_ASSERT(run_summary_stat(s, WORLD_METRIC_FAILED_READS).min > 0);
     CU_ASSERT(fabs(mean - want) <= ci);
     run_summary_destroy(s);
 
     apply(&sc, SETS("cache.outage_fallback=db", "run.reps=2",
                     "run.duration=300s"));
     s = run(&sc);
-    CU_ASSERT_EQUAL(run_summary_stat(s, M_FAILED_READS).max, 0);
-    CU_ASSERT_EQUAL(run_summary_stat(s, M_STALE_READS).max, 0);
-    CU_ASSERT(run_summary_stat(s, M_INVALIDATIONS_FAILED).min > 0);
-    double hit_down = run_summary_stat(s, M_HIT_RATIO).mean;
+    CU_ASSERT_EQUAL(run_summary_stat(s, WORLD_METRIC_FAILED_READS).max, 0);
+    CU_ASSERT_EQUAL(run_summary_stat(s, WORLD_METRIC_STALE_READS).max, 0);
+    CU_ASSERT(run_summary_stat(s, WORLD_METRIC_INVALIDATIONS_FAILED).min > 0);
+    double hit_down = run_summary_stat(s, WORLD_METRIC_HIT_RATIO).mean;
     run_summary_destroy(s);
     apply(&sc, SETS("cache.outage_rate=0/s"));
     s = run(&sc);
-    double hit_up = run_summary_stat(s, M_HIT_RATIO).mean;
+    double hit_up = run_summary_stat(s, WORLD_METRIC_HIT_RATIO).mean;
     CU_ASSERT(hit_down < hit_up - 0.1);
     run_summary_destroy(s);
     scenario_fini(&sc);

@@ -74,10 +74,10 @@ static void test_local_independent_ttl_caches(void) {
                    "path.elsewhere.invalidates=no", "run.duration=1h", reps()));
     run_summary *s = run(&sc);
     double l = L / N;
-    expect_in_ci("stale", run_summary_stat(s, M_STALE_READ_FRACTION),
+    expect_in_ci("stale", run_summary_stat(s, WORLD_METRIC_STALE_READ_FRACTION),
                  l * (T - (1 - exp(-M * T)) / M) / (1 + l * T));
-    expect_in_ci("hit", run_summary_stat(s, M_HIT_RATIO), l * T / (1 + l * T));
-    CU_ASSERT(s->causes[CAUSE_INVALIDATION_MISSING] > 0);
+    expect_in_ci("hit", run_summary_stat(s, WORLD_METRIC_HIT_RATIO), l * T / (1 + l * T));
+    CU_ASSERT(s->causes[ORACLE_CAUSE_INVALIDATION_MISSING] > 0);
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -93,13 +93,13 @@ static void test_local_own_instance_drop(void) {
     double l = L / N, n = M * (1 - f);
     double es = (f + (1 - f) * exp(-M * T) - exp(-n * T)) / n;
     double el = (1 - exp(-n * T)) / n;
-    expect_in_ci("stale", run_summary_stat(s, M_STALE_READ_FRACTION),
+    expect_in_ci("stale", run_summary_stat(s, WORLD_METRIC_STALE_READ_FRACTION),
                  l * es / (1 + l * el));
-    expect_in_ci("hit", run_summary_stat(s, M_HIT_RATIO), l * el / (1 + l * el));
+    expect_in_ci("hit", run_summary_stat(s, WORLD_METRIC_HIT_RATIO), l * el / (1 + l * el));
     uint64_t total = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) total += s->causes[c];
-    CU_ASSERT(total > 0 && s->causes[CAUSE_LOCAL_NOT_INVALIDATED] == total);
-    CU_ASSERT(run_summary_stat(s, M_INSTANCE_DISAGREEMENT).mean > 0);
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += s->causes[c];
+    CU_ASSERT(total > 0 && s->causes[ORACLE_CAUSE_LOCAL_NOT_INVALIDATED] == total);
+    CU_ASSERT(run_summary_stat(s, WORLD_METRIC_INSTANCE_DISAGREEMENT).mean > 0);
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -113,14 +113,14 @@ static void test_local_bus(void) {
                    "local.bus=pubsub", "local.bus_latency=0", "local.ttl=30s",
                    "run.duration=60s", "run.reps=3"));
     run_summary *s = run(&sc);
-    CU_ASSERT_EQUAL(run_summary_stat(s, M_STALE_READS).max, 0);
-    CU_ASSERT(run_summary_stat(s, M_LOCAL_HIT_RATIO).mean > 0.5);
+    CU_ASSERT_EQUAL(run_summary_stat(s, WORLD_METRIC_STALE_READS).max, 0);
+    CU_ASSERT(run_summary_stat(s, WORLD_METRIC_LOCAL_HIT_RATIO).mean > 0.5);
     run_summary_destroy(s);
     apply(&sc, SETS("local.bus_loss=1"));
     s = run(&sc);
     uint64_t total = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) total += s->causes[c];
-    CU_ASSERT(total > 0 && s->causes[CAUSE_BUS_LOST] == total);
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += s->causes[c];
+    CU_ASSERT(total > 0 && s->causes[ORACLE_CAUSE_BUS_LOST] == total);
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -131,11 +131,11 @@ static void test_local_deploys(void) {
     make(&sc, SETS("workload.keys=50", "local.instances=4", "local.ttl=60s",
                    "run.duration=120s", "run.reps=3"));
     run_summary *s = run(&sc);
-    double without = run_summary_stat(s, M_LOCAL_HIT_RATIO).mean;
+    double without = run_summary_stat(s, WORLD_METRIC_LOCAL_HIT_RATIO).mean;
     run_summary_destroy(s);
     apply(&sc, SETS("local.deploy_interval=5s", "local.deploy_fraction=1"));
     s = run(&sc);
-    double with = run_summary_stat(s, M_LOCAL_HIT_RATIO).mean;
+    double with = run_summary_stat(s, WORLD_METRIC_LOCAL_HIT_RATIO).mean;
     if (!(with < without))
         fprintf(stderr, "\n    local hits %g with deploys, %g without\n", with,
                 without);
@@ -150,11 +150,11 @@ static void test_replicas(void) {
                    "workload.writes=40/s", "db.replicas=2",
                    "db.replica_lag=0", "run.duration=60s", "run.reps=3"));
     run_summary *s = run(&sc);
-    CU_ASSERT_EQUAL(run_summary_stat(s, M_STALE_READS).max, 0);
+    CU_ASSERT_EQUAL(run_summary_stat(s, WORLD_METRIC_STALE_READS).max, 0);
     run_summary_destroy(s);
     apply(&sc, SETS("db.replica_lag=exp:200ms"));
     s = run(&sc);
-    CU_ASSERT(s->causes[CAUSE_REPLICA_LAG] > 0);
+    CU_ASSERT(s->causes[ORACLE_CAUSE_REPLICA_LAG] > 0);
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -173,14 +173,14 @@ static void test_write_behind_lost_writes(void) {
     run_summary *s = run(&sc);
     double *ratio = malloc(s->reps * sizeof *ratio);
     for (uint32_t r = 0; r < s->reps; r++)
-        ratio[r] = s->value[M_LOST_WRITES][r] / s->value[M_CACHE_CRASHES][r];
+        ratio[r] = s->value[WORLD_METRIC_LOST_WRITES][r] / s->value[WORLD_METRIC_CACHE_CRASHES][r];
     run_stat st = {0, sim_ci95(ratio, s->reps), 0, 0};
     for (uint32_t r = 0; r < s->reps; r++) st.mean += ratio[r] / s->reps;
     expect_in_ci("lost writes per crash", st, W * F / 2);
     free(ratio);
-    CU_ASSERT(s->causes[CAUSE_WRITE_BEHIND_LAG] > 0);
+    CU_ASSERT(s->causes[ORACLE_CAUSE_WRITE_BEHIND_LAG] > 0);
     /* Durability lag: uniform over the flush interval, mean F/2. */
-    CU_ASSERT(fabs(s->dist[D_DURABILITY_LAG].tally.mean / 1e9 - F / 2) < 0.01);
+    CU_ASSERT(fabs(s->dist[WORLD_DIST_DURABILITY_LAG].tally.mean / 1e9 - F / 2) < 0.01);
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -210,32 +210,32 @@ static void script(const char *const *sets, size_t n, const workload_op *ops,
 static void expect_one(const world_result *r, oracle_cause cause,
                        sim_time age) {
     uint64_t total = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) total += r->stale_by_cause[c];
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += r->stale_by_cause[c];
     if (total != 1 || r->stale_by_cause[cause] != 1 ||
-        r->dist[D_STALE_AGE].tally.max != (double)age)
+        r->dist[WORLD_DIST_STALE_AGE].tally.max != (double)age)
         fprintf(stderr, "\n    want one %s read aged %lld ns: %llu stale, "
                         "%llu of that cause, age %.0f\n",
                 oracle_cause_name(cause), (long long)age,
                 (unsigned long long)total,
                 (unsigned long long)r->stale_by_cause[cause],
-                r->dist[D_STALE_AGE].tally.max);
+                r->dist[WORLD_DIST_STALE_AGE].tally.max);
     CU_ASSERT_EQUAL(total, 1);
     CU_ASSERT_EQUAL(r->stale_by_cause[cause], 1);
-    CU_ASSERT_EQUAL(r->dist[D_STALE_AGE].tally.max, (double)age);
+    CU_ASSERT_EQUAL(r->dist[WORLD_DIST_STALE_AGE].tally.max, (double)age);
 }
 
 /* Round robin: R1 -> instance 0, R2 -> 1, W -> 0 (drops its own copy;
  * commit at 15 ms), R3 -> 1, which still holds v0: stale at 20 ms. */
 static const workload_op local_ops[] = {
-    OP(0, OP_READ, 1), OP(1 * MS, OP_READ, 2), OP(10 * MS, OP_WRITE, 3),
-    OP(20 * MS, OP_READ, 4)};
+    OP(0, WORKLOAD_READ, 1), OP(1 * MS, WORKLOAD_READ, 2), OP(10 * MS, WORKLOAD_WRITE, 3),
+    OP(20 * MS, WORKLOAD_READ, 4)};
 
 static void test_script_local_not_invalidated(void) {
     world_result *r = malloc(sizeof *r);
     script(SETS("local.instances=2", "local.routing=round-robin",
                 "local.tier=alone"),
            local_ops, 4, r);
-    expect_one(r, CAUSE_LOCAL_NOT_INVALIDATED, 5 * MS);
+    expect_one(r, ORACLE_CAUSE_LOCAL_NOT_INVALIDATED, 5 * MS);
     free(r);
 }
 
@@ -245,7 +245,7 @@ static void test_script_bus_lost(void) {
                 "local.tier=alone", "local.bus=pubsub", "local.bus_loss=1",
                 "local.bus_latency=const:1ms"),
            local_ops, 4, r);
-    expect_one(r, CAUSE_BUS_LOST, 5 * MS);
+    expect_one(r, ORACLE_CAUSE_BUS_LOST, 5 * MS);
     free(r);
     /* Delivered after the read: the same read is invalidation-lag. */
     r = malloc(sizeof *r);
@@ -253,7 +253,7 @@ static void test_script_bus_lost(void) {
                 "local.tier=alone", "local.bus=pubsub",
                 "local.bus_latency=const:10ms"),
            local_ops, 4, r);
-    expect_one(r, CAUSE_INVALIDATION_LAG, 5 * MS);
+    expect_one(r, ORACLE_CAUSE_INVALIDATION_LAG, 5 * MS);
     free(r);
 }
 
@@ -261,11 +261,11 @@ static void test_script_bus_lost(void) {
  * at 20 ms misses, reads the replica at 23 ms (it applies v1 at 65 ms): v0,
  * stale since 15 ms. */
 static void test_script_replica_lag(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(10 * MS, OP_WRITE, 2),
-                         OP(20 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(10 * MS, WORKLOAD_WRITE, 2),
+                         OP(20 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     script(SETS("db.replicas=1", "db.replica_lag=const:50ms"), ops, 3, r);
-    expect_one(r, CAUSE_REPLICA_LAG, 5 * MS);
+    expect_one(r, ORACLE_CAUSE_REPLICA_LAG, 5 * MS);
     free(r);
 }
 
@@ -273,27 +273,27 @@ static void test_script_replica_lag(void) {
  * 11 ms (TTL 10 ms), long before the 1 s flush; R at 100 ms misses and
  * refills v0 from the DB. */
 static void test_script_write_behind_lag(void) {
-    workload_op ops[] = {OP(0, OP_WRITE, 1), OP(100 * MS, OP_READ, 2),
-                         OP(200 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_WRITE, 1), OP(100 * MS, WORKLOAD_READ, 2),
+                         OP(200 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     script(SETS("cache.pattern=write-behind", "cache.ttl=10ms",
                 "write_behind.flush_interval=1s",
                 "write_behind.flush_latency=0"),
            ops, 2, r);
-    expect_one(r, CAUSE_WRITE_BEHIND_LAG, 99 * MS);
+    expect_one(r, ORACLE_CAUSE_WRITE_BEHIND_LAG, 99 * MS);
     free(r);
 }
 
 /* A write path that forgets: the commit at 15 ms is never followed by a
  * DEL, so the read at 20 ms gets v0 (invalidation-missing). */
 static void test_script_invalidation_missing(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(10 * MS, OP_WRITE, 2),
-                         OP(20 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(10 * MS, WORKLOAD_WRITE, 2),
+                         OP(20 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     script(SETS("path.admin.share=1", "path.admin.invalidates=no"), ops, 3, r);
-    expect_one(r, CAUSE_INVALIDATION_MISSING, 5 * MS);
+    expect_one(r, ORACLE_CAUSE_INVALIDATION_MISSING, 5 * MS);
     CU_ASSERT_EQUAL(r->stale_by_path[0], 1);
-    CU_ASSERT_EQUAL(r->metric[M_INVALIDATIONS], 0);
+    CU_ASSERT_EQUAL(r->metric[WORLD_METRIC_INVALIDATIONS], 0);
     free(r);
 }
 

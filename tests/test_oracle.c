@@ -32,25 +32,25 @@ static void expect_time(const char *what, double got_ns, sim_time want) {
 static void test_verdicts(void) {
     oracle *o = oracle_create(1, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_NONE_PATTERN);
-    oracle_commit(o, KEY, 2, 20 * MS, PLAN_NONE_PATTERN);
-    oracle_commit(o, KEY, 3, 30 * MS, PLAN_NONE_PATTERN);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_NONE_PATTERN);
+    oracle_commit(o, KEY, 2, 20 * MS, ORACLE_PLAN_NONE_PATTERN);
+    oracle_commit(o, KEY, 3, 30 * MS, ORACLE_PLAN_NONE_PATTERN);
 
     /* Invoked after v1..v2 committed, returns v0: stale, age from v1, lag 2. */
     oracle_verdict v = oracle_read(o, KEY, 1, 25 * MS, 35 * MS, 0,
                                    ORACLE_CACHE);
-    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    CU_ASSERT_EQUAL(v.kind, ORACLE_VERDICT_STALE);
     expect_time("age", (double)v.age, 15 * MS);
     expect_u64("lag at s (v3 came after s)", v.lag, 2);
 
     /* Invoked before v3, returns v2, v3 committed while in flight. */
     v = oracle_read(o, KEY, 1, 29 * MS, 31 * MS, 2, ORACLE_SOURCE);
-    CU_ASSERT_EQUAL(v.kind, VERDICT_CONCURRENT);
+    CU_ASSERT_EQUAL(v.kind, ORACLE_VERDICT_CONCURRENT);
     v = oracle_read(o, KEY, 1, 31 * MS, 31 * MS, 3, ORACLE_SOURCE);
-    CU_ASSERT_EQUAL(v.kind, VERDICT_FRESH);
+    CU_ASSERT_EQUAL(v.kind, ORACLE_VERDICT_FRESH);
     /* Boundary: a commit exactly at s makes older values stale (age 0). */
     v = oracle_read(o, KEY, 1, 30 * MS, 31 * MS, 2, ORACLE_CACHE);
-    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    CU_ASSERT_EQUAL(v.kind, ORACLE_VERDICT_STALE);
     expect_time("age at the commit instant", (double)v.age, 0);
 
     const oracle_counts *c = oracle_get_counts(o);
@@ -69,16 +69,16 @@ static void test_verdicts(void) {
 /* A copy, a commit with a pending DEL, a stale read, the DEL lands. */
 static void test_window_invalidation_lag(void) {
     oracle *o = oracle_create(1, 0);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_PENDING);
     oracle_verdict v = oracle_read(o, KEY, 1, 12 * MS, 12 * MS, 0, ORACLE_CACHE);
-    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    CU_ASSERT_EQUAL(v.kind, ORACLE_VERDICT_STALE);
     oracle_copy_remove(o, KEY, ORACLE_CACHE, 15 * MS);
     oracle_finish(o, 200 * MS);
     const oracle_counts *c = oracle_get_counts(o);
     expect_u64("windows", c->windows, 1);
     expect_u64("censored", c->censored_windows, 0);
-    expect_u64("lag reads", c->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
+    expect_u64("lag reads", c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_LAG], 1);
     expect_time("window", oracle_stale_window(o)->tally.max, 5 * MS);
     oracle_destroy(o);
 }
@@ -87,15 +87,15 @@ static void test_window_invalidation_lag(void) {
  * while the DEL was in flight takes the window's final cause. */
 static void test_window_invalidation_failed(void) {
     oracle *o = oracle_create(1, 0);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_PENDING);
     oracle_read(o, KEY, 1, 12 * MS, 12 * MS, 0, ORACLE_CACHE);
     oracle_invalidation_failed(o, KEY, 1, 13 * MS);
     oracle_read(o, KEY, 2, 50 * MS, 50 * MS, 0, ORACLE_CACHE);
     oracle_finish(o, 200 * MS);
     const oracle_counts *c = oracle_get_counts(o);
-    expect_u64("failed reads", c->stale_by_cause[CAUSE_INVALIDATION_FAILED], 2);
-    expect_u64("lag reads", c->stale_by_cause[CAUSE_INVALIDATION_LAG], 0);
+    expect_u64("failed reads", c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_FAILED], 2);
+    expect_u64("lag reads", c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_LAG], 0);
     expect_u64("windows", c->windows, 1);
     expect_time("window ends at expiry", oracle_stale_window(o)->tally.max,
                 90 * MS);
@@ -110,8 +110,8 @@ static void test_over_bound_causes(void) {
     oracle *o = oracle_create(N, 0);
     oracle_set_bound(o, 20 * MS);
     for (uint32_t k = 0; k < N; k++) {
-        oracle_copy_set(o, k, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
-        oracle_commit(o, k, 1, 10 * MS, PLAN_PENDING);
+        oracle_copy_set(o, k, ORACLE_CACHE, 0, 1 * MS, 100 * MS, ORACLE_SET_FILL);
+        oracle_commit(o, k, 1, 10 * MS, ORACLE_PLAN_PENDING);
         oracle_read(o, k, 1, 12 * MS, 12 * MS, 0, ORACLE_CACHE); /* 2 ms */
         oracle_read(o, k, 1, 40 * MS, 40 * MS, 0, ORACLE_CACHE); /* 30 ms */
     }
@@ -125,12 +125,12 @@ static void test_over_bound_causes(void) {
     const oracle_counts *c = oracle_get_counts(o);
     expect_u64("over bound", c->over_bound, N);
     expect_u64("over bound, failed",
-               c->over_bound_by_cause[CAUSE_INVALIDATION_FAILED], N / 3);
+               c->over_bound_by_cause[ORACLE_CAUSE_INVALIDATION_FAILED], N / 3);
     expect_u64("over bound, lag",
-               c->over_bound_by_cause[CAUSE_INVALIDATION_LAG], N - N / 3);
+               c->over_bound_by_cause[ORACLE_CAUSE_INVALIDATION_LAG], N - N / 3);
     expect_u64("all stale, failed",
-               c->stale_by_cause[CAUSE_INVALIDATION_FAILED], 2 * (N / 3));
-    expect_u64("all stale, lag", c->stale_by_cause[CAUSE_INVALIDATION_LAG],
+               c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_FAILED], 2 * (N / 3));
+    expect_u64("all stale, lag", c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_LAG],
                2 * (N - N / 3));
     oracle_destroy(o);
 }
@@ -139,15 +139,15 @@ static void test_over_bound_causes(void) {
  * earlier one. */
 static void test_failure_of_other_commit(void) {
     oracle *o = oracle_create(1, 0);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
-    oracle_commit(o, KEY, 2, 11 * MS, PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_PENDING);
+    oracle_commit(o, KEY, 2, 11 * MS, ORACLE_PLAN_PENDING);
     oracle_invalidation_failed(o, KEY, 2, 12 * MS);
     oracle_read(o, KEY, 1, 13 * MS, 13 * MS, 0, ORACLE_CACHE);
     oracle_copy_remove(o, KEY, ORACLE_CACHE, 14 * MS); /* v1's DEL lands */
     oracle_finish(o, 200 * MS);
     expect_u64("lag reads",
-               oracle_get_counts(o)->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
+               oracle_get_counts(o)->stale_by_cause[ORACLE_CAUSE_INVALIDATION_LAG], 1);
     oracle_destroy(o);
 }
 
@@ -155,16 +155,16 @@ static void test_failure_of_other_commit(void) {
  * open at the end, it is censored, and its reads are still attributed. */
 static void test_stale_fill_censored(void) {
     oracle *o = oracle_create(1, 0);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_PENDING);
     oracle_copy_remove(o, KEY, ORACLE_CACHE, 11 * MS); /* the DEL lands */
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 12 * MS, 100 * MS, SET_FILL);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 12 * MS, 100 * MS, ORACLE_SET_FILL);
     oracle_verdict v = oracle_read(o, KEY, 1, 14 * MS, 14 * MS, 0, ORACLE_CACHE);
     expect_time("age", (double)v.age, 4 * MS);
     oracle_finish(o, 50 * MS);
     const oracle_counts *c = oracle_get_counts(o);
     expect_u64("windows", c->windows, 0);
     expect_u64("censored", c->censored_windows, 1);
-    expect_u64("fill reads", c->stale_by_cause[CAUSE_STALE_FILL], 1);
+    expect_u64("fill reads", c->stale_by_cause[ORACLE_CAUSE_STALE_FILL], 1);
     expect_time("censored duration", oracle_censored_window(o)->max, 38 * MS);
     oracle_destroy(o);
 }
@@ -173,35 +173,35 @@ static void test_stale_fill_censored(void) {
  * it: invalidation-lag; if that DEL fails, invalidation-failed. */
 static void test_fill_before_the_del(void) {
     oracle *o = oracle_create(1, 0);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 11 * MS, 100 * MS, SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 11 * MS, 100 * MS, ORACLE_SET_FILL);
     oracle_read(o, KEY, 1, 12 * MS, 12 * MS, 0, ORACLE_CACHE);
     oracle_copy_remove(o, KEY, ORACLE_CACHE, 13 * MS);
-    oracle_commit(o, KEY, 2, 20 * MS, PLAN_PENDING);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 21 * MS, 100 * MS, SET_FILL);
+    oracle_commit(o, KEY, 2, 20 * MS, ORACLE_PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 21 * MS, 100 * MS, ORACLE_SET_FILL);
     oracle_invalidation_failed(o, KEY, 2, 22 * MS);
     oracle_read(o, KEY, 1, 23 * MS, 23 * MS, 1, ORACLE_CACHE);
     oracle_finish(o, 300 * MS);
     const oracle_counts *c = oracle_get_counts(o);
-    expect_u64("lag reads", c->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
-    expect_u64("failed reads", c->stale_by_cause[CAUSE_INVALIDATION_FAILED], 1);
-    expect_u64("fill reads", c->stale_by_cause[CAUSE_STALE_FILL], 0);
+    expect_u64("lag reads", c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_LAG], 1);
+    expect_u64("failed reads", c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_FAILED], 1);
+    expect_u64("fill reads", c->stale_by_cause[ORACLE_CAUSE_STALE_FILL], 0);
     oracle_destroy(o);
 }
 
 /* A writer's SET of an old version is an out-of-order update. */
 static void test_out_of_order_update(void) {
     oracle *o = oracle_create(1, 0);
-    oracle_commit(o, KEY, 1, 1 * MS, PLAN_PENDING);
-    oracle_commit(o, KEY, 2, 2 * MS, PLAN_PENDING);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 2, 3 * MS, 100 * MS, SET_UPDATE);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 4 * MS, 100 * MS, SET_UPDATE);
+    oracle_commit(o, KEY, 1, 1 * MS, ORACLE_PLAN_PENDING);
+    oracle_commit(o, KEY, 2, 2 * MS, ORACLE_PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 2, 3 * MS, 100 * MS, ORACLE_SET_UPDATE);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 4 * MS, 100 * MS, ORACLE_SET_UPDATE);
     oracle_read(o, KEY, 1, 5 * MS, 5 * MS, 1, ORACLE_CACHE);
     /* Brought up to date: the window closes. */
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 2, 9 * MS, 100 * MS, SET_UPDATE);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 2, 9 * MS, 100 * MS, ORACLE_SET_UPDATE);
     oracle_finish(o, 200 * MS);
     const oracle_counts *c = oracle_get_counts(o);
-    expect_u64("ooo reads", c->stale_by_cause[CAUSE_OUT_OF_ORDER_UPDATE], 1);
+    expect_u64("ooo reads", c->stale_by_cause[ORACLE_CAUSE_OUT_OF_ORDER_UPDATE], 1);
     expect_time("window", oracle_stale_window(o)->tally.max, 5 * MS);
     oracle_destroy(o);
 }
@@ -212,15 +212,15 @@ static void test_plans(void) {
         oracle_plan plan;
         oracle_cause cause;
     } cases[] = {
-        {PLAN_NONE_PATTERN, CAUSE_TTL_ONLY},
-        {PLAN_NONE_PATH, CAUSE_INVALIDATION_MISSING},
-        {PLAN_DONE_BEFORE, CAUSE_STALE_FILL},
-        {PLAN_FAILED_BEFORE, CAUSE_INVALIDATION_FAILED},
-        {PLAN_PENDING, CAUSE_INVALIDATION_LAG},
+        {ORACLE_PLAN_NONE_PATTERN, ORACLE_CAUSE_TTL_ONLY},
+        {ORACLE_PLAN_NONE_PATH, ORACLE_CAUSE_INVALIDATION_MISSING},
+        {ORACLE_PLAN_DONE_BEFORE, ORACLE_CAUSE_STALE_FILL},
+        {ORACLE_PLAN_FAILED_BEFORE, ORACLE_CAUSE_INVALIDATION_FAILED},
+        {ORACLE_PLAN_PENDING, ORACLE_CAUSE_INVALIDATION_LAG},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         oracle *o = oracle_create(1, 0);
-        oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
+        oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, ORACLE_SET_FILL);
         oracle_commit(o, KEY, 1, 10 * MS, cases[i].plan);
         oracle_read(o, KEY, 1, 11 * MS, 11 * MS, 0, ORACLE_CACHE);
         oracle_finish(o, 300 * MS);
@@ -236,19 +236,19 @@ static void test_plans(void) {
 
 static void test_read_your_writes(void) {
     oracle *o = oracle_create(2, 0);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_PENDING);
     oracle_ack(o, 7, KEY, 1, 12 * MS);
     /* Before its ack the writer's read is stale but no violation. */
     oracle_verdict v = oracle_read(o, KEY, 7, 11 * MS, 13 * MS, 0, ORACLE_CACHE);
-    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
+    CU_ASSERT_EQUAL(v.kind, ORACLE_VERDICT_STALE);
     CU_ASSERT_EQUAL(v.ryw_violation, 0);
     v = oracle_read(o, KEY, 7, 13 * MS, 13 * MS, 0, ORACLE_CACHE);
     CU_ASSERT_EQUAL(v.ryw_violation, 1);
     v = oracle_read(o, KEY, 8, 13 * MS, 13 * MS, 0, ORACLE_CACHE);
     CU_ASSERT_EQUAL(v.ryw_violation, 0); /* another client */
     /* A second acked write keeps the first one's time visible. */
-    oracle_commit(o, KEY, 2, 20 * MS, PLAN_PENDING);
+    oracle_commit(o, KEY, 2, 20 * MS, ORACLE_PLAN_PENDING);
     oracle_ack(o, 7, KEY, 2, 30 * MS);
     v = oracle_read(o, KEY, 7, 25 * MS, 25 * MS, 0, ORACLE_CACHE);
     CU_ASSERT_EQUAL(v.ryw_violation, 1); /* v1 was acked at 12 ms */
@@ -261,12 +261,12 @@ static void test_read_your_writes(void) {
 static void test_ack_table_growth(void) {
     oracle *o = oracle_create(4000, 0);
     for (uint32_t k = 0; k < 4000; k++) {
-        oracle_commit(o, k, 1, (sim_time)k, PLAN_NONE_PATTERN);
+        oracle_commit(o, k, 1, (sim_time)k, ORACLE_PLAN_NONE_PATTERN);
         oracle_ack(o, k % 13, k, 1, (sim_time)k);
     }
     uint64_t violations = 0;
     for (uint32_t k = 0; k < 4000; k++) {
-        oracle_copy_set(o, k, ORACLE_CACHE, 0, 5000, 9000, SET_FILL);
+        oracle_copy_set(o, k, ORACLE_CACHE, 0, 5000, 9000, ORACLE_SET_FILL);
         violations += (uint64_t)oracle_read(o, k, k % 13, 5000, 5000, 0,
                                             ORACLE_CACHE).ryw_violation;
     }
@@ -277,73 +277,73 @@ static void test_ack_table_growth(void) {
 
 static void test_warmup(void) {
     oracle *o = oracle_create(1, 50 * MS);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 1000 * MS, SET_FILL);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_NONE_PATTERN);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 1000 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_NONE_PATTERN);
     oracle_read(o, KEY, 1, 20 * MS, 20 * MS, 0, ORACLE_CACHE);
     oracle_read(o, KEY, 1, 60 * MS, 60 * MS, 0, ORACLE_CACHE);
     oracle_finish(o, 2000 * MS);
     const oracle_counts *c = oracle_get_counts(o);
     expect_u64("reads counted", c->reads, 1);
     expect_u64("stale counted", c->stale, 1);
-    expect_u64("ttl-only reads", c->stale_by_cause[CAUSE_TTL_ONLY], 1);
+    expect_u64("ttl-only reads", c->stale_by_cause[ORACLE_CAUSE_TTL_ONLY], 1);
     expect_u64("window opened in warm-up not counted", c->windows, 0);
     oracle_destroy(o);
 }
 
 static void test_cause_names(void) {
-    CU_ASSERT_STRING_EQUAL(oracle_cause_name(CAUSE_STALE_FILL), "stale-fill");
-    CU_ASSERT_STRING_EQUAL(oracle_cause_name(CAUSE_INVALIDATION_FAILED),
+    CU_ASSERT_STRING_EQUAL(oracle_cause_name(ORACLE_CAUSE_STALE_FILL), "stale-fill");
+    CU_ASSERT_STRING_EQUAL(oracle_cause_name(ORACLE_CAUSE_INVALIDATION_FAILED),
                            "invalidation-failed");
-    CU_ASSERT_STRING_EQUAL(oracle_cause_name(CAUSE_REPLICA_LAG), "replica-lag");
+    CU_ASSERT_STRING_EQUAL(oracle_cause_name(ORACLE_CAUSE_REPLICA_LAG), "replica-lag");
 }
 
 /* Further copies: local caches with and without a bus, a replica, a
  * write-behind DB, fills that inherit a cause, and per-path counts. */
 static void test_local_copies(void) {
     oracle *o = oracle_create(1, 0);
-    uint32_t plain = oracle_add_copy(o, COPY_LOCAL);
-    uint32_t bus = oracle_add_copy(o, COPY_LOCAL_BUS);
-    uint32_t bus2 = oracle_add_copy(o, COPY_LOCAL_BUS);
+    uint32_t plain = oracle_add_copy(o, ORACLE_COPY_LOCAL);
+    uint32_t bus = oracle_add_copy(o, ORACLE_COPY_LOCAL_BUS);
+    uint32_t bus2 = oracle_add_copy(o, ORACLE_COPY_LOCAL_BUS);
     CU_ASSERT(plain >= 2 && bus != plain && bus2 != bus);
     for (uint32_t c = plain; c <= bus2; c++)
-        oracle_copy_set(o, KEY, c, 0, 1 * MS, 100 * MS, SET_FILL);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+        oracle_copy_set(o, KEY, c, 0, 1 * MS, 100 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_PENDING);
     oracle_copy_remove(o, KEY, bus, 12 * MS); /* the message arrived */
-    oracle_copy_invalidation_lost(o, KEY, bus2, 1, 12 * MS, CAUSE_BUS_LOST);
+    oracle_copy_invalidation_lost(o, KEY, bus2, 1, 12 * MS, ORACLE_CAUSE_BUS_LOST);
     oracle_read(o, KEY, 1, 20 * MS, 20 * MS, 0, plain);
     oracle_read(o, KEY, 1, 11 * MS, 11 * MS, 0, bus);
     oracle_read(o, KEY, 1, 20 * MS, 20 * MS, 0, bus2);
     oracle_finish(o, 300 * MS);
     const oracle_counts *c = oracle_get_counts(o);
-    expect_u64("local", c->stale_by_cause[CAUSE_LOCAL_NOT_INVALIDATED], 1);
-    expect_u64("bus lag", c->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
-    expect_u64("bus lost", c->stale_by_cause[CAUSE_BUS_LOST], 1);
+    expect_u64("local", c->stale_by_cause[ORACLE_CAUSE_LOCAL_NOT_INVALIDATED], 1);
+    expect_u64("bus lag", c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_LAG], 1);
+    expect_u64("bus lost", c->stale_by_cause[ORACLE_CAUSE_BUS_LOST], 1);
     expect_u64("windows", c->windows, 3);
     oracle_destroy(o);
 }
 
 static void test_replica_and_write_behind(void) {
     oracle *o = oracle_create(2, 0);
-    uint32_t rep = oracle_add_copy(o, COPY_REPLICA);
-    uint32_t dbb = oracle_add_copy(o, COPY_DB_BEHIND);
+    uint32_t rep = oracle_add_copy(o, ORACLE_COPY_REPLICA);
+    uint32_t dbb = oracle_add_copy(o, ORACLE_COPY_DB_BEHIND);
     /* Replicas are present and up to date before any commit. */
     oracle_verdict v = oracle_read(o, 1, 1, 1 * MS, 1 * MS, 0, rep);
-    CU_ASSERT_EQUAL(v.kind, VERDICT_FRESH);
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_PENDING);
+    CU_ASSERT_EQUAL(v.kind, ORACLE_VERDICT_FRESH);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_PENDING);
     v = oracle_read(o, KEY, 1, 15 * MS, 15 * MS, 0, rep);
-    CU_ASSERT_EQUAL(v.kind, VERDICT_STALE);
-    CU_ASSERT_EQUAL(v.cause, CAUSE_REPLICA_LAG);
-    oracle_copy_set(o, KEY, rep, 1, 30 * MS, SIM_TIME_MAX, SET_UPDATE);
+    CU_ASSERT_EQUAL(v.kind, ORACLE_VERDICT_STALE);
+    CU_ASSERT_EQUAL(v.cause, ORACLE_CAUSE_REPLICA_LAG);
+    oracle_copy_set(o, KEY, rep, 1, 30 * MS, SIM_TIME_MAX, ORACLE_SET_UPDATE);
     /* The cache refills from the lagging DB: it inherits write-behind-lag. */
-    oracle_copy_fill_from(o, KEY, ORACLE_CACHE, 0, 40 * MS, 900 * MS, SET_FILL,
+    oracle_copy_fill_from(o, KEY, ORACLE_CACHE, 0, 40 * MS, 900 * MS, ORACLE_SET_FILL,
                           dbb);
     v = oracle_read(o, KEY, 1, 50 * MS, 50 * MS, 0, ORACLE_CACHE);
-    CU_ASSERT_EQUAL(v.cause, CAUSE_WRITE_BEHIND_LAG);
-    oracle_copy_set(o, KEY, dbb, 1, 60 * MS, SIM_TIME_MAX, SET_UPDATE);
+    CU_ASSERT_EQUAL(v.cause, ORACLE_CAUSE_WRITE_BEHIND_LAG);
+    oracle_copy_set(o, KEY, dbb, 1, 60 * MS, SIM_TIME_MAX, ORACLE_SET_UPDATE);
     oracle_finish(o, 1000 * MS);
     const oracle_counts *c = oracle_get_counts(o);
-    expect_u64("replica", c->stale_by_cause[CAUSE_REPLICA_LAG], 1);
-    expect_u64("write-behind", c->stale_by_cause[CAUSE_WRITE_BEHIND_LAG], 1);
+    expect_u64("replica", c->stale_by_cause[ORACLE_CAUSE_REPLICA_LAG], 1);
+    expect_u64("write-behind", c->stale_by_cause[ORACLE_CAUSE_WRITE_BEHIND_LAG], 1);
     /* Replica window 10..30 ms, DB window 10..60 ms, cache 40..900 ms. */
     expect_u64("windows", c->windows, 3);
     expect_time("longest", oracle_stale_window(o)->tally.max, 860 * MS);
@@ -353,29 +353,29 @@ static void test_replica_and_write_behind(void) {
 
 static void test_paths(void) {
     oracle *o = oracle_create(1, 0);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, SET_FILL);
-    oracle_commit_path(o, KEY, 1, 10 * MS, PLAN_NONE_PATH, 3);
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 0, 1 * MS, 100 * MS, ORACLE_SET_FILL);
+    oracle_commit_path(o, KEY, 1, 10 * MS, ORACLE_PLAN_NONE_PATH, 3);
     oracle_read(o, KEY, 1, 20 * MS, 20 * MS, 0, ORACLE_CACHE);
     oracle_read(o, KEY, 2, 30 * MS, 30 * MS, 0, ORACLE_CACHE);
     oracle_finish(o, 300 * MS);
     const oracle_counts *c = oracle_get_counts(o);
     expect_u64("path 3", c->stale_by_path[3], 2);
     expect_u64("path 0", c->stale_by_path[0], 0);
-    expect_u64("missing", c->stale_by_cause[CAUSE_INVALIDATION_MISSING], 2);
+    expect_u64("missing", c->stale_by_cause[ORACLE_CAUSE_INVALIDATION_MISSING], 2);
     oracle_destroy(o);
 }
 
 /* Per-write convergence: until every copy stopped holding an older value. */
 static void test_convergence(void) {
     oracle *o = oracle_create(1, 0);
-    oracle_commit(o, KEY, 1, 1 * MS, PLAN_PENDING); /* nothing cached: 0 */
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 2 * MS, 900 * MS, SET_FILL);
-    oracle_commit(o, KEY, 2, 10 * MS, PLAN_PENDING);
-    oracle_commit(o, KEY, 3, 14 * MS, PLAN_PENDING); /* waits for the same */
+    oracle_commit(o, KEY, 1, 1 * MS, ORACLE_PLAN_PENDING); /* nothing cached: 0 */
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 1, 2 * MS, 900 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, KEY, 2, 10 * MS, ORACLE_PLAN_PENDING);
+    oracle_commit(o, KEY, 3, 14 * MS, ORACLE_PLAN_PENDING); /* waits for the same */
     oracle_copy_remove(o, KEY, ORACLE_CACHE, 20 * MS);
-    oracle_copy_set(o, KEY, ORACLE_CACHE, 3, 30 * MS, 40 * MS, SET_FILL);
-    oracle_commit(o, KEY, 4, 35 * MS, PLAN_PENDING); /* expires at 40 ms */
-    oracle_commit(o, KEY, 5, 50 * MS, PLAN_PENDING); /* nothing cached: 0 */
+    oracle_copy_set(o, KEY, ORACLE_CACHE, 3, 30 * MS, 40 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, KEY, 4, 35 * MS, ORACLE_PLAN_PENDING); /* expires at 40 ms */
+    oracle_commit(o, KEY, 5, 50 * MS, ORACLE_PLAN_PENDING); /* nothing cached: 0 */
     oracle_finish(o, 100 * MS);
     const sim_hist *h = oracle_convergence(o);
     expect_u64("writes", sim_hist_n(h), 5);
@@ -390,7 +390,7 @@ static void test_convergence(void) {
 static void test_value_age(void) {
     oracle *o = oracle_create(1, 0);
     oracle_read(o, KEY, 1, 5 * MS, 6 * MS, 0, ORACLE_SOURCE); /* v0: since 0 */
-    oracle_commit(o, KEY, 1, 10 * MS, PLAN_NONE_PATTERN);
+    oracle_commit(o, KEY, 1, 10 * MS, ORACLE_PLAN_NONE_PATTERN);
     oracle_read(o, KEY, 1, 30 * MS, 31 * MS, 1, ORACLE_SOURCE); /* fresh, 20 */
     oracle_read(o, KEY, 1, 8 * MS, 12 * MS, 1, ORACLE_SOURCE);  /* in flight */
     oracle_finish(o, 100 * MS);
@@ -441,16 +441,16 @@ static void test_out_of_memory(void) {
         uint32_t v = 0;
         while (!oracle_failed(o) && v < (64u << 20)) { /* 512 MiB */
             v++;
-            oracle_commit(o, KEY, v, (sim_time)v, PLAN_NONE_PATTERN);
+            oracle_commit(o, KEY, v, (sim_time)v, ORACLE_PLAN_NONE_PATTERN);
         }
         if (!oracle_failed(o)) _exit(12);
         /* Every later fact is ignored; reads come back without a verdict. */
-        oracle_commit(o, 1, 1, (sim_time)v, PLAN_NONE_PATTERN);
+        oracle_commit(o, 1, 1, (sim_time)v, ORACLE_PLAN_NONE_PATTERN);
         oracle_ack(o, 1, 1, 1, (sim_time)v);
         oracle_verdict r = oracle_read(o, KEY, 1, (sim_time)v, (sim_time)v,
                                        0, ORACLE_CACHE);
         oracle_finish(o, (sim_time)v + 1);
-        _exit(r.kind == VERDICT_FRESH && oracle_latest(o, 1) == 0 ? 0 : 13);
+        _exit(r.kind == ORACLE_VERDICT_FRESH && oracle_latest(o, 1) == 0 ? 0 : 13);
     }
     int status = 0;
     CU_ASSERT_FATAL(waitpid(pid, &status, 0) == pid);

@@ -98,13 +98,13 @@ static void test_closed_form_ttl_only(void) {
     double stale = L * (T - (1 - exp(-M * T)) / M) / (1 + L * T);
     double hit = L * T / (1 + L * T);
     expect_in_ci("ttl-only stale fraction",
-                 run_summary_stat(s, M_STALE_READ_FRACTION), stale);
-    expect_in_ci("ttl-only hit ratio", run_summary_stat(s, M_HIT_RATIO), hit);
+                 run_summary_stat(s, WORLD_METRIC_STALE_READ_FRACTION), stale);
+    expect_in_ci("ttl-only hit ratio", run_summary_stat(s, WORLD_METRIC_HIT_RATIO), hit);
     /* Every stale read is ttl-only. */
     uint64_t total = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) total += s->causes[c];
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += s->causes[c];
     CU_ASSERT(total > 0);
-    CU_ASSERT_EQUAL(s->causes[CAUSE_TTL_ONLY], total);
+    CU_ASSERT_EQUAL(s->causes[ORACLE_CAUSE_TTL_ONLY], total);
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -126,12 +126,12 @@ static void check_cache_aside_loss(const char *const *faults, size_t nfaults,
     double el = (1 - exp(-n * T)) / n;
     char what[128];
     snprintf(what, sizeof what, "cache-aside f=%.3g stale fraction", f);
-    expect_in_ci(what, run_summary_stat(s, M_STALE_READ_FRACTION),
+    expect_in_ci(what, run_summary_stat(s, WORLD_METRIC_STALE_READ_FRACTION),
                  L * es / (1 + L * el));
     snprintf(what, sizeof what, "cache-aside f=%.3g hit ratio", f);
-    expect_in_ci(what, run_summary_stat(s, M_HIT_RATIO), L * el / (1 + L * el));
+    expect_in_ci(what, run_summary_stat(s, WORLD_METRIC_HIT_RATIO), L * el / (1 + L * el));
     uint64_t total = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) total += s->causes[c];
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) total += s->causes[c];
     CU_ASSERT(total > 0);
     CU_ASSERT_EQUAL(s->causes[expected_cause], total);
     run_summary_destroy(s);
@@ -140,7 +140,7 @@ static void check_cache_aside_loss(const char *const *faults, size_t nfaults,
 
 static void test_closed_form_del_fail(void) {
     check_cache_aside_loss(SETS("faults.del_fail=0.3"), 0.3,
-                           CAUSE_INVALIDATION_FAILED);
+                           ORACLE_CAUSE_INVALIDATION_FAILED);
 }
 
 /* Lost timeouts and crashes after commit lose invalidations too: with crash
@@ -151,7 +151,7 @@ static void test_closed_form_mixed_losses(void) {
     check_cache_aside_loss(SETS("faults.crash_after_commit=0.1",
                                 "faults.del_fail=0.1",
                                 "faults.del_timeout=0.2"),
-                           f, CAUSE_INVALIDATION_FAILED);
+                           f, ORACLE_CAUSE_INVALIDATION_FAILED);
 }
 
 /* Fault-free cache-aside with zero latencies: exactly zero stale reads, for
@@ -170,11 +170,11 @@ static void test_zero_latency_zero_stale(void) {
         apply_all(&sc, zero_latency, 5);
         apply_all(&sc, &modes[i], 1);
         run_summary *s = run_or_fail(&sc);
-        run_stat st = run_summary_stat(s, M_STALE_READS);
+        run_stat st = run_summary_stat(s, WORLD_METRIC_STALE_READS);
         if (st.max != 0) fprintf(stderr, "\n    %s: %g stale\n", modes[i], st.max);
         CU_ASSERT_EQUAL(st.max, 0);
-        CU_ASSERT(run_summary_stat(s, M_HIT_RATIO).mean > 0.5);
-        CU_ASSERT_EQUAL(run_summary_stat(s, M_STALE_WINDOWS).max, 0);
+        CU_ASSERT(run_summary_stat(s, WORLD_METRIC_HIT_RATIO).mean > 0.5);
+        CU_ASSERT_EQUAL(run_summary_stat(s, WORLD_METRIC_STALE_WINDOWS).max, 0);
         run_summary_destroy(s);
         scenario_fini(&sc);
     }
@@ -188,10 +188,10 @@ static void test_latency_fill_races(void) {
                             "db.write_latency=exp:5ms", "run.duration=60s",
                             "run.reps=3"));
     run_summary *s = run_or_fail(&sc);
-    CU_ASSERT(s->causes[CAUSE_STALE_FILL] > 0);
-    CU_ASSERT_EQUAL(s->causes[CAUSE_INVALIDATION_FAILED], 0);
-    CU_ASSERT_EQUAL(s->causes[CAUSE_TTL_ONLY], 0);
-    CU_ASSERT(run_summary_stat(s, M_CONCURRENT_READS).mean > 0);
+    CU_ASSERT(s->causes[ORACLE_CAUSE_STALE_FILL] > 0);
+    CU_ASSERT_EQUAL(s->causes[ORACLE_CAUSE_INVALIDATION_FAILED], 0);
+    CU_ASSERT_EQUAL(s->causes[ORACLE_CAUSE_TTL_ONLY], 0);
+    CU_ASSERT(run_summary_stat(s, WORLD_METRIC_CONCURRENT_READS).mean > 0);
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -238,33 +238,33 @@ static void expect_exact(const char *what, double got_ns, sim_time want) {
  * stores v0 after the newer commit: a stale-fill window opens at 13 ms and
  * lasts the whole 60 s TTL.  Reader C at 20 ms hits v0: stale, age 11 ms. */
 static void test_script_stale_fill(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(4 * MS, OP_WRITE, 2),
-                         OP(20 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(4 * MS, WORKLOAD_WRITE, 2),
+                         OP(20 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     run_script(NULL, 0, ops, 3, r);
-    expect_metric(r, M_STALE_READS, 1);
-    expect_metric(r, M_CONCURRENT_READS, 1); /* A: v1 came while in flight */
-    expect_metric(r, M_STALE_WINDOWS, 1);
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_STALE_FILL], 1);
-    expect_exact("stale age", r->dist[D_STALE_AGE].tally.max, 11 * MS);
-    expect_exact("stale window", r->dist[D_STALE_WINDOW].tally.max, 60000 * MS);
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    expect_metric(r, WORLD_METRIC_CONCURRENT_READS, 1); /* A: v1 came while in flight */
+    expect_metric(r, WORLD_METRIC_STALE_WINDOWS, 1);
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_STALE_FILL], 1);
+    expect_exact("stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 11 * MS);
+    expect_exact("stale window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 60000 * MS);
     free(r);
 }
 
 /* The article's upgrade timeline with a DEL that fails. */
 static void test_script_failed_delete(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(30 * MS, OP_READ, 3), OP(40 * MS, OP_READ, 2)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(30 * MS, WORKLOAD_READ, 3), OP(40 * MS, WORKLOAD_READ, 2)};
     world_result *r = malloc(sizeof *r);
     run_script(SETS("faults.del_fail=1"), ops, 4, r);
     /* A fills v0 at 1+2+10 = 13 ms; B commits at 25 ms; its DEL fails at
      * 26 ms; C at 30 ms and B itself at 40 ms (after its ack) read v0. */
-    expect_metric(r, M_STALE_READS, 2);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 1);
-    expect_metric(r, M_RYW_VIOLATIONS, 1);
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_INVALIDATION_FAILED], 2);
-    expect_exact("oldest stale age", r->dist[D_STALE_AGE].tally.max, 15 * MS);
-    expect_exact("window until expiry", r->dist[D_STALE_WINDOW].tally.max,
+    expect_metric(r, WORLD_METRIC_STALE_READS, 2);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 1);
+    expect_metric(r, WORLD_METRIC_RYW_VIOLATIONS, 1);
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_INVALIDATION_FAILED], 2);
+    expect_exact("oldest stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 15 * MS);
+    expect_exact("window until expiry", r->dist[WORLD_DIST_STALE_WINDOW].tally.max,
                  (13 + 60000 - 25) * MS);
     free(r);
 }
@@ -272,15 +272,15 @@ static void test_script_failed_delete(void) {
 /* A slow DEL: the read between commit and DEL effect is invalidation-lag,
  * and the window is exactly the DEL's latency. */
 static void test_script_invalidation_lag(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(26 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(26 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     run_script(SETS("cache.del_latency=const:10ms"), ops, 3, r);
-    expect_metric(r, M_STALE_READS, 1);
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
-    expect_exact("stale age", r->dist[D_STALE_AGE].tally.max, 1 * MS);
-    expect_exact("window", r->dist[D_STALE_WINDOW].tally.max, 10 * MS);
-    expect_exact("invalidation lag", r->dist[D_INVALIDATION_LAG].tally.max,
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_INVALIDATION_LAG], 1);
+    expect_exact("stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 1 * MS);
+    expect_exact("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 10 * MS);
+    expect_exact("invalidation lag", r->dist[WORLD_DIST_INVALIDATION_LAG].tally.max,
                  10 * MS);
     free(r);
 }
@@ -289,8 +289,8 @@ static void test_script_invalidation_lag(void) {
  * 4 ms and refills at 14 ms... before B commits at 1+5 = 6 ms?  No: make B's
  * commit slow so A's refill lands first, then the commit makes it stale. */
 static void test_script_delete_before_write(void) {
-    workload_op ops[] = {OP(0, OP_WRITE, 2), OP(1 * MS, OP_READ, 1),
-                         OP(40 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_WRITE, 2), OP(1 * MS, WORKLOAD_READ, 1),
+                         OP(40 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     run_script(SETS("cache.invalidation=delete-before-write",
                     "db.write_latency=const:20ms"),
@@ -298,58 +298,58 @@ static void test_script_delete_before_write(void) {
     /* DEL at 1 ms; A: GET 2 ms miss, DB 4 ms (v0), SET 14 ms; B commits at
      * 21 ms with the entry holding v0: window from 21 ms, cause stale-fill;
      * C at 40 ms reads v0, age 19 ms. */
-    expect_metric(r, M_STALE_READS, 1);
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_STALE_FILL], 1);
-    expect_exact("stale age", r->dist[D_STALE_AGE].tally.max, 19 * MS);
-    expect_exact("window", r->dist[D_STALE_WINDOW].tally.max,
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_STALE_FILL], 1);
+    expect_exact("stale age", r->dist[WORLD_DIST_STALE_AGE].tally.max, 19 * MS);
+    expect_exact("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max,
                  (14 + 60000 - 21) * MS);
     free(r);
 }
 
 /* ttl-only: the write leaves the entry; cause ttl-only. */
 static void test_script_ttl_only(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(30 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(30 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     run_script(SETS("cache.pattern=ttl-only"), ops, 3, r);
-    expect_metric(r, M_STALE_READS, 1);
-    expect_metric(r, M_INVALIDATIONS, 0);
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_TTL_ONLY], 1);
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS, 0);
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_TTL_ONLY], 1);
     free(r);
 }
 
 /* A writer that dies after its commit: no DEL, no ack, so its own later read
  * is stale but not a read-your-writes violation. */
 static void test_script_crash_after_commit(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(30 * MS, OP_READ, 2)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(30 * MS, WORKLOAD_READ, 2)};
     world_result *r = malloc(sizeof *r);
     run_script(SETS("faults.crash_after_commit=1"), ops, 3, r);
-    expect_metric(r, M_STALE_READS, 1);
-    expect_metric(r, M_WRITER_CRASHES, 1);
-    expect_metric(r, M_RYW_VIOLATIONS, 0);
-    expect_metric(r, M_INVALIDATIONS, 0);
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_INVALIDATION_FAILED], 1);
+    expect_metric(r, WORLD_METRIC_STALE_READS, 1);
+    expect_metric(r, WORLD_METRIC_WRITER_CRASHES, 1);
+    expect_metric(r, WORLD_METRIC_RYW_VIOLATIONS, 0);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS, 0);
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_INVALIDATION_FAILED], 1);
     free(r);
 }
 
 /* A DEL that times out but lands late closes the window when it lands; one
  * that never lands leaves it to the TTL. */
 static void test_script_del_timeout(void) {
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(20 * MS, OP_WRITE, 2),
-                         OP(30 * MS, OP_READ, 3)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(20 * MS, WORKLOAD_WRITE, 2),
+                         OP(30 * MS, WORKLOAD_READ, 3)};
     world_result *r = malloc(sizeof *r);
     run_script(SETS("faults.del_timeout=1", "faults.del_timeout_applies=1",
                     "cache.del_latency=const:50ms"),
                ops, 3, r);
-    expect_metric(r, M_INVALIDATIONS_TIMED_OUT, 1);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 0);
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_INVALIDATION_LAG], 1);
-    expect_exact("window", r->dist[D_STALE_WINDOW].tally.max, 50 * MS);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_TIMED_OUT, 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 0);
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_INVALIDATION_LAG], 1);
+    expect_exact("window", r->dist[WORLD_DIST_STALE_WINDOW].tally.max, 50 * MS);
     run_script(SETS("faults.del_timeout=1", "faults.del_timeout_applies=0"),
                ops, 3, r);
-    expect_metric(r, M_INVALIDATIONS_FAILED, 1);
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_INVALIDATION_FAILED], 1);
+    expect_metric(r, WORLD_METRIC_INVALIDATIONS_FAILED, 1);
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_INVALIDATION_FAILED], 1);
     free(r);
 }
 
@@ -395,14 +395,14 @@ static void test_common_random_numbers(void) {
         CU_ASSERT_FATAL(world_run(w, r) == 0);
         world_destroy(w);
         if (writes < 0) {
-            writes = r->metric[M_WRITES];
-            commits = r->metric[M_DB_WRITES_PER_S];
+            writes = r->metric[WORLD_METRIC_WRITES];
+            commits = r->metric[WORLD_METRIC_DB_WRITES_PER_S];
         }
-        if (r->metric[M_WRITES] != writes)
+        if (r->metric[WORLD_METRIC_WRITES] != writes)
             fprintf(stderr, "\n    %s: %g writes, want %g\n", variants[i],
-                    r->metric[M_WRITES], writes);
-        CU_ASSERT_EQUAL(r->metric[M_WRITES], writes);
-        CU_ASSERT_EQUAL(r->metric[M_DB_WRITES_PER_S], commits);
+                    r->metric[WORLD_METRIC_WRITES], writes);
+        CU_ASSERT_EQUAL(r->metric[WORLD_METRIC_WRITES], writes);
+        CU_ASSERT_EQUAL(r->metric[WORLD_METRIC_DB_WRITES_PER_S], commits);
         free(r);
         scenario_fini(&sc);
     }

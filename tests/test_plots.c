@@ -513,7 +513,7 @@ static void test_over_causes(void) {
                    strcmp(p->value[1], "60s") == 0,
                "point 1 is %s, %s", p->value[0], p->value[1]);
         uint64_t over = 0, all = 0;
-        for (int c = 0; c < CAUSE_COUNT; c++) {
+        for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
             over += p->over_causes[c];
             all += p->causes[c];
             EXPECT(p->over_causes[c] <= p->causes[c], "cause %d", c);

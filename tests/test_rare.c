@@ -32,8 +32,8 @@
 static void test_oracle_weights(void) {
     oracle *o = oracle_create(1, 0);
     CU_ASSERT_FATAL(o != NULL);
-    oracle_copy_set(o, 0, ORACLE_CACHE, 0, 0, 1000 * MS, SET_FILL);
-    oracle_commit(o, 0, 1, 10 * MS, PLAN_PENDING);
+    oracle_copy_set(o, 0, ORACLE_CACHE, 0, 0, 1000 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, 0, 1, 10 * MS, ORACLE_PLAN_PENDING);
     /* The DEL of commit 1 failed; it would have landed at 20 ms. */
     oracle_fault_mark(o, 0, ORACLE_CACHE, 1, 10 * MS, 20 * MS, 0.1);
     oracle_read(o, 0, 1, 15 * MS, 15 * MS, 0, ORACLE_CACHE); /* lag: 1 */
@@ -44,7 +44,7 @@ static void test_oracle_weights(void) {
     oracle_read(o, 0, 1, 45 * MS, 45 * MS, 0, ORACLE_CACHE); /* 0.01 */
     /* Commit 2's DEL fails while commit 1's fault still keeps the copy:
      * an overlap, the ratios multiply. */
-    oracle_commit(o, 0, 2, 50 * MS, PLAN_PENDING);
+    oracle_commit(o, 0, 2, 50 * MS, ORACLE_PLAN_PENDING);
     oracle_fault_mark(o, 0, ORACLE_CACHE, 2, 50 * MS, 60 * MS, 0.5);
     oracle_read(o, 0, 1, 65 * MS, 65 * MS, 0, ORACLE_CACHE); /* 0.005 */
     const oracle_counts *c = oracle_get_counts(o);
@@ -61,10 +61,10 @@ static void test_oracle_weights(void) {
            (unsigned long long)c->fault_marks);
     /* A fresh fill of the latest version ends it; a later stale fill that
      * lands after the would-be invalidation weighs 1 (a race of its own). */
-    oracle_copy_set(o, 0, ORACLE_CACHE, 2, 70 * MS, 1000 * MS, SET_FILL);
-    oracle_commit(o, 0, 3, 80 * MS, PLAN_PENDING);
+    oracle_copy_set(o, 0, ORACLE_CACHE, 2, 70 * MS, 1000 * MS, ORACLE_SET_FILL);
+    oracle_commit(o, 0, 3, 80 * MS, ORACLE_PLAN_PENDING);
     oracle_copy_remove(o, 0, ORACLE_CACHE, 81 * MS);
-    oracle_copy_set(o, 0, ORACLE_CACHE, 2, 90 * MS, 1000 * MS, SET_FILL);
+    oracle_copy_set(o, 0, ORACLE_CACHE, 2, 90 * MS, 1000 * MS, ORACLE_SET_FILL);
     oracle_read(o, 0, 1, 95 * MS, 95 * MS, 2, ORACLE_CACHE);
     EXPECT(fabs(c->stale_w - (want + 1)) < 1e-12, "weights %.15g",
            c->stale_w);
@@ -144,7 +144,7 @@ static int closed_form_covered(double f, uint64_t seed, int report) {
     char err[256];
     run_summary *s = run_scenario(&sc, err, sizeof err);
     CU_ASSERT_FATAL(s != NULL);
-    run_stat st = run_summary_stat(s, M_STALE_READ_FRACTION);
+    run_stat st = run_summary_stat(s, WORLD_METRIC_STALE_READ_FRACTION);
     double truth = closed_form(f);
     int inside = fabs(st.mean - truth) <= st.ci95;
     if (report) {
@@ -204,10 +204,10 @@ static void agree_with_plain(double p) {
     sc.rare_boost = rare_auto_boost(&sc);
     run_summary *rare = run_scenario(&sc, err, sizeof err);
     CU_ASSERT_FATAL(rare != NULL);
-    EXPECT(rare->rare_faults > 5 * (uint64_t)plain->value[M_INVALIDATIONS_FAILED][0],
+    EXPECT(rare->rare_faults > 5 * (uint64_t)plain->value[WORLD_METRIC_INVALIDATIONS_FAILED][0],
            "boosted faults %llu", (unsigned long long)rare->rare_faults);
-    world_metric ms[2] = {M_STALE_READ_FRACTION,
-                          M_OVER_MAX_STALENESS_FRACTION};
+    world_metric ms[2] = {WORLD_METRIC_STALE_READ_FRACTION,
+                          WORLD_METRIC_OVER_MAX_STALENESS_FRACTION};
     for (int i = 0; i < 2; i++) {
         run_stat a = run_summary_stat(plain, ms[i]);
         run_stat b = run_summary_stat(rare, ms[i]);
@@ -236,13 +236,13 @@ static void test_boost_one_is_plain(void) {
     sc.rare_boost = 1;
     run_summary *b = run_scenario(&sc, err, sizeof err);
     CU_ASSERT_FATAL(a && b);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         for (uint32_t r = 0; r < a->reps; r++)
             if (a->value[m][r] != b->value[m][r]) {
                 EXPECT(0, "%s rep %u: %.17g vs %.17g",
                        world_metric_name((world_metric)m), r, a->value[m][r],
                        b->value[m][r]);
-                m = M_COUNT;
+                m = WORLD_METRIC_COUNT;
                 break;
             }
     run_summary_destroy(a);

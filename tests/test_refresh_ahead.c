@@ -54,7 +54,7 @@ static void test_closed_form_fraction(void) {
                             "cache.get_latency=0", "cache.set_latency=0",
                             "cache.del_latency=0"));
     run_summary *s = run_or_fail(&sc);
-    run_stat hit = run_summary_stat(s, M_HIT_RATIO);
+    run_stat hit = run_summary_stat(s, WORLD_METRIC_HIT_RATIO);
     double want = 1 - exp(-L * f * T) / (1 + L * (1 - f) * T);
     double aside = L * T / (1 + L * T);
     EXPECT(fabs(hit.mean - want) <= hit.ci95,
@@ -64,7 +64,7 @@ static void test_closed_form_fraction(void) {
            "hit ratio %.6g +- %.3g not above cache-aside's %.6g", hit.mean,
            hit.ci95, aside);
     /* No writes: nothing stale; every DB read is a miss or a refresh. */
-    EXPECT(run_summary_stat(s, M_STALE_READS).max == 0, "stale reads");
+    EXPECT(run_summary_stat(s, WORLD_METRIC_STALE_READS).max == 0, "stale reads");
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -90,30 +90,31 @@ static void test_script_refresh_race(void) {
                             "cache.del_latency=const:1ms",
                             "db.read_latency=const:2ms",
                             "db.write_latency=const:5ms"));
-    workload_op ops[] = {OP(0, OP_READ, 1), OP(599 * MS, OP_WRITE, 3),
-                         OP(600 * MS, OP_READ, 2), OP(700 * MS, OP_READ, 4)};
+    workload_op ops[] = {OP(0, WORKLOAD_READ, 1), OP(599 * MS, WORKLOAD_WRITE, 3),
+                         OP(600 * MS, WORKLOAD_READ, 2), OP(700 * MS, WORKLOAD_READ, 4)};
     world *w = world_create_scripted(&sc, 0, ops, 4);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     world_result *r = malloc(sizeof *r);
     CU_ASSERT_FATAL(r && world_run(w, r) == 0);
-    EXPECT(r->metric[M_READS] == 3 && r->metric[M_STALE_READS] == 1,
-           "reads %g, stale %g", r->metric[M_READS], r->metric[M_STALE_READS]);
-    EXPECT(r->stale_by_cause[CAUSE_REFRESH_RACE] == 1,
+    EXPECT(r->metric[WORLD_METRIC_READS] == 3 && r->metric[WORLD_METRIC_STALE_READS] == 1,
+           "reads %g, stale %g", r->metric[WORLD_METRIC_READS],
+           r->metric[WORLD_METRIC_STALE_READS]);
+    EXPECT(r->stale_by_cause[ORACLE_CAUSE_REFRESH_RACE] == 1,
            "refresh-race %llu, stale-fill %llu",
-           (unsigned long long)r->stale_by_cause[CAUSE_REFRESH_RACE],
-           (unsigned long long)r->stale_by_cause[CAUSE_STALE_FILL]);
-    EXPECT(r->metric[M_HIT_RATIO] == 2.0 / 3, "hit ratio %g",
-           r->metric[M_HIT_RATIO]);
+           (unsigned long long)r->stale_by_cause[ORACLE_CAUSE_REFRESH_RACE],
+           (unsigned long long)r->stale_by_cause[ORACLE_CAUSE_STALE_FILL]);
+    EXPECT(r->metric[WORLD_METRIC_HIT_RATIO] == 2.0 / 3, "hit ratio %g",
+           r->metric[WORLD_METRIC_HIT_RATIO]);
     /* A's miss and the refresh; no second refresh. */
-    EXPECT(r->metric[M_DB_READS_PER_S] * 10 == 2, "DB reads %g",
-           r->metric[M_DB_READS_PER_S] * 10);
-    EXPECT(r->dist[D_STALE_AGE].tally.max == (double)(96 * MS),
-           "stale age %g ns", r->dist[D_STALE_AGE].tally.max);
-    EXPECT(r->dist[D_STALE_WINDOW].tally.max == (double)(1000 * MS),
-           "stale window %g ns", r->dist[D_STALE_WINDOW].tally.max);
+    EXPECT(r->metric[WORLD_METRIC_DB_READS_PER_S] * 10 == 2, "DB reads %g",
+           r->metric[WORLD_METRIC_DB_READS_PER_S] * 10);
+    EXPECT(r->dist[WORLD_DIST_STALE_AGE].tally.max == (double)(96 * MS),
+           "stale age %g ns", r->dist[WORLD_DIST_STALE_AGE].tally.max);
+    EXPECT(r->dist[WORLD_DIST_STALE_WINDOW].tally.max == (double)(1000 * MS),
+           "stale window %g ns", r->dist[WORLD_DIST_STALE_WINDOW].tally.max);
     /* GETs 3, fills 1, refresh SET 1, DEL 1. */
-    EXPECT(r->metric[M_CACHE_OPS_PER_S] * 10 == 6, "cache ops %g",
-           r->metric[M_CACHE_OPS_PER_S] * 10);
+    EXPECT(r->metric[WORLD_METRIC_CACHE_OPS_PER_S] * 10 == 6, "cache ops %g",
+           r->metric[WORLD_METRIC_CACHE_OPS_PER_S] * 10);
     free(r);
     world_destroy(w);
     scenario_fini(&sc);
@@ -135,8 +136,8 @@ static void test_hot_key_fewer_misses(void) {
                                 "run.duration=10m", "run.reps=4",
                                 patterns[i]));
         run_summary *s = run_or_fail(&sc);
-        misses[i] = run_summary_stat(s, M_READS).mean *
-                    (1 - run_summary_stat(s, M_HIT_RATIO).mean);
+        misses[i] = run_summary_stat(s, WORLD_METRIC_READS).mean *
+                    (1 - run_summary_stat(s, WORLD_METRIC_HIT_RATIO).mean);
         run_summary_destroy(s);
         scenario_fini(&sc);
     }

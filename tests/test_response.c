@@ -59,8 +59,8 @@ static void script(const char *db_read, seen *s, world_result *res) {
     snprintf(text, sizeof text, "%s%s", script_base, db_read);
     scenario sc;
     CU_ASSERT_FATAL(load(&sc, NULL, text) == 0);
-    workload_op ops[] = {{0, OP_READ, 0, 1}, {0, OP_WRITE, 0, 2},
-                         {10 * MS, OP_READ, 0, 3}};
+    workload_op ops[] = {{0, WORKLOAD_READ, 0, 1}, {0, WORKLOAD_WRITE, 0, 2},
+                         {10 * MS, WORKLOAD_READ, 0, 3}};
     world *w = world_create_scripted(&sc, 0, ops, 3);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     memset(s, 0, sizeof *s);
@@ -86,8 +86,8 @@ static void test_effect_instant_moves(void) {
     expect_at("DB read (snapshot at the end)", s.db_read, 6 * MS);
     expect_at("reader 1 answered", s.read_done[0], 7 * MS);
     expect_at("commit", s.commit, 4 * MS);
-    CU_ASSERT_EQUAL(r->metric[M_STALE_READS], 0);
-    CU_ASSERT_EQUAL(r->metric[M_CONCURRENT_READS], 0);
+    CU_ASSERT_EQUAL(r->metric[WORLD_METRIC_STALE_READS], 0);
+    CU_ASSERT_EQUAL(r->metric[WORLD_METRIC_CONCURRENT_READS], 0);
     /* Snapshot first: at 1 ms it sees v0, returns it by 6 ms, SETs it at
      * 7 ms after the DEL at 5 ms: a stale fill; reader 3 invoked at 10 ms
      * hits v0, stale for 10 - 4 = 6 ms.  Reader 1 is answered at the same
@@ -95,10 +95,10 @@ static void test_effect_instant_moves(void) {
     script("read_latency = 0\nread_response = const:5ms\n", &s, r);
     expect_at("DB read (snapshot first)", s.db_read, 1 * MS);
     expect_at("reader 1 answered", s.read_done[0], 7 * MS);
-    CU_ASSERT_EQUAL(r->metric[M_STALE_READS], 1);
-    CU_ASSERT_EQUAL(r->metric[M_CONCURRENT_READS], 1); /* reader 1: v0 */
-    CU_ASSERT_EQUAL(r->stale_by_cause[CAUSE_STALE_FILL], 1);
-    expect_at("stale age", (sim_time)r->dist[D_STALE_AGE].tally.max, 6 * MS);
+    CU_ASSERT_EQUAL(r->metric[WORLD_METRIC_STALE_READS], 1);
+    CU_ASSERT_EQUAL(r->metric[WORLD_METRIC_CONCURRENT_READS], 1); /* reader 1: v0 */
+    CU_ASSERT_EQUAL(r->stale_by_cause[ORACLE_CAUSE_STALE_FILL], 1);
+    expect_at("stale age", (sim_time)r->dist[WORLD_DIST_STALE_AGE].tally.max, 6 * MS);
     free(r);
 }
 
@@ -137,16 +137,16 @@ static void test_snapshot_placement_race(void) {
     run_summary *a = run_scenario(&end, err, sizeof err);
     run_summary *b = run_scenario(&first, err, sizeof err);
     CU_ASSERT_FATAL(a && b);
-    run_stat sa = run_summary_stat(a, M_STALE_READ_FRACTION);
-    run_stat sb = run_summary_stat(b, M_STALE_READ_FRACTION);
+    run_stat sa = run_summary_stat(a, WORLD_METRIC_STALE_READ_FRACTION);
+    run_stat sb = run_summary_stat(b, WORLD_METRIC_STALE_READ_FRACTION);
     fprintf(stderr, "\n    snapshot at the end %.4g +- %.2g, first %.4g +- %.2g ",
             sa.mean, sa.ci95, sb.mean, sb.ci95);
     CU_ASSERT(sa.mean > 0);
     CU_ASSERT(sb.mean - sb.ci95 > 5 * (sa.mean + sa.ci95));
     /* The hit ratio is the same: only where the 5 ms sit changed. */
-    CU_ASSERT_DOUBLE_EQUAL(run_summary_stat(a, M_HIT_RATIO).mean,
-                           run_summary_stat(b, M_HIT_RATIO).mean, 0.01);
-    CU_ASSERT(b->causes[CAUSE_STALE_FILL] > 10 * a->causes[CAUSE_STALE_FILL]);
+    CU_ASSERT_DOUBLE_EQUAL(run_summary_stat(a, WORLD_METRIC_HIT_RATIO).mean,
+                           run_summary_stat(b, WORLD_METRIC_HIT_RATIO).mean, 0.01);
+    CU_ASSERT(b->causes[ORACLE_CAUSE_STALE_FILL] > 10 * a->causes[ORACLE_CAUSE_STALE_FILL]);
     run_summary_destroy(a);
     run_summary_destroy(b);
     scenario_fini(&end);
@@ -173,12 +173,12 @@ static void test_response_latency_is_the_default(void) {
     run_summary *a = run_scenario(&s1, err, sizeof err);
     run_summary *b = run_scenario(&s2, err, sizeof err);
     CU_ASSERT_FATAL(a && b);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         for (uint32_t r = 0; r < a->reps; r++)
             CU_ASSERT_EQUAL(a->value[m][r], b->value[m][r]);
-    CU_ASSERT(a->value[M_STALE_READS][0] > 0);
-    CU_ASSERT(memcmp(a->dist[D_READ_LATENCY].bins, b->dist[D_READ_LATENCY].bins,
-                     sizeof a->dist[D_READ_LATENCY].bins) == 0);
+    CU_ASSERT(a->value[WORLD_METRIC_STALE_READS][0] > 0);
+    CU_ASSERT(memcmp(a->dist[WORLD_DIST_READ_LATENCY].bins, b->dist[WORLD_DIST_READ_LATENCY].bins,
+                     sizeof a->dist[WORLD_DIST_READ_LATENCY].bins) == 0);
     run_summary_destroy(a);
     run_summary_destroy(b);
     scenario_fini(&s1);

@@ -104,7 +104,7 @@ static void test_create(void) {
                  "type = 'table' AND name = '%s'", tables[i]);
         EXPECT(query_int(path, sql) == 1, "table %s", tables[i]);
     }
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         char sql[200];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('runs') "
                  "WHERE name = '%s' AND type = 'REAL'",
@@ -283,11 +283,11 @@ static void test_run_roundtrip(void) {
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
     CU_ASSERT_PTR_NOT_NULL_FATAL(back);
     EXPECT(run_replication(&sc, 1, res) == 0, "run_replication");
-    EXPECT(sim_hist_n(&res->dist[D_STALE_AGE]) > 0 &&
-               sim_hist_n(&res->dist[D_READ_LATENCY]) > 0,
+    EXPECT(sim_hist_n(&res->dist[WORLD_DIST_STALE_AGE]) > 0 &&
+               sim_hist_n(&res->dist[WORLD_DIST_READ_LATENCY]) > 0,
            "the replication should have stale reads and reads");
     /* a NaN metric must come back NaN (stored as NULL) */
-    res->metric[M_INSTANCE_DISAGREEMENT] = NAN;
+    res->metric[WORLD_METRIC_INSTANCE_DISAGREEMENT] = NAN;
 
     grid g;
     grid_init(&g);
@@ -314,12 +314,12 @@ static void test_run_roundtrip(void) {
     memset(back, 0xab, sizeof *back);
     rc = results_read_run(r, pid[1], 1, back, err, sizeof err);
     EXPECT(rc == RESULTS_OK, "read: %s", err);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         EXPECT(same_double(res->metric[m], back->metric[m]),
                "metric %s: wrote %.17g, read %.17g",
                world_metric_name((world_metric)m), res->metric[m],
                back->metric[m]);
-    for (int d = 0; d < D_COUNT; d++)
+    for (int d = 0; d < WORLD_DIST_COUNT; d++)
         EXPECT(same_hist(&res->dist[d], &back->dist[d]),
                "distribution %s: n %llu/%llu, zeros %llu/%llu",
                world_dist_name((world_dist)d),
@@ -330,7 +330,7 @@ static void test_run_roundtrip(void) {
     EXPECT(memcmp(res->stale_by_cause, back->stale_by_cause,
                   sizeof res->stale_by_cause) == 0, "causes differ");
     uint64_t over = 0;
-    for (int c = 0; c < CAUSE_COUNT; c++) over += res->over_bound_by_cause[c];
+    for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) over += res->over_bound_by_cause[c];
     EXPECT(over > 0, "the replication should have reads staler than 1s");
     EXPECT(memcmp(res->over_bound_by_cause, back->over_bound_by_cause,
                   sizeof res->over_bound_by_cause) == 0,
@@ -343,8 +343,8 @@ static void test_run_roundtrip(void) {
            "events %llu/%llu wall %g/%g", (unsigned long long)res->events,
            (unsigned long long)back->events, res->wall_s, back->wall_s);
     /* and the quantiles that summarize prints agree */
-    EXPECT(same_double(sim_hist_quantile(&res->dist[D_STALE_AGE], 0.99),
-                       sim_hist_quantile(&back->dist[D_STALE_AGE], 0.99)),
+    EXPECT(same_double(sim_hist_quantile(&res->dist[WORLD_DIST_STALE_AGE], 0.99),
+                       sim_hist_quantile(&back->dist[WORLD_DIST_STALE_AGE], 0.99)),
            "p99 of stale age");
 
     /* no second copy of a (point, rep): nothing of it is written */
@@ -396,8 +396,8 @@ static void test_metric_columns(void) {
     world_result *res = calloc(1, sizeof *res), *back = malloc(sizeof *back);
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
     CU_ASSERT_PTR_NOT_NULL_FATAL(back);
-    for (int m = 0; m < M_COUNT; m++) res->metric[m] = m + 0.5;
-    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&res->dist[d]);
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++) res->metric[m] = m + 0.5;
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&res->dist[d]);
     results *r;
     int64_t id, pid[1];
     int resumed;
@@ -407,7 +407,7 @@ static void test_metric_columns(void) {
     CU_ASSERT_FATAL(results_write_run(r, pid[0], 0, 1, res, err, sizeof err) ==
                     RESULTS_OK);
     results_close(r);
-    const char *gone = world_metric_name(M_HIT_RATIO);
+    const char *gone = world_metric_name(WORLD_METRIC_HIT_RATIO);
     char sql[128];
     snprintf(sql, sizeof sql, "ALTER TABLE runs DROP COLUMN \"%s\"", gone);
     EXPECT(exec_sql(path, sql) == SQLITE_OK, "dropping a column");
@@ -416,10 +416,10 @@ static void test_metric_columns(void) {
     EXPECT(results_open(&r, path, 1, err, sizeof err) == RESULTS_OK, "%s", err);
     EXPECT(results_read_run(r, pid[0], 0, back, err, sizeof err) == RESULTS_OK,
            "%s", err);
-    EXPECT(isnan(back->metric[M_HIT_RATIO]) &&
-               back->metric[M_STALE_READ_FRACTION] == 0.5,
-           "hit_ratio %g, stale_read_fraction %g", back->metric[M_HIT_RATIO],
-           back->metric[M_STALE_READ_FRACTION]);
+    EXPECT(isnan(back->metric[WORLD_METRIC_HIT_RATIO]) &&
+               back->metric[WORLD_METRIC_STALE_READ_FRACTION] == 0.5,
+           "hit_ratio %g, stale_read_fraction %g", back->metric[WORLD_METRIC_HIT_RATIO],
+           back->metric[WORLD_METRIC_STALE_READ_FRACTION]);
     results_close(r);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('runs') "
              "WHERE name = '%s'", gone);
@@ -429,13 +429,13 @@ static void test_metric_columns(void) {
     EXPECT(results_open(&r, path, 0, err, sizeof err) == RESULTS_OK, "%s", err);
     EXPECT(query_int(path, sql) == 1, "the writer did not add %s", gone);
     EXPECT(results_read_run(r, pid[0], 0, back, err, sizeof err) == RESULTS_OK &&
-               isnan(back->metric[M_HIT_RATIO]),
+               isnan(back->metric[WORLD_METRIC_HIT_RATIO]),
            "%s", err);
     EXPECT(results_write_run(r, pid[0], 1, 1, res, err, sizeof err) ==
                RESULTS_OK &&
                results_read_run(r, pid[0], 1, back, err, sizeof err) ==
                    RESULTS_OK &&
-               back->metric[M_HIT_RATIO] == M_HIT_RATIO + 0.5,
+               back->metric[WORLD_METRIC_HIT_RATIO] == WORLD_METRIC_HIT_RATIO + 0.5,
            "new run: %s", err);
     results_close(r);
     EXPECT(query_int(path, "SELECT count(*) FROM runs") == 2, "runs");
@@ -462,9 +462,9 @@ static void test_over_bound_causes(void) {
     world_result *res = calloc(1, sizeof *res), *back = malloc(sizeof *back);
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
     CU_ASSERT_PTR_NOT_NULL_FATAL(back);
-    for (int d = 0; d < D_COUNT; d++) sim_hist_init(&res->dist[d]);
-    res->stale_by_cause[CAUSE_STALE_FILL] = 9;
-    res->over_bound_by_cause[CAUSE_STALE_FILL] = 4;
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&res->dist[d]);
+    res->stale_by_cause[ORACLE_CAUSE_STALE_FILL] = 9;
+    res->over_bound_by_cause[ORACLE_CAUSE_STALE_FILL] = 4;
     results *r;
     int64_t id, pid[2];
     int resumed, recorded = -1;
@@ -485,8 +485,8 @@ static void test_over_bound_causes(void) {
     EXPECT(results_open(&r, path, 1, err, sizeof err) == RESULTS_OK, "%s", err);
     EXPECT(results_read_run(r, pid[0], 0, back, err, sizeof err) ==
                    RESULTS_OK &&
-               back->stale_by_cause[CAUSE_STALE_FILL] == 9 &&
-               back->over_bound_by_cause[CAUSE_STALE_FILL] == 0,
+               back->stale_by_cause[ORACLE_CAUSE_STALE_FILL] == 9 &&
+               back->over_bound_by_cause[ORACLE_CAUSE_STALE_FILL] == 0,
            "old run: %s", err);
     EXPECT(results_point_over_causes(r, pid[0], &recorded, err, sizeof err) ==
                    RESULTS_OK && recorded == 0,
@@ -512,7 +512,7 @@ static void test_over_bound_causes(void) {
                    RESULTS_OK &&
                results_read_run(r, pid[1], 0, back, err, sizeof err) ==
                    RESULTS_OK &&
-               back->over_bound_by_cause[CAUSE_STALE_FILL] == 4,
+               back->over_bound_by_cause[ORACLE_CAUSE_STALE_FILL] == 4,
            "new run: %s", err);
     EXPECT(results_point_over_causes(r, pid[1], &recorded, err, sizeof err) ==
                    RESULTS_OK && recorded == 1,

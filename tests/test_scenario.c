@@ -40,7 +40,7 @@ static void test_defaults(void) {
     EXPECT(sc.workload.zipf_s == 0, "%g", sc.workload.zipf_s);
     EXPECT(sc.workload.reads == 1000, "%g", sc.workload.reads);
     EXPECT(sc.workload.writes == 10, "%g", sc.workload.writes);
-    EXPECT(sc.workload.arrivals == ARRIVALS_POISSON, "%d", (int)sc.workload.arrivals);
+    EXPECT(sc.workload.arrivals == SCENARIO_ARRIVALS_POISSON, "%d", (int)sc.workload.arrivals);
     EXPECT(sc.workload.clients == 100, "%u", sc.workload.clients);
     EXPECT(sc.db.read_latency.kind == SIM_DIST_EXP &&
                sc.db.read_latency.p1 == 5e6,
@@ -59,7 +59,7 @@ static void test_defaults(void) {
     EXPECT(sim_dist_is_zero(&sc.cache.response_latency), "kind %d p1 %g",
            (int)sc.cache.response_latency.kind, sc.cache.response_latency.p1);
     EXPECT(sc.cache.timeout == 100 * SIM_MS, "%lld", (long long)sc.cache.timeout);
-    EXPECT(sc.cache.invalidation == INVALIDATION_DELETE_AFTER_WRITE, "%d",
+    EXPECT(sc.cache.invalidation == SCENARIO_INVALIDATION_DELETE_AFTER_WRITE, "%d",
            (int)sc.cache.invalidation);
     EXPECT(sc.faults.del_fail == 0 && sc.faults.del_timeout == 0 &&
                sc.faults.del_timeout_applies == 0 && sc.faults.set_fail == 0 &&
@@ -184,7 +184,7 @@ static void check_typed(const scenario *sc) {
     EXPECT(sc->workload.zipf_s == 0.99, "%.17g", sc->workload.zipf_s);
     EXPECT(fabs(sc->workload.reads - 1.0) < 1e-12, "%.17g", sc->workload.reads);
     EXPECT(sc->workload.writes == 2.5, "%.17g", sc->workload.writes);
-    EXPECT(sc->workload.arrivals == ARRIVALS_CONSTANT, "%d", (int)sc->workload.arrivals);
+    EXPECT(sc->workload.arrivals == SCENARIO_ARRIVALS_CONSTANT, "%d", (int)sc->workload.arrivals);
     EXPECT(sc->workload.clients == 3, "%u", sc->workload.clients);
     EXPECT(sc->db.read_latency.kind == SIM_DIST_UNIFORM &&
                sc->db.read_latency.p1 == 1e6 && sc->db.read_latency.p2 == 3e6,
@@ -212,7 +212,7 @@ static void check_typed(const scenario *sc) {
            "kind %d %g", (int)sc->cache.response_latency.kind,
            sc->cache.response_latency.p1);
     EXPECT(sc->cache.timeout == 250 * SIM_MS, "%lld", (long long)sc->cache.timeout);
-    EXPECT(sc->cache.invalidation == INVALIDATION_UPDATE_AFTER_WRITE, "%d",
+    EXPECT(sc->cache.invalidation == SCENARIO_INVALIDATION_UPDATE_AFTER_WRITE, "%d",
            (int)sc->cache.invalidation);
     EXPECT(sc->faults.del_fail == 0.25, "%g", sc->faults.del_fail);
     EXPECT(sc->faults.del_timeout == 0.5, "%g", sc->faults.del_timeout);
@@ -307,10 +307,10 @@ static void test_enum_values(void) {
         const char *text;
         scenario_invalidation want;
     } inv[] = {
-        {"delete-after-write", INVALIDATION_DELETE_AFTER_WRITE},
-        {"delete-before-write", INVALIDATION_DELETE_BEFORE_WRITE},
-        {"update-after-write", INVALIDATION_UPDATE_AFTER_WRITE},
-        {"none", INVALIDATION_NONE},
+        {"delete-after-write", SCENARIO_INVALIDATION_DELETE_AFTER_WRITE},
+        {"delete-before-write", SCENARIO_INVALIDATION_DELETE_BEFORE_WRITE},
+        {"update-after-write", SCENARIO_INVALIDATION_UPDATE_AFTER_WRITE},
+        {"none", SCENARIO_INVALIDATION_NONE},
     };
     for (size_t i = 0; i < sizeof inv / sizeof inv[0]; i++) {
         char text[128];
@@ -357,14 +357,14 @@ static void test_enum_values(void) {
     /* uniform after zipf resets the exponent; poisson after constant. */
     scenario sc;
     LOAD_OK(&sc, "[workload]\npopularity = zipf:1.2\narrivals = constant\n");
-    EXPECT(sc.workload.zipf_s == 1.2 && sc.workload.arrivals == ARRIVALS_CONSTANT,
+    EXPECT(sc.workload.zipf_s == 1.2 && sc.workload.arrivals == SCENARIO_ARRIVALS_CONSTANT,
            "%g %d", sc.workload.zipf_s, (int)sc.workload.arrivals);
     char err[256] = "";
     EXPECT(scenario_set(&sc, "workload.popularity=uniform", err, sizeof err) == 0 &&
                sc.workload.zipf_s == 0,
            "%g %s", sc.workload.zipf_s, err);
     EXPECT(scenario_set(&sc, "workload.arrivals=poisson", err, sizeof err) == 0 &&
-               sc.workload.arrivals == ARRIVALS_POISSON,
+               sc.workload.arrivals == SCENARIO_ARRIVALS_POISSON,
            "%d %s", (int)sc.workload.arrivals, err);
     scenario_fini(&sc);
 }

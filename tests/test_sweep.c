@@ -352,7 +352,7 @@ static void test_summarize(void) {
         "== cache.pattern=cache-aside cache.ttl=1s  (1 point, 3 runs)",
         "== cache.pattern=cache-aside cache.ttl=4s  (1 point, 3 runs)"};
     for (size_t i = 0; i < 4; i++) EXPECT_CONTAINS(p.out, labels[i]);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         EXPECT_CONTAINS(p.out, world_metric_name((world_metric)m));
     EXPECT_CONTAINS(p.out, "stale_age_s");
     EXPECT_CONTAINS(p.out, "stale_window_s");

@@ -166,21 +166,21 @@ static void test_synthetic_draws_pinned(void) {
         workload_op first[3], last; /* ops 0..2 and op 999 */
     } pin[] = {
         {"poisson", "uniform",
-         {{1810777, OP_READ, 821, 0}, {2115678, OP_READ, 935, 4},
-          {2322771, OP_READ, 195, 2}},
-         {981113974, OP_READ, 987, 5}},
+         {{1810777, WORKLOAD_READ, 821, 0}, {2115678, WORKLOAD_READ, 935, 4},
+          {2322771, WORKLOAD_READ, 195, 2}},
+         {981113974, WORKLOAD_READ, 987, 5}},
         {"poisson", "zipf:0.99",
-         {{1810777, OP_READ, 18, 0}, {2115678, OP_READ, 195, 4},
-          {2322771, OP_READ, 32, 2}},
-         {981113974, OP_READ, 8, 5}},
+         {{1810777, WORKLOAD_READ, 18, 0}, {2115678, WORKLOAD_READ, 195, 4},
+          {2322771, WORKLOAD_READ, 32, 2}},
+         {981113974, WORKLOAD_READ, 8, 5}},
         {"constant", "uniform",
-         {{1000000, OP_READ, 821, 2}, {2000000, OP_READ, 935, 1},
-          {3000000, OP_READ, 195, 4}},
-         {1000000000, OP_READ, 987, 5}},
+         {{1000000, WORKLOAD_READ, 821, 2}, {2000000, WORKLOAD_READ, 935, 1},
+          {3000000, WORKLOAD_READ, 195, 4}},
+         {1000000000, WORKLOAD_READ, 987, 5}},
         {"constant", "zipf:1.2",
-         {{1000000, OP_READ, 10, 2}, {2000000, OP_READ, 195, 1},
-          {3000000, OP_READ, 19, 4}},
-         {1000000000, OP_READ, 4, 5}},
+         {{1000000, WORKLOAD_READ, 10, 2}, {2000000, WORKLOAD_READ, 195, 1},
+          {3000000, WORKLOAD_READ, 19, 4}},
+         {1000000000, WORKLOAD_READ, 4, 5}},
     };
     for (size_t c = 0; c < sizeof pin / sizeof pin[0]; c++) {
         char a[64], p[64];
@@ -297,7 +297,7 @@ static void test_bursty_factor_one_and_mix(void) {
     const size_t n = 200000;
     workload_op *ops = draw_ops(&sc, n);
     size_t reads = 0;
-    for (size_t i = 0; i < n; i++) reads += ops[i].kind == OP_READ;
+    for (size_t i = 0; i < n; i++) reads += ops[i].kind == WORKLOAD_READ;
     double share = (double)reads / (double)n;
     double half = Z999 * sqrt(0.8 * 0.2 / (double)n);
     EXPECT(fabs(share - 0.8) <= half, "read share %.4f, want 0.8 +- %.4f",
@@ -314,7 +314,7 @@ static void test_bursty_run(void) {
                             "workload.keys=100", "run.duration=1000s",
                             "run.reps=10"));
     run_summary *s = run_or_fail(&sc);
-    run_stat r = run_summary_stat(s, M_READS), wr = run_summary_stat(s, M_WRITES);
+    run_stat r = run_summary_stat(s, WORLD_METRIC_READS), wr = run_summary_stat(s, WORLD_METRIC_WRITES);
     /* 95% t intervals over 10 replications, widened x2.2 to about 99.9%. */
     EXPECT(fabs(r.mean - 45000) <= 2.2 * r.ci95,
            "reads %.1f +- %.1f, want 45000", r.mean, 2.2 * r.ci95);
@@ -337,18 +337,18 @@ static void test_read_after_write_scripted(void) {
     apply_all(&sc, zero_latency, 5);
     workload_op ops[100];
     for (int i = 0; i < 100; i++)
-        ops[i] = (workload_op){(sim_time)i * 100 * SIM_MS, OP_WRITE,
+        ops[i] = (workload_op){(sim_time)i * 100 * SIM_MS, WORKLOAD_WRITE,
                                (uint32_t)(i % 10), (uint32_t)(i % 7)};
     world *w = world_create_scripted(&sc, 0, ops, 100);
     world_result *res = malloc(sizeof *res);
     CU_ASSERT_FATAL(w != NULL && res != NULL);
     CU_ASSERT_FATAL(world_run(w, res) == 0);
-    EXPECT(res->metric[M_WRITES] == 100, "writes %g", res->metric[M_WRITES]);
-    EXPECT(res->metric[M_READS] == 100, "read-backs %g, want 100",
-           res->metric[M_READS]);
-    EXPECT(res->metric[M_STALE_READS] == 0 && res->metric[M_RYW_VIOLATIONS] == 0,
-           "stale %g, ryw %g", res->metric[M_STALE_READS],
-           res->metric[M_RYW_VIOLATIONS]);
+    EXPECT(res->metric[WORLD_METRIC_WRITES] == 100, "writes %g", res->metric[WORLD_METRIC_WRITES]);
+    EXPECT(res->metric[WORLD_METRIC_READS] == 100, "read-backs %g, want 100",
+           res->metric[WORLD_METRIC_READS]);
+    EXPECT(res->metric[WORLD_METRIC_STALE_READS] == 0 && res->metric[WORLD_METRIC_RYW_VIOLATIONS] == 0,
+           "stale %g, ryw %g", res->metric[WORLD_METRIC_STALE_READS],
+           res->metric[WORLD_METRIC_RYW_VIOLATIONS]);
     world_destroy(w);
     free(res);
     scenario_fini(&sc);
@@ -385,7 +385,7 @@ static void test_read_after_write_same_client_and_key(void) {
                             "run.duration=10s"));
     workload_op ops[20];
     for (int i = 0; i < 20; i++)
-        ops[i] = (workload_op){(sim_time)i * 200 * SIM_MS, OP_WRITE,
+        ops[i] = (workload_op){(sim_time)i * 200 * SIM_MS, WORKLOAD_WRITE,
                                (uint32_t)(i * 3 % 10), (uint32_t)(i % 4)};
     world *w = world_create_scripted(&sc, 0, ops, 20);
     world_result *res = malloc(sizeof *res);
@@ -417,11 +417,11 @@ static void test_read_after_write_probability(void) {
     CU_ASSERT_FATAL(run_replication(&sc, 0, a) == 0);
     apply_all(&sc, SETS("workload.read_after_write=0"));
     CU_ASSERT_FATAL(run_replication(&sc, 0, b) == 0);
-    double writes = a->metric[M_WRITES];
-    EXPECT(writes == b->metric[M_WRITES] && writes > 9000,
+    double writes = a->metric[WORLD_METRIC_WRITES];
+    EXPECT(writes == b->metric[WORLD_METRIC_WRITES] && writes > 9000,
            "writes %g with read-backs, %g without", writes,
-           b->metric[M_WRITES]);
-    double backs = a->metric[M_READS] - b->metric[M_READS];
+           b->metric[WORLD_METRIC_WRITES]);
+    double backs = a->metric[WORLD_METRIC_READS] - b->metric[WORLD_METRIC_READS];
     double half = Z999 * sqrt(writes * 0.3 * 0.7) + 2; /* + in flight at end */
     EXPECT(fabs(backs - 0.3 * writes) <= half,
            "%g read-backs of %g writes, want 0.3 x = %.1f +- %.1f", backs,
@@ -442,8 +442,8 @@ static void test_read_after_write_violations(void) {
                             "workload.read_after_write_delay=exp:20ms",
                             "faults.del_fail=0.2"));
     run_summary *s = run_or_fail(&sc);
-    run_stat ryw = run_summary_stat(s, M_RYW_VIOLATIONS);
-    run_stat stale = run_summary_stat(s, M_STALE_READS);
+    run_stat ryw = run_summary_stat(s, WORLD_METRIC_RYW_VIOLATIONS);
+    run_stat stale = run_summary_stat(s, WORLD_METRIC_STALE_READS);
     EXPECT(ryw.min > 0, "ryw_violations min %g with del_fail 0.2", ryw.min);
     EXPECT(ryw.mean <= stale.mean, "ryw %g > stale %g", ryw.mean, stale.mean);
     run_summary_destroy(s);
@@ -455,17 +455,17 @@ static void test_read_after_write_violations(void) {
                             "workload.read_after_write_delay=exp:20ms"));
     apply_all(&sc, zero_latency, 5);
     s = run_or_fail(&sc);
-    ryw = run_summary_stat(s, M_RYW_VIOLATIONS);
-    stale = run_summary_stat(s, M_STALE_READS);
-    run_stat reads = run_summary_stat(s, M_READS);
-    run_stat writes = run_summary_stat(s, M_WRITES);
+    ryw = run_summary_stat(s, WORLD_METRIC_RYW_VIOLATIONS);
+    stale = run_summary_stat(s, WORLD_METRIC_STALE_READS);
+    run_stat reads = run_summary_stat(s, WORLD_METRIC_READS);
+    run_stat writes = run_summary_stat(s, WORLD_METRIC_WRITES);
     EXPECT(ryw.max == 0 && stale.max == 0, "ryw max %g, stale max %g", ryw.max,
            stale.max);
     /* The same arrivals without sessions: every write was read back (but
      * those still waiting at the end). */
     apply_all(&sc, SETS("workload.read_after_write=0"));
     run_summary *s0 = run_or_fail(&sc);
-    double backs = reads.mean - run_summary_stat(s0, M_READS).mean;
+    double backs = reads.mean - run_summary_stat(s0, WORLD_METRIC_READS).mean;
     EXPECT(backs <= writes.mean && backs >= writes.mean - 3,
            "%g read-backs for %g writes", backs, writes.mean);
     run_summary_destroy(s0);
@@ -580,10 +580,10 @@ static void test_trace_run(void) {
              "[db]\nread_latency = 0\nwrite_latency = 0\n"
              "[cache]\nget_latency = 0\nset_latency = 0\ndel_latency = 0\n");
     run_summary *s = run_or_fail(&sc);
-    run_stat reads = run_summary_stat(s, M_READS);
-    run_stat writes = run_summary_stat(s, M_WRITES);
-    run_stat stale = run_summary_stat(s, M_STALE_READS);
-    run_stat hit = run_summary_stat(s, M_HIT_RATIO);
+    run_stat reads = run_summary_stat(s, WORLD_METRIC_READS);
+    run_stat writes = run_summary_stat(s, WORLD_METRIC_WRITES);
+    run_stat stale = run_summary_stat(s, WORLD_METRIC_STALE_READS);
+    run_stat hit = run_summary_stat(s, WORLD_METRIC_HIT_RATIO);
     EXPECT(reads.min == 5 && reads.max == 5 && writes.min == 2 &&
                writes.max == 2 && stale.max == 0,
            "reads %g..%g (want 5), writes %g..%g (want 2), stale max %g",
@@ -594,7 +594,7 @@ static void test_trace_run(void) {
     /* Every DEL fails: the reads at 2 s and 5 s get the stale cached v0. */
     apply_all(&sc, SETS("faults.del_fail=1"));
     s = run_or_fail(&sc);
-    stale = run_summary_stat(s, M_STALE_READS);
+    stale = run_summary_stat(s, WORLD_METRIC_STALE_READS);
     EXPECT(stale.min == 2 && stale.max == 2, "stale %g..%g, want 2", stale.min,
            stale.max);
     run_summary_destroy(s);
@@ -627,7 +627,7 @@ static void test_trace_shared(void) {
     CU_ASSERT_FATAL(scenario_copy(&copy, &sc) == 0);
     EXPECT(copy.trace_shared == sc.trace_shared, "the copy reads it again");
     run_summary *copied = run_or_fail(&copy);
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         for (uint32_t r = 0; r < 3; r++)
             EXPECT(fresh->value[m][r] == shared->value[m][r] &&
                        fresh->value[m][r] == copied->value[m][r],

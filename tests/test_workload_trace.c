@@ -31,8 +31,8 @@ static void expect_op(const workload_trace *t, size_t i, sim_time at,
     const workload_op *o = &t->ops[i];
     EXPECT(o->at == at && o->kind == kind && o->key == key && o->client == client,
            "op %zu: (%lld ns, %s, key %u, client %u), want (%lld, %s, %u, %u)",
-           i, (long long)o->at, o->kind == OP_READ ? "read" : "write", o->key,
-           o->client, (long long)at, kind == OP_READ ? "read" : "write", key,
+           i, (long long)o->at, o->kind == WORKLOAD_READ ? "read" : "write", o->key,
+           o->client, (long long)at, kind == WORKLOAD_READ ? "read" : "write", key,
            client);
 }
 
@@ -45,7 +45,7 @@ static void test_trace_twitter(void) {
                        "13, k2 ,2,10,3,incr,0\n";
     workload_trace t;
     char err[256] = "";
-    int rc = parse(text, TRACE_FORMAT_TWITTER, &t, err, sizeof err);
+    int rc = parse(text, SCENARIO_TRACE_FORMAT_TWITTER, &t, err, sizeof err);
     EXPECT(rc == 0, "rc %d: %s", rc, err);
     if (rc != 0) return;
     EXPECT(t.n == 5 && t.keys == 3 && t.clients == 2 && t.reads == 2 &&
@@ -53,11 +53,11 @@ static void test_trace_twitter(void) {
            "n %zu keys %u clients %u reads %zu writes %zu deletes %zu", t.n,
            t.keys, t.clients, t.reads, t.writes, t.deletes);
     /* Second 10 holds three requests: at 0, 1/3 and 2/3 s. */
-    expect_op(&t, 0, 0, OP_READ, 0, 0);
-    expect_op(&t, 1, 333333333, OP_WRITE, 1, 1);
-    expect_op(&t, 2, 666666666, OP_READ, 0, 0);
-    expect_op(&t, 3, SIM_S, OP_WRITE, 2, 0); /* delete: a write; "07" is 7 */
-    expect_op(&t, 4, 3 * SIM_S, OP_WRITE, 1, 1);
+    expect_op(&t, 0, 0, WORKLOAD_READ, 0, 0);
+    expect_op(&t, 1, 333333333, WORKLOAD_WRITE, 1, 1);
+    expect_op(&t, 2, 666666666, WORKLOAD_READ, 0, 0);
+    expect_op(&t, 3, SIM_S, WORKLOAD_WRITE, 2, 0); /* delete: a write; "07" is 7 */
+    expect_op(&t, 4, 3 * SIM_S, WORKLOAD_WRITE, 1, 1);
     workload_trace_fini(&t);
 }
 
@@ -66,11 +66,11 @@ static void test_trace_twitter_operations(void) {
     static const struct {
         const char *op;
         workload_kind kind;
-    } ops[] = {{"get", OP_READ},      {"gets", OP_READ},    {"set", OP_WRITE},
-               {"add", OP_WRITE},     {"replace", OP_WRITE}, {"cas", OP_WRITE},
-               {"append", OP_WRITE},  {"prepend", OP_WRITE}, {"incr", OP_WRITE},
-               {"decr", OP_WRITE},    {"delete", OP_WRITE},  {"GET", OP_READ},
-               {"Delete", OP_WRITE}};
+    } ops[] = {{"get", WORKLOAD_READ},      {"gets", WORKLOAD_READ},    {"set", WORKLOAD_WRITE},
+               {"add", WORKLOAD_WRITE},     {"replace", WORKLOAD_WRITE}, {"cas", WORKLOAD_WRITE},
+               {"append", WORKLOAD_WRITE},  {"prepend", WORKLOAD_WRITE}, {"incr", WORKLOAD_WRITE},
+               {"decr", WORKLOAD_WRITE},    {"delete", WORKLOAD_WRITE},  {"GET", WORKLOAD_READ},
+               {"Delete", WORKLOAD_WRITE}};
     const size_t n = sizeof ops / sizeof ops[0];
     char text[1024] = "";
     for (size_t i = 0; i < n; i++)
@@ -78,7 +78,7 @@ static void test_trace_twitter_operations(void) {
                  "%zu,key%zu,4,1,0,%s,0\n", i, i, ops[i].op);
     workload_trace t;
     char err[256] = "";
-    int rc = parse(text, TRACE_FORMAT_TWITTER, &t, err, sizeof err);
+    int rc = parse(text, SCENARIO_TRACE_FORMAT_TWITTER, &t, err, sizeof err);
     EXPECT(rc == 0, "rc %d: %s", rc, err);
     if (rc != 0) return;
     CU_ASSERT_EQUAL(t.n, n);
@@ -102,7 +102,7 @@ static void test_trace_csv(void) {
     for (int h = 0; h < 3; h++) {
         workload_trace t;
         char err[256] = "";
-        int rc = parse(texts[h], TRACE_FORMAT_CSV, &t, err, sizeof err);
+        int rc = parse(texts[h], SCENARIO_TRACE_FORMAT_CSV, &t, err, sizeof err);
         EXPECT(rc == 0, "header %d: rc %d: %s", h, rc, err);
         if (rc != 0) continue;
         EXPECT(t.n == 5 && t.keys == 3 && t.clients == 1 && t.reads == 3 &&
@@ -111,11 +111,11 @@ static void test_trace_csv(void) {
                t.clients, t.reads, t.writes);
         /* Relative to the first request; equal times stay equal; digits
          * past the ns are dropped. */
-        expect_op(&t, 0, 0, OP_READ, 0, 0);
-        expect_op(&t, 1, 0, OP_WRITE, 1, 0);
-        expect_op(&t, 2, 500000001, OP_READ, 0, 0);
-        expect_op(&t, 3, 1623456789, OP_WRITE, 2, 0);
-        expect_op(&t, 4, 6500000000, OP_READ, 1, 0);
+        expect_op(&t, 0, 0, WORKLOAD_READ, 0, 0);
+        expect_op(&t, 1, 0, WORKLOAD_WRITE, 1, 0);
+        expect_op(&t, 2, 500000001, WORKLOAD_READ, 0, 0);
+        expect_op(&t, 3, 1623456789, WORKLOAD_WRITE, 2, 0);
+        expect_op(&t, 4, 6500000000, WORKLOAD_READ, 1, 0);
         workload_trace_fini(&t);
     }
 }
@@ -131,7 +131,7 @@ static void test_trace_many_keys(void) {
                                i % (n / 2));
     workload_trace t;
     char err[256] = "";
-    int rc = parse(text, TRACE_FORMAT_CSV, &t, err, sizeof err);
+    int rc = parse(text, SCENARIO_TRACE_FORMAT_CSV, &t, err, sizeof err);
     EXPECT(rc == 0, "rc %d: %s", rc, err);
     if (rc == 0) {
         EXPECT(t.keys == n / 2, "keys %u", t.keys);
@@ -150,43 +150,43 @@ static void test_trace_malformed(void) {
         int format;
         const char *text, *where, *why;
     } bad[] = {
-        {TRACE_FORMAT_TWITTER, "0,a,1,1,0,get\n", "T:1: ",
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,a,1,1,0,get\n", "T:1: ",
          "6 comma-separated fields, expected 7"},
-        {TRACE_FORMAT_TWITTER, "0,a,1,1,0,get,0\n0,a,1,1,0,get,0,x\n", "T:2: ",
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,a,1,1,0,get,0\n0,a,1,1,0,get,0,x\n", "T:2: ",
          "8 comma-separated fields, expected 7"},
-        {TRACE_FORMAT_TWITTER, "x,a,1,1,0,get,0\n", "T:1: ", "timestamp 'x'"},
-        {TRACE_FORMAT_TWITTER, "-1,a,1,1,0,get,0\n", "T:1: ", "timestamp '-1'"},
-        {TRACE_FORMAT_TWITTER, "1.5,a,1,1,0,get,0\n", "T:1: ",
+        {SCENARIO_TRACE_FORMAT_TWITTER, "x,a,1,1,0,get,0\n", "T:1: ", "timestamp 'x'"},
+        {SCENARIO_TRACE_FORMAT_TWITTER, "-1,a,1,1,0,get,0\n", "T:1: ", "timestamp '-1'"},
+        {SCENARIO_TRACE_FORMAT_TWITTER, "1.5,a,1,1,0,get,0\n", "T:1: ",
          "timestamp '1.5' is not a whole number"},
-        {TRACE_FORMAT_TWITTER, "99999999999,a,1,1,0,get,0\n", "T:1: ",
+        {SCENARIO_TRACE_FORMAT_TWITTER, "99999999999,a,1,1,0,get,0\n", "T:1: ",
          "timestamp"},
-        {TRACE_FORMAT_TWITTER, "0,,1,1,0,get,0\n", "T:1: ", "key is empty"},
-        {TRACE_FORMAT_TWITTER, "0,a,k,1,0,get,0\n", "T:1: ", "key size 'k'"},
-        {TRACE_FORMAT_TWITTER, "0,a,1,-3,0,get,0\n", "T:1: ",
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,,1,1,0,get,0\n", "T:1: ", "key is empty"},
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,a,k,1,0,get,0\n", "T:1: ", "key size 'k'"},
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,a,1,-3,0,get,0\n", "T:1: ",
          "value size '-3'"},
-        {TRACE_FORMAT_TWITTER, "0,a,1,1,c7,get,0\n", "T:1: ", "client id 'c7'"},
-        {TRACE_FORMAT_TWITTER, "0,a,1,1,0,fetch,0\n", "T:1: ",
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,a,1,1,c7,get,0\n", "T:1: ", "client id 'c7'"},
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,a,1,1,0,fetch,0\n", "T:1: ",
          "operation 'fetch' is not one of get"},
-        {TRACE_FORMAT_TWITTER, "0,a,1,1,0,,0\n", "T:1: ", "operation ''"},
-        {TRACE_FORMAT_TWITTER, "0,a,1,1,0,get,ten\n", "T:1: ", "ttl 'ten'"},
-        {TRACE_FORMAT_TWITTER, "5,a,1,1,0,get,0\n\n4,a,1,1,0,get,0\n", "T:3: ",
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,a,1,1,0,,0\n", "T:1: ", "operation ''"},
+        {SCENARIO_TRACE_FORMAT_TWITTER, "0,a,1,1,0,get,ten\n", "T:1: ", "ttl 'ten'"},
+        {SCENARIO_TRACE_FORMAT_TWITTER, "5,a,1,1,0,get,0\n\n4,a,1,1,0,get,0\n", "T:3: ",
          "time goes back: 4 s is before the previous request's 5 s"},
-        {TRACE_FORMAT_CSV, "1,a\n", "T:1: ", "2 comma-separated fields, expected 3"},
-        {TRACE_FORMAT_CSV, "time,key,op\n1,a,read,x\n", "T:2: ",
+        {SCENARIO_TRACE_FORMAT_CSV, "1,a\n", "T:1: ", "2 comma-separated fields, expected 3"},
+        {SCENARIO_TRACE_FORMAT_CSV, "time,key,op\n1,a,read,x\n", "T:2: ",
          "4 comma-separated fields, expected 3"},
-        {TRACE_FORMAT_CSV, "abc,a,read\n", "T:1: ", "time 'abc'"},
-        {TRACE_FORMAT_CSV, "-1,a,read\n", "T:1: ", "time '-1'"},
-        {TRACE_FORMAT_CSV, "1e3,a,read\n", "T:1: ", "time '1e3'"},
-        {TRACE_FORMAT_CSV, "1.,a,read\n", "T:1: ", "time '1.'"},
-        {TRACE_FORMAT_CSV, ".5,a,read\n", "T:1: ", "time '.5'"},
-        {TRACE_FORMAT_CSV, "1,,read\n", "T:1: ", "key is empty"},
-        {TRACE_FORMAT_CSV, "1,a,get\n", "T:1: ", "op 'get' is not read or write"},
-        {TRACE_FORMAT_CSV, "2,a,read\n1.5,a,read\n", "T:2: ",
+        {SCENARIO_TRACE_FORMAT_CSV, "abc,a,read\n", "T:1: ", "time 'abc'"},
+        {SCENARIO_TRACE_FORMAT_CSV, "-1,a,read\n", "T:1: ", "time '-1'"},
+        {SCENARIO_TRACE_FORMAT_CSV, "1e3,a,read\n", "T:1: ", "time '1e3'"},
+        {SCENARIO_TRACE_FORMAT_CSV, "1.,a,read\n", "T:1: ", "time '1.'"},
+        {SCENARIO_TRACE_FORMAT_CSV, ".5,a,read\n", "T:1: ", "time '.5'"},
+        {SCENARIO_TRACE_FORMAT_CSV, "1,,read\n", "T:1: ", "key is empty"},
+        {SCENARIO_TRACE_FORMAT_CSV, "1,a,get\n", "T:1: ", "op 'get' is not read or write"},
+        {SCENARIO_TRACE_FORMAT_CSV, "2,a,read\n1.5,a,read\n", "T:2: ",
          "time goes back: 1.5 s is before the previous request's 2 s"},
-        {TRACE_FORMAT_CSV, "1,a,read\ntime,key,op\n", "T:2: ", "time 'time'"},
-        {TRACE_FORMAT_CSV, "", "T: ", "no requests"},
-        {TRACE_FORMAT_CSV, "time,key,op\n", "T: ", "no requests"},
-        {TRACE_FORMAT_TWITTER, "\n \n", "T: ", "no requests"},
+        {SCENARIO_TRACE_FORMAT_CSV, "1,a,read\ntime,key,op\n", "T:2: ", "time 'time'"},
+        {SCENARIO_TRACE_FORMAT_CSV, "", "T: ", "no requests"},
+        {SCENARIO_TRACE_FORMAT_CSV, "time,key,op\n", "T: ", "no requests"},
+        {SCENARIO_TRACE_FORMAT_TWITTER, "\n \n", "T: ", "no requests"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         workload_trace t;
@@ -209,9 +209,9 @@ static void test_trace_fixtures(void) {
         size_t n, reads, writes, deletes;
         uint32_t keys, clients;
     } fx[] = {
-        {"tests/fixtures/twitter-2k.trace", TRACE_FORMAT_TWITTER, 2000, 1706,
+        {"tests/fixtures/twitter-2k.trace", SCENARIO_TRACE_FORMAT_TWITTER, 2000, 1706,
          294, 64, 358, 20},
-        {"tests/fixtures/requests-2k.csv", TRACE_FORMAT_CSV, 2000, 1792, 208,
+        {"tests/fixtures/requests-2k.csv", SCENARIO_TRACE_FORMAT_CSV, 2000, 1792, 208,
          0, 369, 1},
     };
     for (size_t i = 0; i < 2; i++) {

@@ -107,7 +107,7 @@ char *testing_dump_results(const char *path) {
                      "SELECT (SELECT group_concat(key || '=' || value, ' ') FROM "
                      "(SELECT key, value FROM point_values WHERE point = p.id "
                      "ORDER BY key)), r.rep, r.seed, r.events");
-    for (int m = 0; m < M_COUNT; m++)
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         n += snprintf(sql + n, sizeof sql - (size_t)n, ", r.\"%s\"",
                       world_metric_name((world_metric)m));
     snprintf(sql + n, sizeof sql - (size_t)n,

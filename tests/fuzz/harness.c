@@ -138,15 +138,15 @@ int fuzz_scenario(const uint8_t *data, size_t size) {
             rest = i + sizeof mark - 1;
             break;
         }
-    if (write_file(fz.scenario, data, cut) != 0) return EXIT_RUNTIME;
+    if (write_file(fz.scenario, data, cut) != 0) return CLI_EXIT_RUNTIME;
     char *sets = text_of(data + rest, size - rest);
-    if (!sets) return EXIT_RUNTIME;
+    if (!sets) return CLI_EXIT_RUNTIME;
     cli_overrides o = {0};
-    int code = EXIT_OK;
+    int code = CLI_EXIT_OK;
     /* One argument a line; an argument cannot hold a NUL, so it ends there
      * as argv would end it. */
     char *line = sets;
-    for (int n = 0; code == EXIT_OK && *line && n < FUZZ_MAX_SETS; n++) {
+    for (int n = 0; code == CLI_EXIT_OK && *line && n < FUZZ_MAX_SETS; n++) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = '\0';
         code = cli_overrides_add(&o, "--set", line);
@@ -155,13 +155,13 @@ int fuzz_scenario(const uint8_t *data, size_t size) {
     }
     scenario sc;
     memset(&sc, 0, sizeof sc);
-    if (code == EXIT_OK) code = cli_load_scenario(&sc, fz.scenario, &o);
+    if (code == CLI_EXIT_OK) code = cli_load_scenario(&sc, fz.scenario, &o);
     /* What run and compare do next: each family's view. */
-    for (int f = 0; code == EXIT_OK && f < sc.families.n; f++) {
+    for (int f = 0; code == CLI_EXIT_OK && f < sc.families.n; f++) {
         scenario view;
         char err[1024];
         if (scenario_family_view(&sc, f, &view, err, sizeof err) != 0) {
-            code = EXIT_INPUT;
+            code = CLI_EXIT_INPUT;
             break;
         }
         scenario_fini(&view);
@@ -180,7 +180,7 @@ int fuzz_vary(const uint8_t *data, size_t size) {
         char path[PATH_MAX];
         if (join(path, fz.root, "tests/fuzz/vary-base.ini") != 0 ||
             scenario_init_defaults(&fz.vary_base, err, sizeof err) != 0)
-            return EXIT_RUNTIME;
+            return CLI_EXIT_RUNTIME;
         fz.have_vary_base = 1;
         if (scenario_load(&fz.vary_base, path, err, sizeof err) != 0 ||
             scenario_validate(&fz.vary_base, err, sizeof err) != 0) {
@@ -189,50 +189,50 @@ int fuzz_vary(const uint8_t *data, size_t size) {
         }
     }
     char *text = text_of(data, size);
-    if (!text) return EXIT_RUNTIME;
+    if (!text) return CLI_EXIT_RUNTIME;
     grid g;
     grid_init(&g);
-    int code = EXIT_OK;
+    int code = CLI_EXIT_OK;
     char *line = text;
-    for (int n = 0; code == EXIT_OK && *line && n < FUZZ_MAX_VARY; n++) {
+    for (int n = 0; code == CLI_EXIT_OK && *line && n < FUZZ_MAX_VARY; n++) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = '\0';
         if (grid_add(&g, line, err, sizeof err) != 0)
-            code = strcmp(err, "out of memory") == 0 ? EXIT_RUNTIME
-                                                      : EXIT_INPUT;
+            code = strcmp(err, "out of memory") == 0 ? CLI_EXIT_RUNTIME
+                                                      : CLI_EXIT_INPUT;
         if (!nl) break;
         line = nl + 1;
     }
-    if (code == EXIT_OK &&
+    if (code == CLI_EXIT_OK &&
         grid_check_families(&g, &fz.vary_base, err, sizeof err) != 0)
-        code = EXIT_INPUT;
+        code = CLI_EXIT_INPUT;
     /* Each point's scenario, as sweep_job_build makes it (a sample of the
      * points of a large grid, the first and the last included). */
     size_t step = g.npoints / FUZZ_MAX_POINTS + 1;
-    for (size_t p = 0; code == EXIT_OK && p < g.npoints;
+    for (size_t p = 0; code == CLI_EXIT_OK && p < g.npoints;
          p = p + step < g.npoints || p == g.npoints - 1 ? p + step
                                                         : g.npoints - 1) {
         scenario sc;
         if (scenario_copy(&sc, &fz.vary_base) != 0) {
-            code = EXIT_RUNTIME;
+            code = CLI_EXIT_RUNTIME;
             break;
         }
-        for (size_t a = 0; code == EXIT_OK && a < g.naxes; a++) {
+        for (size_t a = 0; code == CLI_EXIT_OK && a < g.naxes; a++) {
             char assign[1200];
             snprintf(assign, sizeof assign, "%s=%s", g.axis[a].key,
                      grid_value(&g, p, a));
             if (scenario_set(&sc, assign, err, sizeof err) != 0)
-                code = EXIT_INPUT;
+                code = CLI_EXIT_INPUT;
         }
-        if (code == EXIT_OK && scenario_validate(&sc, err, sizeof err) != 0)
-            code = EXIT_INPUT;
+        if (code == CLI_EXIT_OK && scenario_validate(&sc, err, sizeof err) != 0)
+            code = CLI_EXIT_INPUT;
         char label[1024];
         grid_point_label(&g, p, label, sizeof label);
         scenario_fini(&sc);
     }
-    if (code == EXIT_OK) {
+    if (code == CLI_EXIT_OK) {
         char *desc = grid_describe(&g);
-        if (!desc) code = EXIT_RUNTIME;
+        if (!desc) code = CLI_EXIT_RUNTIME;
         free(desc);
     }
     grid_fini(&g);
@@ -250,14 +250,14 @@ static void check_trace(const workload_trace *t) {
         const workload_op *op = &t->ops[i];
         if (op->at < 0 || (i && op->at < t->ops[i - 1].at) ||
             op->key >= t->keys || op->client >= t->clients ||
-            (op->kind != OP_READ && op->kind != OP_WRITE)) {
+            (op->kind != WORKLOAD_READ && op->kind != WORKLOAD_WRITE)) {
             fprintf(stderr, "fuzz: trace op %zu breaks the reader's "
                     "contract\n", i);
             abort();
         }
         if (op->key > max_key) max_key = op->key;
         if (op->client > max_client) max_client = op->client;
-        if (op->kind == OP_READ) reads++;
+        if (op->kind == WORKLOAD_READ) reads++;
         else writes++;
     }
     if (reads != t->reads || writes != t->writes || t->deletes > t->writes ||
@@ -271,40 +271,40 @@ static int fuzz_trace(const uint8_t *data, size_t size, int format) {
     /* fmemopen of 0 bytes is not portable: an empty input is /dev/null. */
     FILE *f = size ? fmemopen((void *)data, size, "r")
                    : fopen("/dev/null", "r");
-    if (!f) return EXIT_RUNTIME;
+    if (!f) return CLI_EXIT_RUNTIME;
     workload_trace t;
     char err[1024];
     int rc = workload_trace_read(f, "fuzz.trace", format, &t, err, sizeof err);
     fclose(f);
-    if (rc != 0) return strstr(err, "out of memory") ? EXIT_RUNTIME
-                                                     : EXIT_INPUT;
+    if (rc != 0) return strstr(err, "out of memory") ? CLI_EXIT_RUNTIME
+                                                     : CLI_EXIT_INPUT;
     check_trace(&t);
     workload_trace_fini(&t);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 int fuzz_twitter(const uint8_t *data, size_t size) {
-    return fuzz_trace(data, size, TRACE_FORMAT_TWITTER);
+    return fuzz_trace(data, size, SCENARIO_TRACE_FORMAT_TWITTER);
 }
 
 int fuzz_csv(const uint8_t *data, size_t size) {
-    return fuzz_trace(data, size, TRACE_FORMAT_CSV);
+    return fuzz_trace(data, size, SCENARIO_TRACE_FORMAT_CSV);
 }
 
 /* ---- results database and RUN.json -------------------------------------------- */
 
 static int plot_exit(int rc) {
-    return rc == PLOT_OK ? EXIT_OK
-           : rc == PLOT_EINPUT ? EXIT_INPUT
-                               : EXIT_RUNTIME;
+    return rc == PLOT_OK ? CLI_EXIT_OK
+           : rc == PLOT_EINPUT ? CLI_EXIT_INPUT
+                               : CLI_EXIT_RUNTIME;
 }
 
 /* Every view plot (and report) could draw from d, with default options;
  * none drawn.  Returns the first failure's exit code other than a kind the
- * data cannot give (EXIT_INPUT is an answer, not a failure, here). */
+ * data cannot give (CLI_EXIT_INPUT is an answer, not a failure, here). */
 static int views_of(const plot_data *d) {
     char err[1024], sentence[2048];
-    int code = EXIT_OK;
+    int code = CLI_EXIT_OK;
     for (int k = 0; k < PLOT_KIND_COUNT; k++) {
         if (k == PLOT_TIMELINE) continue; /* runs a simulation */
         plot_request req = {(plot_kind)k, NULL, NULL, NULL, NULL, 0};
@@ -319,14 +319,14 @@ static int views_of(const plot_data *d) {
 
 /* plot (and report) reading path; the exit code plot gives before drawing. */
 static int plot_path(const char *path) {
-    if (!plot_data_recognized(path)) return EXIT_INPUT;
+    if (!plot_data_recognized(path)) return CLI_EXIT_INPUT;
     plot_data d, fam;
     char err[2048];
     memset(&d, 0, sizeof d);
     memset(&fam, 0, sizeof fam);
     int code = plot_exit(plot_data_load(&d, path, 0, err, sizeof err));
-    if (code == EXIT_OK) code = views_of(&d);
-    if (code == EXIT_OK) {
+    if (code == CLI_EXIT_OK) code = views_of(&d);
+    if (code == CLI_EXIT_OK) {
         int rc = plot_data_by_family(&fam, &d, err, sizeof err);
         if (rc == PLOT_OK) code = views_of(&fam);
         else if (rc != PLOT_EINPUT) code = plot_exit(rc);
@@ -338,7 +338,7 @@ static int plot_path(const char *path) {
 
 int fuzz_db(const uint8_t *data, size_t size) {
     remove_db();
-    if (write_file(fz.db, data, size) != 0) return EXIT_RUNTIME;
+    if (write_file(fz.db, data, size) != 0) return CLI_EXIT_RUNTIME;
     /* summarize, with and without the per-family rows */
     char *plain[] = {fz.db, NULL}; /* the arguments after "summarize" */
     char *fam[] = {fz.db, "--by", "family", "--format", "json", NULL};
@@ -347,16 +347,16 @@ int fuzz_db(const uint8_t *data, size_t size) {
     fflush(stdout);
     /* plot, and report (which also counts the stored design answers) */
     int code3 = plot_path(fz.db);
-    if (recommend_count(fz.db) < 0 && code3 == EXIT_OK) code3 = EXIT_RUNTIME;
+    if (recommend_count(fz.db) < 0 && code3 == CLI_EXIT_OK) code3 = CLI_EXIT_RUNTIME;
     remove_db();
-    if (code == EXIT_OK && code2 != EXIT_OK && code2 != EXIT_INPUT)
+    if (code == CLI_EXIT_OK && code2 != CLI_EXIT_OK && code2 != CLI_EXIT_INPUT)
         code = code2;
-    if (code == EXIT_OK) code = code3;
+    if (code == CLI_EXIT_OK) code = code3;
     return code;
 }
 
 int fuzz_runjson(const uint8_t *data, size_t size) {
-    if (write_file(fz.json, data, size) != 0) return EXIT_RUNTIME;
+    if (write_file(fz.json, data, size) != 0) return CLI_EXIT_RUNTIME;
     int code = plot_path(fz.json);
     unlink(fz.json);
     return code;

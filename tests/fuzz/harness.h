@@ -1,6 +1,6 @@
 /* Fuzz harnesses: one function per input reader, each taking the raw bytes
  * of one input and returning the exit code stalesim gives that input
- * (EXIT_OK, EXIT_INPUT; EXIT_RUNTIME only for memory or I/O trouble).
+ * (CLI_EXIT_OK, CLI_EXIT_INPUT; CLI_EXIT_RUNTIME only for memory or I/O trouble).
  *
  * The same functions are driven by afl++ (tests/fuzz/afl_main.c, built by
  * `make fuzz` with afl-clang-fast, persistent mode) and by the CUnit suite
