@@ -34,7 +34,8 @@ BUILD   ?= build
 LIB_SRC := $(wildcard sim/*.c models/*.c plots/*.c emulate/*.c) \
            $(filter-out experiments/main.c,$(wildcard experiments/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-TEST_SRC := $(filter-out tests/bench.c,$(wildcard tests/*.c)) tests/fuzz/harness.c
+TEST_SRC := $(filter-out tests/bench.c,$(wildcard tests/*.c)) tests/fuzz/harness.c \
+            tests/fuzz/memvfs.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test test-asan demo bench validate install clean docs fuzz fuzz-deps
@@ -87,23 +88,36 @@ test-asan: deps
 stalesim-asan: $(BUILD)/experiments/main.o $(BUILD)/libstalesim.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
-# Fuzzing (docs/hardening.md): the harnesses of tests/fuzz/ built with
-# afl-clang-fast (persistent mode) in build-fuzz/, then each run by afl-fuzz
-# for FUZZ_SECONDS, one after the other, under nice; a table of executions,
-# crashes and hangs per harness at the end (exit 1 if any).  FUZZ=NAMES picks
-# harnesses.  The corpus in build-fuzz/out/ is kept, so a second run goes on.
+# Fuzzing (docs/hardening.md): the harnesses of tests/fuzz/ run by libFuzzer
+# (default; build-fuzz-lf/, clang -fsanitize=fuzzer, in-process) or by afl++
+# (FUZZ_ENGINE=afl; build-fuzz/, afl-clang-fast, persistent mode), each for
+# FUZZ_SECONDS, one after the other, under nice -n FUZZ_NICE; a table of
+# executions, crashes and hangs per harness at the end (exit 1 if any).
+# FUZZ=NAMES picks harnesses.  The corpus in BUILD/out/ is kept, so a second
+# run goes on from it.
 FUZZ_SECONDS ?= 60
 FUZZ ?= scenario vary twitter csv db runjson
+FUZZ_ENGINE ?= libfuzzer
+FUZZ_NICE ?= 19
+FUZZ_OBJ = $(BUILD)/tests/fuzz/harness.o $(BUILD)/tests/fuzz/memvfs.o $(BUILD)/libstalesim.a
 fuzz-deps:
 	@dpkg -s $(FUZZ_DEBS) >/dev/null 2>&1 || $(MAKE) deps DEBS="$(FUZZ_DEBS)"
 
 fuzz: deps fuzz-deps stalesim
+ifeq ($(FUZZ_ENGINE),afl)
 	$(MAKE) BUILD=build-fuzz CC=afl-clang-fast MPI=0 EXTRA_CFLAGS=-Wno-error \
 	  build-fuzz/fuzz-afl
-	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ)
+	FUZZ_NICE=$(FUZZ_NICE) sh tests/fuzz/run.sh afl build-fuzz $(FUZZ_SECONDS) $(FUZZ)
+else
+	$(MAKE) BUILD=build-fuzz-lf CC=clang MPI=0 \
+	  EXTRA_CFLAGS="-Wno-error -fsanitize=fuzzer-no-link" build-fuzz-lf/fuzz-lf
+	FUZZ_NICE=$(FUZZ_NICE) sh tests/fuzz/run.sh libfuzzer build-fuzz-lf $(FUZZ_SECONDS) $(FUZZ)
+endif
 
-$(BUILD)/fuzz-afl: $(BUILD)/tests/fuzz/afl_main.o $(BUILD)/tests/fuzz/harness.o \
-                   $(BUILD)/libstalesim.a
+$(BUILD)/fuzz-lf: $(BUILD)/tests/fuzz/libfuzzer_main.o $(FUZZ_OBJ)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LIBS_ALL)
+
+$(BUILD)/fuzz-afl: $(BUILD)/tests/fuzz/afl_main.o $(FUZZ_OBJ)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 # The demo: the account-limits scenario run once, then a small sweep of it

@@ -38,15 +38,26 @@ int cli_fail(int code, const char *fmt, ...) {
         return code;
     }
     /* One line whatever the message quotes: a control character (a newline
-     * in a file name, an escape sequence) is shown as \n, \t or \xHH. */
-    fputs("stalesim: error: ", stderr);
-    for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
-        if (*c == '\n') fputs("\\n", stderr);
-        else if (*c == '\t') fputs("\\t", stderr);
-        else if (*c < 0x20 || *c == 0x7f) fprintf(stderr, "\\x%02x", *c);
-        else fputc(*c, stderr);
+     * in a file name, an escape sequence) is shown as \n, \t or \xHH.  The
+     * line is built first and written with one call: stderr is unbuffered,
+     * and a character at a time is a system call each (and interleaves
+     * with the lines of other processes sharing the terminal). */
+    char *line = malloc(sizeof "stalesim: error: \n" + 4 * len);
+    if (!line) {
+        free(msg);
+        fputs("stalesim: error: out of memory\n", stderr);
+        return code;
     }
-    fputc('\n', stderr);
+    char *w = line + sprintf(line, "stalesim: error: ");
+    for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+        if (*c == '\n') w += sprintf(w, "\\n");
+        else if (*c == '\t') w += sprintf(w, "\\t");
+        else if (*c < 0x20 || *c == 0x7f) w += sprintf(w, "\\x%02x", *c);
+        else *w++ = (char)*c;
+    }
+    *w++ = '\n';
+    fwrite(line, 1, (size_t)(w - line), stderr);
+    free(line);
     free(msg);
     return code;
 }

@@ -1,6 +1,6 @@
 /* Suite fuzz-replay: every seed and every regression input of the fuzz
- * harnesses (tests/fuzz/), fed to the same harness functions afl++ drives,
- * compiled here without afl.
+ * harnesses (tests/fuzz/), fed to the same harness functions libFuzzer and
+ * afl++ drive, compiled here without either.
  *
  * The inputs are assembled by tests/fuzz/seeds.sh, as `make fuzz` assembles
  * afl-fuzz's: the scenario catalog, the validation scenarios, the fixtures,

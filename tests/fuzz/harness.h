@@ -2,8 +2,9 @@
  * of one input and returning the exit code stalesim gives that input
  * (CLI_EXIT_OK, CLI_EXIT_INPUT; CLI_EXIT_RUNTIME only for memory or I/O trouble).
  *
- * The same functions are driven by afl++ (tests/fuzz/afl_main.c, built by
- * `make fuzz` with afl-clang-fast, persistent mode) and by the CUnit suite
+ * The same functions are driven by libFuzzer (tests/fuzz/libfuzzer_main.c,
+ * `make fuzz`), by afl++ (tests/fuzz/afl_main.c, `make fuzz FUZZ_ENGINE=afl`,
+ * persistent mode) and by the CUnit suite
  * `fuzz-replay` (tests/test_fuzz_replay.c), which feeds them every seed and
  * every regression input in the normal `make test`.  A harness must survive
  * any bytes: a crash, an abort, a sanitizer report or a hang is a bug in the
