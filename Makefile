@@ -93,12 +93,13 @@ stalesim-asan: $(BUILD)/experiments/main.o $(BUILD)/libstalesim.a
 # (FUZZ_ENGINE=afl; build-fuzz/, afl-clang-fast, persistent mode), each for
 # FUZZ_SECONDS, one after the other, under nice -n FUZZ_NICE; a table of
 # executions, crashes and hangs per harness at the end (exit 1 if any).
-# FUZZ=NAMES picks harnesses.  The corpus in BUILD/out/ is kept, so a second
-# run goes on from it.
+# FUZZ=NAMES picks harnesses; FUZZ_RUNS=N also stops each after about N
+# executions.  The corpus in BUILD/out/ is kept, so a second run goes on.
 FUZZ_SECONDS ?= 60
 FUZZ ?= scenario vary twitter csv db runjson
 FUZZ_ENGINE ?= libfuzzer
 FUZZ_NICE ?= 19
+FUZZ_RUNS ?=
 FUZZ_OBJ = $(BUILD)/tests/fuzz/harness.o $(BUILD)/tests/fuzz/memvfs.o $(BUILD)/libstalesim.a
 fuzz-deps:
 	@dpkg -s $(FUZZ_DEBS) >/dev/null 2>&1 || $(MAKE) deps DEBS="$(FUZZ_DEBS)"
@@ -107,11 +108,11 @@ fuzz: deps fuzz-deps stalesim
 ifeq ($(FUZZ_ENGINE),afl)
 	$(MAKE) BUILD=build-fuzz CC=afl-clang-fast MPI=0 EXTRA_CFLAGS=-Wno-error \
 	  build-fuzz/fuzz-afl
-	FUZZ_NICE=$(FUZZ_NICE) sh tests/fuzz/run.sh afl build-fuzz $(FUZZ_SECONDS) $(FUZZ)
+	FUZZ_NICE=$(FUZZ_NICE) FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh afl build-fuzz $(FUZZ_SECONDS) $(FUZZ)
 else
 	$(MAKE) BUILD=build-fuzz-lf CC=clang MPI=0 \
 	  EXTRA_CFLAGS="-Wno-error -fsanitize=fuzzer-no-link" build-fuzz-lf/fuzz-lf
-	FUZZ_NICE=$(FUZZ_NICE) sh tests/fuzz/run.sh libfuzzer build-fuzz-lf $(FUZZ_SECONDS) $(FUZZ)
+	FUZZ_NICE=$(FUZZ_NICE) FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh libfuzzer build-fuzz-lf $(FUZZ_SECONDS) $(FUZZ)
 endif
 
 $(BUILD)/fuzz-lf: $(BUILD)/tests/fuzz/libfuzzer_main.o $(FUZZ_OBJ)

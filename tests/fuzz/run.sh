@@ -10,6 +10,8 @@
 #              BUILD/out/NAME/default/fuzzer_stats
 # A time-out is an input that takes over 10 s (wall clock, generous: under
 # nice on a busy machine a 0.1 s input can take a second).
+# FUZZ_RUNS=N (optional) also stops a harness after about N executions
+# (libFuzzer -runs, afl-fuzz -E), whichever comes first.
 # Usage: tests/fuzz/run.sh ENGINE BUILD SECONDS NAME...   (from the repo root)
 # Exit 1 when any harness found a crash or a hang.
 set -eu
@@ -18,6 +20,7 @@ build=$2
 secs=$3
 shift 3
 nice=${FUZZ_NICE:-19}
+runs=${FUZZ_RUNS:-}
 sh tests/fuzz/seeds.sh "$build/in" ./stalesim
 # The harnesses write each input to a file: on tmpfs that costs microseconds,
 # on a disk (ext4 here discards the blocks of every truncated file)
@@ -36,7 +39,7 @@ for h in "$@"; do
     echo "fuzz: $h for ${secs}s with $engine (log: $log)"
     if [ "$engine" = afl ]; then
         AFL_TMPDIR="$tmp" TMPDIR="$tmp" nice -n "$nice" afl-fuzz -V "$secs" \
-            -t 10000 -i "$build/in/$h" -o "$build/out/$h" \
+            -t 10000 ${runs:+-E "$runs"} -i "$build/in/$h" -o "$build/out/$h" \
             -- "$build/fuzz-afl" "$h" >"$log" 2>&1 ||
             { echo "fuzz: afl-fuzz failed on $h:"; tail -n 20 "$log"; bad=1; }
         stats="$build/out/$h/default/fuzzer_stats"
@@ -53,7 +56,8 @@ for h in "$@"; do
         # -close_fd_mask=3: stalesim's own output (summarize's tables, error
         # lines) goes nowhere; libFuzzer's report still reaches the log.
         STALESIM_FUZZ=$h TMPDIR="$tmp" nice -n "$nice" "$build/fuzz-lf" \
-            -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
+            -max_total_time="$secs" ${runs:+-runs="$runs"} -timeout=10 \
+            -print_final_stats=1 \
             -close_fd_mask=3 -artifact_prefix="$found/" \
             "$build/out/$h/corpus" "$build/in/$h" >"$log" 2>&1 || true
         get() { sed -n "s/^stat::$1: *//p" "$log"; }
