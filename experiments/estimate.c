@@ -19,7 +19,10 @@ static double mean_ns(const sim_dist *d) {
     return isfinite(m) && m > 0 ? m : 0;
 }
 
-/* Sets e's blamed key when `bytes` is its largest term so far. */
+/* Sets e's blamed key when `bytes` is its largest term so far; fmt formats
+ * a and b (two doubles: a format that shows one leaves b out, as printf
+ * ignores extra arguments; never "%.0s" to skip one, which reads a double
+ * as a pointer). */
 static void blame(estimate *e, const char *key, double bytes, const char *fmt,
                   double a, double b) {
     if (bytes <= e->key_bytes) return;
@@ -58,7 +61,7 @@ void estimate_scenario(const scenario *sc, estimate *e) {
         reads = 0;
         zipf_keys = 0;
         e->shared_bytes = 1.5 * (double)n * sizeof(workload_op);
-        blame(e, "workload.trace", e->shared_bytes, "%.3g requests%.0s",
+        blame(e, "workload.trace", e->shared_bytes, "%.3g requests",
               (double)n, 0);
         if (tkeys) keys = tkeys;
     }
@@ -78,7 +81,7 @@ void estimate_scenario(const scenario *sc, estimate *e) {
     double repl = sc->db.replicas * ESTIMATE_REPLICA_KEY_BYTES;
     double key_bytes = touched * per_key + zipf_keys * ESTIMATE_ZIPF_KEY_BYTES;
     blame(e, "workload.keys", key_bytes,
-          zipf_keys > 0 ? "%.3g keys, %.3g of them zipf" : "%.3g keys%.0s",
+          zipf_keys > 0 ? "%.3g keys, %.3g of them zipf" : "%.3g keys",
           keys, zipf_keys);
     blame(e, "local.instances", touched * locals,
           "%.0f instances over %.3g keys", (double)sc->local.instances,

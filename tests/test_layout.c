@@ -24,7 +24,7 @@ static const char *const dirs[] = {"sim", "models", "plots", "experiments",
 #define NDIRS (sizeof dirs / sizeof dirs[0])
 
 typedef struct source {
-    char path[256]; /* "plots/kinds.c" */
+    char path[300]; /* "plots/kinds.c": room for any d_name */
     char dir[32];   /* "plots" */
     char *text;
 } source;
