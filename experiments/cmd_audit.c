@@ -238,11 +238,6 @@ static void print_json(FILE *out, const char *file, uint32_t depth,
     fputs("}\n", out);
 }
 
-static void csv_num(FILE *out, double x) {
-    if (isfinite(x))
-        fprintf(out, "%.10g", x);
-}
-
 static void print_csv(FILE *out, const audit_result *r, const verdicts *v) {
     figure f[NFIG];
     const sim_hist *h[NDIST];
@@ -257,7 +252,7 @@ static void print_csv(FILE *out, const audit_result *r, const verdicts *v) {
         double x[4] = {f[i].mean, f[i].ci95, f[i].min, f[i].max};
         for (int k = 0; k < 4; k++) {
             fprintf(out, "metrics,%s,%s,", f[i].name, fields[k]);
-            csv_num(out, x[k]);
+            output_csv_number(out, x[k]);
             fputc('\n', out);
         }
     }
@@ -266,11 +261,11 @@ static void print_csv(FILE *out, const audit_result *r, const verdicts *v) {
                 (unsigned long long)sim_hist_n(h[d]));
         for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
             fprintf(out, "distributions,%s,%s,", dn[d], output_quantile_names[q]);
-            csv_num(out, sim_hist_quantile(h[d], output_quantiles[q]) / 1e9);
+            output_csv_number(out, sim_hist_quantile(h[d], output_quantiles[q]) / 1e9);
             fputc('\n', out);
         }
         fprintf(out, "distributions,%s,max,", dn[d]);
-        csv_num(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
+        output_csv_number(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
     for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
@@ -281,15 +276,6 @@ static void print_csv(FILE *out, const audit_result *r, const verdicts *v) {
     for (int c = 0; v->judged && c < 2; c++)
         fprintf(out, "contract,%s,state,%s\n", c ? "stale_fraction" : "staleness",
                 state_name(v->clause[c].state));
-}
-
-static void text_num(FILE *out, double x) {
-    if (!isfinite(x))
-        fprintf(out, " %11s", "-");
-    else if (x == 0 || (fabs(x) >= 1e-3 && fabs(x) < 1e7))
-        fprintf(out, " %11.6g", x);
-    else
-        fprintf(out, " %11.4e", x);
 }
 
 static void print_text(FILE *out, const char *file, const audit_result *r,
@@ -311,10 +297,10 @@ static void print_text(FILE *out, const char *file, const audit_result *r,
             "min batch", "max batch");
     for (int i = 0; i < NFIG; i++) {
         fprintf(out, "%-28s", f[i].name);
-        text_num(out, f[i].mean);
-        text_num(out, f[i].ci95);
-        text_num(out, isfinite(f[i].ci95) ? f[i].min : NAN);
-        text_num(out, isfinite(f[i].ci95) ? f[i].max : NAN);
+        output_text_number(out, f[i].mean);
+        output_text_number(out, f[i].ci95);
+        output_text_number(out, isfinite(f[i].ci95) ? f[i].min : NAN);
+        output_text_number(out, isfinite(f[i].ci95) ? f[i].max : NAN);
         fputc('\n', out);
     }
     fprintf(out, "\n%-20s %9s %11s %11s %11s %11s %11s %11s\n",
@@ -322,10 +308,10 @@ static void print_text(FILE *out, const char *file, const audit_result *r,
             "max");
     for (int d = 0; d < NDIST; d++) {
         fprintf(out, "%-20s %9llu", dn[d], (unsigned long long)sim_hist_n(h[d]));
-        text_num(out, h[d]->tally.n ? h[d]->tally.mean / 1e9 : NAN);
+        output_text_number(out, h[d]->tally.n ? h[d]->tally.mean / 1e9 : NAN);
         for (int q = 0; q < OUTPUT_NQUANTILES; q++)
-            text_num(out, sim_hist_quantile(h[d], output_quantiles[q]) / 1e9);
-        text_num(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
+            output_text_number(out, sim_hist_quantile(h[d], output_quantiles[q]) / 1e9);
+        output_text_number(out, h[d]->tally.n ? h[d]->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
     if (r->causes_given) {

@@ -592,9 +592,10 @@ static void print_json(FILE *out, const scenario *sc, const compare_row *rows,
     fputs("}\n", out);
 }
 
-static void csv_number(FILE *out, double x) {
+/* ",x": a field after the ones before it. */
+static void csv_field(FILE *out, double x) {
     fputc(',', out);
-    if (isfinite(x)) fprintf(out, "%.10g", x);
+    output_csv_number(out, x);
 }
 
 /* One CSV row: the row's totals or family figures.  A family has only the
@@ -606,10 +607,10 @@ static void csv_row(FILE *out, const compare_row *row, const char *family) {
             (unsigned long long)s->seed);
     for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         run_stat st = row_stat(row, (world_metric)m);
-        csv_number(out, st.mean);
-        csv_number(out, st.ci95);
-        csv_number(out, st.min);
-        csv_number(out, st.max);
+        csv_field(out, st.mean);
+        csv_field(out, st.ci95);
+        csv_field(out, st.min);
+        csv_field(out, st.max);
     }
     for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         const sim_hist *h = &s->dist[d];
@@ -626,7 +627,7 @@ static void csv_row(FILE *out, const compare_row *row, const char *family) {
         double v[OUTPUT_NQUANTILES + 2];
         dist_figures(h, v);
         fprintf(out, ",%llu", (unsigned long long)sim_hist_n(h));
-        for (int k = 0; k < OUTPUT_NQUANTILES + 2; k++) csv_number(out, v[k]);
+        for (int k = 0; k < OUTPUT_NQUANTILES + 2; k++) csv_field(out, v[k]);
     }
     const uint64_t *causes =
         row->family < 0 ? s->causes : s->family_causes[row->family];
@@ -636,7 +637,7 @@ static void csv_row(FILE *out, const compare_row *row, const char *family) {
             row->top_cause >= 0
                 ? oracle_cause_name((oracle_cause)row->top_cause)
                 : "");
-    csv_number(out, row->top_share);
+    csv_field(out, row->top_share);
     fputs(",\"", out);
     int k = 0;
     for (int col = 0; col < NCOLS; col++)

@@ -158,7 +158,6 @@ static void json_families(FILE *out, const scenario *sc, const run_summary *s) {
     fputc('}', out);
 }
 
-static void csv_number(FILE *out, double x);
 
 static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
     static const char *const fields[] = {"mean", "ci95", "min", "max"};
@@ -178,7 +177,7 @@ static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
             for (int k = 0; k < 4; k++) {
                 fprintf(out, "families.%s.%s,%s,%s,", name,
                         m < WORLD_METRIC_COUNT ? "metrics" : "figures", mname, fields[k]);
-                csv_number(out, v[k]);
+                output_csv_number(out, v[k]);
                 fputc('\n', out);
             }
         }
@@ -188,16 +187,16 @@ static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
             fprintf(out, "families.%s.distributions,%s,n,%llu\n", name, dn,
                     (unsigned long long)sim_hist_n(h));
             fprintf(out, "families.%s.distributions,%s,mean,", name, dn);
-            csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            output_csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
             fputc('\n', out);
             for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
                 fprintf(out, "families.%s.distributions,%s,%s,", name, dn,
                         output_quantile_names[q]);
-                csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
+                output_csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
                 fputc('\n', out);
             }
             fprintf(out, "families.%s.distributions,%s,max,", name, dn);
-            csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+            output_csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
             fputc('\n', out);
         }
         for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
@@ -211,7 +210,6 @@ static void csv_families(FILE *out, const run_summary *s, const scenario *sc) {
     }
 }
 
-static void text_number(FILE *out, double x);
 
 static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
     for (int f = 0; f < s->nfamilies; f++) {
@@ -238,20 +236,20 @@ static void text_families(FILE *out, const scenario *sc, const run_summary *s) {
                     m < WORLD_METRIC_COUNT ? world_metric_name((world_metric)m)
                                 : world_family_figure_name(
                                       (world_family_figure)(m - WORLD_METRIC_COUNT)));
-            text_number(out, st.mean);
-            text_number(out, st.ci95);
-            text_number(out, st.min);
-            text_number(out, st.max);
+            output_text_number(out, st.mean);
+            output_text_number(out, st.ci95);
+            output_text_number(out, st.min);
+            output_text_number(out, st.max);
             fputc('\n', out);
         }
         for (int d = 0; d < WORLD_FDIST_COUNT; d++) {
             const sim_hist *h = &s->family_dist[f][d];
             fprintf(out, "  %-24s %9llu", world_dist_name(world_family_dist[d]),
                     (unsigned long long)sim_hist_n(h));
-            text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            output_text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
             for (int q = 0; q < OUTPUT_NQUANTILES; q++)
-                text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
-            text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+                output_text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
+            output_text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
             fputc('\n', out);
         }
         for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
@@ -387,7 +385,7 @@ static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
 
 /* ---- CSV ---------------------------------------------------------------------- */
 
-static void csv_number(FILE *out, double x) {
+void output_csv_number(FILE *out, double x) {
     if (isfinite(x)) fprintf(out, "%.10g", x);
 }
 
@@ -408,7 +406,7 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
             s->reps, (unsigned long long)s->seed, (double)s->warmup / 1e9);
     if (s->rare_boost > 0) {
         fprintf(out, "rare,boost,value,%.10g\nrare,ess,value,", s->rare_boost);
-        csv_number(out, run_summary_ess(s));
+        output_csv_number(out, run_summary_ess(s));
         fprintf(out,
                 "\nrare,faults,value,%llu\nrare,weighted_stale_reads,value,"
                 "%llu\nrare,overlaps,value,%llu\n"
@@ -425,7 +423,7 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         for (int f = 0; f < 4; f++) {
             fprintf(out, "metrics,%s,%s,", world_metric_name((world_metric)m),
                     fields[f]);
-            csv_number(out, v[f]);
+            output_csv_number(out, v[f]);
             fputc('\n', out);
         }
     }
@@ -435,15 +433,15 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "distributions,%s,n,%llu\n", name,
                 (unsigned long long)sim_hist_n(h));
         fprintf(out, "distributions,%s,mean,", name);
-        csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+        output_csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
         fputc('\n', out);
         for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
             fprintf(out, "distributions,%s,%s,", name, output_quantile_names[q]);
-            csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
+            output_csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
             fputc('\n', out);
         }
         fprintf(out, "distributions,%s,max,", name);
-        csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+        output_csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
     for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
@@ -468,15 +466,15 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
         fprintf(out, "measured_latency,%s,n,%llu\n", name,
                 (unsigned long long)sim_hist_n(h));
         fprintf(out, "measured_latency,%s,mean,", name);
-        csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+        output_csv_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
         fputc('\n', out);
         for (int q = 0; q < OUTPUT_NQUANTILES; q++) {
             fprintf(out, "measured_latency,%s,%s,", name, output_quantile_names[q]);
-            csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
+            output_csv_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
             fputc('\n', out);
         }
         fprintf(out, "measured_latency,%s,max,", name);
-        csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+        output_csv_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
     fprintf(out, "run,events,value,%llu\nrun,wall_s,value,%.3f\n"
@@ -487,7 +485,7 @@ static void print_csv(FILE *out, const scenario *sc, const run_summary *s) {
 
 /* ---- text ----------------------------------------------------------------------- */
 
-static void text_number(FILE *out, double x) {
+void output_text_number(FILE *out, double x) {
     if (!isfinite(x))
         fprintf(out, " %11s", "-");
     else if (x == 0 || (fabs(x) >= 1e-3 && fabs(x) < 1e7))
@@ -538,10 +536,10 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
     for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         run_stat st = run_summary_stat(s, (world_metric)m);
         fprintf(out, "%-26s", world_metric_name((world_metric)m));
-        text_number(out, st.mean);
-        text_number(out, st.ci95);
-        text_number(out, st.min);
-        text_number(out, st.max);
+        output_text_number(out, st.mean);
+        output_text_number(out, st.ci95);
+        output_text_number(out, st.min);
+        output_text_number(out, st.max);
         fputc('\n', out);
     }
 
@@ -552,10 +550,10 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
         const sim_hist *h = &s->dist[d];
         fprintf(out, "%-20s %9llu", world_dist_name((world_dist)d),
                 (unsigned long long)sim_hist_n(h));
-        text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+        output_text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
         for (int q = 0; q < OUTPUT_NQUANTILES; q++)
-            text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
-        text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+            output_text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
+        output_text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
         fputc('\n', out);
     }
 
@@ -591,10 +589,10 @@ static void print_text(FILE *out, const scenario *sc, const run_summary *s) {
             const sim_hist *h = s->measured[i];
             fprintf(out, "%-20s %9llu", s->measured_name[i],
                     (unsigned long long)sim_hist_n(h));
-            text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
+            output_text_number(out, h->tally.n ? h->tally.mean / 1e9 : NAN);
             for (int q = 0; q < OUTPUT_NQUANTILES; q++)
-                text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
-            text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
+                output_text_number(out, sim_hist_quantile(h, output_quantiles[q]) / 1e9);
+            output_text_number(out, h->tally.n ? h->tally.max / 1e9 : NAN);
             fputc('\n', out);
         }
     }

@@ -30,6 +30,11 @@ int output_summary(FILE *out, output_format f, const scenario *sc,
 /* JSON scalars as every machine format writes them: a string with quotes,
  * backslashes and control characters escaped; a number with 10 significant
  * digits, or null when not finite. */
+/* A number in a text table's column: " %11.6g" (" %11.4e" when very small
+ * or large), " %11s" "-" when not finite. */
+void output_text_number(FILE *out, double x);
+/* A number as a CSV field: "%.10g", nothing when not finite. */
+void output_csv_number(FILE *out, double x);
 void output_json_string(FILE *out, const char *s);
 void output_json_number(FILE *out, double x);
 /* The resolved scenario as a JSON object: {"file": ..., "run": {...}, ...}. */

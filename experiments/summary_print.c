@@ -41,15 +41,6 @@ static const char *key_name(const summary *s, size_t k) {
 
 /* -- text -- */
 
-static void text_num(FILE *out, double x) {
-    if (!isfinite(x))
-        fprintf(out, " %11s", "-");
-    else if (x == 0 || (fabs(x) >= 1e-3 && fabs(x) < 1e7))
-        fprintf(out, " %11.6g", x);
-    else
-        fprintf(out, " %11.4e", x);
-}
-
 static void print_text(FILE *out, const summary *s) {
     const results_experiment *e = &s->e;
     fprintf(out, "experiment %lld: %s, %zu point%s, mode %s\n",
@@ -70,8 +61,8 @@ static void print_text(FILE *out, const summary *s) {
         fprintf(out, "%-30s %11s %11s %6s\n", "metric", "mean", "+-95%", "n");
         for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
             fprintf(out, "%-30s", world_metric_name((world_metric)m));
-            text_num(out, metric_mean(g, m));
-            text_num(out, metric_ci(g, m));
+            output_text_number(out, metric_mean(g, m));
+            output_text_number(out, metric_ci(g, m));
             fprintf(out, " %6zu\n", g->n[m]);
         }
         fprintf(out, "%-20s %9s %11s %11s %11s %11s %11s %11s\n",
@@ -80,9 +71,9 @@ static void print_text(FILE *out, const summary *s) {
         for (int d = 0; d < WORLD_DIST_COUNT; d++) {
             fprintf(out, "%-20s %9llu", world_dist_name((world_dist)d),
                     (unsigned long long)sim_hist_n(&g->dist[d]));
-            text_num(out, dist_mean(g, d));
-            for (int q = 0; q < OUTPUT_NQUANTILES; q++) text_num(out, dist_q(g, d, q));
-            text_num(out, dist_max(g, d));
+            output_text_number(out, dist_mean(g, d));
+            for (int q = 0; q < OUTPUT_NQUANTILES; q++) output_text_number(out, dist_q(g, d, q));
+            output_text_number(out, dist_max(g, d));
             fputc('\n', out);
         }
         uint64_t total = 0;
@@ -112,9 +103,10 @@ static void csv_text(FILE *out, const char *t) {
     fputc('"', out);
 }
 
+/* ",x": a field after the ones before it. */
 static void csv_num(FILE *out, double x) {
     fputc(',', out);
-    if (isfinite(x)) fprintf(out, "%.10g", x);
+    output_csv_number(out, x);
 }
 
 static void print_csv(FILE *out, const summary *s) {
