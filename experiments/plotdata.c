@@ -114,59 +114,13 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
              d->source);
         return PLOT_EINPUT;
     }
-    char e[1024];
-    if (scenario_init_defaults(sc, e, sizeof e) != 0) {
-        sim_errf(err, errlen, "%s", e);
-        return PLOT_ERUNTIME;
-    }
-    if (d->scenario_text && d->scenario_text[0] &&
-        scenario_load_string(sc, d->scenario_file, d->scenario_text, e,
-                             sizeof e) != 0) {
-        sim_errf(err, errlen, "the stored scenario no longer loads: %s", e);
-        return PLOT_EINPUT;
-    }
-    /* Relative paths in the scenario (traces) resolve against the file's
-     * directory, as when the sweep loaded it. */
-    if (d->scenario_file && strchr(d->scenario_file, '/')) {
-        size_t n = (size_t)(strrchr(d->scenario_file, '/') - d->scenario_file);
-        char *dir = malloc(n + 1);
-        if (dir) {
-            memcpy(dir, d->scenario_file, n);
-            dir[n] = '\0';
-            free(sc->basedir);
-            sc->basedir = dir;
-        }
-    }
-    const char *o = d->overrides ? d->overrides : "";
-    while (*o) {
-        size_t len = strcspn(o, "\n");
-        char line[1024];
-        if (len > 0 && len < sizeof line) {
-            memcpy(line, o, len);
-            line[len] = '\0';
-            if (scenario_set(sc, line, e, sizeof e) != 0) {
-                sim_errf(err, errlen, "the stored override no longer applies: %s",
-                     e);
-                return PLOT_EINPUT;
-            }
-        }
-        o += len;
-        if (*o) o++;
-    }
     size_t nset = d->by_family && d->nkeys ? d->nkeys - 1 : d->nkeys;
-    for (size_t k = 0; k < nset; k++) {
-        char assign[1024];
-        snprintf(assign, sizeof assign, "%s=%s", d->key[k],
-                 d->point[p].value[k]);
-        if (scenario_set(sc, assign, e, sizeof e) != 0) {
-            sim_errf(err, errlen, "the stored point no longer applies: %s", e);
-            return PLOT_EINPUT;
-        }
-    }
-    if (scenario_validate(sc, e, sizeof e) != 0) {
-        sim_errf(err, errlen, "the stored point no longer validates: %s", e);
-        return PLOT_EINPUT;
-    }
+    int rc = results_point_scenario(d->scenario_file, d->scenario_text,
+                                    d->overrides, nset, d->key,
+                                    d->point[p].value, sc, err, errlen);
+    if (rc != RESULTS_OK)
+        return rc == RESULTS_EINPUT ? PLOT_EINPUT : PLOT_ERUNTIME;
+    char e[1024];
     if (d->by_family) {
         scenario view;
         if (scenario_family_view(sc, d->point[p].family, &view, e,

@@ -136,6 +136,11 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
  * number (a unit suffix like "/s" ignored); NaN for a name. */
 double plot_value_number(const char *text);
 
+/* 1 when `value` is one of the comma-separated alternatives of `list`, as
+ * --where matches them: the same text, or the same number (30s is 0.5min,
+ * 1e3 is 1000). */
+int plot_value_matches(const char *value, const char *list);
+
 /* Mean and 95% half-width of the non-NaN values of x[0..n-1]; NaN mean
  * without values, NaN half-width below two. */
 void plot_mean_ci(const double *x, size_t n, double *mean, double *ci);

@@ -59,6 +59,10 @@ static int value_in(const char *value, const char *list) {
     }
 }
 
+int plot_value_matches(const char *value, const char *list) {
+    return value_in(value, list);
+}
+
 void plot_point_label(const plot_data *d, size_t p, int skip1, int skip2,
                       char *buf, size_t len) {
     size_t used = 0;

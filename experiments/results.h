@@ -212,6 +212,19 @@ int results_experiment_ids(results *r, int64_t **ids, size_t *n, char *err,
 int results_experiment_texts(results *r, results_experiment *e, char *err,
                              size_t errlen);
 
+/* Rebuilds the scenario a sweep ran for one of its points
+ * (results_scenario.c): defaults, the stored scenario text `text` of `file`
+ * (relative paths against the file's folder), the stored overrides (one
+ * "section.key=value" a line), then key[k]=value[k] for k < nkeys, and
+ * validates it.  RESULTS_EINPUT with the reason when it no longer loads or
+ * validates (a scenario of another version), RESULTS_EIO when memory ran
+ * out.  scenario_fini *sc in every case. */
+struct scenario;
+int results_point_scenario(const char *file, const char *text,
+                           const char *overrides, size_t nkeys,
+                           char *const *key, char *const *value,
+                           struct scenario *sc, char *err, size_t errlen);
+
 /* Calls fn for every stored run of a point, in rep order, with the run read
  * back as by results_read_run. */
 typedef int (*results_result_fn)(void *arg, uint32_t rep,

@@ -28,9 +28,34 @@ void run_summary_destroy(run_summary *s) {
 
 /* ---- pooling, progress, workers ----------------------------------------------- */
 
+run_summary *run_summary_create(uint32_t reps, int nfamilies) {
+    run_summary *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->reps = reps;
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
+        if (!(s->value[m] = calloc(reps ? reps : 1, sizeof(double)))) goto oom;
+    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&s->dist[d]);
+    s->nfamilies = nfamilies;
+    for (int f = 0; f < nfamilies; f++) {
+        for (int m = 0; m < WORLD_METRIC_COUNT; m++)
+            if (!(s->family_value[f][m] = calloc(reps ? reps : 1,
+                                                 sizeof(double))))
+                goto oom;
+        for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
+            if (!(s->family_figure[f][g] = calloc(reps ? reps : 1,
+                                                  sizeof(double))))
+                goto oom;
+        for (int d = 0; d < WORLD_FDIST_COUNT; d++) sim_hist_init(&s->family_dist[f][d]);
+    }
+    return s;
+oom:
+    run_summary_destroy(s);
+    return NULL;
+}
+
 /* Adds replication r's result to the summary (in replication order, so the
  * pooled figures are the same however the replications were run). */
-static void pool(run_summary *s, uint32_t r, const world_result *res) {
+void run_summary_add(run_summary *s, uint32_t r, const world_result *res) {
     for (int m = 0; m < WORLD_METRIC_COUNT; m++) s->value[m][r] = res->metric[m];
     for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_merge(&s->dist[d], &res->dist[d]);
     for (int c = 0; c < ORACLE_CAUSE_COUNT; c++) {
@@ -151,11 +176,11 @@ static int run_parallel(const scenario *sc, run_summary *s, uint32_t first,
             have[t.rep % (uint32_t)cap] = 1;
             continue;
         }
-        pool(s, next_pool++, res);
+        run_summary_add(s, next_pool++, res);
         busy--;
         while (next_pool < s->reps && have[next_pool % (uint32_t)cap]) {
             have[next_pool % (uint32_t)cap] = 0;
-            pool(s, next_pool, &held[next_pool % (uint32_t)cap]);
+            run_summary_add(s, next_pool, &held[next_pool % (uint32_t)cap]);
             next_pool++;
             busy--;
         }
@@ -237,10 +262,9 @@ run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
                                const run_options *opt, char *err,
                                size_t errlen) {
     scenario fixed; /* a shallow copy with the chosen warm-up; not finalised */
-    run_summary *s = calloc(1, sizeof *s);
+    run_summary *s = run_summary_create(sc->run.reps, sc->families.n);
     world_result *res = malloc(sizeof *res);
     if (!s || !res) goto oom;
-    s->reps = sc->run.reps;
     s->seed = sc->run.seed;
     s->rare_boost = sc->rare_boost > 0 ? sc->rare_boost : 0;
     s->warmup = sc->run.warmup;
@@ -253,21 +277,6 @@ run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
         sc = &fixed;
         s->warmup = w;
     }
-    for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
-        s->value[m] = calloc(s->reps, sizeof(double));
-        if (!s->value[m]) goto oom;
-    }
-    for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&s->dist[d]);
-    s->nfamilies = sc->families.n;
-    for (int f = 0; f < s->nfamilies; f++) {
-        for (int m = 0; m < WORLD_METRIC_COUNT; m++)
-            if (!(s->family_value[f][m] = calloc(s->reps, sizeof(double))))
-                goto oom;
-        for (int g = 0; g < WORLD_FIGURE_COUNT; g++)
-            if (!(s->family_figure[f][g] = calloc(s->reps, sizeof(double))))
-                goto oom;
-        for (int d = 0; d < WORLD_FDIST_COUNT; d++) sim_hist_init(&s->family_dist[f][d]);
-    }
     progress_line pl = {opt ? opt->progress : NULL, opt ? opt->what : NULL,
                         now_s(), 0, 0};
     uint32_t first = 0;
@@ -276,7 +285,7 @@ run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
         uint32_t upto = fn && opt && opt->jobs > 1 ? 1 : s->reps;
         for (uint32_t r = 0; r < upto; r++) {
             if (replicate(sc, r, res, r == 0 ? fn : NULL, ctx) != 0) goto oom;
-            pool(s, r, res);
+            run_summary_add(s, r, res);
             progress_draw(&pl, r + 1, s->reps, 0);
         }
         first = upto;

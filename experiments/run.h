@@ -87,6 +87,14 @@ run_summary *run_scenario_opts(const scenario *sc, trace_fn fn, void *ctx,
                                size_t errlen);
 void run_summary_destroy(run_summary *s);
 
+/* An empty summary for `reps` replications and `nfamilies` key families
+ * (values 0, histograms empty, seed and warm-up 0), or NULL when memory ran
+ * out.  run_summary_add pools replication r (0 <= r < reps) into it: call
+ * it in replication order (check --db pools stored runs this way, exactly as
+ * a run pools fresh ones). */
+run_summary *run_summary_create(uint32_t reps, int nfamilies);
+void run_summary_add(run_summary *s, uint32_t r, const world_result *res);
+
 /* Warnings (not errors) about a run too short for what it measures, one
  * "stalesim: warning: ..." line each on `out`: a measured span (duration
  * after the warm-up) shorter than cache.ttl or local.ttl (windows the TTL
