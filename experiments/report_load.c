@@ -3,10 +3,11 @@
  *
  * Per point: the p50, p99 and p99.9 of the read latency (invoked ->
  * answered, from the runs' pooled `read_latency_s` histogram, so a quantile
- * is exact to the histogram's resolution), and the means over replications
- * of the shared-cache operations per second (GETs, SETs, DELs, failed ones
- * included), the DB reads and the DB commits per second, each with its 95%
- * Student-t half-width. */
+ * is exact to the histogram's resolution), and the mean over replications
+ * of every metric measured per second (DB reads and commits, shared-cache
+ * operations: GETs, SETs, DELs, failed ones included; whatever rate
+ * models/measures.h adds), each with its 95% Student-t half-width.  A rate
+ * no point has (a database written before it was measured) is left out. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,21 @@
 #include "experiments/cli.h"
 #include "experiments/report.h"
 #include "plots/format.h"
+
+/* The rates shown: every metric measured per second (world_metric_unit
+ * "1/s"), in the order of models/measures.h, that some point of idx has. */
+static size_t rate_metrics(const plot_data *d, const size_t *idx, size_t n,
+                           int *m) {
+    size_t k = 0;
+    for (int x = 0; x < WORLD_METRIC_COUNT; x++) {
+        if (strcmp(world_metric_unit((world_metric)x), "1/s") != 0) continue;
+        int any = 0;
+        for (size_t i = 0; i < n && !any; i++)
+            any = isfinite(d->point[idx[i]].mean[x]);
+        if (any) m[k++] = x;
+    }
+    return k;
+}
 
 /* The point with the largest finite mean of metric m among idx[0..n-1];
  * -1 when none has one. */
@@ -28,25 +44,19 @@ static long largest(const plot_data *d, const size_t *idx, size_t n, int m) {
     return best;
 }
 
-/* "Peak rates: shared-cache operations 912 ± 20 per second at ttl=5s;
- * ...". */
+/* "Peak rates: DB reads/s 39.9 ± 0.6 at ttl=5s; ...". */
 static void peak_sentence(FILE *out, const plot_data *d, const size_t *idx,
-                          size_t n, size_t nkeys) {
-    static const struct {
-        int m;
-        const char *what;
-    } peaks[] = {{WORLD_METRIC_CACHE_OPS_PER_S, "shared-cache operations"},
-                 {WORLD_METRIC_DB_READS_PER_S, "DB reads"},
-                 {WORLD_METRIC_DB_WRITES_PER_S, "DB commits"}};
+                          size_t n, size_t nkeys, const int *rate,
+                          size_t nrates) {
     int any = 0;
-    for (size_t i = 0; i < sizeof peaks / sizeof peaks[0]; i++) {
-        long p = largest(d, idx, n, peaks[i].m);
-        if (p < 0 || !(d->point[p].mean[peaks[i].m] > 0)) continue;
-        char rate[64], label[512];
-        report_mean_ci(rate, sizeof rate, d->point[p].mean[peaks[i].m],
-                       d->point[p].ci95[peaks[i].m], 3);
-        fprintf(out, "%s %s %s per second", any ? ";" : "Peak rates:",
-                peaks[i].what, rate);
+    for (size_t i = 0; i < nrates; i++) {
+        long p = largest(d, idx, n, rate[i]);
+        if (p < 0 || !(d->point[p].mean[rate[i]] > 0)) continue;
+        char r[64], label[512];
+        report_mean_ci(r, sizeof r, d->point[p].mean[rate[i]],
+                       d->point[p].ci95[rate[i]], 3);
+        fprintf(out, "%s %s %s", any ? ";" : "Peak rates:",
+                world_metric_brief((world_metric)rate[i]), r);
         if (nkeys > 0 && n > 1) {
             /* The label without the by-family data's "family" key. */
             int skip = nkeys < d->nkeys ? (int)nkeys : -1;
@@ -63,18 +73,24 @@ static void peak_sentence(FILE *out, const plot_data *d, const size_t *idx,
 
 void report_load_table(FILE *out, const plot_data *d, const size_t *idx,
                        size_t n, size_t nkeys) {
+    int rate[WORLD_METRIC_COUNT];
+    size_t nrates = rate_metrics(d, idx, n, rate);
     fputs("Read latency (invoked -> answered, pooled over replications) and "
-          "operation rates per second (means ± 95% CI), for sizing the "
-          "shared cache and the database:\n\n|", out);
+          "operation rates (means ± 95% CI), for sizing the shared cache and "
+          "the database:\n\n|", out);
     for (size_t k = 0; k < nkeys; k++) {
         fputc(' ', out);
         report_md_text(out, d->key[k]);
         fputs(" |", out);
     }
-    fputs(" read p50 | read p99 | read p99.9 | cache ops/s | DB reads/s | "
-          "DB writes/s |\n|", out);
+    fputs(" read p50 | read p99 | read p99.9 |", out);
+    for (size_t j = 0; j < nrates; j++)
+        fprintf(out, " %s |", world_metric_brief((world_metric)rate[j]));
+    fputs("\n|", out);
     for (size_t k = 0; k < nkeys; k++) fputs("---|", out);
-    fputs("---:|---:|---:|---:|---:|---:|\n", out);
+    fputs("---:|---:|---:|", out);
+    for (size_t j = 0; j < nrates; j++) fputs("---:|", out);
+    fputc('\n', out);
     for (size_t i = 0; i < n; i++) {
         const plot_point *pt = &d->point[idx[i]];
         fputc('|', out);
@@ -86,12 +102,11 @@ void report_load_table(FILE *out, const plot_data *d, const size_t *idx,
         static const double q[3] = {0.5, 0.99, 0.999};
         for (int j = 0; j < 3; j++) {
             report_cell c;
-            report_duration_cell(&c, &pt->dist[WORLD_DIST_READ_LATENCY], q[j], 1);
+            report_duration_cell(&c, &pt->dist[WORLD_DIST_READ_LATENCY], q[j],
+                                 1);
             fprintf(out, " %s |", c.text);
         }
-        static const int rate[3] = {WORLD_METRIC_CACHE_OPS_PER_S, WORLD_METRIC_DB_READS_PER_S,
-                                    WORLD_METRIC_DB_WRITES_PER_S};
-        for (int j = 0; j < 3; j++) {
+        for (size_t j = 0; j < nrates; j++) {
             char r[64];
             report_mean_ci(r, sizeof r, pt->mean[rate[j]], pt->ci95[rate[j]],
                            3);
@@ -100,7 +115,7 @@ void report_load_table(FILE *out, const plot_data *d, const size_t *idx,
         fputc('\n', out);
     }
     fputc('\n', out);
-    peak_sentence(out, d, idx, n, nkeys);
+    peak_sentence(out, d, idx, n, nkeys, rate, nrates);
 }
 
 int report_section_load(const report_ctx *c) {

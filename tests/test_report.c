@@ -178,7 +178,8 @@ static void test_one_of_several(void) {
            "%d lines name experiment 1, %d none [%s]", n1, unnamed,
            block ? block : "(no block)");
     EXPECT(md && strstr(md, "## Load and latency") &&
-               strstr(md, "| read p50 | read p99 | read p99.9 | cache ops/s |"),
+               strstr(md, "| read p50 | read p99 | read p99.9 | DB reads/s | DB "
+                          "writes/s | cache operations/s |"),
            "no latency and rates table");
     EXPECT(md && strstr(md, "### Causes of the reads over the bound"),
            "no over-bound causes");
@@ -368,12 +369,16 @@ static void test_figures_are_stored_ones(void) {
             "FROM runs r JOIN points p ON p.id = r.point JOIN point_values v "
             "ON v.point = p.id WHERE p.experiment = 1 AND v.value = '2s'");
     const char *load = strstr(md, "## Load and latency");
+    const char *head = load ? strstr(load, "\n| cache.ttl |") : NULL;
+    const char *col = head ? strstr(head, " cache operations/s |") : NULL;
     const char *r2 = load ? strstr(load, "\n| 2s | ") : NULL;
     double shown = NAN;
-    if (r2) {
-        /* | 2s | p50 | p99 | p99.9 | cache ops/s ± h | */
+    if (col && r2) {
+        /* The column's place in the header, then in the row. */
+        int at = 0;
+        for (const char *c = head + 1; c < col; c++) at += *c == '|';
         const char *c = r2 + 1;
-        for (int bars = 0; *c && bars < 5; c++) bars += *c == '|';
+        for (int bars = 0; *c && bars < at; c++) bars += *c == '|';
         shown = strtod(c, NULL);
     }
     double want = (double)milli / 1000;
