@@ -1,13 +1,14 @@
 /* Every measure a run reports, named once: the per-replication metrics, the
  * distributions and the per-family figures, each with its output name, unit,
  * how it is shown, its plot label and its one-line meaning.  world.h builds
- * its enums from these lists and world.c its tables; output, the results
+ * its enums from these lists and measures.c its tables; output, the results
  * database, compare, summarize and the plots all take names, labels and
- * docs from here.  Adding a metric is one line below plus its counter in
- * world.c (world_finish computes every metric of a replication).
+ * docs from here.  Adding a metric is one line below plus its counter
+ * (world_effects.c counts, world_fill_metrics in world.c computes every
+ * metric of a replication).
  *
  * X(ID, name, unit, shown, scale, label, brief, doc)
- *   ID     the constant is WORLD_M_<ID>
+ *   ID     the constant is WORLD_METRIC_<ID> (WORLD_DIST_<ID>, WORLD_FIGURE_<ID>)
  *   name   the name in JSON, CSV and the results database (a column)
  *   unit   what one unit of the value is
  *   shown  WORLD_SHOWN_SHARE: a share shown as a percentage, higher is
