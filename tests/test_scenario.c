@@ -1,4 +1,4 @@
-/* Tests for models/scenario.c: defaults, typed values, inline comments,
+/* Tests for models/scenario*.c: defaults, typed values, inline comments,
  * --set overrides, the provenance of every value and the cross-key checks of
  * scenario_validate.  Every class of error (each message must name
  * FILE:LINE and the key) and the keys and sections accepted only at their

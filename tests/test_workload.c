@@ -314,7 +314,8 @@ static void test_bursty_run(void) {
                             "workload.keys=100", "run.duration=1000s",
                             "run.reps=10"));
     run_summary *s = run_or_fail(&sc);
-    run_stat r = run_summary_stat(s, WORLD_METRIC_READS), wr = run_summary_stat(s, WORLD_METRIC_WRITES);
+    run_stat r = run_summary_stat(s, WORLD_METRIC_READS);
+    run_stat wr = run_summary_stat(s, WORLD_METRIC_WRITES);
     /* 95% t intervals over 10 replications, widened x2.2 to about 99.9%. */
     EXPECT(fabs(r.mean - 45000) <= 2.2 * r.ci95,
            "reads %.1f +- %.1f, want 45000", r.mean, 2.2 * r.ci95);
@@ -346,7 +347,8 @@ static void test_read_after_write_scripted(void) {
     EXPECT(res->metric[WORLD_METRIC_WRITES] == 100, "writes %g", res->metric[WORLD_METRIC_WRITES]);
     EXPECT(res->metric[WORLD_METRIC_READS] == 100, "read-backs %g, want 100",
            res->metric[WORLD_METRIC_READS]);
-    EXPECT(res->metric[WORLD_METRIC_STALE_READS] == 0 && res->metric[WORLD_METRIC_RYW_VIOLATIONS] == 0,
+    EXPECT(res->metric[WORLD_METRIC_STALE_READS] == 0 &&
+               res->metric[WORLD_METRIC_RYW_VIOLATIONS] == 0,
            "stale %g, ryw %g", res->metric[WORLD_METRIC_STALE_READS],
            res->metric[WORLD_METRIC_RYW_VIOLATIONS]);
     world_destroy(w);
