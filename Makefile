@@ -34,11 +34,12 @@ BUILD   ?= build
 LIB_SRC := $(wildcard sim/*.c models/*.c plots/*.c emulate/*.c) \
            $(filter-out experiments/main.c,$(wildcard experiments/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-TEST_SRC := $(filter-out tests/bench.c,$(wildcard tests/*.c)) tests/fuzz/harness.c \
-            tests/fuzz/memvfs.c
+TEST_SRC := $(filter-out tests/bench.c tests/ziggurat_gen.c,$(wildcard tests/*.c)) \
+            tests/fuzz/harness.c tests/fuzz/memvfs.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test test-asan demo bench validate install clean docs fuzz fuzz-deps
+.PHONY: all deps test test-asan demo bench validate install clean docs fuzz fuzz-deps \
+        ziggurat-tables
 
 all: deps stalesim
 
@@ -140,6 +141,14 @@ demo: deps stalesim
 
 $(BUILD)/stalesim-bench: $(BUILD)/tests/bench.o $(BUILD)/libstalesim.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+# The exponential sampler's constant tables (sim/ziggurat.h), written from
+# their derivation; suite "ziggurat" checks that the committed file matches.
+$(BUILD)/ziggurat-gen: $(BUILD)/tests/ziggurat_gen.o $(BUILD)/sim/ziggurat_derive.o
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+ziggurat-tables: $(BUILD)/ziggurat-gen
+	$(BUILD)/ziggurat-gen > sim/ziggurat_layers.c
 
 # The sweep lines run ./stalesim (and mpirun when present).
 bench: deps stalesim $(BUILD)/stalesim-bench

@@ -643,7 +643,7 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
     rc = results_prepare(r,
                          "SELECT id, points FROM experiments WHERE scenario_hash = ? "
                          "AND scenario_text = ? AND overrides = ? AND grid = ? AND "
-                         "mode = ? ORDER BY id DESC LIMIT 1",
+                         "mode = ? AND stalesim_version = ? ORDER BY id DESC LIMIT 1",
                          &st, "looking for the experiment", err, errlen);
     if (rc != RESULTS_OK) goto out;
     results_bind_text(st, 1, hash);
@@ -651,6 +651,8 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
     results_bind_text(st, 3, s->overrides);
     results_bind_text(st, 4, grid_text);
     results_bind_text(st, 5, s->mode);
+    /* another version's runs are other numbers: never resumed into */
+    results_bind_text(st, 6, STALESIM_VERSION);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);

@@ -2,9 +2,10 @@
  *
  * One file holds any number of experiments.  An experiment is one sweep
  * command: the scenario text and its FNV-1a 64 hash, the --set overrides, the
- * grid and the mode.  Running the same command again finds the same
- * experiment and resumes it; any other command starts a new one in the same
- * file.  Its points are the grid's points (one point_values row per varied
+ * grid and the mode.  Running the same command again with the same stalesim
+ * version finds the same experiment and resumes it; any other command, or
+ * another version (whose replications may draw other numbers), starts a new
+ * one in the same file.  Its points are the grid's points (one point_values row per varied
  * key, so SQL can filter on them), and each replication of a point is one row
  * of `runs` with one REAL column per metric named like world_metric_name(),
  * plus its histogram bins (`distributions`, `dist_stats`) and stale reads by
@@ -77,7 +78,7 @@ typedef struct results_experiment_spec {
 } results_experiment_spec;
 
 /* Finds the experiment with the same scenario text, overrides, grid and
- * mode, or creates it with all its points (one transaction).  Sets *id and
+ * mode stored by this stalesim version, or creates it with all its points (one transaction).  Sets *id and
  * *resumed (1 found, 0 created), and point_id[p] for every grid point p. */
 int results_experiment_open(results *r, const results_experiment_spec *spec,
                             int64_t *id, int *resumed, int64_t *point_id,

@@ -13,6 +13,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "experiments/run.h"
+#include "experiments/version.h"
 #include "experiments/transport.h"
 #include "models/workload.h"
 #include "sim/errf.h"
@@ -550,7 +551,9 @@ char *study_spec(const char *kind, const char *file, const char *overrides,
     }
     FILE *m = open_memstream(&spec, &slen);
     if (!m) goto oom;
-    fprintf(m, "stalesim %s\nseed-streams: world_create(sc, rep)\n", kind);
+    /* the version: another one's replications may draw other numbers */
+    fprintf(m, "stalesim %s\nversion: %s\nseed-streams: world_create(sc, rep)\n",
+            kind, STALESIM_VERSION);
     fprintf(m, "scenario:\n%s\n--\noverrides:\n%s\n--\noptions:\n%s\n",
             text ? text : "", overrides ? overrides : "", options);
     if (fclose(m) != 0) goto oom;

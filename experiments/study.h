@@ -70,9 +70,9 @@ int study_resumed(const study *s);
 uint64_t study_runs_computed(const study *s);
 uint64_t study_runs_loaded(const study *s);
 
-/* The identity text of a study: its kind, the scenario file's bytes (NULL
- * file: the built-in default), the overrides and a canonical text of the
- * options.  malloc'd; NULL with a message (unreadable file, memory). */
+/* The identity text of a study: its kind, the stalesim version, the
+ * scenario file's bytes (NULL file: the built-in default), the overrides
+ * and a canonical text of the options.  malloc'd; NULL with a message (unreadable file, memory). */
 char *study_spec(const char *kind, const char *file, const char *overrides,
                  const char *options, char *err, size_t errlen);
 

@@ -7,6 +7,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/check.h"
+#include "sim/ziggurat.h"
 
 /* WORLD_EV_LOCAL events: a = kind << 24 | instance, b = key << 32 | version. */
 enum local_event {
@@ -78,7 +79,7 @@ static gsl_rng *misc(world *w) {
 }
 
 static sim_time exp_gap(world *w, double rate_per_s) {
-    return (sim_time)(gsl_ran_exponential(misc(w), 1.0 / rate_per_s) * 1e9);
+    return (sim_time)(sim_exponential(misc(w), 1.0 / rate_per_s) * 1e9);
 }
 
 void local_start(world *w) {

@@ -6,8 +6,10 @@
  * mitigations and invalidation modes included).  A GET that hits at time t
  * an entry expiring at X decides, by [refresh_ahead] rule:
  *   xfetch    refresh iff t - delta * beta * ln(U) >= X, U uniform in (0,1]
- *             from the patterns' stream (Vattani, Chierichetti, Lowenstein,
- *             "Optimal Probabilistic Cache Stampede Prevention", VLDB 2015);
+ *             (Vattani, Chierichetti, Lowenstein, "Optimal Probabilistic
+ *             Cache Stampede Prevention", VLDB 2015); -ln(U) is drawn as
+ *             the exponential of mean 1 it is (sim/ziggurat.h) from the
+ *             patterns' stream;
  *             delta is the key's last recompute time: a miss's (from the
  *             read's invocation to its fill taking effect, on_fill) or a
  *             refresh's (from its start to its SET); 0 before any, and then
@@ -49,6 +51,7 @@
 #include "models/pattern.h"
 #include "models/world.h"
 #include "sim/check.h"
+#include "sim/ziggurat.h"
 
 enum ra_rule { RA_RULE_XFETCH, RA_RULE_FRACTION };
 static const char *const rules[] = {"xfetch", "fraction", NULL};
@@ -148,8 +151,8 @@ static void ra_on_hit(world *w, void *state, uint32_t rq, uint32_t version,
     } else {
         sim_time delta = s->delta[r->key];
         if (delta <= 0) return; /* no recompute seen: never early */
-        double u = gsl_rng_uniform_pos(world_pattern_rng(w));
-        refresh = (double)now - (double)delta * p->beta * log(u) >=
+        double e = sim_exponential(world_pattern_rng(w), 1.0); /* -ln(U) */
+        refresh = (double)now + (double)delta * p->beta * e >=
                   (double)expires_at;
     }
     if (!refresh) return;

@@ -16,6 +16,7 @@
 #include "sim/check.h"
 #include "sim/errf.h"
 #include "sim/hash.h"
+#include "sim/ziggurat.h"
 
 /* One slot of the Walker alias table for key popularity, packed so that a
  * draw touches one cache line: keep slot i with probability keep/2^32, else
@@ -231,7 +232,7 @@ static uint32_t draw_key(workload *w, gsl_rng *keys) {
 /* Draws a period length of mean `mean` ns, at least 1 ns so that time
  * always advances. */
 static sim_time period_length(gsl_rng *arr, double mean) {
-    double len = gsl_ran_exponential(arr, mean);
+    double len = sim_exponential(arr, mean);
     if (len >= 9e18) return (sim_time)9e18;
     sim_time l = sim_time_round(len);
     return l > 0 ? l : 1;
@@ -252,7 +253,7 @@ static sim_time bursty_next(workload *w, gsl_rng *arr, sim_time now) {
     sim_time t = now;
     for (;;) {
         double rate = w->burst_on ? w->rate_on : w->rate_off;
-        double gap = gsl_ran_exponential(arr, 1.0 / rate);
+        double gap = sim_exponential(arr, 1.0 / rate);
         if ((double)t + gap <= (double)w->burst_end) {
             sim_time at = t + sim_time_round(gap);
             return at < w->burst_end ? at : w->burst_end;
@@ -279,7 +280,7 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
     } else {
         double gap; /* ns */
         if (w->arrivals == SCENARIO_ARRIVALS_POISSON) {
-            gap = gsl_ran_exponential(arr, 1.0 / w->rate);
+            gap = sim_exponential(arr, 1.0 / w->rate);
         } else {
             gap = 1.0 / w->rate + w->carry;
         }

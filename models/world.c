@@ -8,11 +8,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <gsl/gsl_randist.h>
 
 #include "models/local.h"
 #include "models/world_internal.h"
 #include "sim/check.h"
+#include "sim/ziggurat.h"
 
 /* The scenario's limits must fit the oracle's (one place to raise them). */
 _Static_assert(SCENARIO_MAX_PATHS <= ORACLE_MAX_PATHS,
@@ -351,7 +351,7 @@ static void cache_outage(world *w, int start) {
         return;
     }
     w->cache_down = 0;
-    double up_ns = gsl_ran_exponential(g, 1e9 / sc->cache.outage_rate);
+    double up_ns = sim_exponential(g, 1e9 / sc->cache.outage_rate);
     if (up_ns < (double)left)
         sim_schedule(&w->sim, (sim_time)up_ns, WORLD_EV_CACHE_OUTAGE, 0, 1);
 }

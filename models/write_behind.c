@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
 
 #include "models/pattern.h"
 #include "models/world.h"
 #include "sim/check.h"
+#include "sim/ziggurat.h"
 
 typedef struct wb_entry {
     sim_time acked_at; /* ns */
@@ -149,7 +149,7 @@ static void schedule(world *w, sim_time delay, enum wb_event kind,
 }
 
 static sim_time crash_gap(world *w, const write_behind *b) {
-    return (sim_time)(gsl_ran_exponential(
+    return (sim_time)(sim_exponential(
                           sim_rng_stream(&w->rng, SIM_STREAM_FAULTS),
                           1.0 / b->p->crash_rate) *
                       1e9);

@@ -32,6 +32,7 @@
 #include "sim/check.h"
 #include "sim/fileio.h"
 #include "sim/errf.h"
+#include "sim/ziggurat.h"
 
 /* Largest sample, ns: leaves room to add a sample to any clock reading. */
 #define SIM_DIST_CAP (INT64_MAX / 4)
@@ -861,7 +862,7 @@ sim_time sim_dist_sample(const sim_dist *d, gsl_rng *r) {
     case SIM_DIST_CONST:
         return to_sample(d->p1);
     case SIM_DIST_EXP:
-        return to_sample(gsl_ran_exponential(r, d->p1));
+        return to_sample(sim_exponential(r, d->p1));
     case SIM_DIST_UNIFORM:
         return to_sample(d->p1 + (d->p2 - d->p1) * gsl_rng_uniform(r));
     case SIM_DIST_LOGNORMAL:

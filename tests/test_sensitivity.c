@@ -21,6 +21,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "experiments/study.h"
+#include "experiments/version.h"
 #include "tests/testing.h"
 
 #define DOMINANT                                                              \
@@ -142,11 +144,24 @@ static void refusals(void) {
     testing_remove_temp(f);
 }
 
+/* A study's identity (tune, sensitivity) holds the stalesim version:
+ * another version's stored replications (other numbers) are not resumed
+ * into. */
+static void spec_has_version(void) {
+    char err[256];
+    char *spec = study_spec("sensitivity", NULL, "", "metric=stale_reads",
+                            err, sizeof err);
+    EXPECT(spec && strstr(spec, "version: " STALESIM_VERSION "\n"),
+           "spec [%s]", spec ? spec : err);
+    free(spec);
+}
+
 static CU_TestInfo tests[] = {
     {"one at a time ranks the dominant input first", oat_ranks_dominant_first},
     {"tornado plot", oat_tornado},
     {"Sobol ranks the dominant input first", sobol_ranks_dominant_first},
     {"refusals", refusals},
+    {"the version is part of a study's identity", spec_has_version},
     CU_TEST_INFO_NULL,
 };
 

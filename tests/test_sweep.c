@@ -185,6 +185,46 @@ static void test_reuse(void) {
            "a copy differs from its source");
 }
 
+/* Runs stored by another stalesim version (which may draw other numbers:
+ * 0.1 and 0.2 differ in their exponential sampler) are neither resumed
+ * into nor reused by configuration: the same command makes a new
+ * experiment and runs every replication again. */
+static void test_other_version(void) {
+    const char *vdb = in_dir("version.db");
+    testing_proc p;
+    run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,2s", "--reps", "2",
+        "--db", vdb, NULL);
+    EXPECT_EXIT(&p, 0);
+    EXPECT_CONTAINS(p.out, "4 runs run");
+    testing_proc_free(&p);
+    /* relabel what is stored as an older version's */
+    sqlite3 *conn = NULL;
+    EXPECT(sqlite3_open(vdb, &conn) == SQLITE_OK &&
+               sqlite3_exec(conn,
+                            "UPDATE experiments SET stalesim_version = '0.1.0';"
+                            "UPDATE point_configs SET config = '0.1.0' || "
+                            "substr(config, instr(config, '/'))",
+                            NULL, NULL, NULL) == SQLITE_OK,
+           "relabel: %s", conn ? sqlite3_errmsg(conn) : "?");
+    sqlite3_close(conn);
+    EXPECT(testing_db_int(vdb, "SELECT count(*) FROM point_configs WHERE "
+                               "config LIKE '0.1.0/%'") == 2,
+           "relabelled configurations");
+    run(&p, "sweep", ini_path, "--vary", "cache.ttl=1s,2s", "--reps", "2",
+        "--db", vdb, NULL);
+    EXPECT_EXIT(&p, 0);
+    EXPECT_CONTAINS(p.out, "experiment 2 (new)");
+    EXPECT_CONTAINS(p.out, "4 runs run");
+    EXPECT(!strstr(p.out, "reused"), "reused another version's runs: [%.300s]",
+           p.out);
+    testing_proc_free(&p);
+    EXPECT(testing_db_int(vdb, "SELECT count(*) FROM runs r JOIN points pt ON "
+                               "pt.id = r.point WHERE pt.experiment = 2") == 4,
+           "experiment 2 holds %lld runs",
+           testing_db_int(vdb, "SELECT count(*) FROM runs r JOIN points pt ON "
+                               "pt.id = r.point WHERE pt.experiment = 2"));
+}
+
 /* Starts the long sweep into dbf and returns once it has stored at least
  * `min_runs` runs, or fails (the sweep finished or stalled first). */
 #define LONG_SWEEP(dbf)                                                        \
@@ -625,6 +665,7 @@ static void test_precision(void) {
 static CU_TestInfo tests[] = {
     {"--jobs 1 and 2 store the same runs", test_jobs_identical},
     {"reuse by configuration across experiments", test_reuse},
+    {"another version's runs: not resumed, not reused", test_other_version},
     {"kill -9 and resume", test_kill9_resume},
     {"SIGINT stops cleanly", test_sigint},
     {"progress on a terminal", test_progress_on_terminal},
