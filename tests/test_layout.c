@@ -5,7 +5,11 @@
  *     from experiments/, plots/ or emulate/; plots/ only sim/ and plots/
  *     (plots draw what experiments/ prepares);
  *   - the results schema is known in experiments/results*.c only: no other
- *     source names one of its tables in SQL (FROM, JOIN, INTO, UPDATE).
+ *     source names one of its tables in SQL (FROM, JOIN, INTO, UPDATE);
+ *   - sizes (sim/ models/ experiments/ plots/ emulate/ tests/): no source
+ *     file over 1,000 lines and no function over 120 lines (from the line
+ *     of its name to its closing brace), unless the comment right above it
+ *     marks it a documented protocol switch.
  *
  * The suite runs from the repository root (as `make test` does). */
 #include <ctype.h>
@@ -24,7 +28,7 @@ static const char *const dirs[] = {"sim", "models", "plots", "experiments",
 #define NDIRS (sizeof dirs / sizeof dirs[0])
 
 typedef struct source {
-    char path[300]; /* "plots/kinds.c": room for any d_name */
+    char path[300]; /* "plots/kinds.c" */
     char dir[32];   /* "plots" */
     char *text;
 } source;
@@ -193,9 +197,228 @@ static void test_schema_in_one_module(void) {
            "the SQL matcher");
 }
 
+/* ---- sizes: no source file over 1,000 lines, no function over 120 --------- */
+
+#define MAX_FILE_LINES 1000
+#define MAX_FUNCTION_LINES 120
+/* The mark that lets a function be longer: a comment right above it saying
+ * it is a documented protocol switch (one case per message of a protocol,
+ * read best as one table). */
+#define PROTOCOL_SWITCH_MARK "documented protocol switch"
+
+static const char *const size_dirs[] = {"sim",     "models", "experiments",
+                                        "plots",   "emulate", "tests",
+                                        "tests/fuzz"};
+
+static size_t count_lines(const char *text) {
+    size_t n = 0;
+    for (const char *p = text; *p; p++) n += *p == '\n';
+    return n + (text[0] && text[strlen(text) - 1] != '\n');
+}
+
+/* text with comments, the insides of string and character literals and
+ * preprocessor lines (with their continuations) made blank; newlines kept,
+ * so offsets and line numbers are those of text.  malloc'd. */
+static char *code_only(const char *text) {
+    size_t n = strlen(text);
+    char *c = malloc(n + 1);
+    if (!c) return NULL;
+    memcpy(c, text, n + 1);
+    int bol = 1; /* at the start of a line, but for blanks */
+    for (size_t i = 0; i < n;) {
+        if (c[i] == '\n') {
+            bol = 1;
+            i++;
+        } else if (bol && c[i] == '#') { /* a directive, to its last line */
+            while (i < n && c[i] != '\n') {
+                if (c[i] == '\\' && c[i + 1] == '\n') {
+                    c[i] = ' ';
+                    i += 2;
+                    continue;
+                }
+                if (c[i] == '/' && c[i + 1] == '*') break; /* a comment */
+                c[i++] = ' ';
+            }
+        } else if (c[i] == '/' && c[i + 1] == '*') {
+            for (c[i] = c[i + 1] = ' ', i += 2;
+                 i < n && !(c[i] == '*' && c[i + 1] == '/'); i++)
+                if (c[i] != '\n') c[i] = ' ';
+            if (i < n) c[i] = c[i + 1] = ' ', i += 2;
+        } else if (c[i] == '/' && c[i + 1] == '/') {
+            while (i < n && c[i] != '\n') c[i++] = ' ';
+        } else if (c[i] == '"' || c[i] == '\'') {
+            char q = c[i++];
+            bol = 0;
+            while (i < n && c[i] != q && c[i] != '\n') {
+                if (c[i] == '\\' && i + 1 < n) c[i++] = ' ';
+                c[i++] = ' ';
+            }
+            i++;
+        } else {
+            if (c[i] != ' ' && c[i] != '\t') bol = 0;
+            i++;
+        }
+    }
+    return c;
+}
+
+/* 1 if the comment ending right above offset `at` (the start of a line in
+ * text) holds the protocol-switch mark. */
+static int marked_protocol_switch(const char *text, size_t at) {
+    size_t e = at;
+    while (e > 0 && isspace((unsigned char)text[e - 1])) e--;
+    if (e < 2 || text[e - 1] != '/' || text[e - 2] != '*') return 0;
+    size_t b = e - 2;
+    while (b > 0 && !(text[b - 1] == '/' && text[b] == '*')) b--;
+    size_t len = e - b, mlen = strlen(PROTOCOL_SWITCH_MARK);
+    for (size_t i = b; i + mlen <= b + len; i++)
+        if (strncmp(text + i, PROTOCOL_SWITCH_MARK, mlen) == 0) return 1;
+    return 0;
+}
+
+typedef struct function_span {
+    char name[64];
+    size_t first, last; /* lines, 1-based: the name's, the closing brace's */
+    size_t line_start;  /* offset of the first line in the text */
+} function_span;
+
+/* Calls found(fn, arg) for every function definition of text: a top-level
+ * '{' after a ')'.  Returns -1 when out of memory. */
+static int each_function(const char *text,
+                         void (*found)(const function_span *, void *),
+                         void *arg) {
+    char *c = code_only(text);
+    if (!c) return -1;
+    size_t line = 1, depth = 0;
+    function_span fn;
+    int in_function = 0;
+    for (size_t i = 0; c[i]; i++) {
+        if (c[i] == '\n') {
+            line++;
+        } else if (c[i] == '{') {
+            if (depth++ != 0) continue;
+            size_t k = i;
+            while (k > 0 && isspace((unsigned char)c[k - 1])) k--;
+            in_function = k > 0 && c[k - 1] == ')';
+            if (!in_function) continue;
+            size_t m = k - 1, d = 0; /* back to the '(' of the parameters */
+            for (;; m--) {
+                d += c[m] == ')';
+                d -= c[m] == '(';
+                if (d == 0 || m == 0) break;
+            }
+            size_t e = m;
+            while (e > 0 && isspace((unsigned char)c[e - 1])) e--;
+            size_t b = e;
+            while (b > 0 && (isalnum((unsigned char)c[b - 1]) || c[b - 1] == '_'))
+                b--;
+            snprintf(fn.name, sizeof fn.name, "%.*s", (int)(e - b), c + b);
+            fn.first = 1;
+            for (size_t j = 0; j < b; j++) fn.first += c[j] == '\n';
+            fn.line_start = b;
+            while (fn.line_start > 0 && c[fn.line_start - 1] != '\n')
+                fn.line_start--;
+        } else if (c[i] == '}' && depth > 0) {
+            if (--depth == 0 && in_function) {
+                fn.last = line;
+                found(&fn, arg);
+                in_function = 0;
+            }
+        }
+    }
+    free(c);
+    return 0;
+}
+
+typedef struct size_check {
+    const char *path, *text;
+    size_t functions, too_long;
+    size_t longest;
+} size_check;
+
+static void check_function(const function_span *fn, void *arg) {
+    size_check *s = arg;
+    size_t lines = fn->last - fn->first + 1;
+    s->functions++;
+    if (lines > s->longest) s->longest = lines;
+    if (lines <= MAX_FUNCTION_LINES ||
+        marked_protocol_switch(s->text, fn->line_start))
+        return;
+    s->too_long++;
+    EXPECT(lines <= MAX_FUNCTION_LINES,
+           "%s:%zu: %s is %zu lines (at most %d: split it into named steps, "
+           "or mark it a " PROTOCOL_SWITCH_MARK " in the comment above it)",
+           s->path, fn->first, fn->name, lines, MAX_FUNCTION_LINES);
+}
+
+static void test_sizes(void) {
+    size_t nsources = 0, nfunctions = 0;
+    for (size_t d = 0; d < sizeof size_dirs / sizeof size_dirs[0]; d++) {
+        DIR *dir = opendir(size_dirs[d]);
+        EXPECT(dir != NULL, "cannot read %s/", size_dirs[d]);
+        if (!dir) continue;
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            if (!is_source(e->d_name)) continue;
+            char path[300];
+            snprintf(path, sizeof path, "%s/%s", size_dirs[d], e->d_name);
+            char *text = testing_slurp(path);
+            EXPECT(text != NULL, "cannot read %s", path);
+            if (!text) continue;
+            nsources++;
+            size_t lines = count_lines(text);
+            EXPECT(lines <= MAX_FILE_LINES,
+                   "%s is %zu lines (at most %d: split it into files with one "
+                   "job each)", path, lines, MAX_FILE_LINES);
+            size_check s = {path, text, 0, 0, 0};
+            EXPECT(each_function(text, check_function, &s) == 0, "memory");
+            nfunctions += s.functions;
+            free(text);
+        }
+        closedir(dir);
+    }
+    EXPECT(nsources > 150 && nfunctions > 1500,
+           "%zu source files, %zu functions read", nsources, nfunctions);
+}
+
+/* The measure itself, on made-up sources. */
+static void longest_of(const function_span *fn, void *arg) {
+    size_check *s = arg;
+    s->functions++;
+    size_t lines = fn->last - fn->first + 1;
+    if (lines > s->longest) s->longest = lines;
+    if (marked_protocol_switch(s->text, fn->line_start)) s->too_long++;
+}
+
+static void test_size_measure(void) {
+    static const char src[] =
+        "#define BODY(x) { return x; }\n" /* a macro is not a function */
+        "static const int table[] = {1, 2};\n"
+        "struct s { int a; };\n"
+        "/* a comment { with a brace */\n"
+        "static int f(int a,\n"
+        "             int b) {\n"
+        "    const char *s = \"}\";\n"
+        "    if (a) { return '}'; }\n"
+        "    return b; // }\n"
+        "}\n"
+        "/* the documented protocol switch of the replies */\n"
+        "int g(void) { return 0; }\n";
+    size_check s = {"made-up.c", src, 0, 0, 0};
+    EXPECT(each_function(src, longest_of, &s) == 0, "memory");
+    EXPECT(s.functions == 2 && s.longest == 6 && s.too_long == 1,
+           "%zu functions (want 2), the longest %zu lines (want 6), %zu "
+           "marked (want 1)", s.functions, s.longest, s.too_long);
+    EXPECT(count_lines("a\nb\n") == 2 && count_lines("a\nb") == 2 &&
+               count_lines("") == 0,
+           "line counts");
+}
+
 static CU_TestInfo tests[] = {
     {"include graph", test_include_graph},
     {"results schema in one module", test_schema_in_one_module},
+    {"sizes: the measure", test_size_measure},
+    {"sizes: files and functions", test_sizes},
     CU_TEST_INFO_NULL};
 
 TESTS_REGISTER("layout", init, clean, tests)
