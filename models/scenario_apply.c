@@ -78,6 +78,150 @@ int scenario_apply_path(scenario *sc, const char *pname, const char *name,
     return 0;
 }
 
+static int apply_probability(const scenario_key *k, char *field, const char *value,
+        char *err, size_t errlen) {
+    double p;
+    if (scenario_parse_double(value, &p) != 0) {
+        scenario_err(err, errlen, "'%s' is not a number", value);
+        return -1;
+    }
+    if (k->type == SCENARIO_KT_PROB && (p < 0 || p > 1)) {
+        scenario_err(err, errlen, "probability %s is outside [0,1]", value);
+        return -1;
+    }
+    if (k->type == SCENARIO_KT_FRACTION && (p <= 0 || p >= 1)) {
+        scenario_err(err, errlen, "%s must lie strictly between 0 and 1", value);
+        return -1;
+    }
+    *(double *)field = p;
+    return 0;
+}
+
+static int apply_whole(const scenario_key *k, char *field, const char *value,
+        char *err, size_t errlen) {
+    char *end;
+    if (!isdigit((unsigned char)value[0])) {
+        scenario_err(err, errlen, "'%s' is not a whole number", value);
+        return -1;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (*end) {
+        scenario_err(err, errlen, "'%s' is not a whole number", value);
+        return -1;
+    }
+    if (errno == ERANGE) {
+        scenario_err(err, errlen, "%s is too large (at most %llu)", value,
+                     k->type == SCENARIO_KT_U32 ? (unsigned long long)UINT32_MAX
+                                       : (unsigned long long)UINT64_MAX);
+        return -1;
+    }
+    if (k->type == SCENARIO_KT_U32) {
+        if (v < 1 || v > UINT32_MAX) {
+            scenario_err(err, errlen, "%s is outside [1, %u]", value,
+                    (unsigned)UINT32_MAX);
+            return -1;
+        }
+        *(uint32_t *)field = (uint32_t)v;
+    } else {
+        *(uint64_t *)field = (uint64_t)v;
+    }
+    return 0;
+}
+
+static int apply_count(char *field, const char *value,
+        char *err, size_t errlen) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (!isdigit((unsigned char)value[0]) || *end) {
+        scenario_err(err, errlen, "'%s' is not a whole number >= 0", value);
+        return -1;
+    }
+    if (errno == ERANGE || v > UINT32_MAX) {
+        scenario_err(err, errlen, "%s is outside [0, %u]", value,
+                     (unsigned)UINT32_MAX);
+        return -1;
+    }
+    *(uint32_t *)field = (uint32_t)v;
+    return 0;
+}
+
+static int apply_enum(const scenario_key *k, char *field, const char *value,
+        char *err, size_t errlen) {
+    char list[256] = "";
+    for (int i = 0; k->choices[i]; i++) {
+        if (strcmp(value, k->choices[i]) == 0) {
+            *(int *)field = i;
+            return 0;
+        }
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 i ? ", " : "", k->choices[i]);
+    }
+    scenario_err(err, errlen, "'%s' is not one of %s", value, list);
+    return -1;
+}
+
+static int apply_capacity(scenario *sc, const char *value,
+        char *err, size_t errlen) {
+    /* A whole number is entries; a size with its unit is bytes. */
+    const char *v = value;
+    while (isdigit((unsigned char)*v)) v++;
+    if (v != value && *v == '\0') {
+        errno = 0;
+        unsigned long long n = strtoull(value, NULL, 10);
+        if (errno == ERANGE || n > UINT32_MAX) {
+            scenario_err(err, errlen, "%s entries is more than %u", value,
+                         (unsigned)UINT32_MAX);
+            return -1;
+        }
+        sc->cache.capacity = n;
+        sc->cache.capacity_bytes = 0;
+        return 0;
+    }
+    uint64_t bytes;
+    char why[200];
+    if (sim_size_parse(value, &bytes, why, sizeof why) != 0) {
+        scenario_err(err, errlen, "'%s' is not 0, a number of entries or "
+                     "a size such as 64MB (%s)", value, why);
+        return -1;
+    }
+    sc->cache.capacity = bytes;
+    sc->cache.capacity_bytes = bytes > 0;
+    return 0;
+}
+
+static int apply_pattern(scenario *sc, char *field, const char *value,
+        char *err, size_t errlen) {
+    const pattern_ops *p = pattern_find(value);
+    if (!p) {
+        char names[256];
+        pattern_list(names, sizeof names);
+        scenario_err(err, errlen, "unknown pattern '%s' (this build has: %s)",
+                value, names);
+        return -1;
+    }
+    snprintf(field, sizeof sc->cache.pattern, "%s", p->name);
+    return 0;
+}
+
+static int apply_invalidation(char *field, const char *value,
+        char *err, size_t errlen) {
+    static const char *names[] = {"delete-after-write",
+                                  "delete-before-write",
+                                  "update-after-write", "none"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(value, names[i]) == 0) {
+            *(scenario_invalidation *)field = (scenario_invalidation)i;
+            return 0;
+        }
+    scenario_err(err, errlen,
+            "'%s' is not delete-after-write, delete-before-write, "
+            "update-after-write or none",
+            value);
+    return -1;
+}
+
 /* Converts `value` for key k and stores it in sc.  Returns 0, or -1 with the
  * reason (without location) in err. */
 int scenario_apply_value(scenario *sc, size_t ki, const char *value,
@@ -122,54 +266,11 @@ int scenario_apply_value(scenario *sc, size_t ki, const char *value,
         return 0;
     }
     case SCENARIO_KT_PROB:
-    case SCENARIO_KT_FRACTION: {
-        double p;
-        if (scenario_parse_double(value, &p) != 0) {
-            scenario_err(err, errlen, "'%s' is not a number", value);
-            return -1;
-        }
-        if (k->type == SCENARIO_KT_PROB && (p < 0 || p > 1)) {
-            scenario_err(err, errlen, "probability %s is outside [0,1]", value);
-            return -1;
-        }
-        if (k->type == SCENARIO_KT_FRACTION && (p <= 0 || p >= 1)) {
-            scenario_err(err, errlen, "%s must lie strictly between 0 and 1", value);
-            return -1;
-        }
-        *(double *)field = p;
-        return 0;
-    }
+    case SCENARIO_KT_FRACTION:
+        return apply_probability(k, field, value, err, errlen);
     case SCENARIO_KT_U32:
-    case SCENARIO_KT_U64: {
-        char *end;
-        if (!isdigit((unsigned char)value[0])) {
-            scenario_err(err, errlen, "'%s' is not a whole number", value);
-            return -1;
-        }
-        errno = 0;
-        unsigned long long v = strtoull(value, &end, 10);
-        if (*end) {
-            scenario_err(err, errlen, "'%s' is not a whole number", value);
-            return -1;
-        }
-        if (errno == ERANGE) {
-            scenario_err(err, errlen, "%s is too large (at most %llu)", value,
-                         k->type == SCENARIO_KT_U32 ? (unsigned long long)UINT32_MAX
-                                           : (unsigned long long)UINT64_MAX);
-            return -1;
-        }
-        if (k->type == SCENARIO_KT_U32) {
-            if (v < 1 || v > UINT32_MAX) {
-                scenario_err(err, errlen, "%s is outside [1, %u]", value,
-                        (unsigned)UINT32_MAX);
-                return -1;
-            }
-            *(uint32_t *)field = (uint32_t)v;
-        } else {
-            *(uint64_t *)field = (uint64_t)v;
-        }
-        return 0;
-    }
+    case SCENARIO_KT_U64:
+        return apply_whole(k, field, value, err, errlen);
     case SCENARIO_KT_BOOL:
         if (scenario_parse_bool(value, (int *)field) != 0) {
             scenario_err(err, errlen, "'%s' is not yes or no", value);
@@ -208,35 +309,10 @@ int scenario_apply_value(scenario *sc, size_t ki, const char *value,
             return -1;
         }
         return 0;
-    case SCENARIO_KT_COUNT: {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(value, &end, 10);
-        if (!isdigit((unsigned char)value[0]) || *end) {
-            scenario_err(err, errlen, "'%s' is not a whole number >= 0", value);
-            return -1;
-        }
-        if (errno == ERANGE || v > UINT32_MAX) {
-            scenario_err(err, errlen, "%s is outside [0, %u]", value,
-                         (unsigned)UINT32_MAX);
-            return -1;
-        }
-        *(uint32_t *)field = (uint32_t)v;
-        return 0;
-    }
-    case SCENARIO_KT_ENUM: {
-        char list[256] = "";
-        for (int i = 0; k->choices[i]; i++) {
-            if (strcmp(value, k->choices[i]) == 0) {
-                *(int *)field = i;
-                return 0;
-            }
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                     i ? ", " : "", k->choices[i]);
-        }
-        scenario_err(err, errlen, "'%s' is not one of %s", value, list);
-        return -1;
-    }
+    case SCENARIO_KT_COUNT:
+        return apply_count(field, value, err, errlen);
+    case SCENARIO_KT_ENUM:
+        return apply_enum(k, field, value, err, errlen);
     case SCENARIO_KT_PATH:
         if (strlen(value) >= SCENARIO_PATH_MAX) {
             scenario_err(err, errlen, "file name longer than %d bytes",
@@ -247,33 +323,8 @@ int scenario_apply_value(scenario *sc, size_t ki, const char *value,
         return 0;
     case SCENARIO_KT_MITIGATIONS:
         return scenario_parse_mitigations(sc, value, err, errlen);
-    case SCENARIO_KT_CAPACITY: {
-        /* A whole number is entries; a size with its unit is bytes. */
-        const char *v = value;
-        while (isdigit((unsigned char)*v)) v++;
-        if (v != value && *v == '\0') {
-            errno = 0;
-            unsigned long long n = strtoull(value, NULL, 10);
-            if (errno == ERANGE || n > UINT32_MAX) {
-                scenario_err(err, errlen, "%s entries is more than %u", value,
-                             (unsigned)UINT32_MAX);
-                return -1;
-            }
-            sc->cache.capacity = n;
-            sc->cache.capacity_bytes = 0;
-            return 0;
-        }
-        uint64_t bytes;
-        char why[200];
-        if (sim_size_parse(value, &bytes, why, sizeof why) != 0) {
-            scenario_err(err, errlen, "'%s' is not 0, a number of entries or "
-                         "a size such as 64MB (%s)", value, why);
-            return -1;
-        }
-        sc->cache.capacity = bytes;
-        sc->cache.capacity_bytes = bytes > 0;
-        return 0;
-    }
+    case SCENARIO_KT_CAPACITY:
+        return apply_capacity(sc, value, err, errlen);
     case SCENARIO_KT_SIZE_DIST: {
         sim_dist d;
         if (sim_dist_parse_size(&d, value, sc->basedir, err, errlen) != 0)
@@ -282,33 +333,10 @@ int scenario_apply_value(scenario *sc, size_t ki, const char *value,
         *(sim_dist *)field = d;
         return 0;
     }
-    case SCENARIO_KT_PATTERN: {
-        const pattern_ops *p = pattern_find(value);
-        if (!p) {
-            char names[256];
-            pattern_list(names, sizeof names);
-            scenario_err(err, errlen, "unknown pattern '%s' (this build has: %s)",
-                    value, names);
-            return -1;
-        }
-        snprintf(field, sizeof sc->cache.pattern, "%s", p->name);
-        return 0;
-    }
-    case SCENARIO_KT_INVALIDATION: {
-        static const char *names[] = {"delete-after-write",
-                                      "delete-before-write",
-                                      "update-after-write", "none"};
-        for (int i = 0; i < 4; i++)
-            if (strcmp(value, names[i]) == 0) {
-                *(scenario_invalidation *)field = (scenario_invalidation)i;
-                return 0;
-            }
-        scenario_err(err, errlen,
-                "'%s' is not delete-after-write, delete-before-write, "
-                "update-after-write or none",
-                value);
-        return -1;
-    }
+    case SCENARIO_KT_PATTERN:
+        return apply_pattern(sc, field, value, err, errlen);
+    case SCENARIO_KT_INVALIDATION:
+        return apply_invalidation(field, value, err, errlen);
     }
     scenario_err(err, errlen, "internal: unknown key type");
     return -1;
