@@ -5,6 +5,7 @@
 #include "models/faults.h"
 
 #include "models/rare.h"
+#include "sim/mt19937.h"
 
 /* 1 with probability p; with boost b the draw is made at p' = rare_prob(p,
  * b) and *lr is p/p' on a fault (1 otherwise). */
@@ -13,7 +14,7 @@ static int happens_boosted(double p, double boost, const sim_rng *r,
     *lr = 1;
     if (p <= 0) return 0;
     double q = rare_prob(p, boost);
-    if (gsl_rng_uniform(sim_rng_stream(r, SIM_STREAM_FAULTS)) >= q) return 0;
+    if (sim_rng_uniform(sim_rng_stream(r, SIM_STREAM_FAULTS)) >= q) return 0;
     *lr = p / q;
     return 1;
 }
@@ -29,7 +30,7 @@ static fault_outcome del_draw(const scenario *sc, const sim_rng *r,
     *lr = 1;
     if (pf <= 0 && pt <= 0) return FAULT_OK;
     double qf = rare_prob(pf, boost), qt = rare_prob(pt, boost);
-    double u = gsl_rng_uniform(sim_rng_stream(r, SIM_STREAM_FAULTS));
+    double u = sim_rng_uniform(sim_rng_stream(r, SIM_STREAM_FAULTS));
     if (u < qf) {
         *lr = pf / qf;
         return FAULT_FAIL;

@@ -7,6 +7,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/check.h"
+#include "sim/mt19937.h"
 #include "sim/ziggurat.h"
 
 /* WORLD_EV_LOCAL events: a = kind << 24 | instance, b = key << 32 | version. */
@@ -107,7 +108,7 @@ void local_route(world *w, uint32_t rq) {
         r->instance = r->client % l->n;
         break;
     default:
-        r->instance = (uint32_t)gsl_rng_uniform_int(misc(w), l->n);
+        r->instance = (uint32_t)sim_rng_uniform_int(misc(w), l->n);
         break;
     }
 }

@@ -13,6 +13,7 @@
 
 #include "sim/bigmem.h"
 #include "sim/check.h"
+#include "sim/mt19937.h"
 
 typedef struct entry {
     sim_time expires_at; /* ns; 0 = no entry (an entry set at t expires > t >= 0) */
@@ -425,7 +426,7 @@ static void lfu_count_access(bound *b, uint32_t slot, sim_time t) {
     c = idle >= c ? 0 : c - idle;
     if (c < 255) {
         double base = c > LFU_INIT_VAL ? c - LFU_INIT_VAL : 0;
-        if (gsl_rng_uniform(b->rng) < 1.0 / (base * LFU_LOG_FACTOR + 1)) c++;
+        if (sim_rng_uniform(b->rng) < 1.0 / (base * LFU_LOG_FACTOR + 1)) c++;
     }
     b->count[slot] = (uint8_t)c;
     b->minute[slot] = now;

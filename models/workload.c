@@ -16,6 +16,7 @@
 #include "sim/check.h"
 #include "sim/errf.h"
 #include "sim/hash.h"
+#include "sim/mt19937.h"
 #include "sim/ziggurat.h"
 
 /* One slot of the Walker alias table for key popularity, packed so that a
@@ -207,8 +208,8 @@ void workload_destroy(workload *w) {
 }
 
 static void draw_ahead(workload *w, gsl_rng *keys, unsigned i) {
-    w->ahead[i].slot = (uint32_t)gsl_rng_uniform_int(keys, w->nkeys);
-    w->ahead[i].coin = (uint32_t)gsl_rng_get(keys); /* mt19937: 32 bits */
+    w->ahead[i].slot = (uint32_t)sim_rng_uniform_int(keys, w->nkeys);
+    w->ahead[i].coin = (uint32_t)sim_rng_word(keys); /* mt19937: 32 bits */
     __builtin_prefetch(&w->zipf[w->ahead[i].slot]);
 }
 
@@ -216,7 +217,7 @@ static void draw_ahead(workload *w, gsl_rng *keys, unsigned i) {
  * feeds only key draws, so leaving it untouched changes no other draw. */
 static uint32_t draw_key(workload *w, gsl_rng *keys) {
     if (w->nkeys == 1) return 0;
-    if (!w->zipf) return (uint32_t)gsl_rng_uniform_int(keys, w->nkeys);
+    if (!w->zipf) return (uint32_t)sim_rng_uniform_int(keys, w->nkeys);
     if (!w->ahead_primed) {
         for (unsigned i = 0; i < KEY_AHEAD; i++) draw_ahead(w, keys, i);
         w->ahead_primed = 1;
@@ -245,7 +246,7 @@ static sim_time period_length(gsl_rng *arr, double mean) {
 static sim_time bursty_next(workload *w, gsl_rng *arr, sim_time now) {
     if (!w->burst_started) {
         w->burst_started = 1;
-        w->burst_on = gsl_rng_uniform(arr) <
+        w->burst_on = sim_rng_uniform(arr) <
                       w->mean_on / (w->mean_on + w->mean_off);
         w->burst_end = now + period_length(arr, w->burst_on ? w->mean_on
                                                             : w->mean_off);
@@ -293,16 +294,16 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
          * the read/write mix and the key within it. */
         int f = 0;
         if (w->nfam > 1) {
-            double u = gsl_rng_uniform(arr);
+            double u = sim_rng_uniform(arr);
             while (f + 1 < w->nfam && u >= w->fam[f].upto) f++;
         }
         const workload_family *fam = &w->fam[f];
-        op->kind = gsl_rng_uniform(arr) < fam->p_read ? WORKLOAD_READ : WORKLOAD_WRITE;
-        op->client = (uint32_t)gsl_rng_uniform_int(arr, w->clients);
+        op->kind = sim_rng_uniform(arr) < fam->p_read ? WORKLOAD_READ : WORKLOAD_WRITE;
+        op->client = (uint32_t)sim_rng_uniform_int(arr, w->clients);
         gsl_rng *keys = sim_rng_stream(r, SIM_STREAM_KEYS);
-        uint32_t k = (uint32_t)gsl_rng_uniform_int(keys, fam->nkeys);
+        uint32_t k = (uint32_t)sim_rng_uniform_int(keys, fam->nkeys);
         if (fam->zipf) {
-            uint32_t coin = (uint32_t)gsl_rng_get(keys);
+            uint32_t coin = (uint32_t)sim_rng_word(keys);
             const key_alias *slot = &fam->zipf[k];
             if (!(slot->keep == UINT32_MAX || coin < slot->keep))
                 k = slot->alias;
@@ -310,8 +311,8 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
         op->key = fam->first_key + k;
         return 1;
     }
-    op->kind = gsl_rng_uniform(arr) < w->p_read ? WORKLOAD_READ : WORKLOAD_WRITE;
-    op->client = (uint32_t)gsl_rng_uniform_int(arr, w->clients);
+    op->kind = sim_rng_uniform(arr) < w->p_read ? WORKLOAD_READ : WORKLOAD_WRITE;
+    op->client = (uint32_t)sim_rng_uniform_int(arr, w->clients);
     op->key = draw_key(w, sim_rng_stream(r, SIM_STREAM_KEYS));
     return 1;
 }

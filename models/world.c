@@ -12,6 +12,7 @@
 #include "models/local.h"
 #include "models/world_internal.h"
 #include "sim/check.h"
+#include "sim/mt19937.h"
 #include "sim/ziggurat.h"
 
 /* The scenario's limits must fit the oracle's (one place to raise them). */
@@ -303,7 +304,7 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     r->serial = ++w->serial;
     if (kind == WORKLOAD_WRITE && w->sc->paths.n > 0) {
         /* The write path, by share, from the MISC stream. */
-        double u = gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC));
+        double u = sim_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC));
         int p = 0;
         while (p + 1 < w->sc->paths.n && u >= w->sc->paths.path[p].share) {
             u -= w->sc->paths.path[p].share;

@@ -10,6 +10,7 @@
 #include "models/local.h"
 #include "models/world_internal.h"
 #include "sim/check.h"
+#include "sim/mt19937.h"
 
 static void invalidation_result(world *w, uint32_t key, uint32_t version,
                                 fault_outcome outcome);
@@ -147,7 +148,7 @@ static int cache_store(world *w, const scenario *sc, uint32_t rq,
     sim_time ttl = sc->cache.ttl;
     double jitter = sc->cache.ttl_jitter;
     if (ttl > 0 && jitter > 0) { /* uniform in ttl*(1 +- jitter), MISC stream */
-        double u = gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC));
+        double u = sim_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC));
         double t = (double)ttl * (1 + jitter * (2 * u - 1));
         ttl = t >= 9e18 ? SIM_TIME_MAX : t < 1 ? 1 : (sim_time)t;
     }
@@ -322,7 +323,7 @@ uint32_t world_db_read(world *w, uint32_t rq) {
     r->last_op = WORLD_OP_DB_READ;
     if (w->sim.now >= w->sc->run.warmup) WORLD_COUNT(w, r->family, db_reads);
     if (w->replicas) {
-        uint32_t i = (uint32_t)gsl_rng_uniform_int(
+        uint32_t i = (uint32_t)sim_rng_uniform_int(
             sim_rng_stream(&w->rng, SIM_STREAM_MISC), w->sc->db.replicas);
         r->version = replicas_read(w->replicas, i, r->key);
         r->source = w->replica_copy + i;
@@ -462,7 +463,7 @@ void world_finish_write(world *w, uint32_t rq) {
     double p = w->sc->workload.read_after_write;
     if (p > 0) {
         gsl_rng *s = sim_rng_stream(&w->rng, SIM_STREAM_SESSIONS);
-        if (p >= 1 || gsl_rng_uniform(s) < p)
+        if (p >= 1 || sim_rng_uniform(s) < p)
             sim_schedule(&w->sim,
                          sim_dist_sample(&w->sc->workload.read_after_write_delay,
                                          s),

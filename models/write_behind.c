@@ -25,6 +25,7 @@
 #include "models/pattern.h"
 #include "models/world.h"
 #include "sim/check.h"
+#include "sim/mt19937.h"
 #include "sim/ziggurat.h"
 
 typedef struct wb_entry {
@@ -220,7 +221,7 @@ static void wb_on_event(world *w, void *state, uint32_t a, uint64_t arg) {
 static void on_read(world *w, uint32_t rq) {
     double direct = params(world_rsc(w, rq))->db_readers;
     if (direct > 0 &&
-        gsl_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC)) < direct)
+        sim_rng_uniform(sim_rng_stream(&w->rng, SIM_STREAM_MISC)) < direct)
         world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq,
                     R_DIRECT);
     else

@@ -32,6 +32,7 @@
 #include "sim/check.h"
 #include "sim/fileio.h"
 #include "sim/errf.h"
+#include "sim/mt19937.h"
 #include "sim/ziggurat.h"
 
 /* Largest sample, ns: leaves room to add a sample to any clock reading. */
@@ -864,14 +865,14 @@ sim_time sim_dist_sample(const sim_dist *d, gsl_rng *r) {
     case SIM_DIST_EXP:
         return to_sample(sim_exponential(r, d->p1));
     case SIM_DIST_UNIFORM:
-        return to_sample(d->p1 + (d->p2 - d->p1) * gsl_rng_uniform(r));
+        return to_sample(d->p1 + (d->p2 - d->p1) * sim_rng_uniform(r));
     case SIM_DIST_LOGNORMAL:
         return to_sample(gsl_ran_lognormal(r, log(d->p1), d->p2));
     case SIM_DIST_PARETO:
         return to_sample(gsl_ran_pareto(r, d->p2, d->p1));
     case SIM_DIST_EMPIRICAL: {
         SIM_CHECK(d->nvalues > 0, "empirical distribution has no values");
-        sim_time v = d->values[gsl_rng_uniform_int(r, d->nvalues)];
+        sim_time v = d->values[sim_rng_uniform_int(r, d->nvalues)];
         return v > SIM_DIST_CAP ? SIM_DIST_CAP : v;
     }
     }

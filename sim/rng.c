@@ -5,8 +5,9 @@
  * one of seed, rep or purpose (the others fixed) always changes the derived
  * value, and nearby inputs give unrelated outputs.
  *
- * Each stream is a GSL mt19937.  GSL takes an unsigned long seed but mt19937
- * uses only its low 32 bits, so the 64-bit derived value is folded to 32 bits
+ * Each stream is an MT19937 of type sim_mt19937 (sim/mt19937.h): GSL's
+ * mt19937 word for word, whose words the hot paths read inline.  GSL takes
+ * an unsigned long seed but mt19937 uses only its low 32 bits, so the 64-bit derived value is folded to 32 bits
  * (x ^ x >> 32) to let every bit count.  GSL replaces seed 0 with its default
  * seed (4357); a fold that lands on 0 is replaced by a fixed nonzero value so
  * that no derived stream silently aliases GSL's default one.  Two different
@@ -17,6 +18,8 @@
  * aborts by default; the -1 path below is reached only when the program has
  * turned that handler off (gsl_set_error_handler_off). */
 #include "sim/rng.h"
+
+#include "sim/mt19937.h"
 
 #define RNG_ZERO_FOLD_SEED 0x9e3779b9u
 
@@ -42,7 +45,7 @@ static unsigned long rng_gsl_seed(uint64_t derived) {
 int sim_rng_init(sim_rng *r, uint64_t seed, uint32_t rep) {
     for (int i = 0; i < SIM_STREAM_COUNT; i++) r->stream[i] = NULL;
     for (int i = 0; i < SIM_STREAM_COUNT; i++) {
-        r->stream[i] = gsl_rng_alloc(gsl_rng_mt19937);
+        r->stream[i] = gsl_rng_alloc(&sim_mt19937);
         if (!r->stream[i]) {
             sim_rng_fini(r);
             return -1;

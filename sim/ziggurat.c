@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "sim/check.h"
+#include "sim/mt19937.h"
 #include "sim/ziggurat.h"
 
 double sim_zig_exp_edge(gsl_rng *r, uint32_t bits) {
@@ -24,9 +25,9 @@ double sim_zig_exp_edge(gsl_rng *r, uint32_t bits) {
         } else {
             /* the wedge: a uniform height within the box, under e^-x? */
             double y = sim_zig_f[i] +
-                       gsl_rng_uniform(r) * (sim_zig_f[i - 1] - sim_zig_f[i]);
+                       sim_rng_uniform(r) * (sim_zig_f[i - 1] - sim_zig_f[i]);
             if (y < exp(-x)) return base + x;
         }
-        bits = (uint32_t)gsl_rng_get(r);
+        bits = (uint32_t)sim_rng_word(r);
     }
 }

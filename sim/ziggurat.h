@@ -31,6 +31,8 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "sim/mt19937.h"
+
 #define SIM_ZIG_LAYERS 256
 #define SIM_ZIG_U_BITS 24 /* bits of the position within a layer */
 
@@ -54,7 +56,7 @@ double sim_zig_exp_edge(gsl_rng *r, uint32_t bits);
  * gsl_ran_exponential(r, mean).  Consumes one generator word on about 98.9%
  * of draws and a few more otherwise. */
 static inline double sim_exponential(gsl_rng *r, double mean) {
-    uint32_t bits = (uint32_t)gsl_rng_get(r);
+    uint32_t bits = (uint32_t)sim_rng_word(r);
     uint32_t u = bits >> (32 - SIM_ZIG_U_BITS);
     const sim_zig_box *b = &sim_zig_boxes[bits & (SIM_ZIG_LAYERS - 1)];
     if (u < b->inner) return mean * (((double)u + 0.5) * b->width);
