@@ -239,6 +239,7 @@ typedef struct pooled {
     uint32_t cap, n; /* replications allocated, pooled */
     uint32_t rep[2]; /* the replication numbers of the first two pooled */
     int too_many;
+    int mixed;       /* runs of different boosts (a damaged database) */
 } pooled;
 
 static int pool_run(void *arg, uint32_t rep, const world_result *res) {
@@ -248,6 +249,13 @@ static int pool_run(void *arg, uint32_t rep, const world_result *res) {
         return 1;
     }
     if (p->n < 2) p->rep[p->n] = rep;
+    /* A sweep --rare stores weighted runs with their boost (0: plain); the
+     * summary says so, as run_scenario's does under --rare. */
+    if (p->n == 0) p->sum->rare_boost = res->rare_boost;
+    if (res->rare_boost != p->sum->rare_boost) {
+        p->mixed = 1;
+        return 1;
+    }
     run_summary_add(p->sum, p->n++, res);
     return 0;
 }
@@ -290,13 +298,20 @@ static run_summary *pool_point(results *r, const results_experiment *e,
                                int *code) {
     char err[1024];
     uint32_t cap = e->point[p].reps_done;
-    pooled pl = {run_summary_create(cap, sc->families.n), cap, 0, {0, 0}, 0};
+    pooled pl = {run_summary_create(cap, sc->families.n), cap, 0, {0, 0}, 0, 0};
     if (!pl.sum) {
         *code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
         return NULL;
     }
     int rc = results_each_run(r, e->point[p].id, pool_run, &pl, err,
                               sizeof err);
+    if (rc == RESULTS_OK && pl.mixed) {
+        *code = cli_fail(CLI_EXIT_INPUT, "%s: %s holds runs of different "
+                         "rare-event boosts (a damaged database)",
+                         results_path(r), label);
+        run_summary_destroy(pl.sum);
+        return NULL;
+    }
     if (rc != RESULTS_OK || pl.too_many) {
         *code = pl.too_many
                     ? cli_fail(CLI_EXIT_INPUT, "%s: %s holds more runs than its "
@@ -354,7 +369,7 @@ static int judge_point(results *r, const results_experiment *e, size_t p,
         goto out;
     }
     printf("check --db %s: experiment %lld, %s: %u of %u replications "
-           "stored%s%s\n",
+           "stored%s%s",
            results_path(r), (long long)e->id, label, sum->reps,
            e->point[p].reps_target,
            sum->reps < e->point[p].reps_target ? " (an unfinished sweep: "
@@ -363,7 +378,13 @@ static int judge_point(results *r, const results_experiment *e, size_t p,
            auto_warmup ? "; [run] warmup = auto: the sweep counted every read "
                          "(no warm-up)"
                        : "");
+    if (sum->rare_boost > 0)
+        printf("; rare-event weighted (sweep --rare, boost %.4g)",
+               sum->rare_boost);
+    printf("\n");
     run_warn_short(&sc, sum, stderr);
+    sc.rare_boost = sum->rare_boost; /* stored by sweep --rare, else 0 */
+    run_warn_rare(&sc, sum, stderr);
     check_input in = {&sc, sum, known};
     code = check_print_verdict(&in);
 out:

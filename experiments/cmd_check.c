@@ -110,8 +110,9 @@ static int check_mode_flags(const char *db_path, const char *file, int jobs,
                         "(nothing is simulated)");
     if (sets->rare)
         return cli_fail(CLI_EXIT_INPUT, "check --db: --rare and --boost do not "
-                        "apply (the stored runs were simulated without "
-                        "them)");
+                        "apply (the stored runs are judged as they were "
+                        "simulated: a sweep --rare stores weighted runs and "
+                        "their boost)");
     return CLI_EXIT_OK;
 }
 

@@ -25,10 +25,10 @@ const cli_spec cmd_merge_spec = {
     "together into one experiment of OUT.db (created if absent), identical "
     "to\n"
     "what the unsharded sweep stores.  Refuses, writing nothing, shards of\n"
-    "another scenario, grid, overrides, mode or stalesim version.  A run held\n"
-    "twice is taken once; merging again (more shards, or after an\n"
-    "interruption) adds only what is missing.  Each shard file's latest\n"
-    "experiment is the one merged.\n",
+    "another scenario, grid, overrides, mode, rare-event setting (--rare,\n"
+    "--boost) or stalesim version.  A run held twice is taken once; merging\n"
+    "again (more shards, or after an interruption) adds only what is\n"
+    "missing.  Each shard file's latest experiment is the one merged.\n",
     "Exit 0 merged, 2 bad input, 3 failure.  docs/sweeps-at-scale.md.\n"};
 
 static int rc_exit(int rc) {

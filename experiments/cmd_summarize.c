@@ -60,8 +60,23 @@ static int group_add(summary_group *g, const double *metric,
     return 0;
 }
 
+/* A boosted run's importance-sampling figures (sweep --rare). */
+static void group_add_rare(summary_group *g, const world_result *res) {
+    if (!(res->rare_boost > 0)) return;
+    if (!g->rare_runs++ || res->rare_boost < g->rare_boost_lo)
+        g->rare_boost_lo = res->rare_boost;
+    if (res->rare_boost > g->rare_boost_hi) g->rare_boost_hi = res->rare_boost;
+    g->rare_w += res->rare_stale_w;
+    g->rare_w2 += res->rare_stale_w2;
+    g->rare_faults += res->rare_faults;
+    g->rare_weighted += res->rare_weighted;
+    g->rare_overlaps += res->rare_overlaps;
+    g->rare_overlap_stale += res->rare_overlap_stale;
+}
+
 static int group_add_run(void *arg, uint32_t rep, const world_result *res) {
     (void)rep;
+    group_add_rare(arg, res);
     const sim_hist *dist[WORLD_DIST_COUNT];
     for (int d = 0; d < WORLD_DIST_COUNT; d++) dist[d] = &res->dist[d];
     return group_add(arg, res->metric, dist, res->stale_by_cause);

@@ -20,6 +20,7 @@
 #include "experiments/grid.h"
 #include "experiments/results.h"
 #include "experiments/sweep.h"
+#include "models/rare.h"
 
 #define DEFAULT_DB "stalesim.db"
 #define DEFAULT_MAX_REPS 100
@@ -65,6 +66,7 @@ static const cli_opt sweep_opts[] = {
      "or mpi (mpirun -n N stalesim sweep ...: rank 0 coordinates\n"
      "and writes, ranks 1..N-1 compute).  Default: mpi when\n"
      "started by mpirun or srun, else local"},
+    CLI_RARE_OPTS,
     {0, NULL, NULL, NULL, 0, NULL}};
 
 const cli_spec cmd_sweep_spec = {
@@ -299,7 +301,42 @@ static int sweep_build(const sweep_cli *c, const scenario *base, grid *g,
     if (rc != SWEEP_OK)
         return cli_fail(rc == SWEEP_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME, "%s",
                         err);
+    if (c->sets.rare) sweep_job_boost(job, c->sets.boost);
     return CLI_EXIT_OK;
+}
+
+/* Under --rare, before anything runs: a warning per point with no fault
+ * that --rare boosts (its runs are then plain estimates, stored as weighted
+ * ones of boost 1). */
+static void sweep_warn_rare(const sweep_job *job) {
+    if (!job->rare[0]) return;
+    for (size_t p = 0; p < job->grid.npoints; p++) {
+        if (rare_max_fault_prob(&job->point[p]) > 0) continue;
+        char label[512] = "the scenario";
+        if (job->grid.naxes)
+            grid_point_label(&job->grid, p, label, sizeof label);
+        fprintf(stderr, "stalesim: warning: sweep --rare: %s has no fault "
+                "that --rare boosts (docs/rare-events.md): its runs are "
+                "plain Monte Carlo (boost 1)\n", label);
+    }
+}
+
+/* The boosts of the points, on stdout: one, or the range of the automatic
+ * ones. */
+static void sweep_print_rare(const sweep_job *job) {
+    if (!job->rare[0]) return;
+    double lo = INFINITY, hi = 0;
+    for (size_t p = 0; p < job->grid.npoints; p++) {
+        double b = job->point[p].rare_boost;
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+    }
+    printf("  rare-event estimation (--rare): fault probabilities boosted "
+           "x%.4g", lo);
+    if (hi > lo) printf(" to x%.4g (each point its own automatic boost)", hi);
+    printf("; stale_read_fraction and over_max_staleness_fraction are stored "
+           "as importance-sampling estimates at the true rates (runs.rare_*; "
+           "stalesim summarize shows the effective sample size)\n");
 }
 
 /* ---- running it ---------------------------------------------------------------- */
@@ -328,8 +365,8 @@ static int sweep_mpi_start(sweep_cli *c, sweep_job *job, int *rank,
 }
 
 /* What was done, on stdout, with the command that summarizes it. */
-static int sweep_print_report(const sweep_cli *c, const sweep_report *rep,
-                              int ranks) {
+static int sweep_print_report(const sweep_cli *c, const sweep_job *job,
+                              const sweep_report *rep, int ranks) {
     printf("experiment %lld (%s) in %s: %zu point%s, %llu runs stored\n",
            (long long)rep->experiment, rep->resumed ? "resumed" : "new",
            c->db_path, rep->points, rep->points == 1 ? "" : "s",
@@ -343,8 +380,9 @@ static int sweep_print_report(const sweep_cli *c, const sweep_report *rep,
            (unsigned long long)rep->runs_skipped);
     if (rep->runs_reused)
         printf("  %llu of them reused from points of the same configuration "
-               "(scenario, overrides, values, seed, version)\n",
-               (unsigned long long)rep->runs_reused);
+               "(scenario, overrides, values, seed, version%s)\n",
+               (unsigned long long)rep->runs_reused,
+               job->rare[0] ? ", boost" : "");
     if (rep->runs_elsewhere)
         printf("  %llu runs were stored meanwhile by another sweep of the "
                "same experiment\n", (unsigned long long)rep->runs_elsewhere);
@@ -358,6 +396,7 @@ static int sweep_print_report(const sweep_cli *c, const sweep_report *rep,
                "%llu speculative runs discarded\n",
                c->precision, rep->points_capped, rep->points, c->max_reps,
                (unsigned long long)rep->runs_discarded);
+    sweep_print_rare(job);
     printf("  stalesim summarize %s --experiment %lld\n", c->db_path,
            (long long)rep->experiment);
     return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
@@ -395,7 +434,7 @@ static int sweep_store(const sweep_cli *c, sweep_job *job, int ranks,
                         "%s (%llu runs saved in %s)", err,
                         (unsigned long long)rep.runs_stored, c->db_path);
     } else {
-        code = sweep_print_report(c, &rep, ranks);
+        code = sweep_print_report(c, job, &rep, ranks);
     }
     results_close(rdb);
     return code;
@@ -416,6 +455,7 @@ static int sweep_do(sweep_cli *c, scenario *base, grid *g, sweep_job *job,
     if (code == CLI_EXIT_OK) code = sweep_check_work(c, base, job, book);
     if (code == CLI_EXIT_OK && c->use_mpi)
         code = sweep_mpi_start(c, job, &rank, &ranks, &mpi_started, &served);
+    if (code == CLI_EXIT_OK && !served) sweep_warn_rare(job);
     if (code == CLI_EXIT_OK && !served) code = sweep_store(c, job, ranks, cmdline);
     if (mpi_started) code = transport_mpi_finalize(code);
     free(cmdline);

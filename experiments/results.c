@@ -299,6 +299,7 @@ static int check_identity(results *r, int64_t app_id, int64_t version,
                                           NULL) == SQLITE_OK;
     r->has_over_causes = results_has_column(r, "causes", "over_bound_reads");
     results_family_probe(r);
+    results_rare_probe(r);
     return RESULTS_OK;
 }
 
@@ -448,6 +449,7 @@ static int prepare_writing(results *r, char *err, size_t errlen) {
     if (rc == RESULTS_OK) rc = add_metric_columns(r, err, errlen);
     if (rc == RESULTS_OK) rc = add_over_bound_column(r, err, errlen);
     if (rc == RESULTS_OK) rc = results_family_ensure(r, err, errlen);
+    if (rc == RESULTS_OK) rc = results_rare_ensure(r, err, errlen);
     if (rc == RESULTS_OK) rc = results_study_ensure(r, err, errlen);
     return rc;
 }
@@ -552,7 +554,7 @@ static int insert_experiment(results *r, const results_experiment_spec *s,
                              "INSERT INTO experiments(scenario_file, scenario_text, "
                              "scenario_hash, overrides, grid, mode, precision, "
                              "max_reps, points, command_line, stalesim_version, "
-                             "started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                             "started_at, rare) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                              &st, "recording the experiment", err, errlen);
     if (rc != RESULTS_OK) return rc;
     results_bind_text(st, 1, s->scenario_file);
@@ -569,6 +571,7 @@ static int insert_experiment(results *r, const results_experiment_spec *s,
     results_bind_text(st, 10, s->command_line);
     results_bind_text(st, 11, STALESIM_VERSION);
     results_bind_text(st, 12, when);
+    results_bind_text(st, 13, s->rare);
     rc = results_step_done(r, st, "recording the experiment", err, errlen);
     sqlite3_finalize(st);
     if (rc != RESULTS_OK) return rc;
@@ -643,7 +646,8 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
     rc = results_prepare(r,
                          "SELECT id, points FROM experiments WHERE scenario_hash = ? "
                          "AND scenario_text = ? AND overrides = ? AND grid = ? AND "
-                         "mode = ? AND stalesim_version = ? ORDER BY id DESC LIMIT 1",
+                         "mode = ? AND stalesim_version = ? AND rare = ? "
+                         "ORDER BY id DESC LIMIT 1",
                          &st, "looking for the experiment", err, errlen);
     if (rc != RESULTS_OK) goto out;
     results_bind_text(st, 1, hash);
@@ -653,6 +657,8 @@ int results_experiment_open(results *r, const results_experiment_spec *s,
     results_bind_text(st, 5, s->mode);
     /* another version's runs are other numbers: never resumed into */
     results_bind_text(st, 6, STALESIM_VERSION);
+    /* a plain and a boosted sweep are different experiments */
+    results_bind_text(st, 7, s->rare);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
@@ -824,6 +830,8 @@ int results_write_run(results *r, int64_t point_id, uint32_t rep,
         goto fail;
     }
     int64_t run = sqlite3_last_insert_rowid(r->db);
+    if ((rc = results_rare_write(r, run, res, err, errlen)) != RESULTS_OK)
+        goto fail;
     for (int d = 0; d < WORLD_DIST_COUNT; d++) {
         rc = results_write_dist(r, run, NULL, world_dist_name((world_dist)d),
                         &res->dist[d], err, errlen);

@@ -75,10 +75,12 @@ typedef struct results_experiment_spec {
     const grid *grid;
     const uint32_t *reps_target; /* per point: the reps it needs (reps mode)
                                     or may have (precision mode) */
+    const char *rare;          /* rare-event estimation: "" (or NULL) plain,
+                                  "auto" (--rare), or the --boost number */
 } results_experiment_spec;
 
-/* Finds the experiment with the same scenario text, overrides, grid and
- * mode stored by this stalesim version, or creates it with all its points (one transaction).  Sets *id and
+/* Finds the experiment with the same scenario text, overrides, grid,
+ * mode and rare-event setting stored by this stalesim version, or creates it with all its points (one transaction).  Sets *id and
  * *resumed (1 found, 0 created), and point_id[p] for every grid point p. */
 int results_experiment_open(results *r, const results_experiment_spec *spec,
                             int64_t *id, int *resumed, int64_t *point_id,
@@ -163,7 +165,8 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
  * over-bound reads (over_bound_by_cause, family_over_causes: stale reads
  * staler than the contract's max_staleness, by cause) read 0 where a run
  * stored before they were recorded has none: ask
- * results_point_over_causes. */
+ * results_point_over_causes.  A boosted run (sweep --rare) reads back its
+ * rare_boost and rare_* figures; a plain run reads them all 0. */
 int results_read_run(results *r, int64_t point_id, uint32_t rep,
                      world_result *out, char *err, size_t errlen);
 
@@ -189,6 +192,8 @@ typedef struct results_experiment {
     char *scenario_file, *scenario_hash, *mode, *command_line, *version;
     char *started_at, *finished_at; /* finished_at "" while incomplete */
     char *scenario_text, *overrides; /* NULL until results_experiment_texts */
+    char *rare;          /* "" plain; "auto" (--rare) or the --boost number:
+                            its runs are importance-sampling estimates */
     size_t nkeys;
     char **key;          /* varied keys in --vary order */
     size_t npoints;

@@ -35,6 +35,7 @@ enum {
     RESULTS_ST_SELECT_FBINS,
     RESULTS_ST_SELECT_FSTATS,
     RESULTS_ST_SELECT_FCAUSES,
+    RESULTS_ST_UPDATE_RARE,
     RESULTS_ST_COUNT
 };
 
@@ -48,6 +49,8 @@ struct results {
     int has_ffigure[WORLD_FIGURE_COUNT]; /* ... and this figure's */
     int has_over_causes;      /* causes has over_bound_reads */
     int has_fover_causes;     /* family_causes has over_bound_reads */
+    int has_rare_runs;        /* runs has the rare_* columns */
+    int has_rare_exp;         /* experiments has rare */
     sqlite3_stmt *st[RESULTS_ST_COUNT];
 };
 
@@ -95,6 +98,21 @@ int results_family_write(results *r, int64_t run, const world_result *res,
                          char *err, size_t errlen);
 int results_family_read(results *r, int64_t run, world_result *out,
                         char *err, size_t errlen);
+
+/* results_rare.c: rare-event runs (its comment says what is stored).
+ * probe: which columns the file has; ensure: adds the missing ones (file
+ * opened for writing); write: a run's rare_* figures, after its runs row
+ * `run` is inserted (nothing for a plain run); select: the SQL of the run
+ * columns to append to a SELECT of runs (NULLs without them); read: those
+ * columns from `col` on into out (a plain run: boost and figures 0);
+ * exp_column: the experiments column to read ('' without it). */
+void results_rare_probe(results *r);
+int results_rare_ensure(results *r, char *err, size_t errlen);
+int results_rare_write(results *r, int64_t run, const world_result *res,
+                       char *err, size_t errlen);
+const char *results_rare_select(const results *r);
+void results_rare_read(sqlite3_stmt *st, int col, world_result *out);
+const char *results_rare_exp_column(const results *r);
 
 /* results_study.c: the study tables, created when opened for writing. */
 int results_study_ensure(results *r, char *err, size_t errlen);

@@ -34,6 +34,7 @@ typedef struct shard_exp {
     int64_t id;
     char *scenario_file, *scenario_text, *scenario_hash, *overrides, *grid;
     char *mode, *command_line, *version;
+    char *rare;          /* experiments.rare: "" plain, "auto", a boost */
     double precision;    /* NaN: fixed mode */
     int64_t max_reps;    /* 0: fixed mode */
     size_t npoints;
@@ -49,6 +50,7 @@ static void shard_exp_fini(shard_exp *e) {
     free(e->mode);
     free(e->command_line);
     free(e->version);
+    free(e->rare);
     for (size_t p = 0; e->point && p < e->npoints; p++) free(e->point[p].label);
     free(e->point);
     memset(e, 0, sizeof *e);
@@ -69,12 +71,14 @@ static int shard_exp_load(results *r, shard_exp *e, char *err, size_t errlen) {
     const char *what = "reading the shard's experiment";
     memset(e, 0, sizeof *e);
     sqlite3_stmt *st;
-    int rc = results_prepare(r,
-                     "SELECT id, scenario_file, scenario_text, scenario_hash, "
-                     "overrides, grid, mode, precision, max_reps, points, "
-                     "command_line, stalesim_version FROM experiments "
-                     "ORDER BY id DESC LIMIT 1",
-                     &st, what, err, errlen);
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "SELECT id, scenario_file, scenario_text, scenario_hash, "
+             "overrides, grid, mode, precision, max_reps, points, "
+             "command_line, stalesim_version, %s FROM experiments "
+             "ORDER BY id DESC LIMIT 1",
+             results_rare_exp_column(r));
+    int rc = results_prepare(r, sql, &st, what, err, errlen);
     if (rc != RESULTS_OK) return rc;
     int step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
@@ -100,10 +104,11 @@ static int shard_exp_load(results *r, shard_exp *e, char *err, size_t errlen) {
     int64_t np = sqlite3_column_int64(st, 9);
     e->command_line = column_dup(st, 10);
     e->version = column_dup(st, 11);
+    e->rare = column_dup(st, 12);
     sqlite3_finalize(st);
     if (!e->scenario_file || !e->scenario_text || !e->scenario_hash ||
         !e->overrides || !e->grid || !e->mode || !e->command_line ||
-        !e->version)
+        !e->version || !e->rare)
         return oom(r, err, errlen);
     if (np < 1 || np > 100000000) {
         sim_errf(err, errlen, "%s: experiment %lld records %lld points; the "
@@ -184,6 +189,10 @@ static int same_experiment(const shard_exp *a, const char *aname,
         what = "mode";
         av = a->mode;
         bv = b->mode;
+    } else if (strcmp(a->rare, b->rare) != 0) {
+        what = "rare-event setting (--rare, --boost)";
+        av = a->rare;
+        bv = b->rare;
     } else if (a->npoints != b->npoints) {
         what = "number of points";
         av = bv = "";
@@ -207,7 +216,8 @@ static int find_experiment(results *out, const shard_exp *e, int64_t *id,
     int rc = results_prepare(out,
                  "SELECT id, stalesim_version, points FROM experiments WHERE "
                  "scenario_hash = ? AND scenario_text = ? AND overrides = ? "
-                 "AND grid = ? AND mode = ? ORDER BY id DESC LIMIT 1",
+                 "AND grid = ? AND mode = ? AND rare = ? "
+                 "ORDER BY id DESC LIMIT 1",
                  &st, "looking for the experiment", err, errlen);
     if (rc != RESULTS_OK) return rc;
     results_bind_text(st, 1, e->scenario_hash);
@@ -215,6 +225,7 @@ static int find_experiment(results *out, const shard_exp *e, int64_t *id,
     results_bind_text(st, 3, e->overrides);
     results_bind_text(st, 4, e->grid);
     results_bind_text(st, 5, e->mode);
+    results_bind_text(st, 6, e->rare);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
@@ -274,8 +285,8 @@ static int insert_experiment(results *out, const shard_exp *e, int64_t *id,
     int rc = results_prepare(out,
                  "INSERT INTO experiments(scenario_file, scenario_text, "
                  "scenario_hash, overrides, grid, mode, precision, max_reps, "
-                 "points, command_line, stalesim_version, started_at) "
-                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%SZ',"
+                 "points, command_line, stalesim_version, rare, started_at) "
+                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%SZ',"
                  "'now'))",
                  &st, copying, err, errlen);
     if (rc != RESULTS_OK) return rc;
@@ -291,6 +302,7 @@ static int insert_experiment(results *out, const shard_exp *e, int64_t *id,
     sqlite3_bind_int64(st, 9, (sqlite3_int64)e->npoints);
     results_bind_text(st, 10, e->command_line);
     results_bind_text(st, 11, e->version);
+    results_bind_text(st, 12, e->rare);
     rc = results_step_done(out, st, copying, err, errlen);
     if (rc == RESULTS_OK) *id = sqlite3_last_insert_rowid(out->db);
     sqlite3_finalize(st);

@@ -18,7 +18,7 @@
 
 /* SELECT of a run; metrics the file has no column for read as NULL. */
 static char *select_run_sql(const results *r) {
-    size_t len = 256;
+    size_t len = 256 + strlen(results_rare_select(r));
     for (int m = 0; m < WORLD_METRIC_COUNT; m++)
         len += strlen(world_metric_name((world_metric)m)) + 8;
     char *s = malloc(len), *p = s;
@@ -28,7 +28,8 @@ static char *select_run_sql(const results *r) {
         p += r->has_metric[m]
                  ? sprintf(p, ", \"%s\"", world_metric_name((world_metric)m))
                  : sprintf(p, ", NULL");
-    sprintf(p, " FROM runs WHERE point = ? AND rep = ?");
+    sprintf(p, "%s FROM runs WHERE point = ? AND rep = ?",
+            results_rare_select(r));
     return s;
 }
 
@@ -79,6 +80,7 @@ int results_read_run(results *r, int64_t point_id, uint32_t rep,
     out->events = (uint64_t)sqlite3_column_int64(st, 1);
     out->wall_s = sqlite3_column_double(st, 2);
     for (int m = 0; m < WORLD_METRIC_COUNT; m++) out->metric[m] = results_column_real(st, 3 + m);
+    results_rare_read(st, 3 + WORLD_METRIC_COUNT, out);
     sqlite3_reset(st);
     for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&out->dist[d]);
     memset(out->stale_by_cause, 0, sizeof out->stale_by_cause);
@@ -198,6 +200,7 @@ void results_experiment_fini(results_experiment *e) {
     free(e->version);
     free(e->started_at);
     free(e->finished_at);
+    free(e->rare);
     free(e->scenario_text);
     free(e->overrides);
     for (size_t k = 0; k < e->nkeys; k++) free(e->key[k]);
@@ -223,10 +226,13 @@ static int load_experiment_row(results *r, int64_t id, results_experiment *e,
                                int64_t *npoints, char *err, size_t errlen) {
     const char *what = reading_experiment;
     sqlite3_stmt *st = NULL;
-    int rc = results_prepare(r, "SELECT scenario_file, scenario_hash, mode, command_line, "
-                            "stalesim_version, started_at, coalesce(finished_at, ''), "
-                            "points FROM experiments WHERE id = ?",
-                         &st, what, err, errlen);
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "SELECT scenario_file, scenario_hash, mode, command_line, "
+             "stalesim_version, started_at, coalesce(finished_at, ''), "
+             "points, %s FROM experiments WHERE id = ?",
+             results_rare_exp_column(r));
+    int rc = results_prepare(r, sql, &st, what, err, errlen);
     if (rc != RESULTS_OK) return rc;
     sqlite3_bind_int64(st, 1, id);
     int step = sqlite3_step(st);
@@ -245,9 +251,10 @@ static int load_experiment_row(results *r, int64_t id, results_experiment *e,
         e->started_at = column_dup(st, 5);
         e->finished_at = column_dup(st, 6);
         *npoints = sqlite3_column_int64(st, 7);
+        e->rare = column_dup(st, 8);
         if (!e->scenario_file || !e->scenario_hash || !e->mode ||
             !e->command_line || !e->version || !e->started_at ||
-            !e->finished_at)
+            !e->finished_at || !e->rare)
             rc = load_oom(r, err, errlen);
     }
     sqlite3_finalize(st);

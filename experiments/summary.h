@@ -33,6 +33,15 @@ typedef struct summary_group {
     sim_hist dist[WORLD_DIST_COUNT];
     uint64_t causes[ORACLE_CAUSE_COUNT];
     char family[32];    /* --by family: the family's name or "(total)" */
+    /* sweep --rare (docs/rare-events.md): the boosted runs' importance-
+     * sampling figures summed over the group (the totals' runs only; a
+     * family group has none): the smallest and largest boost, the stale
+     * reads' weights summed and squared-summed (effective sample size
+     * rare_w^2 / rare_w2), boosted faults, weighted stale reads, overlaps
+     * and the stale reads they kept stale. */
+    uint64_t rare_runs;
+    double rare_boost_lo, rare_boost_hi, rare_w, rare_w2;
+    uint64_t rare_faults, rare_weighted, rare_overlaps, rare_overlap_stale;
     size_t last_point;  /* --by family: 1 + the last point pooled */
 } summary_group;
 

@@ -39,6 +39,80 @@ static const char *key_name(const summary *s, size_t k) {
     return s->by[k] == BY_FAMILY ? "family" : s->e.key[s->by[k]];
 }
 
+/* -- sweep --rare: the importance-sampling figures (nothing is printed
+ * for a plain experiment, so its output is what it was) -- */
+
+static double group_ess(const summary_group *g) {
+    return g->rare_w2 > 0 ? g->rare_w * g->rare_w / g->rare_w2 : 0;
+}
+
+/* "--rare" or "--boost B": how the experiment was boosted. */
+static void rare_flag(const results_experiment *e, char *buf, size_t len) {
+    if (strcmp(e->rare, "auto") == 0)
+        snprintf(buf, len, "--rare");
+    else
+        snprintf(buf, len, "--boost %s", e->rare);
+}
+
+static void text_rare_head(FILE *out, const results_experiment *e) {
+    if (!e->rare[0]) return;
+    char flag[48];
+    rare_flag(e, flag, sizeof flag);
+    fprintf(out, "rare-event estimation (sweep %s): faults drawn at boosted "
+            "probabilities; stale_read_fraction and "
+            "over_max_staleness_fraction are importance-sampling estimates "
+            "at the true fault rates, the counts, causes and distributions "
+            "those of the boosted runs (docs/rare-events.md)\n", flag);
+}
+
+static void text_rare_group(FILE *out, const summary_group *g) {
+    if (!g->rare_runs) return;
+    fprintf(out, "rare-event estimation: boost x%.4g", g->rare_boost_lo);
+    if (g->rare_boost_hi > g->rare_boost_lo)
+        fprintf(out, " to x%.4g", g->rare_boost_hi);
+    fprintf(out, ", %llu boosted faults, %llu weighted stale reads, effective "
+            "sample size %.4g, %llu overlaps (%llu stale reads)\n",
+            (unsigned long long)g->rare_faults,
+            (unsigned long long)g->rare_weighted, group_ess(g),
+            (unsigned long long)g->rare_overlaps,
+            (unsigned long long)g->rare_overlap_stale);
+}
+
+static const char rare_csv_header[] =
+    ",rare_boost_min,rare_boost_max,rare_ess,rare_faults,"
+    "rare_weighted_stale_reads,rare_overlaps,rare_overlap_stale_reads";
+
+static void csv_num(FILE *out, double x);
+
+static void csv_rare_row(FILE *out, const summary_group *g) {
+    csv_num(out, g->rare_runs ? g->rare_boost_lo : NAN);
+    csv_num(out, g->rare_runs ? g->rare_boost_hi : NAN);
+    csv_num(out, g->rare_runs ? group_ess(g) : NAN);
+    fprintf(out, ",%llu,%llu,%llu,%llu", (unsigned long long)g->rare_faults,
+            (unsigned long long)g->rare_weighted,
+            (unsigned long long)g->rare_overlaps,
+            (unsigned long long)g->rare_overlap_stale);
+}
+
+static void json_rare_group(FILE *out, const summary_group *g) {
+    if (!g->rare_runs) return;
+    fputs(",\n   \"rare\": {\"boost\": ", out);
+    output_json_number(out, g->rare_boost_hi > g->rare_boost_lo
+                                ? NAN : g->rare_boost_lo);
+    fputs(", \"boost_min\": ", out);
+    output_json_number(out, g->rare_boost_lo);
+    fputs(", \"boost_max\": ", out);
+    output_json_number(out, g->rare_boost_hi);
+    fputs(", \"ess\": ", out);
+    output_json_number(out, group_ess(g));
+    fprintf(out, ", \"faults\": %llu, \"weighted_stale_reads\": %llu, "
+            "\"overlaps\": %llu, \"overlap_stale_reads\": %llu}",
+            (unsigned long long)g->rare_faults,
+            (unsigned long long)g->rare_weighted,
+            (unsigned long long)g->rare_overlaps,
+            (unsigned long long)g->rare_overlap_stale);
+}
+
 /* -- text -- */
 
 static void print_text(FILE *out, const summary *s) {
@@ -49,6 +123,7 @@ static void print_text(FILE *out, const summary *s) {
     fprintf(out, "started %s, %s; stalesim %s\n", e->started_at,
             e->finished_at[0] ? "finished" : "not finished", e->version);
     fprintf(out, "command: %s\n", e->command_line);
+    text_rare_head(out, e);
     for (size_t i = 0; i < s->ngroups; i++) {
         const summary_group *g = &s->group[i];
         fputs("\n==", out);
@@ -85,6 +160,7 @@ static void print_text(FILE *out, const summary *s) {
                         oracle_cause_name((oracle_cause)c),
                         (unsigned long long)g->causes[c]);
         fputc('\n', out);
+        text_rare_group(out, g);
     }
 }
 
@@ -126,6 +202,7 @@ static void print_csv(FILE *out, const summary *s) {
             fprintf(out, ",%s_%s", n, output_quantile_names[q]);
         fprintf(out, ",%s_max", n);
     }
+    if (s->e.rare[0]) fputs(rare_csv_header, out);
     fputc('\n', out);
     for (size_t i = 0; i < s->ngroups; i++) {
         const summary_group *g = &s->group[i];
@@ -145,6 +222,7 @@ static void print_csv(FILE *out, const summary *s) {
             for (int q = 0; q < OUTPUT_NQUANTILES; q++) csv_num(out, dist_q(g, d, q));
             csv_num(out, dist_max(g, d));
         }
+        if (s->e.rare[0]) csv_rare_row(out, g);
         fputc('\n', out);
     }
 }
@@ -169,6 +247,10 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
         output_json_string(out, e->finished_at);
     else
         fputs("null", out);
+    if (e->rare[0]) {
+        fputs(", \"rare\": ", out);
+        output_json_string(out, e->rare);
+    }
     fprintf(out, ", \"points\": %zu, \"keys\": [", e->npoints);
     for (size_t k = 0; k < e->nkeys; k++) {
         if (k) fputs(", ", out);
@@ -220,7 +302,9 @@ static void print_json(FILE *out, const summary *s, const char *db_path) {
             fprintf(out, "%s\"%s\": %llu", c ? ", " : "",
                     oracle_cause_name((oracle_cause)c),
                     (unsigned long long)g->causes[c]);
-        fputs("}}", out);
+        fputc('}', out);
+        json_rare_group(out, g);
+        fputc('}', out);
     }
     fputs("\n ]}\n", out);
 }
@@ -248,6 +332,16 @@ static void print_markdown(FILE *out, const summary *s) {
     fprintf(out, "`, %zu points, mode %s. Metrics: mean ± 95%% half-width "
                  "over runs; distributions in seconds.\n\n",
             e->npoints, e->mode);
+    if (e->rare[0]) {
+        char flag[48];
+        rare_flag(e, flag, sizeof flag);
+        fprintf(out, "Rare-event estimation (`sweep %s`): "
+                "stale_read_fraction and over_max_staleness_fraction are "
+                "importance-sampling estimates at the true fault rates, the "
+                "counts and distributions those of the boosted runs; ESS is "
+                "the effective sample size of the stale reads' weights.\n\n",
+                flag);
+    }
     fputc('|', out);
     for (size_t k = 0; k < s->nby; k++) {
         fputc(' ', out);
@@ -264,8 +358,10 @@ static void print_markdown(FILE *out, const summary *s) {
             fprintf(out, " %s %s |", n, output_quantile_names[q]);
         fprintf(out, " %s max |", n);
     }
+    if (e->rare[0]) fputs(" boost | ESS |", out);
     fputs("\n|", out);
-    size_t cols = s->nby + 1 + WORLD_METRIC_COUNT + 2 * (OUTPUT_NQUANTILES + 1);
+    size_t cols = s->nby + 1 + WORLD_METRIC_COUNT + 2 * (OUTPUT_NQUANTILES + 1) +
+                  (e->rare[0] ? 2 : 0);
     for (size_t c = 0; c < cols; c++) fputs(c < s->nby ? "---|" : "---:|", out);
     fputc('\n', out);
     for (size_t i = 0; i < s->ngroups; i++) {
@@ -296,6 +392,13 @@ static void print_markdown(FILE *out, const summary *s) {
             }
             fputc(' ', out);
             md_num(out, dist_max(g, shown[j]));
+            fputs(" |", out);
+        }
+        if (e->rare[0]) {
+            fputc(' ', out);
+            md_num(out, g->rare_runs ? g->rare_boost_hi : NAN);
+            fputs(" | ", out);
+            md_num(out, g->rare_runs ? group_ess(g) : NAN);
             fputs(" |", out);
         }
         fputc('\n', out);

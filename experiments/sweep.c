@@ -28,6 +28,7 @@
 
 #include "experiments/run.h"
 #include "experiments/version.h"
+#include "models/rare.h"
 #include "models/workload.h"
 #include "sim/fileio.h"
 #include "sim/stats.h"
@@ -203,6 +204,16 @@ oom:
     return SWEEP_EIO;
 }
 
+void sweep_job_boost(sweep_job *job, double boost) {
+    if (boost > 0)
+        snprintf(job->rare, sizeof job->rare, "%.17g", boost);
+    else
+        snprintf(job->rare, sizeof job->rare, "auto");
+    for (size_t p = 0; p < job->grid.npoints; p++)
+        job->point[p].rare_boost =
+            boost > 0 ? boost : rare_auto_boost(&job->point[p]);
+}
+
 int sweep_work(void *arg, const sweep_task *task, world_result *out) {
     const sweep_job *job = arg;
     if (task->point >= job->grid.npoints) return -1;
@@ -371,8 +382,9 @@ static void point_decided(coord *c, point_state *ps) {
 /* ---- reuse by configuration -------------------------------------------------------- */
 
 /* Point p's configuration key: the version, the scenario's text, the --set
- * texts and every resolved key but run.reps (which does not change a
- * replication), hashed; "VERSION/HASH/LENGTH". */
+ * texts, every resolved key but run.reps (which does not change a
+ * replication) and, under --rare, the boost, hashed; "VERSION/HASH/LENGTH".
+ * A plain point's key has no boost line, as before --rare existed. */
 static int point_config(const sweep_job *job, size_t p, char *out,
                         size_t outlen) {
     const scenario *sc = &job->point[p];
@@ -381,6 +393,7 @@ static int point_config(const sweep_job *job, size_t p, char *out,
     for (size_t i = 0; i < scenario_key_count(); i++)
         len += strlen(scenario_key_section(i)) + strlen(scenario_key_name(i)) +
                (sc->text[i] ? strlen(sc->text[i]) : 0) + 3;
+    len += 64; /* the boost line */
     char *text = malloc(len), *at = text;
     if (!text) return -1;
     at += sprintf(at, "%s\n%s\n", STALESIM_VERSION, job->scenario_text);
@@ -402,6 +415,7 @@ static int point_config(const sweep_job *job, size_t p, char *out,
         at += sprintf(at, "%s.%s=%s\n", scenario_key_section(i),
                       scenario_key_name(i), sc->text[i] ? sc->text[i] : "");
     }
+    if (sc->rare_boost > 0) at += sprintf(at, "rare.boost=%.17g\n", sc->rare_boost);
     char hash[17];
     results_hash_text(text, hash);
     snprintf(out, outlen, "%s/%s/%zu", STALESIM_VERSION, hash,
@@ -765,6 +779,7 @@ static int open_experiment(coord *c) {
         .command_line = c->opt->command_line,
         .grid = &job->grid,
         .reps_target = job->reps_target,
+        .rare = job->rare,
     };
     int rc = results_experiment_open(c->db, &spec, &c->rep->experiment,
                                      &c->rep->resumed, c->point_id, c->err,

@@ -59,6 +59,9 @@ typedef struct sweep_job {
     uint32_t *reps_target; /* per point: its reps (fixed) or max_reps */
     double precision;      /* NaN: fixed mode */
     uint32_t max_reps;     /* precision mode cap; 0 in fixed mode */
+    char rare[32];         /* rare-event estimation (sweep_job_boost): ""
+                              plain, "auto" (--rare) or the --boost number;
+                              part of the experiment's identity */
 } sweep_job;
 
 /* Builds every point's scenario.  `sets` are "section.key=value" texts
@@ -73,6 +76,17 @@ int sweep_job_build(sweep_job *job, const char *file, const char *const *sets,
                     size_t nsets, grid *g, double precision, uint32_t max_reps,
                     const scenario *loaded, char *err, size_t errlen);
 void sweep_job_fini(sweep_job *job);
+
+/* --rare [--boost B] (docs/rare-events.md): every point's scenario gets
+ * rare_boost = B, or with boost 0 its own automatic boost (rare_auto_boost
+ * of the point's scenario after the overrides and its values), and
+ * job->rare says which.  Every replication of the sweep is then drawn with
+ * boosted faults and stores the weighted estimates; the boost enters each
+ * point's configuration key, so plain and boosted runs (or runs of two
+ * boosts) are never reused for each other.  Call after sweep_job_build, on
+ * every process that builds the job (MPI ranks build it from the same
+ * command line; forked workers inherit it). */
+void sweep_job_boost(sweep_job *job, double boost);
 
 /* The worker side: computes one task of the job (a sweep_work_fn). */
 int sweep_work(void *job, const sweep_task *task, world_result *out);

@@ -518,6 +518,7 @@ int world_run(world *w, world_result *out) {
     out->rare_overlap_stale = oc->overlap_stale;
     out->rare_faults = oc->fault_marks;
     out->rare_overlaps = oc->overlaps;
+    out->rare_boost = w->sc->rare_boost > 0 ? w->sc->rare_boost : 0;
     out->events = w->sim.events;
     out->wall_s = wall_now() - t0;
     return 0;

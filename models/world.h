@@ -150,6 +150,8 @@ typedef struct world_result {
      * faults and overlapping faults reported. */
     double rare_stale_w, rare_stale_w2;
     uint64_t rare_weighted, rare_overlap_stale, rare_faults, rare_overlaps;
+    double rare_boost; /* the scenario's rare_boost the faults were drawn
+                          under (0: off); a stored run says it was weighted */
     /* Per key family ([family.NAME]); nfamilies = 0 without families. */
     int nfamilies;
     char family_name[WORLD_MAX_FAMILIES][32]; /* [family.NAME] names */

@@ -72,7 +72,8 @@ void testing_add_need(const char *suite, const char *test,
 
 /* Sweep databases (tests/testing_db.c).  testing_db_open: read-only, NULL
  * on failure.  testing_db_int: one integer from a query, -1 on any failure.
- * testing_dump_results: every stored run (metrics, seed, events),
+ * testing_dump_results: every stored run (metrics, seed, events, and the
+ * rare-event figures of a file that has them),
  * point, bin, tally and cause, keyed by point values and replication, not
  * by row ids, wall time or timestamps (malloc'd; NULL if unreadable). */
 struct sqlite3;

@@ -131,6 +131,18 @@ char *testing_dump_results(const char *path) {
     dump_query(&t, conn, "SELECT p.label, r.rep, c.cause, c.stale_reads FROM "
                          "causes c JOIN runs r ON r.id = c.run JOIN points p "
                          "ON p.id = r.point ORDER BY 1, 2, 3");
+    /* sweep --rare's figures, in a file that has their columns */
+    if (sqlite3_table_column_metadata(conn, "main", "runs", "rare_boost",
+                                      NULL, NULL, NULL, NULL,
+                                      NULL) == SQLITE_OK) {
+        text_add(&t, "rare:\n");
+        dump_query(&t, conn, "SELECT p.label, r.rep, r.rare_boost, "
+                             "r.rare_faults, r.rare_weighted_stale_reads, "
+                             "r.rare_weight_sum, r.rare_weight_sq_sum, "
+                             "r.rare_overlaps, r.rare_overlap_stale_reads "
+                             "FROM runs r JOIN points p ON p.id = r.point "
+                             "ORDER BY 1, 2");
+    }
     sqlite3_close(conn);
     if (t.bad) {
         free(t.s);
