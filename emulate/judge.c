@@ -366,6 +366,9 @@ int emu_judge(emu_shared *sh, emu_result *r, uint32_t rep, FILE *history,
         j.wc.invalidations_timed_out += w->invalidations_timed_out;
         j.wc.writer_crashes += w->writer_crashes;
         j.wc.cache_ops += w->cache_ops;
+        j.wc.cache_gets += w->cache_gets;
+        j.wc.cache_sets += w->cache_sets;
+        j.wc.cache_dels += w->cache_dels;
     }
     const oracle_counts *oc = oracle_get_counts(j.o);
     double m[WORLD_METRIC_COUNT];

@@ -136,8 +136,12 @@ static void measured(emu_worker *w, emu_op k, sim_time issued,
                      int64_t effect_abs, sim_time replied) {
     sim_time effect = effect_abs - w->sh->t0;
     if (issued < w->sh->sc->run.warmup) return;
-    /* Every GET, SET and DEL that reached Redis (cache_ops_per_s). */
+    /* Every GET, SET and DEL that reached Redis (cache_ops_per_s), and
+     * each kind apart (cache_gets_per_s, cache_sets_per_s, cache_dels_per_s). */
     if (k == EMU_GET || k == EMU_SET || k == EMU_DEL) w->counts.cache_ops++;
+    w->counts.cache_gets += k == EMU_GET;
+    w->counts.cache_sets += k == EMU_SET;
+    w->counts.cache_dels += k == EMU_DEL;
     /* Clocks read on both sides: clamp the effect into [issued, replied]. */
     if (effect < issued) effect = issued;
     if (effect > replied) effect = replied;

@@ -6,8 +6,10 @@
  * is exact to the histogram's resolution), and the mean over replications
  * of every metric measured per second (DB reads and commits, shared-cache
  * operations: GETs, SETs, DELs, failed ones included; whatever rate
- * models/measures.h adds), each with its 95% Student-t half-width.  A rate
- * no point has (a database written before it was measured) is left out. */
+ * models/measures.h adds: GETs, SETs and DELs apart, bus messages,
+ * evictions), each with its 95% Student-t half-width.  A rate no point has
+ * (a database written before it was measured) is left out; one that is 0
+ * at every point (no bus, no capacity) is named under the table instead. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +20,23 @@
 #include "plots/format.h"
 
 /* The rates shown: every metric measured per second (world_metric_unit
- * "1/s"), in the order of models/measures.h, that some point of idx has. */
+ * "1/s"), in the order of models/measures.h, that some point of idx has
+ * and is not 0 at every point (bus messages without a bus, evictions
+ * without a capacity); those zero everywhere go to zero[0..*nzero-1]. */
 static size_t rate_metrics(const plot_data *d, const size_t *idx, size_t n,
-                           int *m) {
+                           int *m, int *zero, size_t *nzero) {
     size_t k = 0;
+    *nzero = 0;
     for (int x = 0; x < WORLD_METRIC_COUNT; x++) {
         if (strcmp(world_metric_unit((world_metric)x), "1/s") != 0) continue;
-        int any = 0;
-        for (size_t i = 0; i < n && !any; i++)
-            any = isfinite(d->point[idx[i]].mean[x]);
-        if (any) m[k++] = x;
+        int any = 0, nonzero = 0;
+        for (size_t i = 0; i < n; i++) {
+            double y = d->point[idx[i]].mean[x];
+            any |= isfinite(y);
+            nonzero |= isfinite(y) && y != 0;
+        }
+        if (nonzero) m[k++] = x;
+        else if (any) zero[(*nzero)++] = x;
     }
     return k;
 }
@@ -73,8 +82,8 @@ static void peak_sentence(FILE *out, const plot_data *d, const size_t *idx,
 
 void report_load_table(FILE *out, const plot_data *d, const size_t *idx,
                        size_t n, size_t nkeys) {
-    int rate[WORLD_METRIC_COUNT];
-    size_t nrates = rate_metrics(d, idx, n, rate);
+    int rate[WORLD_METRIC_COUNT], zero[WORLD_METRIC_COUNT];
+    size_t nzero, nrates = rate_metrics(d, idx, n, rate, zero, &nzero);
     fputs("Read latency (invoked -> answered, pooled over replications) and "
           "operation rates (means ± 95% CI), for sizing the shared cache and "
           "the database:\n\n|", out);
@@ -115,6 +124,10 @@ void report_load_table(FILE *out, const plot_data *d, const size_t *idx,
         fputc('\n', out);
     }
     fputc('\n', out);
+    for (size_t j = 0; j < nzero; j++)
+        fprintf(out, "%s%s", j ? ", " : "Zero at every point (not shown): ",
+                world_metric_brief((world_metric)zero[j]));
+    if (nzero) fputs(".\n\n", out);
     peak_sentence(out, d, idx, n, nkeys, rate, nrates);
 }
 

@@ -51,10 +51,17 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
         sim_errf(err, errlen, "%s: out of memory", r->path);
         return RESULTS_EIO;
     }
+    /* A run stored before a metric was measured has NULL in its column
+     * (the writer added the columns on opening; every metric of a run is
+     * finite): not whole, computed again instead. */
+    char measured[WORLD_METRIC_COUNT * 64 + 1], *at = measured;
+    for (int m = 0; m < WORLD_METRIC_COUNT; m++)
+        at += snprintf(at, 64, "AND src.\"%s\" IS NOT NULL ",
+                      world_metric_name((world_metric)m));
+    char sql[sizeof measured + 1536];
     /* For every replication below `reps` this point lacks, one point of the
      * same configuration that has it. */
-    int rc = results_prepare(
-                r,
+    snprintf(sql, sizeof sql,
                 "SELECT src.rep, MIN(src.point), MIN(src.seed) FROM runs src "
                 "JOIN point_configs pc ON pc.point = src.point "
                 "WHERE pc.config = ? AND src.point != ? AND src.rep < ? "
@@ -70,8 +77,9 @@ int results_reuse_runs(results *r, int64_t point_id, const char *config,
                 "AND c.over_bound_reads IS NULL) "
                 "AND NOT EXISTS (SELECT 1 FROM family_causes c WHERE c.run = "
                 "src.id AND c.over_bound_reads IS NULL) "
-                "GROUP BY src.rep ORDER BY src.rep",
-                &st, "looking for reusable runs", err, errlen);
+                "%sGROUP BY src.rep ORDER BY src.rep", measured);
+    int rc = results_prepare(r, sql, &st, "looking for reusable runs", err,
+                             errlen);
     if (rc != RESULTS_OK) goto out;
     sqlite3_bind_text(st, 1, config, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, point_id);

@@ -158,6 +158,8 @@ void local_on_commit(world *w, uint32_t rq) {
     world_trace_copy(w, TRACE_LOCAL_DROP, rq, r->key, r->version,
                      l->copy0 + r->instance);
     if (sc->local.bus != SCENARIO_BUS_PUBSUB) return;
+    if (world_now(w) >= w->sc->run.warmup)
+        WORLD_COUNT(w, r->family, bus_published);
     world_trace_copy(w, TRACE_BUS_PUBLISH, rq, r->key, r->version,
                      l->copy0 + r->instance);
     for (uint32_t j = 0; j < l->n; j++) {
@@ -211,6 +213,7 @@ void local_on_event(world *w, const sim_event *ev) {
     const scenario *sc = w->sc;
     uint32_t instance = ev->a & 0xffffff;
     uint32_t key = (uint32_t)(ev->b >> 32), version = (uint32_t)ev->b;
+    int counted = world_now(w) >= sc->run.warmup;
     switch ((enum local_event)(ev->a >> 24)) {
     case LOCAL_DELIVER:
     case LOCAL_DELIVER_LOST:
@@ -218,10 +221,16 @@ void local_on_event(world *w, const sim_event *ev) {
          * heard: the copy lives on until its TTL. */
         if (ev->a >> 24 == LOCAL_DELIVER &&
             world_now(w) >= l->offline_until[instance]) {
+            if (counted)
+                WORLD_COUNT(w, world_key_family(w, key), bus_delivered);
             drop(w, instance, key);
             world_trace_copy(w, TRACE_BUS_DELIVER, WORLD_NO_REQUEST, key,
                              version, l->copy0 + instance);
         } else {
+            if (counted && ev->a >> 24 == LOCAL_DELIVER)
+                WORLD_COUNT(w, world_key_family(w, key), bus_missed);
+            else if (counted)
+                WORLD_COUNT(w, world_key_family(w, key), bus_lost);
             oracle_copy_invalidation_lost(w->oracle, key, l->copy0 + instance,
                                           version, world_now(w),
                                           ORACLE_CAUSE_BUS_LOST);

@@ -113,7 +113,38 @@ enum { WORLD_SCALE_AUTO, WORLD_SCALE_LOG, WORLD_SCALE_LINEAR };
       WORLD_SCALE_LOG, "SETs refused by a full cache, per replication",       \
       "refused SETs",                                                         \
       "SETs a full shared cache refused (eviction = noeviction, or "          \
-      "volatile-ttl with no key to evict): the old value stays")
+      "volatile-ttl with no key to evict): the old value stays")            \
+    X(CACHE_GETS_PER_S, "cache_gets_per_s", "1/s", WORLD_SHOWN_NUMBER,        \
+      WORLD_SCALE_AUTO, "cache GETs/s", "cache GETs/s",                       \
+      "shared-cache GETs per second (GETs + SETs + DELs = cache_ops_per_s)")  \
+    X(CACHE_SETS_PER_S, "cache_sets_per_s", "1/s", WORLD_SHOWN_NUMBER,        \
+      WORLD_SCALE_AUTO, "cache SETs/s", "cache SETs/s",                       \
+      "shared-cache SETs per second: fills, updates, refreshes, write-behind " \
+      "commits, failed and refused ones included")                            \
+    X(CACHE_DELS_PER_S, "cache_dels_per_s", "1/s", WORLD_SHOWN_NUMBER,        \
+      WORLD_SCALE_AUTO, "cache DELs/s", "cache DELs/s",                       \
+      "shared-cache DELs per second, failed and timed-out ones included")     \
+    X(EVICTIONS_PER_S, "evictions_per_s", "1/s", WORLD_SHOWN_NUMBER,          \
+      WORLD_SCALE_AUTO, "evictions/s", "evictions/s",                         \
+      "evictions per second (see evictions)")                                 \
+    X(BUS_PUBLISHED_PER_S, "bus_published_per_s", "1/s", WORLD_SHOWN_NUMBER,  \
+      WORLD_SCALE_AUTO, "bus messages published/s",                           \
+      "bus messages published/s",                                             \
+      "invalidation messages published on the [local] pub/sub bus per "       \
+      "second: one per commit made through an instance")                      \
+    X(BUS_DELIVERED_PER_S, "bus_delivered_per_s", "1/s", WORLD_SHOWN_NUMBER,  \
+      WORLD_SCALE_AUTO, "bus messages delivered/s",                           \
+      "bus messages delivered/s",                                             \
+      "bus messages that reached a connected subscriber (an instance other "  \
+      "than the publisher), per second")                                      \
+    X(BUS_LOST_PER_S, "bus_lost_per_s", "1/s", WORLD_SHOWN_NUMBER,            \
+      WORLD_SCALE_AUTO, "bus messages lost/s", "bus messages lost/s",         \
+      "bus messages lost on the way to a subscriber ([local] bus_loss), per " \
+      "second")                                                               \
+    X(BUS_MISSED_PER_S, "bus_missed_per_s", "1/s", WORLD_SHOWN_NUMBER,        \
+      WORLD_SCALE_AUTO, "bus messages missed/s", "bus messages missed/s",     \
+      "bus messages that arrived while their subscriber was disconnected, "   \
+      "per second (delivered + lost + missed = published x (instances - 1))")
 
 /* X(ID, name, doc): distributions in seconds (kept in ns), WORLD_D_<ID>;
  * every one is kept per key family too (WORLD_FD_<ID>). */

@@ -441,6 +441,14 @@ void world_fill_metrics(const oracle_counts *oc, const world_counts *wc,
     m[WORLD_METRIC_OVER_MAX_STALENESS_FRACTION] =
         reads > 0 ? oc->over_bound_w / reads : 0;
     m[WORLD_METRIC_CACHE_OPS_PER_S] = (double)wc->cache_ops / span_s;
+    m[WORLD_METRIC_CACHE_GETS_PER_S] = (double)wc->cache_gets / span_s;
+    m[WORLD_METRIC_CACHE_SETS_PER_S] = (double)wc->cache_sets / span_s;
+    m[WORLD_METRIC_CACHE_DELS_PER_S] = (double)wc->cache_dels / span_s;
+    m[WORLD_METRIC_EVICTIONS_PER_S] = (double)wc->evictions / span_s;
+    m[WORLD_METRIC_BUS_PUBLISHED_PER_S] = (double)wc->bus_published / span_s;
+    m[WORLD_METRIC_BUS_DELIVERED_PER_S] = (double)wc->bus_delivered / span_s;
+    m[WORLD_METRIC_BUS_LOST_PER_S] = (double)wc->bus_lost / span_s;
+    m[WORLD_METRIC_BUS_MISSED_PER_S] = (double)wc->bus_missed / span_s;
 }
 
 /* Family i's metrics, figures, causes and distributions into out. */

@@ -186,7 +186,14 @@ struct world_counts {
     uint64_t writes_by_path[ORACLE_MAX_PATHS];
     uint64_t fallback_reads;   /* families only: outage reads sent to the DB */
     uint64_t bypass_reads;     /* families only: reads of a bypass family */
-    uint64_t cache_ops;        /* shared-cache operations after warm-up */
+    uint64_t cache_ops;        /* shared-cache operations after warm-up:
+                                  cache_gets + cache_sets + cache_dels */
+    uint64_t cache_gets, cache_sets, cache_dels;
+    /* [local] bus = pubsub, counted when each happens after warm-up: one
+     * message published per commit through an instance; each of its
+     * instances - 1 copies is delivered, lost (bus_loss) or missed (its
+     * subscriber disconnected) when it arrives. */
+    uint64_t bus_published, bus_delivered, bus_lost, bus_missed;
 };
 
 /* One key family as the world runs it.  Without [family.*] there is one

@@ -104,10 +104,25 @@ void world_durable(world *w, uint32_t key, sim_time acked_at) {
                      w->sim.now - acked_at);
 }
 
-/* One more shared-cache operation by rq (after the warm-up). */
-static void count_cache_op(world *w, uint32_t rq) {
-    if (w->sim.now >= w->sc->run.warmup)
-        WORLD_COUNT(w, w->req[rq].family, cache_ops);
+/* One more shared-cache operation `op` (a GET, SET or DEL) by rq, after
+ * the warm-up: counted in cache_ops and in its own kind's count, so the
+ * kinds always sum to cache_ops. */
+static void count_cache_op(world *w, uint32_t rq, world_op op) {
+    if (w->sim.now < w->sc->run.warmup) return;
+    int f = w->req[rq].family;
+    WORLD_COUNT(w, f, cache_ops);
+    switch (op) {
+    case WORLD_OP_GET:
+        WORLD_COUNT(w, f, cache_gets);
+        break;
+    case WORLD_OP_SET:
+        WORLD_COUNT(w, f, cache_sets);
+        break;
+    default:
+        SIM_CHECK(op == WORLD_OP_DEL, "cache operation %d", (int)op);
+        WORLD_COUNT(w, f, cache_dels);
+        break;
+    }
 }
 
 void world_out_of_memory(world *w) {
@@ -120,7 +135,7 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
     uint32_t key = w->req[rq].key;
     int hit = store_get(w->cache, key, now, version);
     w->req[rq].last_op = WORLD_OP_GET;
-    count_cache_op(w, rq);
+    count_cache_op(w, rq, WORLD_OP_GET);
     const scenario *sc = world_rsc(w, rq);
     if (hit && sc->cache.sliding_ttl && sc->cache.ttl > 0) {
         sim_time exp = now + sc->cache.ttl;
@@ -180,7 +195,7 @@ static int cache_store(world *w, const scenario *sc, uint32_t rq,
 int world_cache_fill(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
     r->last_op = WORLD_OP_SET;
-    count_cache_op(w, rq);
+    count_cache_op(w, rq, WORLD_OP_SET);
     if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
                            ORACLE_SET_FILL, r->source))
         return 0; /* refused: traced as such */
@@ -199,7 +214,7 @@ void world_cache_refresh(world *w, uint32_t rq, int ok) {
     SIM_CHECK(r->background, "request %u refreshes but is no background "
               "request", rq);
     r->last_op = WORLD_OP_SET;
-    count_cache_op(w, rq);
+    count_cache_op(w, rq, WORLD_OP_SET);
     if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
                            ORACLE_SET_REFRESH, r->source))
         return; /* refused: traced as such */
@@ -209,7 +224,7 @@ void world_cache_refresh(world *w, uint32_t rq, int ok) {
 void world_cache_update(world *w, uint32_t rq, int ok) {
     request *r = &w->req[rq];
     r->last_op = WORLD_OP_SET;
-    count_cache_op(w, rq);
+    count_cache_op(w, rq, WORLD_OP_SET);
     if (ok && !cache_store(w, world_rsc(w, rq), rq, r->key, r->version,
                            ORACLE_SET_UPDATE, ORACLE_SOURCE)) {
         /* A full cache refused it: the old value stays, as after an error. */
@@ -248,7 +263,7 @@ void world_cache_delete_now(world *w, uint32_t key, uint32_t version) {
 
 void world_cache_invalidate(world *w, uint32_t rq, uint32_t version) {
     w->req[rq].last_op = WORLD_OP_DEL;
-    count_cache_op(w, rq);
+    count_cache_op(w, rq, WORLD_OP_DEL);
     world_cache_delete_now(w, w->req[rq].key, version);
     world_trace(w, TRACE_DEL, rq, w->req[rq].key, version);
 }
@@ -281,7 +296,7 @@ static void invalidation_result(world *w, uint32_t key, uint32_t version,
 
 void world_cache_del_failed(world *w, uint32_t rq, uint32_t version) {
     uint32_t key = w->req[rq].key;
-    count_cache_op(w, rq);
+    count_cache_op(w, rq, WORLD_OP_DEL);
     world_trace(w, TRACE_DEL_FAILED, rq, key, version);
     invalidation_result(w, key, version, FAULT_FAIL);
 }
@@ -289,7 +304,7 @@ void world_cache_del_failed(world *w, uint32_t rq, uint32_t version) {
 void world_cache_del_timeout(world *w, uint32_t rq, uint32_t version,
                              int lands_later) {
     uint32_t key = w->req[rq].key;
-    count_cache_op(w, rq);
+    count_cache_op(w, rq, WORLD_OP_DEL);
     world_trace(w, TRACE_DEL_TIMEOUT, rq, key, version);
     invalidation_result(w, key, version,
                         lands_later ? FAULT_TIMEOUT_APPLIED
@@ -360,7 +375,7 @@ uint32_t world_db_commit(world *w, uint32_t rq, oracle_plan plan) {
 uint32_t world_cache_commit(world *w, uint32_t rq) {
     request *r = &w->req[rq];
     r->last_op = WORLD_OP_SET; /* write-behind: the cache accepts the write */
-    count_cache_op(w, rq);
+    count_cache_op(w, rq, WORLD_OP_SET);
     sim_time now = w->sim.now;
     r->version = oracle_latest(w->oracle, r->key) + 1;
     r->commit_at = now;

@@ -1,7 +1,9 @@
 /* The references in docs/ that the program generates match the program, and
  * the registries they are generated from are complete:
  * docs/keys.md ends with exactly the output of `stalesim keys` (after its
- * "generated" marker line).  `make docs` regenerates them. */
+ * "generated" marker line).  `make docs` regenerates them.  docs/output.md
+ * (written by hand) lists every metric of the registry. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,17 @@ static void test_keys_md(void) {
 /* The registries (models/measures.h, oracle.h's ORACLE_CAUSES): every
  * entry named, unique and documented; a cause's name parses back. */
 static void test_registries(void) {
+    /* docs/output.md lists every metric ("- `NAME`: meaning"). */
+    char *out = testing_slurp("docs/output.md");
+    EXPECT(out != NULL, "docs/output.md cannot be read");
+    for (int m = 0; out && m < WORLD_METRIC_COUNT; m++) {
+        char item[96];
+        snprintf(item, sizeof item, "\n- `%s`: ",
+                 world_metric_name((world_metric)m));
+        EXPECT(strstr(out, item) != NULL, "docs/output.md does not list %s",
+               world_metric_name((world_metric)m));
+    }
+    free(out);
     for (int m = 0; m < WORLD_METRIC_COUNT; m++) {
         const char *n = world_metric_name((world_metric)m);
         EXPECT(n && *n && world_metric_doc((world_metric)m)[0] &&

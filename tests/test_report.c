@@ -181,6 +181,16 @@ static void test_one_of_several(void) {
                strstr(md, "| read p50 | read p99 | read p99.9 | DB reads/s | DB "
                           "writes/s | cache operations/s |"),
            "no latency and rates table");
+    /* The operations apart; the rates zero everywhere (no bus, no
+     * capacity) named under the table instead of columns of zeros. */
+    EXPECT(md && strstr(md, " | cache operations/s | cache GETs/s | cache "
+                            "SETs/s | cache DELs/s |\n") &&
+               strstr(md, "\nZero at every point (not shown): evictions/s, "
+                          "bus messages published/s, bus messages "
+                          "delivered/s, bus messages lost/s, bus messages "
+                          "missed/s.\n"),
+           "per-operation rates [%.2000s]",
+           md && strstr(md, "## Load") ? strstr(md, "## Load") : "");
     EXPECT(md && strstr(md, "### Causes of the reads over the bound"),
            "no over-bound causes");
     /* Its vs line draws the same bytes (experiment 1, not the latest; the

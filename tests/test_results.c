@@ -381,14 +381,15 @@ static void test_run_roundtrip(void) {
 }
 
 /* A file from a build that measured fewer metrics: readers see NaN for the
- * missing metric, a writer adds the column, and no data is lost. */
+ * missing metric, a writer adds the column, and no data is lost; a sweep
+ * does not reuse the run without it. */
 static void test_metric_columns(void) {
     char path[128], err[1024] = "";
     path_of(path, sizeof path, "columns.db");
     grid g;
     grid_init(&g);
-    EXPECT(grid_add(&g, "cache.ttl=5s", err, sizeof err) == 0, "%s", err);
-    uint32_t target[1] = {1};
+    EXPECT(grid_add(&g, "cache.ttl=5s,10s", err, sizeof err) == 0, "%s", err);
+    uint32_t target[2] = {2, 2};
     results_experiment_spec spec = {
         .scenario_file = "x.ini", .scenario_text = "", .overrides = "",
         .mode = "reps", .precision = NAN, .command_line = "test", .grid = &g,
@@ -399,7 +400,7 @@ static void test_metric_columns(void) {
     for (int m = 0; m < WORLD_METRIC_COUNT; m++) res->metric[m] = m + 0.5;
     for (int d = 0; d < WORLD_DIST_COUNT; d++) sim_hist_init(&res->dist[d]);
     results *r;
-    int64_t id, pid[1];
+    int64_t id, pid[2];
     int resumed;
     CU_ASSERT_FATAL(results_open(&r, path, 0, err, sizeof err) == RESULTS_OK);
     CU_ASSERT_FATAL(results_experiment_open(r, &spec, &id, &resumed, pid, err,
@@ -437,8 +438,23 @@ static void test_metric_columns(void) {
                    RESULTS_OK &&
                back->metric[WORLD_METRIC_HIT_RATIO] == WORLD_METRIC_HIT_RATIO + 0.5,
            "new run: %s", err);
+    /* of the same configuration, only the whole run (rep 1) is reused */
+    uint64_t copied = 99;
+    EXPECT(results_point_config(r, pid[0], "same", err, sizeof err) ==
+                   RESULTS_OK &&
+               results_point_config(r, pid[1], "same", err, sizeof err) ==
+                   RESULTS_OK &&
+               results_reuse_runs(r, pid[1], "same", 2, 0, &copied, err,
+                                  sizeof err) == RESULTS_OK &&
+               copied == 1,
+           "reused %llu runs (want 1: not the one without %s): %s",
+           (unsigned long long)copied, gone, err);
+    EXPECT(results_read_run(r, pid[1], 1, back, err, sizeof err) ==
+                   RESULTS_OK &&
+               back->metric[WORLD_METRIC_HIT_RATIO] == WORLD_METRIC_HIT_RATIO + 0.5,
+           "the reused run: %s", err);
     results_close(r);
-    EXPECT(query_int(path, "SELECT count(*) FROM runs") == 2, "runs");
+    EXPECT(query_int(path, "SELECT count(*) FROM runs") == 3, "runs");
     grid_fini(&g);
     free(res);
     free(back);
