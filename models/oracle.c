@@ -42,6 +42,8 @@ int oracle_cause_parse(const char *name) {
 
 typedef struct key_history {
     sim_time *commit_at; /* commit_at[i]: commit time of version i+1, ns */
+    sim_time latest_at;  /* ns: commit_at[latest-1], 0 before the first: read
+                            without chasing commit_at */
     uint32_t latest;     /* latest committed version */
     uint32_t cap;        /* slots in commit_at */
     uint32_t pending_from; /* first write not yet reflected by every copy
@@ -54,18 +56,34 @@ typedef struct copy_state {
     sim_time window_at;    /* ns; when the open window opened */
     uint32_t version;      /* held version, valid when present */
     uint32_t window_reads; /* stale reads served from the open window */
-    uint32_t last_version; /* version of the last closed window */
-    uint8_t present;
-    uint8_t window;        /* 1 while a stale window is open */
     uint8_t cause;         /* oracle_cause of the open window */
     uint8_t last_cause;    /* cause of the last closed window */
     uint8_t path;          /* write path of the commit that opened it */
     uint8_t last_path;
-    uint8_t inval_pending; /* the latest commit's invalidation of this copy is
-                              on its way (present or not) */
-    uint8_t commit_window; /* the open window was opened by a commit */
     uint8_t family;        /* key family of its key (oracle_set_families) */
+    unsigned present : 1;
+    unsigned window : 1;        /* 1 while a stale window is open */
+    unsigned inval_pending : 1; /* the latest commit's invalidation of this
+                                   copy is on its way (present or not) */
+    unsigned commit_window : 1; /* the open window was opened by a commit */
 } copy_state;
+
+/* What the oracle keeps per key, in one 64-byte record (64-byte aligned:
+ * sim_big_calloc), so that the facts about a key touch one cache line. */
+typedef struct key_state {
+    key_history hist;
+    copy_state cache; /* the shared cache copy */
+} key_state;
+_Static_assert(sizeof(key_history) == 32 && sizeof(copy_state) == 32 &&
+                   sizeof(key_state) == 64,
+               "an oracle key record is one 64-byte cache line");
+_Static_assert(ORACLE_CAUSE_COUNT <= 256 && ORACLE_MAX_FAMILIES <= 256,
+               "causes and families fit copy_state's bytes");
+
+/* Commit time of version v of a key (1 <= v <= latest), ns. */
+static inline sim_time commit_time(const key_history *h, uint32_t v) {
+    return v == h->latest ? h->latest_at : h->commit_at[v - 1];
+}
 
 /* A copy other than the shared cache, kept per key in a singly linked list
  * of pool nodes (only keys that have such copies use any memory). */
@@ -109,8 +127,7 @@ struct oracle {
     uint32_t nkeys;
     sim_time warmup; /* ns */
     sim_time bound;  /* ns: stale reads older than this count as over_bound */
-    key_history *hist;  /* [nkeys] */
-    copy_state *cache;  /* [nkeys]: the shared cache copy */
+    key_state *keys;    /* [nkeys]: commit history and shared cache copy */
     uint8_t kind[ORACLE_MAX_COPIES]; /* oracle_copy_kind by copy id */
     uint32_t ncopies;         /* ids 0 .. ncopies-1 are in use */
     int has_always;           /* some copy kind is always present */
@@ -146,11 +163,10 @@ oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     o->ncopies = 2;
     o->kind[ORACLE_SOURCE] = ORACLE_COPY_SOURCE;
     o->kind[ORACLE_CACHE] = ORACLE_COPY_SHARED;
-    o->hist = sim_big_calloc(nkeys, sizeof *o->hist);
-    o->cache = sim_big_calloc(nkeys, sizeof *o->cache);
+    o->keys = sim_big_calloc(nkeys, sizeof *o->keys);
     o->acks_cap = 1024;
     o->acks = malloc(o->acks_cap * sizeof *o->acks);
-    if (!o->hist || !o->cache || !o->acks) {
+    if (!o->keys || !o->acks) {
         oracle_destroy(o);
         return NULL;
     }
@@ -181,7 +197,7 @@ int oracle_set_families(oracle *o, int n, const uint32_t *first_key,
                   o->nkeys);
         for (uint32_t k = first_key[f]; k < end; k++) {
             o->key_family[k] = (uint8_t)f;
-            o->cache[k].family = (uint8_t)f;
+            o->keys[k].cache.family = (uint8_t)f;
         }
         o->fam[f].bound = bound ? bound[f] : SIM_TIME_MAX;
         sim_hist_init(&o->fam[f].stale_age);
@@ -198,10 +214,9 @@ const oracle_family *oracle_get_family(const oracle *o, int f) {
 
 void oracle_destroy(oracle *o) {
     if (!o) return;
-    if (o->hist)
-        for (uint32_t k = 0; k < o->nkeys; k++) free(o->hist[k].commit_at);
-    sim_big_free(o->hist, o->nkeys, sizeof *o->hist);
-    sim_big_free(o->cache, o->nkeys, sizeof *o->cache);
+    if (o->keys)
+        for (uint32_t k = 0; k < o->nkeys; k++) free(o->keys[k].hist.commit_at);
+    sim_big_free(o->keys, o->nkeys, sizeof *o->keys);
     sim_big_free(o->head, o->head ? o->nkeys : 0, sizeof *o->head);
     sim_big_free(o->key_family, o->key_family ? o->nkeys : 0, 1);
     free(o->fam);
@@ -261,7 +276,7 @@ static copy_state *node_of(oracle *o, uint32_t key, uint32_t copy,
         /* Up to date with every commit so far. */
         o->nodes[n].st.present = 1;
         o->nodes[n].st.expires_at = SIM_TIME_MAX;
-        o->nodes[n].st.version = o->hist[key].latest;
+        o->nodes[n].st.version = o->keys[key].hist.latest;
     }
     return &o->nodes[n].st;
 }
@@ -270,14 +285,20 @@ static copy_state *copy_of(oracle *o, uint32_t key, uint32_t copy) {
     SIM_CHECK(key < o->nkeys, "key %u of %u", key, o->nkeys);
     SIM_CHECK(copy != ORACLE_SOURCE && copy < o->ncopies,
               "copy %u has no stale windows", copy);
-    if (copy == ORACLE_CACHE) return &o->cache[key];
+    if (copy == ORACLE_CACHE) return &o->keys[key].cache;
     return node_of(o, key, copy, 1);
 }
 
 /* The key a copy state belongs to: the shared cache's states are a dense
  * array by key; any other is the first member of its pool node. */
+static int is_shared(const oracle *o, const copy_state *c) {
+    return c >= &o->keys[0].cache && c < &o->keys[o->nkeys].cache;
+}
+
 static uint32_t key_of(const oracle *o, const copy_state *c) {
-    if (c >= o->cache && c < o->cache + o->nkeys) return (uint32_t)(c - o->cache);
+    if (is_shared(o, c))
+        return (uint32_t)(((const char *)c - (const char *)&o->keys[0].cache) /
+                          sizeof(key_state));
     return ((const copy_node *)(const void *)c)->key;
 }
 
@@ -308,7 +329,7 @@ static void mark_set(oracle *o, uint32_t key, uint32_t copy,
 static void settle(oracle *o, copy_state *c, sim_time t);
 
 static uint64_t over_id(const oracle *o, const copy_state *c) {
-    uint32_t copy = c >= o->cache && c < o->cache + o->nkeys
+    uint32_t copy = is_shared(o, c)
                         ? ORACLE_CACHE
                         : ((const copy_node *)(const void *)c)->copy;
     return (uint64_t)key_of(o, c) << 32 | copy;
@@ -407,13 +428,12 @@ static void close_window(oracle *o, copy_state *c, sim_time at, int censored) {
     }
     c->last_cause = c->cause;
     c->last_path = c->path;
-    c->last_version = c->version;
     c->window = 0;
     c->window_reads = 0;
     if (c->commit_window) {
         c->commit_window = 0;
         uint32_t key = key_of(o, c);
-        key_history *h = &o->hist[key];
+        key_history *h = &o->keys[key].hist;
         SIM_CHECK(h->open_commit_windows > 0, "commit windows underflow");
         if (--h->open_commit_windows == 0) {
             if (censored)
@@ -482,14 +502,14 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
     SIM_CHECK(key < o->nkeys, "key %u", key);
     SIM_CHECK(path < ORACLE_MAX_PATHS, "path %u", path);
     if (o->failed) return;
-    key_history *h = &o->hist[key];
+    key_history *h = &o->keys[key].hist;
     SIM_CHECK(version == h->latest + 1, "key %u commits version %u after %u",
               key, version, h->latest);
-    SIM_CHECK(h->latest == 0 || t >= h->commit_at[h->latest - 1],
+    SIM_CHECK(h->latest == 0 || t >= h->latest_at,
               "key %u commit at %lld before previous", key, (long long)t);
     /* Expiries up to now happen before this commit (they may converge
      * earlier writes). */
-    settle(o, &o->cache[key], t);
+    settle(o, &o->keys[key].cache, t);
     for (uint32_t n = o->head ? o->head[key] : NO_NODE; n != NO_NODE;
          n = o->nodes[n].next)
         settle(o, &o->nodes[n].st, t);
@@ -512,12 +532,13 @@ void oracle_commit_path(oracle *o, uint32_t key, uint32_t version, sim_time t,
         h->cap = cap;
     }
     h->commit_at[h->latest++] = t;
+    h->latest_at = t;
     if (t >= o->warmup) {
         o->counts.commits++;
         if (o->nfam) o->fam[o->key_family[key]].counts.commits++;
     }
 
-    commit_opens(o, &o->cache[key], ORACLE_COPY_SHARED, version, t, plan,
+    commit_opens(o, &o->keys[key].cache, ORACLE_COPY_SHARED, version, t, plan,
                  (uint8_t)path, h);
     for (uint32_t n = o->head ? o->head[key] : NO_NODE; n != NO_NODE;
          n = o->nodes[n].next)
@@ -542,11 +563,11 @@ void oracle_copy_invalidation_lost(oracle *o, uint32_t key, uint32_t copy,
                                    uint32_t version, sim_time t,
                                    oracle_cause cause) {
     if (o->failed) return;
-    copy_state *c = copy == ORACLE_CACHE ? &o->cache[key]
+    copy_state *c = copy == ORACLE_CACHE ? &o->keys[key].cache
                                          : node_of(o, key, copy, 0);
     if (!c) return;
     settle(o, c, t);
-    if (version == o->hist[key].latest) c->inval_pending = 0;
+    if (version == o->keys[key].hist.latest) c->inval_pending = 0;
     /* Only the invalidation of the commit that opened the window decides. */
     if (c->window && c->cause == ORACLE_CAUSE_INVALIDATION_LAG &&
         c->version + 1 == version)
@@ -558,7 +579,7 @@ void oracle_copy_invalidation_lost(oracle *o, uint32_t key, uint32_t copy,
 static int inherited_cause(oracle *o, uint32_t key, uint32_t from,
                            uint32_t version, sim_time t) {
     if (from == ORACLE_SOURCE) return -1;
-    copy_state *f = from == ORACLE_CACHE ? &o->cache[key]
+    copy_state *f = from == ORACLE_CACHE ? &o->keys[key].cache
                                          : node_of(o, key, from, 0);
     if (!f) return -1;
     settle(o, f, t);
@@ -584,7 +605,7 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
     double passed = 1;
     uint32_t passed_v = 0;
     if (o->nmarks && from != ORACLE_SOURCE && inherited >= 0) {
-        copy_state *f = from == ORACLE_CACHE ? &o->cache[key]
+        copy_state *f = from == ORACLE_CACHE ? &o->keys[key].cache
                                              : node_of(o, key, from, 0);
         fault_mark *m = mark_find(o, (uint64_t)key << 32 | from, 0);
         int overlap;
@@ -598,7 +619,7 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
     settle(o, c, t);
     /* An update that replaces a newer value is out of order. */
     int replaced_newer = c->present && c->version > version;
-    uint32_t latest = o->hist[key].latest;
+    uint32_t latest = o->keys[key].hist.latest;
     SIM_CHECK(version <= latest, "key %u set to version %u, latest %u", key,
               version, latest);
     SIM_CHECK(expires_at > t, "entry expires at %lld, set at %lld",
@@ -733,7 +754,7 @@ void oracle_fault_mark(oracle *o, uint32_t key, uint32_t copy,
     SIM_CHECK(from >= now && lr > 0, "mark from %lld at %lld, ratio %g",
               (long long)from, (long long)now, lr);
     if (o->failed) return;
-    copy_state *c = copy == ORACLE_CACHE ? &o->cache[key]
+    copy_state *c = copy == ORACLE_CACHE ? &o->keys[key].cache
                                          : node_of(o, key, copy, 0);
     if (c) settle(o, c, now);
     o->counts.fault_marks++;
@@ -839,14 +860,14 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
     SIM_CHECK(key < o->nkeys, "key %u", key);
     SIM_CHECK(answered >= invoked, "answered %lld before invoked %lld",
               (long long)answered, (long long)invoked);
-    key_history *h = &o->hist[key];
+    key_history *h = &o->keys[key].hist;
     SIM_CHECK(version <= h->latest, "key %u read version %u, latest %u", key,
               version, h->latest);
     oracle_verdict v = {ORACLE_VERDICT_FRESH, 0, 0, 0, ORACLE_CAUSE_TTL_ONLY};
     if (o->failed) return v; /* nothing is counted any more */
     int counted = invoked >= o->warmup;
     sim_time superseded = /* commit of version+1 */
-        version < h->latest ? h->commit_at[version] : SIM_TIME_MAX;
+        version < h->latest ? commit_time(h, version + 1) : SIM_TIME_MAX;
     sim_time age_max = 0;
     v.kind = oracle_judge(invoked, answered, superseded, superseded, &v.age,
                           &age_max);
@@ -862,7 +883,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
         return v;
     }
     o->counts.reads++;
-    sim_time value_at = version ? h->commit_at[version - 1] : 0;
+    sim_time value_at = version ? commit_time(h, version) : 0;
     sim_time value_age = invoked > value_at ? invoked - value_at : 0;
     sim_hist_add(&o->value_age, value_age);
     oracle_family *fam = o->nfam ? &o->fam[o->key_family[key]] : NULL;
@@ -937,7 +958,7 @@ void oracle_finish(oracle *o, sim_time end) {
     SIM_CHECK(!o->finished, "oracle finished twice");
     o->finished = 1;
     for (uint32_t k = 0; k < o->nkeys; k++) {
-        copy_state *c = &o->cache[k];
+        copy_state *c = &o->keys[k].cache;
         settle(o, c, end);
         if (c->window) close_window(o, c, end, 1);
     }
@@ -949,20 +970,17 @@ void oracle_finish(oracle *o, sim_time end) {
 }
 
 uint32_t oracle_latest(const oracle *o, uint32_t key) {
-    return o->hist[key].latest;
+    return o->keys[key].hist.latest;
 }
 
 sim_time oracle_commit_time(const oracle *o, uint32_t key, uint32_t version) {
-    SIM_CHECK(version >= 1 && version <= o->hist[key].latest,
+    SIM_CHECK(version >= 1 && version <= o->keys[key].hist.latest,
               "key %u version %u", key, version);
-    return o->hist[key].commit_at[version - 1];
+    return commit_time(&o->keys[key].hist, version);
 }
 
 void oracle_prefetch(const oracle *o, uint32_t key) {
-    if (key < o->nkeys) {
-        __builtin_prefetch(&o->hist[key]);
-        __builtin_prefetch(&o->cache[key]);
-    }
+    if (key < o->nkeys) __builtin_prefetch(&o->keys[key]); /* one line */
 }
 
 const oracle_counts *oracle_get_counts(const oracle *o) { return &o->counts; }

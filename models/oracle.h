@@ -40,9 +40,10 @@
  *   - reads invoked before `warmup`, and windows opened before it, are judged
  *     (the state must be right) but not counted.
  *
- * Memory: per key, 16 bytes of commit bookkeeping plus 8 bytes per commit
- * (every commit time is kept, so the age of an arbitrarily old value is exact),
- * and 32 bytes of state for the shared cache copy. */
+ * Memory: per key, one 64-byte record (a cache line: the facts about a key
+ * touch one line): 32 bytes of commit bookkeeping and 32 of state for the
+ * shared cache copy; plus 8 bytes per commit (every commit time is kept, so
+ * the age of an arbitrarily old value is exact). */
 #ifndef STALESIM_MODELS_ORACLE_H
 #define STALESIM_MODELS_ORACLE_H
 

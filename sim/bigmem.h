@@ -4,7 +4,9 @@
  * touched at random; with 4 KiB pages nearly every access misses the TLB.
  * sim_big_calloc maps such arrays with mmap and asks for transparent huge
  * pages (MADV_HUGEPAGE, a hint the kernel may ignore); small arrays use
- * calloc.  Free them only with sim_big_free, passing the same sizes. */
+ * aligned_alloc.  Either way the array starts on a 64-byte boundary (a cache
+ * line), so a 64-byte record never straddles two lines.  Free them only with
+ * sim_big_free, passing the same sizes. */
 #ifndef STALESIM_SIM_BIGMEM_H
 #define STALESIM_SIM_BIGMEM_H
 
