@@ -39,6 +39,7 @@ void plot_data_fini(plot_data *d) {
     free(d->version);
     free(d->started_at);
     free(d->finished_at);
+    free(d->rare);
     for (size_t k = 0; k < d->nkeys; k++) free(d->key[k]);
     free(d->key);
     for (size_t p = 0; d->point && p < d->npoints; p++) {
@@ -132,6 +133,8 @@ int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
         scenario_fini(sc);
         *sc = view;
     }
+    /* a sweep --rare point reruns boosted, as its stored runs were */
+    sc->rare_boost = d->point[p].rare_boost;
     return PLOT_OK;
 }
 
@@ -196,6 +199,11 @@ static int add_run(void *arg, uint32_t rep, const world_result *res) {
         c->cap = cap;
     }
     for (int m = 0; m < WORLD_METRIC_COUNT; m++) pt->run[m][pt->nruns] = res->metric[m];
+    pt->rare_boost = res->rare_boost; /* the same for every run of a point */
+    pt->rare_w += res->rare_stale_w;
+    pt->rare_w2 += res->rare_stale_w2;
+    pt->rare_faults += res->rare_faults;
+    pt->rare_overlaps += res->rare_overlaps;
     for (int f = 0; pt->fam && f < d->nfamilies; f++) {
         /* By name: a run's families are the scenario's, in its order. */
         int g = -1;
@@ -277,9 +285,10 @@ static int load_db(plot_data *d, const char *path, int64_t id, char *err,
     d->version = strdup(e.version);
     d->started_at = strdup(e.started_at);
     d->finished_at = strdup(e.finished_at);
+    d->rare = strdup(e.rare);
     if (!d->scenario_file || !d->scenario_text || !d->overrides ||
         !d->command_line || !d->version || !d->started_at ||
-        !d->finished_at)
+        !d->finished_at || !d->rare)
         goto oom;
     for (size_t p = 0; p < d->npoints; p++) {
         scenario sc;
@@ -408,6 +417,7 @@ int plot_data_by_family(plot_data *out, const plot_data *d, char *err,
                        sizeof pt->over_causes);
             }
             pt->over_causes_known = src->over_causes_known;
+            pt->rare_boost = src->rare_boost;
             scenario sc;
             char e2[512];
             int src_rc = plot_data_point_scenario(

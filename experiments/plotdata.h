@@ -67,6 +67,13 @@ typedef struct plot_point {
     plot_family *fam;    /* d->nfamilies of them (a database of a scenario
                             with key families), else NULL */
     int family;          /* by-family data: the point's family index */
+    /* sweep --rare (docs/rare-events.md): the boost of the point's runs
+     * (0: plain; the fractions are then not weighted) and their
+     * importance-sampling figures summed: the stale reads' weights and
+     * squared weights, boosted faults, overlaps.  A by-family point has
+     * its point's boost and no figures. */
+    double rare_boost, rare_w, rare_w2;
+    uint64_t rare_faults, rare_overlaps;
 } plot_point;
 
 typedef struct plot_data {
@@ -89,6 +96,9 @@ typedef struct plot_data {
     char family[WORLD_MAX_FAMILIES][32]; /* their names, declaration order */
     int by_family;       /* 1: made by plot_data_by_family (its last key is
                             "family", each point one family of a point) */
+    char *rare;          /* experiments.rare of a database: "" plain, "auto"
+                            (sweep --rare) or the --boost number; NULL for a
+                            RUN.json and by-family data */
 } plot_data;
 
 /* Loads `path`: an SQLite stalesim database (experiment `experiment`, 0 the
@@ -128,7 +138,10 @@ int plot_data_key(const plot_data *d, const char *key);
 void plot_data_key_list(const plot_data *d, char *buf, size_t len);
 
 /* Rebuilds point p's scenario (database only) into *sc (scenario_fini it
- * in every case); for by-family data, the view of the point's family.  PLOT_EINPUT with the reason when it does not apply. */
+ * in every case); for by-family data, the view of the point's family; for
+ * a point of sweep --rare, with its stored boost (a replication rerun from
+ * it is the stored run).  PLOT_EINPUT with the reason when it does not
+ * apply. */
 int plot_data_point_scenario(const plot_data *d, size_t p, scenario *sc,
                              char *err, size_t errlen);
 

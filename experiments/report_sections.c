@@ -119,14 +119,15 @@ int report_is_best(const report_cell *x, const report_cell *b, int by_text) {
 /* The clauses of one point from its runs' values x[k][0..n[k]-1]. */
 static void judge_clauses(report_verdict *v, const scenario *sc,
                           double *const x[2], const size_t n[2],
-                          double reads) {
+                          double reads, double boost) {
     if (n[0] < 2 || n[1] < 2) {
         size_t least = n[0] < n[1] ? n[0] : n[1];
         snprintf(v->why, sizeof v->why, "not judged: %zu replication%s (2 "
                  "needed)", least, least == 1 ? "" : "s");
         return;
     }
-    double floor = contract_resolution(reads);
+    /* sweep --rare: check --rare's floor, divided by the boost */
+    double floor = contract_resolution(reads) / (boost > 1 ? boost : 1);
     v->cl[0] = contract_judge(x[0], n[0], 1 - sc->contract.quantile, floor);
     v->cl[1] = contract_judge(x[1], n[1], sc->contract.max_stale_fraction,
                               floor);
@@ -170,7 +171,7 @@ void report_judge_point(const plot_data *d, size_t p, report_verdict *v,
     if (!x[0] || !x[1])
         snprintf(v->why, sizeof v->why, "not judged: out of memory");
     else
-        judge_clauses(v, &sc, x, n, reads);
+        judge_clauses(v, &sc, x, n, reads, pt->rare_boost);
     free(x[0]);
     free(x[1]);
     scenario_fini(&sc);
@@ -196,6 +197,48 @@ void report_verdict_cell(FILE *out, const report_verdict *v) {
 }
 
 /* ---- head and scenario ------------------------------------------------------------ */
+
+/* Under the heading of a sweep --rare experiment: what is weighted, the
+ * boosts, and the effective sample sizes of its points. */
+static void report_rare_note(const report_ctx *c) {
+    const plot_data *d = c->d;
+    if (!d->rare || !d->rare[0]) return;
+    double blo = INFINITY, bhi = 0, elo = INFINITY, ehi = 0;
+    uint64_t faults = 0, overlaps = 0;
+    for (size_t p = 0; p < d->npoints; p++) {
+        const plot_point *pt = &d->point[p];
+        if (!(pt->rare_boost > 0)) continue;
+        double ess = pt->rare_w2 > 0 ? pt->rare_w * pt->rare_w / pt->rare_w2
+                                     : 0;
+        if (pt->rare_boost < blo) blo = pt->rare_boost;
+        if (pt->rare_boost > bhi) bhi = pt->rare_boost;
+        if (ess < elo) elo = ess;
+        if (ess > ehi) ehi = ess;
+        faults += pt->rare_faults;
+        overlaps += pt->rare_overlaps;
+    }
+    FILE *out = c->out;
+    fprintf(out, "**Rare-event estimation** (`sweep %s%s`): the stale "
+                 "fractions, their bounds and the verdicts are "
+                 "importance-sampling estimates at the true fault rates "
+                 "(each floor divided by the boost, as `check --rare` "
+                 "does); the counts, causes and distributions are those of "
+                 "the boosted runs (docs/rare-events.md).",
+            strcmp(d->rare, "auto") == 0 ? "--rare" : "--boost ",
+            strcmp(d->rare, "auto") == 0 ? "" : d->rare);
+    if (bhi > 0) {
+        fprintf(out, " Boost x%.4g", blo);
+        if (bhi > blo) fprintf(out, " to x%.4g", bhi);
+        fprintf(out, "; %llu boosted faults and %llu overlaps over all "
+                     "points; effective sample size of the stale reads' "
+                     "weights %.4g",
+                (unsigned long long)faults, (unsigned long long)overlaps,
+                elo);
+        if (ehi > elo) fprintf(out, " to %.4g per point", ehi);
+        fputc('.', out);
+    }
+    fputs("\n\n", out);
+}
 
 void report_section_head(const report_ctx *c) {
     FILE *out = c->out;
@@ -229,6 +272,7 @@ void report_section_head(const report_ctx *c) {
     fputs("\n\nSweep: `", out);
     fputs(d->command_line, out);
     fputs("`\n\n", out);
+    report_rare_note(c);
 }
 
 /* ", varying `k` (v1, v2) and `k2` (...)": each key's distinct values. */

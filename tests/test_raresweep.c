@@ -402,6 +402,53 @@ static void test_summarize(void) {
     }
 }
 
+/* ---- report ----------------------------------------------------------------------- */
+
+/* The verdict word check --db gives the point del_fail of db, as report
+ * writes it. */
+static const char *check_word(const char *db, const char *del_fail) {
+    char a[512];
+    cli_run r;
+    snprintf(a, sizeof a, "check --db '%s' --where faults.del_fail=%s", db,
+             del_fail);
+    RUN(&r, a);
+    const char *nl = strchr(r.out, '\n');
+    const char *w = !nl                                   ? "?"
+                    : strncmp(nl + 1, "check: MET", 10) == 0 ? "met"
+                    : strncmp(nl + 1, "check: VIOLATED", 15) == 0
+                        ? "VIOLATED"
+                        : "not demonstrated";
+    testing_run_free(&r);
+    return w;
+}
+
+static void test_report(void) {
+    char a[512], doc[160];
+    snprintf(doc, sizeof doc, "%s", in_dir("review.md"));
+    snprintf(a, sizeof a, "report '%s' -o '%s' --size 400x300", rare_db, doc);
+    free(OK(a));
+    char *md = testing_slurp(doc);
+    EXPECT(md && strstr(md, "**Rare-event estimation** (`sweep --rare`)") &&
+               strstr(md, "Boost x100 to x1000;") &&
+               strstr(md, "effective sample size of the stale reads' "
+                          "weights"),
+           "[%.1500s]", md ? md : "(none)");
+    /* the verdicts are check --db's, which are check --rare's */
+    static const char *const point[] = {"1e-4", "1e-5"};
+    for (size_t i = 0; md && i < 2; i++) {
+        char want[96];
+        snprintf(want, sizeof want, "**del\\_fail=%s**: %s", point[i],
+                 check_word(rare_db, point[i]));
+        EXPECT(strstr(md, want) != NULL, "no '%s' in the report", want);
+    }
+    /* the timeline reruns a boosted replication: the stored one */
+    EXPECT(md && strstr(md, "](review-timeline.png)"),
+           "no timeline drawn: [%.400s]",
+           md && strstr(md, "step by step") ? strstr(md, "step by step")
+                                             : "");
+    free(md);
+}
+
 /* ---- older files ------------------------------------------------------------------ */
 
 static void test_older_file(void) {
@@ -455,6 +502,7 @@ static CU_TestInfo tests[] = {
     {"mpirun -n 3 stores the same weighted runs", test_mpi},
     {"check --db: the verdict of check --rare", test_check_db},
     {"summarize: weighted, with the effective sample size", test_summarize},
+    {"report: weighted, judged as check --rare judges", test_report},
     {"a file from before the rare-event columns", test_older_file},
     CU_TEST_INFO_NULL};
 
