@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,16 @@ static void test_failed_deletes_measured(void) {
         fprintf(stderr, "\n  stale %g, by cause %g, invalidation-failed %g\n",
                 stale, all, failed);
     CU_ASSERT(csv_value(r.out, "metrics,invalidations_failed,mean,") > 0);
+    /* Every GET, SET and DEL that reached Redis, by kind and in total (each
+     * printed to 10 significant digits: the sum within 2 in 1e10 of each). */
+    double gets = csv_value(r.out, "metrics,cache_gets_per_s,mean,"),
+           sets = csv_value(r.out, "metrics,cache_sets_per_s,mean,"),
+           dels = csv_value(r.out, "metrics,cache_dels_per_s,mean,"),
+           ops = csv_value(r.out, "metrics,cache_ops_per_s,mean,");
+    EXPECT(gets > 0 && sets > 0 && dels > 0 &&
+               fabs(gets + sets + dels - ops) <= 2e-9 * ops,
+           "GETs %g + SETs %g + DELs %g per s vs %g operations per s", gets,
+           sets, dels, ops);
     CU_ASSERT(strstr(r.out, "run,source,value,emulation") != NULL);
     CU_ASSERT(strstr(r.out, "measured_latency,db_read_request,n,") != NULL);
     testing_run_free(&r);
