@@ -643,7 +643,10 @@ static void csv_row(FILE *out, const compare_row *row, const char *family) {
     for (int col = 0; col < NCOLS; col++)
         if (row->cells[col].best)
             fprintf(out, "%s%s", k++ ? ";" : "", columns[col].id);
-    fputs("\"\n", out);
+    fputc('"', out);
+    if (s->rare_boost > 0) /* --rare: the pattern's own figures */
+        output_csv_rare_fields(out, row->family < 0 ? s : NULL);
+    fputc('\n', out);
 }
 
 /* Wide: one row per pattern, like the table; columns NAME.FIELD.  With key
@@ -666,7 +669,9 @@ static void print_csv(FILE *out, const scenario *sc, const compare_row *rows,
     }
     for (int c = 0; c < ORACLE_CAUSE_COUNT; c++)
         fprintf(out, ",causes.%s", oracle_cause_name((oracle_cause)c));
-    fputs(",top_cause,top_cause_share,best\n", out);
+    fputs(",top_cause,top_cause_share,best", out);
+    if (n && rows[0].sum->rare_boost > 0) output_csv_rare_header(out);
+    fputc('\n', out);
     for (size_t i = 0; i < n; i++)
         csv_row(out, &rows[i], families ? "(total)" : NULL);
     compare_row *fam = families ? calloc(n, sizeof *fam) : NULL;

@@ -288,6 +288,26 @@ void output_text_rare(FILE *out, const char *indent, const run_summary *s) {
             (unsigned long long)s->rare_overlaps);
 }
 
+void output_csv_rare_header(FILE *out) {
+    fputs(",rare.boost,rare.ess,rare.faults,rare.weighted_stale_reads,"
+          "rare.overlaps,rare.overlap_stale_reads", out);
+}
+
+void output_csv_rare_fields(FILE *out, const run_summary *s) {
+    if (!s) {
+        fputs(",,,,,,", out);
+        return;
+    }
+    fputc(',', out);
+    output_csv_number(out, s->rare_boost);
+    fputc(',', out);
+    output_csv_number(out, run_summary_ess(s));
+    fprintf(out, ",%llu,%llu,%llu,%llu", (unsigned long long)s->rare_faults,
+            (unsigned long long)s->rare_weighted,
+            (unsigned long long)s->rare_overlaps,
+            (unsigned long long)s->rare_overlap_stale);
+}
+
 static void print_json(FILE *out, const scenario *sc, const run_summary *s) {
     fprintf(out, "{\"stalesim\": \"%s\",\n", STALESIM_VERSION);
     if (s->source) {

@@ -47,5 +47,11 @@ void output_json_scenario(FILE *out, const scenario *sc);
  * ",\n "); output_text_rare writes one line, each preceded by `indent`. */
 void output_json_rare(FILE *out, const char *prefix, const run_summary *s);
 void output_text_rare(FILE *out, const char *indent, const run_summary *s);
+/* The same figures as wide CSV columns (compare --rare): the header
+ * ",rare.boost,rare.ess,rare.faults,rare.weighted_stale_reads,
+ * rare.overlaps,rare.overlap_stale_reads" and a row's fields (s NULL: empty
+ * fields, e.g. a family's row). */
+void output_csv_rare_header(FILE *out);
+void output_csv_rare_fields(FILE *out, const run_summary *s);
 
 #endif

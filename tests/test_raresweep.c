@@ -449,6 +449,75 @@ static void test_report(void) {
     free(md);
 }
 
+/* ---- compare --rare ----------------------------------------------------------------- */
+
+/* Field `col` (0-based) of a CSV line whose fields hold no comma. */
+static double csv_field_num(const char *line, size_t col) {
+    for (size_t i = 0; i < col && line; i++) {
+        line = strchr(line, ',');
+        if (line) line++;
+    }
+    return line && *line != ',' && *line != '\n' ? strtod(line, NULL) : NAN;
+}
+
+/* The index of column `name` in a CSV header line, or -1. */
+static long csv_column(const char *header, const char *name) {
+    size_t n = strlen(name), col = 0;
+    for (const char *p = header; *p && *p != '\n'; col++) {
+        size_t len = strcspn(p, ",\n");
+        if (len == n && strncmp(p, name, n) == 0) return (long)col;
+        p += len + (p[len] == ',');
+    }
+    return -1;
+}
+
+static void test_compare(void) {
+    char a[512];
+    snprintf(a, sizeof a, "compare '%s' --rare --patterns "
+             "cache-aside,write-through --jobs 2 --format json", ini);
+    char *out = OK(a);
+    json_t *j = out ? json_loads(out, 0, NULL) : NULL;
+    free(out);
+    EXPECT(j != NULL, "compare --format json does not parse");
+    snprintf(a, sizeof a, "compare '%s' --rare --patterns "
+             "cache-aside,write-through --jobs 2 --format csv", ini);
+    char *csv = OK(a);
+    static const char *const field[] = {"boost", "ess", "faults",
+                                        "weighted_stale_reads", "overlaps",
+                                        "overlap_stale_reads"};
+    json_t *pats = json_object_get(j, "patterns");
+    EXPECT(json_array_size(pats) == 2, "%zu patterns in the JSON",
+           json_array_size(pats));
+    const char *row = csv ? strchr(csv, '\n') : NULL;
+    for (size_t i = 0; csv && row && i < json_array_size(pats); i++) {
+        row++;
+        json_t *rare = json_object_get(json_array_get(pats, i), "rare");
+        EXPECT(rare != NULL, "pattern %zu has no rare member", i);
+        for (size_t f = 0; rare && f < 6; f++) {
+            char name[64];
+            snprintf(name, sizeof name, "rare.%s", field[f]);
+            long col = csv_column(csv, name);
+            double x = jnum(rare, field[f], NULL),
+                   y = col < 0 ? NAN : csv_field_num(row, (size_t)col);
+            EXPECT(col >= 0 && fabs(x - y) <= 1e-9 * fabs(x),
+                   "pattern %zu: %s %.10g in the JSON, %.10g in the CSV "
+                   "(column %ld)", i, name, x, y, col);
+        }
+        row = strchr(row, '\n');
+    }
+    EXPECT(j && jnum(json_object_get(json_array_get(pats, 0), "rare"),
+                     "faults", NULL) >= 30,
+           "cache-aside: too few boosted faults");
+    free(csv);
+    json_decref(j);
+    /* plain compare: no rare column */
+    snprintf(a, sizeof a, "compare '%s' --patterns cache-aside --jobs 2 "
+             "--format csv", ini);
+    csv = OK(a);
+    EXPECT(csv && !strstr(csv, "rare."), "[%.300s]", csv);
+    free(csv);
+}
+
 /* ---- older files ------------------------------------------------------------------ */
 
 static void test_older_file(void) {
@@ -503,6 +572,7 @@ static CU_TestInfo tests[] = {
     {"check --db: the verdict of check --rare", test_check_db},
     {"summarize: weighted, with the effective sample size", test_summarize},
     {"report: weighted, judged as check --rare judges", test_report},
+    {"compare --rare: per-pattern figures in CSV and JSON", test_compare},
     {"a file from before the rare-event columns", test_older_file},
     CU_TEST_INFO_NULL};
 
