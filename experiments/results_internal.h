@@ -49,7 +49,8 @@ struct results {
     int has_ffigure[WORLD_FIGURE_COUNT]; /* ... and this figure's */
     int has_over_causes;      /* causes has over_bound_reads */
     int has_fover_causes;     /* family_causes has over_bound_reads */
-    int has_rare_runs;        /* runs has the rare_* columns */
+    int has_rare_runs;        /* runs has the rare_* columns read back */
+    int has_rare_ess;         /* ... and rare_ess (written only) */
     int has_rare_exp;         /* experiments has rare */
     sqlite3_stmt *st[RESULTS_ST_COUNT];
 };

@@ -12,8 +12,11 @@
  *   plain run; beside it the run's importance-sampling figures
  *   (world_result's rare_*): rare_faults, rare_weighted_stale_reads,
  *   rare_weight_sum and rare_weight_sq_sum (the stale reads' weights summed
- *   and squared-summed: Kish's effective sample size is sum^2 / sq_sum),
- *   rare_overlaps, rare_overlap_stale_reads; all NULL for a plain run.
+ *   and squared-summed: Kish's effective sample size of any set of runs is
+ *   (sum of sums)^2 / (sum of sq_sums)), rare_ess (the run's own effective
+ *   sample size, sum^2 / sq_sum, 0 without a stale read; derived, never
+ *   read back), rare_overlaps, rare_overlap_stale_reads; all NULL for a
+ *   plain run.
  *
  * Older files get the columns when opened for writing (their runs read as
  * plain: NULL boost); a file opened read-only without them reads every run
@@ -34,18 +37,24 @@ static const struct {
     {"rare_weight_sq_sum", "REAL"},
     {"rare_overlaps", "INTEGER"},
     {"rare_overlap_stale_reads", "INTEGER"},
+    {"rare_ess", "REAL"}, /* written only: the run's sum^2 / sq_sum */
 };
 #define NRARE (sizeof rare_col / sizeof *rare_col)
 
+/* The columns read back: all but the last (rare_ess, derived). */
+#define NRARE_READ (NRARE - 1)
+
 void results_rare_probe(results *r) {
     r->has_rare_runs = 1;
-    for (size_t i = 0; i < NRARE; i++)
+    for (size_t i = 0; i < NRARE_READ; i++)
         r->has_rare_runs &= results_has_column(r, "runs", rare_col[i].name);
+    r->has_rare_ess = results_has_column(r, "runs", "rare_ess");
     r->has_rare_exp = results_has_column(r, "experiments", "rare");
 }
 
 int results_rare_ensure(results *r, char *err, size_t errlen) {
-    if (r->has_rare_runs && r->has_rare_exp) return RESULTS_OK;
+    if (r->has_rare_runs && r->has_rare_ess && r->has_rare_exp)
+        return RESULTS_OK;
     const char *what = "adding the rare-event columns";
     int rc = results_exec(r, "BEGIN IMMEDIATE", what, err, errlen);
     /* another process may have added them meanwhile */
@@ -65,7 +74,7 @@ int results_rare_ensure(results *r, char *err, size_t errlen) {
         results_rollback(r);
         return rc;
     }
-    r->has_rare_runs = r->has_rare_exp = 1;
+    r->has_rare_runs = r->has_rare_ess = r->has_rare_exp = 1;
     return RESULTS_OK;
 }
 
@@ -78,7 +87,7 @@ int results_rare_write(results *r, int64_t run, const world_result *res,
         "UPDATE runs SET rare_boost = ?, rare_faults = ?, "
         "rare_weighted_stale_reads = ?, rare_weight_sum = ?, "
         "rare_weight_sq_sum = ?, rare_overlaps = ?, "
-        "rare_overlap_stale_reads = ? WHERE id = ?",
+        "rare_overlap_stale_reads = ?, rare_ess = ? WHERE id = ?",
         what, err, errlen);
     if (!st) return RESULTS_EIO;
     sqlite3_bind_double(st, 1, res->rare_boost);
@@ -88,7 +97,11 @@ int results_rare_write(results *r, int64_t run, const world_result *res,
     sqlite3_bind_double(st, 5, res->rare_stale_w2);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)res->rare_overlaps);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)res->rare_overlap_stale);
-    sqlite3_bind_int64(st, 8, run);
+    sqlite3_bind_double(st, 8, res->rare_stale_w2 > 0
+                                   ? res->rare_stale_w * res->rare_stale_w /
+                                         res->rare_stale_w2
+                                   : 0);
+    sqlite3_bind_int64(st, 9, run);
     return results_step_done(r, st, what, err, errlen);
 }
 

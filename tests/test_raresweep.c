@@ -150,6 +150,11 @@ static void test_stores_weighted(void) {
     EXPECT(testing_db_int(rare_db, "SELECT count(*) FROM experiments WHERE "
                           "rare = 'auto'") == 1,
            "experiments.rare is not 'auto'");
+    EXPECT(testing_db_int(rare_db, "SELECT count(*) FROM runs WHERE "
+                          "rare_ess > 0 AND abs(rare_ess - rare_weight_sum * "
+                          "rare_weight_sum / rare_weight_sq_sum) <= 1e-9 * "
+                          "rare_ess") == 6,
+           "runs.rare_ess is not each run's sum^2 / sq_sum");
     char a[512];
     snprintf(a, sizeof a, "summarize '%s' --format json", rare_db);
     char *out = OK(a);
@@ -531,8 +536,8 @@ static void test_older_file(void) {
     static const char *const col[] = {
         "rare_boost", "rare_faults", "rare_weighted_stale_reads",
         "rare_weight_sum", "rare_weight_sq_sum", "rare_overlaps",
-        "rare_overlap_stale_reads"};
-    for (size_t i = 0; rc == SQLITE_OK && i < 7; i++) {
+        "rare_overlap_stale_reads", "rare_ess"};
+    for (size_t i = 0; rc == SQLITE_OK && i < 8; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "ALTER TABLE runs DROP COLUMN %s", col[i]);
         rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);

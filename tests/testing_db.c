@@ -139,8 +139,8 @@ char *testing_dump_results(const char *path) {
         dump_query(&t, conn, "SELECT p.label, r.rep, r.rare_boost, "
                              "r.rare_faults, r.rare_weighted_stale_reads, "
                              "r.rare_weight_sum, r.rare_weight_sq_sum, "
-                             "r.rare_overlaps, r.rare_overlap_stale_reads "
-                             "FROM runs r JOIN points p ON p.id = r.point "
+                             "r.rare_overlaps, r.rare_overlap_stale_reads, "
+                             "r.rare_ess FROM runs r JOIN points p ON p.id = r.point "
                              "ORDER BY 1, 2");
     }
     sqlite3_close(conn);
