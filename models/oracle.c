@@ -77,8 +77,7 @@ typedef struct key_state {
 _Static_assert(sizeof(key_history) == 32 && sizeof(copy_state) == 32 &&
                    sizeof(key_state) == 64,
                "an oracle key record is one 64-byte cache line");
-_Static_assert(ORACLE_CAUSE_COUNT <= 256 && ORACLE_MAX_FAMILIES <= 256,
-               "causes and families fit copy_state's bytes");
+_Static_assert(ORACLE_CAUSE_COUNT <= 256 && ORACLE_MAX_FAMILIES <= 256, "bytes");
 
 /* Commit time of version v of a key (1 <= v <= latest), ns. */
 static inline sim_time commit_time(const key_history *h, uint32_t v) {
@@ -289,16 +288,18 @@ static copy_state *copy_of(oracle *o, uint32_t key, uint32_t copy) {
     return node_of(o, key, copy, 1);
 }
 
-/* The key a copy state belongs to: the shared cache's states are a dense
- * array by key; any other is the first member of its pool node. */
+/* 1 if c is a shared cache copy: inside the key records (up to the array's
+ * end, not &keys[nkeys].cache: the node pool may start right behind it). */
 static int is_shared(const oracle *o, const copy_state *c) {
-    return c >= &o->keys[0].cache && c < &o->keys[o->nkeys].cache;
+    const char *p = (const char *)c, *base = (const char *)o->keys;
+    return p >= base && p < base + (size_t)o->nkeys * sizeof(key_state);
 }
 
+/* The key a copy state belongs to: the shared cache's states sit in the key
+ * records; any other is the first member of its pool node. */
 static uint32_t key_of(const oracle *o, const copy_state *c) {
-    if (is_shared(o, c))
-        return (uint32_t)(((const char *)c - (const char *)&o->keys[0].cache) /
-                          sizeof(key_state));
+    const char *p = (const char *)c, *base = (const char *)o->keys;
+    if (is_shared(o, c)) return (uint32_t)((size_t)(p - base) / sizeof *o->keys);
     return ((const copy_node *)(const void *)c)->key;
 }
 
