@@ -306,8 +306,8 @@ static int sweep_build(const sweep_cli *c, const scenario *base, grid *g,
 }
 
 /* Under --rare, before anything runs: a warning per point with no fault
- * that --rare boosts (its runs are then plain estimates, stored as weighted
- * ones of boost 1). */
+ * that --rare boosts (its runs are then plain Monte Carlo, stored as
+ * boosted ones of the point's boost: 1, or --boost B). */
 static void sweep_warn_rare(const sweep_job *job) {
     if (!job->rare[0]) return;
     for (size_t p = 0; p < job->grid.npoints; p++) {
@@ -317,7 +317,8 @@ static void sweep_warn_rare(const sweep_job *job) {
             grid_point_label(&job->grid, p, label, sizeof label);
         fprintf(stderr, "stalesim: warning: sweep --rare: %s has no fault "
                 "that --rare boosts (docs/rare-events.md): its runs are "
-                "plain Monte Carlo (boost 1)\n", label);
+                "plain Monte Carlo, stored with boost %.4g\n", label,
+                job->point[p].rare_boost);
     }
 }
 

@@ -238,6 +238,30 @@ static void test_never_pooled(void) {
                           "50") == 6, "--boost 50 stored as 50");
 }
 
+/* A point with no fault to boost: warned of, stored with boost 1, and not
+ * reused by the plain sweep of the same point. */
+static void test_nothing_to_boost(void) {
+    const char *db = in_dir("nothing.db");
+    char a[512];
+    cli_run r;
+    snprintf(a, sizeof a, "sweep '%s' --rare --vary faults.del_fail=0,1e-4 "
+             "--jobs 2 --db '%s'", ini, db);
+    RUN(&r, a);
+    EXPECT(r.status == 0 &&
+               strstr(r.err, "stalesim: warning: sweep --rare: "
+                             "faults.del_fail=0 has no fault that --rare "
+                             "boosts") &&
+               !strstr(r.err, "faults.del_fail=1e-4 has no"),
+           "exit %d [%s]", r.status, r.err);
+    testing_run_free(&r);
+    EXPECT(testing_db_int(db, "SELECT count(*) FROM runs r JOIN points p ON "
+                          "p.id = r.point WHERE p.idx = 0 AND r.rare_boost = "
+                          "1") == 3,
+           "the point without faults is not stored with boost 1");
+    SWEEP_EXPECT(db, "", "experiment 2 (new)", "6 runs run",
+                 "0 already stored");
+}
+
 /* ---- workers ------------------------------------------------------------------- */
 
 static void test_workers_agree(void) {
@@ -571,6 +595,7 @@ static CU_TestInfo tests[] = {
     {"a --rare sweep stores run --rare's weighted runs", test_stores_weighted},
     {"plain and boosted runs are never reused for each other",
      test_never_pooled},
+    {"a point with nothing to boost", test_nothing_to_boost},
     {"--jobs 1, --jobs 2 and merged shards store the same runs",
      test_workers_agree},
     {"mpirun -n 3 stores the same weighted runs", test_mpi},
