@@ -288,9 +288,11 @@ static int load_keys(results *r, int64_t id, results_experiment *e,
  * room for its values. */
 static int load_points(results *r, int64_t id, int64_t npoints,
                        results_experiment *e, char *err, size_t errlen) {
-    if (npoints < 0 || npoints > GRID_MAX_POINTS) {
-        sim_errf(err, errlen, "%s: experiment %lld claims %lld points", r->path,
-             (long long)id, (long long)npoints);
+    /* A sweep writes the experiment and all its points in one transaction,
+     * so an experiment has 1..GRID_MAX_POINTS points and holds all of them. */
+    if (npoints < 1 || npoints > GRID_MAX_POINTS) {
+        sim_errf(err, errlen, "%s: experiment %lld claims %lld points (a "
+                 "damaged database)", r->path, (long long)id, (long long)npoints);
         return RESULTS_EINPUT;
     }
     e->point = calloc((size_t)npoints + 1, sizeof *e->point);
@@ -318,6 +320,12 @@ static int load_points(results *r, int64_t id, int64_t npoints,
     }
     if (rc == RESULTS_OK && step != SQLITE_DONE && step != SQLITE_ROW)
         rc = results_sql_fail(r, reading_experiment, err, errlen);
+    if (rc == RESULTS_OK && e->npoints != (size_t)npoints) {
+        sim_errf(err, errlen, "%s: experiment %lld claims %lld points but holds "
+                 "%zu (a damaged database)", r->path, (long long)id,
+                 (long long)npoints, e->npoints);
+        rc = RESULTS_EINPUT;
+    }
     sqlite3_finalize(st);
     return rc;
 }
