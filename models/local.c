@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "models/rare.h"
 #include "sim/check.h"
 #include "sim/mt19937.h"
 #include "sim/ziggurat.h"
@@ -24,6 +25,14 @@ struct local_caches {
     store **cache;        /* [n] */
     uint32_t copy0;       /* oracle copy id of instance 0 (ids are consecutive) */
     sim_time *offline_until; /* [n] ns: disconnected from the bus until then */
+    /* Disconnections under --rare (models/rare.h): simulated at rate
+     * disconnect_rate = reconnect_rate boosted; each carries the ratio
+     * disconnect_lr = reconnect_rate / disconnect_rate (1: not boosted) and
+     * a number (offline_event[i], the latest of instance i; from 1 on) that
+     * tells the oracle which messages one disconnection lost. */
+    double disconnect_rate, disconnect_lr;
+    uint64_t *offline_event; /* [n] */
+    uint64_t disconnections;
     uint32_t next_rr;     /* round-robin cursor */
     uint64_t samples, disagreements;
     uint32_t *order;      /* [n] scratch for choosing deployed instances */
@@ -37,7 +46,8 @@ local_caches *local_create(world *w) {
     l->cache = calloc(l->n, sizeof *l->cache);
     l->offline_until = calloc(l->n, sizeof *l->offline_until);
     l->order = calloc(l->n, sizeof *l->order);
-    if (!l->cache || !l->offline_until || !l->order) {
+    l->offline_event = calloc(l->n, sizeof *l->offline_event);
+    if (!l->cache || !l->offline_until || !l->order || !l->offline_event) {
         local_destroy(l);
         return NULL;
     }
@@ -57,6 +67,11 @@ local_caches *local_create(world *w) {
         if (i == 0) l->copy0 = id;
         SIM_CHECK(id == l->copy0 + i, "copy ids not consecutive: %u", id);
     }
+    double rate = sc->local.reconnect_rate;
+    l->disconnect_rate = rare_rate(
+        rate, sim_dist_mean(&sc->local.reconnect_duration) / 1e9,
+        sc->rare_boost);
+    l->disconnect_lr = rate > 0 ? rate / l->disconnect_rate : 1;
     return l;
 }
 
@@ -66,6 +81,7 @@ void local_destroy(local_caches *l) {
     free(l->cache);
     free(l->offline_until);
     free(l->order);
+    free(l->offline_event);
     free(l);
 }
 
@@ -88,8 +104,8 @@ void local_start(world *w) {
     local_caches *l = w->local;
     if (sc->local.bus == SCENARIO_BUS_PUBSUB && sc->local.reconnect_rate > 0)
         for (uint32_t i = 0; i < l->n; i++)
-            schedule(w, exp_gap(w, sc->local.reconnect_rate), LOCAL_DISCONNECT,
-                     i, 0, 0);
+            schedule(w, exp_gap(w, l->disconnect_rate), LOCAL_DISCONNECT, i,
+                     0, 0);
     if (sc->local.deploy_interval > 0)
         schedule(w, sc->local.deploy_interval, LOCAL_DEPLOY, 0, 0, 0);
     if (sc->local.sample_interval > 0 && l->n > 1)
@@ -231,6 +247,14 @@ void local_on_event(world *w, const sim_event *ev) {
                 WORLD_COUNT(w, world_key_family(w, key), bus_missed);
             else if (counted)
                 WORLD_COUNT(w, world_key_family(w, key), bus_lost);
+            /* A message the disconnection lost (not one the bus had lost
+             * already: that loss carries its own ratio) keeps the copy from
+             * now on: weighted by the disconnection's ratio (--rare). */
+            if (ev->a >> 24 == LOCAL_DELIVER && l->disconnect_lr != 1)
+                oracle_fault_mark_event(w->oracle, key, l->copy0 + instance,
+                                        version, world_now(w), world_now(w),
+                                        l->disconnect_lr,
+                                        l->offline_event[instance]);
             oracle_copy_invalidation_lost(w->oracle, key, l->copy0 + instance,
                                           version, world_now(w),
                                           ORACLE_CAUSE_BUS_LOST);
@@ -244,8 +268,10 @@ void local_on_event(world *w, const sim_event *ev) {
     case LOCAL_DISCONNECT: {
         sim_time down = world_latency(w, &sc->local.reconnect_duration);
         l->offline_until[instance] = world_now(w) + down;
-        schedule(w, down + exp_gap(w, sc->local.reconnect_rate),
-                 LOCAL_DISCONNECT, instance, 0, 0);
+        l->offline_event[instance] = ++l->disconnections;
+        if (l->disconnect_lr != 1) oracle_fault_event(w->oracle);
+        schedule(w, down + exp_gap(w, l->disconnect_rate), LOCAL_DISCONNECT,
+                 instance, 0, 0);
         break;
     }
     case LOCAL_DEPLOY:

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/oracle_internal.h"
 #include "sim/bigmem.h"
 #include "sim/check.h"
 
@@ -40,118 +41,6 @@ int oracle_cause_parse(const char *name) {
     return -1;
 }
 
-typedef struct key_history {
-    sim_time *commit_at; /* commit_at[i]: commit time of version i+1, ns */
-    sim_time latest_at;  /* ns: commit_at[latest-1], 0 before the first: read
-                            without chasing commit_at */
-    uint32_t latest;     /* latest committed version */
-    uint32_t cap;        /* slots in commit_at */
-    uint32_t pending_from; /* first write not yet reflected by every copy
-                              (0: all converged) */
-    uint32_t open_commit_windows; /* windows commits opened, still open */
-} key_history;
-
-typedef struct copy_state {
-    sim_time expires_at;   /* ns; SIM_TIME_MAX = never; valid when present */
-    sim_time window_at;    /* ns; when the open window opened */
-    uint32_t version;      /* held version, valid when present */
-    uint32_t window_reads; /* stale reads served from the open window */
-    uint8_t cause;         /* oracle_cause of the open window */
-    uint8_t last_cause;    /* cause of the last closed window */
-    uint8_t path;          /* write path of the commit that opened it */
-    uint8_t last_path;
-    uint8_t family;        /* key family of its key (oracle_set_families) */
-    unsigned present : 1;
-    unsigned window : 1;        /* 1 while a stale window is open */
-    unsigned inval_pending : 1; /* the latest commit's invalidation of this
-                                   copy is on its way (present or not) */
-    unsigned commit_window : 1; /* the open window was opened by a commit */
-} copy_state;
-
-/* What the oracle keeps per key, in one 64-byte record (64-byte aligned:
- * sim_big_calloc), so that the facts about a key touch one cache line. */
-typedef struct key_state {
-    key_history hist;
-    copy_state cache; /* the shared cache copy */
-} key_state;
-_Static_assert(sizeof(key_history) == 32 && sizeof(copy_state) == 32 &&
-                   sizeof(key_state) == 64,
-               "an oracle key record is one 64-byte cache line");
-_Static_assert(ORACLE_CAUSE_COUNT <= 256 && ORACLE_MAX_FAMILIES <= 256, "bytes");
-
-/* Commit time of version v of a key (1 <= v <= latest), ns. */
-static inline sim_time commit_time(const key_history *h, uint32_t v) {
-    return v == h->latest ? h->latest_at : h->commit_at[v - 1];
-}
-
-/* A copy other than the shared cache, kept per key in a singly linked list
- * of pool nodes (only keys that have such copies use any memory). */
-typedef struct copy_node {
-    copy_state st;
-    uint32_t copy; /* copy id */
-    uint32_t next; /* pool index of the next node of this key; NO_NODE ends */
-    uint32_t key;
-} copy_node;
-#define NO_NODE UINT32_MAX
-
-/* Read-your-writes: the last two acknowledged versions of (client, key). */
-typedef struct ack_slot {
-    uint64_t id; /* client << 32 | key; ACK_EMPTY when free */
-    uint32_t ver_new, ver_old;
-    sim_time ack_new, ack_old; /* ns; ack_old = SIM_TIME_MAX when none */
-} ack_slot;
-#define ACK_EMPTY UINT64_MAX
-
-/* Over-bound reads served from a window still open, by (key, copy id): the
- * window's cause is final only when it closes, so they are attributed then.
- * Only windows that served such a read have a slot: no per-key memory. */
-typedef struct over_slot {
-    uint64_t id;          /* key << 32 | copy id; ACK_EMPTY when free */
-    uint32_t total, fam;  /* over the scenario's bound / the family's bound */
-} over_slot;
-
-/* A boosted fault's mark on (key, copy id) (oracle_fault_mark): reads of
- * versions < v served at or after `from` weigh w; the mark it replaced while
- * that one still held is kept as prev (reads between the two instants). */
-typedef struct fault_mark {
-    uint64_t id;            /* key << 32 | copy id; ACK_EMPTY when free */
-    sim_time from, prev_from; /* ns */
-    double w, prev_w;       /* likelihood ratios (products when chained) */
-    uint32_t v, prev_v;     /* commits whose invalidation was lost; prev_v
-                               0: no previous mark */
-    uint8_t overlap, prev_overlap; /* chained across different commits */
-} fault_mark;
-
-struct oracle {
-    uint32_t nkeys;
-    sim_time warmup; /* ns */
-    sim_time bound;  /* ns: stale reads older than this count as over_bound */
-    key_state *keys;    /* [nkeys]: commit history and shared cache copy */
-    uint8_t kind[ORACLE_MAX_COPIES]; /* oracle_copy_kind by copy id */
-    uint32_t ncopies;         /* ids 0 .. ncopies-1 are in use */
-    int has_always;           /* some copy kind is always present */
-    uint32_t *head;           /* [nkeys] first node, or NO_NODE; lazily */
-    copy_node *nodes;
-    uint32_t nnodes, nodes_cap;
-    ack_slot *acks;
-    size_t nacks, acks_cap; /* acks_cap is a power of two */
-    over_slot *over;        /* [over_cap], NULL until the first one */
-    size_t nover, over_cap; /* over_cap is a power of two */
-    fault_mark *marks;       /* [marks_cap], NULL until the first mark */
-    size_t nmarks, marks_cap; /* marks_cap is a power of two */
-    oracle_counts counts;
-    sim_hist stale_age;
-    sim_hist stale_window;
-    sim_hist convergence; /* per write: commit -> reflected by every copy */
-    sim_hist value_age;   /* per read: invoked -> commit of the value read */
-    sim_tally censored;
-    int finished;
-    int failed; /* memory ran out: facts since are ignored (oracle_failed) */
-    /* Key families (oracle_set_families): counted apart as well. */
-    int nfam;                 /* 0: none */
-    uint8_t *key_family;      /* [nkeys] when nfam > 0 */
-    oracle_family *fam;       /* [nfam] */
-};
 
 oracle *oracle_create(uint32_t nkeys, sim_time warmup) {
     oracle *o = calloc(1, sizeof *o);
@@ -280,6 +169,11 @@ static copy_state *node_of(oracle *o, uint32_t key, uint32_t copy,
     return &o->nodes[n].st;
 }
 
+copy_state *oracle_copy_state(oracle *o, uint32_t key, uint32_t copy) {
+    return copy == ORACLE_CACHE ? &o->keys[key].cache
+                                : node_of(o, key, copy, 0);
+}
+
 static copy_state *copy_of(oracle *o, uint32_t key, uint32_t copy) {
     SIM_CHECK(key < o->nkeys, "key %u of %u", key, o->nkeys);
     SIM_CHECK(copy != ORACLE_SOURCE && copy < o->ncopies,
@@ -319,14 +213,6 @@ static void windows_converged(oracle *o, uint32_t key, key_history *h,
     h->pending_from = 0;
 }
 
-static uint64_t mix64(uint64_t x);
-static fault_mark *mark_find(oracle *o, uint64_t id, int insert);
-static double mark_weight(oracle *o, uint32_t key, uint32_t copy,
-                          const copy_state *c, uint32_t version, sim_time t,
-                          int *overlap);
-static void mark_set(oracle *o, uint32_t key, uint32_t copy,
-                     const copy_state *c, uint32_t version, sim_time from,
-                     double lr);
 static void settle(oracle *o, copy_state *c, sim_time t);
 
 static uint64_t over_id(const oracle *o, const copy_state *c) {
@@ -339,7 +225,7 @@ static uint64_t over_id(const oracle *o, const copy_state *c) {
 static over_slot *over_find(oracle *o, uint64_t id, int insert) {
     if (!o->over) return NULL;
     size_t mask = o->over_cap - 1;
-    for (size_t i = mix64(id) & mask;; i = (i + 1) & mask) {
+    for (size_t i = oracle_mix64(id) & mask;; i = (i + 1) & mask) {
         if (o->over[i].id == id) return &o->over[i];
         if (o->over[i].id == ACK_EMPTY) {
             if (!insert) return NULL;
@@ -356,7 +242,7 @@ static void over_remove(oracle *o, over_slot *slot) {
     size_t mask = o->over_cap - 1, i = (size_t)(slot - o->over);
     for (size_t j = (i + 1) & mask; o->over[j].id != ACK_EMPTY;
          j = (j + 1) & mask) {
-        size_t home = mix64(o->over[j].id) & mask;
+        size_t home = oracle_mix64(o->over[j].id) & mask;
         /* j may move to i if its home is not in (i, j] cyclically */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             o->over[i] = o->over[j];
@@ -461,6 +347,8 @@ static void settle(oracle *o, copy_state *c, sim_time t) {
         c->present = 0;
     }
 }
+
+void oracle_settle(oracle *o, copy_state *c, sim_time t) { settle(o, c, t); }
 
 /* The cause of a window a commit opens on a copy of this kind. */
 static oracle_cause commit_cause(oracle_copy_kind kind, oracle_plan plan) {
@@ -605,14 +493,16 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
     /* A superseded value taken from a marked copy carries its weight on. */
     double passed = 1;
     uint32_t passed_v = 0;
+    uint64_t passed_event = 0;
     if (o->nmarks && from != ORACLE_SOURCE && inherited >= 0) {
         copy_state *f = from == ORACLE_CACHE ? &o->keys[key].cache
                                              : node_of(o, key, from, 0);
-        fault_mark *m = mark_find(o, (uint64_t)key << 32 | from, 0);
+        fault_mark *m = oracle_mark_find(o, (uint64_t)key << 32 | from, 0);
         int overlap;
         if (f && m && f->window && f->version == version) {
-            passed = mark_weight(o, key, from, f, version, t, &overlap);
+            passed = oracle_mark_weight(o, key, from, f, version, t, &overlap);
             passed_v = m->v;
+            passed_event = m->event;
         }
     }
     copy_state *c = copy_of(o, key, copy);
@@ -645,7 +535,9 @@ void oracle_copy_fill_from(oracle *o, uint32_t key, uint32_t copy,
             : kind == ORACLE_SET_REFRESH                  ? ORACLE_CAUSE_REFRESH_RACE
                                                    : ORACLE_CAUSE_OUT_OF_ORDER_UPDATE;
         open_window(c, t, cause, 0);
-        if (passed != 1) mark_set(o, key, copy, c, passed_v, t, passed);
+        if (passed != 1)
+            oracle_mark_set(o, key, copy, c, passed_v, t, passed,
+                            passed_event);
     }
 }
 
@@ -660,120 +552,11 @@ void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t) {
     c->inval_pending = 0; /* a removal after the commit is its invalidation */
 }
 
-/* ---- importance-sampling marks -------------------------------------------- */
-
-static fault_mark *mark_find(oracle *o, uint64_t id, int insert) {
-    if (!o->marks) return NULL;
-    size_t mask = o->marks_cap - 1;
-    for (size_t i = mix64(id) & mask;; i = (i + 1) & mask) {
-        if (o->marks[i].id == id) return &o->marks[i];
-        if (o->marks[i].id == ACK_EMPTY) {
-            if (!insert) return NULL;
-            memset(&o->marks[i], 0, sizeof o->marks[i]);
-            o->marks[i].id = id;
-            o->nmarks++;
-            return &o->marks[i];
-        }
-    }
-}
-
-/* Room for one more mark; -1 (o->failed set) when memory ran out. */
-static int marks_reserve(oracle *o) {
-    if ((o->nmarks + 1) * 2 <= o->marks_cap) return 0;
-    size_t old_cap = o->marks_cap, cap = old_cap ? 2 * old_cap : 64;
-    fault_mark *old = o->marks, *n = malloc(cap * sizeof *n);
-    if (!n) {
-        o->failed = 1;
-        return -1;
-    }
-    for (size_t i = 0; i < cap; i++) n[i].id = ACK_EMPTY;
-    o->marks = n;
-    o->marks_cap = cap;
-    o->nmarks = 0;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].id != ACK_EMPTY) *mark_find(o, old[i].id, 1) = old[i];
-    free(old);
-    return 0;
-}
-
-/* The weight of a stale read of `version` served at t from copy state c
- * (whose open window holds it) of (key, copy); *overlap set when the weight
- * chains faults of different commits. */
-static double mark_weight(oracle *o, uint32_t key, uint32_t copy,
-                          const copy_state *c, uint32_t version, sim_time t,
-                          int *overlap) {
-    *overlap = 0;
-    fault_mark *m = o->nmarks ? mark_find(o, (uint64_t)key << 32 | copy, 0)
-                              : NULL;
-    if (!m) return 1;
-    if (version < m->v && t >= m->from && c->window_at <= m->from) {
-        *overlap = m->overlap;
-        return m->w;
-    }
-    if (m->prev_v && version < m->prev_v && t >= m->prev_from &&
-        c->window_at <= m->prev_from) {
-        *overlap = m->prev_overlap;
-        return m->prev_w;
-    }
-    return 1;
-}
-
-/* Sets the mark of (key, copy); c is the copy's state (NULL: none yet). */
-static void mark_set(oracle *o, uint32_t key, uint32_t copy,
-                     const copy_state *c, uint32_t version, sim_time from,
-                     double lr) {
-    if (marks_reserve(o) != 0) return;
-    fault_mark *m = mark_find(o, (uint64_t)key << 32 | copy, 1);
-    /* The previous mark still holds while the copy keeps a value older than
-     * its commit, in a window it covers. */
-    int holds = m->v && c && c->present && c->version < m->v &&
-                c->window_at <= m->from;
-    if (holds) {
-        int overlap = m->v != version;
-        o->counts.overlaps += (uint64_t)overlap;
-        m->prev_from = m->from;
-        m->prev_w = m->w;
-        m->prev_v = m->v;
-        m->prev_overlap = m->overlap;
-        m->w *= lr;
-        m->overlap = (uint8_t)(m->overlap || overlap);
-        if (version > m->v) m->v = version;
-    } else {
-        m->prev_v = 0;
-        m->w = lr;
-        m->overlap = 0;
-        m->v = version;
-    }
-    m->from = from;
-}
-
-void oracle_fault_mark(oracle *o, uint32_t key, uint32_t copy,
-                       uint32_t version, sim_time now, sim_time from,
-                       double lr) {
-    SIM_CHECK(key < o->nkeys && copy != ORACLE_SOURCE && copy < o->ncopies,
-              "mark of key %u copy %u", key, copy);
-    SIM_CHECK(from >= now && lr > 0, "mark from %lld at %lld, ratio %g",
-              (long long)from, (long long)now, lr);
-    if (o->failed) return;
-    copy_state *c = copy == ORACLE_CACHE ? &o->keys[key].cache
-                                         : node_of(o, key, copy, 0);
-    if (c) settle(o, c, now);
-    o->counts.fault_marks++;
-    mark_set(o, key, copy, c, version, from, lr);
-}
-
 /* ---- read-your-writes ---------------------------------------------------- */
-
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return x;
-}
 
 static ack_slot *ack_find(oracle *o, uint64_t id, int insert) {
     size_t mask = o->acks_cap - 1;
-    for (size_t i = mix64(id) & mask;; i = (i + 1) & mask) {
+    for (size_t i = oracle_mix64(id) & mask;; i = (i + 1) & mask) {
         if (o->acks[i].id == id) return &o->acks[i];
         if (o->acks[i].id == ACK_EMPTY) {
             if (!insert) return NULL;
@@ -918,7 +701,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
         int over = v.age > o->bound, fover = fam && v.age > fam->bound;
         int overlap = 0;
         double wt = c->window && c->version == version
-                        ? mark_weight(o, key, copy, c, version, answered,
+                        ? oracle_mark_weight(o, key, copy, c, version, answered,
                                       &overlap)
                         : 1;
         o->counts.stale_w += wt;

@@ -214,7 +214,8 @@ typedef struct oracle_counts {
     uint64_t weighted_stale; /* stale reads whose weight is not 1 */
     uint64_t overlap_stale;  /* ... of them, kept stale by faults of two or
                                 more commits (the approximation's limit) */
-    uint64_t fault_marks;    /* boosted faults reported (all of the run) */
+    uint64_t fault_marks;    /* boosted faults reported (all of the run):
+                                draws that failed, Poisson events */
     uint64_t overlaps;       /* of them, made while an earlier commit's
                                 fault still kept the copy stale */
 } oracle_counts;
@@ -301,6 +302,17 @@ void oracle_copy_remove(oracle *o, uint32_t key, uint32_t copy, sim_time t);
 void oracle_fault_mark(oracle *o, uint32_t key, uint32_t copy,
                        uint32_t version, sim_time now, sim_time from,
                        double lr);
+/* The same for one consequence of one event of a boosted Poisson process
+ * (models/rare.h: an instance's disconnection that loses an invalidation
+ * message): lr is the ratio of the event (lambda / lambda'), `event` (not 0)
+ * names it.  A further mark of the same event on a copy it still keeps stale
+ * (the same disconnection losing a later commit's message too) changes
+ * nothing: one event, one ratio, no overlap.  Not counted as a fault:
+ * oracle_fault_event counts the event once, when it happens. */
+void oracle_fault_mark_event(oracle *o, uint32_t key, uint32_t copy,
+                             uint32_t version, sim_time now, sim_time from,
+                             double lr, uint64_t event);
+void oracle_fault_event(oracle *o);
 void oracle_ack(oracle *o, uint32_t client, uint32_t key, uint32_t version,
                 sim_time t);
 oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,

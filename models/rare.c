@@ -4,11 +4,29 @@
 
 #include <string.h>
 
+#include "sim/dist.h"
+
 double rare_prob(double p, double boost) {
     if (boost <= 1 || p <= 0) return p;
     double q = boost * p;
     if (q > RARE_P_MAX) q = RARE_P_MAX;
     return q > p ? q : p;
+}
+
+double rare_rate(double rate, double mean_duration_s, double boost) {
+    if (boost <= 1 || rate <= 0 || !(mean_duration_s > 0)) return rate;
+    double q = boost * rate, cap = RARE_P_MAX / mean_duration_s;
+    if (q > cap) q = cap;
+    return q > rate ? q : rate;
+}
+
+double rare_offline_share(const scenario *sc) {
+    if (sc->local.instances == 0 || sc->local.bus != SCENARIO_BUS_PUBSUB ||
+        sc->local.reconnect_rate <= 0)
+        return 0;
+    double p = sc->local.reconnect_rate *
+               (sim_dist_mean(&sc->local.reconnect_duration) / 1e9);
+    return p < 1 ? p : 1; /* also a heavy tail's infinite mean */
 }
 
 /* The largest boosted fault probability of one view (no families). */
@@ -24,6 +42,8 @@ static double view_max(const scenario *sc) {
     if (sc->local.instances > 0 && sc->local.bus == SCENARIO_BUS_PUBSUB &&
         sc->local.bus_loss > m)
         m = sc->local.bus_loss;
+    double offline = rare_offline_share(sc);
+    if (offline > m) m = offline;
     return m;
 }
 

@@ -1,4 +1,4 @@
-/* Rare-event estimation by importance sampling of fault draws
+/* Rare-event estimation by importance sampling of faults
  * (docs/rare-events.md).
  *
  * With a boost b > 1 (scenario field rare_boost, set by --rare or --boost,
@@ -19,11 +19,22 @@
  * automatic boost), and how a boosted fault changes the rest of the run
  * (more cache entries kept, fewer fills), also of order p'.
  *
- * Not boosted (drawn at their true probabilities): fill SET failures (a
- * failed fill makes nothing stale), DELs issued before their commit
- * (delete-before-write: the version they protect is not known yet),
- * write-behind's faults, and the Poisson processes (cache outages,
- * write-behind crashes, disconnections, deploys). */
+ * Poisson processes: an instance's disconnections from the bus (rate
+ * reconnect_rate lambda, lasting reconnect_duration D) run at lambda' =
+ * rare_rate(lambda, E[D], b); each disconnection carries lambda / lambda'
+ * (Campbell's theorem: exact for what single events cause), and every
+ * invalidation message it loses marks that instance's copy from the instant
+ * the message arrived, once per event (oracle_fault_mark_event).  Its
+ * per-message probability, the share of time away lambda E[D], counts in
+ * rare_max_fault_prob beside bus_loss.
+ *
+ * Not boosted (drawn at their true probabilities or rates, weight 1, which
+ * never biases): fill SET failures (alone they leave nothing stale; with a
+ * race they can keep or prevent a stale fill), DELs issued before their
+ * commit (delete-before-write: the version they protect is not known yet),
+ * write-behind's crashes (their consequences start at two instants per key)
+ * and fill failures, cache outages (they empty the cache and open no
+ * window), deploys (periodic; they only empty caches). */
 #ifndef STALESIM_MODELS_RARE_H
 #define STALESIM_MODELS_RARE_H
 
@@ -37,6 +48,21 @@
 
 /* p' for a fault of probability p under boost b (p itself when b <= 1). */
 double rare_prob(double p, double boost);
+
+/* lambda' for a Poisson process of rate `rate` (per s) whose events each
+ * last mean_duration_s seconds on average (an instance's disconnection)
+ * under boost b: min(b rate, RARE_P_MAX / mean_duration_s), so that the
+ * boosted share of time the process is "on" stays at most RARE_P_MAX; the
+ * rate itself when b <= 1, and when events last no time (they then lose
+ * nothing) or forever (infinite mean). */
+double rare_rate(double rate, double mean_duration_s, double boost);
+
+/* The per-message probability that an instance's disconnections lose an
+ * invalidation: the share of time an instance is disconnected,
+ * reconnect_rate x mean reconnect_duration (capped at 1); 0 without
+ * instances on a pub/sub bus that disconnect.  It stands beside bus_loss in
+ * rare_max_fault_prob. */
+double rare_offline_share(const scenario *sc);
 
 /* The largest probability among the boosted faults of sc and of each of its
  * families' views (0: the scenario has no boosted fault). */
