@@ -269,8 +269,17 @@ int report_section_timeline(const report_ctx *c) {
                     "in replication %u of ",
             oracle_cause_name((oracle_cause)cause), rep);
     report_md_text(c->out, label);
-    fprintf(c->out, "%s; `stalesim explain` prints the same story as a "
-                    "table.\n\n",
-            as_written ? ", the design as the scenario file writes it" : "");
+    if (pt->rare_boost > 0) /* explain has no --rare */
+        fprintf(c->out, "%s, rerun with its faults boosted x%.4g as the sweep "
+                        "stored it (`plot --kind timeline` redraws it; "
+                        "`stalesim explain` runs without the boost).\n\n",
+                as_written ? ", the design as the scenario file writes it"
+                           : "",
+                pt->rare_boost);
+    else
+        fprintf(c->out, "%s; `stalesim explain` prints the same story as a "
+                        "table.\n\n",
+                as_written ? ", the design as the scenario file writes it"
+                           : "");
     return repro_timeline(c, (size_t)p, cause, rep, link);
 }

@@ -471,7 +471,8 @@ static void test_report(void) {
         EXPECT(strstr(md, want) != NULL, "no '%s' in the report", want);
     }
     /* the timeline reruns a boosted replication: the stored one */
-    EXPECT(md && strstr(md, "](review-timeline.png)"),
+    EXPECT(md && strstr(md, "](review-timeline.png)") &&
+               strstr(md, "rerun with its faults boosted x"),
            "no timeline drawn: [%.400s]",
            md && strstr(md, "step by step") ? strstr(md, "step by step")
                                              : "");
