@@ -2,10 +2,14 @@
  * the registries they are generated from are complete:
  * docs/keys.md ends with exactly the output of `stalesim keys` (after its
  * "generated" marker line).  `make docs` regenerates them.  docs/output.md
- * (written by hand) lists every metric of the registry. */
+ * (written by hand) lists every metric of the registry.  Every scenario file
+ * README.md and docs/NAME.md name exists, so their commands can be run. */
+#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/oracle.h"
 #include "models/world.h"
@@ -94,9 +98,112 @@ static void test_registries(void) {
     EXPECT(oracle_cause_parse("no-such-cause") == -1, "unknown cause");
 }
 
+/* ---- scenario files named by the docs ------------------------------------- */
+
+/* A word of a path: letters, digits and _ . / - */
+static int path_char(int c) {
+    return isalnum(c) || c == '_' || c == '.' || c == '/' || c == '-';
+}
+
+static int ends_ini(const char *w, size_t n) {
+    return n > 4 && memcmp(w + n - 4, ".ini", 4) == 0;
+}
+
+/* The file DIR/WORD (WORD n bytes; DIR "" for the repository root) exists. */
+static int named_exists(const char *dir, const char *w, size_t n) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s%.*s", dir, *dir ? "/" : "", (int)n, w);
+    return access(path, F_OK) == 0;
+}
+
+/* Two kinds of names are checked in DOC (its text `text`):
+ * - anywhere, a path with a '/' ending in .ini exists from the repository
+ *   root ("../" first, as a link from docs/, is dropped);
+ * - in a fenced block, a `stalesim` command's bare NAME.ini (no '/', no
+ *   capital: SCENARIO.ini and S.ini are placeholders) exists in the
+ *   directory the block's `$ cd DIR` lines moved to (the root before any).
+ * Returns the number of missing names, each a failure when `report`. */
+static int check_named_scenarios(const char *doc, const char *text,
+                                 int report) {
+    int missing = 0, fenced = 0, line_no = 0;
+    char cwd[256] = "";
+    for (const char *l = text; *l;) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        line_no++;
+        const char *t = l;
+        while (t < l + len && (*t == ' ' || *t == '$')) t++;
+        if (len >= 3 && memcmp(l, "```", 3) == 0) {
+            fenced = !fenced;
+            cwd[0] = '\0';
+        } else if (fenced && len > 3 && strncmp(t, "cd ", 3) == 0) {
+            snprintf(cwd, sizeof cwd, "%.*s", (int)(len - (t + 3 - l)), t + 3);
+        }
+        int command = fenced && strncmp(t, "stalesim ", 9) == 0;
+        for (const char *w = l; w < l + len;) {
+            if (!path_char((unsigned char)*w)) { w++; continue; }
+            const char *s = w;
+            while (w < l + len && path_char((unsigned char)*w)) w++;
+            size_t n = (size_t)(w - s);
+            if (!ends_ini(s, n)) continue;
+            const char *slash = memchr(s, '/', n);
+            int capital = 0;
+            for (size_t i = 0; i < n; i++) capital |= isupper((unsigned char)s[i]);
+            int ok = 1;
+            if (slash) {
+                const char *p = s;
+                while (strncmp(p, "../", 3) == 0) p += 3;
+                ok = named_exists("", p, n - (size_t)(p - s));
+            } else if (command && !capital) {
+                ok = named_exists(cwd, s, n);
+            }
+            if (report)
+                EXPECT(ok, "%s:%d names %.*s, which does not exist%s%s", doc,
+                       line_no, (int)n, s, slash || !*cwd ? "" : " in ",
+                       slash ? "" : cwd);
+            missing += !ok;
+        }
+        l += len + (e != NULL);
+    }
+    return missing;
+}
+
+static void test_named_scenarios(void) {
+    char *readme = testing_slurp("README.md");
+    EXPECT(readme != NULL, "README.md cannot be read");
+    if (readme) check_named_scenarios("README.md", readme, 1);
+    free(readme);
+    DIR *d = opendir("docs");
+    EXPECT(d != NULL, "docs/ cannot be read");
+    int docs = 0;
+    for (struct dirent *de; d && (de = readdir(d));) {
+        size_t n = strlen(de->d_name);
+        if (n < 4 || strcmp(de->d_name + n - 3, ".md") != 0) continue;
+        char path[512];
+        snprintf(path, sizeof path, "docs/%s", de->d_name);
+        char *text = testing_slurp(path);
+        EXPECT(text != NULL, "%s cannot be read", path);
+        if (text) check_named_scenarios(path, text, 1);
+        free(text);
+        docs++;
+    }
+    if (d) closedir(d);
+    EXPECT(docs > 10, "only %d docs/*.md found", docs);
+    /* The check can fail: a made-up command and a made-up path are caught. */
+    EXPECT(check_named_scenarios("(probe)",
+                                 "```\n$ cd experiments/scenarios\n"
+                                 "$ stalesim run ttl-only.ini\n"
+                                 "$ stalesim run no-such.ini\n```\n"
+                                 "see experiments/scenarios/no-such.ini and "
+                                 "experiments/scenarios/ttl-only.ini\n",
+                                 0) == 2,
+           "the probe's two missing names");
+}
+
 static CU_TestInfo tests[] = {
     {"docs/keys.md is stalesim keys", test_keys_md},
     {"registries: named once, documented", test_registries},
+    {"scenario files the docs name exist", test_named_scenarios},
     CU_TEST_INFO_NULL,
 };
 
