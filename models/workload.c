@@ -30,11 +30,18 @@ typedef struct key_alias {
     uint32_t alias; /* key chosen otherwise */
 } key_alias;
 
-/* Zipf draws are made KEY_AHEAD arrivals early and their alias slots
- * prefetched, so the slot is in cache when the draw is resolved.  The KEYS
- * stream is consumed in a fixed order (slot, coin, slot, coin, ...) whatever
- * the configuration, which keeps common random numbers intact. */
-#define KEY_AHEAD 8
+/* Zipf draws are made in batches of KEY_BATCH arrivals, a batch ahead: when
+ * the resolved keys run out, the drawn batch is resolved (its alias slots were
+ * prefetched a batch ago) and the next batch is drawn, its KEY_BATCH alias
+ * slots prefetched together.  Prefetches of cold lines issued together wait
+ * for memory together (on this kind of machine one miss costs some 300 ns,
+ * and a prefetch of an untranslated page holds up the instructions behind
+ * it); the world prefetches the per-key state of the batch's keys the same
+ * way (workload_resolved).  The KEYS stream is consumed in a fixed order
+ * (slot, coin, slot, coin, ...) whatever the configuration, and arrival j
+ * takes the j-th pair, batched or not: common random numbers stay intact,
+ * and nothing else draws from KEYS, so drawing ahead changes no result. */
+#define KEY_BATCH 8
 
 typedef struct key_draw {
     uint32_t slot; /* uniform table slot */
@@ -66,9 +73,14 @@ struct workload {
     uint32_t nkeys, clients;
     key_alias *zipf;     /* NULL: uniform keys; else [nkeys] */
     double carry;        /* constant arrivals: fractional ns carried over */
-    key_draw ahead[KEY_AHEAD]; /* pending Zipf draws, oldest at ahead_head */
-    unsigned ahead_head;
-    int ahead_primed;
+    key_draw drawn[KEY_BATCH];  /* the next batch's draws, unresolved */
+    uint32_t batch[KEY_BATCH];  /* resolved keys of the current batch */
+    unsigned batch_next;        /* index of the next arrival's key in batch;
+                                   KEY_BATCH: resolve the drawn batch */
+    int drawn_primed;           /* the first batch has been drawn */
+    uint32_t fresh_n;           /* keys resolved by the last workload_next */
+    const uint32_t *fresh;      /* ... starting here (batch, or &last_key) */
+    uint32_t last_key;          /* the last arrival's key (no batches) */
     /* scripted */
     workload_op *script;
     size_t nscript, next;
@@ -207,27 +219,55 @@ void workload_destroy(workload *w) {
     free(w);
 }
 
-static void draw_ahead(workload *w, gsl_rng *keys, unsigned i) {
-    w->ahead[i].slot = (uint32_t)sim_rng_uniform_int(keys, w->nkeys);
-    w->ahead[i].coin = (uint32_t)sim_rng_word(keys); /* mt19937: 32 bits */
-    __builtin_prefetch(&w->zipf[w->ahead[i].slot]);
+/* Draws the next batch's (slot, coin) pairs and prefetches their slots. */
+static void draw_batch(workload *w, gsl_rng *keys) {
+    for (unsigned i = 0; i < KEY_BATCH; i++) {
+        w->drawn[i].slot = (uint32_t)sim_rng_uniform_int(keys, w->nkeys);
+        w->drawn[i].coin = (uint32_t)sim_rng_word(keys); /* mt19937: 32 bits */
+    }
+    for (unsigned i = 0; i < KEY_BATCH; i++)
+        __builtin_prefetch(&w->zipf[w->drawn[i].slot]);
+}
+
+/* Reports key (the arrival's own) as the one workload_resolved gives. */
+static uint32_t report_key(workload *w, uint32_t key) {
+    w->last_key = key;
+    w->fresh = &w->last_key;
+    w->fresh_n = 1;
+    return key;
 }
 
 /* The key of the next arrival.  One key draws nothing: the KEYS stream
  * feeds only key draws, so leaving it untouched changes no other draw. */
 static uint32_t draw_key(workload *w, gsl_rng *keys) {
-    if (w->nkeys == 1) return 0;
-    if (!w->zipf) return (uint32_t)sim_rng_uniform_int(keys, w->nkeys);
-    if (!w->ahead_primed) {
-        for (unsigned i = 0; i < KEY_AHEAD; i++) draw_ahead(w, keys, i);
-        w->ahead_primed = 1;
+    if (w->nkeys == 1) return report_key(w, 0);
+    if (!w->zipf)
+        return report_key(w, (uint32_t)sim_rng_uniform_int(keys, w->nkeys));
+    w->fresh_n = 0;
+    if (!w->drawn_primed) {
+        draw_batch(w, keys);
+        w->drawn_primed = 1;
+        w->batch_next = KEY_BATCH;
     }
-    key_draw d = w->ahead[w->ahead_head];
-    draw_ahead(w, keys, w->ahead_head);
-    w->ahead_head = (w->ahead_head + 1) % KEY_AHEAD;
-    const key_alias *slot = &w->zipf[d.slot];
-    return slot->keep == UINT32_MAX || d.coin < slot->keep ? d.slot
-                                                           : slot->alias;
+    if (w->batch_next == KEY_BATCH) {
+        for (unsigned i = 0; i < KEY_BATCH; i++) {
+            key_draw d = w->drawn[i];
+            const key_alias *slot = &w->zipf[d.slot];
+            w->batch[i] = slot->keep == UINT32_MAX || d.coin < slot->keep
+                              ? d.slot
+                              : slot->alias;
+        }
+        draw_batch(w, keys);
+        w->batch_next = 0;
+        w->fresh = w->batch;
+        w->fresh_n = KEY_BATCH;
+    }
+    return w->batch[w->batch_next++];
+}
+
+size_t workload_resolved(const workload *w, const uint32_t **keys) {
+    *keys = w->fresh;
+    return w->fresh_n;
 }
 
 /* Draws a period length of mean `mean` ns, at least 1 ns so that time
@@ -273,6 +313,7 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
         *op = w->script[w->next++];
         SIM_CHECK(op->at >= now, "script op at %lld before now %lld",
                   (long long)op->at, (long long)now);
+        report_key(w, op->key);
         return 1;
     }
     gsl_rng *arr = sim_rng_stream(r, SIM_STREAM_ARRIVALS);
@@ -309,6 +350,7 @@ int workload_next(workload *w, const sim_rng *r, sim_time now,
                 k = slot->alias;
         }
         op->key = fam->first_key + k;
+        report_key(w, op->key);
         return 1;
     }
     op->kind = sim_rng_uniform(arr) < w->p_read ? WORKLOAD_READ : WORKLOAD_WRITE;

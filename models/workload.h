@@ -135,4 +135,11 @@ void workload_destroy(workload *w);
 int workload_next(workload *w, const sim_rng *r, sim_time now,
                   workload_op *op);
 
+/* The keys the last workload_next resolved, in arrival order, for
+ * prefetching their state (performance only): a Zipf workload resolves its
+ * keys a batch at a time (the arrival just returned is then the first) and
+ * reports none in between; every other workload reports the arrival's own
+ * key.  *keys stays valid until the next workload_next. */
+size_t workload_resolved(const workload *w, const uint32_t **keys);
+
 #endif

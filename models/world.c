@@ -266,12 +266,16 @@ int world_pool_grow(world *w) {
 static void schedule_arrival(world *w) {
     if (workload_next(w->load, &w->rng, w->sim.now, &w->next_op)) {
         sim_schedule_at(&w->sim, w->next_op.at, WORLD_EV_ARRIVAL, 0, 0);
-        /* Its key's state is cold on a big key space: fetch it while the
-         * events before the arrival run. */
-        uint32_t key = w->next_op.key;
-        store_prefetch(w->cache, key);
-        db_prefetch(w->db, key);
-        oracle_prefetch(w->oracle, key);
+        /* The state of the keys the workload has just resolved (this
+         * arrival's, or a batch of the next ones) is cold on a big key
+         * space: fetch it all at once, so the misses overlap. */
+        const uint32_t *keys;
+        size_t n = workload_resolved(w->load, &keys);
+        for (size_t i = 0; i < n; i++) {
+            store_prefetch(w->cache, keys[i]);
+            db_prefetch(w->db, keys[i]);
+            oracle_prefetch(w->oracle, keys[i]);
+        }
     }
 }
 
