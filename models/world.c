@@ -265,7 +265,8 @@ int world_pool_grow(world *w) {
 
 static void schedule_arrival(world *w) {
     if (workload_next(w->load, &w->rng, w->sim.now, &w->next_op)) {
-        sim_schedule_at(&w->sim, w->next_op.at, WORLD_EV_ARRIVAL, 0, 0);
+        /* One arrival is pending at a time: it waits in the lane. */
+        sim_schedule_lane(&w->sim, w->next_op.at, WORLD_EV_ARRIVAL, 0, 0);
         /* The state of the keys the workload has just resolved (this
          * arrival's, or a batch of the next ones) is cold on a big key
          * space: fetch it all at once, so the misses overlap. */

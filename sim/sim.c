@@ -16,6 +16,7 @@ int sim_init(sim *s, size_t cap_hint) {
     s->events = 0;
     s->failed = 0;
     s->stopping = 0;
+    s->lane_pending = 0;
     return sim_queue_init(&s->queue, cap_hint);
 }
 
@@ -29,12 +30,29 @@ void sim_schedule_at(sim *s, sim_time at, uint32_t type, uint32_t a,
     if (sim_queue_push(&s->queue, at, type, a, b) != 0) s->failed = 1;
 }
 
+void sim_schedule_lane(sim *s, sim_time at, uint32_t type, uint32_t a,
+                       uint64_t b) {
+    SIM_CHECK(at >= s->now && !s->lane_pending,
+              "lane event type %u at %lld ns (now %lld ns, one pending: %d)",
+              (unsigned)type, (long long)at, (long long)s->now,
+              s->lane_pending);
+    s->lane = (sim_event){
+        .at = at, .seq = s->queue.next_seq++, .type = type, .a = a, .b = b};
+    s->lane_pending = 1;
+}
+
 int sim_run(sim *s, sim_time until, sim_dispatch fn, void *model) {
     sim_event ev;
     while (!s->failed) {
         const sim_event *next = sim_queue_peek(&s->queue);
-        if (!next || next->at > until) break;
-        sim_queue_pop(&s->queue, &ev);
+        if (s->lane_pending && (!next || sim_event_before(&s->lane, next))) {
+            if (s->lane.at > until) break;
+            ev = s->lane; /* the lane's event comes first */
+            s->lane_pending = 0;
+        } else {
+            if (!next || next->at > until) break;
+            sim_queue_pop(&s->queue, &ev);
+        }
         SIM_CHECK(ev.at >= s->now,
                   "clock going back from %lld ns to %lld ns (event type %u)",
                   (long long)s->now, (long long)ev.at, (unsigned)ev.type);

@@ -18,6 +18,11 @@
 
 typedef struct sim {
     sim_queue queue;
+    /* The lane: one event held beside the queue (sim_schedule_lane), with a
+     * seq from the queue's counter, so it fires exactly where it would have
+     * from the queue; it spares the heap a push and a pop. */
+    sim_event lane;
+    int lane_pending; /* 1 while `lane` holds an event */
     sim_time now;    /* ns: time of the event being handled */
     uint64_t events; /* events dispatched so far */
     int failed;      /* nonzero once memory ran out */
@@ -35,6 +40,12 @@ static inline sim_time sim_now(const sim *s) { return s->now; }
 /* Schedules an event at absolute time `at` (>= now, checked). */
 void sim_schedule_at(sim *s, sim_time at, uint32_t type, uint32_t a,
                      uint64_t b);
+
+/* Schedules an event at `at` (>= now, checked) in the lane: for a stream of
+ * events of which at most one is ever pending (a workload's next arrival;
+ * checked).  It fires in the same (time, seq) order as if it were queued. */
+void sim_schedule_lane(sim *s, sim_time at, uint32_t type, uint32_t a,
+                       uint64_t b);
 
 /* Schedules an event `delay` ns from now (delay >= 0, checked). */
 static inline void sim_schedule(sim *s, sim_time delay, uint32_t type,

@@ -35,7 +35,8 @@ enum {
     EV_STOP,       /* log, then sim_stop */
     EV_SPAWN,      /* log; schedule RECORDs now (a+100) and at +5 ns (a+200) */
     EV_CHAIN,      /* log, then reschedule itself with zero delay while b > 0 */
-    EV_FAIL        /* log, then mark the kernel out of memory */
+    EV_FAIL,       /* log, then mark the kernel out of memory */
+    EV_LANE        /* log, then re-arm the lane 10 ns later (a+1) while b > 0 */
 };
 
 #define LOG_MAX 256
@@ -71,6 +72,9 @@ static void script_dispatch(void *model, sim *s, const sim_event *ev) {
         break;
     case EV_FAIL:
         s->failed = 1;
+        break;
+    case EV_LANE:
+        if (ev->b > 0) sim_schedule_lane(s, ev->at + 10, EV_LANE, ev->a + 1, ev->b - 1);
         break;
     default:
         break;
@@ -268,6 +272,38 @@ static void test_failed(void) {
     sim_fini(&s);
 }
 
+/* The lane's event fires exactly where a queued one pushed at the same
+ * moment would: by time, and by push order at equal times; it waits past
+ * `until` like a queued one. */
+static void test_lane(void) {
+    sim s;
+    script m = {.n = 0};
+    ASSERT_EQ_FATAL(sim_init(&s, 0), 0);
+    sim_schedule_at(&s, 10, EV_RECORD, 1, 0);
+    sim_schedule_lane(&s, 10, EV_LANE, 2, 2); /* then at 20 (3), 30 (4) */
+    sim_schedule_at(&s, 10, EV_RECORD, 5, 0);
+    sim_schedule_at(&s, 7, EV_RECORD, 6, 0);
+    sim_schedule_at(&s, 20, EV_RECORD, 7, 0); /* before the lane's 20 */
+    sim_schedule_at(&s, 25, EV_RECORD, 8, 0);
+    ASSERT_EQ(sim_run(&s, 22, script_dispatch, &m), 0);
+    ASSERT_EQ_FATAL(m.n, 6);
+    ASSERT_LOGGED(&m, 0, 7, 6);
+    ASSERT_LOGGED(&m, 1, 10, 1);
+    ASSERT_LOGGED(&m, 2, 10, 2);
+    ASSERT_LOGGED(&m, 3, 10, 5);
+    ASSERT_LOGGED(&m, 4, 20, 7);
+    ASSERT_LOGGED(&m, 5, 20, 3);
+    ASSERT_EQ(sim_now(&s), 22);
+    ASSERT_EQ(s.lane_pending, 1); /* 4 at 30 waits */
+    ASSERT_EQ(sim_run(&s, SIM_TIME_MAX, script_dispatch, &m), 0);
+    ASSERT_EQ_FATAL(m.n, 8);
+    ASSERT_LOGGED(&m, 6, 25, 8);
+    ASSERT_LOGGED(&m, 7, 30, 4);
+    ASSERT_EQ(s.lane_pending, 0);
+    ASSERT_EQ(s.events, 8);
+    sim_fini(&s);
+}
+
 /* ---- Broken invariants abort (checked in a forked child). ---- */
 
 /* Runs `fn` in a child with stderr silenced; 1 if the child died of SIGABRT. */
@@ -309,9 +345,17 @@ static void clock_going_back(void) {
     sim_run(&s, 200, no_dispatch, NULL);
 }
 
+static void second_lane_event(void) {
+    sim s;
+    if (sim_init(&s, 0) != 0) _exit(3);
+    sim_schedule_lane(&s, 10, EV_LANE, 0, 0);
+    sim_schedule_lane(&s, 20, EV_LANE, 1, 0); /* one is already pending */
+}
+
 static void test_invariants_abort(void) {
     CU_ASSERT(aborts(schedule_in_past));
     CU_ASSERT(aborts(clock_going_back));
+    CU_ASSERT(aborts(second_lane_event));
 }
 
 static CU_TestInfo tests[] = {
@@ -323,6 +367,7 @@ static CU_TestInfo tests[] = {
     {"handlers schedule new events", test_handler_schedules},
     {"zero-delay chain at one instant", test_zero_delay_chain},
     {"failed run returns -1", test_failed},
+    {"the lane fires in queue order", test_lane},
     {"broken invariants abort", test_invariants_abort},
     CU_TEST_INFO_NULL,
 };
