@@ -271,13 +271,15 @@ static void issue_del(world *w, uint32_t rq, uint32_t arg) {
         return;
     }
     sim_time lat = world_latency(w, &world_rsc(w, rq)->cache.del_latency);
-    /* Boosted under --rare once the commit is known (models/rare.h): a DEL
-     * that never lands keeps the copy from the instant it would have. */
+    /* Boosted under --rare (models/rare.h): after the commit a DEL that never
+     * lands keeps the copy from the instant it would have; before it
+     * (delete-before-write) every fault's ratio waits for the commit, which
+     * marks what it finds (commit below). */
     double lr = 1;
-    fault_outcome outcome =
-        r->version ? faults_del_lr(world_rsc(w, rq), &w->rng, &lr)
-                   : faults_del(world_rsc(w, rq), &w->rng);
-    if (outcome == FAULT_FAIL || outcome == FAULT_TIMEOUT_LOST)
+    fault_outcome outcome = faults_del_lr(world_rsc(w, rq), &w->rng, &lr);
+    if (r->version == 0)
+        r->pre_commit_lr *= lr;
+    else if (outcome == FAULT_FAIL || outcome == FAULT_TIMEOUT_LOST)
         world_fault_mark(w, rq, ORACLE_CACHE, r->version, world_now(w) + lat,
                          lr);
     switch (outcome) {
@@ -372,6 +374,13 @@ static void commit(world *w, const cache_variant *v, uint32_t rq) {
         more = m->double_delete > 0;
     }
     world_db_commit(w, rq, plan);
+    /* A boosted fault of a DEL before this commit (--rare) left the copy in
+     * place, or delayed the commit behind a retry or a time-out (a longer
+     * race for a stale fill): what the cache holds from the commit on is
+     * weighed by its ratios. */
+    if (r->pre_commit_lr != 1)
+        world_fault_mark(w, rq, ORACLE_CACHE, r->version, world_now(w),
+                         r->pre_commit_lr);
     if (!more) {
         world_respond(w, rq, W_DONE);
         return;

@@ -31,7 +31,9 @@ int faults_crash_after_commit(const scenario *sc, const sim_rng *r);
  * (models/rare.h; the true ones when it is <= 1, with the same use of the
  * stream).  *lr receives the likelihood ratio p/p' of the outcome drawn when
  * it is a fault (a failed or timed-out DEL, a failed SET, a crash), 1
- * otherwise.  del_timeout_applies is not boosted.  faults_set_lr is for a
+ * otherwise.  del_timeout_applies is not boosted.  A DEL before its commit
+ * (delete-before-write) is drawn boosted too; its caller keeps the ratio
+ * for the commit (models/cache_aside.c).  faults_set_lr is for a
  * writer's update-SET, whose failure leaves a stale value; fills use
  * faults_set. */
 fault_outcome faults_del_lr(const scenario *sc, const sim_rng *r, double *lr);

@@ -4,9 +4,11 @@
  * With a boost b > 1 (scenario field rare_boost, set by --rare or --boost,
  * never by a key), every Bernoulli fault draw whose outcome can open or
  * extend a stale window is drawn with probability p' = min(b p, RARE_P_MAX)
- * instead of p: a DEL that fails or times out, a writer crashing after its
- * commit, a writer's update-SET failing, a lost invalidation message on the
- * bus.  A fault that happens carries the likelihood ratio p / p' of its
+ * instead of p: a DEL that fails or times out (after its commit, or before
+ * it: delete-before-write, whose ratios wait on the request and mark the
+ * shared copy at the commit), a writer crashing after its commit, a
+ * writer's update-SET failing, a lost invalidation message on the bus.  A
+ * fault that happens carries the likelihood ratio p / p' of its
  * draw; the world tells the oracle which copy of which key the fault leaves
  * stale and from when (the instant the invalidation would have taken
  * effect), and every stale read that copy serves from that window on is
@@ -30,11 +32,13 @@
  *
  * Not boosted (drawn at their true probabilities or rates, weight 1, which
  * never biases): fill SET failures (alone they leave nothing stale; with a
- * race they can keep or prevent a stale fill), DELs issued before their
- * commit (delete-before-write: the version they protect is not known yet),
- * write-behind's crashes (their consequences start at two instants per key)
- * and fill failures, cache outages (they empty the cache and open no
- * window), deploys (periodic; they only empty caches). */
+ * race they can keep or prevent a stale fill), del_timeout_applies,
+ * write-behind's crashes (every refill of the cache a crash emptied is its
+ * doing, including the stale-fill races of those refills, which no mark of
+ * a copy captures: measured +25-30% bias when weighted by copy marks),
+ * cache outages (no lost invalidation outlives one; what they cause is
+ * the refills' races after them, as for write-behind's crashes), deploys
+ * (periodic; they only empty caches). */
 #ifndef STALESIM_MODELS_RARE_H
 #define STALESIM_MODELS_RARE_H
 

@@ -442,6 +442,7 @@ uint32_t world_start_background(world *w, uint32_t key, uint32_t step) {
     memset(r, 0, sizeof *r);
     r->invoked = w->sim.now;
     r->del_effect_at = SIM_TIME_MAX;
+    r->pre_commit_lr = 1;
     r->key = key;
     r->client = UINT32_MAX; /* nobody's */
     r->kind = WORKLOAD_READ;
