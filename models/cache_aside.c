@@ -278,7 +278,7 @@ static void issue_del(world *w, uint32_t rq, uint32_t arg) {
     double lr = 1;
     fault_outcome outcome = faults_del_lr(world_rsc(w, rq), &w->rng, &lr);
     if (r->version == 0)
-        r->pre_commit_lr *= lr;
+        r->rare_lr *= lr;
     else if (outcome == FAULT_FAIL || outcome == FAULT_TIMEOUT_LOST)
         world_fault_mark(w, rq, ORACLE_CACHE, r->version, world_now(w) + lat,
                          lr);
@@ -378,9 +378,9 @@ static void commit(world *w, const cache_variant *v, uint32_t rq) {
      * place, or delayed the commit behind a retry or a time-out (a longer
      * race for a stale fill): what the cache holds from the commit on is
      * weighed by its ratios. */
-    if (r->pre_commit_lr != 1)
+    if (r->rare_lr != 1)
         world_fault_mark(w, rq, ORACLE_CACHE, r->version, world_now(w),
-                         r->pre_commit_lr);
+                         r->rare_lr);
     if (!more) {
         world_respond(w, rq, W_DONE);
         return;

@@ -641,6 +641,12 @@ uint32_t oracle_copy_rank(const oracle *o, uint32_t copy) {
 oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
                            sim_time invoked, sim_time answered,
                            uint32_t version, uint32_t copy) {
+    return oracle_read_lr(o, key, client, invoked, answered, version, copy, 1);
+}
+
+oracle_verdict oracle_read_lr(oracle *o, uint32_t key, uint32_t client,
+                              sim_time invoked, sim_time answered,
+                              uint32_t version, uint32_t copy, double lr) {
     SIM_CHECK(key < o->nkeys, "key %u", key);
     SIM_CHECK(answered >= invoked, "answered %lld before invoked %lld",
               (long long)answered, (long long)invoked);
@@ -704,6 +710,7 @@ oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
                         ? oracle_mark_weight(o, key, copy, c, version, answered,
                                       &overlap)
                         : 1;
+        wt *= lr;
         o->counts.stale_w += wt;
         o->counts.stale_w2 += wt * wt;
         o->counts.over_bound_w += over ? wt : 0;

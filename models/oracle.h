@@ -318,6 +318,12 @@ void oracle_ack(oracle *o, uint32_t client, uint32_t key, uint32_t version,
 oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,
                            sim_time invoked, sim_time answered,
                            uint32_t version, uint32_t copy);
+/* oracle_read of a read whose answer stems from a boosted event of ratio lr
+ * (--rare; a write-behind crash, models/rare.h): if stale it weighs lr times
+ * what the marks of its copy give it (1: oracle_read). */
+oracle_verdict oracle_read_lr(oracle *o, uint32_t key, uint32_t client,
+                              sim_time invoked, sim_time answered,
+                              uint32_t version, uint32_t copy, double lr);
 
 /* Closes every open window at `end` as censored and settles causes.  Call
  * once, after the last fact. */

@@ -101,6 +101,10 @@ typedef struct pattern_ops {
     /* Cross-key checks on a scenario that uses the pattern.  Returns 0, or
      * -1 with "FILE:LINE: key 'K': reason" (scenario_key_where helps). */
     int (*validate)(const scenario *sc, char *err, size_t errlen);
+    /* Rare events (models/rare.h): the per-opportunity probability of the
+     * pattern's own Poisson faults that --rare boosts (NULL or 0: none),
+     * beside the Bernoulli faults' in rare_max_fault_prob. */
+    double (*rare_share)(const scenario *sc);
 } pattern_ops;
 
 /* [cache] pattern when a scenario does not say. */

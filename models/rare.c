@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "models/pattern.h"
 #include "sim/dist.h"
 
 double rare_prob(double p, double boost) {
@@ -44,6 +45,9 @@ static double view_max(const scenario *sc) {
         m = sc->local.bus_loss;
     double offline = rare_offline_share(sc);
     if (offline > m) m = offline;
+    const pattern_ops *p = pattern_find(sc->cache.pattern);
+    double own = p && p->rare_share ? p->rare_share(sc) : 0;
+    if (own > m) m = own;
     return m;
 }
 

@@ -30,15 +30,29 @@
  * per-message probability, the share of time away lambda E[D], counts in
  * rare_max_fault_prob beside bus_loss.
  *
+ * Write-behind's cache crashes (rate crash_rate lambda) run at lambda' =
+ * rare_rate(lambda, flush_interval, b), each with lambda / lambda'; the
+ * share of writes a crash loses, lambda x flush_interval, counts in
+ * rare_max_fault_prob (pattern_ops.rare_share).  A crash marks keys, not
+ * copies (models/write_behind.c, a per-key side table under --rare only):
+ * every key it empties and every key whose queued write it loses.  A read
+ * that misses a marked key starts a fill carrying the ratio
+ * (request.rare_lr): its answer and every read of the copy it stores weigh
+ * it when stale (oracle_read_lr), so the refill of a lost write and the
+ * refill that races a new write are both the crash's.  A write of the key
+ * clears the marks; a fill that carried the ratio and stored clears the
+ * "emptied" one.  Not boosted with direct DB readers, local caches or key
+ * families.
+ *
  * Not boosted (drawn at their true probabilities or rates, weight 1, which
  * never biases): fill SET failures (alone they leave nothing stale; with a
  * race they can keep or prevent a stale fill), del_timeout_applies,
- * write-behind's crashes (every refill of the cache a crash emptied is its
- * doing, including the stale-fill races of those refills, which no mark of
- * a copy captures: measured +25-30% bias when weighted by copy marks),
- * cache outages (no lost invalidation outlives one; what they cause is
- * the refills' races after them, as for write-behind's crashes), deploys
- * (periodic; they only empty caches). */
+ * write-behind's crashes with db_readers > 0, local caches or families (a
+ * direct read of a lost write is the crash's only from when the write would
+ * have landed, which the marks do not record), cache outages (no lost
+ * invalidation outlives one; what they cause is the refills' races after
+ * them, as for write-behind's crashes, not done yet), deploys (periodic;
+ * they only empty caches). */
 #ifndef STALESIM_MODELS_RARE_H
 #define STALESIM_MODELS_RARE_H
 

@@ -294,7 +294,7 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     r->invoked = w->sim.now;
     r->commit_at = 0;
     r->del_effect_at = SIM_TIME_MAX;
-    r->pre_commit_lr = 1;
+    r->rare_lr = 1;
     r->key = key;
     r->client = client;
     r->version = 0;

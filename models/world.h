@@ -48,9 +48,13 @@ typedef struct request {
     sim_time invoked;      /* ns: s, when the client issued it */
     sim_time commit_at;    /* ns: write: when it committed */
     sim_time del_effect_at;/* ns: a timed-out DEL's late effect, else MAX */
-    double pre_commit_lr;  /* --rare: the product of the likelihood ratios
-                              of the write's boosted DEL faults before its
-                              commit (delete-before-write); 1: none */
+    double rare_lr;        /* --rare, 1: none.  A write: the product of the
+                              likelihood ratios of its boosted DEL faults
+                              before its commit (delete-before-write).  A
+                              read: the ratio of the boosted event its answer
+                              stems from (a write-behind crash whose emptied
+                              cache it refills or whose copy it read);
+                              world_finish_read weighs it stale by it */
     uint32_t key;
     uint32_t client;
     uint32_t version;      /* read: value obtained; write: version committed */

@@ -400,8 +400,9 @@ void world_finish_read(world *w, uint32_t rq, uint32_t version, uint32_t copy) {
     sim_time now = w->sim.now;
     if (copy == ORACLE_SOURCE) copy = r->source;
     if (r->local_miss) local_fill(w, rq, version, copy);
-    oracle_verdict v = oracle_read(w->oracle, r->key, r->client, r->invoked,
-                                   now, version, copy);
+    double lr = r->kind == WORKLOAD_READ ? r->rare_lr : 1; /* --rare */
+    oracle_verdict v = oracle_read_lr(w->oracle, r->key, r->client,
+                                      r->invoked, now, version, copy, lr);
     if (r->invoked >= w->sc->run.warmup) {
         if (copy == ORACLE_CACHE || local_is_copy(w->local, copy))
             WORLD_COUNT(w, r->family, reads_from_cache);
@@ -442,7 +443,7 @@ uint32_t world_start_background(world *w, uint32_t key, uint32_t step) {
     memset(r, 0, sizeof *r);
     r->invoked = w->sim.now;
     r->del_effect_at = SIM_TIME_MAX;
-    r->pre_commit_lr = 1;
+    r->rare_lr = 1;
     r->key = key;
     r->client = UINT32_MAX; /* nobody's */
     r->kind = WORKLOAD_READ;

@@ -23,6 +23,7 @@
 
 
 #include "models/pattern.h"
+#include "models/rare.h"
 #include "models/world.h"
 #include "sim/check.h"
 #include "sim/mt19937.h"
@@ -80,7 +81,22 @@ typedef struct write_behind {
     sim_time last_apply; /* ns: batches land in order */
     uint32_t db_copy;    /* oracle copy id of the DB */
     const wb_params *p;  /* the base scenario's (world-wide processes) */
+    double crash_rate;   /* per s: simulated (boosted under --rare) */
+    double crash_lr;     /* crash_rate true / simulated; 1: not boosted */
+    /* --rare with boosted crashes only (NULL otherwise), per key: */
+    uint8_t *mark;       /* WB_MARK_* left by crashes (below) */
+    double *mark_lr;     /* the ratio of the crash(es) that left mark */
+    double *copy_lr;     /* the ratio the cache copy's fill carried; 0: none */
 } write_behind;
+
+/* Per-key marks of a boosted crash (--rare, models/rare.h): what a fill
+ * that reads the DB while one is set owes to the crash. */
+enum {
+    WB_MARK_REFILL = 1, /* the crash emptied the key's cached copy, no fill
+                           started since has stored one */
+    WB_MARK_LOST = 2    /* the crash lost a queued write of the key, none
+                           written since: the DB is behind */
+};
 
 enum wb_event { WB_FLUSH, WB_APPLY, WB_CRASH };
 
@@ -120,14 +136,49 @@ static wb_entry ring_pop(wb_ring *r) {
     return x;
 }
 
+/* The share of acknowledged writes a crash loses, the per-opportunity
+ * probability of crashes that rare_max_fault_prob counts: crash_rate x
+ * flush_interval (to first order; capped at 1).  0 when crashes are not
+ * boosted: none, or direct DB readers (whose stale reads of a lost write no
+ * mark weighs), or local caches (their copies of a crash's refills carry no
+ * ratio), or key families (views may differ). */
+static double wb_rare_share(const scenario *sc) {
+    const wb_params *p = params(sc);
+    if (p->crash_rate <= 0 || p->db_readers > 0 || sc->families.n > 0 ||
+        sc->local.instances > 0 || p->flush_interval <= 0)
+        return 0;
+    double s = p->crash_rate * ((double)p->flush_interval / 1e9);
+    return s < 1 ? s : 1;
+}
+
 static void *wb_create(world *w) {
     write_behind *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->db_copy = oracle_add_copy(w->oracle, ORACLE_COPY_DB_BEHIND);
     b->p = params(w->sc);
+    b->crash_rate = b->p->crash_rate;
+    b->crash_lr = 1;
     if (b->db_copy == ORACLE_NO_COPY) {
         free(b);
         return NULL;
+    }
+    if (w->sc->rare_boost > 1 && wb_rare_share(w->sc) > 0) {
+        /* Boosted like a disconnection: lambda' = min(b lambda, 0.5 / F). */
+        b->crash_rate = rare_rate(b->p->crash_rate,
+                                  (double)b->p->flush_interval / 1e9,
+                                  w->sc->rare_boost);
+        b->crash_lr = b->p->crash_rate / b->crash_rate;
+        size_t n = w->sc->workload.keys;
+        b->mark = calloc(n, 1);
+        b->mark_lr = calloc(n, sizeof *b->mark_lr);
+        b->copy_lr = calloc(n, sizeof *b->copy_lr);
+        if (!b->mark || !b->mark_lr || !b->copy_lr) {
+            free(b->mark);
+            free(b->mark_lr);
+            free(b->copy_lr);
+            free(b);
+            return NULL;
+        }
     }
     return b;
 }
@@ -137,6 +188,9 @@ static void wb_destroy(void *state) {
     if (!b) return;
     free(b->pending.e);
     free(b->flying.e);
+    free(b->mark);
+    free(b->mark_lr);
+    free(b->copy_lr);
     free(b);
 }
 
@@ -152,7 +206,7 @@ static void schedule(world *w, sim_time delay, enum wb_event kind,
 static sim_time crash_gap(world *w, const write_behind *b) {
     return (sim_time)(sim_exponential(
                           sim_rng_stream(&w->rng, SIM_STREAM_FAULTS),
-                          1.0 / b->p->crash_rate) *
+                          1.0 / b->crash_rate) *
                       1e9);
 }
 
@@ -194,12 +248,32 @@ static void apply(world *w, write_behind *b, size_t n) {
     }
 }
 
-/* The node dies and restarts empty: queued writes are gone for good. */
+/* Marks key with a boosted crash's ratio (--rare).  A key still marked by
+ * an earlier crash keeps that crash's ratio: it can only be a key whose
+ * write that crash lost (a write clears the marks, a fill the refill mark)
+ * and whose refill from the lagging DB is then stale because of it, this
+ * crash or not (which crash to credit with the races of that refill is
+ * second order in the boosted rate). */
+static void crash_mark(write_behind *b, uint32_t key, uint8_t what) {
+    if (!b->mark[key]) b->mark_lr[key] = b->crash_lr;
+    b->mark[key] |= what;
+}
+
+/* The node dies and restarts empty: queued writes are gone for good.
+ * Under --rare (crashes boosted) the keys it empties and those whose
+ * writes it loses are marked first (crash_mark). */
 static void crash(world *w, write_behind *b) {
     sim_time now = world_now(w);
     if (now >= w->sc->run.warmup) w->counts.cache_crashes++;
+    if (b->mark) {
+        oracle_fault_event(w->oracle);
+        for (uint32_t k = 0; k < w->sc->workload.keys; k++)
+            if (store_peek(w->cache, k, now, NULL, NULL))
+                crash_mark(b, k, WB_MARK_REFILL);
+    }
     while (b->pending.len) {
         wb_entry x = ring_pop(&b->pending);
+        if (b->mark) crash_mark(b, x.key, WB_MARK_LOST);
         if (x.acked_at >= w->sc->run.warmup)
             WORLD_COUNT(w, world_key_family(w, x.key), lost_writes);
     }
@@ -234,13 +308,22 @@ static void on_write(world *w, uint32_t rq) {
 
 static void on_step(world *w, uint32_t rq, uint32_t step) {
     request *r = world_req(w, rq);
+    write_behind *b = world_pattern_state(w, &pattern_write_behind);
     uint32_t v;
     switch ((enum step)step) {
     case R_GET:
         if (world_cache_get(w, rq, &v)) {
             r->version = v;
+            /* --rare: a copy stored by a fill a boosted crash caused. */
+            if (b->copy_lr && b->copy_lr[r->key] > 0)
+                r->rare_lr = b->copy_lr[r->key];
             world_respond(w, rq, R_HIT_DONE);
         } else { /* refill from the DB, which may lag */
+            /* --rare: a miss of a key a boosted crash emptied or left
+             * behind in the DB starts a fill that is the crash's, and so is
+             * what it stores and answers (a value the crash lost, or one
+             * that races a write landing before its DB read). */
+            if (b->mark && b->mark[r->key]) r->rare_lr = b->mark_lr[r->key];
             world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq,
                         R_MISS_DB);
         }
@@ -254,13 +337,19 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
         break;
     case R_MISS_DB:
         world_db_read(w, rq);
+        /* (and one a crash marks between the miss and this read) */
+        if (b->mark && b->mark[r->key] && r->rare_lr == 1)
+            r->rare_lr = b->mark_lr[r->key];
         world_after(w, world_latency(w, &world_rsc(w, rq)->cache.set_latency), rq,
                     faults_set(world_rsc(w, rq), &w->rng) == FAULT_OK ? R_SET_OK
                                                            : R_SET_FAILED);
         break;
     case R_SET_OK:
     case R_SET_FAILED:
-        world_cache_fill(w, rq, step == R_SET_OK);
+        if (world_cache_fill(w, rq, step == R_SET_OK) && b->copy_lr) {
+            b->copy_lr[r->key] = r->rare_lr != 1 ? r->rare_lr : 0;
+            if (r->rare_lr != 1) b->mark[r->key] &= (uint8_t)~WB_MARK_REFILL;
+        }
         world_respond(w, rq, R_DB_DONE);
         break;
     case R_DB_DONE:
@@ -269,7 +358,10 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
     case W_SET: {
         world_cache_commit(w, rq);
         wb_entry x = {world_now(w), r->key, r->version};
-        write_behind *b = world_pattern_state(w, &pattern_write_behind);
+        if (b->mark) { /* the cache holds the latest again, the DB gets it */
+            b->mark[r->key] = 0;
+            b->copy_lr[r->key] = 0;
+        }
         if (ring_push(&b->pending, x) != 0) {
             world_out_of_memory(w);
             return;
@@ -299,4 +391,5 @@ const pattern_ops pattern_write_behind = {
     .db_copy = wb_db_copy,
     .keys = wb_keys,
     .nkeys = sizeof wb_keys / sizeof wb_keys[0],
+    .rare_share = wb_rare_share,
 };
