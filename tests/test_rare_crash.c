@@ -84,7 +84,7 @@ static void test_closed_form(void) {
 }
 
 /* The automatic boost counts a crash's share of lost writes, crash_rate x
- * flush_interval, and none with direct DB readers or key families. */
+ * flush_interval, and none with direct DB readers or local caches. */
 static void test_share(void) {
     scenario sc;
     char err[256];
@@ -103,6 +103,12 @@ static void test_share(void) {
     CU_ASSERT_FATAL(scenario_set(&sc, "write_behind.db_readers=0.1", err,
                                  sizeof err) == 0);
     EXPECT(rare_max_fault_prob(&sc) == 0, "share %g with direct readers",
+           rare_max_fault_prob(&sc));
+    CU_ASSERT_FATAL(scenario_set(&sc, "write_behind.db_readers=0", err,
+                                 sizeof err) == 0);
+    CU_ASSERT_FATAL(scenario_set(&sc, "local.instances=2", err, sizeof err) ==
+                    0);
+    EXPECT(rare_max_fault_prob(&sc) == 0, "share %g with local caches",
            rare_max_fault_prob(&sc));
     scenario_fini(&sc);
 }
