@@ -24,6 +24,7 @@
 #include "models/oracle.h"
 #include "models/rare.h"
 #include "tests/testing.h"
+#include "tests/testing_rare.h"
 
 #define MS SIM_MS
 
@@ -199,23 +200,15 @@ static void agree_with_plain(double p) {
                                                     : "run.duration=4m",
                                  err, sizeof err) == 0);
     CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
-    run_summary *plain = run_scenario(&sc, err, sizeof err);
-    CU_ASSERT_FATAL(plain != NULL);
-    sc.rare_boost = rare_auto_boost(&sc);
-    run_summary *rare = run_scenario(&sc, err, sizeof err);
-    CU_ASSERT_FATAL(rare != NULL);
+    run_summary *plain, *rare;
+    testing_rare_runs(&sc, 0, &plain, &rare);
     EXPECT(rare->rare_faults > 5 * (uint64_t)plain->value[WORLD_METRIC_INVALIDATIONS_FAILED][0],
            "boosted faults %llu", (unsigned long long)rare->rare_faults);
     world_metric ms[2] = {WORLD_METRIC_STALE_READ_FRACTION,
                           WORLD_METRIC_OVER_MAX_STALENESS_FRACTION};
-    for (int i = 0; i < 2; i++) {
-        run_stat a = run_summary_stat(plain, ms[i]);
-        run_stat b = run_summary_stat(rare, ms[i]);
-        double tol = sqrt(a.ci95 * a.ci95 + b.ci95 * b.ci95);
-        EXPECT(fabs(a.mean - b.mean) <= tol,
-               "p=%g %s: plain %.6g +- %.3g, rare %.6g +- %.3g", p,
-               world_metric_name(ms[i]), a.mean, a.ci95, b.mean, b.ci95);
-    }
+    char what[32];
+    snprintf(what, sizeof what, "del_fail %g", p);
+    for (int i = 0; i < 2; i++) testing_rare_agree(what, ms[i], plain, rare);
     run_summary_destroy(plain);
     run_summary_destroy(rare);
     scenario_fini(&sc);
@@ -241,16 +234,9 @@ static void dbw_closed_form(double f) {
     sc.rare_boost = rare_auto_boost(&sc);
     run_summary *s = run_scenario(&sc, err, sizeof err);
     CU_ASSERT_FATAL(s != NULL);
-    run_stat st = run_summary_stat(s, WORLD_METRIC_STALE_READ_FRACTION);
-    double truth = closed_form(f);
-    printf("\n    delete-before-write, f=%g: --rare %.6g +- %.3g, closed form "
-           "%.6g (%llu boosted faults)\n", f, st.mean, st.ci95, truth,
-           (unsigned long long)s->rare_faults);
-    EXPECT(fabs(st.mean - truth) <= st.ci95 && st.ci95 < 0.25 * truth,
-           "f=%g: closed form %.6g, %.6g +- %.3g", f, truth, st.mean,
-           st.ci95);
-    EXPECT(s->rare_faults > 500, "%llu boosted faults",
-           (unsigned long long)s->rare_faults);
+    char what[64];
+    snprintf(what, sizeof what, "delete-before-write, f=%g, closed form", f);
+    testing_rare_truth(what, s, closed_form(f));
     run_summary_destroy(s);
     scenario_fini(&sc);
 }
@@ -279,22 +265,12 @@ static void test_dbw_plain(void) {
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
         CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
     CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
-    run_summary *plain = run_scenario(&sc, err, sizeof err);
-    CU_ASSERT_FATAL(plain != NULL);
-    sc.rare_boost = rare_auto_boost(&sc);
-    run_summary *rare = run_scenario(&sc, err, sizeof err);
-    CU_ASSERT_FATAL(rare != NULL);
-    run_stat a = run_summary_stat(plain, WORLD_METRIC_STALE_READ_FRACTION);
-    run_stat b = run_summary_stat(rare, WORLD_METRIC_STALE_READ_FRACTION);
-    printf("\n    delete-before-write race, del_fail 1e-3: plain %.6g +- %.3g, "
-           "--rare %.6g +- %.3g (boost %g, %llu boosted faults)\n", a.mean,
-           a.ci95, b.mean, b.ci95, rare->rare_boost,
-           (unsigned long long)rare->rare_faults);
+    run_summary *plain, *rare;
+    testing_rare_runs(&sc, 0, &plain, &rare);
     EXPECT(rare->rare_boost > 1 && rare->rare_faults > 100, "boost %g",
            rare->rare_boost);
-    EXPECT(fabs(a.mean - b.mean) <= sqrt(a.ci95 * a.ci95 + b.ci95 * b.ci95),
-           "plain %.6g +- %.3g, rare %.6g +- %.3g", a.mean, a.ci95, b.mean,
-           b.ci95);
+    testing_rare_agree("delete-before-write race, del_fail 1e-3",
+                       WORLD_METRIC_STALE_READ_FRACTION, plain, rare);
     run_summary_destroy(plain);
     run_summary_destroy(rare);
     scenario_fini(&sc);

@@ -27,6 +27,7 @@
 #include "experiments/run.h"
 #include "models/rare.h"
 #include "tests/testing.h"
+#include "tests/testing_rare.h"
 
 static const double WB_L = 1, WB_M = 0.2, WB_F = 1; /* /s, /s, s */
 
@@ -64,17 +65,10 @@ static run_summary *one_key_run(double lambda, int boosted) {
 
 static void closed_form_at(double lambda) {
     run_summary *s = one_key_run(lambda, 1);
-    run_stat st = run_summary_stat(s, WORLD_METRIC_STALE_READ_FRACTION);
-    double truth = wb_closed_form(lambda);
-    printf("\n    write-behind crashes %g/s: --rare %.6g +- %.3g, closed form "
-           "%.6g (%llu boosted crashes, boost %g)\n", lambda, st.mean,
-           st.ci95, truth, (unsigned long long)s->rare_faults, s->rare_boost);
-    EXPECT(fabs(st.mean - truth) <= st.ci95, "lambda=%g: closed form %.6g "
-           "outside %.6g +- %.3g", lambda, truth, st.mean, st.ci95);
-    EXPECT(st.ci95 < 0.25 * truth, "lambda=%g: +- %.3g of %.6g", lambda,
-           st.ci95, truth);
-    EXPECT(s->rare_faults > 500, "%llu boosted crashes",
-           (unsigned long long)s->rare_faults);
+    char what[64];
+    snprintf(what, sizeof what, "write-behind crashes %g/s, closed form",
+             lambda);
+    testing_rare_truth(what, s, wb_closed_form(lambda));
     run_summary_destroy(s);
 }
 
@@ -134,22 +128,14 @@ static void races_at(double lambda, double boost, const char *duration,
     snprintf(set, sizeof set, "write_behind.crash_rate=%.17g/s", lambda);
     CU_ASSERT_FATAL(scenario_set(&sc, set, err, sizeof err) == 0);
     CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
-    run_summary *plain = run_scenario(&sc, err, sizeof err);
-    CU_ASSERT_FATAL(plain != NULL);
-    sc.rare_boost = boost;
-    run_summary *rare = run_scenario(&sc, err, sizeof err);
-    CU_ASSERT_FATAL(rare != NULL);
-    run_stat a = run_summary_stat(plain, WORLD_METRIC_STALE_READ_FRACTION);
-    run_stat b = run_summary_stat(rare, WORLD_METRIC_STALE_READ_FRACTION);
-    printf("\n    write-behind-crash, 500 keys, crashes %g/s: plain %.6g +- "
-           "%.3g, --rare %.6g +- %.3g (boost %g, %llu boosted crashes)\n",
-           lambda, a.mean, a.ci95, b.mean, b.ci95, rare->rare_boost,
-           (unsigned long long)rare->rare_faults);
+    run_summary *plain, *rare;
+    testing_rare_runs(&sc, boost, &plain, &rare);
     EXPECT(rare->rare_faults > 50, "%llu boosted crashes",
            (unsigned long long)rare->rare_faults);
-    EXPECT(fabs(a.mean - b.mean) <= sqrt(a.ci95 * a.ci95 + b.ci95 * b.ci95),
-           "plain %.6g +- %.3g, rare %.6g +- %.3g", a.mean, a.ci95, b.mean,
-           b.ci95);
+    char what[64];
+    snprintf(what, sizeof what, "write-behind-crash, 500 keys, crashes %g/s",
+             lambda);
+    testing_rare_agree(what, WORLD_METRIC_STALE_READ_FRACTION, plain, rare);
     run_summary_destroy(plain);
     run_summary_destroy(rare);
     scenario_fini(&sc);

@@ -30,6 +30,7 @@
 #include "models/oracle.h"
 #include "models/rare.h"
 #include "tests/testing.h"
+#include "tests/testing_rare.h"
 
 #define MS SIM_MS
 
@@ -214,17 +215,9 @@ static void test_chain_first_order(void) {
 /* --rare at a very rare rate against the chain. */
 static void closed_form_at(double lambda) {
     run_summary *s = chain_run(lambda, 1);
-    run_stat st = run_summary_stat(s, WORLD_METRIC_STALE_READ_FRACTION);
-    double truth = stationary_stale(lambda);
-    printf("\n    disconnections %g/s: --rare %.6g +- %.3g, exact %.6g "
-           "(%llu boosted disconnections, boost %g)\n", lambda, st.mean,
-           st.ci95, truth, (unsigned long long)s->rare_faults, s->rare_boost);
-    EXPECT(fabs(st.mean - truth) <= st.ci95, "lambda=%g: exact %.6g outside "
-           "%.6g +- %.3g", lambda, truth, st.mean, st.ci95);
-    EXPECT(st.ci95 < 0.25 * truth, "lambda=%g: +- %.3g of %.6g", lambda,
-           st.ci95, truth);
-    EXPECT(s->rare_faults > 500, "%llu boosted disconnections",
-           (unsigned long long)s->rare_faults);
+    char what[64];
+    snprintf(what, sizeof what, "disconnections %g/s, exact", lambda);
+    testing_rare_truth(what, s, stationary_stale(lambda));
     run_summary_destroy(s);
 }
 
@@ -278,22 +271,12 @@ static void test_latencies_plain(void) {
                                                     : "run.reps=10",
                                  err, sizeof err) == 0);
     CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
-    run_summary *plain = run_scenario(&sc, err, sizeof err);
-    CU_ASSERT_FATAL(plain != NULL);
-    sc.rare_boost = rare_auto_boost(&sc);
-    run_summary *rare = run_scenario(&sc, err, sizeof err);
-    CU_ASSERT_FATAL(rare != NULL);
-    run_stat a = run_summary_stat(plain, WORLD_METRIC_STALE_READ_FRACTION);
-    run_stat b = run_summary_stat(rare, WORLD_METRIC_STALE_READ_FRACTION);
-    printf("\n    local-instances, disconnections 2e-4/s: plain %.6g +- %.3g,"
-           " --rare %.6g +- %.3g (boost %g, %llu boosted disconnections)\n",
-           a.mean, a.ci95, b.mean, b.ci95, rare->rare_boost,
-           (unsigned long long)rare->rare_faults);
+    run_summary *plain, *rare;
+    testing_rare_runs(&sc, 0, &plain, &rare);
     EXPECT(rare->rare_boost > 1 && rare->rare_faults > 100, "boost %g",
            rare->rare_boost);
-    EXPECT(fabs(a.mean - b.mean) <= sqrt(a.ci95 * a.ci95 + b.ci95 * b.ci95),
-           "plain %.6g +- %.3g, rare %.6g +- %.3g", a.mean, a.ci95, b.mean,
-           b.ci95);
+    testing_rare_agree("local-instances, disconnections 2e-4/s",
+                       WORLD_METRIC_STALE_READ_FRACTION, plain, rare);
     run_summary_destroy(plain);
     run_summary_destroy(rare);
     scenario_fini(&sc);
