@@ -33,9 +33,12 @@
  * PREFIX-eN-KIND.png.
  *
  * Only the timeline simulates, and only up to the first stale read of one
- * replication.  Nothing half-written is left: every plot and the document
- * go to temporary files renamed into place on success.  A missing gnuplot
- * is exit 3 (the document needs its plots). */
+ * replication.  All or nothing: every plot and the document are written
+ * under temporary names beside their destinations, and renamed into place
+ * only when the last of them is complete (the document last); a failure in
+ * any (a full disk, a file size limit, gnuplot failing on one plot) is exit
+ * 3 and removes the temporaries, leaving the old files or nothing.  A
+ * missing gnuplot is exit 3 (the document needs its plots). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -218,14 +221,23 @@ static int output_paths(const char *output, char **dir, char **prefix) {
     return check_output(output);
 }
 
-/* Writes `doc` (len bytes) to `output` all or nothing (sim/fileio.h).
- * Returns an exit code. */
-static int write_document(const char *output, const char *doc, size_t len) {
-    char why[256];
-    if (sim_file_write_atomic(output, doc, len, why, sizeof why) != 0)
-        return cli_fail(CLI_EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
+/* The end of a report whose plots are drawn (each whole, under its
+ * temporary name in `files`) and whose composition ended with `code`: on
+ * success `doc` (len bytes) joins them as `output` and every file is renamed
+ * into place, the document last; on any failure, before or here, every
+ * temporary is removed and no destination changes.  Returns an exit code. */
+static int write_files(sim_outset *files, int code, const char *output,
+                       const char *doc, size_t len) {
+    char why[1024];
+    if (code == CLI_EXIT_OK &&
+        sim_outset_write(files, output, doc, len, why, sizeof why) != 0)
+        code = cli_fail(CLI_EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
                         why);
-    return CLI_EXIT_OK;
+    if (code == CLI_EXIT_OK && sim_outset_commit(files, why, sizeof why) != 0)
+        code = cli_fail(CLI_EXIT_RUNTIME, "-o '%s': cannot put the report in "
+                        "place: %s", output, why);
+    sim_outset_abort(files); /* empty after a commit */
+    return code;
 }
 
 /* ---- which experiments ------------------------------------------------------------ */
@@ -310,8 +322,8 @@ static int experiment_sections(const report_ctx *c, int recommend) {
     free(v);
     int code = report_section_over_causes(c);
     if (code == CLI_EXIT_OK && recommend) {
-        recommend_target rt = {c->db_path, c->dir,  c->prefix,
-                               c->size,    c->out, c->repro};
+        recommend_target rt = {c->db_path, c->dir, c->prefix, c->size,
+                               c->out,     c->repro, c->files};
         code = recommend_section(&rt);
     }
     if (code == CLI_EXIT_OK) {
@@ -361,13 +373,14 @@ static int repro_report(FILE *out, const report_args *a, const plot_data *exps,
 }
 
 /* The whole document of experiments exps[0..n-1] into out. */
-static int compose(FILE *out, FILE *rf, const report_args *a,
-                   const char *dir, const char *prefix, const plot_data *exps,
-                   size_t n) {
+static int compose(FILE *out, FILE *rf, sim_outset *files,
+                   const report_args *a, const char *dir, const char *prefix,
+                   const plot_data *exps, size_t n) {
     int code = CLI_EXIT_OK;
     if (n > 1) {
         code = report_section_compared(out, a->db_path, exps, n);
-        recommend_target rt = {a->db_path, dir, prefix, a->size, out, rf};
+        recommend_target rt = {a->db_path, dir, prefix, a->size,
+                               out,        rf,  files};
         if (code == CLI_EXIT_OK) code = recommend_section(&rt);
     }
     for (size_t e = 0; e < n && code == CLI_EXIT_OK; e++) {
@@ -375,7 +388,7 @@ static int compose(FILE *out, FILE *rf, const report_args *a,
         if (n > 1)
             snprintf(tag, sizeof tag, "e%lld-", (long long)exps[e].experiment);
         report_ctx c = {&exps[e], a->db_path, dir, prefix, a->size,
-                        tag,      n > 1,      out, rf};
+                        tag,      n > 1,      out, rf,     files};
         code = experiment_sections(&c, n == 1);
     }
     return code;
@@ -386,10 +399,12 @@ static int write_review(const report_args *a, const char *dir,
                         const char *prefix, const plot_data *exps, size_t n) {
     char *doc = NULL, *repro = NULL;
     size_t doclen = 0, reprolen = 0;
+    sim_outset files;
+    sim_outset_init(&files);
     FILE *out = open_memstream(&doc, &doclen);
     FILE *rf = open_memstream(&repro, &reprolen);
     int code = !out || !rf ? cli_fail(CLI_EXIT_RUNTIME, "out of memory")
-                           : compose(out, rf, a, dir, prefix, exps, n);
+                           : compose(out, rf, &files, a, dir, prefix, exps, n);
     if (rf && fclose(rf) != 0 && code == CLI_EXIT_OK)
         code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     if (code == CLI_EXIT_OK) {
@@ -400,7 +415,7 @@ static int write_review(const report_args *a, const char *dir,
     }
     if (out && fclose(out) != 0 && code == CLI_EXIT_OK)
         code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
-    if (code == CLI_EXIT_OK) code = write_document(a->output, doc, doclen);
+    code = write_files(&files, code, a->output, doc, doclen);
     if (code == CLI_EXIT_OK) {
         if (n == 1)
             printf("%s: design review of experiment %lld (%zu point%s) with "
@@ -425,6 +440,8 @@ static int report_studies_only(const report_args *a, const char *dir,
     size_t doclen = 0, reprolen = 0;
     FILE *out = open_memstream(&doc, &doclen);
     FILE *rf = open_memstream(&repro, &reprolen);
+    sim_outset files;
+    sim_outset_init(&files);
     int code = CLI_EXIT_OK;
     if (!out || !rf) code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
     if (code == CLI_EXIT_OK) {
@@ -434,7 +451,8 @@ static int report_studies_only(const report_args *a, const char *dir,
         fputs("\n\nGenerated by `stalesim report` from `", out);
         report_md_text(out, a->db_path);
         fputs("`, which holds design answers and no sweep.\n\n", out);
-        recommend_target rt = {a->db_path, dir, prefix, a->size, out, rf};
+        recommend_target rt = {a->db_path, dir, prefix, a->size,
+                               out,        rf,  &files};
         code = recommend_section(&rt);
     }
     if (rf && fclose(rf) != 0 && code == CLI_EXIT_OK)
@@ -447,7 +465,7 @@ static int report_studies_only(const report_args *a, const char *dir,
     }
     if (out && fclose(out) != 0 && code == CLI_EXIT_OK)
         code = cli_fail(CLI_EXIT_RUNTIME, "out of memory");
-    if (code == CLI_EXIT_OK) code = write_document(a->output, doc, doclen);
+    code = write_files(&files, code, a->output, doc, doclen);
     if (code == CLI_EXIT_OK) {
         printf("%s: design review of the answers stored in %s\n", a->output,
                a->db_path);

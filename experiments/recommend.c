@@ -117,9 +117,11 @@ static void fmt_y(char *buf, size_t len, int fraction, double y) {
         plot_fmt_sig(buf, len, y, 3);
 }
 
-/* The tornado of study s drawn to target tg; the sentence into sentence. */
+/* The tornado of study s drawn to target tg, into `files` when not NULL
+ * (renamed with the report's other files), else in place; the sentence
+ * into sentence. */
 static int tornado_draw(const results_study *s, const gp_target *tg,
-                        char *sentence, size_t slen) {
+                        sim_outset *files, char *sentence, size_t slen) {
     char err[1024], title[160], sub[512], metric[64];
     json_str(s->answer_json, "metric", metric, sizeof metric);
     const char *fp = strstr(s->answer_json, "\"factor\": ");
@@ -164,7 +166,8 @@ static int tornado_draw(const results_study *s, const gp_target *tg,
         code = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     else {
         plot_tornado_draw(g, &pt);
-        if (gp_close(g, err, sizeof err) != GP_OK)
+        if ((files ? gp_close_staged(g, files, err, sizeof err)
+                   : gp_close(g, err, sizeof err)) != GP_OK)
             code = cli_fail(CLI_EXIT_RUNTIME, "%s: %s",
                             tg->path ? tg->path : "gnuplot", err);
     }
@@ -183,7 +186,7 @@ static int tornado_png(const recommend_target *t, const results_study *s,
     gp_target tg;
     if (gp_target_parse(&tg, path, t->size, 0, err, sizeof err) != GP_OK)
         return cli_fail(CLI_EXIT_INPUT, "%s", err);
-    return tornado_draw(s, &tg, sentence, slen);
+    return tornado_draw(s, &tg, t->files, sentence, slen);
 }
 
 int recommend_plot_tornado(const char *db_path, const gp_target *tg) {
@@ -209,7 +212,7 @@ int recommend_plot_tornado(const char *db_path, const gp_target *tg) {
                         "stored (stalesim sensitivity SCENARIO --db %s)",
                         db_path, db_path);
     else {
-        code = tornado_draw(pick, tg, sentence, sizeof sentence);
+        code = tornado_draw(pick, tg, NULL, sentence, sizeof sentence);
         if (code == CLI_EXIT_OK) {
             if (tg->path)
                 printf("%s: %s\n", tg->path, sentence);

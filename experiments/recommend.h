@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+#include "sim/fileio.h"
+
 typedef struct recommend_target {
     const char *db_path;
     const char *dir;    /* the document's directory, with '/', or "" */
@@ -16,6 +18,7 @@ typedef struct recommend_target {
     const char *size;   /* PNG size "WxH" or NULL */
     FILE *out;          /* the document */
     FILE *repro;        /* the Reproduce block's lines */
+    sim_outset *files;  /* the report's files: its plot joins them */
 } recommend_target;
 
 /* Number of finished studies in the database (0 when it has none or no

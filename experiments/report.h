@@ -21,6 +21,7 @@
 
 #include "experiments/contract.h"
 #include "experiments/plotdata.h"
+#include "sim/fileio.h"
 
 /* Where one experiment's part of the document and its plots go. */
 typedef struct report_ctx {
@@ -34,6 +35,8 @@ typedef struct report_ctx {
     int depth;          /* 0 alone, 1 among several: added heading level */
     FILE *out;          /* the document */
     FILE *repro;        /* the Reproduce section, collected */
+    sim_outset *files;  /* every file of the report, renamed into place
+                           together at the end (sim/fileio.h) */
 } report_ctx;
 
 /* ---- text ------------------------------------------------------------------- */

@@ -38,8 +38,9 @@ void report_repro_line(FILE *f, const char *const *words, size_t n) {
     fputc('\n', f);
 }
 
-/* Draws one PNG named PREFIX-TAGKIND.png; returns CLI_EXIT_OK or an exit code
- * after printing. */
+/* Draws one PNG named PREFIX-TAGKIND.png into the report's files (c->files:
+ * not in place before the whole report is); returns CLI_EXIT_OK or an exit
+ * code after printing. */
 static int draw_png(const report_ctx *c, const char *tag, const char *kind,
                     const plot_view *v, const plot_story *s, char *sentence,
                     size_t len, char *link, size_t linklen) {
@@ -59,7 +60,8 @@ static int draw_png(const report_ctx *c, const char *tag, const char *kind,
         plot_story_draw(s, g);
         snprintf(sentence, len, "%s", s->sentence);
     }
-    if (gp_close(g, err, sizeof err) != GP_OK)
+    /* Complete, under its temporary name: renamed with the others. */
+    if (gp_close_staged(g, c->files, err, sizeof err) != GP_OK)
         return cli_fail(CLI_EXIT_RUNTIME, "%s: %s", path, err);
     return CLI_EXIT_OK;
 }

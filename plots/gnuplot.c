@@ -553,7 +553,9 @@ static int whole_file(const char *path, gp_format format) {
     return 0;
 }
 
-int gp_close(gp *g, char *err, size_t errlen) {
+/* gp_close and gp_close_staged: with `set`, the whole file joins it
+ * instead of being renamed. */
+static int finish(gp *g, sim_outset *set, char *err, size_t errlen) {
     if (!g) return GP_OK;
     int rc = GP_ERUNTIME;
     if (g->in_block) gp_block_end(g);
@@ -592,6 +594,14 @@ int gp_close(gp *g, char *err, size_t errlen) {
             sim_errf(err, errlen, "cannot write '%s': gnuplot left it incomplete "
                  "(disk full or file size limit?)%s%s", g->t->path,
                  why[0] ? ": " : "", why);
+        } else if (set) {
+            char *tmp = g->tmp_out;
+            g->tmp_out = NULL; /* the set owns it, or adopt removed it */
+            if (sim_outset_adopt(set, g->t->path, tmp, why, sizeof why) != 0)
+                sim_errf(err, errlen, "cannot write '%s': %s", g->t->path,
+                         why);
+            else
+                rc = GP_OK;
         } else if (rename(g->tmp_out, g->t->path) != 0) {
             sim_errf(err, errlen, "cannot write '%s': %s", g->t->path,
                  strerror(errno));
@@ -605,6 +615,14 @@ int gp_close(gp *g, char *err, size_t errlen) {
     }
     gp_free(g);
     return rc;
+}
+
+int gp_close(gp *g, char *err, size_t errlen) {
+    return finish(g, NULL, err, errlen);
+}
+
+int gp_close_staged(gp *g, sim_outset *set, char *err, size_t errlen) {
+    return finish(g, set, err, errlen);
 }
 
 void gp_abort(gp *g) {

@@ -135,6 +135,13 @@ int gp_block_end(gp *g);
  * GP_ERUNTIME with a message. */
 int gp_close(gp *g, char *err, size_t errlen);
 
+/* gp_close, except that a whole file stays under its temporary name and
+ * joins `set` (sim/fileio.h), whose commit renames it together with the
+ * other files of one output (a report's plots and document).  On failure
+ * nothing is added and the temporary file is removed. */
+struct sim_outset;
+int gp_close_staged(gp *g, struct sim_outset *set, char *err, size_t errlen);
+
 /* Stops without producing anything (the temporary file is removed).  Frees
  * g; NULL does nothing. */
 void gp_abort(gp *g);

@@ -185,7 +185,9 @@ void sim_outfile_abort(sim_outfile *o) {
     memset(o, 0, sizeof *o);
 }
 
-int sim_outfile_commit(sim_outfile *o, char *why, size_t whylen) {
+int sim_outfile_finish(sim_outfile *o, char **tmp, char *why,
+                       size_t whylen) {
+    *tmp = NULL;
     int bad = fflush(o->f) != 0 || ferror(o->f);
     int saved = errno;
     int closed = fclose(o->f);
@@ -196,14 +198,104 @@ int sim_outfile_commit(sim_outfile *o, char *why, size_t whylen) {
         sim_outfile_abort(o);
         return -1;
     }
-    if (rename(o->tmp, o->path) != 0) {
-        say(why, whylen, strerror(errno));
-        sim_outfile_abort(o);
-        return -1;
-    }
-    free(o->tmp);
+    *tmp = o->tmp;
     free(o->path);
     memset(o, 0, sizeof *o);
+    return 0;
+}
+
+int sim_outfile_commit(sim_outfile *o, char *why, size_t whylen) {
+    char *path = o->path, *tmp;
+    o->path = NULL;
+    if (sim_outfile_finish(o, &tmp, why, whylen) != 0) {
+        free(path);
+        return -1;
+    }
+    int rc = 0;
+    if (rename(tmp, path) != 0) {
+        say(why, whylen, strerror(errno));
+        unlink(tmp);
+        rc = -1;
+    }
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+void sim_outset_init(sim_outset *s) { memset(s, 0, sizeof *s); }
+
+int sim_outset_adopt(sim_outset *s, const char *path, char *tmp, char *why,
+                     size_t whylen) {
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 8;
+        char **p = realloc(s->path, cap * sizeof *p);
+        if (p) s->path = p;
+        char **t = p ? realloc(s->tmp, cap * sizeof *t) : NULL;
+        if (t) s->tmp = t;
+        if (!p || !t) goto nomem;
+        s->cap = cap;
+    }
+    if (!(s->path[s->n] = strdup(path))) goto nomem;
+    s->tmp[s->n++] = tmp;
+    return 0;
+nomem:
+    say(why, whylen, strerror(ENOMEM));
+    unlink(tmp);
+    free(tmp);
+    return -1;
+}
+
+int sim_outset_write(sim_outset *s, const char *path, const void *data,
+                     size_t len, char *why, size_t whylen) {
+    sim_outfile o;
+    char *tmp;
+    if (sim_outfile_open(&o, path, why, whylen) != 0) return -1;
+    if (len && fwrite(data, 1, len, o.f) != len) {
+        say(why, whylen, strerror(errno ? errno : EIO));
+        sim_outfile_abort(&o);
+        return -1;
+    }
+    if (sim_outfile_finish(&o, &tmp, why, whylen) != 0) return -1;
+    return sim_outset_adopt(s, path, tmp, why, whylen);
+}
+
+/* Frees the set's names and empties it (the files are not touched). */
+static void outset_clear(sim_outset *s) {
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->path[i]);
+        free(s->tmp[i]);
+    }
+    free(s->path);
+    free(s->tmp);
+    memset(s, 0, sizeof *s);
+}
+
+void sim_outset_abort(sim_outset *s) {
+    for (size_t i = 0; i < s->n; i++) unlink(s->tmp[i]);
+    outset_clear(s);
+}
+
+int sim_outset_commit(sim_outset *s, char *why, size_t whylen) {
+    struct stat st;
+    for (size_t i = 0; i < s->n; i++)
+        if (stat(s->path[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+            if (why && whylen)
+                snprintf(why, whylen, "'%s' %s", s->path[i],
+                         not_regular(st.st_mode));
+            sim_outset_abort(s);
+            return -1;
+        }
+    for (size_t i = 0; i < s->n; i++)
+        if (rename(s->tmp[i], s->path[i]) != 0) {
+            if (why && whylen)
+                snprintf(why, whylen, "'%s': %s (%zu of the %zu files were "
+                         "already in place)", s->path[i], strerror(errno), i,
+                         s->n);
+            for (size_t j = i; j < s->n; j++) unlink(s->tmp[j]);
+            outset_clear(s);
+            return -1;
+        }
+    outset_clear(s);
     return 0;
 }
 

@@ -58,6 +58,51 @@ int sim_outfile_commit(sim_outfile *o, char *why, size_t whylen);
  * Does nothing on a finalised or zeroed sim_outfile. */
 void sim_outfile_abort(sim_outfile *o);
 
+/* Like sim_outfile_commit, but the complete file stays under its temporary
+ * name, handed to the caller in *tmp (malloc'd) for a sim_outset.  Returns
+ * 0, or -1 with the reason after removing the temporary file.  In both
+ * cases o is finalised. */
+int sim_outfile_finish(sim_outfile *o, char **tmp, char *why, size_t whylen);
+
+/* Several output files that appear together or not at all (a report and
+ * its plots).  Each is written whole under its temporary name beside its
+ * destination and then handed to the set; nothing is renamed until
+ * sim_outset_commit, after the last one is complete, so a failure while
+ * writing any of them (a full disk, a file size limit, a failing gnuplot)
+ * leaves every destination as it was.  Zero-initialise, or
+ * sim_outset_init. */
+typedef struct sim_outset {
+    char **path; /* destinations (malloc'd), in the order added */
+    char **tmp;  /* their complete temporaries beside them (malloc'd) */
+    size_t n, cap;
+} sim_outset;
+
+void sim_outset_init(sim_outset *s);
+
+/* Takes the complete temporary file `tmp` (malloc'd, beside `path`) into
+ * the set, which now owns it.  Returns 0, or -1 (out of memory) after
+ * removing and freeing tmp. */
+int sim_outset_adopt(sim_outset *s, const char *path, char *tmp, char *why,
+                     size_t whylen);
+
+/* Writes data[0..len-1] to a temporary file beside `path` and adopts it.
+ * Returns 0, or -1 with the reason (without the path); nothing is left. */
+int sim_outset_write(sim_outset *s, const char *path, const void *data,
+                     size_t len, char *why, size_t whylen);
+
+/* Renames every temporary over its destination, in the order added, after
+ * checking that none of the destinations has become a directory or other
+ * non-regular file.  Returns 0, or -1 with the reason and the destination
+ * in why: then the temporaries not yet renamed are removed.  A rename
+ * within one directory writes no file data, so a full disk or a size limit
+ * cannot stop it; only a destination changed under us can.  In both cases
+ * the set is emptied (and may be reused). */
+int sim_outset_commit(sim_outset *s, char *why, size_t whylen);
+
+/* Removes every temporary file; the destinations are untouched.  The set
+ * is emptied. */
+void sim_outset_abort(sim_outset *s);
+
 /* A temporary path beside `path` for writers that do not use a FILE (a
  * child process such as gnuplot): "DIR/.NAME.tmp-XXXXXX", created empty
  * with mkstemp.  A path holding a control character (a newline, ESC, ...)

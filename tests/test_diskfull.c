@@ -1,0 +1,321 @@
+/* Suite "diskfull": commands that fail half-way through their output
+ * (docs/limits.md, "Outputs: all or nothing").
+ *
+ * report: a report is many files (the document and its PNGs).  A file size
+ * limit that lets the first plot through and stops a later one, or a
+ * gnuplot that fails on the third plot, must leave the folder exactly as
+ * it was: no new file, the old files byte for byte, no temporary.  The
+ * limit is derived from a reference report's own PNG sizes, so the test
+ * does not depend on what this gnuplot draws.
+ *
+ * Commands run in a child with RLIMIT_FSIZE set before exec and SIGXFSZ at
+ * its default, so stalesim's own handling (it ignores SIGXFSZ) is what is
+ * tested. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plots/gnuplot.h"
+
+#include "tests/testing.h"
+
+static char dir[64]; /* the suite's folder; "" until made */
+
+/* Runs `sh -c CMD` with RLIMIT_FSIZE at `fsize` bytes (0: none); returns
+ * the exit code (128+N for signal N) and the child's stdout and stderr
+ * (malloc'd; free them). */
+static int run_sh(const char *cmd, rlim_t fsize, char **out, char **err) {
+    char opath[128], epath[128];
+    snprintf(opath, sizeof opath, "%s/.stdout", dir);
+    snprintf(epath, sizeof epath, "%s/.stderr", dir);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int nul = open("/dev/null", O_RDONLY);
+        if (o < 0 || e < 0 || nul < 0) _exit(126);
+        dup2(nul, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        signal(SIGXFSZ, SIG_DFL);
+        if (fsize) {
+            struct rlimit rl = {fsize, fsize};
+            if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(125);
+        }
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int st = -1;
+    if (pid > 0) waitpid(pid, &st, 0);
+    *out = testing_slurp(opath);
+    *err = testing_slurp(epath);
+    unlink(opath);
+    unlink(epath);
+    if (!*out) *out = strdup("");
+    if (!*err) *err = strdup("");
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+}
+
+/* The names in folder `sub` of the suite's folder, sorted, one a line
+ * (malloc'd). */
+static char *listing(const char *sub) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    struct dirent **e;
+    int n = scandir(path, &e, NULL, alphasort);
+    size_t len = 1;
+    for (int i = 0; i < n; i++) len += strlen(e[i]->d_name) + 1;
+    char *s = calloc(1, len);
+    CU_ASSERT_FATAL(s != NULL);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(e[i]->d_name, ".") && strcmp(e[i]->d_name, "..")) {
+            strcat(s, e[i]->d_name);
+            strcat(s, "\n");
+        }
+        free(e[i]);
+    }
+    if (n >= 0) free(e);
+    return s;
+}
+
+static void put(const char *sub, const char *name, const char *text) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(text, f);
+    CU_ASSERT_FATAL(fclose(f) == 0);
+}
+
+static char *get(const char *sub, const char *name) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
+    return testing_slurp(path);
+}
+
+static void make_sub(const char *sub) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    CU_ASSERT_FATAL(mkdir(path, 0755) == 0 || errno == EEXIST);
+}
+
+/* ---- report ---------------------------------------------------------------------- */
+
+#define REPORT_MAX_PLOTS 32
+
+/* The plots of the reference report, in the order they are drawn (the
+ * order of their links in the document), with their sizes in bytes. */
+static char plot[REPORT_MAX_PLOTS][64];
+static long long plot_size[REPORT_MAX_PLOTS];
+static int nplots;
+
+/* `stalesim report` of both experiments into folder sub, as a shell
+ * command (with PATH prefixed by `path_first` when not NULL). */
+static void report_cmd(char *cmd, size_t len, const char *sub,
+                       const char *path_first) {
+    char pre[300] = "";
+    if (path_first)
+        snprintf(pre, sizeof pre, "PATH='%s':\"$PATH\" ", path_first);
+    snprintf(cmd, len, "%s'%s' report '%s/two.db' --experiment 1 "
+             "--experiment 2 -o '%s/%s/r.md'", pre, testing_stalesim(), dir,
+             dir, sub);
+}
+
+/* The reference report, written without a limit into "full". */
+static void reference_report(void) {
+    if (nplots) return;
+    char cmd[1024], *out, *err;
+    make_sub("full");
+    report_cmd(cmd, sizeof cmd, "full", NULL);
+    int code = run_sh(cmd, 0, &out, &err);
+    EXPECT(code == 0, "reference report: exit %d: %s", code, err);
+    free(out);
+    free(err);
+    char *doc = get("full", "r.md");
+    CU_ASSERT_FATAL(doc != NULL);
+    for (const char *p = doc; (p = strstr(p, "](r-")) && nplots < REPORT_MAX_PLOTS;) {
+        p += 2;
+        size_t n = strcspn(p, ")");
+        CU_ASSERT_FATAL(n < sizeof plot[0]);
+        memcpy(plot[nplots], p, n);
+        plot[nplots][n] = '\0';
+        char path[256];
+        snprintf(path, sizeof path, "%s/full/%s", dir, plot[nplots]);
+        struct stat st;
+        CU_ASSERT_FATAL(stat(path, &st) == 0);
+        plot_size[nplots++] = (long long)st.st_size;
+        p += n;
+    }
+    free(doc);
+    EXPECT(nplots >= 6, "the reference report links %d plots", nplots);
+}
+
+/* Old files in sub: the document, and the first, the `failing`-th and the
+ * last plot. */
+static void put_old_files(const char *sub, int failing) {
+    make_sub(sub);
+    put(sub, "r.md", "the old document\n");
+    put(sub, plot[0], "the old first plot\n");
+    put(sub, plot[failing], "the old plot that fails\n");
+    put(sub, plot[nplots - 1], "the old last plot\n");
+}
+
+/* After a failed report into sub: the same names as `before`, the old
+ * files unchanged, no temporary. */
+static void expect_unchanged(const char *what, const char *sub,
+                             const char *before, int failing) {
+    char *now = listing(sub);
+    EXPECT(strcmp(now, before) == 0, "%s: the folder held\n%s\nand now "
+           "holds\n%s", what, before, now);
+    EXPECT(strstr(now, ".tmp-") == NULL, "%s: a temporary is left: %s", what,
+           now);
+    free(now);
+    if (!before[0]) return;
+    const char *name[] = {"r.md", plot[0], plot[failing], plot[nplots - 1]};
+    const char *old[] = {"the old document\n", "the old first plot\n",
+                         "the old plot that fails\n", "the old last plot\n"};
+    for (int i = 0; i < 4; i++) {
+        char *text = get(sub, name[i]);
+        EXPECT(text && strcmp(text, old[i]) == 0, "%s: %s now holds %.30s",
+               what, name[i], text ? text : "(nothing)");
+        free(text);
+    }
+}
+
+/* A file size limit that the first plot fits and a later one does not: the
+ * report exits 3 naming that plot, and leaves nothing new (an empty
+ * folder stays empty; old files stay as they were). */
+static void test_report_limit(void) {
+    CU_ASSERT_FATAL(dir[0] != '\0');
+    reference_report();
+    CU_ASSERT_FATAL(nplots >= 2);
+    /* At least SQLite's 32 KiB shared-memory file (the database is opened
+     * read-write when it can be). */
+    long long limit = plot_size[0] > 32768 ? plot_size[0] : 32768;
+    int failing = 1;
+    while (failing < nplots && plot_size[failing] <= limit) failing++;
+    CU_ASSERT_FATAL(failing < nplots); /* a later plot is larger */
+    char cmd[1024], *out, *err;
+    for (int old = 0; old < 2; old++) {
+        const char *sub = old ? "limit-old" : "limit-new";
+        if (old) put_old_files(sub, failing);
+        else make_sub(sub);
+        char *before = listing(sub);
+        report_cmd(cmd, sizeof cmd, sub, NULL);
+        int code = run_sh(cmd, (rlim_t)limit, &out, &err);
+        EXPECT(code == 3, "%s: exit %d, want 3 (limit %lld bytes): %s", sub,
+               code, limit, err);
+        EXPECT(strstr(err, plot[failing]) != NULL, "%s: the error does not "
+               "name %s (plot %d of %d, %lld bytes; limit %lld): %s", sub,
+               plot[failing], failing + 1, nplots, plot_size[failing], limit,
+               err);
+        expect_unchanged(sub, sub, before, failing);
+        free(before);
+        free(out);
+        free(err);
+    }
+}
+
+/* gnuplot fails on the third plot (a wrapper in front of it on PATH):
+ * exit 3 naming that plot, nothing new, the old files unchanged; then the
+ * same report without the failure replaces them all. */
+static void test_report_gnuplot_fails(void) {
+    CU_ASSERT_FATAL(dir[0] != '\0');
+    reference_report();
+    CU_ASSERT_FATAL(nplots >= 3);
+    char real[4096], wrapper[8192], cmd[1024], *out, *err;
+    CU_ASSERT_FATAL(gp_find_program("gnuplot", real, sizeof real));
+    make_sub("bin");
+    snprintf(wrapper, sizeof wrapper,
+             "#!/bin/sh\n"
+             "n=$(cat '%s/bin/count' 2>/dev/null || echo 0)\n"
+             "n=$((n + 1))\n"
+             "echo $n >'%s/bin/count'\n"
+             "if [ $n -eq 3 ]; then\n"
+             "  cat >/dev/null\n"
+             "  echo 'injected failure of the third plot' >&2\n"
+             "  exit 1\n"
+             "fi\n"
+             "exec '%s' \"$@\"\n",
+             dir, dir, real);
+    put("bin", "gnuplot", wrapper);
+    char bin[128];
+    snprintf(bin, sizeof bin, "%s/bin", dir);
+    char wrapper_path[160];
+    snprintf(wrapper_path, sizeof wrapper_path, "%s/gnuplot", bin);
+    CU_ASSERT_FATAL(chmod(wrapper_path, 0755) == 0);
+    put_old_files("gp", 2);
+    char *before = listing("gp");
+    report_cmd(cmd, sizeof cmd, "gp", bin);
+    int code = run_sh(cmd, 0, &out, &err);
+    EXPECT(code == 3, "exit %d, want 3: %s", code, err);
+    EXPECT(strstr(err, plot[2]) && strstr(err, "injected failure"),
+           "the error does not name %s and gnuplot's message: %s", plot[2],
+           err);
+    expect_unchanged("gnuplot fails", "gp", before, 2);
+    free(before);
+    free(out);
+    free(err);
+    /* Without the failure: every file replaced, the same set as the
+     * reference, no temporary. */
+    report_cmd(cmd, sizeof cmd, "gp", NULL);
+    code = run_sh(cmd, 0, &out, &err);
+    EXPECT(code == 0, "exit %d: %s", code, err);
+    char *full = listing("full"), *now = listing("gp");
+    EXPECT(strcmp(full, now) == 0, "after a good report the folder holds\n%s"
+           "\nnot\n%s", now, full);
+    free(full);
+    free(now);
+    char *text = get("gp", plot[2]);
+    EXPECT(text && strncmp(text, "\x89PNG", 4) == 0, "%s is not a PNG",
+           plot[2]);
+    free(text);
+    free(out);
+    free(err);
+}
+
+/* ---- the suite --------------------------------------------------------------------- */
+
+static int suite_init(void) {
+    snprintf(dir, sizeof dir, "/tmp/stalesim-diskfull-XXXXXX");
+    if (!mkdtemp(dir)) {
+        dir[0] = '\0';
+        return -1;
+    }
+    /* Two experiments: the second has more points, so its plots are
+     * larger than the first's. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "'%s' sweep --vary cache.ttl=1s,10s --reps 2 --set "
+             "run.duration=2s --db %s/two.db >/dev/null 2>&1 && "
+             "'%s' sweep --vary cache.ttl=1s,2s,5s,10s,20s,60s --reps 2 "
+             "--set run.duration=5s --db %s/two.db >/dev/null 2>&1",
+             testing_stalesim(), dir, testing_stalesim(), dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int suite_clean(void) {
+    if (!dir[0]) return 0;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static CU_TestInfo tests[] = {
+    {"report: a file size limit on a later plot leaves nothing new",
+     test_report_limit},
+    {"report: gnuplot failing on the third plot leaves nothing new",
+     test_report_gnuplot_fails},
+    CU_TEST_INFO_NULL};
+
+TESTS_REGISTER("diskfull", suite_init, suite_clean, tests)
