@@ -26,6 +26,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, ")\n");
         return 2;
     }
+    if (fuzz_sqlite_config() != 0) {
+        fprintf(stderr, "fuzz-afl: SQLite was initialised before its "
+                        "configuration\n");
+        return 3;
+    }
     if (fuzz_init(".") != 0) {
         perror("fuzz-afl: temporary directory");
         return 3;

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "experiments/cli.h"
 #include "experiments/commands.h"
 #include "experiments/grid.h"
@@ -90,6 +92,13 @@ static void remove_db(void) {
         snprintf(side, sizeof side, "%s%s", fz.db, ext[i]);
         unlink(side);
     }
+}
+
+int fuzz_sqlite_config(void) {
+    if (sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) != SQLITE_OK ||
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        return -1;
+    return 0;
 }
 
 void fuzz_fini(void) {

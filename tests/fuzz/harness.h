@@ -43,6 +43,17 @@ const fuzz_harness *fuzz_find(const char *name);
 int fuzz_init(const char *root);
 void fuzz_fini(void);
 
+/* Configures SQLite for a process that runs the harnesses on one thread and
+ * nothing else: no mutexes (SQLITE_CONFIG_SINGLETHREAD) and no memory
+ * statistics (SQLITE_CONFIG_MEMSTATUS 0).  What SQLite reads and how it
+ * parses and answers is unchanged; only its locking and its allocator's
+ * bookkeeping go (the db harness: 12% less CPU an input,
+ * docs/hardening.md).  For the fuzz
+ * drivers only (libfuzzer_main.c, afl_main.c), before anything uses SQLite:
+ * not for run_tests, whose other suites run SQLite on several threads.
+ * Returns 0, or -1 when SQLite was already initialised. */
+int fuzz_sqlite_config(void);
+
 /* The harnesses.  Input formats:
  *   scenario  a scenario file; a line "%%set" ends it, and each following
  *             line is one --set override ("section.key=value")

@@ -38,6 +38,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         fprintf(stderr, ")\n");
         exit(2);
     }
+    if (fuzz_sqlite_config() != 0) {
+        fprintf(stderr, "fuzz-lf: SQLite was initialised before its "
+                        "configuration\n");
+        exit(3);
+    }
     if (fuzz_init(".") != 0) {
         perror("fuzz-lf: temporary directory");
         exit(3);
