@@ -85,6 +85,9 @@ int cmd_merge(int argc, char **argv) {
     results_merge_report rep;
     if (rc == RESULTS_OK)
         rc = results_merge(out, shard, n, &rep, err, sizeof err);
+    /* Everything into the file: the checkpoint at close would ignore a file
+     * that cannot grow. */
+    if (rc == RESULTS_OK) rc = results_checkpoint(out, err, sizeof err);
     if (rc != RESULTS_OK) {
         code = cli_fail(rc_exit(rc), "%s", err);
         goto done;

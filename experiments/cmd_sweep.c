@@ -430,6 +430,11 @@ static int sweep_store(const sweep_cli *c, sweep_job *job, int ranks,
                 "the same command again to resume\n",
                 (unsigned long long)rep.runs_stored, c->db_path);
         code = CLI_EXIT_RUNTIME;
+    } else if (rc != SWEEP_OK && results_out_of_space(rdb)) {
+        code = cli_fail(CLI_EXIT_RUNTIME, "%s (%llu runs saved in %s; free "
+                        "space or raise the limit, then run the same command "
+                        "again to resume)", err,
+                        (unsigned long long)rep.runs_stored, c->db_path);
     } else if (rc != SWEEP_OK) {
         code = cli_fail(rc == SWEEP_EINPUT ? CLI_EXIT_INPUT : CLI_EXIT_RUNTIME,
                         "%s (%llu runs saved in %s)", err,

@@ -36,6 +36,7 @@ int results_sql_fail(results *r, const char *what, char *err, size_t errlen) {
                      r->path, sqlite3_errmsg(r->db), what);
         return RESULTS_EINPUT;
     }
+    if (results_space_fail(r, what, err, errlen)) return RESULTS_EIO;
     sim_errf(err, errlen, "%s: sqlite: %s (while %s)", r->path,
          r->db ? sqlite3_errmsg(r->db) : "out of memory", what);
     return RESULTS_EIO;
@@ -446,6 +447,7 @@ static int prepare_writing(results *r, char *err, size_t errlen) {
     }
     rc = results_exec(r, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
               "setting synchronous and foreign_keys", err, errlen);
+    results_space_watch(r);
     if (rc == RESULTS_OK) rc = add_metric_columns(r, err, errlen);
     if (rc == RESULTS_OK) rc = add_over_bound_column(r, err, errlen);
     if (rc == RESULTS_OK) rc = results_family_ensure(r, err, errlen);

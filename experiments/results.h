@@ -27,6 +27,13 @@
  * when it opens the file for writing (earlier runs read NULL, i.e. NaN, there),
  * and a reader treats a missing column as NULL.
  *
+ * Space: a full disk or a file size limit stops the file at the first write
+ * that fails, whether a commit or a checkpoint copying the WAL into the
+ * file (results_space.c); every run committed before stays whole, and
+ * nothing more is committed on that connection.  The error names the file
+ * and the reason ("cannot grow: the disk is full (SQLITE_FULL)", "cannot
+ * grow: file too large: the file size limit (ulimit -f) is N bytes").
+ *
  * Every function returns 0 (RESULTS_OK) or a negative status and writes a
  * one-line message naming the file to err.  Not thread-safe: one connection,
  * one thread (the sweep coordinator). */
@@ -102,6 +109,17 @@ int results_each_stored_run(results *r, int64_t id, results_run_fn fn,
 int results_write_run(results *r, int64_t point_id, uint32_t rep,
                       uint64_t seed, const world_result *res, char *err,
                       size_t errlen);
+
+/* Space (results_space.c).  results_space_check: RESULTS_EIO with the
+ * message when a checkpoint after an earlier commit found no room (the
+ * commit itself stands); call it after each commit to stop at once.
+ * results_checkpoint: copies the whole WAL into the file now (a writer
+ * ending its work: the checkpoint at close would fail silently), with the
+ * same errors.  results_out_of_space: 1 when the connection's failure was
+ * lack of room (disk full, size limit, quota). */
+int results_space_check(results *r, char *err, size_t errlen);
+int results_checkpoint(results *r, char *err, size_t errlen);
+int results_out_of_space(const results *r);
 
 /* ---- merging shards (results_merge.c) ----------------------------------- */
 

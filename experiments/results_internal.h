@@ -53,7 +53,15 @@ struct results {
     int has_rare_ess;         /* ... and rare_ess (written only) */
     int has_rare_exp;         /* experiments has rare */
     sqlite3_stmt *st[RESULTS_ST_COUNT];
+    /* The first failure to grow the file (results_space.c): 0 none,
+     * RESULTS_SPACE_FULL no room, RESULTS_SPACE_IOERR a checkpoint's other
+     * I/O error.  Once set, no commit succeeds. */
+    int space_failed;
+    char space_why[160];  /* e.g. "the disk is full (SQLITE_FULL)" */
+    char space_what[128]; /* what was being done, e.g. "committing a run" */
 };
+
+enum { RESULTS_SPACE_FULL = 1, RESULTS_SPACE_IOERR = 2 };
 
 /* Helpers of results.c.  Errors fill err with "FILE: sqlite: MSG (while
  * WHAT)" and return a RESULTS_* code. */
@@ -91,6 +99,15 @@ double results_column_real(sqlite3_stmt *st, int i);
  * zeros) add up to its tally's n without overflow.  A crafted or damaged
  * file may break that, and the quantiles assume it. */
 int results_hist_whole(const sim_hist *h);
+
+/* results_space.c: a writing connection's own checkpoints, and the first
+ * failure to grow the file.  watch: installs the WAL and commit hooks
+ * (opened for writing).  fail: when the connection's last error is lack
+ * of room, or such a failure is recorded, fills err ("FILE: cannot grow:
+ * WHY (while WHAT)"), records it and returns 1; else 0. */
+void results_space_watch(results *r);
+int results_space_fail(results *r, const char *what, char *err,
+                       size_t errlen);
 
 /* results_family.c: the per-family tables. */
 void results_family_probe(results *r);

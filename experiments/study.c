@@ -316,9 +316,11 @@ static int take(study *s, study_config *c, uint32_t rep,
             c->fvalue[f][m][rep] = res->family_metric[f][m];
     }
     s->computed++;
+    /* Stored, then stop at once if a checkpoint after it found no room. */
     if (s->db &&
-        results_study_write_run(s->db, s->id, c->label, rep, res, err,
-                                errlen) != RESULTS_OK)
+        (results_study_write_run(s->db, s->id, c->label, rep, res, err,
+                                 errlen) != RESULTS_OK ||
+         results_space_check(s->db, err, errlen) != RESULTS_OK))
         return STUDY_EIO;
     return STUDY_OK;
 }
@@ -397,8 +399,11 @@ int study_finish(study *s, const char *text, const char *json,
                  const results_study_input *in, size_t nin, char *err,
                  size_t errlen) {
     if (!s->db) return STUDY_OK;
+    /* The answer, then everything into the database file: the checkpoint
+     * at close would ignore a file that cannot grow. */
     return results_study_finish(s->db, s->id, text, json, in, nin, err,
-                                errlen) == RESULTS_OK
+                                errlen) == RESULTS_OK &&
+                   results_checkpoint(s->db, err, errlen) == RESULTS_OK
                ? STUDY_OK
                : STUDY_EIO;
 }

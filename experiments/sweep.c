@@ -897,6 +897,9 @@ static int work(coord *c, const transport_ops *tops, int jobs,
         if ((c->precise ? handle_precise(c, &t, res)
                         : handle_fixed(c, &t, res)) != 0)
             goto out;
+        /* The run is committed; a checkpoint after it may have found the
+         * file unable to grow: stop now, not when the WAL is full too. */
+        if (results_space_check(c->db, err, errlen) != RESULTS_OK) goto out;
         progress(c, 0);
     }
     if (interrupted) {
@@ -937,7 +940,9 @@ int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
     status = open_experiment(&c);
     if (status != SWEEP_OK) goto out;
     status = SWEEP_EIO;
-    if (take_stored(&c) != 0) goto out;
+    if (take_stored(&c) != 0 ||
+        results_space_check(rdb, err, errlen) != RESULTS_OK)
+        goto out;
     leave_other_shards(&c);
     /* Work, if any is left. */
     int jobs = opt->jobs < 1 ? 1 : opt->jobs;
@@ -954,6 +959,9 @@ int sweep_run(const sweep_job *job, results *rdb, const sweep_options *opt,
         results_experiment_finished(rdb, report->experiment, err, errlen) !=
             RESULTS_OK)
         goto out;
+    /* Everything into the database file now: the checkpoint at close
+     * ignores a file that cannot grow. */
+    if (results_checkpoint(rdb, err, errlen) != RESULTS_OK) goto out;
     status = SWEEP_OK;
 out:
     if (c.drawn) progress(&c, 1);

@@ -8,6 +8,14 @@
  * limit is derived from a reference report's own PNG sizes, so the test
  * does not depend on what this gnuplot draws.
  *
+ * sweep: a database that meets a file size limit must stop the sweep at
+ * the first write that fails, whether a commit (the WAL cannot grow) or a
+ * checkpoint (the database file cannot), with exit 3 and one line naming
+ * the file and "file too large"; the runs committed before stay readable,
+ * and the same command without the limit resumes them and ends with the
+ * database an uninterrupted sweep makes.  The limits are fractions of that
+ * reference database's size.
+ *
  * Commands run in a child with RLIMIT_FSIZE set before exec and SIGXFSZ at
  * its default, so stalesim's own handling (it ignores SIGXFSZ) is what is
  * tested. */
@@ -284,6 +292,135 @@ static void test_report_gnuplot_fails(void) {
     free(err);
 }
 
+/* ---- sweep --------------------------------------------------------------------------- */
+
+/* 8 points x reps (5 or 10), about 37 KiB a run. */
+#define SWEEP_POINTS 8
+#define SWEEP_ARGS                                                            \
+    "--vary cache.ttl=1s,2s,5s,10s,20s,60s,120s,300s --set run.duration=20s"
+
+/* The uninterrupted sweeps' results and database sizes (bytes), by reps:
+ * [0] 5, [1] 10. */
+static char *ref_dump[2];
+static long long ref_size[2];
+
+static void sweep_cmd(char *cmd, size_t len, const char *db, int reps,
+                      int jobs) {
+    snprintf(cmd, len, "'%s' sweep " SWEEP_ARGS " --reps %d --jobs %d --db "
+             "'%s/%s'", testing_stalesim(), reps, jobs, dir, db);
+}
+
+static int ref_index(int reps) { return reps == 5 ? 0 : 1; }
+
+static void reference_sweep(int reps) {
+    int i = ref_index(reps);
+    if (ref_dump[i]) return;
+    char cmd[1024], name[32], path[256], *out, *err;
+    snprintf(name, sizeof name, "ref%d.db", reps);
+    sweep_cmd(cmd, sizeof cmd, name, reps, 2);
+    int code = run_sh(cmd, 0, &out, &err);
+    EXPECT(code == 0, "reference sweep: exit %d: %s", code, err);
+    free(out);
+    free(err);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    ref_dump[i] = testing_dump_results(path);
+    struct stat st;
+    CU_ASSERT_FATAL(ref_dump[i] && stat(path, &st) == 0);
+    ref_size[i] = (long long)st.st_size;
+}
+
+/* The N of "(N runs saved in" in err; -1 without it. */
+static long long runs_saved(const char *err) {
+    const char *p = strstr(err, " runs saved in ");
+    if (!p) return -1;
+    const char *q = p;
+    while (q > err && q[-1] >= '0' && q[-1] <= '9') q--;
+    return q < p ? strtoll(q, NULL, 10) : -1;
+}
+
+/* A sweep into `db` under `limit` bytes with `jobs` workers: exit 3, one
+ * line naming the file, "file too large" and `while` (what was being
+ * written); the runs it says it saved are in the file; the WAL left beside
+ * it is under the limit (the sweep stopped at the first failure, not when
+ * the WAL met the limit too).  Then the same sweep without the limit
+ * resumes them and ends with the reference results. */
+static void expect_stop_and_resume(const char *db, int reps, long long limit,
+                                   int jobs, const char *while_) {
+    char cmd[1024], path[256], wal[270], *out, *err;
+    int runs = SWEEP_POINTS * reps;
+    snprintf(path, sizeof path, "%s/%s", dir, db);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    sweep_cmd(cmd, sizeof cmd, db, reps, jobs);
+    int code = run_sh(cmd, (rlim_t)limit, &out, &err);
+    EXPECT(code == 3, "%s (limit %lld, --jobs %d): exit %d, want 3: %s", db,
+           limit, jobs, code, err);
+    EXPECT(strstr(err, path) && strstr(err, "cannot grow: file too large") &&
+               strstr(err, while_),
+           "%s: the error does not name the file, 'file too large' and "
+           "'%s': %s", db, while_, err);
+    EXPECT(strchr(err, '\n') == strrchr(err, '\n'), "%s: more than one "
+           "line: %s", db, err);
+    long long saved = runs_saved(err);
+    EXPECT(saved > 0 && saved <= runs, "%s: %lld runs saved of %d", db,
+           saved, runs);
+    struct stat st;
+    EXPECT(stat(wal, &st) != 0 || (long long)st.st_size <= limit,
+           "%s: the WAL grew to %lld bytes (limit %lld)", db,
+           (long long)st.st_size, limit);
+    long long stored = testing_db_int(path, "SELECT count(*) FROM runs");
+    EXPECT(stored == saved, "%s: %lld runs in the file, the message says "
+           "%lld", db, stored, saved);
+    EXPECT(testing_db_int(path, "SELECT count(*) FROM pragma_integrity_check "
+                                "WHERE integrity_check <> 'ok'") == 0,
+           "%s: integrity check fails", db);
+    free(out);
+    free(err);
+    /* Room again: the same command resumes. */
+    code = run_sh(cmd, 0, &out, &err);
+    EXPECT(code == 0, "%s: resuming: exit %d: %s", db, code, err);
+    char want[64];
+    snprintf(want, sizeof want, ", %lld already stored", saved);
+    EXPECT(strstr(out, want) != NULL, "%s: resuming did not reuse the %lld "
+           "saved runs: %s", db, saved, out);
+    char *dump = testing_dump_results(path);
+    EXPECT_SAME_DUMP("resumed and uninterrupted sweeps", dump,
+                     ref_dump[ref_index(reps)]);
+    free(dump);
+    free(out);
+    free(err);
+}
+
+/* The WAL meets the limit: a commit fails. */
+static void test_sweep_commit_fails(void) {
+    CU_ASSERT_FATAL(dir[0] != '\0');
+    reference_sweep(10);
+    expect_stop_and_resume("commit.db", 10, 512 * 1024, 1, "while committing");
+}
+
+/* The database file meets it while a checkpoint copies the WAL in (the WAL
+ * itself stays under the limit): before, SQLite's automatic checkpoint
+ * ignored the failure and the sweep went on until the WAL was full too. */
+static void test_sweep_checkpoint_fails(void) {
+    CU_ASSERT_FATAL(dir[0] != '\0');
+    reference_sweep(10);
+    long long limit = ref_size[1] / 2;
+    /* above one WAL between checkpoints (1 MiB and a run) */
+    CU_ASSERT_FATAL(limit > 1280 * 1024);
+    expect_stop_and_resume("ckpt.db", 10, limit, 2, "while checkpointing: "
+                           "copying committed runs");
+}
+
+/* Every run fits (the file after one checkpoint, the WAL after it), the
+ * whole does not: before, such a sweep exited 0 with its last runs in a
+ * WAL the file could not take (the checkpoint at close fails silently);
+ * now the sweep's own last checkpoint finds it, with every run saved. */
+static void test_sweep_end_fails(void) {
+    CU_ASSERT_FATAL(dir[0] != '\0');
+    reference_sweep(5);
+    expect_stop_and_resume("end.db", 5, ref_size[0] - 64 * 1024, 1,
+                           "while checkpointing at the end");
+}
+
 /* ---- the suite --------------------------------------------------------------------- */
 
 static int suite_init(void) {
@@ -305,6 +442,10 @@ static int suite_init(void) {
 }
 
 static int suite_clean(void) {
+    for (int i = 0; i < 2; i++) {
+        free(ref_dump[i]);
+        ref_dump[i] = NULL;
+    }
     if (!dir[0]) return 0;
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -316,6 +457,9 @@ static CU_TestInfo tests[] = {
      test_report_limit},
     {"report: gnuplot failing on the third plot leaves nothing new",
      test_report_gnuplot_fails},
+    {"sweep: the WAL meets a file size limit", test_sweep_commit_fails},
+    {"sweep: a checkpoint meets it", test_sweep_checkpoint_fails},
+    {"sweep: the last checkpoint meets it", test_sweep_end_fails},
     CU_TEST_INFO_NULL};
 
 TESTS_REGISTER("diskfull", suite_init, suite_clean, tests)
