@@ -139,6 +139,8 @@ static int holds_at_least(const world *w, uint32_t key, uint32_t version) {
 /* The cache cannot answer: read the DB, or fail (outage_fallback). */
 static void fallback(world *w, uint32_t rq) {
     if (world_rsc(w, rq)->cache.outage_fallback == SCENARIO_FALLBACK_FAIL) {
+        /* --rare: without the outage the read would have filled the key. */
+        world_outage_fill_lost(w, rq, db_read(w->db, world_req(w, rq)->key));
         world_fail_read(w, rq);
         return;
     }
@@ -195,6 +197,8 @@ static void miss(world *w, const cache_variant *v, uint32_t rq) {
 }
 
 static void fill_failed(world *w, const cache_variant *v, uint32_t rq) {
+    if (w->cache_down) /* --rare: it would have stored */
+        world_outage_fill_lost(w, rq, world_req(w, rq)->version);
     world_cache_fill(w, rq, 0);
     if (v->end_load) v->end_load(w, rq, 0);
     world_respond(w, rq, R_FILLED);
@@ -218,6 +222,7 @@ static void fill_lands(world *w, const cache_variant *v, uint32_t rq,
     const scenario_mitigations *m = mitigations(w, rq);
     const request *r = world_req(w, rq);
     int ok = !w->cache_down;
+    if (!ok) world_outage_fill_lost(w, rq, r->version); /* --rare */
     if (ok && m->lease) ok = store_lease_redeem(w->cache, r->key, token);
     if (ok && m->versioned_set) ok = !holds_at_least(w, r->key, r->version);
     ok = world_cache_fill(w, rq, ok);
@@ -266,6 +271,7 @@ static void del_next(world *w, uint32_t rq, uint32_t arg);
 static void issue_del(world *w, uint32_t rq, uint32_t arg) {
     request *r = world_req(w, rq);
     if (w->cache_down) {
+        world_outage_del_lost(w, rq); /* --rare: it would have landed */
         attempt_lost(w, rq, arg, FAULT_FAIL);
         del_next(w, rq, arg);
         return;
@@ -395,6 +401,7 @@ static void commit(world *w, const cache_variant *v, uint32_t rq) {
 }
 
 static void update_failed(world *w, uint32_t rq) {
+    if (w->cache_down) world_outage_update_lost(w, rq); /* --rare */
     if (mitigations(w, rq)->outbox)
         trace_only(w, rq, TRACE_UPDATE_FAILED); /* the relay's DEL follows */
     else
@@ -494,6 +501,8 @@ void cache_family_step(world *w, const cache_variant *v, uint32_t rq,
         break;
     case R_FALLBACK:
         world_db_read(w, rq);
+        /* --rare: without the outage the read would have filled the key. */
+        world_outage_fill_lost(w, rq, r->version);
         world_respond(w, rq, R_FILLED);
         break;
     case W_COMMIT:
@@ -516,6 +525,7 @@ void cache_family_step(world *w, const cache_variant *v, uint32_t rq,
         break;
     case D_OK:
         if (w->cache_down) { /* the server went away: nothing deleted */
+            world_outage_del_lost(w, rq); /* --rare: it would have landed */
             attempt_lost(w, rq, arg, FAULT_FAIL);
             world_respond_op(w, rq, CACHE_STEP(D_NEXT, arg), WORLD_OP_DEL);
             break;

@@ -313,6 +313,24 @@ void oracle_fault_mark_event(oracle *o, uint32_t key, uint32_t copy,
                              uint32_t version, sim_time now, sim_time from,
                              double lr, uint64_t event);
 void oracle_fault_event(oracle *o);
+/* A boosted event met the consequences of an earlier one (a cache outage
+ * finding keys an earlier outage's ratio still weighs, stale): counted in
+ * overlaps. */
+void oracle_fault_overlap(oracle *o);
+/* A read invoked at `invoked` that a boosted event (a cache outage) served
+ * otherwise would have returned `version` without it (a hit of the copy the
+ * outage emptied): if that version was superseded by `invoked`, `weight`
+ * (1 - the event's ratio) counts as a stale read's weight, and as an
+ * over-bound one's when it was that old.  The read itself is judged by
+ * oracle_read_lr as usual; only stale_w, stale_w2 and over_bound_w change
+ * (docs/rare-events.md, "Cache outages"). */
+void oracle_counterfactual(oracle *o, uint32_t key, sim_time invoked,
+                           uint32_t version, double weight);
+/* The weight the marks give a stale read of what copy `copy` of key holds
+ * at `now`, in its open window (whenever the marks start): 1 when the copy
+ * is absent, fresh or unmarked. */
+double oracle_copy_weight(oracle *o, uint32_t key, uint32_t copy,
+                          sim_time now);
 void oracle_ack(oracle *o, uint32_t client, uint32_t key, uint32_t version,
                 sim_time t);
 oracle_verdict oracle_read(oracle *o, uint32_t key, uint32_t client,

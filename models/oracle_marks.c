@@ -130,3 +130,41 @@ void oracle_fault_mark_event(oracle *o, uint32_t key, uint32_t copy,
 void oracle_fault_event(oracle *o) {
     if (!o->failed) o->counts.fault_marks++;
 }
+
+void oracle_counterfactual(oracle *o, uint32_t key, sim_time invoked,
+                           uint32_t version, double weight) {
+    SIM_CHECK(key < o->nkeys, "key %u", key);
+    if (o->failed || invoked < o->warmup || weight == 0) return;
+    key_history *h = &o->keys[key].hist;
+    if (version >= h->latest) return;
+    sim_time superseded = commit_time(h, version + 1);
+    if (superseded > invoked) return; /* fresh, or concurrent at most */
+    sim_time age = invoked - superseded;
+    o->counts.stale_w += weight;
+    o->counts.stale_w2 += weight * weight;
+    o->counts.over_bound_w += age > o->bound ? weight : 0;
+    if (o->nfam) {
+        oracle_family *fam = &o->fam[o->key_family[key]];
+        fam->counts.stale_w += weight;
+        fam->counts.stale_w2 += weight * weight;
+        fam->counts.over_bound_w += age > fam->bound ? weight : 0;
+    }
+}
+
+void oracle_fault_overlap(oracle *o) {
+    if (!o->failed) o->counts.overlaps++;
+}
+
+double oracle_copy_weight(oracle *o, uint32_t key, uint32_t copy,
+                          sim_time now) {
+    SIM_CHECK(key < o->nkeys && copy != ORACLE_SOURCE && copy < o->ncopies,
+              "weight of key %u copy %u", key, copy);
+    if (o->failed || !o->nmarks) return 1;
+    copy_state *c = oracle_copy_state(o, key, copy);
+    if (!c) return 1;
+    oracle_settle(o, c, now);
+    if (!c->present || !c->window) return 1;
+    int overlap;
+    return oracle_mark_weight(o, key, copy, c, c->version, SIM_TIME_MAX,
+                              &overlap);
+}

@@ -2,6 +2,7 @@
  * choice (models/rare.h, docs/rare-events.md). */
 #include "models/rare.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "models/pattern.h"
@@ -14,11 +15,36 @@ double rare_prob(double p, double boost) {
     return q > p ? q : p;
 }
 
-double rare_rate(double rate, double mean_duration_s, double boost) {
-    if (boost <= 1 || rate <= 0 || !(mean_duration_s > 0)) return rate;
-    double q = boost * rate, cap = RARE_P_MAX / mean_duration_s;
+/* min(b rate, share_max / mean_duration_s), never below rate. */
+static double rate_capped(double rate, double mean_duration_s, double boost,
+                          double share_max) {
+    if (boost <= 1 || rate <= 0 || !(mean_duration_s > 0) ||
+        !(mean_duration_s < INFINITY))
+        return rate;
+    double q = boost * rate, cap = share_max / mean_duration_s;
     if (q > cap) q = cap;
     return q > rate ? q : rate;
+}
+
+double rare_rate(double rate, double mean_duration_s, double boost) {
+    return rate_capped(rate, mean_duration_s, boost, RARE_P_MAX);
+}
+
+double rare_outage_share(const scenario *sc) {
+    const pattern_ops *p = pattern_find(sc->cache.pattern);
+    if (sc->cache.outage_rate <= 0 || sc->local.instances > 0 || !p ||
+        (p->flags & (PATTERN_OWN_FAILURES | PATTERN_NO_CACHE)))
+        return 0;
+    double d = sim_dist_mean(&sc->cache.outage_duration) / 1e9;
+    if (!(d > 0)) return 0; /* outages of no time only empty the cache */
+    double q = sc->cache.outage_rate * d;
+    return q < 1 ? q : 1; /* also a heavy tail's infinite mean */
+}
+
+double rare_outage_rate(const scenario *sc, double boost) {
+    return rate_capped(sc->cache.outage_rate,
+                       sim_dist_mean(&sc->cache.outage_duration) / 1e9, boost,
+                       RARE_DOWN_MAX);
 }
 
 double rare_offline_share(const scenario *sc) {
@@ -45,6 +71,8 @@ static double view_max(const scenario *sc) {
         m = sc->local.bus_loss;
     double offline = rare_offline_share(sc);
     if (offline > m) m = offline;
+    double down = rare_outage_share(sc);
+    if (down > m) m = down;
     const pattern_ops *p = pattern_find(sc->cache.pattern);
     double own = p && p->rare_share ? p->rare_share(sc) : 0;
     if (own > m) m = own;

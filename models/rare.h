@@ -34,7 +34,7 @@
  * rare_rate(lambda, flush_interval, b), each with lambda / lambda'; the
  * share of writes a crash loses, lambda x flush_interval, counts in
  * rare_max_fault_prob (pattern_ops.rare_share).  A crash marks keys, not
- * copies (models/write_behind.c, a per-key side table under --rare only):
+ * copies (models/refill_marks.h, a per-key side table under --rare only):
  * every key it empties and every key whose queued write it loses.  A read
  * that misses a marked key starts a fill carrying the ratio
  * (request.rare_lr): its answer and every read of the copy it stores weigh
@@ -44,15 +44,28 @@
  * "emptied" one.  Not boosted with direct DB readers, local caches or key
  * families.
  *
+ * Cache outages (rate outage_rate lambda, lasting outage_duration D; every
+ * pattern with a shared cache but write-behind) run at lambda' =
+ * rare_outage_rate: min(b lambda, RARE_DOWN_MAX / E[D]), each with
+ * lambda / lambda'; the share of time down, lambda E[D], counts in
+ * rare_max_fault_prob.  An outage marks the keys it empties, or keeps from
+ * being cached, DIVERGED with the copy the cache would hold without it
+ * (the ghost; models/refill_marks.h, models/outage.c): a read invoked while
+ * its key is diverged weighs lambda / lambda' when stale and counts 1 -
+ * lambda / lambda' (times the ghost's own weight) when the ghost was stale,
+ * so the stale hits an outage takes away stay counted; a fill such a read
+ * starts carries the ratio to the copy it stores stale.  A DEL landing (or
+ * one the outage failed), an update-SET storing or the ghost's expiry ends
+ * the mark.  Not boosted with local caches.
+ *
  * Not boosted (drawn at their true probabilities or rates, weight 1, which
  * never biases): fill SET failures (alone they leave nothing stale; with a
  * race they can keep or prevent a stale fill), del_timeout_applies,
  * write-behind's crashes with db_readers > 0, local caches or families (a
  * direct read of a lost write is the crash's only from when the write would
- * have landed, which the marks do not record), cache outages (no lost
- * invalidation outlives one; what they cause is the refills' races after
- * them, as for write-behind's crashes, not done yet), deploys (periodic;
- * they only empty caches). */
+ * have landed, which the marks do not record), cache outages with local
+ * caches (a local copy of a diverged read's answer would carry no ratio),
+ * deploys (periodic; they only empty caches). */
 #ifndef STALESIM_MODELS_RARE_H
 #define STALESIM_MODELS_RARE_H
 
@@ -60,6 +73,10 @@
 
 /* The largest boosted probability of one fault draw. */
 #define RARE_P_MAX 0.5
+/* The largest boosted share of time the shared cache is down (cache
+ * outages, rare_outage_rate): the estimate leaves out terms of this order
+ * (docs/rare-events.md, "Cache outages"). */
+#define RARE_DOWN_MAX 0.05
 /* The automatic boost makes the most likely boosted fault of the scenario
  * happen on this share of its draws (rare_auto_boost). */
 #define RARE_AUTO_SHARE 0.01
@@ -81,6 +98,19 @@ double rare_rate(double rate, double mean_duration_s, double boost);
  * instances on a pub/sub bus that disconnect.  It stands beside bus_loss in
  * rare_max_fault_prob. */
 double rare_offline_share(const scenario *sc);
+
+/* The share of time the shared cache is down, outage_rate x mean
+ * outage_duration (capped at 1): cache outages' per-read probability, beside
+ * the faults' in rare_max_fault_prob.  0 when outages are not boosted:
+ * none, outages of no time or of infinite mean, local caches (their copies
+ * of an outage's refills would carry no ratio), or a pattern of the view
+ * with no shared cache or modelling its failures itself (write-behind). */
+double rare_outage_share(const scenario *sc);
+
+/* lambda' of cache outages under boost b: min(b lambda, RARE_DOWN_MAX /
+ * mean outage_duration); lambda itself when b <= 1 or rare_rate would not
+ * boost. */
+double rare_outage_rate(const scenario *sc, double boost);
 
 /* The largest probability among the boosted faults of sc and of each of its
  * families' views (0: the scenario has no boosted fault). */

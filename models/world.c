@@ -10,6 +10,7 @@
 
 
 #include "models/local.h"
+#include "models/refill_marks.h"
 #include "models/world_internal.h"
 #include "sim/check.h"
 #include "sim/mt19937.h"
@@ -188,7 +189,7 @@ static world *create(const scenario *sc, uint32_t rep, workload *load) {
         world_destroy(w);
         return NULL;
     }
-    if (create_patterns(w) != 0) {
+    if (create_patterns(w) != 0 || world_outage_setup(w) != 0) {
         world_destroy(w);
         return NULL;
     }
@@ -235,6 +236,7 @@ void world_destroy(world *w) {
     free(w->key_family);
     replicas_destroy(w->replicas);
     local_destroy(w->local);
+    refill_marks_destroy(w->refill);
     for (size_t i = 0; i < pattern_count(); i++)
         if (w->pstate[i]) pattern_at(i)->destroy(w->pstate[i]);
     workload_destroy(w->load);
@@ -305,6 +307,7 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     r->family = (uint8_t)world_key_family(w, key);
     r->background = 0;
     r->pattern_mark = 0;
+    r->rare_diverged = 0;
     r->instance = WORLD_NO_INSTANCE;
     r->source = ORACLE_SOURCE;
     r->serial = ++w->serial;
@@ -318,6 +321,8 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
         }
         r->path = (uint8_t)p;
     }
+    if (kind == WORKLOAD_READ && w->outage_lr != 1)
+        world_outage_read_start(w, rq); /* --rare: models/outage.c */
     /* A bypass family's requests skip the instances' caches too. */
     int bypass = w->fam[r->family].bypass;
     if (w->local && !bypass) local_route(w, rq);
@@ -340,29 +345,6 @@ static void on_arrival(world *w) {
     start_request(w, op.kind, op.key, op.client);
 }
 
-/* Cache outages ([cache] outage_rate, outage_duration): while the cache is
- * up, outages start as a Poisson process; one lasts a draw of
- * outage_duration.  At its start the cache is emptied (every live entry
- * removed, every lease voided); while it lasts cache_down is set and the
- * patterns fail every cache operation.  Draws come from the FAULTS stream.
- * start = 0 ends an outage (or begins the run) and schedules the next. */
-static void cache_outage(world *w, int start) {
-    const scenario *sc = w->sc;
-    gsl_rng *g = sim_rng_stream(&w->rng, SIM_STREAM_FAULTS);
-    sim_time now = w->sim.now, left = sc->run.duration - now;
-    if (start) {
-        w->cache_down = 1;
-        world_cache_clear(w);
-        sim_time d = sim_dist_sample(&sc->cache.outage_duration, g);
-        if (d < left) sim_schedule(&w->sim, d, WORLD_EV_CACHE_OUTAGE, 0, 0);
-        return;
-    }
-    w->cache_down = 0;
-    double up_ns = sim_exponential(g, 1e9 / sc->cache.outage_rate);
-    if (up_ns < (double)left)
-        sim_schedule(&w->sim, (sim_time)up_ns, WORLD_EV_CACHE_OUTAGE, 0, 1);
-}
-
 static void dispatch(void *model, sim *s, const sim_event *ev) {
     world *w = model;
     (void)s;
@@ -377,7 +359,7 @@ static void dispatch(void *model, sim *s, const sim_event *ev) {
         start_request(w, WORKLOAD_READ, ev->a, (uint32_t)ev->b);
         break;
     case WORLD_EV_CACHE_OUTAGE:
-        cache_outage(w, ev->b != 0);
+        world_outage_event(w, ev->b != 0);
         break;
     case WORLD_EV_DEL_LATE:
         world_cache_delete_now(w, ev->a, (uint32_t)ev->b);
@@ -492,7 +474,8 @@ int world_run(world *w, world_result *out) {
     for (size_t i = 0; i < pattern_count(); i++)
         if (w->pstate[i] && pattern_at(i)->start)
             pattern_at(i)->start(w, w->pstate[i]);
-    if (w->sc->cache.outage_rate > 0 && !w->own_failures) cache_outage(w, 0);
+    if (w->sc->cache.outage_rate > 0 && !w->own_failures)
+        world_outage_event(w, 0);
     sim_time end = w->sc->run.duration;
     int rc = sim_run(&w->sim, end, dispatch, w);
     if (rc != 0 || w->sim.failed || oracle_failed(w->oracle)) return -1;

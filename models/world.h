@@ -53,8 +53,10 @@ typedef struct request {
                               before its commit (delete-before-write).  A
                               read: the ratio of the boosted event its answer
                               stems from (a write-behind crash whose emptied
-                              cache it refills or whose copy it read);
-                              world_finish_read weighs it stale by it */
+                              cache it refills or whose copy it read; a cache
+                              outage whose emptied key it reads:
+                              models/refill_marks.h); world_finish_read
+                              weighs it stale by it */
     uint32_t key;
     uint32_t client;
     uint32_t version;      /* read: value obtained; write: version committed */
@@ -68,6 +70,9 @@ typedef struct request {
                               waits for it: world_start_background) */
     uint8_t pattern_mark;  /* private to the pattern serving it; 0 when the
                               request starts */
+    uint8_t rare_diverged; /* --rare: a read invoked while a boosted outage
+                              kept its key from what the cache would hold
+                              (REFILL_DIVERGED): rare_lr is that outage's */
     uint32_t instance;     /* application instance serving it, or NONE */
     uint32_t source;       /* oracle copy its DB read came from */
     uint64_t serial;       /* 1, 2, ...: the request's number in the run */
@@ -221,6 +226,7 @@ typedef struct world_family {
 } world_family;
 
 struct local_caches;
+struct refill_marks;
 
 struct world {
     const scenario *sc;         /* the base scenario (world-wide events) */
@@ -255,6 +261,12 @@ struct world {
                              db_copy hook), else ORACLE_SOURCE */
     int own_failures;     /* a pattern in use models the cache's failures:
                              no [cache] outages (PATTERN_OWN_FAILURES) */
+    double outage_rate;   /* per s: [cache] outages as simulated (boosted
+                             under --rare: models/rare.h) */
+    double outage_lr;     /* outage_rate true / simulated; 1: not boosted */
+    /* --rare with a cache-emptying event boosted (a write-behind crash, a
+     * cache outage), else NULL: models/refill_marks.h. */
+    struct refill_marks *refill;
     sim_hist durability_lag;
     trace_fn tracer;      /* NULL: no trace */
     void *tracer_ctx;
@@ -385,6 +397,21 @@ gsl_rng *world_pattern_rng(world *w);
 /* Empties the shared cache now (a crash or an outage): every live entry is
  * removed, its copy in the oracle too. */
 void world_cache_clear(world *w);
+/* The refill marks (models/refill_marks.h), created on the first call for
+ * the world's keys (`diverged`: with ghosts, for outages); NULL when memory
+ * ran out.  A pattern whose own event empties the cache (write-behind's
+ * crash) calls it from create when the event is boosted. */
+struct refill_marks *world_refill_marks(world *w, int diverged);
+/* --rare with outages boosted (nothing otherwise), for request rq: an
+ * operation the outage made fail, so the cache no longer holds what it
+ * would without it.  fill_lost: a miss the outage kept from storing
+ * `version` (a fill failing, a read sent to the DB or failed), which the
+ * cache would have stored unless it held the key; update_lost: the
+ * writer's update-SET of r->version, which it would have stored; del_lost:
+ * the DEL, which would have emptied the key (what the outage did too). */
+void world_outage_fill_lost(world *w, uint32_t rq, uint32_t version);
+void world_outage_update_lost(world *w, uint32_t rq);
+void world_outage_del_lost(world *w, uint32_t rq);
 /* A write acknowledged at `acked_at` reached the DB now (write-behind's
  * durability lag, counted after the warm-up). */
 void world_durable(world *w, uint32_t key, sim_time acked_at);

@@ -8,6 +8,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "models/local.h"
+#include "models/refill_marks.h"
 #include "models/world_internal.h"
 #include "sim/check.h"
 #include "sim/mt19937.h"
@@ -96,6 +97,25 @@ void world_cache_clear(world *w) {
         }
 }
 
+struct refill_marks *world_refill_marks(world *w, int diverged) {
+    if (!w->refill) w->refill = refill_marks_create(w->sc->workload.keys,
+                                                    diverged);
+    return w->refill;
+}
+
+/* --rare (models/refill_marks.h): the ratio a read's GET leaves on it.  A
+ * read a boosted outage diverged keeps that outage's (set when it started,
+ * models/outage.c); otherwise a hit takes the ratio of the fill that stored
+ * the copy superseded, a miss that of its key's crash marks. */
+static void refill_get(world *w, request *r, int hit) {
+    refill_marks *m = w->refill;
+    if (r->rare_diverged) return;
+    if (hit)
+        r->rare_lr = m->copy_lr[r->key] > 0 ? m->copy_lr[r->key] : 1;
+    else
+        r->rare_lr = refill_marks_miss_lr(m, r->key);
+}
+
 void world_durable(world *w, uint32_t key, sim_time acked_at) {
     if (acked_at < w->sc->run.warmup) return;
     sim_hist_add(&w->durability_lag, w->sim.now - acked_at);
@@ -144,6 +164,7 @@ int world_cache_get(world *w, uint32_t rq, uint32_t *version) {
                         ORACLE_SET_FILL);
     }
     world_trace(w, hit ? TRACE_HIT : TRACE_MISS, rq, key, hit ? *version : 0);
+    if (w->refill) refill_get(w, &w->req[rq], hit);
     const pattern_ops *p = world_rpattern(w, rq);
     if (hit && p->on_hit) {
         sim_time exp;
@@ -189,6 +210,7 @@ static int cache_store(world *w, const scenario *sc, uint32_t rq,
     }
     oracle_copy_fill_from(w->oracle, key, ORACLE_CACHE, version, now, exp, kind,
                           from);
+    if (w->refill && kind != ORACLE_SET_FILL) refill_marks_replaced(w->refill, key);
     return 1;
 }
 
@@ -200,6 +222,9 @@ int world_cache_fill(world *w, uint32_t rq, int ok) {
                            ORACLE_SET_FILL, r->source))
         return 0; /* refused: traced as such */
     world_trace(w, ok ? TRACE_FILL : TRACE_FILL_FAILED, rq, r->key, r->version);
+    if (ok && w->refill) /* --rare: the copy carries the fill's ratio */
+        refill_marks_filled(w->refill, r->key, r->rare_lr,
+                            r->version < oracle_latest(w->oracle, r->key));
     const pattern_ops *p = world_rpattern(w, rq);
     if (ok && p->on_fill) {
         sim_time exp;
@@ -232,6 +257,7 @@ void world_cache_update(world *w, uint32_t rq, int ok) {
         return;
     }
     if (ok) {
+        if (w->refill) refill_marks_aligned(w->refill, r->key);
         if (r->commit_at >= w->sc->run.warmup) {
             sim_hist_add(&w->invalidation_lag, w->sim.now - r->commit_at);
             if (w->nfam)
@@ -250,6 +276,7 @@ void world_cache_delete_now(world *w, uint32_t key, uint32_t version) {
     sim_time now = w->sim.now;
     store_del(w->cache, key, now);
     oracle_copy_remove(w->oracle, key, ORACLE_CACHE, now);
+    if (w->refill) refill_marks_aligned(w->refill, key);
     if (version > 0 && version <= oracle_latest(w->oracle, key)) {
         sim_time commit_at = oracle_commit_time(w->oracle, key, version);
         if (commit_at >= w->sc->run.warmup) {
@@ -316,6 +343,9 @@ void world_fault_mark(world *w, uint32_t rq, uint32_t copy, uint32_t version,
     if (lr == 1 || version == 0) return;
     oracle_fault_mark(w->oracle, w->req[rq].key, copy, version, w->sim.now,
                       at, lr);
+    /* The same fault would keep the copy an outage emptied. */
+    if (copy == ORACLE_CACHE && w->outage_lr != 1)
+        world_outage_fault(w, w->req[rq].key, lr);
 }
 
 void world_invalidation_issued(world *w, uint32_t rq) {
@@ -389,6 +419,8 @@ uint32_t world_cache_commit(world *w, uint32_t rq) {
             oracle_copy_remove(w->oracle, r->key, ORACLE_CACHE, now);
     }
     world_trace_copy(w, TRACE_COMMIT, rq, r->key, r->version, ORACLE_CACHE);
+    /* --rare: the cache holds the latest again, the DB will get it. */
+    if (w->refill) refill_marks_written(w->refill, r->key);
     if (now >= w->sc->run.warmup)
         WORLD_COUNT(w, r->family, writes_by_path[r->path]);
     if (w->local && world_path_invalidates(w, rq)) local_on_commit(w, rq);

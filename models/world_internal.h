@@ -14,6 +14,19 @@ enum {
     WORLD_EV_CACHE_OUTAGE /* b = 1: a cache outage starts, 0: it ends */
 };
 
+/* Cache outages (models/outage.c).  setup: the simulated rate and, under
+ * --rare with outages boosted, the refill marks (after the patterns are
+ * created); 0, or -1 out of memory.  event: an outage starts (1) or ends
+ * (0; also the start of the run), and the next is scheduled.  read_start:
+ * a read starts while outages are boosted (its key's marks). */
+int world_outage_setup(world *w);
+void world_outage_event(world *w, int start);
+void world_outage_read_start(world *w, uint32_t rq);
+/* A boosted fault of ratio lr keeps key's shared copy stale
+ * (world_fault_mark): it would keep the ghost of a diverged key too, whose
+ * stale reads then weigh lr more. */
+void world_outage_fault(world *w, uint32_t key, double lr);
+
 /* Doubles the request pool.  Returns 0, or -1 out of memory (the pool is
  * unchanged). */
 int world_pool_grow(world *w);

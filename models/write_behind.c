@@ -24,6 +24,7 @@
 
 #include "models/pattern.h"
 #include "models/rare.h"
+#include "models/refill_marks.h"
 #include "models/world.h"
 #include "sim/check.h"
 #include "sim/mt19937.h"
@@ -83,20 +84,11 @@ typedef struct write_behind {
     const wb_params *p;  /* the base scenario's (world-wide processes) */
     double crash_rate;   /* per s: simulated (boosted under --rare) */
     double crash_lr;     /* crash_rate true / simulated; 1: not boosted */
-    /* --rare with boosted crashes only (NULL otherwise), per key: */
-    uint8_t *mark;       /* WB_MARK_* left by crashes (below) */
-    double *mark_lr;     /* the ratio of the crash(es) that left mark */
-    double *copy_lr;     /* the ratio the cache copy's fill carried; 0: none */
+    /* --rare with boosted crashes only (NULL otherwise): the world's refill
+     * marks (models/refill_marks.h), which crashes set: what a fill that
+     * reads the DB while one is set owes to the crash. */
+    refill_marks *marks;
 } write_behind;
-
-/* Per-key marks of a boosted crash (--rare, models/rare.h): what a fill
- * that reads the DB while one is set owes to the crash. */
-enum {
-    WB_MARK_REFILL = 1, /* the crash emptied the key's cached copy, no fill
-                           started since has stored one */
-    WB_MARK_LOST = 2    /* the crash lost a queued write of the key, none
-                           written since: the DB is behind */
-};
 
 enum wb_event { WB_FLUSH, WB_APPLY, WB_CRASH };
 
@@ -168,14 +160,8 @@ static void *wb_create(world *w) {
                                   (double)b->p->flush_interval / 1e9,
                                   w->sc->rare_boost);
         b->crash_lr = b->p->crash_rate / b->crash_rate;
-        size_t n = w->sc->workload.keys;
-        b->mark = calloc(n, 1);
-        b->mark_lr = calloc(n, sizeof *b->mark_lr);
-        b->copy_lr = calloc(n, sizeof *b->copy_lr);
-        if (!b->mark || !b->mark_lr || !b->copy_lr) {
-            free(b->mark);
-            free(b->mark_lr);
-            free(b->copy_lr);
+        b->marks = world_refill_marks(w, 0); /* the world frees them */
+        if (!b->marks) {
             free(b);
             return NULL;
         }
@@ -188,9 +174,6 @@ static void wb_destroy(void *state) {
     if (!b) return;
     free(b->pending.e);
     free(b->flying.e);
-    free(b->mark);
-    free(b->mark_lr);
-    free(b->copy_lr);
     free(b);
 }
 
@@ -248,32 +231,27 @@ static void apply(world *w, write_behind *b, size_t n) {
     }
 }
 
-/* Marks key with a boosted crash's ratio (--rare).  A key still marked by
- * an earlier crash keeps that crash's ratio: it can only be a key whose
- * write that crash lost (a write clears the marks, a fill the refill mark)
- * and whose refill from the lagging DB is then stale because of it, this
- * crash or not (which crash to credit with the races of that refill is
- * second order in the boosted rate). */
-static void crash_mark(write_behind *b, uint32_t key, uint8_t what) {
-    if (!b->mark[key]) b->mark_lr[key] = b->crash_lr;
-    b->mark[key] |= what;
-}
-
 /* The node dies and restarts empty: queued writes are gone for good.
  * Under --rare (crashes boosted) the keys it empties and those whose
- * writes it loses are marked first (crash_mark). */
+ * writes it loses are marked first (refill_marks_crash).  A key still
+ * marked by an earlier crash keeps that crash's ratio: it can only be a key
+ * whose write that crash lost (a write clears the marks, a fill the
+ * emptied mark) and whose refill from the lagging DB is then stale because
+ * of it, this crash or not (which crash to credit with the races of that
+ * refill is second order in the boosted rate). */
 static void crash(world *w, write_behind *b) {
     sim_time now = world_now(w);
     if (now >= w->sc->run.warmup) w->counts.cache_crashes++;
-    if (b->mark) {
+    if (b->marks) {
         oracle_fault_event(w->oracle);
         for (uint32_t k = 0; k < w->sc->workload.keys; k++)
             if (store_peek(w->cache, k, now, NULL, NULL))
-                crash_mark(b, k, WB_MARK_REFILL);
+                refill_marks_crash(b->marks, k, REFILL_EMPTIED, b->crash_lr);
     }
     while (b->pending.len) {
         wb_entry x = ring_pop(&b->pending);
-        if (b->mark) crash_mark(b, x.key, WB_MARK_LOST);
+        if (b->marks)
+            refill_marks_crash(b->marks, x.key, REFILL_LOST, b->crash_lr);
         if (x.acked_at >= w->sc->run.warmup)
             WORLD_COUNT(w, world_key_family(w, x.key), lost_writes);
     }
@@ -312,18 +290,16 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
     uint32_t v;
     switch ((enum step)step) {
     case R_GET:
+        /* --rare: world_cache_get gives a hit of a copy a fill of a boosted
+         * crash stored stale that fill's ratio, and a miss of a key a crash
+         * emptied or left behind in the DB the crash's: the fill it starts
+         * is the crash's, and so is what it stores and answers (a value the
+         * crash lost, or one that races a write landing before its DB
+         * read). */
         if (world_cache_get(w, rq, &v)) {
             r->version = v;
-            /* --rare: a copy stored by a fill a boosted crash caused. */
-            if (b->copy_lr && b->copy_lr[r->key] > 0)
-                r->rare_lr = b->copy_lr[r->key];
             world_respond(w, rq, R_HIT_DONE);
         } else { /* refill from the DB, which may lag */
-            /* --rare: a miss of a key a boosted crash emptied or left
-             * behind in the DB starts a fill that is the crash's, and so is
-             * what it stores and answers (a value the crash lost, or one
-             * that races a write landing before its DB read). */
-            if (b->mark && b->mark[r->key]) r->rare_lr = b->mark_lr[r->key];
             world_after(w, world_latency(w, &world_rsc(w, rq)->db.read_latency), rq,
                         R_MISS_DB);
         }
@@ -338,18 +314,15 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
     case R_MISS_DB:
         world_db_read(w, rq);
         /* (and one a crash marks between the miss and this read) */
-        if (b->mark && b->mark[r->key] && r->rare_lr == 1)
-            r->rare_lr = b->mark_lr[r->key];
+        if (b->marks && r->rare_lr == 1)
+            r->rare_lr = refill_marks_miss_lr(b->marks, r->key);
         world_after(w, world_latency(w, &world_rsc(w, rq)->cache.set_latency), rq,
                     faults_set(world_rsc(w, rq), &w->rng) == FAULT_OK ? R_SET_OK
                                                            : R_SET_FAILED);
         break;
     case R_SET_OK:
     case R_SET_FAILED:
-        if (world_cache_fill(w, rq, step == R_SET_OK) && b->copy_lr) {
-            b->copy_lr[r->key] = r->rare_lr != 1 ? r->rare_lr : 0;
-            if (r->rare_lr != 1) b->mark[r->key] &= (uint8_t)~WB_MARK_REFILL;
-        }
+        world_cache_fill(w, rq, step == R_SET_OK); /* (and the marks) */
         world_respond(w, rq, R_DB_DONE);
         break;
     case R_DB_DONE:
@@ -357,11 +330,7 @@ static void on_step(world *w, uint32_t rq, uint32_t step) {
         break;
     case W_SET: {
         world_cache_commit(w, rq);
-        wb_entry x = {world_now(w), r->key, r->version};
-        if (b->mark) { /* the cache holds the latest again, the DB gets it */
-            b->mark[r->key] = 0;
-            b->copy_lr[r->key] = 0;
-        }
+        wb_entry x = {world_now(w), r->key, r->version}; /* (marks end) */
         if (ring_push(&b->pending, x) != 0) {
             world_out_of_memory(w);
             return;
