@@ -38,8 +38,10 @@
  * only when the last of them is complete (the document last); a failure in
  * any (a full disk, a file size limit, gnuplot failing on one plot) is exit
  * 3 and removes the temporaries, leaving the old files or nothing.  A
- * missing gnuplot is exit 3 (the document needs its plots). */
+ * missing gnuplot is exit 3 (the document needs its plots).  SIGINT,
+ * SIGTERM or SIGHUP while it works do the same (a second one kills). */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +96,8 @@ const cli_spec cmd_report_spec = {
     "first (the baseline), then each has its own sections.  The Reproduce\n"
     "commands name the experiment they draw.\n",
     "Exit 0, 2 bad usage or input (an unknown experiment), 3 gnuplot missing\n"
-    "or failing, or I/O.\n"};
+    "or failing, I/O, or SIGINT/SIGTERM; all or nothing: on 3 no file is\n"
+    "written or changed.\n"};
 
 /* What the command line asked for. */
 typedef struct report_args {
@@ -172,6 +175,38 @@ static int parse_args(int argc, char **argv, report_args *a, int *help) {
     return CLI_EXIT_OK;
 }
 
+/* ---- a signal to stop --------------------------------------------------------------- */
+
+/* SIGINT, SIGTERM or SIGHUP while the report works: the signal's number,
+ * so that nothing is renamed into place and every temporary is removed
+ * (write_files); the report ends after the plot being drawn and those
+ * left, a matter of seconds.  A second signal kills as usual
+ * (SA_RESETHAND).  Process-wide by nature: a signal handler has no
+ * context. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig) { stop_signal = sig; }
+
+#define STOP_SIGNALS 3
+static const int stop_which[STOP_SIGNALS] = {SIGINT, SIGTERM, SIGHUP};
+
+static void stop_catch(struct sigaction *old) {
+    stop_signal = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    /* SA_RESTART: gnuplot's pipe and its wait carry on. */
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    for (int i = 0; i < STOP_SIGNALS; i++)
+        sigaction(stop_which[i], &sa, &old[i]);
+}
+
+static void stop_restore(const struct sigaction *old) {
+    for (int i = 0; i < STOP_SIGNALS; i++)
+        sigaction(stop_which[i], &old[i], NULL);
+}
+
 /* ---- the output ------------------------------------------------------------------- */
 
 /* Before any work: `output` can be created (a temporary file beside it is
@@ -224,8 +259,9 @@ static int output_paths(const char *output, char **dir, char **prefix) {
 /* The end of a report whose plots are drawn (each whole, under its
  * temporary name in `files`) and whose composition ended with `code`: on
  * success `doc` (len bytes) joins them as `output` and every file is renamed
- * into place, the document last; on any failure, before or here, every
- * temporary is removed and no destination changes.  Returns an exit code. */
+ * into place, the document last; on any failure, before or here, or a
+ * signal to stop, every temporary is removed and no destination changes.
+ * Returns an exit code. */
 static int write_files(sim_outset *files, int code, const char *output,
                        const char *doc, size_t len) {
     char why[1024];
@@ -233,6 +269,9 @@ static int write_files(sim_outset *files, int code, const char *output,
         sim_outset_write(files, output, doc, len, why, sizeof why) != 0)
         code = cli_fail(CLI_EXIT_RUNTIME, "-o '%s': cannot write: %s", output,
                         why);
+    if (code == CLI_EXIT_OK && stop_signal)
+        code = cli_fail(CLI_EXIT_RUNTIME, "report: stopped by signal %d; "
+                        "nothing was written", (int)stop_signal);
     if (code == CLI_EXIT_OK && sim_outset_commit(files, why, sizeof why) != 0)
         code = cli_fail(CLI_EXIT_RUNTIME, "-o '%s': cannot put the report in "
                         "place: %s", output, why);
@@ -485,6 +524,8 @@ int cmd_report(int argc, char **argv) {
     plot_data *exps = NULL;
     size_t n = 0;
     int studies = 0;
+    struct sigaction old[STOP_SIGNALS];
+    stop_catch(old);
     code = output_paths(a.output, &dir, &prefix);
     if (code == CLI_EXIT_OK && (a.all || a.nids)) code = resolve_ids(&a);
     if (code == CLI_EXIT_OK) {
@@ -508,5 +549,6 @@ int cmd_report(int argc, char **argv) {
     free(exps);
     free(dir);
     free(prefix);
+    stop_restore(old);
     return code;
 }

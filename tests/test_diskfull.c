@@ -34,6 +34,7 @@
 #include "plots/gnuplot.h"
 
 #include "tests/testing.h"
+#include "tests/testing_proc.h"
 
 static char dir[64]; /* the suite's folder; "" until made */
 
@@ -234,6 +235,30 @@ static void test_report_limit(void) {
     }
 }
 
+/* A gnuplot in folder sub (returned in bin) in front of the real one: on
+ * its n-th start it runs the shell text `then` (which may end it), then
+ * becomes the real gnuplot. */
+static void gnuplot_wrapper(const char *sub, int n, const char *then,
+                            char *bin, size_t binlen) {
+    char real[4096], wrapper[8192], path[300];
+    CU_ASSERT_FATAL(gp_find_program("gnuplot", real, sizeof real));
+    make_sub(sub);
+    snprintf(bin, binlen, "%s/%s", dir, sub);
+    snprintf(wrapper, sizeof wrapper,
+             "#!/bin/sh\n"
+             "n=$(cat '%s/count' 2>/dev/null || echo 0)\n"
+             "n=$((n + 1))\n"
+             "echo $n >'%s/count'\n"
+             "if [ $n -eq %d ]; then\n"
+             "%s\n"
+             "fi\n"
+             "exec '%s' \"$@\"\n",
+             bin, bin, n, then, real);
+    put(sub, "gnuplot", wrapper);
+    snprintf(path, sizeof path, "%s/gnuplot", bin);
+    CU_ASSERT_FATAL(chmod(path, 0755) == 0);
+}
+
 /* gnuplot fails on the third plot (a wrapper in front of it on PATH):
  * exit 3 naming that plot, nothing new, the old files unchanged; then the
  * same report without the failure replaces them all. */
@@ -241,27 +266,12 @@ static void test_report_gnuplot_fails(void) {
     CU_ASSERT_FATAL(dir[0] != '\0');
     reference_report();
     CU_ASSERT_FATAL(nplots >= 3);
-    char real[4096], wrapper[8192], cmd[1024], *out, *err;
-    CU_ASSERT_FATAL(gp_find_program("gnuplot", real, sizeof real));
-    make_sub("bin");
-    snprintf(wrapper, sizeof wrapper,
-             "#!/bin/sh\n"
-             "n=$(cat '%s/bin/count' 2>/dev/null || echo 0)\n"
-             "n=$((n + 1))\n"
-             "echo $n >'%s/bin/count'\n"
-             "if [ $n -eq 3 ]; then\n"
-             "  cat >/dev/null\n"
-             "  echo 'injected failure of the third plot' >&2\n"
-             "  exit 1\n"
-             "fi\n"
-             "exec '%s' \"$@\"\n",
-             dir, dir, real);
-    put("bin", "gnuplot", wrapper);
-    char bin[128];
-    snprintf(bin, sizeof bin, "%s/bin", dir);
-    char wrapper_path[160];
-    snprintf(wrapper_path, sizeof wrapper_path, "%s/gnuplot", bin);
-    CU_ASSERT_FATAL(chmod(wrapper_path, 0755) == 0);
+    char cmd[1024], bin[128], *out, *err;
+    gnuplot_wrapper("bin", 3,
+                    "  cat >/dev/null\n"
+                    "  echo 'injected failure of the third plot' >&2\n"
+                    "  exit 1",
+                    bin, sizeof bin);
     put_old_files("gp", 2);
     char *before = listing("gp");
     report_cmd(cmd, sizeof cmd, "gp", bin);
@@ -290,6 +300,54 @@ static void test_report_gnuplot_fails(void) {
     free(text);
     free(out);
     free(err);
+}
+
+/* SIGTERM while the second plot is being drawn: exit 3, nothing written,
+ * the old files unchanged, no temporary. */
+static void test_report_signal(void) {
+    CU_ASSERT_FATAL(dir[0] != '\0');
+    reference_report();
+    char cmd[1200], bin[128], mark[200], opath[150], epath[150];
+    snprintf(mark, sizeof mark, "%s/slow/second", dir);
+    char then[300];
+    snprintf(then, sizeof then, "  : >'%s'\n  sleep 1", mark);
+    gnuplot_wrapper("slow", 2, then, bin, sizeof bin);
+    put_old_files("sig", 2);
+    char *before = listing("sig");
+    char rep[900];
+    report_cmd(rep, sizeof rep, "sig", NULL);
+    snprintf(cmd, sizeof cmd, "PATH='%s':\"$PATH\" exec %s", bin, rep);
+    snprintf(opath, sizeof opath, "%s/.sig-out", dir);
+    snprintf(epath, sizeof epath, "%s/.sig-err", dir);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (o < 0 || e < 0) _exit(126);
+        dup2(o, 1);
+        dup2(e, 2);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    CU_ASSERT_FATAL(pid > 0);
+    struct stat st;
+    for (int i = 0; i < 3000 && stat(mark, &st) != 0; i++) testing_sleep_ms(10);
+    EXPECT(stat(mark, &st) == 0, "the second plot never started");
+    kill(pid, SIGTERM);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    char *err = testing_slurp(epath);
+    EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 3,
+           "status %#x, want exit 3: %s", (unsigned)status, err ? err : "");
+    EXPECT(err && strstr(err, "stopped by signal 15"), "the error: %s",
+           err ? err : "(none)");
+    free(err);
+    unlink(opath);
+    unlink(epath);
+    expect_unchanged("SIGTERM", "sig", before, 2);
+    free(before);
 }
 
 /* ---- sweep --------------------------------------------------------------------------- */
@@ -457,6 +515,8 @@ static CU_TestInfo tests[] = {
      test_report_limit},
     {"report: gnuplot failing on the third plot leaves nothing new",
      test_report_gnuplot_fails},
+    {"report: SIGTERM on the second plot leaves nothing new",
+     test_report_signal},
     {"sweep: the WAL meets a file size limit", test_sweep_commit_fails},
     {"sweep: a checkpoint meets it", test_sweep_checkpoint_fails},
     {"sweep: the last checkpoint meets it", test_sweep_end_fails},
