@@ -14,7 +14,8 @@
  * the file and "file too large"; the runs committed before stay readable,
  * and the same command without the limit resumes them and ends with the
  * database an uninterrupted sweep makes.  The limits are fractions of that
- * reference database's size.
+ * reference database's size.  merge, under the same rules, is checked the
+ * same way.
  *
  * Commands run in a child with RLIMIT_FSIZE set before exec and SIGXFSZ at
  * its default, so stalesim's own handling (it ignores SIGXFSZ) is what is
@@ -479,6 +480,43 @@ static void test_sweep_end_fails(void) {
                            "while checkpointing at the end");
 }
 
+/* merge follows the same rules: the two shards of the 80-run sweep merged
+ * into a file limited to half its size stop with exit 3 naming it; merged
+ * again with room, the file holds the uninterrupted sweep's results. */
+static void test_merge_limit(void) {
+    CU_ASSERT_FATAL(dir[0] != '\0');
+    reference_sweep(10);
+    char cmd[1600], name[32], path[256], *out, *err;
+    for (int i = 1; i <= 2; i++) {
+        snprintf(name, sizeof name, "shard%d.db", i);
+        sweep_cmd(cmd, sizeof cmd, name, 10, 1);
+        snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " --shard %d/2",
+                 i);
+        int code = run_sh(cmd, 0, &out, &err);
+        EXPECT(code == 0, "shard %d: exit %d: %s", i, code, err);
+        free(out);
+        free(err);
+    }
+    snprintf(path, sizeof path, "%s/merged.db", dir);
+    snprintf(cmd, sizeof cmd, "'%s' merge '%s' '%s/shard1.db' '%s/shard2.db'",
+             testing_stalesim(), path, dir, dir);
+    long long limit = ref_size[1] / 2;
+    int code = run_sh(cmd, (rlim_t)limit, &out, &err);
+    EXPECT(code == 3 && strstr(err, path) &&
+               strstr(err, "cannot grow: file too large"),
+           "merge under %lld bytes: exit %d: %s", limit, code, err);
+    free(out);
+    free(err);
+    code = run_sh(cmd, 0, &out, &err);
+    EXPECT(code == 0, "merge with room: exit %d: %s", code, err);
+    char *dump = testing_dump_results(path);
+    EXPECT_SAME_DUMP("merged after the limit and the uninterrupted sweep",
+                     dump, ref_dump[1]);
+    free(dump);
+    free(out);
+    free(err);
+}
+
 /* ---- the suite --------------------------------------------------------------------- */
 
 static int suite_init(void) {
@@ -520,6 +558,7 @@ static CU_TestInfo tests[] = {
     {"sweep: the WAL meets a file size limit", test_sweep_commit_fails},
     {"sweep: a checkpoint meets it", test_sweep_checkpoint_fails},
     {"sweep: the last checkpoint meets it", test_sweep_end_fails},
+    {"merge: a file size limit, then room", test_merge_limit},
     CU_TEST_INFO_NULL};
 
 TESTS_REGISTER("diskfull", suite_init, suite_clean, tests)
