@@ -155,6 +155,15 @@ void local_fill(world *w, uint32_t rq, uint32_t version, uint32_t from) {
     store_set(l->cache[r->instance], r->key, version, exp);
     oracle_copy_fill_from(w->oracle, r->key, l->copy0 + r->instance, version,
                           now, exp, ORACLE_SET_FILL, from);
+    /* --rare: an answer that stems from a boosted event (a refill of a key
+     * a write-behind crash emptied or left behind, request.rare_lr) and is
+     * already superseded leaves the local copy stale because of it: its
+     * stale reads weigh the event's ratio, as the shared copy's do. */
+    uint32_t latest = oracle_latest(w->oracle, r->key);
+    if (r->rare_lr != 1 && version < latest)
+        oracle_fault_mark_event(w->oracle, r->key, l->copy0 + r->instance,
+                                latest, now, now, r->rare_lr,
+                                ORACLE_EVENT_REFILL);
     world_trace_copy(w, TRACE_LOCAL_FILL, rq, r->key, version,
                      l->copy0 + r->instance);
 }

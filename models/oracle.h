@@ -312,6 +312,10 @@ void oracle_fault_mark(oracle *o, uint32_t key, uint32_t copy,
 void oracle_fault_mark_event(oracle *o, uint32_t key, uint32_t copy,
                              uint32_t version, sim_time now, sim_time from,
                              double lr, uint64_t event);
+/* The event number of marks left by fills that stem from a boosted event
+ * (a local copy of a write-behind crash's refill, models/local.c): one
+ * mark, its ratio, whatever refill made it (Poisson events count from 1). */
+#define ORACLE_EVENT_REFILL UINT64_MAX
 void oracle_fault_event(oracle *o);
 /* A boosted event met the consequences of an earlier one (a cache outage
  * finding keys an earlier outage's ratio still weighs, stale): counted in

@@ -41,8 +41,9 @@
  * it when stale (oracle_read_lr), so the refill of a lost write and the
  * refill that races a new write are both the crash's.  A write of the key
  * clears the marks; a fill that carried the ratio and stored clears the
- * "emptied" one.  Not boosted with direct DB readers, local caches or key
- * families.
+ * "emptied" one.  An instance's local copy of such a read's answer, when
+ * superseded, carries the ratio too (local_fill).  Not boosted with direct
+ * DB readers or key families.
  *
  * Cache outages (rate outage_rate lambda, lasting outage_duration D; every
  * pattern with a shared cache but write-behind) run at lambda' =
@@ -61,10 +62,11 @@
  * Not boosted (drawn at their true probabilities or rates, weight 1, which
  * never biases): fill SET failures (alone they leave nothing stale; with a
  * race they can keep or prevent a stale fill), del_timeout_applies,
- * write-behind's crashes with db_readers > 0, local caches or families (a
- * direct read of a lost write is the crash's only from when the write would
- * have landed, which the marks do not record), cache outages with local
- * caches (a local copy of a diverged read's answer would carry no ratio),
+ * write-behind's crashes with db_readers > 0 or families (a direct read of
+ * a lost write is the crash's only from when the write would have landed,
+ * which the marks do not record), cache outages with local caches (a local
+ * hit of a diverged key is what it would be without the outage, which the
+ * marks, taken when a read starts, do not tell),
  * deploys (periodic; they only empty caches). */
 #ifndef STALESIM_MODELS_RARE_H
 #define STALESIM_MODELS_RARE_H
@@ -102,9 +104,10 @@ double rare_offline_share(const scenario *sc);
 /* The share of time the shared cache is down, outage_rate x mean
  * outage_duration (capped at 1): cache outages' per-read probability, beside
  * the faults' in rare_max_fault_prob.  0 when outages are not boosted:
- * none, outages of no time or of infinite mean, local caches (their copies
- * of an outage's refills would carry no ratio), or a pattern of the view
- * with no shared cache or modelling its failures itself (write-behind). */
+ * none, outages of no time or of infinite mean, local caches (a local hit
+ * of a diverged key is what it would be without the outage), or a pattern
+ * of the view with no shared cache or modelling its failures itself
+ * (write-behind). */
 double rare_outage_share(const scenario *sc);
 
 /* lambda' of cache outages under boost b: min(b lambda, RARE_DOWN_MAX /

@@ -132,12 +132,15 @@ static wb_entry ring_pop(wb_ring *r) {
  * probability of crashes that rare_max_fault_prob counts: crash_rate x
  * flush_interval (to first order; capped at 1).  0 when crashes are not
  * boosted: none, or direct DB readers (whose stale reads of a lost write no
- * mark weighs), or local caches (their copies of a crash's refills carry no
- * ratio), or key families (views may differ). */
+ * mark weighs), or key families (views may differ), or instances alone
+ * over the DB (no shared cache to crash).  Local caches in front of the
+ * shared one are boosted: an instance's copy of a crash's refill carries
+ * its ratio (local_fill). */
 static double wb_rare_share(const scenario *sc) {
     const wb_params *p = params(sc);
     if (p->crash_rate <= 0 || p->db_readers > 0 || sc->families.n > 0 ||
-        sc->local.instances > 0 || p->flush_interval <= 0)
+        (sc->local.instances > 0 && sc->local.tier == SCENARIO_TIER_ALONE) ||
+        p->flush_interval <= 0)
         return 0;
     double s = p->crash_rate * ((double)p->flush_interval / 1e9);
     return s < 1 ? s : 1;
