@@ -32,11 +32,20 @@
 #include "sim/mt19937.h"
 #include "sim/ziggurat.h"
 
+/* 1 if some family's view (the base without families) runs a pattern whose
+ * shared cache outages reach, in a scenario where they are boosted. */
+static int outages_boosted(const world *w) {
+    int n = w->nfam ? w->nfam : 1;
+    for (int i = 0; i < n; i++)
+        if (rare_outage_share(w->fam[i].sc) > 0) return 1;
+    return 0;
+}
+
 int world_outage_setup(world *w) {
     const scenario *sc = w->sc;
     w->outage_rate = sc->cache.outage_rate;
     w->outage_lr = 1;
-    if (w->own_failures || sc->rare_boost <= 1 || rare_outage_share(sc) <= 0)
+    if (w->own_failures || sc->rare_boost <= 1 || !outages_boosted(w))
         return 0;
     w->outage_rate = rare_outage_rate(sc, sc->rare_boost);
     w->outage_lr = sc->cache.outage_rate / w->outage_rate;

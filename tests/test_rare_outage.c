@@ -258,6 +258,34 @@ static void test_races_delete(void) {
     scenario_fini(&sc);
 }
 
+/* account-service.ini (key families: a display family with a 60 s TTL, a
+ * bypass family, an entitlements family; write paths, one forgetting to
+ * invalidate; failed and timed-out DELs) with outages of exp:0.5s at
+ * 1e-2/s: plain and --rare (boost 2, its DEL faults boosted too) agree. */
+static void test_families(void) {
+    scenario sc;
+    char err[512];
+    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
+    CU_ASSERT_FATAL(scenario_load(&sc,
+                                  "experiments/scenarios/account-service.ini",
+                                  err, sizeof err) == 0);
+    static const char *const sets[] = {"cache.outage_rate=1e-2/s",
+                                       "cache.outage_duration=exp:0.5s",
+                                       "run.duration=5m", "run.reps=10"};
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
+    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+    run_summary *plain, *rare;
+    testing_rare_runs(&sc, 2, &plain, &rare);
+    EXPECT(rare->rare_faults > 100, "%llu boosted faults",
+           (unsigned long long)rare->rare_faults);
+    testing_rare_agree("account-service (families), outages 1e-2/s",
+                       WORLD_METRIC_STALE_READ_FRACTION, plain, rare);
+    run_summary_destroy(plain);
+    run_summary_destroy(rare);
+    scenario_fini(&sc);
+}
+
 static CU_TestInfo tests[] = {
     {"the chain's stale time per outage", test_chain},
     {"boosted rates, the cap and the automatic boost", test_share},
@@ -270,6 +298,7 @@ static CU_TestInfo tests[] = {
      test_races_lag},
     {"cache outages, delete-after-write races: plain Monte Carlo",
      test_races_delete},
+    {"cache outages, key families: plain Monte Carlo", test_families},
     CU_TEST_INFO_NULL};
 
 TESTS_REGISTER("rare_outage", NULL, NULL, tests)
