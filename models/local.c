@@ -36,6 +36,20 @@ struct local_caches {
     uint32_t next_rr;     /* round-robin cursor */
     uint64_t samples, disagreements;
     uint32_t *order;      /* [n] scratch for choosing deployed instances */
+    /* --rare with cache outages boosted (models/outage.c), else NULL:
+     * per instance i and key k, at [i * keys + k], what the copy the
+     * latest local fill stored stands for when a read the outage diverged
+     * filled it (div_lr > 0): it weighs div_lr (the outage's ratio), and
+     * without the outage the copy would have been div_ghost (the version
+     * the shared cache would have served that read), whose stale reads
+     * weigh div_ghost_w.  div_lr 0: the copy is what it would have been. */
+    double *div_lr, *div_ghost_w;
+    uint32_t *div_ghost;
+    /* ns: until when the copy without the outage (filled when the read
+     * started) would live: its local TTL, or the fill itself when a write,
+     * a message or a deploy removed the key in between (div_dropped: the
+     * latest removal of key k at instance i, whether it held a copy). */
+    sim_time *div_cf_until, *div_dropped;
 };
 
 local_caches *local_create(world *w) {
@@ -47,6 +61,19 @@ local_caches *local_create(world *w) {
     l->offline_until = calloc(l->n, sizeof *l->offline_until);
     l->order = calloc(l->n, sizeof *l->order);
     l->offline_event = calloc(l->n, sizeof *l->offline_event);
+    if (w->outage_lr != 1) { /* after world_outage_setup */
+        size_t n = (size_t)l->n * sc->workload.keys;
+        l->div_lr = calloc(n, sizeof *l->div_lr);
+        l->div_ghost_w = calloc(n, sizeof *l->div_ghost_w);
+        l->div_ghost = calloc(n, sizeof *l->div_ghost);
+        l->div_cf_until = calloc(n, sizeof *l->div_cf_until);
+        l->div_dropped = calloc(n, sizeof *l->div_dropped);
+        if (!l->div_lr || !l->div_ghost_w || !l->div_ghost ||
+            !l->div_cf_until || !l->div_dropped) {
+            local_destroy(l);
+            return NULL;
+        }
+    }
     if (!l->cache || !l->offline_until || !l->order || !l->offline_event) {
         local_destroy(l);
         return NULL;
@@ -82,6 +109,11 @@ void local_destroy(local_caches *l) {
     free(l->offline_until);
     free(l->order);
     free(l->offline_event);
+    free(l->div_lr);
+    free(l->div_ghost_w);
+    free(l->div_ghost);
+    free(l->div_cf_until);
+    free(l->div_dropped);
     free(l);
 }
 
@@ -129,6 +161,47 @@ void local_route(world *w, uint32_t rq) {
     }
 }
 
+/* --rare, cache outages: a local hit of a copy that a read an outage
+ * diverged stored weighs the outage's ratio w when stale, and stands for
+ * the read it would have been without the outage, which counts 1 - w times
+ * its weight when stale (oracle_counterfactual), as the diverged read did:
+ * a hit of the ghost that read would have stored when it started, while
+ * that copy would live (div_cf_until), afterwards a read of the shared
+ * cache (world_outage_shared_view).  Any other local hit is what it would
+ * have been without the outage: weight 1. */
+static void diverged_hit(world *w, uint32_t rq) {
+    local_caches *l = w->local;
+    request *r = world_req(w, rq);
+    size_t i = (size_t)r->instance * w->sc->workload.keys + r->key;
+    if (l->div_lr[i] == 0) return;
+    uint32_t version = l->div_ghost[i];
+    double weight = l->div_ghost_w[i];
+    r->rare_lr = l->div_lr[i];
+    if (world_now(w) < l->div_cf_until[i] ||
+        world_outage_shared_view(w, r->key, &version, &weight))
+        oracle_counterfactual(w->oracle, r->key, world_now(w), version,
+                              (1 - l->div_lr[i]) * weight);
+}
+
+/* --rare, cache outages: a local fill by rq, at `now` with expiry `exp`,
+ * records what its copy stands for (diverged_hit): a read an outage
+ * diverged stores a copy of weight w standing for a copy of its ghost
+ * stored when it started; any other fill one that is what it would have
+ * been. */
+static void diverged_fill(world *w, uint32_t rq, sim_time now, sim_time exp) {
+    local_caches *l = w->local;
+    const request *r = world_req(w, rq);
+    size_t i = (size_t)r->instance * w->sc->workload.keys + r->key;
+    l->div_lr[i] = r->rare_diverged ? r->rare_lr : 0;
+    l->div_ghost[i] = r->rare_ghost;
+    l->div_ghost_w[i] = r->rare_ghost_w;
+    sim_time ttl = exp == SIM_TIME_MAX ? SIM_TIME_MAX : exp - now;
+    l->div_cf_until[i] =
+        l->div_dropped[i] >= r->invoked ? now
+        : ttl < SIM_TIME_MAX - r->invoked ? r->invoked + ttl
+                                          : SIM_TIME_MAX;
+}
+
 int local_read(world *w, uint32_t rq) {
     local_caches *l = w->local;
     request *r = world_req(w, rq);
@@ -138,6 +211,7 @@ int local_read(world *w, uint32_t rq) {
         if (r->invoked >= w->sc->run.warmup)
             WORLD_COUNT(w, r->family, local_hits);
         world_trace_copy(w, TRACE_LOCAL_HIT, rq, r->key, v, copy);
+        if (l->div_lr) diverged_hit(w, rq);
         world_finish_read(w, rq, v, copy);
         return 1;
     }
@@ -160,7 +234,9 @@ void local_fill(world *w, uint32_t rq, uint32_t version, uint32_t from) {
      * already superseded leaves the local copy stale because of it: its
      * stale reads weigh the event's ratio, as the shared copy's do. */
     uint32_t latest = oracle_latest(w->oracle, r->key);
-    if (r->rare_lr != 1 && version < latest)
+    if (l->div_lr) diverged_fill(w, rq, now, exp);
+    /* A read an outage diverged: its copy's weight is diverged_fill's. */
+    if (r->rare_lr != 1 && version < latest && !r->rare_diverged)
         oracle_fault_mark_event(w->oracle, r->key, l->copy0 + r->instance,
                                 latest, now, now, r->rare_lr,
                                 ORACLE_EVENT_REFILL);
@@ -171,6 +247,9 @@ void local_fill(world *w, uint32_t rq, uint32_t version, uint32_t from) {
 static void drop(world *w, uint32_t instance, uint32_t key) {
     local_caches *l = w->local;
     store_del(l->cache[instance], key, world_now(w));
+    if (l->div_dropped)
+        l->div_dropped[(size_t)instance * w->sc->workload.keys + key] =
+            world_now(w);
     oracle_copy_remove(w->oracle, key, l->copy0 + instance, world_now(w));
 }
 
@@ -208,13 +287,17 @@ static void deploy(world *w) {
     for (uint32_t i = 0; i < l->n; i++) l->order[i] = i;
     gsl_ran_shuffle(misc(w), l->order, l->n, sizeof *l->order);
     for (uint32_t i = 0; i < k; i++)
-        for (uint32_t key = 0; key < w->sc->workload.keys; key++)
+        for (uint32_t key = 0; key < w->sc->workload.keys; key++) {
+            if (l->div_dropped) /* --rare: diverged_fill */
+                l->div_dropped[(size_t)l->order[i] * w->sc->workload.keys +
+                               key] = world_now(w);
             if (store_del(l->cache[l->order[i]], key, world_now(w))) {
                 oracle_copy_remove(w->oracle, key, l->copy0 + l->order[i],
                                    world_now(w));
                 world_trace_copy(w, TRACE_LOCAL_RESTART, WORLD_NO_REQUEST, key,
                                  0, l->copy0 + l->order[i]);
             }
+        }
 }
 
 static void sample(world *w) {

@@ -22,7 +22,11 @@
  * once, those with it weigh w.  A fill a diverged read starts carries w on
  * to the copy it stores (refill_marks_filled).  The mark ends when the key
  * is again what it would have been: a DEL lands (or the outage failed
- * one, which would have landed), an update-SET stores, the ghost expires. */
+ * one, which would have landed), an update-SET stores, the ghost expires.
+ * With local caches a read takes its key's mark only once its instance's
+ * cache missed (models/world.c); the copy a diverged read leaves there
+ * carries the ratio and stands for the ghost's copy (models/local.c,
+ * world_outage_shared_view once that copy would be gone). */
 #include <stdlib.h>
 
 #include "models/rare.h"
@@ -35,10 +39,17 @@
 /* 1 if some family's view (the base without families) runs a pattern whose
  * shared cache outages reach, in a scenario where they are boosted. */
 static int outages_boosted(const world *w) {
-    int n = w->nfam ? w->nfam : 1;
-    for (int i = 0; i < n; i++)
-        if (rare_outage_share(w->fam[i].sc) > 0) return 1;
-    return 0;
+    int n = w->nfam ? w->nfam : 1, boosted = 0;
+    for (int i = 0; i < n; i++) {
+        const scenario *v = w->fam[i].sc;
+        /* A family whose failed reads would have filled local copies
+         * (rare_outage_share) keeps every family's outages unboosted. */
+        if (v->local.instances > 0 &&
+            v->cache.outage_fallback == SCENARIO_FALLBACK_FAIL)
+            return 0;
+        boosted |= rare_outage_share(v) > 0;
+    }
+    return boosted;
 }
 
 int world_outage_setup(world *w) {
@@ -106,6 +117,8 @@ void world_outage_read_start(world *w, uint32_t rq) {
     if (!refill_diverged(m, r->key, w->sim.now)) return;
     r->rare_diverged = 1;
     r->rare_lr = m->lr[r->key];
+    r->rare_ghost = m->ghost[r->key];
+    r->rare_ghost_w = m->ghost_w[r->key];
     oracle_counterfactual(w->oracle, r->key, w->sim.now, m->ghost[r->key],
                           (1 - m->lr[r->key]) * m->ghost_w[r->key]);
 }
@@ -140,4 +153,19 @@ void world_outage_fault(world *w, uint32_t key, double lr) {
 void world_outage_del_lost(world *w, uint32_t rq) {
     if (w->outage_lr == 1) return;
     refill_marks_aligned(w->refill, world_req(w, rq)->key);
+}
+
+int world_outage_shared_view(world *w, uint32_t key, uint32_t *version,
+                             double *weight) {
+    refill_marks *m = w->refill;
+    sim_time now = w->sim.now, exp;
+    if (refill_diverged(m, key, now)) {
+        *version = m->ghost[key];
+        *weight = m->ghost_w[key];
+        return 1;
+    }
+    if (m->copy_lr[key] > 0 || !store_peek(w->cache, key, now, version, &exp))
+        return 0;
+    *weight = oracle_copy_weight(w->oracle, key, ORACLE_CACHE, now);
+    return 1;
 }

@@ -32,8 +32,16 @@ double rare_rate(double rate, double mean_duration_s, double boost) {
 
 double rare_outage_share(const scenario *sc) {
     const pattern_ops *p = pattern_find(sc->cache.pattern);
-    if (sc->cache.outage_rate <= 0 || sc->local.instances > 0 || !p ||
+    if (sc->cache.outage_rate <= 0 || !p ||
         (p->flags & (PATTERN_OWN_FAILURES | PATTERN_NO_CACHE)))
+        return 0;
+    /* Local caches: instances alone over the DB never meet the shared
+     * cache; a read an outage fails fills no local copy, where without the
+     * outage it would have filled one that later local hits would serve,
+     * which no mark records. */
+    if (sc->local.instances > 0 &&
+        (sc->local.tier == SCENARIO_TIER_ALONE ||
+         sc->cache.outage_fallback == SCENARIO_FALLBACK_FAIL))
         return 0;
     double d = sim_dist_mean(&sc->cache.outage_duration) / 1e9;
     if (!(d > 0)) return 0; /* outages of no time only empty the cache */

@@ -57,16 +57,19 @@
  * so the stale hits an outage takes away stay counted; a fill such a read
  * starts carries the ratio to the copy it stores stale.  A DEL landing (or
  * one the outage failed), an update-SET storing or the ghost's expiry ends
- * the mark.  Not boosted with local caches.
+ * the mark.  With local caches the ratio is taken at a local miss (a local
+ * hit is what it would have been), and a local copy a diverged read fills
+ * weighs its ratio and stands for the ghost's copy (models/local.c).  Not
+ * boosted with instances alone over the DB or outage_fallback = fail.
  *
  * Not boosted (drawn at their true probabilities or rates, weight 1, which
  * never biases): fill SET failures (alone they leave nothing stale; with a
  * race they can keep or prevent a stale fill), del_timeout_applies,
  * write-behind's crashes with db_readers > 0 or families (a direct read of
  * a lost write is the crash's only from when the write would have landed,
- * which the marks do not record), cache outages with local caches (a local
- * hit of a diverged key is what it would be without the outage, which the
- * marks, taken when a read starts, do not tell),
+ * which the marks do not record), cache outages with local caches alone
+ * over the DB or reads an outage fails (a failed read fills no local copy
+ * where without the outage it would have filled one),
  * deploys (periodic; they only empty caches). */
 #ifndef STALESIM_MODELS_RARE_H
 #define STALESIM_MODELS_RARE_H
@@ -104,8 +107,9 @@ double rare_offline_share(const scenario *sc);
 /* The share of time the shared cache is down, outage_rate x mean
  * outage_duration (capped at 1): cache outages' per-read probability, beside
  * the faults' in rare_max_fault_prob.  0 when outages are not boosted:
- * none, outages of no time or of infinite mean, local caches (a local hit
- * of a diverged key is what it would be without the outage), or a pattern
+ * none, outages of no time or of infinite mean, local caches alone over the
+ * DB or with outage_fallback = fail (a failed read's local copy, which it
+ * would have filled without the outage, has no record), or a pattern
  * of the view with no shared cache or modelling its failures itself
  * (write-behind). */
 double rare_outage_share(const scenario *sc);

@@ -308,6 +308,8 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
     r->background = 0;
     r->pattern_mark = 0;
     r->rare_diverged = 0;
+    r->rare_ghost = 0;
+    r->rare_ghost_w = 1;
     r->instance = WORLD_NO_INSTANCE;
     r->source = ORACLE_SOURCE;
     r->serial = ++w->serial;
@@ -321,8 +323,6 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
         }
         r->path = (uint8_t)p;
     }
-    if (kind == WORKLOAD_READ && w->outage_lr != 1)
-        world_outage_read_start(w, rq); /* --rare: models/outage.c */
     /* A bypass family's requests skip the instances' caches too. */
     int bypass = w->fam[r->family].bypass;
     if (w->local && !bypass) local_route(w, rq);
@@ -332,6 +332,10 @@ static void start_request(world *w, workload_kind kind, uint32_t key,
         if (bypass && w->sim.now >= w->sc->run.warmup)
             WORLD_COUNT(w, r->family, bypass_reads);
         if (w->local && !bypass && local_read(w, rq)) return; /* a hit */
+        /* --rare (models/outage.c): a local hit is the outage's only when
+         * its copy is (local_read); a read that reaches the shared cache
+         * takes its key's mark. */
+        if (w->outage_lr != 1) world_outage_read_start(w, rq);
         p->on_read(w, rq);
     } else {
         if (w->sim.now >= w->sc->run.warmup) WORLD_COUNT(w, r->family, writes);

@@ -72,9 +72,14 @@ typedef struct request {
                               request starts */
     uint8_t rare_diverged; /* --rare: a read invoked while a boosted outage
                               kept its key from what the cache would hold
-                              (REFILL_DIVERGED): rare_lr is that outage's */
+                              (REFILL_DIVERGED): rare_lr is that outage's,
+                              rare_ghost the version the cache would have
+                              served it and rare_ghost_w that answer's
+                              weight (models/outage.c) */
     uint32_t instance;     /* application instance serving it, or NONE */
     uint32_t source;       /* oracle copy its DB read came from */
+    uint32_t rare_ghost;   /* see rare_diverged */
+    double rare_ghost_w;
     uint64_t serial;       /* 1, 2, ...: the request's number in the run */
 } request;
 
@@ -412,6 +417,13 @@ struct refill_marks *world_refill_marks(world *w, int diverged);
 void world_outage_fill_lost(world *w, uint32_t rq, uint32_t version);
 void world_outage_update_lost(world *w, uint32_t rq);
 void world_outage_del_lost(world *w, uint32_t rq);
+/* --rare with outages boosted: what a read of key reaching the shared cache
+ * now would be served without the outages, when that is a hit: 1 with its
+ * version and the weight its stale read takes (the ghost of a diverged key;
+ * else the cache's copy, unless a fill carrying a ratio stored it, whose
+ * counterpart the marks do not know); 0 for a miss (a fresh DB answer). */
+int world_outage_shared_view(world *w, uint32_t key, uint32_t *version,
+                             double *weight);
 /* A write acknowledged at `acked_at` reached the DB now (write-behind's
  * durability lag, counted after the warm-up). */
 void world_durable(world *w, uint32_t key, sim_time acked_at);

@@ -167,13 +167,30 @@ static void test_share(void) {
            rare_outage_rate(&sc, 1));
     static const char *const unboosted[] = {
         "cache.pattern=write-behind", "cache.pattern=none",
-        "local.instances=2", "cache.outage_duration=0"};
+        "cache.outage_duration=0"};
     for (size_t i = 0; i < sizeof unboosted / sizeof *unboosted; i++) {
         scenario v;
         CU_ASSERT_FATAL(scenario_copy(&v, &sc) == 0);
         CU_ASSERT_FATAL(scenario_set(&v, unboosted[i], err, sizeof err) == 0);
         EXPECT(rare_outage_share(&v) == 0, "%s: share %g", unboosted[i],
                rare_outage_share(&v));
+        scenario_fini(&v);
+    }
+    /* Local caches in front of the shared one are boosted; instances alone
+     * over the DB, or reads an outage fails (whose local fills the marks
+     * cannot stand for), are not. */
+    static const char *const local[] = {"local.tier=shared",
+                                        "local.tier=alone",
+                                        "cache.outage_fallback=fail"};
+    for (size_t i = 0; i < sizeof local / sizeof *local; i++) {
+        scenario v;
+        CU_ASSERT_FATAL(scenario_copy(&v, &sc) == 0);
+        CU_ASSERT_FATAL(scenario_set(&v, "local.instances=2", err,
+                                     sizeof err) == 0);
+        CU_ASSERT_FATAL(scenario_set(&v, local[i], err, sizeof err) == 0);
+        double want = i == 0 ? 1e-5 : 0;
+        EXPECT(fabs(rare_outage_share(&v) - want) < 1e-18,
+               "local caches, %s: share %g", local[i], rare_outage_share(&v));
         scenario_fini(&v);
     }
     scenario_fini(&sc);
@@ -286,6 +303,148 @@ static void test_families(void) {
     scenario_fini(&sc);
 }
 
+/* With a local cache: the chain above with one instance in front of the
+ * shared cache (local.bus = none, never expiring: its copy ends at the
+ * instance's own writes), and outages of exp:1ms (reads during one: about
+ * L x 1 ms = 1e-3 of them, left out).  Without outages nothing is stale
+ * (the shared cache fresh, the instance filling from it at once).  Before
+ * an outage the local copy is held (a read since the last write) with
+ * probability L/(L+M); after it the shared cache is empty (E).  State
+ * (s, l, a, b): shared and local copy each empty, fresh or stale, a fills
+ * on the way holding the latest, b a superseded value.  A read with l
+ * empty takes s's copy into l when s holds one (stale if s is), else
+ * starts a fill (a + 1); a write stores the latest in the shared cache,
+ * drops the local copy and makes every fill on the way stale; a landing
+ * stores its value in both.  Stale time accrues while l is stale, or
+ * empty with s stale (the next read is stale); it ends at (F, not stale,
+ * 0, 0).  Solved by Gauss-Seidel on a + b <= LO_FILLS (more fills on the
+ * way than that need as many reads before any landing: below 1e-9). */
+#define LO_FILLS 16
+#define LO_STATES (9 * (LO_FILLS + 1) * (LO_FILLS + 1))
+enum { LO_E, LO_F, LO_S };
+
+static int lo_index(int s, int l, int a, int b) {
+    return ((s * 3 + l) * (LO_FILLS + 1) + a) * (LO_FILLS + 1) + b;
+}
+
+/* One Gauss-Seidel update of state (s, l, a, b) of h; returns it. */
+static double lo_update(const double *h, int s, int l, int a, int b) {
+    if (a == 0 && b == 0 && s == LO_F && l != LO_S) return 0; /* absorbed */
+    double out = OU_M, sum = OU_M * h[lo_index(LO_F, LO_E, 0, a + b)];
+    double stale = l == LO_S || (l == LO_E && s == LO_S);
+    if (l == LO_E && s != LO_E) {
+        out += OU_L;
+        sum += OU_L * h[lo_index(s, s, a, b)];
+    } else if (l == LO_E && a + b < LO_FILLS) {
+        out += OU_L;
+        sum += OU_L * h[lo_index(s, l, a + 1, b)];
+    }
+    if (a > 0) {
+        out += a * OU_RHO;
+        sum += a * OU_RHO * h[lo_index(LO_F, LO_F, a - 1, b)];
+    }
+    if (b > 0) {
+        out += b * OU_RHO;
+        sum += b * OU_RHO * h[lo_index(LO_S, LO_S, a, b - 1)];
+    }
+    return (stale + sum) / out;
+}
+
+/* The expected stale time one outage causes with the local cache (s). */
+static double local_stale_time_per_outage(void) {
+    static double h[LO_STATES];
+    memset(h, 0, sizeof h);
+    for (int sweep = 0; sweep < 100000; sweep++) {
+        double change = 0;
+        for (int s = 0; s < 3; s++)
+            for (int l = 0; l < 3; l++)
+                for (int a = 0; a <= LO_FILLS; a++)
+                    for (int b = 0; a + b <= LO_FILLS; b++) {
+                        double *x = &h[lo_index(s, l, a, b)];
+                        double v = lo_update(h, s, l, a, b);
+                        if (fabs(v - *x) > change) change = fabs(v - *x);
+                        *x = v;
+                    }
+        if (change < 1e-13) break;
+    }
+    double held = OU_L / (OU_L + OU_M);
+    return held * h[lo_index(LO_E, LO_F, 0, 0)] +
+           (1 - held) * h[lo_index(LO_E, LO_E, 0, 0)];
+}
+
+static void local_chain_at(double lambda, double boost) {
+    scenario sc;
+    char err[256], what[80];
+    chain_scenario(&sc, lambda, "run.duration=100000s", 0);
+    static const char *const sets[] = {
+        "local.instances=1", "local.bus=none", "local.ttl=0",
+        "cache.outage_duration=exp:1ms"};
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
+    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+    /* The automatic boost (1% of the time down) would start an outage
+     * every 0.1 s: a boost giving outages 2e-3/s keeps them apart. */
+    sc.rare_boost = boost;
+    run_summary *s = run_scenario(&sc, err, sizeof err);
+    CU_ASSERT_FATAL(s != NULL);
+    snprintf(what, sizeof what, "cache outages %g/s, local cache, exact",
+             lambda);
+    testing_rare_truth(what, s, lambda * local_stale_time_per_outage());
+    EXPECT(s->rare_overlaps * 20 < s->rare_faults, "%llu overlaps",
+           (unsigned long long)s->rare_overlaps);
+    run_summary_destroy(s);
+    scenario_fini(&sc);
+}
+
+static void test_local_chain(void) {
+    double h = local_stale_time_per_outage();
+    printf("\n  local chain: %.10g s of stale time per outage\n", h);
+    local_chain_at(1e-6, 2e3);
+}
+
+static void test_local_chain_validate(void) {
+    if (testing_validate()) local_chain_at(1e-9, 2e6);
+}
+
+/* local-instances.ini (four instances with 30 s local caches in front of
+ * cache-aside, a pub/sub bus, deploys) made fresh without outages but for
+ * the run's cold misses (update-after-write with instant update-SETs and
+ * bus, no bus loss or disconnections, a cache that never expires), with
+ * the races of a slow DB answer and outages of exp:1s at 2e-2/s: plain
+ * and --rare (boost 2) agree.  The outages' refills race the writes, the
+ * instances copy their stale answers, and their local hits meet the
+ * marks' every case: copies from before an outage, copies of a diverged
+ * read's answer (whose ghost a write may remove first), copies of a
+ * refilled copy. */
+static void test_local_instances(void) {
+    scenario sc;
+    char err[512];
+    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
+    CU_ASSERT_FATAL(scenario_load(&sc,
+                                  "experiments/scenarios/local-instances.ini",
+                                  err, sizeof err) == 0);
+    static const char *const sets[] = {
+        "local.bus_loss=0",       "local.reconnect_rate=0/s",
+        "local.bus_latency=0",    "cache.ttl=0",
+        "cache.invalidation=update-after-write",
+        "cache.set_latency=0",    "workload.writes=20/s",
+        "db.read_response=lognormal:20ms,1",
+        "cache.outage_rate=2e-2/s", "cache.outage_duration=exp:1s",
+        "run.duration=20m",       "run.reps=10"};
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
+    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+    run_summary *plain, *rare;
+    testing_rare_runs(&sc, 2, &plain, &rare);
+    EXPECT(rare->rare_faults > 400, "%llu boosted outages",
+           (unsigned long long)rare->rare_faults);
+    testing_rare_agree("local-instances, outages 2e-2/s",
+                       WORLD_METRIC_STALE_READ_FRACTION, plain, rare);
+    run_summary_destroy(plain);
+    run_summary_destroy(rare);
+    scenario_fini(&sc);
+}
+
 static CU_TestInfo tests[] = {
     {"the chain's stale time per outage", test_chain},
     {"boosted rates, the cap and the automatic boost", test_share},
@@ -299,6 +458,10 @@ static CU_TestInfo tests[] = {
     {"cache outages, delete-after-write races: plain Monte Carlo",
      test_races_delete},
     {"cache outages, key families: plain Monte Carlo", test_families},
+    {"cache outages, a local cache: the chain at 1e-6/s", test_local_chain},
+    {"cache outages, a local cache: the chain at 1e-9/s (validate)",
+     test_local_chain_validate},
+    {"cache outages, local caches: plain Monte Carlo", test_local_instances},
     CU_TEST_INFO_NULL};
 
 TESTS_REGISTER("rare_outage", NULL, NULL, tests)
