@@ -22,14 +22,12 @@
  * tested. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "plots/gnuplot.h"
@@ -43,37 +41,12 @@ static char dir[64]; /* the suite's folder; "" until made */
  * the exit code (128+N for signal N) and the child's stdout and stderr
  * (malloc'd; free them). */
 static int run_sh(const char *cmd, rlim_t fsize, char **out, char **err) {
-    char opath[128], epath[128];
-    snprintf(opath, sizeof opath, "%s/.stdout", dir);
-    snprintf(epath, sizeof epath, "%s/.stderr", dir);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int nul = open("/dev/null", O_RDONLY);
-        if (o < 0 || e < 0 || nul < 0) _exit(126);
-        dup2(nul, 0);
-        dup2(o, 1);
-        dup2(e, 2);
-        signal(SIGXFSZ, SIG_DFL);
-        if (fsize) {
-            struct rlimit rl = {fsize, fsize};
-            if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(125);
-        }
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int st = -1;
-    if (pid > 0) waitpid(pid, &st, 0);
-    *out = testing_slurp(opath);
-    *err = testing_slurp(epath);
-    unlink(opath);
-    unlink(epath);
-    if (!*out) *out = strdup("");
-    if (!*err) *err = strdup("");
-    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+    testing_proc p;
+    testing_proc_start_sh(&p, dir, fsize, cmd);
+    testing_proc_finish(&p);
+    *out = p.out;
+    *err = p.err;
+    return p.status;
 }
 
 /* The names in folder `sub` of the suite's folder, sorted, one a line
@@ -308,7 +281,7 @@ static void test_report_gnuplot_fails(void) {
 static void test_report_signal(void) {
     CU_ASSERT_FATAL(dir[0] != '\0');
     reference_report();
-    char cmd[1200], bin[128], mark[200], opath[150], epath[150];
+    char cmd[1200], bin[128], mark[200];
     snprintf(mark, sizeof mark, "%s/slow/second", dir);
     char then[300];
     snprintf(then, sizeof then, "  : >'%s'\n  sleep 1", mark);
@@ -318,35 +291,17 @@ static void test_report_signal(void) {
     char rep[900];
     report_cmd(rep, sizeof rep, "sig", NULL);
     snprintf(cmd, sizeof cmd, "PATH='%s':\"$PATH\" exec %s", bin, rep);
-    snprintf(opath, sizeof opath, "%s/.sig-out", dir);
-    snprintf(epath, sizeof epath, "%s/.sig-err", dir);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (o < 0 || e < 0) _exit(126);
-        dup2(o, 1);
-        dup2(e, 2);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    CU_ASSERT_FATAL(pid > 0);
+    testing_proc p;
+    testing_proc_start_sh(&p, dir, 0, cmd);
+    CU_ASSERT_FATAL(p.pid > 0);
     struct stat st;
     for (int i = 0; i < 3000 && stat(mark, &st) != 0; i++) testing_sleep_ms(10);
     EXPECT(stat(mark, &st) == 0, "the second plot never started");
-    kill(pid, SIGTERM);
-    int status = -1;
-    waitpid(pid, &status, 0);
-    char *err = testing_slurp(epath);
-    EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 3,
-           "status %#x, want exit 3: %s", (unsigned)status, err ? err : "");
-    EXPECT(err && strstr(err, "stopped by signal 15"), "the error: %s",
-           err ? err : "(none)");
-    free(err);
-    unlink(opath);
-    unlink(epath);
+    kill(p.pid, SIGTERM);
+    testing_proc_finish(&p);
+    EXPECT(p.status == 3, "exit %d, want 3: %s", p.status, p.err);
+    EXPECT(strstr(p.err, "stopped by signal 15"), "the error: %s", p.err);
+    testing_proc_free(&p);
     expect_unchanged("SIGTERM", "sig", before, 2);
     free(before);
 }

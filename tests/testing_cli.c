@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,8 +111,13 @@ void testing_run_(const char *file, int line, cli_run *r,
 
 /* ---- programs in the background (tests/testing_proc.h) -------------------- */
 
-void testing_proc_start(testing_proc *p, const char *dir, int err_fd,
-                        int flags, const char **argv) {
+/* testing_proc_start, with the child's files limited to fsize bytes
+ * (RLIMIT_FSIZE; 0: no limit) and SIGXFSZ back at its default when
+ * `limited` (so that only the program's own handling of a full file is
+ * what a test sees). */
+static void proc_spawn(testing_proc *p, const char *dir, int err_fd,
+                       int flags, const char **argv, int limited,
+                       rlim_t fsize) {
     static int seq; /* output files of every suite, told apart */
     if (!argv[0]) argv[0] = testing_stalesim();
     snprintf(p->out_path, sizeof p->out_path, "%s/out.%d", dir, seq);
@@ -132,9 +139,25 @@ void testing_proc_start(testing_proc *p, const char *dir, int err_fd,
         if (o < 0 || e < 0 || in < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 ||
             dup2(in, 0) < 0)
             _exit(126);
+        if (limited) {
+            signal(SIGXFSZ, SIG_DFL);
+            struct rlimit rl = {fsize, fsize};
+            if (fsize && setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(125);
+        }
         execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
+}
+
+void testing_proc_start(testing_proc *p, const char *dir, int err_fd,
+                        int flags, const char **argv) {
+    proc_spawn(p, dir, err_fd, flags, argv, 0, 0);
+}
+
+void testing_proc_start_sh(testing_proc *p, const char *dir, rlim_t fsize,
+                           const char *cmd) {
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    proc_spawn(p, dir, -1, 0, argv, 1, fsize);
 }
 
 /* argv of `stalesim ARGS...` from ap (at most TESTING_PROC_MAX_ARGS). */

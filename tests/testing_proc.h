@@ -7,6 +7,7 @@
 #define STALESIM_TESTS_TESTING_PROC_H
 
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "tests/testing.h"
@@ -31,6 +32,11 @@ typedef struct testing_proc {
  * to new files in dir, or stderr to err_fd when it is >= 0 (a pty). */
 void testing_proc_start(testing_proc *p, const char *dir, int err_fd,
                         int flags, const char **argv);
+/* Starts `sh -c CMD` as testing_proc_start, its files limited to fsize
+ * bytes (RLIMIT_FSIZE; 0: no limit) and SIGXFSZ at its default, so that a
+ * full file is met as on a real limit (stalesim ignores the signal). */
+void testing_proc_start_sh(testing_proc *p, const char *dir, rlim_t fsize,
+                           const char *cmd);
 /* Starts `stalesim ARGS...` (NULL-terminated) as testing_proc_start. */
 void testing_proc_startl(testing_proc *p, const char *dir, int flags, ...);
 /* Waits for p, then reads and removes its output files. */
