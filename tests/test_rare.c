@@ -185,21 +185,13 @@ static void test_closed_form_validate(void) {
  * for the share of reads over a bound. */
 static void agree_with_plain(double p) {
     scenario sc;
-    char err[512], set[64];
-    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_load(&sc,
-                                  "experiments/scenarios/"
-                                  "stale-write-back-race.ini",
-                                  err, sizeof err) == 0);
+    char set[64];
     snprintf(set, sizeof set, "faults.del_fail=%g", p);
-    CU_ASSERT_FATAL(scenario_set(&sc, set, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_set(&sc, "contract.max_staleness=1s", err,
-                                 sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_set(&sc,
-                                 testing_validate() ? "run.duration=20m"
-                                                    : "run.duration=4m",
-                                 err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+    const char *sets[] = {set, "contract.max_staleness=1s",
+                          testing_validate() ? "run.duration=20m"
+                                             : "run.duration=4m"};
+    testing_rare_scenario(&sc, "experiments/scenarios/stale-write-back-race.ini",
+                          sets, sizeof sets / sizeof *sets);
     run_summary *plain, *rare;
     testing_rare_runs(&sc, 0, &plain, &rare);
     EXPECT(rare->rare_faults > 5 * (uint64_t)plain->value[WORLD_METRIC_INVALIDATIONS_FAILED][0],
@@ -253,18 +245,11 @@ static void test_dbw_closed_form(void) {
  * interval of their difference. */
 static void test_dbw_plain(void) {
     scenario sc;
-    char err[512];
-    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_load(&sc,
-                                  "experiments/scenarios/"
-                                  "stale-write-back-race.ini",
-                                  err, sizeof err) == 0);
     static const char *const sets[] = {
         "cache.invalidation=delete-before-write", "faults.del_fail=1e-3",
         "cache.mitigations=retry-delete:1", "run.duration=4m"};
-    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
-        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+    testing_rare_scenario(&sc, "experiments/scenarios/stale-write-back-race.ini",
+                          sets, sizeof sets / sizeof *sets);
     run_summary *plain, *rare;
     testing_rare_runs(&sc, 0, &plain, &rare);
     EXPECT(rare->rare_boost > 1 && rare->rare_faults > 100, "boost %g",

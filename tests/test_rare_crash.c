@@ -147,23 +147,16 @@ static void test_share(void) {
 static void races_at(double lambda, double boost, const char *duration,
                      const char *reps, int local) {
     scenario sc;
-    char err[512], set[128];
-    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(
-        scenario_load(&sc, "experiments/scenarios/write-behind-crash.ini", err,
-                      sizeof err) == 0);
+    char set[128];
+    snprintf(set, sizeof set, "write_behind.crash_rate=%.17g/s", lambda);
     const char *sets[] = {"workload.keys=500", "workload.reads=200/s",
                           "write_behind.db_readers=0", "cache.ttl=300s",
-                          duration, reps};
-    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
-        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
-    snprintf(set, sizeof set, "write_behind.crash_rate=%.17g/s", lambda);
-    CU_ASSERT_FATAL(scenario_set(&sc, set, err, sizeof err) == 0);
-    static const char *const locals[] = {"local.instances=3",
-                                         "local.bus=pubsub", "local.ttl=30s"};
-    for (size_t i = 0; local && i < sizeof locals / sizeof *locals; i++)
-        CU_ASSERT_FATAL(scenario_set(&sc, locals[i], err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+                          duration, reps, set,
+                          local ? "local.instances=3" : NULL,
+                          local ? "local.bus=pubsub" : NULL,
+                          local ? "local.ttl=30s" : NULL};
+    testing_rare_scenario(&sc, "experiments/scenarios/write-behind-crash.ini",
+                          sets, sizeof sets / sizeof *sets);
     run_summary *plain, *rare;
     testing_rare_runs(&sc, boost, &plain, &rare);
     EXPECT(rare->rare_faults > 50, "%llu boosted crashes",

@@ -203,20 +203,14 @@ static void test_share(void) {
 static void races_at(double lambda, const char *update_latency, double boost,
                      const char *reps) {
     scenario sc;
-    char err[512], set[128];
-    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(
-        scenario_load(&sc, "experiments/scenarios/write-through-race.ini", err,
-                      sizeof err) == 0);
+    char set[128];
+    snprintf(set, sizeof set, "cache.outage_rate=%.17g/s", lambda);
     const char *sets[] = {"workload.reads=500/s", "workload.writes=20/s",
                           "cache.ttl=0", "db.read_response=lognormal:20ms,1",
                           "cache.outage_duration=exp:1s", "run.warmup=60s",
-                          "run.duration=30m", update_latency, reps};
-    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
-        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
-    snprintf(set, sizeof set, "cache.outage_rate=%.17g/s", lambda);
-    CU_ASSERT_FATAL(scenario_set(&sc, set, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+                          "run.duration=30m", update_latency, reps, set};
+    testing_rare_scenario(&sc, "experiments/scenarios/write-through-race.ini",
+                          sets, sizeof sets / sizeof *sets);
     run_summary *plain, *rare;
     testing_rare_runs(&sc, boost, &plain, &rare);
     EXPECT(plain->value[WORLD_METRIC_STALE_READS][0] > 0 &&
@@ -250,20 +244,11 @@ static void test_races_lag(void) {
  * ghosts' weights leave the base races unbiased. */
 static void test_races_delete(void) {
     scenario sc;
-    char err[512];
-    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_load(&sc,
-                                  "experiments/scenarios/stale-write-back-race.ini",
-                                  err, sizeof err) == 0);
-    static const char *const sets[] = {"cache.outage_rate=1e-2/s",
-                                       "cache.outage_duration=exp:0.5s"};
-    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
-        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_set(&sc,
-                                 testing_validate() ? "run.reps=40"
-                                                    : "run.reps=10",
-                                 err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+    const char *sets[] = {"cache.outage_rate=1e-2/s",
+                          "cache.outage_duration=exp:0.5s",
+                          testing_validate() ? "run.reps=40" : "run.reps=10"};
+    testing_rare_scenario(&sc, "experiments/scenarios/stale-write-back-race.ini",
+                          sets, sizeof sets / sizeof *sets);
     run_summary *plain, *rare;
     testing_rare_runs(&sc, 2, &plain, &rare);
     EXPECT(rare->rare_faults > 100, "%llu boosted outages",
@@ -281,17 +266,11 @@ static void test_races_delete(void) {
  * 1e-2/s: plain and --rare (boost 2, its DEL faults boosted too) agree. */
 static void test_families(void) {
     scenario sc;
-    char err[512];
-    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_load(&sc,
-                                  "experiments/scenarios/account-service.ini",
-                                  err, sizeof err) == 0);
     static const char *const sets[] = {"cache.outage_rate=1e-2/s",
                                        "cache.outage_duration=exp:0.5s",
                                        "run.duration=5m", "run.reps=10"};
-    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
-        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+    testing_rare_scenario(&sc, "experiments/scenarios/account-service.ini",
+                          sets, sizeof sets / sizeof *sets);
     run_summary *plain, *rare;
     testing_rare_runs(&sc, 2, &plain, &rare);
     EXPECT(rare->rare_faults > 100, "%llu boosted faults",
@@ -418,11 +397,6 @@ static void test_local_chain_validate(void) {
  * refilled copy. */
 static void test_local_instances(void) {
     scenario sc;
-    char err[512];
-    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_load(&sc,
-                                  "experiments/scenarios/local-instances.ini",
-                                  err, sizeof err) == 0);
     static const char *const sets[] = {
         "local.bus_loss=0",       "local.reconnect_rate=0/s",
         "local.bus_latency=0",    "cache.ttl=0",
@@ -431,9 +405,8 @@ static void test_local_instances(void) {
         "db.read_response=lognormal:20ms,1",
         "cache.outage_rate=2e-2/s", "cache.outage_duration=exp:1s",
         "run.duration=20m",       "run.reps=10"};
-    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
-        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+    testing_rare_scenario(&sc, "experiments/scenarios/local-instances.ini",
+                          sets, sizeof sets / sizeof *sets);
     run_summary *plain, *rare;
     testing_rare_runs(&sc, 2, &plain, &rare);
     EXPECT(rare->rare_faults > 400, "%llu boosted outages",

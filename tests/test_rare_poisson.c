@@ -255,22 +255,12 @@ static void test_chain_plain(void) {
  * within the 95% interval of their difference. */
 static void test_latencies_plain(void) {
     scenario sc;
-    char err[512];
-    CU_ASSERT_FATAL(scenario_init_defaults(&sc, err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_load(&sc,
-                                  "experiments/scenarios/local-instances.ini",
-                                  err, sizeof err) == 0);
-    static const char *const sets[] = {
+    const char *sets[] = {
         "local.bus_loss=0", "workload.keys=200", "workload.reads=200/s",
         "local.reconnect_rate=2e-4/s", "local.deploy_interval=0",
-        "run.duration=1h"};
-    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
-        CU_ASSERT_FATAL(scenario_set(&sc, sets[i], err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_set(&sc,
-                                 testing_validate() ? "run.reps=40"
-                                                    : "run.reps=10",
-                                 err, sizeof err) == 0);
-    CU_ASSERT_FATAL(scenario_validate(&sc, err, sizeof err) == 0);
+        "run.duration=1h", testing_validate() ? "run.reps=40" : "run.reps=10"};
+    testing_rare_scenario(&sc, "experiments/scenarios/local-instances.ini",
+                          sets, sizeof sets / sizeof *sets);
     run_summary *plain, *rare;
     testing_rare_runs(&sc, 0, &plain, &rare);
     EXPECT(rare->rare_boost > 1 && rare->rare_faults > 100, "boost %g",

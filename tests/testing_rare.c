@@ -8,6 +8,18 @@
 #include "models/rare.h"
 #include "tests/testing.h"
 
+void testing_rare_scenario(scenario *sc, const char *path,
+                           const char *const *sets, size_t n) {
+    char err[512];
+    CU_ASSERT_FATAL(scenario_init_defaults(sc, err, sizeof err) == 0);
+    int ok = scenario_load(sc, path, err, sizeof err) == 0;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = !sets[i] || scenario_set(sc, sets[i], err, sizeof err) == 0;
+    ok = ok && scenario_validate(sc, err, sizeof err) == 0;
+    if (!ok) fprintf(stderr, "\n    %s: %s\n", path, err);
+    CU_ASSERT_FATAL(ok);
+}
+
 void testing_rare_runs(scenario *sc, double boost, run_summary **plain,
                        run_summary **rare) {
     char err[256];

@@ -1,4 +1,4 @@
-/* Checks the rare-event suites share (rare, rare_poisson, rare_crash): a
+/* Checks the rare-event suites share (rare, rare_poisson, rare_crash, rare_outage): a
  * plain and a boosted run of one scenario, a boosted estimate against a
  * true value, and two estimates against each other. */
 #ifndef STALESIM_TESTS_TESTING_RARE_H
@@ -6,6 +6,13 @@
 
 #include "experiments/run.h"
 #include "models/scenario.h"
+
+/* Loads the catalog scenario `path` into sc over the defaults, applies the
+ * n overrides of sets in order (a NULL entry is skipped: an override only
+ * some cases want) and validates it.  Fails the test fatally, printing
+ * the scenario's error, on any error. */
+void testing_rare_scenario(scenario *sc, const char *path,
+                           const char *const *sets, size_t n);
 
 /* Runs sc plainly into *plain, then with boost (<= 0: rare_auto_boost)
  * into *rare; sc is left boosted.  Fails the test fatally on an error. */
